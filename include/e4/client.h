@@ -1,0 +1,71 @@
+/*
+ * e4_client: the hosted convenience layer over e4_state (see e4/e4.h).
+ *
+ * It allocates its own memory, reads the system clock, keeps its state in a
+ * file store (written atomically after every change) when given a path,
+ * rejects replayed messages by default, and may be used from several threads
+ * at once: protect and unprotect of messages run concurrently; C2 commands
+ * and key changes take the client exclusively.
+ */
+#ifndef E4_CLIENT_H
+#define E4_CLIENT_H
+
+#include <e4/e4.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct e4_client e4_client;
+
+#define E4_REPLAY_OFF UINT32_MAX
+
+/* Zero-initialise, then set what you need; zero fields take the defaults. */
+typedef struct e4_client_options {
+    uint32_t max_topics;        /* default 1024 */
+    uint32_t max_pubkeys;       /* default 256 (PK mode) */
+    uint32_t replay_cache;      /* messages remembered, default 4096; E4_REPLAY_OFF disables */
+    uint32_t clock_skew;        /* seconds a timestamp may be ahead, default 0 */
+    const char *state_path;     /* file store; NULL keeps the state in memory only */
+    const char *control_topic;  /* override of "e4/<hex id>" */
+} e4_client_options;
+
+/* A new identity. With state_path set, the state is saved there at once
+ * (an existing file is replaced). */
+e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
+                        const e4_client_options *opt);
+e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                        const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                        const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt);
+/* Load the state saved at opt->state_path. */
+e4_err e4_client_open(e4_client **out, const e4_client_options *opt);
+/* Wipes every key and frees. */
+void e4_client_free(e4_client *c);
+
+size_t e4_client_protected_len(const e4_client *c, size_t plain_len);
+e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain, size_t plain_len,
+                         uint8_t *out, size_t out_cap, size_t *out_len);
+/* E4_OK with the payload, E4_COMMAND when a C2 command was applied. */
+e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t out_cap, size_t *out_len);
+
+e4_mode e4_client_mode(const e4_client *c);
+void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]);
+/* The topic C2 sends commands on; subscribe to it. Valid while c lives. */
+const char *e4_client_control_topic(const e4_client *c);
+
+e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t key[E4_KEY_LEN]);
+e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
+                            const uint8_t pk[E4_ED25519_PK_LEN]);
+
+/* Replace the clock (tests, replaying captures). NULL restores time(). */
+void e4_client_set_clock(e4_client *c, uint64_t (*now)(void *ctx), void *ctx);
+
+/* Call f with the state under the client's lock, for read-only inspection
+ * (listing keys). f must not keep the pointer. */
+void e4_client_inspect(e4_client *c, void (*f)(const e4_state *s, void *ctx), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

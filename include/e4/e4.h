@@ -1,0 +1,287 @@
+/*
+ * libe4: end-to-end protection of pub/sub payloads, byte-compatible with the
+ * E4 reference protocol (e4go v1.1).
+ *
+ * Two layers:
+ *
+ *   e4_state   the core. The caller provides its memory (see E4_STATE_SIZE),
+ *              passes the clock explicitly, and libe4 never allocates. Made
+ *              for small devices. Not thread-safe: one state, one thread (or
+ *              the caller's lock).
+ *
+ *   e4_client  the hosted convenience layer (e4/client.h): allocates, reads
+ *              the system clock, keeps a file store, rejects replays by
+ *              default, and is safe for concurrent protect/unprotect from
+ *              several threads.
+ *
+ * Every function that can fail returns an e4_err; e4_strerror() names it.
+ * Buffers given to libe4 are never retained after a call returns.
+ */
+#ifndef E4_E4_H
+#define E4_E4_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define E4_ID_LEN             16
+#define E4_TOPIC_HASH_LEN     16
+#define E4_KEY_LEN            32   /* symmetric keys: client, topic, C2 shared */
+#define E4_ED25519_SK_LEN     64   /* seed(32) || public(32) */
+#define E4_ED25519_PK_LEN     32
+#define E4_X25519_LEN         32
+#define E4_TIMESTAMP_LEN       8
+#define E4_TAG_LEN            16
+#define E4_SIGNATURE_LEN      64
+#define E4_SK_OVERHEAD        24   /* ts || tag */
+#define E4_PK_OVERHEAD       104   /* ts || signer id || tag || ... || signature */
+#define E4_TOPIC_MAX         512   /* a topic is 1..512 bytes */
+#define E4_NAME_MAX          255   /* a name is 1..255 bytes of UTF-8 */
+#define E4_PASSWORD_MIN       16   /* a password is at least 16 bytes of UTF-8 */
+#define E4_CONTROL_TOPIC_MAX 128   /* longest control-topic override */
+#define E4_MAX_DELAY         600   /* seconds a timestamp may be in the past */
+#define E4_TRANSITION_TTL   3600   /* seconds an old topic key stays usable */
+
+typedef enum e4_err {
+    E4_OK = 0,
+    E4_COMMAND = 1,                /* unprotect: a C2 command was applied, no payload */
+
+    E4_ERR_INVALID_ARGUMENT = -1,  /* NULL pointer, bad size, wrong mode... */
+    E4_ERR_BUFFER_TOO_SMALL = -2,
+    E4_ERR_INVALID_TOPIC = -3,     /* topic length outside 1..512 */
+    E4_ERR_INVALID_NAME = -4,
+    E4_ERR_INVALID_PASSWORD = -5,
+    E4_ERR_ZERO_KEY = -6,          /* an all-zero key is never valid */
+    E4_ERR_INVALID_KEY = -7,       /* not a usable curve point / low-order point */
+
+    E4_ERR_TOO_SHORT = -10,
+    E4_ERR_TIMESTAMP_IN_FUTURE = -11,
+    E4_ERR_TIMESTAMP_TOO_OLD = -12,
+    E4_ERR_TOPIC_KEY_NOT_FOUND = -13,
+    E4_ERR_NOT_AUTHENTIC = -14,
+    E4_ERR_PUBKEY_NOT_FOUND = -15,
+    E4_ERR_INVALID_SIGNATURE = -16,
+    E4_ERR_REPLAYED = -17,
+
+    E4_ERR_INVALID_COMMAND = -20,  /* unknown command byte or empty command */
+    E4_ERR_INVALID_ARG_LENGTH = -21,
+    E4_ERR_UNSUPPORTED_COMMAND = -22, /* public-key command sent to an SK client */
+    E4_ERR_TOPICS_FULL = -23,      /* topic capacity reached */
+    E4_ERR_PUBKEYS_FULL = -24,     /* public-key capacity reached */
+
+    E4_ERR_STORAGE_IO = -30,       /* the storage callbacks failed */
+    E4_ERR_STORAGE_CORRUPT = -31,  /* truncated, damaged or not an e4 state */
+    E4_ERR_STORAGE_VERSION = -32,  /* written by an unknown format version */
+    E4_ERR_STORAGE_CAPACITY = -33, /* the saved state does not fit the limits */
+
+    E4_ERR_CRYPTO = -40,           /* the crypto backend failed */
+    E4_ERR_NO_MEMORY = -41         /* hosted layer only */
+} e4_err;
+
+const char *e4_strerror(e4_err err);
+const char *e4_version(void);
+
+/* ---- identities, topics, keys --------------------------------------- */
+
+/* SHA3-256(topic)[0:16] and SHA3-256(name)[0:16]. Like the reference they
+ * hash any string; the e4_validate_* functions check the protocol's rules
+ * (topic 1..512 bytes; name 1..255 bytes of UTF-8; password >= 16 bytes of
+ * UTF-8) where a program wants them enforced. */
+e4_err e4_hash_topic(uint8_t hash[E4_TOPIC_HASH_LEN], const char *topic);
+e4_err e4_hash_id(uint8_t id[E4_ID_LEN], const char *name);
+e4_err e4_validate_topic(const char *topic);
+e4_err e4_validate_name(const char *name);
+e4_err e4_validate_password(const char *password);
+/* "e4/" + hex(id): buf needs 36 bytes. */
+void e4_default_control_topic(char buf[36], const uint8_t id[E4_ID_LEN]);
+
+/* Random keys from the system CSPRNG. */
+void e4_random_key(uint8_t key[E4_KEY_LEN]);
+void e4_random_id(uint8_t id[E4_ID_LEN]);
+e4_err e4_ed25519_keypair(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN]);
+e4_err e4_x25519_keypair(uint8_t sk[E4_X25519_LEN], uint8_t pk[E4_X25519_LEN]);
+
+/* Argon2i(password, empty salt, t=1, m=64 MiB, p=4), as the reference does.
+ * Takes about a quarter of a second and 64 MiB of heap: hosted use only. */
+e4_err e4_derive_key(uint8_t key[E4_KEY_LEN], const char *password);
+/* The same output used as the Ed25519 seed. */
+e4_err e4_derive_ed25519(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN],
+                         const char *password);
+
+/* Ed25519 -> X25519, as the reference (C2 uses the public form). */
+e4_err e4_ed25519_sk_to_x25519(uint8_t x_sk[E4_X25519_LEN], const uint8_t ed_sk[E4_ED25519_SK_LEN]);
+e4_err e4_ed25519_pk_to_x25519(uint8_t x_pk[E4_X25519_LEN], const uint8_t ed_pk[E4_ED25519_PK_LEN]);
+e4_err e4_x25519_public(uint8_t pk[E4_X25519_LEN], const uint8_t sk[E4_X25519_LEN]);
+
+/* Constant-time comparison (1 when equal) and wiping, for applications. */
+int e4_memeq(const void *a, const void *b, size_t len);
+void e4_wipe(void *p, size_t len);
+
+/* ---- stateless message functions (tools, C2, tests) -------------------- */
+
+/* SK format: ts || tag || ciphertext; out needs plain_len + 24 bytes. */
+e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
+                     size_t plain_len, uint8_t *out);
+/* Checks length, timestamp window (max_delay seconds back, skew ahead), then
+ * authenticity; out needs in_len - 24 bytes. */
+e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                       uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
+
+/* PK format: ts || signer id || tag || ciphertext || signature;
+ * out needs plain_len + 104 bytes. */
+e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+                     const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts,
+                     const uint8_t *plain, size_t plain_len, uint8_t *out);
+/* The signer id of a PK message (E4_ERR_TOO_SHORT if it cannot be one). */
+e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
+/* Checks length, timestamp, signature with signer_pk, then authenticity. */
+e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_ED25519_PK_LEN],
+                       const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
+                       uint64_t now, uint32_t skew);
+
+/* ---- C2 side: commands --------------------------------------------------- */
+
+typedef enum e4_command {
+    E4_CMD_REMOVE_TOPIC = 0x00,   /* topic_hash(16) */
+    E4_CMD_RESET_TOPICS = 0x01,   /* none */
+    E4_CMD_SET_ID_KEY = 0x02,     /* key(32) SK, Ed25519 private key(64) PK */
+    E4_CMD_SET_TOPIC_KEY = 0x03,  /* key(32) || topic_hash(16) */
+    E4_CMD_REMOVE_PUBKEY = 0x04,  /* id(16) */
+    E4_CMD_RESET_PUBKEYS = 0x05,  /* none */
+    E4_CMD_SET_PUBKEY = 0x06,     /* ed25519_public(32) || id(16) */
+    E4_CMD_SET_C2_KEY = 0x07      /* x25519_public(32) */
+} e4_command;
+#define E4_COMMAND_MAX 65
+
+/* Build the command plaintext opcode || args (args in wire order, exact
+ * length checked). Protect it with e4_sk_protect under the client's key
+ * (SK mode) or e4_c2_shared_key() (PK mode). */
+e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
+                        const uint8_t *args, size_t args_len);
+/* The key protecting commands to a PK client:
+ * SHA3-256(X25519(c2_x25519_sk, x_pub(client_ed25519_pk))). */
+e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X25519_LEN],
+                        const uint8_t client_ed25519_pk[E4_ED25519_PK_LEN]);
+
+/* ---- the core state --------------------------------------------------- */
+
+typedef struct e4_state e4_state;
+
+/* Capacities fixed when the state is created. replay = 0 disables the
+ * replay cache; otherwise it remembers that many recent messages. */
+typedef struct e4_limits {
+    uint32_t topics;
+    uint32_t pubkeys;   /* public-key mode only; 0 in SK mode */
+    uint32_t replay;
+} e4_limits;
+
+/* Bytes of caller memory a state with these limits needs (8-byte aligned).
+ * E4_STATE_SIZE is the same figure as a constant expression, for static
+ * buffers on devices. */
+size_t e4_state_size(const e4_limits *limits);
+#define E4_STATE_HEADER_SIZE 448
+#define E4_TOPIC_ENTRY_SIZE   96   /* slot + two index words */
+#define E4_PUBKEY_ENTRY_SIZE  56
+#define E4_REPLAY_ENTRY_SIZE  24
+#define E4_STATE_SIZE(topics, pubkeys, replay)                          \
+    ((size_t)E4_STATE_HEADER_SIZE + (size_t)(topics) * E4_TOPIC_ENTRY_SIZE + \
+     (size_t)(pubkeys) * E4_PUBKEY_ENTRY_SIZE +                         \
+     (size_t)(((replay) + 3u) & ~3u) * E4_REPLAY_ENTRY_SIZE)
+
+/* Create a symmetric-key (SK) or public-key (PK) client state in mem.
+ * *out points into mem; nothing else is allocated. */
+e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                        const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN]);
+e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                        const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                        const uint8_t c2_x25519_pk[E4_X25519_LEN]);
+/* Wipe every key in the state; the memory may then be reused. */
+void e4_state_wipe(e4_state *s);
+
+typedef enum e4_mode { E4_MODE_SK = 1, E4_MODE_PK = 2 } e4_mode;
+e4_mode e4_state_mode(const e4_state *s);
+void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]);
+const e4_limits *e4_state_limits(const e4_state *s);
+uint32_t e4_state_topic_count(const e4_state *s);
+uint32_t e4_state_pubkey_count(const e4_state *s);
+
+/* Seconds a timestamp may lie in the future (default 0, as the reference). */
+void e4_state_set_clock_skew(e4_state *s, uint32_t seconds);
+/* Override the control topic (default "e4/<hex id>"); 1..128 bytes. */
+e4_err e4_state_set_control_topic(e4_state *s, const char *topic);
+const char *e4_state_control_topic(const e4_state *s);
+
+/* Local key management (what C2 commands do, for provisioning and tests).
+ * These are persisted like commands when storage is set. */
+e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now);
+e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN]);
+
+/* Bytes a protected message of a payload of plain_len takes. */
+size_t e4_protected_len(const e4_state *s, size_t plain_len);
+
+/* Protect plain for topic at time now (unix seconds) into out. */
+e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t plain_len,
+                  uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
+
+/* Unprotect a message received on topic. Returns E4_OK with the payload in
+ * out, or E4_COMMAND when the message was a C2 command on the control topic
+ * (it has been applied and persisted; *out_len is 0). out needs in_len bytes
+ * at most. On error nothing is written to out and the state is unchanged. */
+e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len,
+                    uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
+
+/* The same with the topic hash already computed (saves a SHA3 per call). */
+e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
+                         const uint8_t *plain, size_t plain_len,
+                         uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
+e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
+                           const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
+
+/* Iterate stored keys (for tools: `keys`). Returns E4_OK while i is valid. */
+e4_err e4_state_topic_at(const e4_state *s, uint32_t i, uint8_t hash[E4_TOPIC_HASH_LEN],
+                         uint8_t key[E4_KEY_LEN], int *has_old_key);
+e4_err e4_state_pubkey_at(const e4_state *s, uint32_t i, uint8_t id[E4_ID_LEN],
+                          uint8_t pk[E4_ED25519_PK_LEN]);
+
+/* ---- durable state ------------------------------------------------------ */
+
+/* A place to keep the state. save: begin, write..., commit must replace the
+ * previous version atomically (or abort on failure). load: read returns the
+ * number of bytes read (0 at the end), or < 0 on error. Return 0 on success. */
+typedef struct e4_storage {
+    void *ctx;
+    int (*begin)(void *ctx);
+    int (*write)(void *ctx, const void *data, size_t len);
+    int (*commit)(void *ctx);
+    void (*abort)(void *ctx);
+    long (*read)(void *ctx, void *data, size_t len);
+} e4_storage;
+
+/* Once set, every change (command, local key change) is written before the
+ * call that made it returns; if writing fails the change is not applied.
+ * The storage struct must outlive the state. NULL detaches. */
+void e4_state_set_storage(e4_state *s, const e4_storage *storage);
+e4_err e4_state_save(const e4_state *s, const e4_storage *storage);
+/* Load a saved state into mem. A truncated or damaged store is an error and
+ * leaves no state behind. */
+e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                     const e4_storage *storage);
+
+/* The file store: atomic replace (temporary file, fsync, rename, fsync of the
+ * directory). The struct is caller memory; path must outlive it. */
+typedef struct e4_file_store {
+    e4_storage storage;   /* pass &fs.storage */
+    const char *path;
+    int fd;
+    char tmp_path[4096];
+} e4_file_store;
+void e4_file_store_init(e4_file_store *fs, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,256 @@
+/*
+ * e4_client, the hosted layer: heap memory, system clock, file store, replay
+ * cache on by default, and a reader-writer lock so that several threads
+ * protect and unprotect at once while C2 commands get the state alone.
+ */
+#include <e4/client.h>
+
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define DEFAULT_TOPICS 1024
+#define DEFAULT_PUBKEYS 256
+#define DEFAULT_REPLAY 4096
+#define MAX_GROWTH (1u << 24)
+
+struct e4_client {
+    pthread_rwlock_t lock;
+    pthread_mutex_t replay_mutex;
+    e4_state *state;
+    void *mem;
+    e4_file_store store;
+    char *path;
+    uint64_t (*clock)(void *ctx);
+    void *clock_ctx;
+};
+
+static uint64_t system_clock(void *ctx)
+{
+    (void)ctx;
+    return (uint64_t)time(NULL);
+}
+
+static void replay_lock(void *ctx, int lock)
+{
+    if (lock)
+        pthread_mutex_lock(ctx);
+    else
+        pthread_mutex_unlock(ctx);
+}
+
+static e4_limits limits_of(const e4_client_options *o, e4_mode mode)
+{
+    e4_limits l = {
+        .topics = o && o->max_topics ? o->max_topics : DEFAULT_TOPICS,
+        .pubkeys = mode == E4_MODE_PK ? (o && o->max_pubkeys ? o->max_pubkeys : DEFAULT_PUBKEYS) : 0,
+        .replay = !o || !o->replay_cache ? DEFAULT_REPLAY : o->replay_cache == E4_REPLAY_OFF ? 0 : o->replay_cache,
+    };
+    return l;
+}
+
+static void client_free_memory(e4_client *c)
+{
+    if (c->state)
+        e4_state_wipe(c->state);
+    free(c->mem);
+    free(c->path);
+    pthread_rwlock_destroy(&c->lock);
+    pthread_mutex_destroy(&c->replay_mutex);
+    free(c);
+}
+
+static e4_client *client_alloc(const e4_limits *l, const e4_client_options *o)
+{
+    e4_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    pthread_rwlock_init(&c->lock, NULL);
+    pthread_mutex_init(&c->replay_mutex, NULL);
+    c->clock = system_clock;
+    c->mem = aligned_alloc(8, (e4_state_size(l) + 7) & ~(size_t)7);
+    if (o && o->state_path && !(c->path = strdup(o->state_path))) {
+        free(c->mem);
+        c->mem = NULL;
+    }
+    if (!c->mem) {
+        client_free_memory(c);
+        return NULL;
+    }
+    if (c->path)
+        e4_file_store_init(&c->store, c->path);
+    return c;
+}
+
+/* Options that apply to any state, new or loaded; then durable from now on. */
+static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_now)
+{
+    e4_state *s = c->state;
+    e4_err err = E4_OK;
+    if (o && o->clock_skew)
+        e4_state_set_clock_skew(s, o->clock_skew);
+    if (o && o->control_topic && (err = e4_state_set_control_topic(s, o->control_topic)) != E4_OK)
+        return err;
+    s->replay_lock = replay_lock;
+    s->replay_lock_ctx = &c->replay_mutex;
+    if (c->path) {
+        if (save_now && (err = e4_state_save(s, &c->store.storage)) != E4_OK)
+            return err;
+        e4_state_set_storage(s, &c->store.storage);
+    }
+    return E4_OK;
+}
+
+e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
+                        const e4_client_options *opt)
+{
+    if (!out)
+        return E4_ERR_INVALID_ARGUMENT;
+    e4_limits l = limits_of(opt, E4_MODE_SK);
+    e4_client *c = client_alloc(&l, opt);
+    if (!c)
+        return E4_ERR_NO_MEMORY;
+    e4_err err = e4_state_init_sk(&c->state, c->mem, e4_state_size(&l), &l, id, key);
+    if (err == E4_OK)
+        err = client_finish(c, opt, 1);
+    if (err != E4_OK) {
+        client_free_memory(c);
+        return err;
+    }
+    *out = c;
+    return E4_OK;
+}
+
+e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                        const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                        const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt)
+{
+    if (!out)
+        return E4_ERR_INVALID_ARGUMENT;
+    e4_limits l = limits_of(opt, E4_MODE_PK);
+    e4_client *c = client_alloc(&l, opt);
+    if (!c)
+        return E4_ERR_NO_MEMORY;
+    e4_err err = e4_state_init_pk(&c->state, c->mem, e4_state_size(&l), &l, id, ed25519_sk, c2_x25519_pk);
+    if (err == E4_OK)
+        err = client_finish(c, opt, 1);
+    if (err != E4_OK) {
+        client_free_memory(c);
+        return err;
+    }
+    *out = c;
+    return E4_OK;
+}
+
+/* The saved state may hold more keys than the configured capacity: the
+ * hosted layer grows to fit it rather than refusing to start. */
+e4_err e4_client_open(e4_client **out, const e4_client_options *opt)
+{
+    if (!out || !opt || !opt->state_path)
+        return E4_ERR_INVALID_ARGUMENT;
+    e4_limits l = limits_of(opt, E4_MODE_PK); /* the mode is not known yet */
+    for (;;) {
+        e4_client *c = client_alloc(&l, opt);
+        if (!c)
+            return E4_ERR_NO_MEMORY;
+        e4_err err = e4_state_load(&c->state, c->mem, e4_state_size(&l), &l, &c->store.storage);
+        if (err == E4_OK)
+            err = client_finish(c, opt, opt->control_topic || opt->clock_skew);
+        if (err == E4_OK) {
+            *out = c;
+            return E4_OK;
+        }
+        client_free_memory(c);
+        if (err != E4_ERR_STORAGE_CAPACITY || l.topics >= MAX_GROWTH)
+            return err;
+        l.topics *= 2;
+        l.pubkeys *= 2;
+    }
+}
+
+void e4_client_free(e4_client *c)
+{
+    if (c)
+        client_free_memory(c);
+}
+
+size_t e4_client_protected_len(const e4_client *c, size_t plain_len)
+{
+    return e4_protected_len(c->state, plain_len);
+}
+
+e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain, size_t plain_len,
+                         uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    if (!c)
+        return E4_ERR_INVALID_ARGUMENT;
+    uint8_t hash[E4_TOPIC_HASH_LEN];
+    e4_err err = e4_hash_topic(hash, topic);
+    if (err)
+        return err;
+    pthread_rwlock_rdlock(&c->lock);
+    err = e4_protect_hashed(c->state, hash, plain, plain_len, out, out_cap, out_len, c->clock(c->clock_ctx));
+    pthread_rwlock_unlock(&c->lock);
+    return err;
+}
+
+e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    if (!c)
+        return E4_ERR_INVALID_ARGUMENT;
+    uint8_t hash[E4_TOPIC_HASH_LEN];
+    e4_err err = e4_hash_topic(hash, topic);
+    if (err)
+        return err;
+    /* Messages only read the state; commands change it and run alone. */
+    int command = memcmp(hash, c->state->control_hash, E4_TOPIC_HASH_LEN) == 0;
+    if (command)
+        pthread_rwlock_wrlock(&c->lock);
+    else
+        pthread_rwlock_rdlock(&c->lock);
+    err = e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, c->clock(c->clock_ctx));
+    pthread_rwlock_unlock(&c->lock);
+    return err;
+}
+
+e4_mode e4_client_mode(const e4_client *c) { return e4_state_mode(c->state); }
+void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]) { e4_state_id(c->state, id); }
+const char *e4_client_control_topic(const e4_client *c) { return e4_state_control_topic(c->state); }
+
+e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t key[E4_KEY_LEN])
+{
+    if (!c)
+        return E4_ERR_INVALID_ARGUMENT;
+    pthread_rwlock_wrlock(&c->lock);
+    e4_err err = e4_state_set_topic_key(c->state, topic, key, c->clock(c->clock_ctx));
+    pthread_rwlock_unlock(&c->lock);
+    return err;
+}
+
+e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN])
+{
+    if (!c)
+        return E4_ERR_INVALID_ARGUMENT;
+    pthread_rwlock_wrlock(&c->lock);
+    e4_err err = e4_state_set_pubkey(c->state, id, pk);
+    pthread_rwlock_unlock(&c->lock);
+    return err;
+}
+
+void e4_client_set_clock(e4_client *c, uint64_t (*now)(void *ctx), void *ctx)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    c->clock = now ? now : system_clock;
+    c->clock_ctx = now ? ctx : NULL;
+    pthread_rwlock_unlock(&c->lock);
+}
+
+void e4_client_inspect(e4_client *c, void (*f)(const e4_state *s, void *ctx), void *ctx)
+{
+    pthread_rwlock_rdlock(&c->lock);
+    f(c->state, ctx);
+    pthread_rwlock_unlock(&c->lock);
+}

@@ -1,0 +1,232 @@
+/*
+ * C2 commands: building them (C2 side) and applying them (client side).
+ *
+ * Applying is two-phase so that nothing is ever half done: first every check
+ * that can fail (opcode, exact argument length, key validity, capacity),
+ * then the new state is written to storage, and only when that succeeded is
+ * memory changed. A failed write leaves both exactly as they were.
+ */
+#include "internal.h"
+
+typedef struct command_spec {
+    size_t args_sk, args_pk; /* exact argument lengths per mode; SIZE_MAX: unsupported */
+} command_spec;
+
+#define NA SIZE_MAX
+static const command_spec specs[] = {
+    [E4_CMD_REMOVE_TOPIC] = {16, 16},
+    [E4_CMD_RESET_TOPICS] = {0, 0},
+    [E4_CMD_SET_ID_KEY] = {32, 64},
+    [E4_CMD_SET_TOPIC_KEY] = {48, 48},
+    [E4_CMD_REMOVE_PUBKEY] = {NA, 16},
+    [E4_CMD_RESET_PUBKEYS] = {NA, 0},
+    [E4_CMD_SET_PUBKEY] = {NA, 48},
+    [E4_CMD_SET_C2_KEY] = {NA, 32},
+};
+
+e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
+                        const uint8_t *args, size_t args_len)
+{
+    if (!out || !out_len || (!args && args_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    if ((unsigned)cmd >= sizeof specs / sizeof specs[0])
+        return E4_ERR_INVALID_COMMAND;
+    const command_spec *sp = &specs[cmd];
+    if (args_len != sp->args_pk && args_len != sp->args_sk)
+        return E4_ERR_INVALID_ARG_LENGTH;
+    /* Keys must not be all zero (the reference's builders refuse them too). */
+    switch (cmd) {
+    case E4_CMD_SET_ID_KEY:
+    case E4_CMD_SET_C2_KEY:
+        if (e4i_is_zero(args, args_len))
+            return E4_ERR_ZERO_KEY;
+        break;
+    case E4_CMD_SET_TOPIC_KEY:
+    case E4_CMD_SET_PUBKEY:
+        if (e4i_is_zero(args, 32))
+            return E4_ERR_ZERO_KEY;
+        break;
+    default:
+        break;
+    }
+    out[0] = (uint8_t)cmd;
+    if (args_len)
+        memcpy(out + 1, args, args_len);
+    *out_len = 1 + args_len;
+    return E4_OK;
+}
+
+e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X25519_LEN],
+                        const uint8_t client_ed25519_pk[E4_ED25519_PK_LEN])
+{
+    if (!key || !c2_x25519_sk || !client_ed25519_pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    uint8_t x_pk[32], shared[32];
+    e4_err err = E4_OK;
+    if (e4c_init() != 0)
+        err = E4_ERR_CRYPTO;
+    else if (e4c_ed25519_pk_to_x25519(x_pk, client_ed25519_pk) != 0 ||
+             e4c_x25519(shared, c2_x25519_sk, x_pk) != 0)
+        err = E4_ERR_INVALID_KEY;
+    else
+        e4c_sha3_256(key, shared, sizeof shared);
+    e4c_wipe(shared, sizeof shared);
+    return err;
+}
+
+/* ---- applying ---------------------------------------------------------- */
+
+/* Phase one: everything that can refuse the command, and the edit that
+ * describes it. *noop is set when the command changes nothing. */
+static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t now,
+                   e4i_edit *e, int *noop, uint8_t new_cmd_key[E4_KEY_LEN])
+{
+    if (len == 0 || cmd[0] >= sizeof specs / sizeof specs[0])
+        return E4_ERR_INVALID_COMMAND;
+    const uint8_t op = cmd[0], *a = cmd + 1;
+    const size_t alen = len - 1;
+    const size_t want = s->mode == E4_MODE_PK ? specs[op].args_pk : specs[op].args_sk;
+    if (want == NA)
+        return E4_ERR_UNSUPPORTED_COMMAND;
+    if (alen != want)
+        return E4_ERR_INVALID_ARG_LENGTH;
+
+    *noop = 0;
+    e->now = now;
+    switch (op) {
+    case E4_CMD_REMOVE_TOPIC:
+        e->op = EDIT_TOPIC_REMOVE;
+        e->hash = a;
+        *noop = e4i_topic_find(s, a) == NULL;
+        return E4_OK;
+    case E4_CMD_RESET_TOPICS:
+        e->op = EDIT_TOPICS_RESET;
+        *noop = s->ntopics == 0;
+        return E4_OK;
+    case E4_CMD_SET_ID_KEY:
+        if (e4i_is_zero(a, alen))
+            return E4_ERR_ZERO_KEY;
+        e->op = EDIT_ID_KEY;
+        e->key = a;
+        if (s->mode == E4_MODE_PK) {
+            /* The command key follows the new identity key; compute it now
+             * so that an unusable key is refused before anything changes. */
+            e4_state probe = *s;
+            memcpy(probe.key, a, E4_ED25519_SK_LEN);
+            e4_err err = e4i_derive_cmd_key(&probe);
+            memcpy(new_cmd_key, probe.cmd_key, E4_KEY_LEN);
+            e4c_wipe(&probe, sizeof probe);
+            return err;
+        }
+        memcpy(new_cmd_key, a, E4_KEY_LEN);
+        return E4_OK;
+    case E4_CMD_SET_TOPIC_KEY: {
+        if (e4i_is_zero(a, E4_KEY_LEN))
+            return E4_ERR_ZERO_KEY;
+        const topic_slot *t = e4i_topic_find(s, a + E4_KEY_LEN);
+        if (!t && s->ntopics >= s->limits.topics)
+            return E4_ERR_TOPICS_FULL;
+        e->op = EDIT_TOPIC_SET;
+        e->key = a;
+        e->hash = a + E4_KEY_LEN;
+        *noop = t && e4c_memeq(t->key, a, E4_KEY_LEN); /* the same key again */
+        return E4_OK;
+    }
+    case E4_CMD_REMOVE_PUBKEY:
+        if (!e4i_pubkey_find(s, a))
+            return E4_ERR_PUBKEY_NOT_FOUND;
+        e->op = EDIT_PUBKEY_REMOVE;
+        e->hash = a;
+        return E4_OK;
+    case E4_CMD_RESET_PUBKEYS:
+        e->op = EDIT_PUBKEYS_RESET;
+        *noop = s->npubkeys == 0;
+        return E4_OK;
+    case E4_CMD_SET_PUBKEY: {
+        if (e4i_is_zero(a, E4_ED25519_PK_LEN))
+            return E4_ERR_ZERO_KEY;
+        const pubkey_slot *p = e4i_pubkey_find(s, a + E4_ED25519_PK_LEN);
+        if (!p && s->npubkeys >= s->limits.pubkeys)
+            return E4_ERR_PUBKEYS_FULL;
+        e->op = EDIT_PUBKEY_SET;
+        e->key = a;
+        e->hash = a + E4_ED25519_PK_LEN;
+        *noop = p && memcmp(p->pk, a, E4_ED25519_PK_LEN) == 0;
+        return E4_OK;
+    }
+    case E4_CMD_SET_C2_KEY: {
+        if (e4i_is_zero(a, E4_X25519_LEN))
+            return E4_ERR_ZERO_KEY;
+        e4_state probe = *s;
+        memcpy(probe.c2_pk, a, E4_X25519_LEN);
+        e4_err err = e4i_derive_cmd_key(&probe);
+        memcpy(new_cmd_key, probe.cmd_key, E4_KEY_LEN);
+        e4c_wipe(&probe, sizeof probe);
+        e->op = EDIT_C2_KEY;
+        e->key = a;
+        return err;
+    }
+    }
+    return E4_ERR_INVALID_COMMAND;
+}
+
+/* Phase three: the change in memory. Cannot fail. */
+static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_KEY_LEN])
+{
+    switch (e->op) {
+    case EDIT_TOPIC_REMOVE:
+        e4i_topic_remove(s, e4i_topic_find(s, e->hash));
+        break;
+    case EDIT_TOPICS_RESET:
+        e4i_topics_clear(s);
+        break;
+    case EDIT_TOPIC_SET: {
+        topic_slot *t = e4i_topic_find(s, e->hash);
+        if (t) { /* rotation: keep the current key for the transition */
+            e4c_siv_forget(t->old_key);
+            memcpy(t->old_key, t->key, E4_KEY_LEN);
+            t->old_ts = e->now;
+        } else {
+            t = e4i_topic_add(s, e->hash);
+        }
+        memcpy(t->key, e->key, E4_KEY_LEN);
+        break;
+    }
+    case EDIT_PUBKEY_REMOVE:
+        e4i_pubkey_remove(s, e4i_pubkey_find(s, e->hash));
+        break;
+    case EDIT_PUBKEYS_RESET:
+        e4i_pubkeys_clear(s);
+        break;
+    case EDIT_PUBKEY_SET:
+        memcpy(e4i_pubkey_add(s, e->hash)->pk, e->key, E4_ED25519_PK_LEN);
+        break;
+    case EDIT_ID_KEY:
+        e4c_siv_forget(s->cmd_key);
+        e4c_wipe(s->key, sizeof s->key);
+        memcpy(s->key, e->key, s->mode == E4_MODE_PK ? E4_ED25519_SK_LEN : E4_KEY_LEN);
+        memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
+        break;
+    case EDIT_C2_KEY:
+        e4c_siv_forget(s->cmd_key);
+        memcpy(s->c2_pk, e->key, E4_X25519_LEN);
+        memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
+        break;
+    case EDIT_NONE:
+        break;
+    }
+}
+
+e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t now)
+{
+    e4i_edit e = {0};
+    int noop = 0;
+    uint8_t new_cmd_key[E4_KEY_LEN];
+    e4_err err = plan(s, cmd, len, now, &e, &noop, new_cmd_key);
+    if (err == E4_OK && !noop && s->storage)
+        err = e4i_persist(s, &e);
+    if (err == E4_OK && !noop)
+        apply(s, &e, new_cmd_key);
+    e4c_wipe(new_cmd_key, sizeof new_cmd_key);
+    return err;
+}

@@ -1,0 +1,59 @@
+/*
+ * The crypto backend interface of libe4: everything the protocol needs from
+ * cryptography, and nothing else. The core (state.c, message.c, command.c)
+ * calls only these functions, so a port to a microcontroller replaces the
+ * backend files at link time and keeps the core. The default backend is
+ * OpenSSL 3 (AES, SHA3) + libsodium (Ed25519, X25519, CSPRNG, BLAKE2b).
+ *
+ * Conventions: int results are 0 on success and -1 on failure.
+ */
+#ifndef E4_CRYPTO_H
+#define E4_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One-time global setup (idempotent, thread-safe). */
+int e4c_init(void);
+
+void e4c_sha3_256(uint8_t out[32], const void *in, size_t len);
+
+/* RFC 5297 AES-SIV with the 64-byte key key||key and exactly one associated
+ * data item (E4 uses the 8-byte timestamp; other lengths are supported for
+ * the test vectors). seal writes tag(16) || ciphertext(n).
+ * open reads tag || ciphertext (n = ciphertext length), writes n bytes of
+ * plaintext only when authentic, and returns -1 otherwise. */
+int e4c_siv_seal(const uint8_t key[32], const uint8_t *ad, size_t ad_len, const uint8_t *plain,
+                 size_t n, uint8_t *out);
+int e4c_siv_open(const uint8_t key[32], const uint8_t *ad, size_t ad_len, const uint8_t *in,
+                 size_t n, uint8_t *out);
+/* Drop any expanded copy of key the backend keeps (key replaced or
+ * removed); NULL drops them all. */
+void e4c_siv_forget(const uint8_t key[32]);
+
+/* Ed25519 with the 64-byte seed||public private key. */
+int e4c_ed25519_seed_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);
+int e4c_ed25519_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64]);
+int e4c_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[32]);
+
+/* X25519; fails on a low-order peer point (all-zero shared secret). */
+int e4c_x25519(uint8_t shared[32], const uint8_t sk[32], const uint8_t pk[32]);
+int e4c_x25519_base(uint8_t pk[32], const uint8_t sk[32]);
+
+/* Ed25519 -> X25519 as the reference: sk = clamp(SHA-512(seed)[0:32]);
+ * pk = Montgomery u = (1+y)/(1-y) mod 2^255-19, which the reference also
+ * computes for small-order and non-canonical points; fails (-1) only when y
+ * is not on the curve. */
+int e4c_ed25519_sk_to_x25519(uint8_t x_sk[32], const uint8_t ed_sk[64]);
+int e4c_ed25519_pk_to_x25519(uint8_t x_pk[32], const uint8_t ed_pk[32]);
+
+/* Argon2i v1.3, empty salt, t=1, m=65536 KiB, p=4, 32-byte output (RFC 9106).
+ * Allocates 64 MiB. */
+int e4c_argon2i_e4(uint8_t out[32], const uint8_t *password, size_t len);
+
+void e4c_random(void *buf, size_t len);
+void e4c_wipe(void *p, size_t len);
+/* Constant time; 1 when equal. */
+int e4c_memeq(const void *a, const void *b, size_t len);
+
+#endif

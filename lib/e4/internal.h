@@ -1,0 +1,135 @@
+/*
+ * The layout of an e4_state and the helpers the core files share. Nothing
+ * here is public: applications see e4_state as opaque.
+ *
+ * One state lives in one block of caller memory:
+ *
+ *   struct e4_state | topic slots | topic index | pubkey slots | pubkey index | replay slots
+ *
+ * Slots are dense arrays (0..count-1); each index is an open-addressing table
+ * of 2 x capacity words holding slot + 1 (0 = empty), keyed by the first
+ * bytes of the 16-byte hash or id, which are uniformly distributed because
+ * they come from SHA3. Lookups cost the same with 1 or 10,000 keys.
+ */
+#ifndef E4_INTERNAL_H
+#define E4_INTERNAL_H
+
+#include <e4/e4.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crypto.h"
+
+#define E4_STATE_MAGIC 0x45345354u /* "E4ST" */
+#define NO_OLD_KEY UINT64_MAX      /* topic_slot.old_ts when there is none */
+
+typedef struct topic_slot {
+    uint8_t hash[E4_TOPIC_HASH_LEN];
+    uint8_t key[E4_KEY_LEN];
+    uint8_t old_key[E4_KEY_LEN];   /* the key-transition key, when old_ts is set */
+    uint64_t old_ts;
+} topic_slot;
+
+typedef struct pubkey_slot {
+    uint8_t id[E4_ID_LEN];
+    uint8_t pk[E4_ED25519_PK_LEN];
+} pubkey_slot;
+
+typedef struct replay_slot {
+    uint8_t tag[E4_TAG_LEN];        /* SIV tag, xored with the signer id in PK mode */
+    uint64_t ts;                    /* message timestamp; REPLAY_EMPTY when free */
+} replay_slot;
+#define REPLAY_EMPTY UINT64_MAX
+#define REPLAY_WAYS 4
+
+struct e4_state {
+    uint32_t magic;
+    uint8_t mode;                   /* e4_mode */
+    uint8_t control_topic_len;
+    uint8_t pad_[2];
+    e4_limits limits;
+    uint32_t ntopics, npubkeys;
+    uint32_t clock_skew;
+    uint32_t replay_buckets;
+    uint8_t id[E4_ID_LEN];
+    uint8_t key[E4_ED25519_SK_LEN]; /* SK: 32-byte client key; PK: Ed25519 private key */
+    uint8_t c2_pk[E4_X25519_LEN];   /* PK: C2's X25519 public key */
+    uint8_t cmd_key[E4_KEY_LEN];    /* the key protecting commands (derived in PK mode) */
+    uint8_t control_hash[E4_TOPIC_HASH_LEN];
+    char control_topic[E4_CONTROL_TOPIC_MAX + 1];
+    const e4_storage *storage;
+    /* Set by the hosted layer, whose readers share one state: serialises the
+     * replay cache, the only thing unprotecting a message writes. */
+    void (*replay_lock)(void *ctx, int lock);
+    void *replay_lock_ctx;
+    topic_slot *topics;
+    uint32_t *topic_index;
+    pubkey_slot *pubkeys;
+    uint32_t *pubkey_index;
+    replay_slot *replay;
+};
+
+/* state.c: tables */
+topic_slot *e4i_topic_find(const e4_state *s, const uint8_t hash[E4_TOPIC_HASH_LEN]);
+topic_slot *e4i_topic_add(e4_state *s, const uint8_t hash[E4_TOPIC_HASH_LEN]); /* NULL: full */
+void e4i_topic_remove(e4_state *s, topic_slot *t);
+void e4i_topics_clear(e4_state *s);
+pubkey_slot *e4i_pubkey_find(const e4_state *s, const uint8_t id[E4_ID_LEN]);
+pubkey_slot *e4i_pubkey_add(e4_state *s, const uint8_t id[E4_ID_LEN]);
+void e4i_pubkey_remove(e4_state *s, pubkey_slot *p);
+void e4i_pubkeys_clear(e4_state *s);
+/* 1 when (tag, ts) was seen; else remembers it and returns 0. */
+int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts);
+/* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key). */
+e4_err e4i_derive_cmd_key(e4_state *s);
+e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits);
+
+/* command.c */
+e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t now);
+
+/* storage.c: writes the state as it would be after the pending edit (or as
+ * it is, when edit is NULL). Used before a change is applied in memory, so
+ * that a failed write leaves memory and storage both unchanged. */
+typedef enum e4i_edit_op {
+    EDIT_NONE, EDIT_TOPIC_SET, EDIT_TOPIC_REMOVE, EDIT_TOPICS_RESET, EDIT_PUBKEY_SET,
+    EDIT_PUBKEY_REMOVE, EDIT_PUBKEYS_RESET, EDIT_ID_KEY, EDIT_C2_KEY
+} e4i_edit_op;
+typedef struct e4i_edit {
+    e4i_edit_op op;
+    const uint8_t *hash;            /* topic hash or pubkey id */
+    const uint8_t *key;             /* new topic key, pubkey, id key or C2 key */
+    uint64_t now;
+} e4i_edit;
+e4_err e4i_persist(const e4_state *s, const e4i_edit *edit);
+
+static inline void e4i_store64le(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t e4i_load64le(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* SHA3-256(data)[0:16]: topic hashes, ids, key-transition indexes. */
+static inline void e4i_hash16(uint8_t out[16], const void *data, size_t len)
+{
+    uint8_t full[32];
+    e4c_sha3_256(full, data, len);
+    memcpy(out, full, 16);
+}
+
+static inline int e4i_is_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * Protected messages: the SK and PK wire formats, and protect/unprotect on a
+ * state in exactly the reference's order of checks (the order decides which
+ * error a caller sees).
+ */
+#include "internal.h"
+
+/* ---- stateless formats --------------------------------------------------- */
+
+/* Valid iff now - 600 <= ts <= now + skew. A timestamp >= 2^63 reads as a
+ * negative number in the reference: too old. */
+static e4_err check_timestamp(uint64_t ts, uint64_t now, uint32_t skew)
+{
+    if (ts >= (UINT64_C(1) << 63))
+        return E4_ERR_TIMESTAMP_TOO_OLD;
+    if (ts > now + skew)
+        return E4_ERR_TIMESTAMP_IN_FUTURE;
+    if (now >= E4_MAX_DELAY && ts < now - E4_MAX_DELAY)
+        return E4_ERR_TIMESTAMP_TOO_OLD;
+    return E4_OK;
+}
+
+e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
+                     size_t plain_len, uint8_t *out)
+{
+    if (!key || !out || (!plain && plain_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    e4i_store64le(out, ts);
+    return e4c_siv_seal(key, out, E4_TIMESTAMP_LEN, plain, plain_len, out + E4_TIMESTAMP_LEN)
+               ? E4_ERR_CRYPTO
+               : E4_OK;
+}
+
+e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                       uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew)
+{
+    if (!key || (!in && in_len) || !out || !out_len)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (in_len <= E4_SK_OVERHEAD)
+        return E4_ERR_TOO_SHORT;
+    e4_err err = check_timestamp(e4i_load64le(in), now, skew);
+    if (err)
+        return err;
+    size_t n = in_len - E4_SK_OVERHEAD;
+    if (e4c_siv_open(key, in, E4_TIMESTAMP_LEN, in + E4_TIMESTAMP_LEN, n, out) != 0)
+        return E4_ERR_NOT_AUTHENTIC;
+    *out_len = n;
+    return E4_OK;
+}
+
+e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+                     const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts,
+                     const uint8_t *plain, size_t plain_len, uint8_t *out)
+{
+    if (!key || !signer_id || !ed25519_sk || !out || (!plain && plain_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    const size_t signed_len = E4_TIMESTAMP_LEN + E4_ID_LEN + E4_TAG_LEN + plain_len;
+    e4i_store64le(out, ts);
+    memcpy(out + E4_TIMESTAMP_LEN, signer_id, E4_ID_LEN);
+    if (e4c_siv_seal(key, out, E4_TIMESTAMP_LEN, plain, plain_len, out + E4_TIMESTAMP_LEN + E4_ID_LEN) ||
+        e4c_ed25519_sign(out + signed_len, out, signed_len, ed25519_sk))
+        return E4_ERR_CRYPTO;
+    return E4_OK;
+}
+
+e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len)
+{
+    if (!id || (!in && in_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (in_len < E4_PK_OVERHEAD)
+        return E4_ERR_TOO_SHORT;
+    memcpy(id, in + E4_TIMESTAMP_LEN, E4_ID_LEN);
+    return E4_OK;
+}
+
+/* The checks after the signer's key is known: signature, then SIV. */
+static e4_err pk_open(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_ED25519_PK_LEN],
+                      const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
+{
+    size_t signed_len = in_len - E4_SIGNATURE_LEN;
+    if (signer_pk && e4c_ed25519_verify(in + signed_len, in, signed_len, signer_pk) != 0)
+        return E4_ERR_INVALID_SIGNATURE;
+    size_t n = in_len - E4_PK_OVERHEAD;
+    if (e4c_siv_open(key, in, E4_TIMESTAMP_LEN, in + E4_TIMESTAMP_LEN + E4_ID_LEN, n, out) != 0)
+        return E4_ERR_NOT_AUTHENTIC;
+    *out_len = n;
+    return E4_OK;
+}
+
+e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_ED25519_PK_LEN],
+                       const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
+                       uint64_t now, uint32_t skew)
+{
+    if (!key || !signer_pk || (!in && in_len) || !out || !out_len)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (in_len < E4_PK_OVERHEAD)
+        return E4_ERR_TOO_SHORT;
+    e4_err err = check_timestamp(e4i_load64le(in), now, skew);
+    return err ? err : pk_open(key, signer_pk, in, in_len, out, out_len);
+}
+
+/* ---- on a state ---------------------------------------------------------------- */
+
+size_t e4_protected_len(const e4_state *s, size_t plain_len)
+{
+    return plain_len + (s->mode == E4_MODE_PK ? E4_PK_OVERHEAD : E4_SK_OVERHEAD);
+}
+
+e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
+                         const uint8_t *plain, size_t plain_len,
+                         uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+{
+    if (!s || !topic_hash || !out || !out_len || (!plain && plain_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    const topic_slot *t = e4i_topic_find(s, topic_hash);
+    if (!t)
+        return E4_ERR_TOPIC_KEY_NOT_FOUND;
+    size_t len = e4_protected_len(s, plain_len);
+    if (out_cap < len || len < plain_len)
+        return E4_ERR_BUFFER_TOO_SMALL;
+    e4_err err = s->mode == E4_MODE_PK
+                     ? e4_pk_protect(t->key, s->id, s->key, now, plain, plain_len, out)
+                     : e4_sk_protect(t->key, now, plain, plain_len, out);
+    if (err == E4_OK)
+        *out_len = len;
+    return err;
+}
+
+e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t plain_len,
+                  uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+{
+    uint8_t hash[E4_TOPIC_HASH_LEN];
+    e4_err err = e4_hash_topic(hash, topic);
+    return err ? err : e4_protect_hashed(s, hash, plain, plain_len, out, out_cap, out_len, now);
+}
+
+/* A command on the control topic: SK format under the command key. The
+ * plaintext passes through out (the caller's buffer) and is wiped. */
+static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, uint8_t *out,
+                                size_t out_cap, size_t *out_len, uint64_t now)
+{
+    size_t n;
+    if (in_len > E4_SK_OVERHEAD && out_cap < in_len - E4_SK_OVERHEAD)
+        return E4_ERR_BUFFER_TOO_SMALL;
+    e4_err err = e4_sk_unprotect(s->cmd_key, in, in_len, out, &n, now, s->clock_skew);
+    if (err)
+        return err;
+    if (e4i_replay_check(s, in + E4_TIMESTAMP_LEN, e4i_load64le(in)))
+        err = E4_ERR_REPLAYED;
+    else
+        err = e4i_command_apply(s, out, n, now);
+    e4c_wipe(out, n);
+    *out_len = 0;
+    return err ? err : E4_COMMAND;
+}
+
+/* Replay identity: the SIV tag (a MAC of key, timestamp and payload), with
+ * the signer id folded in so that two signers' identical readings differ. */
+static int replayed(e4_state *s, const uint8_t *in, uint64_t ts)
+{
+    uint8_t ident[E4_TAG_LEN];
+    if (s->mode == E4_MODE_PK) {
+        for (int i = 0; i < E4_TAG_LEN; i++)
+            ident[i] = in[E4_TIMESTAMP_LEN + E4_ID_LEN + i] ^ in[E4_TIMESTAMP_LEN + i];
+    } else {
+        memcpy(ident, in + E4_TIMESTAMP_LEN, E4_TAG_LEN);
+    }
+    return e4i_replay_check(s, ident, ts);
+}
+
+e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
+                           const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+{
+    if (!s || !topic_hash || !out || !out_len || (!in && in_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (memcmp(topic_hash, s->control_hash, E4_TOPIC_HASH_LEN) == 0)
+        return unprotect_command(s, in, in_len, out, out_cap, out_len, now);
+
+    const topic_slot *t = e4i_topic_find(s, topic_hash);
+    if (!t)
+        return E4_ERR_TOPIC_KEY_NOT_FOUND;
+    const int pk = s->mode == E4_MODE_PK;
+    const size_t overhead = pk ? E4_PK_OVERHEAD : E4_SK_OVERHEAD;
+    if (pk ? in_len < overhead : in_len <= overhead)
+        return E4_ERR_TOO_SHORT;
+    const uint64_t ts = e4i_load64le(in);
+    e4_err err = check_timestamp(ts, now, s->clock_skew);
+    if (err)
+        return err;
+    if (out_cap < in_len - overhead)
+        return E4_ERR_BUFFER_TOO_SMALL;
+
+    const uint8_t *signer_pk = NULL;
+    if (pk) {
+        const pubkey_slot *p = e4i_pubkey_find(s, in + E4_TIMESTAMP_LEN);
+        if (!p)
+            return E4_ERR_PUBKEY_NOT_FOUND;
+        signer_pk = p->pk;
+        err = pk_open(t->key, signer_pk, in, in_len, out, out_len);
+    } else {
+        err = e4_sk_unprotect(t->key, in, in_len, out, out_len, now, s->clock_skew);
+    }
+    /* Key transition: the previous key, only when the current one said "not
+     * authentic" and the old key is at most an hour old. */
+    if (err == E4_ERR_NOT_AUTHENTIC && t->old_ts != NO_OLD_KEY &&
+        (int64_t)(now - t->old_ts) <= E4_TRANSITION_TTL) {
+        err = pk ? pk_open(t->old_key, NULL, in, in_len, out, out_len)
+                 : e4_sk_unprotect(t->old_key, in, in_len, out, out_len, now, s->clock_skew);
+    }
+    if (err == E4_OK && replayed(s, in, ts)) {
+        e4c_wipe(out, *out_len);
+        *out_len = 0;
+        err = E4_ERR_REPLAYED;
+    }
+    return err;
+}
+
+e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len,
+                    uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+{
+    uint8_t hash[E4_TOPIC_HASH_LEN];
+    e4_err err = e4_hash_topic(hash, topic);
+    return err ? err : e4_unprotect_hashed(s, hash, in, in_len, out, out_cap, out_len, now);
+}

@@ -1,0 +1,396 @@
+/*
+ * The core state: creation in caller memory, the topic and public-key
+ * tables, the replay cache, and local key changes.
+ */
+#include "crypto.h"
+#include "internal.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(struct e4_state) <= E4_STATE_HEADER_SIZE, "E4_STATE_HEADER_SIZE too small");
+_Static_assert(E4_STATE_HEADER_SIZE % 8 == 0, "header keeps 8-byte alignment");
+_Static_assert(sizeof(topic_slot) + 2 * sizeof(uint32_t) == E4_TOPIC_ENTRY_SIZE, "topic entry");
+_Static_assert(sizeof(pubkey_slot) + 2 * sizeof(uint32_t) == E4_PUBKEY_ENTRY_SIZE, "pubkey entry");
+_Static_assert(sizeof(replay_slot) == E4_REPLAY_ENTRY_SIZE, "replay entry");
+
+size_t e4_state_size(const e4_limits *l)
+{
+    return l ? E4_STATE_SIZE(l->topics, l->pubkeys, l->replay) : 0;
+}
+
+/* ---- open-addressing index over 16-byte keys ----------------------------- */
+
+typedef struct table {
+    uint8_t *slots;   /* each slot starts with its 16-byte key */
+    size_t stride;
+    uint32_t *index;
+    uint32_t size;    /* index words: 2 x capacity */
+} table;
+
+static uint32_t home(const uint8_t *key, uint32_t size)
+{
+    uint32_t x;
+    memcpy(&x, key, sizeof x);
+    return (uint32_t)(((uint64_t)x * size) >> 32);
+}
+
+static uint8_t *slot_at(const table *t, uint32_t i)
+{
+    return t->slots + (size_t)i * t->stride;
+}
+
+/* The index word holding key, or the empty word where it would go. The
+ * index is never full (it has twice the slots), so the probe ends. */
+static uint32_t *index_find(const table *t, const uint8_t key[16])
+{
+    uint32_t i = home(key, t->size);
+    while (t->index[i] && memcmp(slot_at(t, t->index[i] - 1), key, 16) != 0)
+        i = i + 1 == t->size ? 0 : i + 1;
+    return &t->index[i];
+}
+
+/* Backward-shift deletion keeps every probe sequence unbroken. */
+static void index_delete(const table *t, uint32_t *word)
+{
+    uint32_t i = (uint32_t)(word - t->index);
+    for (uint32_t j = i + 1 == t->size ? 0 : i + 1; t->index[j]; j = j + 1 == t->size ? 0 : j + 1) {
+        uint32_t h = home(slot_at(t, t->index[j] - 1), t->size);
+        int movable = j > i ? (h <= i || h > j) : (h <= i && h > j);
+        if (movable) {
+            t->index[i] = t->index[j];
+            i = j;
+        }
+    }
+    t->index[i] = 0;
+}
+
+static uint8_t *table_find(const table *t, const uint8_t key[16])
+{
+    if (!t->size)
+        return NULL;
+    uint32_t w = *index_find(t, key);
+    return w ? slot_at(t, w - 1) : NULL;
+}
+
+static uint8_t *table_add(const table *t, uint32_t *count, uint32_t cap, const uint8_t key[16])
+{
+    if (!t->size)
+        return NULL;
+    uint32_t *w = index_find(t, key);
+    if (*w)
+        return slot_at(t, *w - 1);
+    if (*count >= cap)
+        return NULL;
+    uint8_t *slot = slot_at(t, *count);
+    memset(slot, 0, t->stride);
+    memcpy(slot, key, 16);
+    *w = ++*count;
+    return slot;
+}
+
+/* Removes a slot: the last slot moves into its place. */
+static void table_remove(const table *t, uint32_t *count, uint8_t *slot)
+{
+    uint32_t i = (uint32_t)((slot - t->slots) / t->stride), last = *count - 1;
+    index_delete(t, index_find(t, slot));
+    if (i != last) {
+        uint8_t *moved = slot_at(t, last);
+        memcpy(slot, moved, t->stride);
+        *index_find(t, moved) = i + 1; /* its word still names last + 1 */
+    }
+    e4c_wipe(slot_at(t, last), t->stride);
+    --*count;
+}
+
+static void table_clear(const table *t, uint32_t *count)
+{
+    e4c_wipe(t->slots, (size_t)*count * t->stride);
+    memset(t->index, 0, (size_t)t->size * sizeof(uint32_t));
+    *count = 0;
+}
+
+static table topics_of(const e4_state *s)
+{
+    return (table){(uint8_t *)s->topics, sizeof(topic_slot), s->topic_index, 2 * s->limits.topics};
+}
+
+static table pubkeys_of(const e4_state *s)
+{
+    return (table){(uint8_t *)s->pubkeys, sizeof(pubkey_slot), s->pubkey_index, 2 * s->limits.pubkeys};
+}
+
+topic_slot *e4i_topic_find(const e4_state *s, const uint8_t hash[E4_TOPIC_HASH_LEN])
+{
+    table t = topics_of(s);
+    return (topic_slot *)table_find(&t, hash);
+}
+
+topic_slot *e4i_topic_add(e4_state *s, const uint8_t hash[E4_TOPIC_HASH_LEN])
+{
+    table t = topics_of(s);
+    uint32_t before = s->ntopics;
+    topic_slot *slot = (topic_slot *)table_add(&t, &s->ntopics, s->limits.topics, hash);
+    if (slot && s->ntopics != before)
+        slot->old_ts = NO_OLD_KEY;
+    return slot;
+}
+
+void e4i_topic_remove(e4_state *s, topic_slot *slot)
+{
+    table t = topics_of(s);
+    e4c_siv_forget(slot->key);
+    table_remove(&t, &s->ntopics, (uint8_t *)slot);
+}
+
+void e4i_topics_clear(e4_state *s)
+{
+    table t = topics_of(s);
+    e4c_siv_forget(NULL);
+    table_clear(&t, &s->ntopics);
+}
+
+pubkey_slot *e4i_pubkey_find(const e4_state *s, const uint8_t id[E4_ID_LEN])
+{
+    table t = pubkeys_of(s);
+    return (pubkey_slot *)table_find(&t, id);
+}
+
+pubkey_slot *e4i_pubkey_add(e4_state *s, const uint8_t id[E4_ID_LEN])
+{
+    table t = pubkeys_of(s);
+    return (pubkey_slot *)table_add(&t, &s->npubkeys, s->limits.pubkeys, id);
+}
+
+void e4i_pubkey_remove(e4_state *s, pubkey_slot *p)
+{
+    table t = pubkeys_of(s);
+    table_remove(&t, &s->npubkeys, (uint8_t *)p);
+}
+
+void e4i_pubkeys_clear(e4_state *s)
+{
+    table t = pubkeys_of(s);
+    table_clear(&t, &s->npubkeys);
+}
+
+/* ---- replay cache: 4-way buckets, the oldest entry of a bucket evicted ---- */
+
+static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts)
+{
+    replay_slot *b = &s->replay[(size_t)home(tag, s->replay_buckets) * REPLAY_WAYS];
+    replay_slot *victim = &b[0];
+    for (int w = 0; w < REPLAY_WAYS; w++) {
+        if (b[w].ts == ts && memcmp(b[w].tag, tag, E4_TAG_LEN) == 0)
+            return 1;
+        /* Free slots have ts = UINT64_MAX; prefer them, then the oldest. */
+        if (b[w].ts == REPLAY_EMPTY || (victim->ts != REPLAY_EMPTY && b[w].ts < victim->ts))
+            victim = &b[w];
+    }
+    /* Entries older than the window have the smallest timestamps, so they
+     * go first; a full bucket of live entries loses its oldest. */
+    memcpy(victim->tag, tag, E4_TAG_LEN);
+    victim->ts = ts;
+    return 0;
+}
+
+int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts)
+{
+    if (!s->replay_buckets)
+        return 0;
+    if (s->replay_lock)
+        s->replay_lock(s->replay_lock_ctx, 1);
+    int seen = replay_check_locked(s, tag, ts);
+    if (s->replay_lock)
+        s->replay_lock(s->replay_lock_ctx, 0);
+    return seen;
+}
+
+/* ---- creation ---------------------------------------------------------------- */
+
+e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *l)
+{
+    if (!out || !mem || !l)
+        return E4_ERR_INVALID_ARGUMENT;
+    if ((uintptr_t)mem % 8 != 0 || l->topics > (1u << 28) || l->pubkeys > (1u << 28) ||
+        l->replay > (1u << 28))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (mem_len < e4_state_size(l))
+        return E4_ERR_BUFFER_TOO_SMALL;
+    if (e4c_init() != 0)
+        return E4_ERR_CRYPTO;
+    memset(mem, 0, e4_state_size(l));
+    e4_state *s = mem;
+    uint8_t *p = (uint8_t *)mem + E4_STATE_HEADER_SIZE;
+    s->magic = E4_STATE_MAGIC;
+    s->limits = *l;
+    s->topics = (topic_slot *)p;
+    p += (size_t)l->topics * sizeof(topic_slot);
+    s->topic_index = (uint32_t *)p;
+    p += (size_t)l->topics * 2 * sizeof(uint32_t);
+    s->pubkeys = (pubkey_slot *)p;
+    p += (size_t)l->pubkeys * sizeof(pubkey_slot);
+    s->pubkey_index = (uint32_t *)p;
+    p += (size_t)l->pubkeys * 2 * sizeof(uint32_t);
+    s->replay = (replay_slot *)p;
+    s->replay_buckets = (l->replay + REPLAY_WAYS - 1) / REPLAY_WAYS;
+    for (size_t i = 0; i < (size_t)s->replay_buckets * REPLAY_WAYS; i++)
+        s->replay[i].ts = REPLAY_EMPTY;
+    *out = s;
+    return E4_OK;
+}
+
+e4_err e4i_derive_cmd_key(e4_state *s)
+{
+    if (s->mode == E4_MODE_SK) {
+        memcpy(s->cmd_key, s->key, E4_KEY_LEN);
+        return E4_OK;
+    }
+    uint8_t x_sk[32], shared[32];
+    e4_err err = E4_OK;
+    if (e4c_ed25519_sk_to_x25519(x_sk, s->key) != 0)
+        err = E4_ERR_CRYPTO;
+    else if (e4c_x25519(shared, x_sk, s->c2_pk) != 0)
+        err = E4_ERR_INVALID_KEY;
+    else
+        e4c_sha3_256(s->cmd_key, shared, sizeof shared);
+    e4c_wipe(x_sk, sizeof x_sk);
+    e4c_wipe(shared, sizeof shared);
+    return err;
+}
+
+static void set_default_control_topic(e4_state *s)
+{
+    e4_default_control_topic(s->control_topic, s->id);
+    s->control_topic_len = (uint8_t)strlen(s->control_topic);
+    e4i_hash16(s->control_hash, s->control_topic, s->control_topic_len);
+}
+
+e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                        const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN])
+{
+    if (!id || !key || (limits && limits->pubkeys))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (e4i_is_zero(key, E4_KEY_LEN))
+        return E4_ERR_ZERO_KEY;
+    e4_state *s;
+    e4_err err = e4i_layout(&s, mem, mem_len, limits);
+    if (err)
+        return err;
+    s->mode = E4_MODE_SK;
+    memcpy(s->id, id, E4_ID_LEN);
+    memcpy(s->key, key, E4_KEY_LEN);
+    set_default_control_topic(s);
+    e4i_derive_cmd_key(s);
+    *out = s;
+    return E4_OK;
+}
+
+e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                        const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                        const uint8_t c2_x25519_pk[E4_X25519_LEN])
+{
+    if (!id || !ed25519_sk || !c2_x25519_pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (e4i_is_zero(ed25519_sk, E4_ED25519_SK_LEN) || e4i_is_zero(c2_x25519_pk, E4_X25519_LEN))
+        return E4_ERR_ZERO_KEY;
+    e4_state *s;
+    e4_err err = e4i_layout(&s, mem, mem_len, limits);
+    if (err)
+        return err;
+    s->mode = E4_MODE_PK;
+    memcpy(s->id, id, E4_ID_LEN);
+    memcpy(s->key, ed25519_sk, E4_ED25519_SK_LEN);
+    memcpy(s->c2_pk, c2_x25519_pk, E4_X25519_LEN);
+    set_default_control_topic(s);
+    if ((err = e4i_derive_cmd_key(s)) != E4_OK) {
+        e4_state_wipe(s);
+        return err;
+    }
+    *out = s;
+    return E4_OK;
+}
+
+void e4_state_wipe(e4_state *s)
+{
+    if (!s || s->magic != E4_STATE_MAGIC)
+        return;
+    e4c_siv_forget(NULL);
+    e4c_wipe(s, e4_state_size(&s->limits));
+}
+
+/* ---- accessors ---------------------------------------------------------------- */
+
+e4_mode e4_state_mode(const e4_state *s) { return (e4_mode)s->mode; }
+void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]) { memcpy(id, s->id, E4_ID_LEN); }
+const e4_limits *e4_state_limits(const e4_state *s) { return &s->limits; }
+uint32_t e4_state_topic_count(const e4_state *s) { return s->ntopics; }
+uint32_t e4_state_pubkey_count(const e4_state *s) { return s->npubkeys; }
+void e4_state_set_clock_skew(e4_state *s, uint32_t seconds) { s->clock_skew = seconds; }
+const char *e4_state_control_topic(const e4_state *s) { return s->control_topic; }
+void e4_state_set_storage(e4_state *s, const e4_storage *storage) { s->storage = storage; }
+
+e4_err e4_state_set_control_topic(e4_state *s, const char *topic)
+{
+    if (!s || !topic)
+        return E4_ERR_INVALID_ARGUMENT;
+    size_t len = strlen(topic);
+    if (len == 0 || len > E4_CONTROL_TOPIC_MAX)
+        return E4_ERR_INVALID_TOPIC;
+    memcpy(s->control_topic, topic, len + 1);
+    s->control_topic_len = (uint8_t)len;
+    e4i_hash16(s->control_hash, topic, len);
+    return E4_OK;
+}
+
+e4_err e4_state_topic_at(const e4_state *s, uint32_t i, uint8_t hash[E4_TOPIC_HASH_LEN],
+                         uint8_t key[E4_KEY_LEN], int *has_old_key)
+{
+    if (!s || i >= s->ntopics)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (hash)
+        memcpy(hash, s->topics[i].hash, E4_TOPIC_HASH_LEN);
+    if (key)
+        memcpy(key, s->topics[i].key, E4_KEY_LEN);
+    if (has_old_key)
+        *has_old_key = s->topics[i].old_ts != NO_OLD_KEY;
+    return E4_OK;
+}
+
+e4_err e4_state_pubkey_at(const e4_state *s, uint32_t i, uint8_t id[E4_ID_LEN],
+                          uint8_t pk[E4_ED25519_PK_LEN])
+{
+    if (!s || i >= s->npubkeys)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (id)
+        memcpy(id, s->pubkeys[i].id, E4_ID_LEN);
+    if (pk)
+        memcpy(pk, s->pubkeys[i].pk, E4_ED25519_PK_LEN);
+    return E4_OK;
+}
+
+/* ---- local key changes: the same code path as C2 commands ---------------- */
+
+e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now)
+{
+    if (!s || !topic || !key)
+        return E4_ERR_INVALID_ARGUMENT;
+    uint8_t cmd[1 + E4_KEY_LEN + E4_TOPIC_HASH_LEN];
+    cmd[0] = E4_CMD_SET_TOPIC_KEY;
+    memcpy(cmd + 1, key, E4_KEY_LEN);
+    e4_err err = e4_hash_topic(cmd + 1 + E4_KEY_LEN, topic);
+    if (err == E4_OK)
+        err = e4i_command_apply(s, cmd, sizeof cmd, now);
+    e4c_wipe(cmd, sizeof cmd);
+    return err;
+}
+
+e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN])
+{
+    if (!s || !id || !pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    uint8_t cmd[1 + E4_ED25519_PK_LEN + E4_ID_LEN];
+    cmd[0] = E4_CMD_SET_PUBKEY;
+    memcpy(cmd + 1, pk, E4_ED25519_PK_LEN);
+    memcpy(cmd + 1 + E4_ED25519_PK_LEN, id, E4_ID_LEN);
+    return e4i_command_apply(s, cmd, sizeof cmd, 0);
+}

@@ -1,0 +1,395 @@
+/*
+ * Durable state: the serialized format, saving (optionally with a pending
+ * edit applied on the fly), loading, and the atomic file store.
+ *
+ * Format version 1, all integers little-endian:
+ *
+ *   "E4ST" | version u8 | mode u8 | control_topic_len u8 | reserved u8
+ *   id(16) | key(64) | c2_pk(32) | clock_skew u32
+ *   control_topic(control_topic_len)
+ *   ntopics u32  | ntopics x (hash(16) key(32) old_key(32) old_ts u64)
+ *   npubkeys u32 | npubkeys x (id(16) pk(32))
+ *   crc32 u32 of everything before it
+ *
+ * The CRC detects truncation and corruption (with the counts, which must
+ * match the bytes); a damaged store loads as an error, never as a state.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define FORMAT_VERSION 1
+#define TOPIC_RECORD 88
+#define PUBKEY_RECORD 48
+
+/* CRC-32 (IEEE), with a 16-entry table: small enough for any device. */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+    static const uint32_t t[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc = (crc >> 4) ^ t[(crc ^ p[i]) & 15];
+        crc = (crc >> 4) ^ t[(crc ^ (p[i] >> 4)) & 15];
+    }
+    return ~crc;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+typedef struct writer {
+    const e4_storage *st;
+    uint8_t buf[512];
+    size_t used;
+    uint32_t crc;
+    int failed;
+} writer;
+
+static void w_flush(writer *w)
+{
+    if (!w->failed && w->used && w->st->write(w->st->ctx, w->buf, w->used) != 0)
+        w->failed = 1;
+    w->used = 0;
+}
+
+static void w_put(writer *w, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    w->crc = crc32_update(w->crc, p, n);
+    while (n) {
+        size_t k = sizeof w->buf - w->used < n ? sizeof w->buf - w->used : n;
+        memcpy(w->buf + w->used, p, k);
+        w->used += k;
+        p += k;
+        n -= k;
+        if (w->used == sizeof w->buf)
+            w_flush(w);
+    }
+}
+
+static void w_u32(writer *w, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    w_put(w, b, 4);
+}
+
+static void w_topic(writer *w, const uint8_t *hash, const uint8_t *key, const uint8_t *old_key,
+                    uint64_t old_ts)
+{
+    static const uint8_t zero[E4_KEY_LEN];
+    uint8_t ts[8];
+    e4i_store64le(ts, old_ts);
+    w_put(w, hash, E4_TOPIC_HASH_LEN);
+    w_put(w, key, E4_KEY_LEN);
+    w_put(w, old_ts == NO_OLD_KEY ? zero : old_key, E4_KEY_LEN);
+    w_put(w, ts, 8);
+}
+
+static int is(const e4i_edit *e, e4i_edit_op op) { return e && e->op == op; }
+
+static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage *st)
+{
+    writer *w = &(writer){.st = st};
+    uint8_t head[8] = {'E', '4', 'S', 'T', FORMAT_VERSION, s->mode, s->control_topic_len, 0};
+    w_put(w, head, sizeof head);
+    w_put(w, s->id, E4_ID_LEN);
+    if (is(e, EDIT_ID_KEY)) {
+        uint8_t key[E4_ED25519_SK_LEN] = {0};
+        memcpy(key, e->key, s->mode == E4_MODE_PK ? E4_ED25519_SK_LEN : E4_KEY_LEN);
+        w_put(w, key, sizeof key);
+        e4c_wipe(key, sizeof key);
+    } else {
+        w_put(w, s->key, sizeof s->key);
+    }
+    w_put(w, is(e, EDIT_C2_KEY) ? e->key : s->c2_pk, E4_X25519_LEN);
+    w_u32(w, s->clock_skew);
+    w_put(w, s->control_topic, s->control_topic_len);
+
+    /* Topics, as they will be after the edit. */
+    const topic_slot *edited = (is(e, EDIT_TOPIC_SET) || is(e, EDIT_TOPIC_REMOVE))
+                                   ? e4i_topic_find(s, e->hash) : NULL;
+    uint32_t ntopics = s->ntopics;
+    if (is(e, EDIT_TOPICS_RESET))
+        ntopics = 0;
+    else if (is(e, EDIT_TOPIC_SET) && !edited)
+        ntopics++;
+    else if (is(e, EDIT_TOPIC_REMOVE) && edited)
+        ntopics--;
+    w_u32(w, ntopics);
+    for (uint32_t i = 0; i < s->ntopics && !is(e, EDIT_TOPICS_RESET); i++) {
+        const topic_slot *t = &s->topics[i];
+        if (t != edited)
+            w_topic(w, t->hash, t->key, t->old_key, t->old_ts);
+        else if (is(e, EDIT_TOPIC_SET))
+            w_topic(w, t->hash, e->key, t->key, e->now);
+    }
+    if (is(e, EDIT_TOPIC_SET) && !edited)
+        w_topic(w, e->hash, e->key, NULL, NO_OLD_KEY);
+
+    /* Public keys, likewise. */
+    const pubkey_slot *pedited = (is(e, EDIT_PUBKEY_SET) || is(e, EDIT_PUBKEY_REMOVE))
+                                     ? e4i_pubkey_find(s, e->hash) : NULL;
+    uint32_t npubkeys = s->npubkeys;
+    if (is(e, EDIT_PUBKEYS_RESET))
+        npubkeys = 0;
+    else if (is(e, EDIT_PUBKEY_SET) && !pedited)
+        npubkeys++;
+    else if (is(e, EDIT_PUBKEY_REMOVE) && pedited)
+        npubkeys--;
+    w_u32(w, npubkeys);
+    for (uint32_t i = 0; i < s->npubkeys && !is(e, EDIT_PUBKEYS_RESET); i++) {
+        const pubkey_slot *p = &s->pubkeys[i];
+        if (p == pedited && is(e, EDIT_PUBKEY_REMOVE))
+            continue;
+        w_put(w, p->id, E4_ID_LEN);
+        w_put(w, p == pedited ? e->key : p->pk, E4_ED25519_PK_LEN);
+    }
+    if (is(e, EDIT_PUBKEY_SET) && !pedited) {
+        w_put(w, e->hash, E4_ID_LEN);
+        w_put(w, e->key, E4_ED25519_PK_LEN);
+    }
+
+    w_u32(w, w->crc);
+    w_flush(w);
+    e4c_wipe(w->buf, sizeof w->buf);
+    return w->failed ? E4_ERR_STORAGE_IO : E4_OK;
+}
+
+static e4_err save(const e4_state *s, const e4i_edit *e, const e4_storage *st)
+{
+    if (!st || !st->begin || !st->write || !st->commit)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (st->begin(st->ctx) != 0)
+        return E4_ERR_STORAGE_IO;
+    e4_err err = write_state(s, e, st);
+    if (err == E4_OK && st->commit(st->ctx) != 0)
+        err = E4_ERR_STORAGE_IO;
+    if (err != E4_OK && st->abort)
+        st->abort(st->ctx);
+    return err;
+}
+
+e4_err e4i_persist(const e4_state *s, const e4i_edit *edit)
+{
+    return save(s, edit, s->storage);
+}
+
+e4_err e4_state_save(const e4_state *s, const e4_storage *storage)
+{
+    if (!s || s->magic != E4_STATE_MAGIC)
+        return E4_ERR_INVALID_ARGUMENT;
+    return save(s, NULL, storage);
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+typedef struct reader {
+    const e4_storage *st;
+    uint32_t crc;
+    e4_err err;
+} reader;
+
+static int r_get(reader *r, void *data, size_t n)
+{
+    uint8_t *p = data;
+    size_t got = 0;
+    while (!r->err && got < n) {
+        long k = r->st->read(r->st->ctx, p + got, n - got);
+        if (k < 0)
+            r->err = E4_ERR_STORAGE_IO;
+        else if (k == 0)
+            r->err = E4_ERR_STORAGE_CORRUPT; /* truncated */
+        else
+            got += (size_t)k;
+    }
+    if (r->err)
+        return -1;
+    r->crc = crc32_update(r->crc, p, n);
+    return 0;
+}
+
+static uint32_t r_u32(reader *r)
+{
+    uint8_t b[4] = {0};
+    r_get(r, b, 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static e4_err read_state(e4_state *s, reader *r)
+{
+    uint8_t head[8];
+    if (r_get(r, head, sizeof head))
+        return r->err;
+    if (memcmp(head, "E4ST", 4) != 0)
+        return E4_ERR_STORAGE_CORRUPT;
+    if (head[4] != FORMAT_VERSION)
+        return E4_ERR_STORAGE_VERSION;
+    if ((head[5] != E4_MODE_SK && head[5] != E4_MODE_PK) || head[6] == 0 ||
+        head[6] > E4_CONTROL_TOPIC_MAX || head[7] != 0)
+        return E4_ERR_STORAGE_CORRUPT;
+    s->mode = head[5];
+    s->control_topic_len = head[6];
+    r_get(r, s->id, E4_ID_LEN);
+    r_get(r, s->key, sizeof s->key);
+    r_get(r, s->c2_pk, E4_X25519_LEN);
+    s->clock_skew = r_u32(r);
+    r_get(r, s->control_topic, s->control_topic_len);
+    s->control_topic[s->control_topic_len] = 0;
+
+    uint32_t ntopics = r_u32(r);
+    if (r->err)
+        return r->err;
+    if (ntopics > s->limits.topics)
+        return E4_ERR_STORAGE_CAPACITY;
+    for (uint32_t i = 0; i < ntopics; i++) {
+        uint8_t rec[TOPIC_RECORD];
+        if (r_get(r, rec, sizeof rec))
+            return r->err;
+        topic_slot *t = e4i_topic_add(s, rec);
+        if (!t || s->ntopics != i + 1) /* a duplicate hash: not a state we wrote */
+            return E4_ERR_STORAGE_CORRUPT;
+        memcpy(t->key, rec + 16, E4_KEY_LEN);
+        memcpy(t->old_key, rec + 48, E4_KEY_LEN);
+        t->old_ts = e4i_load64le(rec + 80);
+        e4c_wipe(rec, sizeof rec);
+    }
+    uint32_t npubkeys = r_u32(r);
+    if (r->err)
+        return r->err;
+    if (npubkeys > s->limits.pubkeys)
+        return E4_ERR_STORAGE_CAPACITY;
+    for (uint32_t i = 0; i < npubkeys; i++) {
+        uint8_t rec[PUBKEY_RECORD];
+        if (r_get(r, rec, sizeof rec))
+            return r->err;
+        pubkey_slot *p = e4i_pubkey_add(s, rec);
+        if (!p || s->npubkeys != i + 1)
+            return E4_ERR_STORAGE_CORRUPT;
+        memcpy(p->pk, rec + 16, E4_ED25519_PK_LEN);
+    }
+    uint32_t want = r->crc, crc = r_u32(r);
+    if (r->err)
+        return r->err;
+    uint8_t extra;
+    long k = r->st->read(r->st->ctx, &extra, 1);
+    if (crc != want || k != 0)
+        return k < 0 ? E4_ERR_STORAGE_IO : E4_ERR_STORAGE_CORRUPT;
+    return E4_OK;
+}
+
+e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                     const e4_storage *storage)
+{
+    if (!out || !storage || !storage->read)
+        return E4_ERR_INVALID_ARGUMENT;
+    e4_state *s;
+    e4_err err = e4i_layout(&s, mem, mem_len, limits);
+    if (err)
+        return err;
+    reader r = {.st = storage};
+    err = read_state(s, &r);
+    if (err == E4_OK) {
+        e4i_hash16(s->control_hash, s->control_topic, s->control_topic_len);
+        err = e4i_derive_cmd_key(s);
+    }
+    if (storage->abort)
+        storage->abort(storage->ctx); /* end of reading: release the source */
+    if (err != E4_OK) {
+        e4c_wipe(mem, e4_state_size(limits));
+        return err;
+    }
+    *out = s;
+    return E4_OK;
+}
+
+/* ---- the file store ------------------------------------------------------------ */
+
+static int fs_begin(void *ctx)
+{
+    e4_file_store *fs = ctx;
+    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s.tmp", fs->path) >= (int)sizeof fs->tmp_path)
+        return -1;
+    fs->fd = open(fs->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    return fs->fd < 0 ? -1 : 0;
+}
+
+static int fs_write(void *ctx, const void *data, size_t len)
+{
+    e4_file_store *fs = ctx;
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t k = write(fs->fd, p, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* fsync the data, rename over the old file, fsync the directory so that the
+ * rename itself survives a power cut. */
+static int fs_commit(void *ctx)
+{
+    e4_file_store *fs = ctx;
+    int ok = fsync(fs->fd) == 0;
+    ok = close(fs->fd) == 0 && ok;
+    fs->fd = -1;
+    if (!ok || rename(fs->tmp_path, fs->path) != 0) {
+        unlink(fs->tmp_path);
+        return -1;
+    }
+    char dir[sizeof fs->tmp_path];
+    snprintf(dir, sizeof dir, "%s", fs->path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    ok = fsync(dfd) == 0;
+    close(dfd);
+    return ok ? 0 : -1;
+}
+
+static void fs_abort(void *ctx)
+{
+    e4_file_store *fs = ctx;
+    if (fs->fd >= 0) {
+        close(fs->fd);
+        fs->fd = -1;
+        if (fs->tmp_path[0])
+            unlink(fs->tmp_path);
+    }
+    fs->tmp_path[0] = 0;
+}
+
+static long fs_read(void *ctx, void *data, size_t len)
+{
+    e4_file_store *fs = ctx;
+    if (fs->fd < 0) {
+        fs->tmp_path[0] = 0; /* reading: abort must not unlink anything */
+        fs->fd = open(fs->path, O_RDONLY | O_CLOEXEC);
+        if (fs->fd < 0)
+            return -1;
+    }
+    for (;;) {
+        ssize_t k = read(fs->fd, data, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        return (long)k;
+    }
+}
+
+void e4_file_store_init(e4_file_store *fs, const char *path)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->storage = (e4_storage){fs, fs_begin, fs_write, fs_commit, fs_abort, fs_read};
+    fs->path = path;
+    fs->fd = -1;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs to build, test, fuzz and run
+# the demo. Idempotent and non-interactive: packages already present are kept.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  clang libclang-rt-14-dev          # libFuzzer and sanitizer runtimes
+  libssl-dev libsodium-dev          # crypto backend
+  libmosquitto-dev mosquitto mosquitto-clients
+  libcmocka-dev libjansson-dev
+  python3 procps
+)
+
+# aedes (npm) needs Node.js; a machine that already has node and npm keeps them
+# (Debian's npm conflicts with the upstream nodejs package).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# mosquitto's Debian package enables a system broker on port 1883; the project
+# starts its own brokers on free loopback ports and never needs that one.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+  systemctl stop mosquitto >/dev/null 2>&1 || true
+fi
