@@ -173,21 +173,36 @@ void e4i_pubkeys_clear(e4_state *s)
     table_clear(&t, &s->npubkeys);
 }
 
-/* ---- replay cache: 4-way buckets, the oldest entry of a bucket evicted ---- */
+/* ---- replay cache ------------------------------------------------------------
+ * Buckets of 4 entries; each message may live in either of two buckets (two
+ * independent hashes of its tag), which keeps entries from being pushed out
+ * long before the cache is full. When both buckets are full the oldest entry
+ * goes: messages past the timestamp window are the oldest, so they go first. */
+
+static replay_slot *bucket(const e4_state *s, const uint8_t *h)
+{
+    return &s->replay[(size_t)home(h, s->replay_buckets) * REPLAY_WAYS];
+}
 
 static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts)
 {
-    replay_slot *b = &s->replay[(size_t)home(tag, s->replay_buckets) * REPLAY_WAYS];
-    replay_slot *victim = &b[0];
-    for (int w = 0; w < REPLAY_WAYS; w++) {
-        if (b[w].ts == ts && memcmp(b[w].tag, tag, E4_TAG_LEN) == 0)
-            return 1;
-        /* Free slots have ts = UINT64_MAX; prefer them, then the oldest. */
-        if (b[w].ts == REPLAY_EMPTY || (victim->ts != REPLAY_EMPTY && b[w].ts < victim->ts))
-            victim = &b[w];
-    }
-    /* Entries older than the window have the smallest timestamps, so they
-     * go first; a full bucket of live entries loses its oldest. */
+    replay_slot *b[2] = {bucket(s, tag), bucket(s, tag + 4)};
+    replay_slot *free_slot[2] = {NULL, NULL}, *oldest = b[0];
+    int nfree[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        for (int w = 0; w < REPLAY_WAYS; w++) {
+            replay_slot *e = &b[k][w];
+            if (e->ts == REPLAY_EMPTY) {
+                free_slot[k] = e;
+                nfree[k]++;
+            } else if (e->ts == ts && memcmp(e->tag, tag, E4_TAG_LEN) == 0) {
+                return 1;
+            } else if (oldest->ts == REPLAY_EMPTY || e->ts < oldest->ts) {
+                oldest = e;
+            }
+        }
+    /* The emptier of the two buckets (the power of two choices), else the oldest. */
+    replay_slot *victim = nfree[1] > nfree[0] ? free_slot[1] : nfree[0] ? free_slot[0] : oldest;
     memcpy(victim->tag, tag, E4_TAG_LEN);
     victim->ts = ts;
     return 0;
@@ -268,7 +283,7 @@ static void set_default_control_topic(e4_state *s)
 e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                         const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN])
 {
-    if (!id || !key || (limits && limits->pubkeys))
+    if (!id || !key)
         return E4_ERR_INVALID_ARGUMENT;
     if (e4i_is_zero(key, E4_KEY_LEN))
         return E4_ERR_ZERO_KEY;

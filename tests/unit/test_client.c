@@ -1,0 +1,232 @@
+/*
+ * The hosted layer: file store persistence across reopen, replay protection
+ * on by default, the clock override, and concurrent protect/unprotect from
+ * several threads while C2 commands change the state.
+ */
+#include <e4/client.h>
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define TOPIC "plant/line-4/pressure"
+
+static char dir[64];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(dir, sizeof dir, "/tmp/e4-test-client-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static uint64_t fixed_clock(void *ctx) { return *(uint64_t *)ctx; }
+
+static void test_persist_and_reopen(void **st)
+{
+    (void)st;
+    char path[128];
+    snprintf(path, sizeof path, "%s/device.e4", dir);
+    uint8_t id[16], key[32], tk[32];
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_random_key(tk);
+    e4_client_options o = {.state_path = path, .max_topics = 8, .control_topic = "site/ctl/dev1"};
+    e4_client *c;
+    assert_int_equal(e4_client_new_sk(&c, id, key, &o), E4_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
+    uint8_t msg[64], out[64];
+    size_t len, ol;
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"42 bar", 6, msg, sizeof msg, &len), E4_OK);
+    e4_client_free(c);
+
+    /* Reopen from the file alone: same identity, keys and control topic. */
+    e4_client_options o2 = {.state_path = path};
+    assert_int_equal(e4_client_open(&c, &o2), E4_OK);
+    uint8_t id2[16];
+    e4_client_id(c, id2);
+    assert_memory_equal(id, id2, 16);
+    assert_string_equal(e4_client_control_topic(c), "site/ctl/dev1");
+    assert_int_equal(e4_client_mode(c), E4_MODE_SK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
+    assert_memory_equal(out, "42 bar", 6);
+    /* The replay cache is on by default. */
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_ERR_REPLAYED);
+
+    /* A command received through the client is persisted before it returns. */
+    uint8_t cmd[1] = {E4_CMD_RESET_TOPICS}, cmsg[64];
+    assert_int_equal(e4_sk_protect(key, (uint64_t)time(NULL), cmd, 1, cmsg), E4_OK);
+    assert_int_equal(e4_client_unprotect(c, "site/ctl/dev1", cmsg, 25, out, sizeof out, &ol), E4_COMMAND);
+    e4_client_free(c);
+    assert_int_equal(e4_client_open(&c, &o2), E4_OK);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"x", 1, msg, sizeof msg, &len),
+                     E4_ERR_TOPIC_KEY_NOT_FOUND);
+    e4_client_free(c);
+
+    /* A missing or damaged file is a clear error. */
+    e4_client_options missing = {.state_path = "/nonexistent/dir/state.e4"};
+    assert_int_equal(e4_client_open(&c, &missing), E4_ERR_STORAGE_IO);
+    FILE *fp = fopen(path, "r+b");
+    fseek(fp, 20, SEEK_SET);
+    fputc(0x5a, fp);
+    fclose(fp);
+    assert_int_equal(e4_client_open(&c, &o2), E4_ERR_STORAGE_CORRUPT);
+}
+
+static void test_grows_to_fit_saved_state(void **st)
+{
+    (void)st;
+    char path[128];
+    snprintf(path, sizeof path, "%s/big.e4", dir);
+    uint8_t id[16], key[32], tk[32];
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_random_key(tk);
+    e4_client_options o = {.state_path = path, .max_topics = 30};
+    e4_client *c;
+    assert_int_equal(e4_client_new_sk(&c, id, key, &o), E4_OK);
+    for (int i = 0; i < 20; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "t/%d", i);
+        assert_int_equal(e4_client_set_topic_key(c, t, tk), E4_OK);
+    }
+    e4_client_free(c);
+    e4_client_options small = {.state_path = path, .max_topics = 2};
+    assert_int_equal(e4_client_open(&c, &small), E4_OK);
+    uint8_t msg[64];
+    size_t len;
+    assert_int_equal(e4_client_protect(c, "t/19", (const uint8_t *)"y", 1, msg, sizeof msg, &len), E4_OK);
+    e4_client_free(c);
+}
+
+static void test_clock_override(void **st)
+{
+    (void)st;
+    uint8_t id[16], key[32], tk[32], msg[64], out[64];
+    size_t len, ol;
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_random_key(tk);
+    e4_client *c;
+    e4_client_options o = {.replay_cache = E4_REPLAY_OFF};
+    assert_int_equal(e4_client_new_sk(&c, id, key, &o), E4_OK);
+    assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
+    uint64_t now = 1700000000;
+    e4_client_set_clock(c, fixed_clock, &now);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"t", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(msg[0] | msg[1] << 8 | msg[2] << 16 | (uint32_t)msg[3] << 24, (uint32_t)now);
+    now += 601;
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_ERR_TIMESTAMP_TOO_OLD);
+    now -= 1;
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK); /* replay off */
+    e4_client_set_clock(c, NULL, NULL);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_ERR_TIMESTAMP_TOO_OLD);
+    e4_client_free(c);
+}
+
+/* ---- concurrency ------------------------------------------------------------- */
+
+typedef struct worker {
+    e4_client *c;
+    int n, failures;
+    unsigned seed;
+} worker;
+
+static void *messages(void *arg)
+{
+    worker *w = arg;
+    for (int i = 0; i < w->n; i++) {
+        uint8_t p[64], msg[128], out[128];
+        size_t len, ol;
+        snprintf((char *)p, sizeof p, "worker %u message %d", w->seed, i);
+        size_t n = strlen((char *)p);
+        if (e4_client_protect(w->c, TOPIC, p, n, msg, sizeof msg, &len) != E4_OK ||
+            e4_client_unprotect(w->c, TOPIC, msg, len, out, sizeof out, &ol) != E4_OK || ol != n ||
+            memcmp(out, p, n) != 0)
+            w->failures++;
+    }
+    return NULL;
+}
+
+typedef struct commander {
+    e4_client *c;
+    uint8_t key[32];
+    int n, failures;
+} commander;
+
+static void *commands(void *arg)
+{
+    commander *k = arg;
+    for (int i = 0; i < k->n; i++) {
+        uint8_t cmd[49], msg[128], out[128];
+        size_t ol;
+        char t[32];
+        snprintf(t, sizeof t, "other/%d", i);
+        cmd[0] = E4_CMD_SET_TOPIC_KEY;
+        e4_random_key(cmd + 1);
+        e4_hash_topic(cmd + 33, t);
+        e4_sk_protect(k->key, (uint64_t)time(NULL), cmd, sizeof cmd, msg);
+        if (e4_client_unprotect(k->c, e4_client_control_topic(k->c), msg, sizeof cmd + 24, out, sizeof out, &ol) !=
+            E4_COMMAND)
+            k->failures++;
+    }
+    return NULL;
+}
+
+static void test_concurrent(void **st)
+{
+    (void)st;
+    uint8_t id[16], tk[32];
+    commander k = {.n = 300};
+    e4_random_id(id);
+    e4_random_key(k.key);
+    e4_random_key(tk);
+    e4_client_options o = {.max_topics = 512, .replay_cache = 65536};
+    assert_int_equal(e4_client_new_sk(&k.c, id, k.key, &o), E4_OK);
+    assert_int_equal(e4_client_set_topic_key(k.c, TOPIC, tk), E4_OK);
+    enum { THREADS = 4 };
+    pthread_t th[THREADS + 1];
+    worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (worker){.c = k.c, .n = 5000, .seed = (unsigned)i};
+        pthread_create(&th[i], NULL, messages, &w[i]);
+    }
+    pthread_create(&th[THREADS], NULL, commands, &k);
+    for (int i = 0; i <= THREADS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(w[i].failures, 0);
+    assert_int_equal(k.failures, 0);
+    e4_client_free(k.c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_persist_and_reopen),
+        cmocka_unit_test(test_grows_to_fit_saved_state),
+        cmocka_unit_test(test_clock_override),
+        cmocka_unit_test(test_concurrent),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
