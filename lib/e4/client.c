@@ -103,16 +103,20 @@ static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_n
     return E4_OK;
 }
 
-e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
-                        const e4_client_options *opt)
+/* A new identity: key is the SK client key, or the Ed25519 private key with
+ * c2_pk the C2's X25519 public key in PK mode. */
+static e4_err client_create(e4_client **out, e4_mode mode, const uint8_t *id, const uint8_t *key,
+                            const uint8_t *c2_pk, const e4_client_options *opt)
 {
     if (!out)
         return E4_ERR_INVALID_ARGUMENT;
-    e4_limits l = limits_of(opt, E4_MODE_SK);
+    e4_limits l = limits_of(opt, mode);
     e4_client *c = client_alloc(&l, opt);
     if (!c)
         return E4_ERR_NO_MEMORY;
-    e4_err err = e4_state_init_sk(&c->state, c->mem, e4_state_size(&l), &l, id, key);
+    size_t size = e4_state_size(&l);
+    e4_err err = mode == E4_MODE_SK ? e4_state_init_sk(&c->state, c->mem, size, &l, id, key)
+                                    : e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
     if (err == E4_OK)
         err = client_finish(c, opt, 1);
     if (err != E4_OK) {
@@ -123,25 +127,17 @@ e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint
     return E4_OK;
 }
 
+e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
+                        const e4_client_options *opt)
+{
+    return client_create(out, E4_MODE_SK, id, key, NULL, opt);
+}
+
 e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
                         const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt)
 {
-    if (!out)
-        return E4_ERR_INVALID_ARGUMENT;
-    e4_limits l = limits_of(opt, E4_MODE_PK);
-    e4_client *c = client_alloc(&l, opt);
-    if (!c)
-        return E4_ERR_NO_MEMORY;
-    e4_err err = e4_state_init_pk(&c->state, c->mem, e4_state_size(&l), &l, id, ed25519_sk, c2_x25519_pk);
-    if (err == E4_OK)
-        err = client_finish(c, opt, 1);
-    if (err != E4_OK) {
-        client_free_memory(c);
-        return err;
-    }
-    *out = c;
-    return E4_OK;
+    return client_create(out, E4_MODE_PK, id, ed25519_sk, c2_x25519_pk, opt);
 }
 
 /* The saved state may hold more keys than the configured capacity: the
