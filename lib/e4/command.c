@@ -34,7 +34,8 @@ e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command
     const command_spec *sp = &specs[cmd];
     if (args_len != sp->args_pk && args_len != sp->args_sk)
         return E4_ERR_INVALID_ARG_LENGTH;
-    /* Keys must not be all zero (the reference's builders refuse them too). */
+    /* Keys must never be all zero (the spec's rule; of the reference's builders
+     * only SetC2Key's enforces it). */
     switch (cmd) {
     case E4_CMD_SET_ID_KEY:
     case E4_CMD_SET_C2_KEY:

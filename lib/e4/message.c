@@ -202,11 +202,16 @@ e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_L
         err = e4_sk_unprotect(t->key, in, in_len, out, out_len, now, s->clock_skew);
     }
     /* Key transition: the previous key, only when the current one said "not
-     * authentic" and the old key is at most an hour old. */
-    if (err == E4_ERR_NOT_AUTHENTIC && t->old_ts != NO_OLD_KEY &&
-        (int64_t)(now - t->old_ts) <= E4_TRANSITION_TTL) {
-        err = pk ? pk_open(t->old_key, NULL, in, in_len, out, out_len)
-                 : e4_sk_unprotect(t->old_key, in, in_len, out, out_len, now, s->clock_skew);
+     * authentic" and the old key is at most an hour old. Like the reference,
+     * an old key outside its validity reports why (its timestamp). */
+    if (err == E4_ERR_NOT_AUTHENTIC && t->old_ts != NO_OLD_KEY) {
+        if (t->old_ts > now)
+            err = E4_ERR_TIMESTAMP_IN_FUTURE;
+        else if (now - t->old_ts > E4_TRANSITION_TTL)
+            err = E4_ERR_TIMESTAMP_TOO_OLD;
+        else
+            err = pk ? pk_open(t->old_key, NULL, in, in_len, out, out_len)
+                     : e4_sk_unprotect(t->old_key, in, in_len, out, out_len, now, s->clock_skew);
     }
     if (err == E4_OK && replayed(s, in, ts)) {
         e4c_wipe(out, *out_len);
