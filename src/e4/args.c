@@ -1,0 +1,117 @@
+/* Parsing of option values: hex keys, numbers, ids, "LEFT:HEX" pairs. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int is_all_zero(const uint8_t *p, size_t len)
+{
+    uint8_t acc = 0;
+    size_t i;
+    for (i = 0; i < len; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+int arg_hex(const char *option, const char *value, uint8_t *out, size_t len)
+{
+    if (hex_decode_exact(out, len, value) != 0)
+        return cli_usage_error("%s: expected %zu hex digits (%zu bytes), got '%.80s'%s", option,
+                               2 * len, len, value, strlen(value) > 80 ? "..." : "");
+    return 0;
+}
+
+int arg_u64(const char *option, const char *value, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    if (value[0] < '0' || value[0] > '9')
+        return cli_usage_error("%s: not an unsigned integer: '%s'", option, value);
+    errno = 0;
+    v = strtoull(value, &end, 10);
+    if (errno || *end)
+        return cli_usage_error("%s: not an unsigned 64-bit integer: '%s'", option, value);
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int arg_u32(const char *option, const char *value, uint32_t max, uint32_t *out)
+{
+    uint64_t v = 0;
+    int rc = arg_u64(option, value, &v);
+    if (rc)
+        return rc;
+    if (v > max)
+        return cli_usage_error("%s: %s is more than %u", option, value, (unsigned)max);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+e4_err cli_hash_topic(uint8_t hash[E4_TOPIC_HASH_LEN], const char *topic)
+{
+    size_t n = strlen(topic);
+    if (n < 1 || n > E4_TOPIC_MAX)
+        return E4_ERR_INVALID_TOPIC;
+    return e4_hash_topic(hash, topic);
+}
+
+e4_err cli_hash_name(uint8_t id[E4_ID_LEN], const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 1 || n > E4_NAME_MAX || !utf8_valid((const uint8_t *)name, n))
+        return E4_ERR_INVALID_NAME;
+    return e4_hash_id(id, name);
+}
+
+int arg_id(const char *option, const char *value, uint8_t id[E4_ID_LEN])
+{
+    e4_err err;
+    if (strlen(value) == 2 * E4_ID_LEN && hex_decode_exact(id, E4_ID_LEN, value) == 0)
+        return 0;
+    err = cli_hash_name(id, value);
+    if (err != E4_OK)
+        return cli_usage_error("%s: '%s' is neither 32 hex digits nor a valid name: %s", option,
+                               value, e4_strerror(err));
+    return 0;
+}
+
+int arg_split_last_colon(const char *value, char **left, const char **right)
+{
+    const char *colon = strrchr(value, ':');
+    size_t n;
+    if (!colon)
+        return -1;
+    n = (size_t)(colon - value);
+    *left = malloc(n + 1);
+    if (!*left)
+        return -1;
+    memcpy(*left, value, n);
+    (*left)[n] = '\0';
+    *right = colon + 1;
+    return 0;
+}
+
+char *arg_read_password_file(const char *path)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+
+    if (!f) {
+        cli_error("cannot open password file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    n = getline(&line, &cap, f);
+    if (f != stdin)
+        fclose(f);
+    if (n < 0) {
+        free(line);
+        cli_error("cannot read a password from %s", path);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    return line;
+}

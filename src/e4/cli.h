@@ -1,0 +1,95 @@
+/*
+ * e4: the command-line tool. Shared helpers of the subcommands.
+ */
+#ifndef E4_CLI_H
+#define E4_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <e4/e4.h>
+
+#define EXIT_USAGE 2
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+/* ---- messages (cli.c) ---- */
+
+/* The name used in messages, e.g. "e4 keygen" (argv[0] of a subcommand). */
+extern const char *cli_prog;
+/* "e4 SUB: message\n" on stderr. */
+void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* The same plus "Try 'e4 SUB --help'..."; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* For getopt's '?': the message is already printed. Returns EXIT_USAGE. */
+int cli_try_help(void);
+/* Print "e4 VERSION (libe4 VERSION)" to stdout. Returns 0. */
+int cli_version(void);
+
+/* ---- hex (hex.c) ---- */
+
+/* out needs 2 * len + 1 bytes; lower-case, NUL-terminated. */
+void hex_encode(char *out, const uint8_t *in, size_t len);
+/* Write len bytes as hex and a newline. */
+void hex_print_line(FILE *f, const uint8_t *in, size_t len);
+/* Exactly len bytes from a string of 2*len hex digits; 0 on success. */
+int hex_decode_exact(uint8_t *out, size_t len, const char *hex);
+/* Decode hex text ignoring ASCII whitespace; *out is malloc'ed (at least one
+ * byte). 0 on success, -1 on bad hex, -2 without memory. */
+int hex_decode_text(const char *text, size_t text_len, uint8_t **out, size_t *out_len);
+
+/* ---- arguments (args.c) ---- */
+
+/* A key/hex option of exactly len bytes. Prints the reason and returns
+ * EXIT_USAGE on failure, 0 on success. */
+int arg_hex(const char *option, const char *value, uint8_t *out, size_t len);
+/* Unsigned decimal (full string, no sign). 0 on success. */
+int arg_u64(const char *option, const char *value, uint64_t *out);
+int arg_u32(const char *option, const char *value, uint32_t max, uint32_t *out);
+/* e4_hash_topic / e4_hash_id after checking the protocol's limits (topic
+ * 1..512 bytes; name 1..255 bytes of UTF-8). */
+e4_err cli_hash_topic(uint8_t hash[E4_TOPIC_HASH_LEN], const char *topic);
+e4_err cli_hash_name(uint8_t id[E4_ID_LEN], const char *name);
+/* An id: 32 hex digits, or a name hashed with e4_hash_id. Prints and returns
+ * EXIT_USAGE on failure. */
+int arg_id(const char *option, const char *value, uint8_t id[E4_ID_LEN]);
+/* Split "LEFT:HEX" at the last colon into a malloc'ed left part and a
+ * pointer to the right part. 0 on success, -1 without a colon. */
+int arg_split_last_colon(const char *value, char **left, const char **right);
+/* The password from --password-file FILE ("-" is stdin): first line,
+ * malloc'ed. NULL (with a message) on error. */
+char *arg_read_password_file(const char *path);
+/* 1 when every byte is zero. */
+int is_all_zero(const uint8_t *p, size_t len);
+
+/* ---- input/output (io.c) ---- */
+
+/* All of fd into a malloc'ed buffer (at least one byte allocated). */
+int io_read_all(int fd, uint8_t **buf, size_t *len);
+int io_write_all(int fd, const void *buf, size_t len);
+
+/* ---- escaping for line-oriented output (escape.c) ---- */
+
+/* Text: printable bytes as they are; backslash and control characters as
+ * \\, \n, \t, \r, \xNN; with escape_space also spaces as \x20. */
+void escape_text(FILE *f, const uint8_t *s, size_t len, int escape_space);
+/* A JSON string literal (with quotes). Invalid UTF-8 becomes U+FFFD. */
+void escape_json(FILE *f, const uint8_t *s, size_t len);
+/* 1 when s is valid UTF-8 without NUL. */
+int utf8_valid(const uint8_t *s, size_t len);
+
+/* ---- subcommands ---- */
+int cmd_keygen(int argc, char **argv);
+int cmd_hash_topic(int argc, char **argv);
+int cmd_id(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_unprotect(int argc, char **argv);
+int cmd_command(int argc, char **argv);
+int cmd_client(int argc, char **argv);
+
+#endif

@@ -1,0 +1,349 @@
+/* e4 client: libmosquitto callbacks and requests. */
+#include "client.h"
+#include "cli.h"
+
+#include <mosquitto.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- pending requests (c->lock held) ---- */
+
+static struct pending *pend_find(client_ctx *c, int mid)
+{
+    size_t i;
+    for (i = 0; i < c->npend; i++)
+        if (c->pend[i].mid == mid)
+            return &c->pend[i];
+    return NULL;
+}
+
+static void pend_remove(client_ctx *c, struct pending *p)
+{
+    size_t i = (size_t)(p - c->pend);
+    free(p->topic);
+    c->pend[i] = c->pend[--c->npend];
+}
+
+static struct pending *pend_add(client_ctx *c, int mid)
+{
+    struct pending *p;
+    if (c->npend == c->cap_pend) {
+        size_t cap = c->cap_pend ? 2 * c->cap_pend : 16;
+        struct pending *np = realloc(c->pend, cap * sizeof *np);
+        if (!np)
+            return NULL;
+        c->pend = np;
+        c->cap_pend = cap;
+    }
+    p = &c->pend[c->npend++];
+    memset(p, 0, sizeof *p);
+    p->mid = mid;
+    return p;
+}
+
+/* ---- subscriptions list (c->lock held) ---- */
+
+static size_t subs_index(client_ctx *c, const char *topic)
+{
+    size_t i;
+    for (i = 0; i < c->nsubs; i++)
+        if (!strcmp(c->subs[i], topic))
+            return i;
+    return SIZE_MAX;
+}
+
+static void subs_add(client_ctx *c, const char *topic)
+{
+    char **ns, *copy;
+    if (subs_index(c, topic) != SIZE_MAX)
+        return;
+    copy = strdup(topic);
+    ns = realloc(c->subs, (c->nsubs + 1) * sizeof *ns);
+    if (!copy || !ns) {
+        free(copy);
+        if (ns)
+            c->subs = ns;
+        return;
+    }
+    c->subs = ns;
+    c->subs[c->nsubs++] = copy;
+}
+
+static void subs_remove(client_ctx *c, const char *topic)
+{
+    size_t i = subs_index(c, topic);
+    if (i == SIZE_MAX)
+        return;
+    free(c->subs[i]);
+    c->subs[i] = c->subs[--c->nsubs];
+}
+
+/* The acknowledgement of p arrived: report it (c->lock held). */
+static void complete(client_ctx *c, struct pending *p, int granted)
+{
+    switch (p->kind) {
+    case PEND_SUB:
+        if (granted == 0x80) {
+            subs_remove(c, p->topic);
+            out_error(c, "subscribe", p->topic, E4_OK, "subscription refused by the broker");
+        } else if (!p->silent) {
+            out_subscribed(c, p->topic, granted);
+        }
+        if (p->initial && --c->initial_pending == 0 && !c->ready) {
+            c->ready = 1;
+            out_ready(c);
+        }
+        break;
+    case PEND_UNSUB:
+        out_unsubscribed(c, p->topic);
+        break;
+    case PEND_PUB:
+        out_published(c, p->topic, p->clear);
+        break;
+    }
+    pend_remove(c, p);
+    pthread_cond_broadcast(&c->cond);
+}
+
+/* An acknowledgement from the network thread. */
+static void acked(client_ctx *c, int mid, int granted)
+{
+    struct pending *p;
+    pthread_mutex_lock(&c->lock);
+    p = pend_find(c, mid);
+    if (p && !p->done) {
+        complete(c, p, granted);
+    } else if ((p = pend_add(c, mid)) != NULL) {
+        /* acknowledged before the main thread registered the request */
+        p->done = 1;
+        p->granted = granted;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Register a request the main thread just sent (takes c->lock). */
+static void track(client_ctx *c, int mid, int kind, const char *topic, int clear)
+{
+    struct pending *early, *p;
+    pthread_mutex_lock(&c->lock);
+    early = pend_find(c, mid);
+    if (early && early->done) {
+        int granted = early->granted;
+        early->kind = kind;
+        early->clear = clear;
+        early->topic = strdup(topic);
+        if (early->topic)
+            complete(c, early, granted);
+        else
+            pend_remove(c, early);
+    } else if ((p = pend_add(c, mid)) != NULL) {
+        p->kind = kind;
+        p->clear = clear;
+        p->topic = strdup(topic);
+        if (!p->topic)
+            pend_remove(c, p);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- callbacks (network thread) ---- */
+
+/* Subscribe from a callback (c->lock held; the acknowledgement cannot be
+ * processed before this callback returns). */
+static void subscribe_locked(client_ctx *c, const char *topic, int qos, int initial, int silent)
+{
+    int mid = 0, rc = mosquitto_subscribe(c->mosq, &mid, topic, qos);
+    struct pending *p;
+    if (rc != MOSQ_ERR_SUCCESS) {
+        out_error(c, "subscribe", topic, E4_OK, mosquitto_strerror(rc));
+        return;
+    }
+    p = pend_add(c, mid);
+    if (!p)
+        return;
+    p->kind = PEND_SUB;
+    p->initial = initial;
+    p->silent = silent;
+    p->topic = strdup(topic);
+    if (!p->topic) {
+        pend_remove(c, p);
+        return;
+    }
+    if (initial)
+        c->initial_pending++;
+}
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+    client_ctx *c = obj;
+    size_t i;
+    int first;
+
+    pthread_mutex_lock(&c->lock);
+    if (rc != 0) {
+        if (!c->connected_once)
+            c->connack_refused = rc;
+        out_error(c, "connection", NULL, E4_OK, mosquitto_connack_string(rc));
+        pthread_cond_broadcast(&c->cond);
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+    first = !c->connected_once;
+    c->connected_once = 1;
+    if (!first)
+        out_event(c, "reconnected", NULL);
+    /* Clean session: (re)subscribe everything. The control topic always at
+     * QoS 2: C2 sends commands exactly once. */
+    for (i = 0; i < c->nsubs; i++)
+        subscribe_locked(c, c->subs[i], c->qos, first, !first);
+    subscribe_locked(c, c->control_topic, 2, first, !first);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+    client_ctx *c = obj;
+    int stopping;
+    pthread_mutex_lock(&c->lock);
+    stopping = c->stopping;
+    pthread_mutex_unlock(&c->lock);
+    if (!stopping && rc != 0)
+        out_event(c, "disconnected", mosquitto_strerror(rc));
+}
+
+static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
+                         const int *granted_qos)
+{
+    acked(obj, mid, qos_count > 0 ? granted_qos[0] : 0x80);
+}
+
+static void on_unsubscribe(struct mosquitto *mosq, void *obj, int mid)
+{
+    acked(obj, mid, 0);
+}
+
+static void on_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+    acked(obj, mid, 0);
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+    client_ctx *c = obj;
+    size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0, out_len = 0;
+    int is_control = !strcmp(msg->topic, c->control_topic);
+    uint8_t *out = malloc(len + 1);
+    e4_err err;
+
+    if (!out) {
+        out_error(c, is_control ? "command" : "receive", msg->topic, E4_ERR_NO_MEMORY, NULL);
+        return;
+    }
+    static const uint8_t empty[1];
+    const uint8_t *in = msg->payload && len ? (const uint8_t *)msg->payload : empty;
+
+    err = e4_client_unprotect(c->e4, msg->topic, in, len, out, len, &out_len);
+    if (err == E4_OK)
+        out_message(c, msg->topic, out, out_len);
+    else if (err == E4_COMMAND)
+        out_command(c, msg->topic);
+    else
+        out_error(c, is_control ? "command" : "receive", msg->topic, err, NULL);
+    e4_wipe(out, out_len);
+    free(out);
+}
+
+void mqtt_set_callbacks(client_ctx *c)
+{
+    mosquitto_connect_callback_set(c->mosq, on_connect);
+    mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
+    mosquitto_subscribe_callback_set(c->mosq, on_subscribe);
+    mosquitto_unsubscribe_callback_set(c->mosq, on_unsubscribe);
+    mosquitto_publish_callback_set(c->mosq, on_publish);
+    mosquitto_message_callback_set(c->mosq, on_message);
+}
+
+/* ---- requests (main thread) ---- */
+
+void mqtt_subscribe(client_ctx *c, const char *topic)
+{
+    int mid = 0, rc;
+    if (mosquitto_sub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
+        out_error(c, "subscribe", topic, E4_OK, "invalid topic filter");
+        return;
+    }
+    pthread_mutex_lock(&c->lock);
+    subs_add(c, topic);
+    pthread_mutex_unlock(&c->lock);
+    rc = mosquitto_subscribe(c->mosq, &mid, topic, c->qos);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        out_error(c, "subscribe", topic, E4_OK, mosquitto_strerror(rc));
+        return;
+    }
+    track(c, mid, PEND_SUB, topic, 0);
+}
+
+void mqtt_unsubscribe(client_ctx *c, const char *topic)
+{
+    int mid = 0, rc;
+    pthread_mutex_lock(&c->lock);
+    subs_remove(c, topic);
+    pthread_mutex_unlock(&c->lock);
+    rc = mosquitto_unsubscribe(c->mosq, &mid, topic);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        out_error(c, "unsubscribe", topic, E4_OK, mosquitto_strerror(rc));
+        return;
+    }
+    track(c, mid, PEND_UNSUB, topic, 0);
+}
+
+void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear)
+{
+    uint8_t *buf = NULL;
+    size_t out_len = len;
+    int mid = 0, rc;
+
+    if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
+        out_error(c, "publish", topic, E4_OK, "invalid topic (no wildcards in a publish)");
+        return;
+    }
+    if (!clear) {
+        size_t cap = e4_client_protected_len(c->e4, len);
+        e4_err err;
+        buf = malloc(cap ? cap : 1);
+        if (!buf) {
+            out_error(c, "publish", topic, E4_ERR_NO_MEMORY, NULL);
+            return;
+        }
+        err = e4_client_protect(c->e4, topic, payload, len, buf, cap, &out_len);
+        if (err != E4_OK) {
+            out_error(c, "publish", topic, err, NULL);
+            free(buf);
+            return;
+        }
+        payload = buf;
+    }
+    if (out_len > 268435455u) {
+        out_error(c, "publish", topic, E4_OK, "payload too large for MQTT");
+        free(buf);
+        return;
+    }
+    rc = mosquitto_publish(c->mosq, &mid, topic, (int)out_len, payload, c->qos, false);
+    free(buf);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        out_error(c, "publish", topic, E4_OK, mosquitto_strerror(rc));
+        return;
+    }
+    track(c, mid, PEND_PUB, topic, clear);
+}
+
+size_t mqtt_pending_requests(client_ctx *c)
+{
+    size_t i, n = 0;
+    pthread_mutex_lock(&c->lock);
+    for (i = 0; i < c->npend; i++)
+        if (!c->pend[i].done)
+            n++;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}

@@ -1,0 +1,728 @@
+/* e4 client: an E4 device on the command line. Options, identity, main loop. */
+#include "client.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <mosquitto.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void usage(void)
+{
+    printf(
+        "Usage: e4 client [OPTION]...\n"
+        "An E4 device on the command line: connects to an MQTT broker, subscribes to\n"
+        "its control topic and applies the C2 commands received there, reads commands\n"
+        "on stdin and prints what happens, one line per event.\n"
+        "\n"
+        "Identity (a new client, or --state FILE of a saved one):\n"
+        "  -i, --id ID               client id: 32 hex digits (or a name, hashed)\n"
+        "  -n, --name NAME           client name; the id is its hash\n"
+        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes)\n"
+        "  -p, --password PW         derive the key from a password, as e4go (the\n"
+        "                            Ed25519 key in public-key mode)\n"
+        "      --password-file FILE  the password is the first line of FILE\n"
+        "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
+        "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
+        "                            it (or --sign-key) selects public-key mode\n"
+        "      --state FILE          keep the state in FILE: opened when it exists\n"
+        "                            (identity options are then ignored), otherwise\n"
+        "                            created from the identity options; every\n"
+        "                            change is saved at once\n"
+        "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
+        "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
+        "                            public key (repeatable)\n"
+        "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
+        "      --control-topic TOPIC override the control topic (default e4/<id>)\n"
+        "      --no-replay-check     accept replayed messages\n"
+        "\n"
+        "MQTT:\n"
+        "  -b, --broker HOST[:PORT]  broker address (default localhost:1883, or port\n"
+        "                            8883 with TLS); [IPV6]:PORT works\n"
+        "      --client-id ID        MQTT client id (default: random)\n"
+        "  -q, --qos N               QoS of subscriptions and publishes (default 1;\n"
+        "                            the control topic always uses 2)\n"
+        "  -s, --subscribe TOPIC     subscribe at start (repeatable)\n"
+        "      --username USER       MQTT user name\n"
+        "      --mqtt-password PW    MQTT password\n"
+        "      --keepalive SEC       MQTT keepalive (default 60)\n"
+        "      --tls                 use TLS with the system's CA certificates\n"
+        "      --cafile FILE         use TLS, trusting the CAs in FILE\n"
+        "      --capath DIR          use TLS, trusting the CAs in DIR\n"
+        "      --cert FILE           TLS client certificate (PEM)\n"
+        "      --tls-key FILE        TLS client private key (PEM)\n"
+        "      --insecure            do not check the server's host name\n"
+        "      --timeout SEC         wait at most SEC for the connection and, at the\n"
+        "                            end, for outstanding publishes (default 10)\n"
+        "\n"
+        "Output:\n"
+        "  -j, --json                one JSON object per line\n"
+        "      --no-stdin            ignore stdin; run until SIGINT or SIGTERM\n"
+        "  -h, --help                show this help and exit\n"
+        "  -V, --version             show the version and exit\n"
+        "\n"
+        "Commands on stdin, one per line:\n"
+        "  sub TOPIC, unsub TOPIC, pub TOPIC MESSAGE, pubclear TOPIC MESSAGE\n"
+        "  (unprotected, for tests), keys (topic hashes and public-key ids, never\n"
+        "  keys), help, quit.\n"
+        "Events on stdout: ready, subscribed TOPIC, unsubscribed TOPIC, published\n"
+        "TOPIC, message TOPIC PAYLOAD, command applied TOPIC, error OP [TOPIC]: REASON,\n"
+        "keys..., disconnected, reconnected. The client stops at the end of stdin\n"
+        "(after its publishes are acknowledged) or on SIGINT/SIGTERM.\n");
+}
+
+struct client_opts {
+    const char *broker, *client_id, *username, *mqtt_password;
+    const char *cafile, *capath, *cert, *tls_key;
+    int tls, insecure, json, no_stdin, no_replay;
+    uint32_t qos, keepalive, timeout, clock_skew;
+    const char *control_topic, *state;
+    const char *name, *password_arg, *password_file;
+    uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
+    int have_id, have_key, have_sign_key, have_c2_pk;
+    char **topic_keys;   /* TOPIC:HEX */
+    size_t ntopic_keys;
+    char **pubkeys;      /* ID:HEX */
+    size_t npubkeys;
+    char **subscribe;
+    size_t nsubscribe;
+};
+
+static int push(char ***list, size_t *n, char *value)
+{
+    char **nl = realloc(*list, (*n + 1) * sizeof *nl);
+    if (!nl) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    nl[(*n)++] = value;
+    *list = nl;
+    return 0;
+}
+
+static void opts_free(struct client_opts *o)
+{
+    e4_wipe(o->key, sizeof o->key);
+    e4_wipe(o->sign_key, sizeof o->sign_key);
+    free(o->topic_keys);
+    free(o->pubkeys);
+    free(o->subscribe);
+}
+
+enum {
+    O_PASSWORD_FILE = 256, O_SIGN_KEY, O_C2_PUBKEY, O_STATE, O_TOPIC_KEY, O_PUBKEY,
+    O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
+    O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
+    O_NO_STDIN,
+};
+
+static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
+{
+    static const struct option opts[] = {
+        {"id", required_argument, NULL, 'i'},
+        {"name", required_argument, NULL, 'n'},
+        {"key", required_argument, NULL, 'k'},
+        {"password", required_argument, NULL, 'p'},
+        {"password-file", required_argument, NULL, O_PASSWORD_FILE},
+        {"sign-key", required_argument, NULL, O_SIGN_KEY},
+        {"c2-pubkey", required_argument, NULL, O_C2_PUBKEY},
+        {"state", required_argument, NULL, O_STATE},
+        {"topic-key", required_argument, NULL, O_TOPIC_KEY},
+        {"pubkey", required_argument, NULL, O_PUBKEY},
+        {"clock-skew", required_argument, NULL, O_CLOCK_SKEW},
+        {"control-topic", required_argument, NULL, O_CONTROL_TOPIC},
+        {"no-replay-check", no_argument, NULL, O_NO_REPLAY},
+        {"broker", required_argument, NULL, 'b'},
+        {"client-id", required_argument, NULL, O_CLIENT_ID},
+        {"qos", required_argument, NULL, 'q'},
+        {"subscribe", required_argument, NULL, 's'},
+        {"username", required_argument, NULL, O_USERNAME},
+        {"mqtt-password", required_argument, NULL, O_MQTT_PASSWORD},
+        {"keepalive", required_argument, NULL, O_KEEPALIVE},
+        {"tls", no_argument, NULL, O_TLS},
+        {"cafile", required_argument, NULL, O_CAFILE},
+        {"capath", required_argument, NULL, O_CAPATH},
+        {"cert", required_argument, NULL, O_CERT},
+        {"tls-key", required_argument, NULL, O_TLS_KEY},
+        {"insecure", no_argument, NULL, O_INSECURE},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"json", no_argument, NULL, 'j'},
+        {"no-stdin", no_argument, NULL, O_NO_STDIN},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, rc;
+
+    *done = 0;
+    while ((c = getopt_long(argc, argv, "i:n:k:p:b:q:s:jhV", opts, NULL)) != -1) {
+        rc = 0;
+        switch (c) {
+        case 'i': rc = arg_id("--id", optarg, o->id); o->have_id = 1; break;
+        case 'n': o->name = optarg; break;
+        case 'k': rc = arg_hex("--key", optarg, o->key, E4_KEY_LEN); o->have_key = 1; break;
+        case 'p': o->password_arg = optarg; break;
+        case O_PASSWORD_FILE: o->password_file = optarg; break;
+        case O_SIGN_KEY:
+            rc = arg_hex("--sign-key", optarg, o->sign_key, E4_ED25519_SK_LEN);
+            o->have_sign_key = 1;
+            break;
+        case O_C2_PUBKEY:
+            rc = arg_hex("--c2-pubkey", optarg, o->c2_pk, E4_X25519_LEN);
+            o->have_c2_pk = 1;
+            break;
+        case O_STATE: o->state = optarg; break;
+        case O_TOPIC_KEY: rc = push(&o->topic_keys, &o->ntopic_keys, optarg); break;
+        case O_PUBKEY: rc = push(&o->pubkeys, &o->npubkeys, optarg); break;
+        case O_CLOCK_SKEW: rc = arg_u32("--clock-skew", optarg, UINT32_MAX, &o->clock_skew); break;
+        case O_CONTROL_TOPIC: o->control_topic = optarg; break;
+        case O_NO_REPLAY: o->no_replay = 1; break;
+        case 'b': o->broker = optarg; break;
+        case O_CLIENT_ID: o->client_id = optarg; break;
+        case 'q': rc = arg_u32("--qos", optarg, 2, &o->qos); break;
+        case 's': rc = push(&o->subscribe, &o->nsubscribe, optarg); break;
+        case O_USERNAME: o->username = optarg; break;
+        case O_MQTT_PASSWORD: o->mqtt_password = optarg; break;
+        case O_KEEPALIVE: rc = arg_u32("--keepalive", optarg, 65535, &o->keepalive); break;
+        case O_TLS: o->tls = 1; break;
+        case O_CAFILE: o->cafile = optarg; o->tls = 1; break;
+        case O_CAPATH: o->capath = optarg; o->tls = 1; break;
+        case O_CERT: o->cert = optarg; break;
+        case O_TLS_KEY: o->tls_key = optarg; break;
+        case O_INSECURE: o->insecure = 1; break;
+        case O_TIMEOUT: rc = arg_u32("--timeout", optarg, 86400, &o->timeout); break;
+        case 'j': o->json = 1; break;
+        case O_NO_STDIN: o->no_stdin = 1; break;
+        case 'h': usage(); *done = 1; return 0;
+        case 'V': *done = 1; return cli_version();
+        default: return cli_try_help();
+        }
+        if (rc)
+            return rc;
+    }
+    if (optind < argc)
+        return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if ((o->cert != NULL) != (o->tls_key != NULL))
+        return cli_usage_error("--cert and --tls-key go together");
+    if ((o->cert || o->insecure) && !o->tls)
+        o->tls = 1;
+    return 0;
+}
+
+/* ---- identity ---- */
+
+static int read_password(const struct client_opts *o, char **password)
+{
+    *password = NULL;
+    if (o->password_arg && o->password_file)
+        return cli_usage_error("--password and --password-file are exclusive");
+    if (o->password_file) {
+        *password = arg_read_password_file(o->password_file);
+        return *password ? 0 : 1;
+    }
+    if (o->password_arg) {
+        *password = strdup(o->password_arg);
+        if (!*password) {
+            cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int create_client(struct client_opts *o, const e4_client_options *eo, e4_client **out)
+{
+    int pk = o->have_sign_key || o->have_c2_pk, rc;
+    int have_password = o->password_arg || o->password_file;
+    char *password = NULL;
+    e4_err err;
+
+    if (o->have_id && o->name)
+        return cli_usage_error("--id and --name are exclusive");
+    if (!o->have_id && !o->name)
+        return cli_usage_error("give the client's identity: --id or --name with --key, "
+                               "--sign-key or --password (or --state FILE of a saved client)");
+    if (o->name) {
+        err = cli_hash_name(o->id, o->name);
+        if (err != E4_OK) {
+            cli_error("--name: %s", e4_strerror(err));
+            return 1;
+        }
+    }
+    if (pk && o->have_key)
+        return cli_usage_error("--key is the symmetric-key mode; public-key mode takes "
+                               "--sign-key (or --password) and --c2-pubkey");
+    if (pk && !o->have_c2_pk)
+        return cli_usage_error("public-key mode needs --c2-pubkey");
+    if (have_password && (o->have_key || o->have_sign_key))
+        return cli_usage_error("--password replaces --key / --sign-key; give only one");
+    if (!have_password && !o->have_key && !o->have_sign_key)
+        return cli_usage_error("give the client's key: --key, --sign-key or --password");
+    if ((rc = read_password(o, &password)))
+        return rc;
+
+    err = E4_OK;
+    if (password) {
+        uint8_t pub[E4_ED25519_PK_LEN];
+        err = pk ? e4_derive_ed25519(o->sign_key, pub, password) : e4_derive_key(o->key, password);
+        e4_wipe(password, strlen(password));
+        free(password);
+        if (err != E4_OK) {
+            cli_error("cannot derive the key from the password: %s", e4_strerror(err));
+            return 1;
+        }
+    }
+    if (pk)
+        err = e4_client_new_pk(out, o->id, o->sign_key, o->c2_pk, eo);
+    else
+        err = e4_client_new_sk(out, o->id, o->key, eo);
+    if (err != E4_OK) {
+        cli_error("cannot create the client%s%s: %s", eo->state_path ? " state " : "",
+                  eo->state_path ? eo->state_path : "", e4_strerror(err));
+        return 1;
+    }
+    return 0;
+}
+
+static int open_client(struct client_opts *o, e4_client **out)
+{
+    e4_client_options eo;
+    e4_err err;
+    int rc;
+
+    memset(&eo, 0, sizeof eo);
+    eo.clock_skew = o->clock_skew;
+    eo.state_path = o->state;
+    eo.control_topic = o->control_topic;
+    if (o->no_replay)
+        eo.replay_cache = E4_REPLAY_OFF;
+
+    if (o->state && access(o->state, F_OK) == 0) {
+        if (o->have_id || o->name || o->have_key || o->have_sign_key || o->have_c2_pk ||
+            o->password_arg || o->password_file)
+            fprintf(stderr, "%s: %s exists: using the saved client, identity options ignored\n",
+                    cli_prog, o->state);
+        err = e4_client_open(out, &eo);
+        if (err != E4_OK) {
+            cli_error("cannot open the client state %s: %s", o->state, e4_strerror(err));
+            return 1;
+        }
+        return 0;
+    }
+    rc = create_client(o, &eo, out);
+    e4_wipe(o->key, sizeof o->key);
+    e4_wipe(o->sign_key, sizeof o->sign_key);
+    return rc;
+}
+
+/* --topic-key and --pubkey. */
+static int provision(struct client_opts *o, client_ctx *c)
+{
+    size_t i;
+    for (i = 0; i < o->ntopic_keys; i++) {
+        char *topic;
+        const char *hex;
+        uint8_t key[E4_KEY_LEN];
+        e4_err err;
+        int rc;
+        if (arg_split_last_colon(o->topic_keys[i], &topic, &hex) != 0)
+            return cli_usage_error("--topic-key: expected TOPIC:HEX, got '%s'", o->topic_keys[i]);
+        rc = arg_hex("--topic-key", hex, key, sizeof key);
+        if (rc) {
+            free(topic);
+            return rc;
+        }
+        err = e4_client_set_topic_key(c->e4, topic, key);
+        e4_wipe(key, sizeof key);
+        if (err != E4_OK) {
+            cli_error("--topic-key %s: %s", topic, e4_strerror(err));
+            free(topic);
+            return 1;
+        }
+        names_add(c, topic);
+        free(topic);
+    }
+    if (o->npubkeys && e4_client_mode(c->e4) != E4_MODE_PK)
+        return cli_usage_error("--pubkey needs a public-key mode client");
+    for (i = 0; i < o->npubkeys; i++) {
+        char *left;
+        const char *hex;
+        uint8_t id[E4_ID_LEN], pk[E4_ED25519_PK_LEN];
+        e4_err err;
+        int rc;
+        if (arg_split_last_colon(o->pubkeys[i], &left, &hex) != 0)
+            return cli_usage_error("--pubkey: expected ID:HEX, got '%s'", o->pubkeys[i]);
+        rc = arg_id("--pubkey", left, id);
+        free(left);
+        if (rc || (rc = arg_hex("--pubkey", hex, pk, sizeof pk)))
+            return rc;
+        err = e4_client_set_pubkey(c->e4, id, pk);
+        if (err != E4_OK) {
+            cli_error("--pubkey %s: %s", o->pubkeys[i], e4_strerror(err));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- MQTT connection ---- */
+
+/* HOST, HOST:PORT, [V6], [V6]:PORT. host is malloc'ed. */
+static int parse_broker(const char *s, int default_port, char **host, int *port)
+{
+    const char *colon = NULL, *h = s;
+    size_t hlen;
+    uint32_t p;
+
+    *port = default_port;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return cli_usage_error("--broker: expected [ADDRESS]:PORT, got '%s'", s);
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        colon = close[1] ? close + 1 : NULL;
+    } else {
+        colon = strrchr(s, ':');
+        if (colon && strchr(s, ':') != colon)
+            colon = NULL; /* a bare IPv6 address */
+        hlen = colon ? (size_t)(colon - s) : strlen(s);
+    }
+    if (colon) {
+        int rc = arg_u32("--broker port", colon + 1, 65535, &p);
+        if (rc)
+            return rc;
+        if (p == 0)
+            return cli_usage_error("--broker: port 0");
+        *port = (int)p;
+    }
+    if (hlen == 0)
+        return cli_usage_error("--broker: missing host in '%s'", s);
+    *host = strndup(h, hlen);
+    if (!*host) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    return 0;
+}
+
+static int setup_mosquitto(struct client_opts *o, client_ctx *c)
+{
+    int rc;
+
+    c->mosq = mosquitto_new(o->client_id, true, c);
+    if (!c->mosq) {
+        cli_error("cannot create the MQTT client: %s", strerror(errno));
+        return 1;
+    }
+    mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    mosquitto_reconnect_delay_set(c->mosq, 1, 30, true);
+    if (o->username || o->mqtt_password) {
+        rc = mosquitto_username_pw_set(c->mosq, o->username, o->mqtt_password);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            cli_error("MQTT user name: %s", mosquitto_strerror(rc));
+            return 1;
+        }
+    }
+    if (o->tls) {
+        if (o->cafile || o->capath) {
+            rc = mosquitto_tls_set(c->mosq, o->cafile, o->capath, o->cert, o->tls_key, NULL);
+        } else {
+            rc = mosquitto_int_option(c->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+            if (rc == MOSQ_ERR_SUCCESS && o->cert)
+                rc = mosquitto_tls_set(c->mosq, NULL, NULL, o->cert, o->tls_key, NULL);
+        }
+        if (rc == MOSQ_ERR_SUCCESS && o->insecure)
+            rc = mosquitto_tls_insecure_set(c->mosq, true);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            cli_error("TLS setup: %s", mosquitto_strerror(rc));
+            return 1;
+        }
+    }
+    mqtt_set_callbacks(c);
+    return 0;
+}
+
+/* ---- signals ---- */
+
+static volatile sig_atomic_t got_signal;
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    ssize_t r;
+    got_signal = sig;
+    r = write(signal_pipe[1], "", 1);
+    (void)r;
+    errno = saved;
+}
+
+static int setup_signals(void)
+{
+    struct sigaction sa;
+    if (pipe(signal_pipe) != 0) {
+        cli_error("pipe: %s", strerror(errno));
+        return 1;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static void block_signals(int block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* ---- waiting ---- */
+
+static void deadline_in(struct timespec *ts, uint32_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Until ready; 0 when ready, 1 on failure (reported). */
+static int wait_ready(client_ctx *c, uint32_t timeout_s)
+{
+    uint64_t end = now_ms() + (uint64_t)timeout_s * 1000u;
+    int ready, refused;
+
+    pthread_mutex_lock(&c->lock);
+    while (!c->ready && !c->connack_refused && !got_signal && now_ms() < end) {
+        struct timespec ts;
+        deadline_in(&ts, 100);
+        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+    }
+    ready = c->ready;
+    refused = c->connack_refused;
+    pthread_mutex_unlock(&c->lock);
+    if (ready || got_signal)
+        return 0;
+    if (refused)
+        cli_error("the broker refused the connection: %s", mosquitto_connack_string(refused));
+    else
+        cli_error("not connected and subscribed after %u s", (unsigned)timeout_s);
+    return 1;
+}
+
+/* At the end of input: until every publish (and subscribe, unsubscribe) is
+ * acknowledged (bounded). */
+static void drain(client_ctx *c, uint32_t timeout_s)
+{
+    uint64_t end = now_ms() + (uint64_t)timeout_s * 1000u;
+    size_t left;
+    while ((left = mqtt_pending_requests(c)) > 0 && !got_signal && now_ms() < end) {
+        struct timespec ts;
+        pthread_mutex_lock(&c->lock);
+        deadline_in(&ts, 100);
+        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+        pthread_mutex_unlock(&c->lock);
+    }
+    if (left > 0 && !got_signal)
+        fprintf(stderr, "%s: %zu request%s not acknowledged after %u s\n", cli_prog, left,
+                left == 1 ? "" : "s", (unsigned)timeout_s);
+}
+
+/* Read stdin lines until EOF, quit or a signal. */
+static void input_loop(client_ctx *c, int use_stdin)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int eof = !use_stdin;
+
+    for (;;) {
+        struct pollfd fds[2];
+        int n;
+        fds[0].fd = signal_pipe[0];
+        fds[0].events = POLLIN;
+        fds[1].fd = STDIN_FILENO;
+        fds[1].events = POLLIN;
+        if (got_signal)
+            break;
+        n = poll(fds, eof ? 1 : 2, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (got_signal || (fds[0].revents & POLLIN))
+            break;
+        if (!eof && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t r;
+            char *nl;
+            if (len + 4096 + 1 > cap) {
+                size_t ncap = cap ? 2 * cap : 8192;
+                char *nb = realloc(buf, ncap);
+                if (!nb)
+                    break;
+                buf = nb;
+                cap = ncap;
+            }
+            r = read(STDIN_FILENO, buf + len, cap - len - 1);
+            if (r < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (r <= 0) {
+                if (len > 0) { /* last line without a newline */
+                    buf[len] = '\0';
+                    input_line(c, buf);
+                }
+                break;
+            }
+            len += (size_t)r;
+            buf[len] = '\0';
+            while ((nl = memchr(buf, '\n', len)) != NULL) {
+                size_t used = (size_t)(nl - buf) + 1;
+                int stop;
+                *nl = '\0';
+                stop = input_line(c, buf);
+                memmove(buf, buf + used, len - used);
+                len -= used;
+                buf[len] = '\0';
+                if (stop)
+                    goto out;
+            }
+        }
+    }
+out:
+    free(buf);
+}
+
+int cmd_client(int argc, char **argv)
+{
+    struct client_opts o;
+    client_ctx c;
+    char *host = NULL;
+    int port, rc, done, started = 0;
+    size_t i;
+
+    memset(&o, 0, sizeof o);
+    memset(&c, 0, sizeof c);
+    o.broker = "localhost";
+    o.qos = 1;
+    o.keepalive = 60;
+    o.timeout = 10;
+    pthread_mutex_init(&c.out_lock, NULL);
+    pthread_mutex_init(&c.lock, NULL);
+    pthread_cond_init(&c.cond, NULL);
+
+    rc = parse_opts(argc, argv, &o, &done);
+    if (rc || done)
+        goto out;
+    if ((rc = parse_broker(o.broker, o.tls ? 8883 : 1883, &host, &port)))
+        goto out;
+    c.json = o.json;
+    c.qos = (int)o.qos;
+
+    if ((rc = open_client(&o, &c.e4)))
+        goto out;
+    c.control_topic = strdup(e4_client_control_topic(c.e4));
+    if (!c.control_topic) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        rc = 1;
+        goto out;
+    }
+    if ((rc = provision(&o, &c)))
+        goto out;
+    for (i = 0; i < o.nsubscribe; i++) {
+        if (mosquitto_sub_topic_check(o.subscribe[i]) != MOSQ_ERR_SUCCESS) {
+            rc = cli_usage_error("--subscribe: invalid topic filter '%s'", o.subscribe[i]);
+            goto out;
+        }
+        names_add(&c, o.subscribe[i]);
+        c.subs = realloc(c.subs, (c.nsubs + 1) * sizeof *c.subs);
+        if (!c.subs || !(c.subs[c.nsubs] = strdup(o.subscribe[i]))) {
+            cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+            rc = 1;
+            goto out;
+        }
+        c.nsubs++;
+    }
+
+    mosquitto_lib_init();
+    if ((rc = setup_mosquitto(&o, &c)) || (rc = setup_signals()))
+        goto out_mqtt;
+    rc = mosquitto_connect(c.mosq, host, port, (int)o.keepalive);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        cli_error("cannot connect to %s:%d: %s", host, port,
+                  rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+        rc = 1;
+        goto out_mqtt;
+    }
+    /* the network thread must not take SIGINT/SIGTERM from the main thread */
+    block_signals(1);
+    rc = mosquitto_loop_start(c.mosq);
+    block_signals(0);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        cli_error("cannot start the network thread: %s", mosquitto_strerror(rc));
+        rc = 1;
+        goto out_mqtt;
+    }
+    started = 1;
+
+    rc = wait_ready(&c, o.timeout);
+    if (rc == 0) {
+        input_loop(&c, !o.no_stdin);
+        drain(&c, o.timeout);
+    }
+
+out_mqtt:
+    if (c.mosq) {
+        pthread_mutex_lock(&c.lock);
+        c.stopping = 1;
+        pthread_mutex_unlock(&c.lock);
+        if (started) {
+            mosquitto_disconnect(c.mosq);
+            mosquitto_loop_stop(c.mosq, false);
+        }
+        mosquitto_destroy(c.mosq);
+    }
+    mosquitto_lib_cleanup();
+out:
+    if (c.e4)
+        e4_client_free(c.e4);
+    for (i = 0; i < c.nsubs; i++)
+        free(c.subs[i]);
+    free(c.subs);
+    for (i = 0; i < c.npend; i++)
+        free(c.pend[i].topic);
+    free(c.pend);
+    names_free(&c);
+    free(c.control_topic);
+    free(host);
+    opts_free(&o);
+    if (signal_pipe[0] >= 0) {
+        close(signal_pipe[0]);
+        close(signal_pipe[1]);
+    }
+    pthread_cond_destroy(&c.cond);
+    pthread_mutex_destroy(&c.lock);
+    pthread_mutex_destroy(&c.out_lock);
+    return rc;
+}
