@@ -229,7 +229,8 @@ e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t p
 /* Unprotect a message received on topic. Returns E4_OK with the payload in
  * out, or E4_COMMAND when the message was a C2 command on the control topic
  * (it has been applied and persisted; *out_len is 0). out needs in_len bytes
- * at most. On error nothing is written to out and the state is unchanged. */
+ * at most. On error out holds no plaintext (it may have been zeroed) and the
+ * state is unchanged. */
 e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
 

@@ -78,8 +78,9 @@ pubkey_slot *e4i_pubkey_find(const e4_state *s, const uint8_t id[E4_ID_LEN]);
 pubkey_slot *e4i_pubkey_add(e4_state *s, const uint8_t id[E4_ID_LEN]);
 void e4i_pubkey_remove(e4_state *s, pubkey_slot *p);
 void e4i_pubkeys_clear(e4_state *s);
-/* 1 when (tag, ts) was seen; else remembers it and returns 0. */
-int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts);
+/* 1 when (tag, ts) was seen; else 0, and with remember set it is recorded
+ * (check and record are one step for concurrent readers). */
+int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember);
 /* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key). */
 e4_err e4i_derive_cmd_key(e4_state *s);
 e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits);

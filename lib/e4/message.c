@@ -145,10 +145,13 @@ static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, u
     e4_err err = e4_sk_unprotect(s->cmd_key, in, in_len, out, &n, now, s->clock_skew);
     if (err)
         return err;
-    if (e4i_replay_check(s, in + E4_TIMESTAMP_LEN, e4i_load64le(in)))
+    /* Recorded only once applied: a command whose write failed must be
+     * accepted when C2 sends it again. */
+    const uint8_t *tag = in + E4_TIMESTAMP_LEN;
+    if (e4i_replay_check(s, tag, e4i_load64le(in), 0))
         err = E4_ERR_REPLAYED;
-    else
-        err = e4i_command_apply(s, out, n, now);
+    else if ((err = e4i_command_apply(s, out, n, now)) == E4_OK)
+        e4i_replay_check(s, tag, e4i_load64le(in), 1);
     e4c_wipe(out, n);
     *out_len = 0;
     return err ? err : E4_COMMAND;
@@ -165,7 +168,7 @@ static int replayed(e4_state *s, const uint8_t *in, uint64_t ts)
     } else {
         memcpy(ident, in + E4_TIMESTAMP_LEN, E4_TAG_LEN);
     }
-    return e4i_replay_check(s, ident, ts);
+    return e4i_replay_check(s, ident, ts, 1);
 }
 
 e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],

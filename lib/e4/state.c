@@ -184,7 +184,7 @@ static replay_slot *bucket(const e4_state *s, const uint8_t *h)
     return &s->replay[(size_t)home(h, s->replay_buckets) * REPLAY_WAYS];
 }
 
-static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts)
+static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember)
 {
     replay_slot *b[2] = {bucket(s, tag), bucket(s, tag + 4)};
     replay_slot *free_slot[2] = {NULL, NULL}, *oldest = b[0];
@@ -201,6 +201,8 @@ static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint6
                 oldest = e;
             }
         }
+    if (!remember)
+        return 0;
     /* The emptier of the two buckets (the power of two choices), else the oldest. */
     replay_slot *victim = nfree[1] > nfree[0] ? free_slot[1] : nfree[0] ? free_slot[0] : oldest;
     memcpy(victim->tag, tag, E4_TAG_LEN);
@@ -208,13 +210,13 @@ static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint6
     return 0;
 }
 
-int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts)
+int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember)
 {
     if (!s->replay_buckets)
         return 0;
     if (s->replay_lock)
         s->replay_lock(s->replay_lock_ctx, 1);
-    int seen = replay_check_locked(s, tag, ts);
+    int seen = replay_check_locked(s, tag, ts, remember);
     if (s->replay_lock)
         s->replay_lock(s->replay_lock_ctx, 0);
     return seen;

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #define FORMAT_VERSION 1
@@ -221,6 +222,65 @@ static uint32_t r_u32(reader *r)
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
+/* Reads n records of rec_len bytes; adds them through add() while they fit,
+ * else only reads them (checksummed) so that the CRC still decides whether
+ * the store is damaged or merely too big. */
+typedef e4_err (*record_fn)(e4_state *s, const uint8_t *rec);
+
+static e4_err read_records(e4_state *s, reader *r, uint32_t n, uint32_t cap, size_t rec_len,
+                           record_fn add, int *over_capacity)
+{
+    uint8_t rec[TOPIC_RECORD];
+    if (n > cap)
+        *over_capacity = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (r_get(r, rec, rec_len))
+            return r->err;
+        if (!*over_capacity) {
+            e4_err err = add(s, rec);
+            if (err)
+                return err;
+        }
+    }
+    e4c_wipe(rec, sizeof rec);
+    return E4_OK;
+}
+
+/* Every record must be one the library could have written. */
+static e4_err add_topic(e4_state *s, const uint8_t *rec)
+{
+    uint32_t before = s->ntopics;
+    topic_slot *t = e4i_topic_add(s, rec);
+    uint64_t old_ts = e4i_load64le(rec + 80);
+    if (!t || s->ntopics == before || e4i_is_zero(rec + 16, E4_KEY_LEN) ||
+        (old_ts == NO_OLD_KEY) != e4i_is_zero(rec + 48, E4_KEY_LEN))
+        return E4_ERR_STORAGE_CORRUPT; /* duplicate, zero key, inconsistent old key */
+    memcpy(t->key, rec + 16, E4_KEY_LEN);
+    memcpy(t->old_key, rec + 48, E4_KEY_LEN);
+    t->old_ts = old_ts;
+    return E4_OK;
+}
+
+static e4_err add_pubkey(e4_state *s, const uint8_t *rec)
+{
+    uint32_t before = s->npubkeys;
+    pubkey_slot *p = e4i_pubkey_add(s, rec);
+    if (!p || s->npubkeys == before || e4i_is_zero(rec + 16, E4_ED25519_PK_LEN))
+        return E4_ERR_STORAGE_CORRUPT;
+    memcpy(p->pk, rec + 16, E4_ED25519_PK_LEN);
+    return E4_OK;
+}
+
+static int identity_valid(const e4_state *s)
+{
+    if (strlen(s->control_topic) != s->control_topic_len)
+        return 0; /* a NUL inside the control topic */
+    if (s->mode == E4_MODE_SK)
+        return !e4i_is_zero(s->key, E4_KEY_LEN) && e4i_is_zero(s->key + E4_KEY_LEN, E4_KEY_LEN) &&
+               e4i_is_zero(s->c2_pk, E4_X25519_LEN);
+    return !e4i_is_zero(s->key, E4_ED25519_SK_LEN) && !e4i_is_zero(s->c2_pk, E4_X25519_LEN);
+}
+
 static e4_err read_state(e4_state *s, reader *r)
 {
     uint8_t head[8];
@@ -241,46 +301,35 @@ static e4_err read_state(e4_state *s, reader *r)
     s->clock_skew = r_u32(r);
     r_get(r, s->control_topic, s->control_topic_len);
     s->control_topic[s->control_topic_len] = 0;
-
-    uint32_t ntopics = r_u32(r);
     if (r->err)
         return r->err;
-    if (ntopics > s->limits.topics)
-        return E4_ERR_STORAGE_CAPACITY;
-    for (uint32_t i = 0; i < ntopics; i++) {
-        uint8_t rec[TOPIC_RECORD];
-        if (r_get(r, rec, sizeof rec))
-            return r->err;
-        topic_slot *t = e4i_topic_add(s, rec);
-        if (!t || s->ntopics != i + 1) /* a duplicate hash: not a state we wrote */
-            return E4_ERR_STORAGE_CORRUPT;
-        memcpy(t->key, rec + 16, E4_KEY_LEN);
-        memcpy(t->old_key, rec + 48, E4_KEY_LEN);
-        t->old_ts = e4i_load64le(rec + 80);
-        e4c_wipe(rec, sizeof rec);
-    }
+    if (!identity_valid(s))
+        return E4_ERR_STORAGE_CORRUPT;
+
+    int over = 0;
+    uint32_t pubkey_cap = s->mode == E4_MODE_PK ? s->limits.pubkeys : 0;
+    uint32_t ntopics = r_u32(r);
+    e4_err err = r->err ? r->err : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, &over);
+    if (err)
+        return err;
     uint32_t npubkeys = r_u32(r);
     if (r->err)
         return r->err;
-    if (npubkeys > s->limits.pubkeys)
-        return E4_ERR_STORAGE_CAPACITY;
-    for (uint32_t i = 0; i < npubkeys; i++) {
-        uint8_t rec[PUBKEY_RECORD];
-        if (r_get(r, rec, sizeof rec))
-            return r->err;
-        pubkey_slot *p = e4i_pubkey_add(s, rec);
-        if (!p || s->npubkeys != i + 1)
-            return E4_ERR_STORAGE_CORRUPT;
-        memcpy(p->pk, rec + 16, E4_ED25519_PK_LEN);
-    }
+    if (s->mode == E4_MODE_SK && npubkeys)
+        return E4_ERR_STORAGE_CORRUPT;
+    if ((err = read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, &over)) != E4_OK)
+        return err;
+
     uint32_t want = r->crc, crc = r_u32(r);
     if (r->err)
         return r->err;
     uint8_t extra;
     long k = r->st->read(r->st->ctx, &extra, 1);
+    if (k < 0)
+        return E4_ERR_STORAGE_IO;
     if (crc != want || k != 0)
-        return k < 0 ? E4_ERR_STORAGE_IO : E4_ERR_STORAGE_CORRUPT;
-    return E4_OK;
+        return E4_ERR_STORAGE_CORRUPT;
+    return over ? E4_ERR_STORAGE_CAPACITY : E4_OK;
 }
 
 e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
@@ -310,13 +359,21 @@ e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits 
 
 /* ---- the file store ------------------------------------------------------------ */
 
+/* A fresh, unique temporary file beside the target (so rename is atomic):
+ * created exclusively with mode 0600, never through a symlink, and never
+ * shared by two writers. */
 static int fs_begin(void *ctx)
 {
     e4_file_store *fs = ctx;
-    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s.tmp", fs->path) >= (int)sizeof fs->tmp_path)
+    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s.XXXXXX", fs->path) >= (int)sizeof fs->tmp_path)
         return -1;
-    fs->fd = open(fs->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    return fs->fd < 0 ? -1 : 0;
+    fs->fd = mkstemp(fs->tmp_path);
+    if (fs->fd < 0) {
+        fs->tmp_path[0] = 0;
+        return -1;
+    }
+    fcntl(fs->fd, F_SETFD, FD_CLOEXEC);
+    return 0;
 }
 
 static int fs_write(void *ctx, const void *data, size_t len)
@@ -345,16 +402,20 @@ static int fs_commit(void *ctx)
     fs->fd = -1;
     if (!ok || rename(fs->tmp_path, fs->path) != 0) {
         unlink(fs->tmp_path);
+        fs->tmp_path[0] = 0;
         return -1;
     }
+    fs->tmp_path[0] = 0;
+    /* The new state is in place and cannot be rolled back: a failing
+     * directory fsync (some file systems refuse it) does not undo it. */
     char dir[sizeof fs->tmp_path];
     snprintf(dir, sizeof dir, "%s", fs->path);
     int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return -1;
-    ok = fsync(dfd) == 0;
-    close(dfd);
-    return ok ? 0 : -1;
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    return 0;
 }
 
 static void fs_abort(void *ctx)

@@ -1,0 +1,286 @@
+/*
+ * Fuzz C2 command processing (e4i_command_apply through e4_unprotect on the
+ * control topic), in sequences.
+ *
+ * Input: flags || { len(1) || command plaintext(len) }*. Bit 0 of flags picks
+ * the mode (SK or PK state, each starting with two topics; PK with two
+ * public keys). Every plaintext is protected under the state's current
+ * command key at a fixed clock and unprotected on the control topic, so any
+ * command, valid or not, reaches plan/persist/apply; a sequence can fill
+ * the tables, rotate, remove and reset.
+ *
+ * Invariants after every command: counts within limits; mode and id never
+ * change; a command that fails changes nothing (saved bytes, store and
+ * command key identical); one that succeeds did what it says (topic/pubkey
+ * present with that key, removed, tables reset, keys replaced); the store
+ * written during the command loads to exactly the state in memory; and
+ * e4_state_save to memory succeeds and reloads to an equal state.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <e4/e4.h>
+
+#include "internal.h"
+
+#define NOW UINT64_C(1700000000)
+#define CHECK(c)                                                                       \
+    do {                                                                               \
+        if (!(c)) {                                                                    \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                                   \
+        }                                                                              \
+    } while (0)
+
+/* ---- an in-memory e4_storage ------------------------------------------ */
+
+typedef struct memstore {
+    e4_storage st;
+    uint8_t buf[4096], pending[4096];
+    size_t len, plen, pos;
+} memstore;
+
+static int ms_begin(void *c) { ((memstore *)c)->plen = 0; return 0; }
+static int ms_write(void *c, const void *d, size_t n)
+{
+    memstore *m = c;
+    if (n > sizeof m->pending - m->plen)
+        return -1;
+    memcpy(m->pending + m->plen, d, n);
+    m->plen += n;
+    return 0;
+}
+static int ms_commit(void *c)
+{
+    memstore *m = c;
+    memcpy(m->buf, m->pending, m->plen);
+    m->len = m->plen;
+    m->pos = 0;
+    return 0;
+}
+static void ms_abort(void *c) { ((memstore *)c)->plen = 0; ((memstore *)c)->pos = 0; }
+static long ms_read(void *c, void *d, size_t n)
+{
+    memstore *m = c;
+    size_t k = m->len - m->pos < n ? m->len - m->pos : n;
+    memcpy(d, m->buf + m->pos, k);
+    m->pos += k;
+    return (long)k;
+}
+static void ms_init(memstore *m)
+{
+    memset(m, 0, sizeof *m);
+    m->st = (e4_storage){m, ms_begin, ms_write, ms_commit, ms_abort, ms_read};
+}
+
+/* Everything a state keeps across a restart (the replay cache is not kept);
+ * topics and pubkeys compared as sets. */
+static int states_equal(const e4_state *a, const e4_state *b)
+{
+    if (a->mode != b->mode || a->clock_skew != b->clock_skew ||
+        a->control_topic_len != b->control_topic_len || a->ntopics != b->ntopics ||
+        a->npubkeys != b->npubkeys || memcmp(a->id, b->id, E4_ID_LEN) != 0 ||
+        memcmp(a->key, b->key, sizeof a->key) != 0 || memcmp(a->c2_pk, b->c2_pk, 32) != 0 ||
+        memcmp(a->cmd_key, b->cmd_key, 32) != 0 ||
+        memcmp(a->control_hash, b->control_hash, 16) != 0 ||
+        memcmp(a->control_topic, b->control_topic, a->control_topic_len) != 0)
+        return 0;
+    for (uint32_t i = 0; i < a->ntopics; i++) {
+        const topic_slot *t = &a->topics[i], *u = e4i_topic_find(b, t->hash);
+        if (!u || memcmp(t->key, u->key, 32) != 0 ||
+            (t->old_ts == NO_OLD_KEY) != (u->old_ts == NO_OLD_KEY))
+            return 0;
+        if (t->old_ts != NO_OLD_KEY && (t->old_ts != u->old_ts || memcmp(t->old_key, u->old_key, 32)))
+            return 0;
+    }
+    for (uint32_t i = 0; i < a->npubkeys; i++) {
+        const pubkey_slot *p = &a->pubkeys[i], *q = e4i_pubkey_find(b, p->id);
+        if (!q || memcmp(p->pk, q->pk, 32) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- the states ------------------------------------------------------------ */
+
+static const e4_limits LIMITS_SK = {4, 0, 16}, LIMITS_PK = {4, 3, 16};
+#define MEM_SIZE E4_STATE_SIZE(4, 3, 16)
+static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_mem2[MEM_SIZE], g_tmpl[2][MEM_SIZE];
+static memstore g_store, g_store0[2], g_a, g_b;
+static e4_state *g_s;
+static const e4_limits *g_limits;
+
+static void fixed_key(uint8_t key[32], uint8_t tag)
+{
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(tag * 31 + i + 1);
+}
+
+static void setup_one(int pk)
+{
+    uint8_t id[E4_ID_LEN], key[32], seed[32], sk[64], edpk[32], x_sk[32], x_pk[32];
+    e4_state *s;
+    CHECK(e4c_init() == 0);
+    e4_hash_id(id, "fuzz-command");
+    if (pk) {
+        fixed_key(seed, 0x61);
+        CHECK(e4c_ed25519_seed_keypair(edpk, sk, seed) == 0);
+        fixed_key(x_sk, 0x70);
+        CHECK(e4c_x25519_base(x_pk, x_sk) == 0);
+        CHECK(e4_state_init_pk(&s, g_mem, sizeof g_mem, &LIMITS_PK, id, sk, x_pk) == E4_OK);
+        uint8_t pid[E4_ID_LEN];
+        e4_hash_id(pid, "signer-a");
+        CHECK(e4_state_set_pubkey(s, pid, edpk) == E4_OK);
+        e4_hash_id(pid, "signer-b");
+        fixed_key(seed, 0x62);
+        CHECK(e4c_ed25519_seed_keypair(edpk, sk, seed) == 0);
+        CHECK(e4_state_set_pubkey(s, pid, edpk) == E4_OK);
+    } else {
+        fixed_key(key, 0x40);
+        CHECK(e4_state_init_sk(&s, g_mem, sizeof g_mem, &LIMITS_SK, id, key) == E4_OK);
+    }
+    fixed_key(key, 1);
+    CHECK(e4_state_set_topic_key(s, "t/a", key, NOW - 100) == E4_OK);
+    fixed_key(key, 2);
+    CHECK(e4_state_set_topic_key(s, "t/b", key, NOW - 100) == E4_OK);
+    ms_init(&g_store0[pk]);
+    CHECK(e4_state_save(s, &g_store0[pk].st) == E4_OK);
+    memcpy(g_tmpl[pk], g_mem, sizeof g_mem);
+}
+
+static void save_to(memstore *m)
+{
+    ms_init(m);
+    CHECK(e4_state_save(g_s, &m->st) == E4_OK);
+}
+
+static int same_bytes(const memstore *a, const memstore *b)
+{
+    return a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0;
+}
+
+/* What a successful command must have done. */
+static void check_effect(const uint8_t *c, size_t n, const uint8_t id_before[E4_ID_LEN])
+{
+    const uint8_t *a = c + 1;
+    switch (c[0]) {
+    case E4_CMD_REMOVE_TOPIC:
+        CHECK(n == 17 && !e4i_topic_find(g_s, a));
+        break;
+    case E4_CMD_RESET_TOPICS:
+        CHECK(n == 1 && g_s->ntopics == 0);
+        break;
+    case E4_CMD_SET_ID_KEY:
+        CHECK(memcmp(g_s->key, a, n - 1) == 0);
+        break;
+    case E4_CMD_SET_TOPIC_KEY: {
+        const topic_slot *t = e4i_topic_find(g_s, a + 32);
+        CHECK(n == 49 && t && memcmp(t->key, a, 32) == 0);
+        break;
+    }
+    case E4_CMD_REMOVE_PUBKEY:
+        CHECK(g_s->mode == E4_MODE_PK && n == 17 && !e4i_pubkey_find(g_s, a));
+        break;
+    case E4_CMD_RESET_PUBKEYS:
+        CHECK(g_s->mode == E4_MODE_PK && n == 1 && g_s->npubkeys == 0);
+        break;
+    case E4_CMD_SET_PUBKEY: {
+        const pubkey_slot *p = e4i_pubkey_find(g_s, a + 32);
+        CHECK(g_s->mode == E4_MODE_PK && n == 49 && p && memcmp(p->pk, a, 32) == 0);
+        break;
+    }
+    case E4_CMD_SET_C2_KEY:
+        CHECK(g_s->mode == E4_MODE_PK && n == 33 && memcmp(g_s->c2_pk, a, 32) == 0);
+        break;
+    default:
+        CHECK(!"unknown command accepted");
+    }
+    CHECK(memcmp(g_s->id, id_before, E4_ID_LEN) == 0);
+}
+
+static int expected_error(e4_err rc)
+{
+    switch (rc) {
+    case E4_ERR_TOO_SHORT:
+    case E4_ERR_REPLAYED:
+    case E4_ERR_INVALID_COMMAND:
+    case E4_ERR_INVALID_ARG_LENGTH:
+    case E4_ERR_UNSUPPORTED_COMMAND:
+    case E4_ERR_ZERO_KEY:
+    case E4_ERR_INVALID_KEY:
+    case E4_ERR_TOPICS_FULL:
+    case E4_ERR_PUBKEYS_FULL:
+    case E4_ERR_PUBKEY_NOT_FOUND:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!g_limits) {
+        setup_one(0);
+        setup_one(1);
+        g_limits = &LIMITS_SK;
+    }
+    if (size < 1)
+        return 0;
+    const int pk = data[0] & 1;
+    g_limits = pk ? &LIMITS_PK : &LIMITS_SK;
+    memcpy(g_mem, g_tmpl[pk], sizeof g_mem);
+    g_s = (e4_state *)g_mem;
+    g_store = g_store0[pk];
+    g_store.st.ctx = &g_store; /* the copy's callbacks must act on the copy */
+    e4_state_set_storage(g_s, &g_store.st);
+    char control[E4_CONTROL_TOPIC_MAX + 1];
+    snprintf(control, sizeof control, "%s", e4_state_control_topic(g_s));
+    const uint8_t mode = g_s->mode;
+
+    size_t off = 1;
+    for (unsigned i = 0; off < size; i++) {
+        size_t n = data[off++];
+        if (n > size - off)
+            n = size - off;
+        const uint8_t *cmd = data + off;
+        off += n;
+
+        uint8_t msg[24 + 256], out[24 + 256], cmd_key[32], id[E4_ID_LEN];
+        size_t out_len = 0xdeadbeef;
+        memcpy(cmd_key, g_s->cmd_key, 32);
+        memcpy(id, g_s->id, E4_ID_LEN);
+        save_to(&g_a);
+        const memstore before = g_store;
+        CHECK(e4_sk_protect(g_s->cmd_key, NOW - i % 500, cmd, n, msg) == E4_OK);
+        e4_err rc = e4_unprotect(g_s, control, msg, n + 24, out, sizeof out, &out_len, NOW);
+
+        CHECK(g_s->mode == mode);
+        CHECK(g_s->ntopics <= g_limits->topics && g_s->npubkeys <= g_limits->pubkeys);
+        CHECK(strcmp(e4_state_control_topic(g_s), control) == 0);
+        save_to(&g_b);
+        if (rc == E4_COMMAND) {
+            CHECK(out_len == 0);
+            check_effect(cmd, n, id);
+        } else {
+            if (!expected_error(rc))
+                fprintf(stderr, "unexpected error %d (%s)\n", rc, e4_strerror(rc));
+            CHECK(expected_error(rc));
+            CHECK(n == 0 || rc == E4_ERR_REPLAYED || out_len == 0);
+            CHECK(same_bytes(&g_a, &g_b));
+            CHECK(same_bytes(&before, &g_store));
+            CHECK(memcmp(cmd_key, g_s->cmd_key, 32) == 0);
+        }
+        /* The store written during the command holds the state in memory. */
+        e4_state *s2;
+        g_store.pos = 0;
+        CHECK(e4_state_load(&s2, g_mem2, sizeof g_mem2, g_limits, &g_store.st) == E4_OK);
+        CHECK(states_equal(g_s, s2) && states_equal(s2, g_s));
+        /* So does a fresh save. */
+        CHECK(e4_state_load(&s2, g_mem2, sizeof g_mem2, g_limits, &g_b.st) == E4_OK);
+        CHECK(states_equal(g_s, s2) && states_equal(s2, g_s));
+    }
+    return 0;
+}

@@ -1,0 +1,205 @@
+/*
+ * Fuzz e4_state_load: the input is a saved state, read through an in-memory
+ * e4_storage. Each input is loaded twice: as it is, and with its last four
+ * bytes replaced by the right CRC-32 of the rest, so that mutations get past
+ * the checksum into the parser.
+ *
+ * Invariants: no crash or sanitizer report; a failed load returns a storage
+ * (or key) error and leaves the caller's memory all zero; a successful load
+ * has counts within limits, saves again to the same bytes (up to the unused
+ * old-key field of topics without a transition key, which is written as
+ * zeros), and that reloads to an equal state; loading with limits below the
+ * counts gives E4_ERR_STORAGE_CAPACITY.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <e4/e4.h>
+
+#include "internal.h"
+
+#define CHECK(c)                                                                       \
+    do {                                                                               \
+        if (!(c)) {                                                                    \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                                   \
+        }                                                                              \
+    } while (0)
+
+/* ---- an in-memory e4_storage ------------------------------------------ */
+
+typedef struct memstore {
+    e4_storage st;
+    uint8_t buf[4096], pending[4096];
+    size_t len, plen, pos;
+} memstore;
+
+static int ms_begin(void *c) { ((memstore *)c)->plen = 0; return 0; }
+static int ms_write(void *c, const void *d, size_t n)
+{
+    memstore *m = c;
+    if (n > sizeof m->pending - m->plen)
+        return -1;
+    memcpy(m->pending + m->plen, d, n);
+    m->plen += n;
+    return 0;
+}
+static int ms_commit(void *c)
+{
+    memstore *m = c;
+    memcpy(m->buf, m->pending, m->plen);
+    m->len = m->plen;
+    m->pos = 0;
+    return 0;
+}
+static void ms_abort(void *c) { ((memstore *)c)->plen = 0; ((memstore *)c)->pos = 0; }
+static long ms_read(void *c, void *d, size_t n)
+{
+    memstore *m = c;
+    size_t k = m->len - m->pos < n ? m->len - m->pos : n;
+    memcpy(d, m->buf + m->pos, k);
+    m->pos += k;
+    return (long)k;
+}
+static void ms_init(memstore *m)
+{
+    memset(m, 0, sizeof *m);
+    m->st = (e4_storage){m, ms_begin, ms_write, ms_commit, ms_abort, ms_read};
+}
+
+/* Everything a state keeps across a restart (the replay cache is not kept);
+ * topics and pubkeys compared as sets. */
+static int states_equal(const e4_state *a, const e4_state *b)
+{
+    if (a->mode != b->mode || a->clock_skew != b->clock_skew ||
+        a->control_topic_len != b->control_topic_len || a->ntopics != b->ntopics ||
+        a->npubkeys != b->npubkeys || memcmp(a->id, b->id, E4_ID_LEN) != 0 ||
+        memcmp(a->key, b->key, sizeof a->key) != 0 || memcmp(a->c2_pk, b->c2_pk, 32) != 0 ||
+        memcmp(a->cmd_key, b->cmd_key, 32) != 0 ||
+        memcmp(a->control_hash, b->control_hash, 16) != 0 ||
+        memcmp(a->control_topic, b->control_topic, a->control_topic_len) != 0)
+        return 0;
+    for (uint32_t i = 0; i < a->ntopics; i++) {
+        const topic_slot *t = &a->topics[i], *u = e4i_topic_find(b, t->hash);
+        if (!u || memcmp(t->key, u->key, 32) != 0 ||
+            (t->old_ts == NO_OLD_KEY) != (u->old_ts == NO_OLD_KEY))
+            return 0;
+        if (t->old_ts != NO_OLD_KEY && (t->old_ts != u->old_ts || memcmp(t->old_key, u->old_key, 32)))
+            return 0;
+    }
+    for (uint32_t i = 0; i < a->npubkeys; i++) {
+        const pubkey_slot *p = &a->pubkeys[i], *q = e4i_pubkey_find(b, p->id);
+        if (!q || memcmp(p->pk, q->pk, 32) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- the harness ------------------------------------------------------------ */
+
+static const e4_limits LIMITS = {8, 4, 8}, SMALL = {1, 1, 0};
+#define MEM_SIZE E4_STATE_SIZE(8, 4, 8)
+static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_mem2[MEM_SIZE];
+static memstore g_in, g_out, g_out2;
+
+static uint32_t crc32_ieee(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c >> 1 ^ (0xedb88320u & -(c & 1));
+    }
+    return ~c;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> 8 * i);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+static void one(const uint8_t *data, size_t size)
+{
+    if (size > sizeof g_in.buf)
+        return;
+    ms_init(&g_in);
+    memcpy(g_in.buf, data, size);
+    g_in.len = size;
+
+    e4_state *s = NULL;
+    memset(g_mem, 0xaa, sizeof g_mem);
+    e4_err rc = e4_state_load(&s, g_mem, sizeof g_mem, &LIMITS, &g_in.st);
+    if (rc != E4_OK) {
+        CHECK(rc == E4_ERR_STORAGE_CORRUPT || rc == E4_ERR_STORAGE_VERSION ||
+              rc == E4_ERR_STORAGE_CAPACITY || rc == E4_ERR_INVALID_KEY || rc == E4_ERR_CRYPTO);
+        CHECK(all_zero(g_mem, e4_state_size(&LIMITS)));
+        return;
+    }
+    CHECK(s == (e4_state *)g_mem);
+    CHECK(e4_state_topic_count(s) <= LIMITS.topics && e4_state_pubkey_count(s) <= LIMITS.pubkeys);
+    CHECK(e4_state_mode(s) == E4_MODE_SK || e4_state_mode(s) == E4_MODE_PK);
+
+    /* Saved again: the same bytes, but for old keys that mean nothing. */
+    ms_init(&g_out);
+    CHECK(e4_state_save(s, &g_out.st) == E4_OK);
+    CHECK(g_out.len == size);
+    uint8_t norm[4096];
+    memcpy(norm, data, size);
+    size_t off = 8 + 16 + 64 + 32 + 4 + data[6];
+    uint32_t ntopics = get32(norm + off);
+    off += 4;
+    for (uint32_t i = 0; i < ntopics; i++, off += 88)
+        if (e4i_load64le(norm + off + 80) == NO_OLD_KEY)
+            memset(norm + off + 48, 0, 32);
+    put32(norm + size - 4, crc32_ieee(norm, size - 4));
+    CHECK(memcmp(norm, g_out.buf, size) == 0);
+
+    /* Which loads to an equal state and saves to the same bytes. */
+    e4_state *s2;
+    CHECK(e4_state_load(&s2, g_mem2, sizeof g_mem2, &LIMITS, &g_out.st) == E4_OK);
+    CHECK(states_equal(s, s2) && states_equal(s2, s));
+    ms_init(&g_out2);
+    CHECK(e4_state_save(s2, &g_out2.st) == E4_OK);
+    CHECK(g_out2.len == g_out.len && memcmp(g_out.buf, g_out2.buf, g_out.len) == 0);
+
+    /* Too small for it: a capacity error, and nothing left behind. */
+    uint32_t nt = e4_state_topic_count(s), np = e4_state_pubkey_count(s);
+    g_out.pos = 0;
+    memset(g_mem2, 0xaa, sizeof g_mem2);
+    rc = e4_state_load(&s2, g_mem2, sizeof g_mem2, &SMALL, &g_out.st);
+    if (nt > SMALL.topics || np > SMALL.pubkeys) {
+        CHECK(rc == E4_ERR_STORAGE_CAPACITY);
+        CHECK(all_zero(g_mem2, e4_state_size(&SMALL)));
+    } else {
+        CHECK(rc == E4_OK && states_equal(s, s2) && states_equal(s2, s));
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    one(data, size);
+    if (size >= 4 && size <= 4096) {
+        uint8_t fixed[4096];
+        memcpy(fixed, data, size);
+        put32(fixed + size - 4, crc32_ieee(fixed, size - 4));
+        one(fixed, size);
+    }
+    return 0;
+}

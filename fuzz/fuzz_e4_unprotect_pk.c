@@ -1,0 +1,242 @@
+/*
+ * Fuzz e4_unprotect on a fixed public-key state (three signers known: the
+ * client itself and two others; commands under the C2 shared key).
+ *
+ * Input: selector byte || message. The low bits of the selector pick the
+ * topic (four topics with keys, one of them rotated so the key-transition path
+ * runs, the control topic so commands are applied, an unknown topic); bit 7
+ * gives an output buffer smaller than the message. The clock is fixed (NOW),
+ * so the seed corpus (real messages protected at NOW) passes the timestamp
+ * check and mutations reach authentication and command processing.
+ *
+ * Invariants: no crash or sanitizer report; E4_OK only on a data topic with
+ * out_len = in_len - 104; E4_COMMAND only on the control topic with out_len 0,
+ * the change persisted (the store loads to the state in memory); on error
+ * out_len is untouched (0 after a replay or a command, which wipe the
+ * plaintext), out holds only its old bytes or zeros, and the state is
+ * unchanged; counts within limits; an accepted message is refused as a
+ * replay the second time.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <e4/e4.h>
+
+#include "internal.h"
+
+#define NOW UINT64_C(1700000000)
+#define SKEW 30
+#define CHECK(c)                                                                       \
+    do {                                                                               \
+        if (!(c)) {                                                                    \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                                   \
+        }                                                                              \
+    } while (0)
+
+/* ---- an in-memory e4_storage ------------------------------------------ */
+
+typedef struct memstore {
+    e4_storage st;
+    uint8_t buf[4096], pending[4096];
+    size_t len, plen, pos;
+} memstore;
+
+static int ms_begin(void *c) { ((memstore *)c)->plen = 0; return 0; }
+static int ms_write(void *c, const void *d, size_t n)
+{
+    memstore *m = c;
+    if (n > sizeof m->pending - m->plen)
+        return -1;
+    memcpy(m->pending + m->plen, d, n);
+    m->plen += n;
+    return 0;
+}
+static int ms_commit(void *c)
+{
+    memstore *m = c;
+    memcpy(m->buf, m->pending, m->plen);
+    m->len = m->plen;
+    m->pos = 0;
+    return 0;
+}
+static void ms_abort(void *c) { ((memstore *)c)->plen = 0; ((memstore *)c)->pos = 0; }
+static long ms_read(void *c, void *d, size_t n)
+{
+    memstore *m = c;
+    size_t k = m->len - m->pos < n ? m->len - m->pos : n;
+    memcpy(d, m->buf + m->pos, k);
+    m->pos += k;
+    return (long)k;
+}
+static void ms_init(memstore *m)
+{
+    memset(m, 0, sizeof *m);
+    m->st = (e4_storage){m, ms_begin, ms_write, ms_commit, ms_abort, ms_read};
+}
+
+/* Everything a state keeps across a restart (the replay cache is not kept);
+ * topics and pubkeys compared as sets. */
+static int states_equal(const e4_state *a, const e4_state *b)
+{
+    if (a->mode != b->mode || a->clock_skew != b->clock_skew ||
+        a->control_topic_len != b->control_topic_len || a->ntopics != b->ntopics ||
+        a->npubkeys != b->npubkeys || memcmp(a->id, b->id, E4_ID_LEN) != 0 ||
+        memcmp(a->key, b->key, sizeof a->key) != 0 || memcmp(a->c2_pk, b->c2_pk, 32) != 0 ||
+        memcmp(a->cmd_key, b->cmd_key, 32) != 0 ||
+        memcmp(a->control_hash, b->control_hash, 16) != 0 ||
+        memcmp(a->control_topic, b->control_topic, a->control_topic_len) != 0)
+        return 0;
+    for (uint32_t i = 0; i < a->ntopics; i++) {
+        const topic_slot *t = &a->topics[i], *u = e4i_topic_find(b, t->hash);
+        if (!u || memcmp(t->key, u->key, 32) != 0 ||
+            (t->old_ts == NO_OLD_KEY) != (u->old_ts == NO_OLD_KEY))
+            return 0;
+        if (t->old_ts != NO_OLD_KEY && (t->old_ts != u->old_ts || memcmp(t->old_key, u->old_key, 32)))
+            return 0;
+    }
+    for (uint32_t i = 0; i < a->npubkeys; i++) {
+        const pubkey_slot *p = &a->pubkeys[i], *q = e4i_pubkey_find(b, p->id);
+        if (!q || memcmp(p->pk, q->pk, 32) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- the fixed state ------------------------------------------------------ */
+
+static const e4_limits LIMITS = {8, 4, 64};
+#define MEM_SIZE E4_STATE_SIZE(8, 4, 64)
+static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_template[MEM_SIZE], g_mem2[MEM_SIZE];
+static e4_state *g_s;
+static memstore g_store, g_store0, g_scratch;
+static char g_control[E4_CONTROL_TOPIC_MAX + 1];
+
+/* Shared with the seed generator. */
+static const char *const TOPICS[] = {"t/0", "t/1", "t/rotated", "t/3"};
+#define NTOPICS 4
+#define SEL_CONTROL 4
+#define SEL_UNKNOWN 5
+#define NSEL 6
+static void fixed_key(uint8_t key[32], uint8_t tag)
+{
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(tag * 31 + i + 1);
+}
+static const uint8_t OLD_KEY_TAG = 0x50;
+/* Signers: 0 the client, 1 and 2 known, 3 unknown to the state. */
+static const char *const SIGNERS[] = {"fuzz-client", "signer-a", "signer-b", "signer-c"};
+#define NSIGNERS 4
+static void signer_keys(int i, uint8_t id[E4_ID_LEN], uint8_t sk[64], uint8_t pk[32])
+{
+    uint8_t seed[32];
+    fixed_key(seed, (uint8_t)(0x60 + i));
+    e4_hash_id(id, SIGNERS[i]);
+    CHECK(e4c_ed25519_seed_keypair(pk, sk, seed) == 0);
+}
+static void c2_keys(uint8_t x_sk[32], uint8_t x_pk[32])
+{
+    fixed_key(x_sk, 0x70);
+    CHECK(e4c_x25519_base(x_pk, x_sk) == 0);
+}
+
+static void setup(void)
+{
+    uint8_t id[E4_ID_LEN], key[32], sk[64], pk[32], c2_sk[32], c2_pk[32];
+    CHECK(e4c_init() == 0);
+    signer_keys(0, id, sk, pk);
+    c2_keys(c2_sk, c2_pk);
+    CHECK(e4_state_init_pk(&g_s, g_mem, sizeof g_mem, &LIMITS, id, sk, c2_pk) == E4_OK);
+    for (int i = 0; i < NSIGNERS - 1; i++) {
+        uint8_t sid[E4_ID_LEN], ssk[64], spk[32];
+        signer_keys(i, sid, ssk, spk);
+        CHECK(e4_state_set_pubkey(g_s, sid, spk) == E4_OK);
+    }
+    e4_state_set_clock_skew(g_s, SKEW);
+    for (int i = 0; i < NTOPICS; i++) {
+        fixed_key(key, i == 2 ? OLD_KEY_TAG : (uint8_t)i);
+        CHECK(e4_state_set_topic_key(g_s, TOPICS[i], key, NOW - 100) == E4_OK);
+    }
+    fixed_key(key, 2); /* t/rotated: current key 2, old key OLD_KEY_TAG */
+    CHECK(e4_state_set_topic_key(g_s, TOPICS[2], key, NOW - 50) == E4_OK);
+    snprintf(g_control, sizeof g_control, "%s", e4_state_control_topic(g_s));
+    ms_init(&g_store);
+    CHECK(e4_state_save(g_s, &g_store.st) == E4_OK);
+    e4_state_set_storage(g_s, &g_store.st);
+    g_store0 = g_store;
+    memcpy(g_template, g_mem, sizeof g_mem);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!g_s)
+        setup();
+    if (size < 1)
+        return 0;
+    memcpy(g_mem, g_template, sizeof g_mem); /* same address: internal pointers stay valid */
+    memcpy(&g_store, &g_store0, sizeof g_store);
+    g_store.st.ctx = &g_store;
+
+    const unsigned sel = (data[0] & 0x7f) % NSEL;
+    const int small = data[0] & 0x80;
+    const char *topic = sel < NTOPICS ? TOPICS[sel] : sel == SEL_CONTROL ? g_control : "unknown";
+    const uint8_t *in = data + 1;
+    const size_t in_len = size - 1;
+    const size_t cap = small ? in_len / 2 : in_len;
+    uint8_t *out = malloc(cap ? cap : 1); /* exact size: ASan sees any overflow */
+    memset(out, 0xa5, cap);
+    size_t out_len = 0xdeadbeef;
+    uint8_t cmd_key_before[32];
+    memcpy(cmd_key_before, g_s->cmd_key, 32);
+
+    e4_err rc = e4_unprotect(g_s, topic, in, in_len, out, cap, &out_len, NOW);
+
+    CHECK(e4_state_topic_count(g_s) <= LIMITS.topics);
+    CHECK(e4_state_pubkey_count(g_s) <= LIMITS.pubkeys);
+    if (rc == E4_OK) {
+        CHECK(sel != SEL_CONTROL);
+        CHECK(in_len >= E4_PK_OVERHEAD && out_len == in_len - E4_PK_OVERHEAD && out_len <= cap);
+    } else if (rc == E4_COMMAND) {
+        CHECK(sel == SEL_CONTROL);
+        CHECK(out_len == 0);
+    } else {
+        CHECK(rc < 0 && strcmp(e4_strerror(rc), e4_strerror((e4_err)-999)) != 0);
+        if (rc == E4_ERR_REPLAYED || sel == SEL_CONTROL)
+            CHECK(out_len == 0xdeadbeef || out_len == 0);
+        else
+            CHECK(out_len == 0xdeadbeef);
+        for (size_t i = 0; i < cap; i++)
+            CHECK(out[i] == 0xa5 || out[i] == 0);
+    }
+    if (rc != E4_COMMAND) {
+        CHECK(memcmp(g_mem + E4_STATE_HEADER_SIZE, g_template + E4_STATE_HEADER_SIZE,
+                     (size_t)LIMITS.topics * E4_TOPIC_ENTRY_SIZE +
+                         (size_t)LIMITS.pubkeys * E4_PUBKEY_ENTRY_SIZE) == 0);
+        CHECK(g_store.len == g_store0.len && memcmp(g_store.buf, g_store0.buf, g_store.len) == 0);
+    }
+    /* What was persisted is what is in memory. */
+    e4_state *s2;
+    g_store.pos = 0;
+    CHECK(e4_state_load(&s2, g_mem2, sizeof g_mem2, &LIMITS, &g_store.st) == E4_OK);
+    CHECK(states_equal(g_s, s2));
+    CHECK(states_equal(s2, g_s));
+    /* And e4_state_save agrees. */
+    ms_init(&g_scratch);
+    CHECK(e4_state_save(g_s, &g_scratch.st) == E4_OK);
+
+    if (rc == E4_OK || rc == E4_COMMAND) {
+        /* The same message again is a replay (unless a command changed the
+         * key that protects commands). */
+        size_t n2 = 0xdeadbeef;
+        e4_err rc2 = e4_unprotect(g_s, topic, in, in_len, out, cap, &n2, NOW);
+        if (rc == E4_COMMAND && memcmp(cmd_key_before, g_s->cmd_key, 32) != 0)
+            CHECK(rc2 == E4_ERR_REPLAYED || rc2 == E4_ERR_NOT_AUTHENTIC);
+        else
+            CHECK(rc2 == E4_ERR_REPLAYED);
+    }
+    free(out);
+    return 0;
+}
