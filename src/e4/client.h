@@ -48,6 +48,13 @@ typedef struct client_ctx {
 
     pthread_mutex_t out_lock;
 
+    /* The last error libmosquitto logged (an OpenSSL reason after a failed
+     * TLS handshake...): its own lock, as the library logs from inside
+     * calls made with `lock` held. */
+    pthread_mutex_t log_lock;
+    char last_error[256];
+    int tls_failed;        /* a TLS error was logged */
+
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int connected_once;
@@ -82,6 +89,11 @@ void out_keys(client_ctx *c);
 
 /* ---- MQTT (client_mqtt.c) ---- */
 void mqtt_set_callbacks(client_ctx *c);
+/* The last error libmosquitto logged, short form ("" when none): copied to
+ * buf (size n). */
+void mqtt_last_error(client_ctx *c, char *buf, size_t n);
+/* 1 when libmosquitto logged a TLS (OpenSSL) error. */
+int mqtt_tls_failed(client_ctx *c);
 /* Requests from the main thread; report problems as error lines. */
 void mqtt_subscribe(client_ctx *c, const char *topic);
 void mqtt_unsubscribe(client_ctx *c, const char *topic);

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <mosquitto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,8 +208,60 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
     pthread_mutex_lock(&c->lock);
     stopping = c->stopping;
     pthread_mutex_unlock(&c->lock);
-    if (!stopping && rc != 0)
-        out_event(c, "disconnected", mosquitto_strerror(rc));
+    if (!stopping && rc != 0) {
+        char detail[400], why[256];
+        mqtt_last_error(c, why, sizeof why);
+        if (rc == MOSQ_ERR_TLS && why[0])
+            snprintf(detail, sizeof detail, "%s (%s)", mosquitto_strerror(rc), why);
+        else
+            snprintf(detail, sizeof detail, "%s", mosquitto_strerror(rc));
+        out_event(c, "disconnected", detail);
+    }
+}
+
+/* libmosquitto's log: keep the last error. The TLS failures are only told
+ * here: "OpenSSL Error[0]: error:0A000086:SSL routines::certificate verify
+ * failed" is kept as "certificate verify failed". Called from any thread,
+ * possibly with c->lock held: only log_lock is taken. */
+static void on_log(struct mosquitto *mosq, void *obj, int level, const char *str)
+{
+    client_ctx *c = obj;
+    const char *s = str;
+    int tls = 0;
+    (void)mosq;
+    if (level != MOSQ_LOG_ERR || !str)
+        return;
+    if (!strncmp(str, "OpenSSL Error", 13)) {
+        const char *last = strrchr(str, ':');
+        tls = 1;
+        if (last && last[1])
+            s = last + 1 + (last[1] == ' ');
+    } else if (!strncmp(str, "Error: ", 7)) {
+        s = str + 7;
+    }
+    pthread_mutex_lock(&c->log_lock);
+    snprintf(c->last_error, sizeof c->last_error, "%s", s);
+    if (tls)
+        c->tls_failed = 1;
+    pthread_mutex_unlock(&c->log_lock);
+    /* wait_ready polls; this only shortens its wait */
+    pthread_cond_broadcast(&c->cond);
+}
+
+int mqtt_tls_failed(client_ctx *c)
+{
+    int failed;
+    pthread_mutex_lock(&c->log_lock);
+    failed = c->tls_failed;
+    pthread_mutex_unlock(&c->log_lock);
+    return failed;
+}
+
+void mqtt_last_error(client_ctx *c, char *buf, size_t n)
+{
+    pthread_mutex_lock(&c->log_lock);
+    snprintf(buf, n, "%s", c->last_error);
+    pthread_mutex_unlock(&c->log_lock);
 }
 
 static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
@@ -261,6 +314,7 @@ void mqtt_set_callbacks(client_ctx *c)
     mosquitto_unsubscribe_callback_set(c->mosq, on_unsubscribe);
     mosquitto_publish_callback_set(c->mosq, on_publish);
     mosquitto_message_callback_set(c->mosq, on_message);
+    mosquitto_log_callback_set(c->mosq, on_log);
 }
 
 /* ---- requests (main thread) ---- */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -411,6 +412,21 @@ static int parse_broker(const char *s, int default_port, char **host, int *port)
     return 0;
 }
 
+/* A TLS option's FILE (or DIR) must be readable: 0, or 1 (reported). */
+static int tls_file(const char *opt, const char *path, int dir)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+        cli_error("%s %s: %s", opt, path, strerror(errno));
+        return 1;
+    }
+    if (dir ? !S_ISDIR(st.st_mode) : S_ISDIR(st.st_mode)) {
+        cli_error("%s %s: %s", opt, path, strerror(dir ? ENOTDIR : EISDIR));
+        return 1;
+    }
+    return 0;
+}
+
 static int setup_mosquitto(struct client_opts *o, client_ctx *c)
 {
     int rc;
@@ -430,6 +446,12 @@ static int setup_mosquitto(struct client_opts *o, client_ctx *c)
         }
     }
     if (o->tls) {
+        /* libmosquitto only says "invalid function arguments" */
+        if ((o->cafile && (rc = tls_file("--cafile", o->cafile, 0))) ||
+            (o->capath && (rc = tls_file("--capath", o->capath, 1))) ||
+            (o->cert && (rc = tls_file("--cert", o->cert, 0))) ||
+            (o->tls_key && (rc = tls_file("--tls-key", o->tls_key, 0))))
+            return rc;
         if (o->cafile || o->capath) {
             rc = mosquitto_tls_set(c->mosq, o->cafile, o->capath, o->cert, o->tls_key, NULL);
         } else {
@@ -508,15 +530,20 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Until ready; 0 when ready, 1 on failure (reported). */
-static int wait_ready(client_ctx *c, uint32_t timeout_s)
+/* Until ready; 0 when ready, 1 on failure (reported). A TLS failure before
+ * the first connection (certificate not verified, refused by the broker...)
+ * ends the wait at once: trying again would not help. */
+static int wait_ready(client_ctx *c, uint32_t timeout_s, const char *host, int port)
 {
     uint64_t end = now_ms() + (uint64_t)timeout_s * 1000u;
-    int ready, refused;
+    int ready, refused, tls_failed = 0;
+    char why[256];
 
     pthread_mutex_lock(&c->lock);
     while (!c->ready && !c->connack_refused && !got_signal && now_ms() < end) {
         struct timespec ts;
+        if (!c->connected_once && (tls_failed = mqtt_tls_failed(c)) != 0)
+            break;
         deadline_in(&ts, 100);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
@@ -525,10 +552,14 @@ static int wait_ready(client_ctx *c, uint32_t timeout_s)
     pthread_mutex_unlock(&c->lock);
     if (ready || got_signal)
         return 0;
+    mqtt_last_error(c, why, sizeof why);
     if (refused)
         cli_error("the broker refused the connection: %s", mosquitto_connack_string(refused));
+    else if (tls_failed)
+        cli_error("cannot connect to %s:%d: TLS error: %s", host, port, why);
     else
-        cli_error("not connected and subscribed after %u s", (unsigned)timeout_s);
+        cli_error("not connected and subscribed after %u s%s%s", (unsigned)timeout_s,
+                  why[0] ? ": " : "", why);
     return 1;
 }
 
@@ -629,6 +660,7 @@ int cmd_client(int argc, char **argv)
     o.keepalive = 60;
     o.timeout = 10;
     pthread_mutex_init(&c.out_lock, NULL);
+    pthread_mutex_init(&c.log_lock, NULL);
     pthread_mutex_init(&c.lock, NULL);
     pthread_cond_init(&c.cond, NULL);
 
@@ -670,8 +702,13 @@ int cmd_client(int argc, char **argv)
         goto out_mqtt;
     rc = mosquitto_connect(c.mosq, host, port, (int)o.keepalive);
     if (rc != MOSQ_ERR_SUCCESS) {
-        cli_error("cannot connect to %s:%d: %s", host, port,
-                  rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+        char why[256];
+        mqtt_last_error(&c, why, sizeof why);
+        if ((rc == MOSQ_ERR_TLS || mqtt_tls_failed(&c)) && why[0])
+            cli_error("cannot connect to %s:%d: TLS error: %s", host, port, why);
+        else
+            cli_error("cannot connect to %s:%d: %s", host, port,
+                      rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
         rc = 1;
         goto out_mqtt;
     }
@@ -686,7 +723,7 @@ int cmd_client(int argc, char **argv)
     }
     started = 1;
 
-    rc = wait_ready(&c, o.timeout);
+    rc = wait_ready(&c, o.timeout, host, port);
     if (rc == 0) {
         input_loop(&c, !o.no_stdin);
         drain(&c, o.timeout);
@@ -723,6 +760,7 @@ out:
     }
     pthread_cond_destroy(&c.cond);
     pthread_mutex_destroy(&c.lock);
+    pthread_mutex_destroy(&c.log_lock);
     pthread_mutex_destroy(&c.out_lock);
     return rc;
 }
