@@ -34,3 +34,11 @@ fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
   systemctl stop mosquitto >/dev/null 2>&1 || true
 fi
+
+# aedes (npm), the second broker of the mqttinfo integration tests: installed
+# from the committed package-lock.json; skipped when already in place.
+mqttinfo_node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/mqttinfo/node"
+if [ -f "$mqttinfo_node_dir/package.json" ] && [ ! -d "$mqttinfo_node_dir/node_modules/aedes" ]; then
+  echo "install-deps: npm packages for the mqttinfo tests (aedes)" >&2
+  (cd "$mqttinfo_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
+fi

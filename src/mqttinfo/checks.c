@@ -1,0 +1,765 @@
+/* mqttinfo: the checks of one protocol interface (3.1.1 or 5.0). Each
+ * check has its own deadline; no answer in time leaves it null. */
+#include "analyze.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    mi_actx *a;
+    int version;
+    int vi; /* 0 = 3.1.1, 1 = 5.0 */
+    mi_version_result *vr;
+    const char *user, *pass; /* credentials used after the probe (NULL = anonymous) */
+} vctx;
+
+static int64_t deadline(const vctx *c) { return mi_now_ms() + c->a->o->timeout_ms; }
+
+static void set(vctx *c, int check, mi_tri v, const char *fmt, ...)
+{
+    c->vr->check[check] = v;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->vr->detail[check], MI_DETAIL_LEN, fmt, ap);
+    va_end(ap);
+}
+
+static const char *rc_name(int version, int type, uint8_t code)
+{
+    const char *n = mqtt_reason_name_for(version, type, code);
+    return n ? n : "unknown code";
+}
+
+static bool success_code(int version, uint8_t code)
+{
+    return version == MQTT_V311 || code < 0x80;
+}
+
+/* Opens a session and connects with the chosen credentials. 0 when a
+ * CONNACK 0 came; otherwise the session is closed and a description set. */
+static int open_connected(vctx *c, mi_session *s, const char *tag, char *why, size_t whylen)
+{
+    char id[32];
+    mi_client_id(c->a, c->version, tag, id, sizeof id);
+    int64_t dl = deadline(c);
+    int rc = mi_sess_open(s, c->a->ep, c->a->o, c->version, dl, NULL);
+    if (rc) {
+        snprintf(why, whylen, "connect: %.140s", s->err);
+        mi_sess_close(s);
+        return rc;
+    }
+    mi_frame f;
+    rc = mi_sess_connect(s, id, c->user, c->pass, dl, &f);
+    if (rc == 0 && (f.type != MQTT_CONNACK || f.derr != MQTT_OK || f.p.connack.reason_code != 0)) {
+        snprintf(why, whylen, "CONNECT not accepted");
+        rc = MI_IO_ERROR;
+    } else if (rc) {
+        snprintf(why, whylen, "CONNECT: %s", mi_sess_result_name(rc));
+    }
+    if (rc)
+        mi_sess_close(s);
+    return rc;
+}
+
+/* ---- probe: supported / anonymous / auth_ok ---- */
+
+static void read_props(mi_connack_props *cp, const mqtt_connack *ca)
+{
+    uint32_t v;
+    mqtt_bytes b;
+    const mqtt_props *p = &ca->props;
+    cp->present = true;
+    cp->reason_code = ca->reason_code;
+    if ((cp->has_maximum_qos = mqtt_props_get_int(p, MQTT_PROP_MAXIMUM_QOS, &v) == MQTT_OK))
+        cp->maximum_qos = (int)v;
+    if ((cp->has_retain_available =
+             mqtt_props_get_int(p, MQTT_PROP_RETAIN_AVAILABLE, &v) == MQTT_OK))
+        cp->retain_available = v != 0;
+    if ((cp->has_wildcard_available =
+             mqtt_props_get_int(p, MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, &v) == MQTT_OK))
+        cp->wildcard_available = v != 0;
+    if ((cp->has_subid_available =
+             mqtt_props_get_int(p, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, &v) == MQTT_OK))
+        cp->subid_available = v != 0;
+    if ((cp->has_shared_available =
+             mqtt_props_get_int(p, MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, &v) == MQTT_OK))
+        cp->shared_available = v != 0;
+    if ((cp->has_maximum_packet_size =
+             mqtt_props_get_int(p, MQTT_PROP_MAXIMUM_PACKET_SIZE, &v) == MQTT_OK))
+        cp->maximum_packet_size = v;
+    if ((cp->has_receive_maximum = mqtt_props_get_int(p, MQTT_PROP_RECEIVE_MAXIMUM, &v) == MQTT_OK))
+        cp->receive_maximum = (int)v;
+    if ((cp->has_topic_alias_maximum =
+             mqtt_props_get_int(p, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &v) == MQTT_OK))
+        cp->topic_alias_maximum = (int)v;
+    if ((cp->has_server_keep_alive =
+             mqtt_props_get_int(p, MQTT_PROP_SERVER_KEEP_ALIVE, &v) == MQTT_OK))
+        cp->server_keep_alive = (int)v;
+    if ((cp->has_assigned_client_id =
+             mqtt_props_get_bytes(p, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, &b) == MQTT_OK))
+        mi_sanitize(cp->assigned_client_id, sizeof cp->assigned_client_id, b.ptr, b.len);
+    if ((cp->has_reason_string = mqtt_props_get_bytes(p, MQTT_PROP_REASON_STRING, &b) == MQTT_OK))
+        mi_sanitize(cp->reason_string, sizeof cp->reason_string, b.ptr, b.len);
+    if ((cp->has_server_reference =
+             mqtt_props_get_bytes(p, MQTT_PROP_SERVER_REFERENCE, &b) == MQTT_OK))
+        mi_sanitize(cp->server_reference, sizeof cp->server_reference, b.ptr, b.len);
+}
+
+/* Interprets the answer to a CONNECT. Returns: 1 accepted, 0 refused (with
+ * the broker understanding the version), -1 version not spoken, -2 other. */
+static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size_t desclen)
+{
+    *code = -1;
+    if (f->type != MQTT_CONNACK) {
+        snprintf(desc, desclen, "answered CONNECT with %s", mqtt_type_name(f->type));
+        return -2;
+    }
+    if (c->version == MQTT_V5 && f->body_len == 2) {
+        /* 3.1.1-shaped answer to a 5.0 CONNECT */
+        *code = f->bytes[f->len - 1];
+        snprintf(desc, desclen, "3.1.1-shaped CONNACK (code %d) to a 5.0 CONNECT", *code);
+        return -1;
+    }
+    if (f->derr != MQTT_OK) {
+        if (f->body_len >= 2)
+            *code = f->bytes[f->len - f->body_len + 1];
+        snprintf(desc, desclen, "malformed CONNACK: %s", mqtt_strerror(f->derr));
+        return -2;
+    }
+    uint8_t rc = f->p.connack.reason_code;
+    *code = rc;
+    snprintf(desc, desclen, "CONNACK 0x%02x (%s)", rc, rc_name(c->version, MQTT_CONNACK, rc));
+    if (rc == 0)
+        return 1;
+    if (c->version == MQTT_V311)
+        return rc == MQTT_V3_CONNACK_BAD_PROTOCOL_VERSION ? -1 : 0;
+    return rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ? -1 : 0;
+}
+
+static bool refused_for_credentials(int version, int code)
+{
+    if (version == MQTT_V311)
+        return code == MQTT_V3_CONNACK_BAD_USERNAME_OR_PASSWORD ||
+               code == MQTT_V3_CONNACK_NOT_AUTHORIZED;
+    return code == MQTT_RC_BAD_USERNAME_OR_PASSWORD || code == MQTT_RC_NOT_AUTHORIZED ||
+           code == MQTT_RC_BAD_AUTHENTICATION_METHOD || code == MQTT_RC_BANNED;
+}
+
+/* Connects with (user, pass); keeps the session open when accepted. */
+static int probe(vctx *c, mi_session *s, const char *tag, const char *user, const char *pass,
+                 int *verdict, int *code, char *desc, size_t desclen, bool *open_fail)
+{
+    char id[32];
+    mi_client_id(c->a, c->version, tag, id, sizeof id);
+    int64_t dl = deadline(c);
+    *verdict = -2;
+    *code = -1;
+    *open_fail = false;
+    int rc = mi_sess_open(s, c->a->ep, c->a->o, c->version, dl, &c->a->tls[c->vi]);
+    if (rc) {
+        mi_strlcpy(desc, s->err, desclen);
+        *open_fail = true;
+        mi_sess_close(s);
+        return rc;
+    }
+    mi_frame f;
+    rc = mi_sess_connect(s, id, user, pass, dl, &f);
+    if (rc) {
+        if (rc == MI_SESS_MALFORMED)
+            mi_strlcpy(desc, s->err, desclen);
+        else
+            snprintf(desc, desclen, "%s after CONNECT", mi_sess_result_name(rc));
+        mi_sess_close(s);
+        return rc;
+    }
+    *verdict = judge_connack(c, &f, code, desc, desclen);
+    /* The accepted CONNACK describes the session best; a refused one is kept
+     * only when nothing better comes. */
+    if (*verdict == 1 && c->version == MQTT_V5 && f.derr == MQTT_OK &&
+        !(c->vr->props.present && c->vr->props.reason_code == 0)) {
+        memset(&c->vr->props, 0, sizeof c->vr->props);
+        read_props(&c->vr->props, &f.p.connack);
+    }
+    else if (c->version == MQTT_V5 && f.derr == MQTT_OK && !c->vr->props.present &&
+             f.type == MQTT_CONNACK && *verdict == 0)
+        read_props(&c->vr->props, &f.p.connack);
+    if (*verdict != 1)
+        mi_sess_close(s);
+    return 0;
+}
+
+/* ---- checks on an accepted connection ---- */
+
+static void publish_packet(mqtt_packet *p, const char *topic, int qos, uint16_t id,
+                           const char *payload)
+{
+    mqtt_packet_init(p, MQTT_PUBLISH);
+    p->publish.qos = (uint8_t)qos;
+    p->publish.topic = mqtt_str(topic);
+    p->publish.packet_id = id;
+    p->publish.payload = mqtt_str(payload);
+}
+
+static const char *close_desc(int rc, const mi_frame *f, char *buf, size_t len)
+{
+    if (rc == 0 && f->type == MQTT_DISCONNECT) {
+        if (f->derr == MQTT_OK && f->body_len > 0)
+            snprintf(buf, len, "DISCONNECT 0x%02x (%s)", f->p.disconnect.reason_code,
+                     rc_name(MQTT_V5, MQTT_DISCONNECT, f->p.disconnect.reason_code));
+        else
+            snprintf(buf, len, "DISCONNECT");
+    } else {
+        mi_strlcpy(buf, mi_sess_result_name(rc), len);
+    }
+    return buf;
+}
+
+static bool is_close(int rc, const mi_frame *f)
+{
+    return rc == MI_IO_CLOSED || (rc == 0 && f->type == MQTT_DISCONNECT);
+}
+
+/* Waits for an ack of `type` with packet id `id`. */
+static int wait_ack(mi_session *s, int64_t dl, int type, uint16_t id, mi_frame *f)
+{
+    for (;;) {
+        int rc = mi_sess_wait(s, dl, MI_TYPE(type), f);
+        if (rc || f->type == MQTT_DISCONNECT)
+            return rc;
+        if (f->derr != MQTT_OK)
+            continue;
+        if ((type == MQTT_SUBACK || type == MQTT_UNSUBACK) ? f->p.suback.packet_id == id
+                                                           : f->p.ack.packet_id == id)
+            return 0;
+    }
+}
+
+static void check_qos1(vctx *c, mi_session *s, bool *alive)
+{
+    char topic[96], d[64];
+    snprintf(topic, sizeof topic, "mqttinfo/%s/%d/qos1", c->a->run, c->version);
+    mqtt_packet p;
+    uint16_t id = mi_sess_packet_id(s);
+    publish_packet(&p, topic, 1, id, "mqttinfo qos1");
+    int64_t dl = deadline(c);
+    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
+    mi_frame f;
+    if (rc == 0)
+        rc = wait_ack(s, dl, MQTT_PUBACK, id, &f);
+    if (rc == 0 && f.type == MQTT_PUBACK) {
+        uint8_t code = f.p.ack.reason_code;
+        if (success_code(c->version, code))
+            set(c, MI_C_QOS1, MI_YES, "PUBACK");
+        else
+            set(c, MI_C_QOS1, MI_NO, "PUBACK 0x%02x (%s)", code,
+                rc_name(c->version, MQTT_PUBACK, code));
+    } else if (is_close(rc, &f)) {
+        set(c, MI_C_QOS1, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        *alive = false;
+    } else {
+        set(c, MI_C_QOS1, MI_NULL, "%s", mi_sess_result_name(rc));
+        *alive = rc == MI_IO_TIMEOUT ? false : *alive;
+    }
+}
+
+static void check_qos2(vctx *c, mi_session *s, bool *alive)
+{
+    char topic[96], d[64];
+    snprintf(topic, sizeof topic, "mqttinfo/%s/%d/qos2", c->a->run, c->version);
+    mqtt_packet p;
+    uint16_t id = mi_sess_packet_id(s);
+    publish_packet(&p, topic, 2, id, "mqttinfo qos2");
+    int64_t dl = deadline(c);
+    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
+    mi_frame f;
+    if (rc == 0)
+        rc = wait_ack(s, dl, MQTT_PUBREC, id, &f);
+    if (rc == 0 && f.type == MQTT_PUBREC) {
+        uint8_t code = f.p.ack.reason_code;
+        if (!success_code(c->version, code)) {
+            set(c, MI_C_QOS2, MI_NO, "PUBREC 0x%02x (%s)", code,
+                rc_name(c->version, MQTT_PUBREC, code));
+            return;
+        }
+        mqtt_packet rel;
+        mqtt_packet_init(&rel, MQTT_PUBREL);
+        rel.ack.packet_id = id;
+        rc = mi_sess_send(s, &rel, MQTT_ENC_DEFAULT, dl);
+        if (rc == 0)
+            rc = wait_ack(s, dl, MQTT_PUBCOMP, id, &f);
+        if (rc == 0 && f.type == MQTT_PUBCOMP) {
+            code = f.p.ack.reason_code;
+            if (success_code(c->version, code))
+                set(c, MI_C_QOS2, MI_YES, "PUBREC, PUBCOMP");
+            else
+                set(c, MI_C_QOS2, MI_NO, "PUBCOMP 0x%02x (%s)", code,
+                    rc_name(c->version, MQTT_PUBCOMP, code));
+            return;
+        }
+        if (is_close(rc, &f)) {
+            set(c, MI_C_QOS2, MI_NO, "PUBREC, then %s", close_desc(rc, &f, d, sizeof d));
+            *alive = false;
+            return;
+        }
+        set(c, MI_C_QOS2, MI_NULL, "PUBREC, then %s", mi_sess_result_name(rc));
+        *alive = false;
+        return;
+    }
+    if (is_close(rc, &f)) {
+        set(c, MI_C_QOS2, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        *alive = false;
+        return;
+    }
+    set(c, MI_C_QOS2, MI_NULL, "%s", mi_sess_result_name(rc));
+    *alive = false;
+}
+
+/* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
+static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
+{
+    char systopic[96], sentinel[96], why[160], d[64];
+    snprintf(systopic, sizeof systopic, "$SYS/mqttinfo/%s%d", c->a->run, c->version);
+    snprintf(sentinel, sizeof sentinel, "mqttinfo/%s/%d/sentinel", c->a->run, c->version);
+
+    /* The subscriber, subscribed before the publish. */
+    mi_session sub;
+    bool have_sub = false;
+    if (open_connected(c, &sub, "s", why, sizeof why) == 0) {
+        mqtt_sub subs[2];
+        memset(subs, 0, sizeof subs);
+        subs[0].filter = mqtt_str(systopic);
+        subs[1].filter = mqtt_str(sentinel);
+        mqtt_packet p;
+        mqtt_packet_init(&p, MQTT_SUBSCRIBE);
+        uint16_t id = mi_sess_packet_id(&sub);
+        p.subscribe.packet_id = id;
+        p.subscribe.subs = subs;
+        p.subscribe.count = 2;
+        int64_t dl = deadline(c);
+        mi_frame f;
+        int rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
+        if (rc == 0)
+            rc = wait_ack(&sub, dl, MQTT_SUBACK, id, &f);
+        if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
+            f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80) {
+            have_sub = true;
+        } else {
+            snprintf(why, sizeof why, "subscriber could not subscribe (%s)",
+                     rc == 0 && f.type == MQTT_SUBACK ? "SUBACK failure" : mi_sess_result_name(rc));
+            mi_sess_close(&sub);
+        }
+    }
+    if (!have_sub)
+        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "%s", why);
+
+    /* The publish. */
+    mqtt_packet p;
+    uint16_t id = mi_sess_packet_id(s);
+    publish_packet(&p, systopic, 1, id, "mqttinfo: injected $SYS value");
+    int64_t dl = deadline(c);
+    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
+    mi_frame f;
+    if (rc == 0)
+        rc = wait_ack(s, dl, MQTT_PUBACK, id, &f);
+    if (rc == 0 && f.type == MQTT_PUBACK) {
+        uint8_t code = f.p.ack.reason_code;
+        if (success_code(c->version, code))
+            set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_YES, "PUBACK");
+        else
+            set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_NO, "PUBACK 0x%02x (%s)", code,
+                rc_name(c->version, MQTT_PUBACK, code));
+    } else if (is_close(rc, &f)) {
+        set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        *alive = false;
+    } else {
+        set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_NULL, "%s", mi_sess_result_name(rc));
+        *alive = false;
+    }
+    if (!have_sub)
+        return;
+
+    /* Delivery: the subscriber publishes a sentinel to itself after the
+     * $SYS publish was answered; whatever the broker delivers from that
+     * publish arrives before the sentinel. A short grace covers brokers
+     * that route in parallel. */
+    dl = deadline(c);
+    uint16_t sid = mi_sess_packet_id(&sub);
+    publish_packet(&p, sentinel, 1, sid, "mqttinfo sentinel");
+    rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
+    bool got_sys = false, got_sentinel = false;
+    int64_t grace_end = 0;
+    while (rc == 0) {
+        int64_t until = got_sentinel ? grace_end : dl;
+        rc = mi_sess_recv(&sub, until, &f);
+        if (rc)
+            break;
+        if (f.type == MQTT_PUBLISH && f.derr == MQTT_OK) {
+            const mqtt_bytes *t = &f.p.publish.topic;
+            if (t->len == strlen(systopic) && memcmp(t->ptr, systopic, t->len) == 0) {
+                got_sys = true;
+                break;
+            }
+            if (t->len == strlen(sentinel) && memcmp(t->ptr, sentinel, t->len) == 0 &&
+                !got_sentinel) {
+                got_sentinel = true;
+                grace_end = mi_now_ms() + 100;
+            }
+            if (f.p.publish.qos == 1) {
+                mqtt_packet ack;
+                mqtt_packet_init(&ack, MQTT_PUBACK);
+                ack.ack.packet_id = f.p.publish.packet_id;
+                mi_sess_send(&sub, &ack, MQTT_ENC_DEFAULT, dl);
+            }
+        } else if (f.type == MQTT_DISCONNECT) {
+            rc = MI_IO_CLOSED;
+        }
+    }
+    if (got_sys)
+        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_YES, "subscriber received it");
+    else if (got_sentinel)
+        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NO, "not delivered (a later message was)");
+    else
+        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "subscriber: %s", mi_sess_result_name(rc));
+    mi_sess_close(&sub);
+}
+
+static void note_topic(void *ctx, const mqtt_publish *pub)
+{
+    mi_version_result *vr = ctx;
+    if (vr->nseen < 4)
+        mi_sanitize(vr->seen_topics[vr->nseen++], sizeof vr->seen_topics[0], pub->topic.ptr,
+                    pub->topic.len);
+}
+
+static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
+{
+    s->on_publish = note_topic;
+    s->hook_ctx = c->vr;
+    mqtt_sub sub;
+    memset(&sub, 0, sizeof sub);
+    sub.filter = mqtt_str("#");
+    mqtt_packet p;
+    mqtt_packet_init(&p, MQTT_SUBSCRIBE);
+    uint16_t id = mi_sess_packet_id(s);
+    p.subscribe.packet_id = id;
+    p.subscribe.subs = &sub;
+    p.subscribe.count = 1;
+    int64_t dl = deadline(c);
+    char d[64];
+    mi_frame f;
+    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
+    if (rc == 0)
+        rc = wait_ack(s, dl, MQTT_SUBACK, id, &f);
+    if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count >= 1) {
+        uint8_t code = f.p.suback.codes[0];
+        if (code < 0x80)
+            set(c, MI_C_SUBSCRIBE_ALL, MI_YES, "SUBACK granted QoS %d", code);
+        else
+            set(c, MI_C_SUBSCRIBE_ALL, MI_NO, "SUBACK 0x%02x (%s)", code,
+                rc_name(c->version, MQTT_SUBACK, code));
+    } else if (is_close(rc, &f)) {
+        set(c, MI_C_SUBSCRIBE_ALL, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        *alive = false;
+    } else {
+        set(c, MI_C_SUBSCRIBE_ALL, MI_NULL, "%s", mi_sess_result_name(rc));
+        *alive = false;
+    }
+}
+
+/* Sends a deliberately invalid packet on a fresh connection, followed by a
+ * PINGREQ. The PINGRESP shows the broker read past the invalid packet
+ * without closing; brokers that handle packets asynchronously (aedes) may
+ * still acknowledge it after the PINGRESP, so a short grace follows (or,
+ * when an answer is mandatory, e.g. a SUBACK, the wait goes on until the
+ * deadline). Silence never has to be waited out for brokers that answer.
+ * Result: 1 closed / DISCONNECT, 0 acknowledged (*code = reason code),
+ * 2 ignored (no close, no acknowledgement), 3 SUBACK, -1 no decisive answer. */
+#define IGNORE_GRACE_MS 200
+static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, uint16_t id,
+                              int ack_type, bool ack_mandatory, int *code, char *desc,
+                              size_t desclen)
+{
+    mi_session s;
+    char why[160];
+    *code = -1;
+    if (open_connected(c, &s, tag, why, sizeof why) != 0) {
+        mi_strlcpy(desc, why, desclen);
+        return -1;
+    }
+    int64_t dl = deadline(c);
+    int rc = mi_sess_send(&s, bad, MQTT_ENC_RAW, dl);
+    if (rc == 0) {
+        static const uint8_t ping[2] = {0xc0, 0x00};
+        rc = mi_sess_send_bytes(&s, ping, sizeof ping, dl);
+        if (rc == MI_IO_CLOSED) /* already closed by the broker */
+            rc = 0;
+    }
+    int result = -1;
+    mi_frame f;
+    bool pinged = false;
+    for (;;) {
+        if (rc == 0)
+            rc = mi_sess_wait(&s, pinged && !ack_mandatory ? mi_now_ms() + IGNORE_GRACE_MS : dl,
+                              MI_TYPE(ack_type) | MI_TYPE(MQTT_PINGRESP) |
+                                  (ack_type == MQTT_PUBACK ? MI_TYPE(MQTT_PUBREC) : 0),
+                              &f);
+        if (is_close(rc, &f)) {
+            close_desc(rc, &f, desc, desclen);
+            result = 1;
+            break;
+        }
+        if (rc == MI_IO_TIMEOUT && pinged && !ack_mandatory) {
+            snprintf(desc, desclen, "ignored: no close, no acknowledgement");
+            result = 2;
+            break;
+        }
+        if (rc) {
+            snprintf(desc, desclen, "%s%s", pinged ? "PINGRESP, then " : "",
+                     mi_sess_result_name(rc));
+            break;
+        }
+        if (f.type == MQTT_PINGRESP) {
+            pinged = true;
+            continue;
+        }
+        if (f.derr != MQTT_OK) {
+            snprintf(desc, desclen, "malformed %s", mqtt_type_name(f.type));
+            break;
+        }
+        uint16_t got = ack_type == MQTT_SUBACK ? f.p.suback.packet_id : f.p.ack.packet_id;
+        if (got != id) {
+            rc = 0;
+            continue;
+        }
+        if (ack_type == MQTT_SUBACK) {
+            *code = f.p.suback.count ? f.p.suback.codes[0] : -1;
+            snprintf(desc, desclen, "SUBACK 0x%02x", *code & 0xff);
+            result = 3;
+        } else {
+            *code = f.p.ack.reason_code;
+            mi_strlcpy(desc, mqtt_type_name(f.type), desclen);
+            if (c->version == MQTT_V5)
+                snprintf(desc, desclen, "%s 0x%02x", mqtt_type_name(f.type), *code);
+            result = 0;
+        }
+        break;
+    }
+    mi_sess_close(&s);
+    return result;
+}
+
+static void check_qos3(vctx *c)
+{
+    char topic[96], desc[MI_DETAIL_LEN];
+    snprintf(topic, sizeof topic, "mqttinfo/%s/%d/qos3", c->a->run, c->version);
+    mqtt_packet p;
+    uint16_t id = mi_random_u16();
+    publish_packet(&p, topic, 3, id, "mqttinfo qos3");
+    p.flags = 0x06; /* QoS bits 11 */
+    int code;
+    /* PUBACK or PUBREC both mean "accepted"; wait for either. */
+    int r = malformed_exchange(c, "q3", &p, id, MQTT_PUBACK, false, &code, desc, sizeof desc);
+    if (r == 1)
+        set(c, MI_C_QOS3_REJECTED, MI_YES, "%s", desc);
+    else if (r == 0)
+        set(c, MI_C_QOS3_REJECTED, MI_NO, "acknowledged: %s", desc);
+    else if (r == 2)
+        set(c, MI_C_QOS3_REJECTED, MI_NO, "%s", desc);
+    else
+        set(c, MI_C_QOS3_REJECTED, MI_NULL, "%s", desc);
+}
+
+static void check_invalid_filter(vctx *c)
+{
+    char desc[MI_DETAIL_LEN];
+    mqtt_sub sub;
+    memset(&sub, 0, sizeof sub);
+    sub.filter = mqtt_str("A+");
+    mqtt_packet p;
+    mqtt_packet_init(&p, MQTT_SUBSCRIBE);
+    uint16_t id = mi_random_u16();
+    p.subscribe.packet_id = id;
+    p.subscribe.subs = &sub;
+    p.subscribe.count = 1;
+    p.flags = 0x02;
+    int code;
+    int r = malformed_exchange(c, "f", &p, id, MQTT_SUBACK, true, &code, desc, sizeof desc);
+    if (r == 1)
+        set(c, MI_C_INVALID_FILTER_REJECTED, MI_YES, "%s", desc);
+    else if (r == 3)
+        set(c, MI_C_INVALID_FILTER_REJECTED, code >= 0x80 ? MI_YES : MI_NO, "%s", desc);
+    else if (r == 2)
+        set(c, MI_C_INVALID_FILTER_REJECTED, MI_NULL, "%s", desc);
+    else
+        set(c, MI_C_INVALID_FILTER_REJECTED, MI_NULL, "%s", desc);
+}
+
+static void check_invalid_utf8(vctx *c)
+{
+    char topic[96], desc[MI_DETAIL_LEN];
+    snprintf(topic, sizeof topic, "mqttinfo/%s/%d/utf8/\xc3\x28", c->a->run, c->version);
+    mqtt_packet p;
+    uint16_t id = mi_random_u16();
+    publish_packet(&p, topic, 1, id, "mqttinfo utf8");
+    p.flags = 0x02; /* QoS 1 */
+    int code;
+    int r = malformed_exchange(c, "u", &p, id, MQTT_PUBACK, false, &code, desc, sizeof desc);
+    if (r == 1)
+        set(c, MI_C_INVALID_UTF8_REJECTED, MI_YES, "%s", desc);
+    else if (r == 0)
+        set(c, MI_C_INVALID_UTF8_REJECTED, success_code(c->version, (uint8_t)code) ? MI_NO : MI_YES,
+            "%s", desc);
+    else if (r == 2)
+        set(c, MI_C_INVALID_UTF8_REJECTED, MI_NO, "%s", desc);
+    else
+        set(c, MI_C_INVALID_UTF8_REJECTED, MI_NULL, "%s", desc);
+}
+
+static void *malformed_checks(void *arg)
+{
+    vctx *c = arg;
+    check_qos3(c);
+    check_invalid_filter(c);
+    check_invalid_utf8(c);
+    return NULL;
+}
+
+static void disconnect(mi_session *s, int64_t dl)
+{
+    static const uint8_t d[2] = {0xe0, 0x00};
+    mi_sess_send_bytes(s, d, sizeof d, dl);
+    mi_sess_close(s);
+}
+
+void mi_checks_run(mi_actx *a, int version, mi_version_result *vr)
+{
+    vctx c = {.a = a, .version = version, .vi = version == MQTT_V5, .vr = vr};
+    for (int i = 0; i < MI_C_COUNT; i++)
+        vr->check[i] = MI_NULL;
+    vr->version = version;
+    vr->anon_connack_code = -1;
+    const mi_options *o = a->o;
+    bool have_creds = o->user || o->password;
+
+    /* Probe: anonymous, then (if supplied) the credentials. */
+    mi_session anon, cred;
+    int verdict, code;
+    bool open_fail;
+    char desc[160];
+    int rc = probe(&c, &anon, "a", NULL, NULL, &verdict, &code, desc, sizeof desc, &open_fail);
+    bool anon_ok = rc == 0 && verdict == 1;
+    vr->anon_connack_code = code;
+    int use = MI_USE_NONE;
+    a->probe_rc[c.vi] = rc;
+    a->probe_open_fail[c.vi] = open_fail;
+    mi_strlcpy(a->probe_err[c.vi], desc, sizeof a->probe_err[c.vi]);
+    if (rc == 0) {
+        if (verdict == -1) {
+            set(&c, MI_C_SUPPORTED, MI_NO, "%s", desc);
+        } else if (verdict >= 0) {
+            set(&c, MI_C_SUPPORTED, MI_YES, "%s", desc);
+            if (verdict == 1)
+                set(&c, MI_C_ANONYMOUS, MI_YES, "%s", desc);
+            else if (refused_for_credentials(version, code))
+                set(&c, MI_C_ANONYMOUS, MI_NO, "%s", desc);
+            else
+                set(&c, MI_C_ANONYMOUS, MI_NULL, "%s", desc);
+        } else {
+            set(&c, MI_C_SUPPORTED, MI_NULL, "%s", desc);
+        }
+    } else {
+        set(&c, MI_C_SUPPORTED, MI_NULL, "%s", desc);
+    }
+    if (anon_ok)
+        use = MI_USE_ANON;
+
+    bool cred_ok = false;
+    if (have_creds && !open_fail && vr->check[MI_C_SUPPORTED] != MI_NO) {
+        int crc = probe(&c, &cred, "c", o->user, o->password, &verdict, &code, desc, sizeof desc,
+                        &open_fail);
+        if (crc == 0 && verdict >= 0) {
+            cred_ok = verdict == 1;
+            if (cred_ok)
+                set(&c, MI_C_AUTH_OK, MI_YES, "%s", desc);
+            else if (refused_for_credentials(version, code))
+                set(&c, MI_C_AUTH_OK, MI_NO, "%s", desc);
+            else
+                set(&c, MI_C_AUTH_OK, MI_NULL, "%s", desc);
+            if (vr->check[MI_C_SUPPORTED] != MI_YES) {
+                /* The anonymous attempt was closed or silent; this one was
+                 * understood. */
+                set(&c, MI_C_SUPPORTED, MI_YES, "%s", desc);
+                if (rc == MI_IO_CLOSED)
+                    set(&c, MI_C_ANONYMOUS, MI_NO, "connection closed without CONNACK");
+                a->probe_rc[c.vi] = 0;
+            }
+        } else if (crc == 0 && verdict == -1) {
+            set(&c, MI_C_SUPPORTED, MI_NO, "%s", desc);
+        } else {
+            set(&c, MI_C_AUTH_OK, MI_NULL, "%s", desc);
+        }
+        if (cred_ok) {
+            use = MI_USE_CREDS;
+            if (anon_ok)
+                mi_sess_close(&anon);
+        }
+    }
+    pthread_mutex_lock(&a->mu);
+    a->probe_done[c.vi] = true;
+    a->usable[c.vi] = use;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+
+    if (use == MI_USE_NONE) {
+        if (vr->check[MI_C_SUPPORTED] == MI_YES)
+            snprintf(vr->error, sizeof vr->error, "no connection accepted%s",
+                     have_creds ? "" : " (credentials may be required: -u/-P)");
+        return;
+    }
+    mi_session *s = use == MI_USE_CREDS ? &cred : &anon;
+    if (use == MI_USE_CREDS) {
+        c.user = o->user;
+        c.pass = o->password;
+    }
+
+    /* Deliberately invalid packets, each on its own connection, in a second
+     * thread: a broker that is slow to answer one check never delays the
+     * others. */
+    pthread_t mt;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    bool threaded = pthread_create(&mt, &attr, malformed_checks, &c) == 0;
+    pthread_attr_destroy(&attr);
+
+    /* On the accepted connection: QoS 1, QoS 2, $SYS publish, '#'. A check
+     * that kills the connection makes the next one reconnect. */
+    bool alive = true;
+    void (*const seq[])(vctx *, mi_session *, bool *) = {check_qos1, check_qos2,
+                                                         check_sys_publish, check_subscribe_all};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        if (!alive) {
+            mi_sess_close(s);
+            char why[160];
+            if (open_connected(&c, s, "m", why, sizeof why) != 0)
+                break;
+            alive = true;
+        }
+        seq[i](&c, s, &alive);
+    }
+    if (alive)
+        disconnect(s, deadline(&c));
+    else
+        mi_sess_close(s);
+
+    if (threaded)
+        pthread_join(mt, NULL);
+    else
+        malformed_checks(&c);
+}
+
+void mi_client_id(const mi_actx *a, int version, const char *tag, char *buf, size_t len)
+{
+    snprintf(buf, len, "mqttinfo%s%d%s", a->run, version == MQTT_V5 ? 5 : 3, tag);
+}

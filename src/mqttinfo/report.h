@@ -1,0 +1,19 @@
+/* mqttinfo: output of results (JSON, terminal text) and survey statistics. */
+#ifndef MQTTINFO_REPORT_H
+#define MQTTINFO_REPORT_H
+
+#include "mi.h"
+
+#include <stdio.h>
+
+/* The result as one JSON object (caller frees). NULL on failure. */
+char *mi_result_json(const mi_result *r, bool pretty);
+/* The readable report; colour escapes only when color is true. */
+void mi_result_text(FILE *out, const mi_result *r, bool color);
+
+/* `mqttinfo report FILE [--json]` */
+int mi_report_main(int argc, char **argv);
+/* `mqttinfo scan ...` */
+int mi_scan_main(int argc, char **argv);
+
+#endif
