@@ -22,26 +22,14 @@ FAIL_FAST=5
 
 # shellcheck source=brokers.sh
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
+# shellcheck source=e4_clients.sh
+source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 
 for tool in "$E4" mosquitto mosquitto_sub mosquitto_pub openssl timeout; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
 done
 
-declare -A FD CPID
-PIDS=()
-cleanup() {
-  local name pid
-  for name in "${!FD[@]}"; do eval "exec ${FD[$name]}>&-" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  brokers_stop_all
-  rm -rf "$TMP"
-}
 trap cleanup EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-ko() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 die() {
   echo "FATAL: $*" >&2
   local f
@@ -106,65 +94,6 @@ CA="$PKI/ca.crt"
 
 # ---- helpers -------------------------------------------------------------
 
-# client_start NAME OPTION...: an `e4 client` fed through a named pipe; waits
-# for its "ready" line.
-client_start() {
-  local name=$1 fd
-  shift
-  rm -f "$TMP/$name.in"
-  mkfifo "$TMP/$name.in"
-  : >"$TMP/$name.out"
-  (
-    # do not inherit the other clients' pipe ends: they would never see EOF
-    for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
-    exec "$E4" client "$@" <"$TMP/$name.in" >>"$TMP/$name.out" 2>"$TMP/$name.err"
-  ) &
-  CPID[$name]=$!
-  PIDS+=("$!")
-  exec {fd}>"$TMP/$name.in"
-  FD[$name]=$fd
-  wait_for "$name" '^ready ' 0 || die "$name is not ready: $(cat "$TMP/$name.err")"
-}
-
-send() {
-  local name=$1
-  shift
-  printf '%s\n' "$@" >&"${FD[$name]}"
-}
-
-mark() { wc -l <"$TMP/$1.out"; }
-
-# wait_for NAME REGEX [FROM]: until a line after line FROM matches (bounded).
-wait_for() {
-  local name=$1 regex=$2 from=${3:-0} deadline=$(( $(date +%s) + TIMEOUT ))
-  until tail -n +"$((from + 1))" "$TMP/$name.out" | grep -Eq -- "$regex"; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "timeout: $name never printed /$regex/ after line $from" >&2
-      tail -n 20 "$TMP/$name.out" >&2
-      return 1
-    fi
-    sleep 0.05
-  done
-}
-
-expect() { if wait_for "$1" "$2" "$3"; then ok; else ko "$4"; fi; }
-
-# client_stop NAME: end of stdin; the client must exit 0 by itself.
-client_stop() {
-  local name=$1 pid=${CPID[$1]} rc deadline=$(( $(date +%s) + TIMEOUT ))
-  eval "exec ${FD[$name]}>&-"
-  unset "FD[$name]"
-  while kill -0 "$pid" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || { ko "$name did not stop at end of input"; stop_pid "$pid"; return; }
-    sleep 0.05
-  done
-  wait "$pid"
-  rc=$?
-  if [ "$rc" -eq 0 ]; then ok; else ko "$name exited with $rc: $(cat "$TMP/$name.err")"; fi
-}
-
-hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
-key() { "$E4" keygen | sed -n 's/^key: //p'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # run_client NAME OPTION...: a one-shot `e4 client` (stdin closed) under a
