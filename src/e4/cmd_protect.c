@@ -54,6 +54,13 @@ static void usage_unprotect(void)
            "\"timestamp too old\", \"public key not found\") on failure.\n");
 }
 
+/* Prints the reason for an e4 error; returns the exit status 1. */
+static int fail(e4_err err)
+{
+    cli_error("%s", e4_strerror(err));
+    return 1;
+}
+
 /* Read stdin, binary or hex. Returns 0, or 1 after printing the reason. */
 static int read_input(int hex, uint8_t **in, size_t *in_len)
 {
@@ -76,10 +83,8 @@ static int read_input(int hex, uint8_t **in, size_t *in_len)
         cli_error("stdin is not valid hex (expected an even number of hex digits)");
         return 1;
     }
-    if (rc != 0) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        return 1;
-    }
+    if (rc != 0)
+        return fail(E4_ERR_NO_MEMORY);
     return 0;
 }
 
@@ -154,20 +159,14 @@ int cmd_protect(int argc, char **argv)
     out_len = in_len + (have_sk ? E4_PK_OVERHEAD : E4_SK_OVERHEAD);
     out = malloc(out_len);
     if (!out) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        rc = 1;
+        rc = fail(E4_ERR_NO_MEMORY);
         goto out;
     }
     if (have_sk)
         err = e4_pk_protect(key, id, sk, ts, in, in_len, out);
     else
         err = e4_sk_protect(key, ts, in, in_len, out);
-    if (err != E4_OK) {
-        cli_error("%s", e4_strerror(err));
-        rc = 1;
-        goto out;
-    }
-    rc = write_output(hex, out, out_len);
+    rc = err != E4_OK ? fail(err) : write_output(hex, out, out_len);
 out:
     e4_wipe(key, sizeof key);
     e4_wipe(sk, sizeof sk);
@@ -260,8 +259,7 @@ int cmd_unprotect(int argc, char **argv)
             ns = realloc(signers, (nsigners + 1) * sizeof *signers);
             if (!ns) {
                 free(left);
-                cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-                rc = 1;
+                rc = fail(E4_ERR_NO_MEMORY);
                 goto out;
             }
             signers = ns;
@@ -299,20 +297,14 @@ int cmd_unprotect(int argc, char **argv)
         goto out;
     out = malloc(in_len + 1);
     if (!out) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        rc = 1;
+        rc = fail(E4_ERR_NO_MEMORY);
         goto out;
     }
     if (nsigners || pk_mode)
         err = pk_unprotect(key, signers, nsigners, in, in_len, out, &out_len, now, skew);
     else
         err = e4_sk_unprotect(key, in, in_len, out, &out_len, now, skew);
-    if (err != E4_OK) {
-        cli_error("%s", e4_strerror(err));
-        rc = 1;
-        goto out;
-    }
-    rc = write_output(hex, out, out_len);
+    rc = err != E4_OK ? fail(err) : write_output(hex, out, out_len);
 out:
     e4_wipe(key, sizeof key);
     free(signers);

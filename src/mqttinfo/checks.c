@@ -235,46 +235,85 @@ static int wait_ack(mi_session *s, int64_t dl, int type, uint16_t id, mi_frame *
     }
 }
 
-static void check_qos1(vctx *c, mi_session *s, bool *alive)
+/* Sends p and waits for its ack of `type` with packet id `id`. */
+static int send_wait(mi_session *s, const mqtt_packet *p, int64_t dl, int type, uint16_t id,
+                     mi_frame *f)
 {
-    char topic[96], d[64];
-    snprintf(topic, sizeof topic, "mqttinfo/%s/%d/qos1", c->a->run, c->version);
+    int rc = mi_sess_send(s, p, MQTT_ENC_DEFAULT, dl);
+    if (rc == 0)
+        rc = wait_ack(s, dl, type, id, f);
+    return rc;
+}
+
+static void subscribe_packet(mqtt_packet *p, const mqtt_sub *subs, size_t count, uint16_t id)
+{
+    mqtt_packet_init(p, MQTT_SUBSCRIBE);
+    p->subscribe.packet_id = id;
+    p->subscribe.subs = subs;
+    p->subscribe.count = count;
+}
+
+/* Sets `check` when the expected ack did not come (no on a close, else
+ * null); the connection is given up either way. */
+static void set_unanswered(vctx *c, int check, const char *prefix, int rc, const mi_frame *f,
+                           bool *alive)
+{
+    char d[64];
+    if (is_close(rc, f))
+        set(c, check, MI_NO, "%s%s", prefix, close_desc(rc, f, d, sizeof d));
+    else
+        set(c, check, MI_NULL, "%s%s", prefix, mi_sess_result_name(rc));
+    *alive = false;
+}
+
+/* Publishes at QoS 1 and sets `check` from the PUBACK (or the close).
+ * Returns 0, or when no answer came the session result (non-zero), with
+ * the check left null. */
+static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
+                        const char *payload, bool *alive)
+{
+    char d[64];
     mqtt_packet p;
     uint16_t id = mi_sess_packet_id(s);
-    publish_packet(&p, topic, 1, id, "mqttinfo qos1");
-    int64_t dl = deadline(c);
-    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
+    publish_packet(&p, topic, 1, id, payload);
     mi_frame f;
-    if (rc == 0)
-        rc = wait_ack(s, dl, MQTT_PUBACK, id, &f);
+    int rc = send_wait(s, &p, deadline(c), MQTT_PUBACK, id, &f);
     if (rc == 0 && f.type == MQTT_PUBACK) {
         uint8_t code = f.p.ack.reason_code;
         if (success_code(c->version, code))
-            set(c, MI_C_QOS1, MI_YES, "PUBACK");
+            set(c, check, MI_YES, "PUBACK");
         else
-            set(c, MI_C_QOS1, MI_NO, "PUBACK 0x%02x (%s)", code,
+            set(c, check, MI_NO, "PUBACK 0x%02x (%s)", code,
                 rc_name(c->version, MQTT_PUBACK, code));
-    } else if (is_close(rc, &f)) {
-        set(c, MI_C_QOS1, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
-        *alive = false;
-    } else {
-        set(c, MI_C_QOS1, MI_NULL, "%s", mi_sess_result_name(rc));
-        *alive = rc == MI_IO_TIMEOUT ? false : *alive;
+        return 0;
     }
+    if (is_close(rc, &f)) {
+        set(c, check, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        *alive = false;
+        return 0;
+    }
+    set(c, check, MI_NULL, "%s", mi_sess_result_name(rc));
+    return rc;
+}
+
+static void check_qos1(vctx *c, mi_session *s, bool *alive)
+{
+    char topic[96];
+    snprintf(topic, sizeof topic, "mqttinfo/%s/%d/qos1", c->a->run, c->version);
+    if (publish_qos1(c, s, MI_C_QOS1, topic, "mqttinfo qos1", alive) == MI_IO_TIMEOUT)
+        *alive = false;
 }
 
 static void check_qos2(vctx *c, mi_session *s, bool *alive)
 {
-    char topic[96], d[64];
+    char topic[96];
     snprintf(topic, sizeof topic, "mqttinfo/%s/%d/qos2", c->a->run, c->version);
     mqtt_packet p;
     uint16_t id = mi_sess_packet_id(s);
     publish_packet(&p, topic, 2, id, "mqttinfo qos2");
     int64_t dl = deadline(c);
-    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
     mi_frame f;
-    if (rc == 0)
-        rc = wait_ack(s, dl, MQTT_PUBREC, id, &f);
+    int rc = send_wait(s, &p, dl, MQTT_PUBREC, id, &f);
     if (rc == 0 && f.type == MQTT_PUBREC) {
         uint8_t code = f.p.ack.reason_code;
         if (!success_code(c->version, code)) {
@@ -285,9 +324,7 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
         mqtt_packet rel;
         mqtt_packet_init(&rel, MQTT_PUBREL);
         rel.ack.packet_id = id;
-        rc = mi_sess_send(s, &rel, MQTT_ENC_DEFAULT, dl);
-        if (rc == 0)
-            rc = wait_ack(s, dl, MQTT_PUBCOMP, id, &f);
+        rc = send_wait(s, &rel, dl, MQTT_PUBCOMP, id, &f);
         if (rc == 0 && f.type == MQTT_PUBCOMP) {
             code = f.p.ack.reason_code;
             if (success_code(c->version, code))
@@ -297,28 +334,16 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
                     rc_name(c->version, MQTT_PUBCOMP, code));
             return;
         }
-        if (is_close(rc, &f)) {
-            set(c, MI_C_QOS2, MI_NO, "PUBREC, then %s", close_desc(rc, &f, d, sizeof d));
-            *alive = false;
-            return;
-        }
-        set(c, MI_C_QOS2, MI_NULL, "PUBREC, then %s", mi_sess_result_name(rc));
-        *alive = false;
+        set_unanswered(c, MI_C_QOS2, "PUBREC, then ", rc, &f, alive);
         return;
     }
-    if (is_close(rc, &f)) {
-        set(c, MI_C_QOS2, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
-        *alive = false;
-        return;
-    }
-    set(c, MI_C_QOS2, MI_NULL, "%s", mi_sess_result_name(rc));
-    *alive = false;
+    set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
 }
 
 /* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
 static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
 {
-    char systopic[96], sentinel[96], why[160], d[64];
+    char systopic[96], sentinel[96], why[160];
     snprintf(systopic, sizeof systopic, "$SYS/mqttinfo/%s%d", c->a->run, c->version);
     snprintf(sentinel, sizeof sentinel, "mqttinfo/%s/%d/sentinel", c->a->run, c->version);
 
@@ -331,16 +356,10 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
         subs[0].filter = mqtt_str(systopic);
         subs[1].filter = mqtt_str(sentinel);
         mqtt_packet p;
-        mqtt_packet_init(&p, MQTT_SUBSCRIBE);
         uint16_t id = mi_sess_packet_id(&sub);
-        p.subscribe.packet_id = id;
-        p.subscribe.subs = subs;
-        p.subscribe.count = 2;
-        int64_t dl = deadline(c);
+        subscribe_packet(&p, subs, 2, id);
         mi_frame f;
-        int rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
-        if (rc == 0)
-            rc = wait_ack(&sub, dl, MQTT_SUBACK, id, &f);
+        int rc = send_wait(&sub, &p, deadline(c), MQTT_SUBACK, id, &f);
         if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
             f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80) {
             have_sub = true;
@@ -354,28 +373,9 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
         set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "%s", why);
 
     /* The publish. */
-    mqtt_packet p;
-    uint16_t id = mi_sess_packet_id(s);
-    publish_packet(&p, systopic, 1, id, "mqttinfo: injected $SYS value");
-    int64_t dl = deadline(c);
-    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
-    mi_frame f;
-    if (rc == 0)
-        rc = wait_ack(s, dl, MQTT_PUBACK, id, &f);
-    if (rc == 0 && f.type == MQTT_PUBACK) {
-        uint8_t code = f.p.ack.reason_code;
-        if (success_code(c->version, code))
-            set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_YES, "PUBACK");
-        else
-            set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_NO, "PUBACK 0x%02x (%s)", code,
-                rc_name(c->version, MQTT_PUBACK, code));
-    } else if (is_close(rc, &f)) {
-        set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+    if (publish_qos1(c, s, MI_C_SYS_PUBLISH_ALLOWED, systopic, "mqttinfo: injected $SYS value",
+                     alive) != 0)
         *alive = false;
-    } else {
-        set(c, MI_C_SYS_PUBLISH_ALLOWED, MI_NULL, "%s", mi_sess_result_name(rc));
-        *alive = false;
-    }
     if (!have_sub)
         return;
 
@@ -383,10 +383,12 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
      * $SYS publish was answered; whatever the broker delivers from that
      * publish arrives before the sentinel. A short grace covers brokers
      * that route in parallel. */
-    dl = deadline(c);
+    int64_t dl = deadline(c);
+    mqtt_packet p;
     uint16_t sid = mi_sess_packet_id(&sub);
     publish_packet(&p, sentinel, 1, sid, "mqttinfo sentinel");
-    rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
+    mi_frame f;
+    int rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
     bool got_sys = false, got_sentinel = false;
     int64_t grace_end = 0;
     while (rc == 0) {
@@ -440,17 +442,10 @@ static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
     memset(&sub, 0, sizeof sub);
     sub.filter = mqtt_str("#");
     mqtt_packet p;
-    mqtt_packet_init(&p, MQTT_SUBSCRIBE);
     uint16_t id = mi_sess_packet_id(s);
-    p.subscribe.packet_id = id;
-    p.subscribe.subs = &sub;
-    p.subscribe.count = 1;
-    int64_t dl = deadline(c);
-    char d[64];
+    subscribe_packet(&p, &sub, 1, id);
     mi_frame f;
-    int rc = mi_sess_send(s, &p, MQTT_ENC_DEFAULT, dl);
-    if (rc == 0)
-        rc = wait_ack(s, dl, MQTT_SUBACK, id, &f);
+    int rc = send_wait(s, &p, deadline(c), MQTT_SUBACK, id, &f);
     if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count >= 1) {
         uint8_t code = f.p.suback.codes[0];
         if (code < 0x80)
@@ -458,12 +453,8 @@ static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
         else
             set(c, MI_C_SUBSCRIBE_ALL, MI_NO, "SUBACK 0x%02x (%s)", code,
                 rc_name(c->version, MQTT_SUBACK, code));
-    } else if (is_close(rc, &f)) {
-        set(c, MI_C_SUBSCRIBE_ALL, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
-        *alive = false;
     } else {
-        set(c, MI_C_SUBSCRIBE_ALL, MI_NULL, "%s", mi_sess_result_name(rc));
-        *alive = false;
+        set_unanswered(c, MI_C_SUBSCRIBE_ALL, "", rc, &f, alive);
     }
 }
 
@@ -577,11 +568,8 @@ static void check_invalid_filter(vctx *c)
     memset(&sub, 0, sizeof sub);
     sub.filter = mqtt_str("A+");
     mqtt_packet p;
-    mqtt_packet_init(&p, MQTT_SUBSCRIBE);
     uint16_t id = mi_random_u16();
-    p.subscribe.packet_id = id;
-    p.subscribe.subs = &sub;
-    p.subscribe.count = 1;
+    subscribe_packet(&p, &sub, 1, id);
     p.flags = 0x02;
     int code;
     int r = malformed_exchange(c, "f", &p, id, MQTT_SUBACK, true, &code, desc, sizeof desc);
