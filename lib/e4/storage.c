@@ -231,19 +231,17 @@ static e4_err read_records(e4_state *s, reader *r, uint32_t n, uint32_t cap, siz
                            record_fn add, int *over_capacity)
 {
     uint8_t rec[TOPIC_RECORD];
+    e4_err err = E4_OK;
     if (n > cap)
         *over_capacity = 1;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n && err == E4_OK; i++) {
         if (r_get(r, rec, rec_len))
-            return r->err;
-        if (!*over_capacity) {
-            e4_err err = add(s, rec);
-            if (err)
-                return err;
-        }
+            err = r->err;
+        else if (!*over_capacity)
+            err = add(s, rec);
     }
-    e4c_wipe(rec, sizeof rec);
-    return E4_OK;
+    e4c_wipe(rec, sizeof rec); /* on every path: records hold topic keys */
+    return err;
 }
 
 /* Every record must be one the library could have written. */
