@@ -9,6 +9,9 @@ packages=(
   libssl-dev libsodium-dev          # crypto backend
   libmosquitto-dev mosquitto mosquitto-clients
   libcmocka-dev libjansson-dev
+  libsqlite3-dev libpq-dev postgresql sqlite3   # e4c2 storage, and a real PostgreSQL for its tests
+  libmicrohttpd-dev libcurl4-openssl-dev       # e4c2's HTTP API, e4ctl's HTTP client
+  faketime pmccabe curl xxd                             # moving clocks in tests; complexity report
   python3 procps
 )
 

@@ -1,0 +1,191 @@
+/* e4c2 run: unlock the keys, serve the API, deliver the outbox. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mosquitto.h>
+#include <sodium.h>
+
+#include "commands.h"
+#include "http.h"
+#include "log.h"
+#include "publisher.h"
+#include "schema.h"
+
+typedef struct run_plan {
+    publisher_config pub;
+    http_config http;
+    char host[256];
+    char password[1024];
+    int pool;
+} run_plan;
+
+/* mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; [v6]:PORT. */
+static int parse_broker(run_plan *r, const char *url)
+{
+    const char *h = url, *colon;
+    size_t hl;
+    r->pub.tls = !strncmp(url, "mqtts://", 8);
+    if (!strncmp(url, "mqtt://", 7) || r->pub.tls)
+        h = url + (r->pub.tls ? 8 : 7);
+    r->pub.port = r->pub.tls ? 8883 : 1883;
+    if (*h == '[') {
+        const char *close = strchr(h, ']');
+        if (!close)
+            return -1;
+        hl = (size_t)(close - h - 1);
+        h++;
+        colon = close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = strrchr(h, ':');
+        hl = colon ? (size_t)(colon - h) : strlen(h);
+    }
+    if (hl == 0 || hl >= sizeof r->host)
+        return -1;
+    memcpy(r->host, h, hl);
+    r->host[hl] = 0;
+    if (colon) {
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        if (*end || port < 1 || port > 65535)
+            return -1;
+        r->pub.port = (int)port;
+    }
+    r->pub.host = r->host;
+    return 0;
+}
+
+static int positive(const char *s, int dflt, int max, int *out)
+{
+    char *end;
+    long v;
+    if (!s) {
+        *out = dflt;
+        return 0;
+    }
+    v = strtol(s, &end, 10);
+    if (*end || v < 1 || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int read_password(run_plan *r, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+    if (!f)
+        return -1;
+    n = fread(r->password, 1, sizeof r->password - 1, f);
+    fclose(f);
+    while (n && (r->password[n - 1] == '\n' || r->password[n - 1] == '\r'))
+        n--;
+    r->password[n] = 0;
+    r->pub.password = r->password;
+    return 0;
+}
+
+static int validate(const c2_config *cfg, run_plan *r)
+{
+    const char *bad = NULL;
+    memset(r, 0, sizeof *r);
+    if (!cfg->broker || parse_broker(r, cfg->broker) != 0)
+        bad = "--broker mqtt://HOST:PORT (or mqtts://) is required";
+    else if (positive(cfg->lease, 30, 86400, &r->pub.lease_s) || positive(cfg->pool, 8, 256, &r->pool) ||
+             positive(cfg->max_inflight, 1000, 1024, &r->pub.max_inflight))
+        bad = "--lease (1..86400), --pool (1..256) and --max-inflight (1..1024) take a positive number";
+    else if (!cfg->tls_cert != !cfg->tls_key)
+        bad = "--tls-cert and --tls-key go together";
+    else if (cfg->broker_password_file && read_password(r, cfg->broker_password_file) != 0)
+        bad = "cannot read --broker-password-file";
+    if (bad) {
+        fprintf(stderr, "e4c2 run: %s\n", bad);
+        return 2;
+    }
+    r->pub.cafile = cfg->broker_cafile;
+    r->pub.username = cfg->broker_username;
+    r->http.listen = cfg->listen ? cfg->listen : "127.0.0.1:8640";
+    r->http.tls_cert_file = cfg->tls_cert;
+    r->http.tls_key_file = cfg->tls_key;
+    r->http.threads = r->pool;
+    return 0;
+}
+
+static keyring *unlock(const c2_config *cfg, c2_error *e)
+{
+    char pass[1024];
+    keyring_source src;
+    keyring *kr = NULL;
+    db *d;
+    if (master_key_source(cfg, &src, pass, sizeof pass) != 0)
+        return NULL;
+    if ((d = open_database(cfg))) {
+        if (schema_migrate(d, e) == 0)
+            kr = keyring_unlock(d, &src, e);
+        db_close(d);
+    }
+    sodium_memzero(pass, sizeof pass);
+    if (!kr && e->message[0])
+        fprintf(stderr, "e4c2 run: %s\n", e->message);
+    return kr;
+}
+
+/* Serve until SIGTERM or SIGINT. */
+static int serve(run_plan *r, store_pool *pool)
+{
+    c2_error e = { 0 };
+    sigset_t set;
+    int sig = 0;
+    publisher *pub = publisher_start(&r->pub, pool, &e);
+    http_server *http = pub ? http_start(&r->http, pool, &e) : NULL;
+    if (!http) {
+        fprintf(stderr, "e4c2 run: %s\n", e.message);
+        publisher_stop(pub);
+        return 1;
+    }
+    log_info("e4c2 is running", "listen", r->http.listen);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigwait(&set, &sig);
+    log_info("stopping: finishing the commands in flight", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    http_stop(http);
+    publisher_stop(pub);
+    log_info("stopped", NULL, NULL);
+    return 0;
+}
+
+int cmd_run(const c2_config *cfg)
+{
+    c2_error e = { 0 };
+    run_plan r;
+    keyring *kr;
+    store_pool *pool;
+    sigset_t set;
+    int rc = validate(cfg, &r);
+    if (rc)
+        return rc;
+    /* every thread inherits the mask: only serve() receives the signals */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    mosquitto_lib_init();
+    if (!(kr = unlock(cfg, &e)))
+        return 1;
+    pool = store_pool_open(config_db_url(cfg), kr, r.pool + 1, &e);
+    if (!pool) {
+        fprintf(stderr, "e4c2 run: %s\n", e.message);
+        keyring_free(kr);
+        return 1;
+    }
+    rc = serve(&r, pool);
+    store_pool_close(pool);
+    keyring_free(kr);
+    sodium_memzero(r.password, sizeof r.password);
+    mosquitto_lib_cleanup();
+    return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * outbox: the publisher's side of the command queue.
+ *
+ * A command is claimed with a lease (owner, expiry) so that several e4c2
+ * processes on one PostgreSQL share the work: each row is claimed by one
+ * (FOR UPDATE SKIP LOCKED), only the oldest pending command of a client is
+ * ever claimable (per-client order), and a lease left by a killed process
+ * expires and the command is claimed again. A resend after a crash between
+ * the broker's acknowledgement and the commit is possible; devices absorb it.
+ */
+#ifndef E4C2_OUTBOX_H
+#define E4C2_OUTBOX_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+typedef struct outbox_item {
+    int64_t seq;
+    uint8_t client_id[E4_ID_LEN];
+    int opcode;
+    int64_t attempts;
+    uint8_t key[E4_KEY_LEN];       /* unsealed: wipe after use */
+    uint8_t cmd[E4_COMMAND_MAX];
+    size_t cmd_len;
+} outbox_item;
+
+/* Claim up to max heads of client queues, due at now_ms, leased to owner
+ * until now_ms + lease_ms. */
+c2_err outbox_claim(store *s, const char *owner, int64_t now_ms, int64_t lease_ms, int max,
+                    outbox_item *items, int *n, c2_error *e);
+/* The broker completed the QoS 2 flow of these commands. */
+c2_err outbox_mark_sent(store *s, const char *owner, const outbox_item *const *items, int n,
+                        c2_error *e);
+/* Give commands back (connection lost, shutting down): due again at retry_ms. */
+c2_err outbox_release(store *s, const char *owner, const int64_t *seqs, int n, int64_t retry_ms,
+                      const char *why, c2_error *e);
+
+#endif

@@ -1,0 +1,304 @@
+#include "publisher.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "outbox.h"
+#include "store_internal.h"
+
+#define MAX_BATCH 1024
+
+struct publisher {
+    publisher_config cfg;
+    store_pool *pool;
+    store *st;
+    pthread_t thread;
+    atomic_int stopping;
+    char owner[40];
+    struct mosquitto *mosq;
+    int connected;
+    int64_t backoff_ms, next_connect_ms;
+    /* in flight, by message id (16 bits in MQTT) */
+    outbox_item *items;          /* MAX_BATCH slots */
+    int *slot_of_mid;            /* 65536 entries, -1 when free */
+    int *free_slots, nfree;
+    const outbox_item **done;    /* acknowledged, to mark */
+    int ndone, inflight;
+};
+
+static void on_publish(struct mosquitto *m, void *obj, int mid)
+{
+    publisher *p = obj;
+    int slot = mid >= 0 && mid < 65536 ? p->slot_of_mid[mid] : -1;
+    (void)m;
+    if (slot < 0)
+        return;
+    p->slot_of_mid[mid] = -1;
+    p->done[p->ndone++] = &p->items[slot];
+}
+
+static void on_connect(struct mosquitto *m, void *obj, int rc)
+{
+    publisher *p = obj;
+    (void)m;
+    p->connected = rc == 0;
+    if (rc == 0) {
+        p->backoff_ms = 0;
+        atomic_store(&g_metrics.broker_connected, 1);
+        log_info("connected to the broker", "broker", p->cfg.host);
+    } else {
+        log_warn("the broker refused the connection", "reason", mosquitto_connack_string(rc));
+    }
+}
+
+static void on_disconnect(struct mosquitto *m, void *obj, int rc)
+{
+    publisher *p = obj;
+    (void)m;
+    (void)rc;
+    p->connected = 0;
+    atomic_store(&g_metrics.broker_connected, 0);
+}
+
+static void free_slot(publisher *p, const outbox_item *it)
+{
+    int slot = (int)(it - p->items);
+    sodium_memzero(&p->items[slot], sizeof p->items[slot]);
+    p->free_slots[p->nfree++] = slot;
+    p->inflight--;
+}
+
+/* Give every command in flight back to the queue (connection lost, stop). */
+static void release_inflight(publisher *p, int64_t retry_ms, const char *why)
+{
+    int64_t seqs[MAX_BATCH];
+    int mid, n = 0;
+    c2_error e = { 0 };
+    for (mid = 0; mid < 65536; mid++) {
+        int slot = p->slot_of_mid[mid];
+        if (slot < 0)
+            continue;
+        seqs[n++] = p->items[slot].seq;
+        p->slot_of_mid[mid] = -1;
+        free_slot(p, &p->items[slot]);
+    }
+    if (n && outbox_release(p->st, p->owner, seqs, n, retry_ms, why, &e) != C2_OK)
+        log_error("cannot give commands back (their lease will expire)", "error", e.message);
+    if (n)
+        atomic_fetch_add(&g_metrics.send_failures, (uint64_t)n);
+}
+
+static int connect_broker(publisher *p)
+{
+    int rc;
+    p->mosq = mosquitto_new(p->owner, true, p);
+    if (!p->mosq)
+        return -1;
+    mosquitto_int_option(p->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    mosquitto_max_inflight_messages_set(p->mosq, (unsigned)p->cfg.max_inflight);
+    mosquitto_publish_callback_set(p->mosq, on_publish);
+    mosquitto_connect_callback_set(p->mosq, on_connect);
+    mosquitto_disconnect_callback_set(p->mosq, on_disconnect);
+    if (p->cfg.username)
+        mosquitto_username_pw_set(p->mosq, p->cfg.username, p->cfg.password);
+    if (p->cfg.tls && mosquitto_tls_set(p->mosq, p->cfg.cafile, p->cfg.cafile ? NULL : "/etc/ssl/certs",
+                                        NULL, NULL, NULL) != MOSQ_ERR_SUCCESS)
+        log_error("cannot set up TLS to the broker", "cafile", p->cfg.cafile ? p->cfg.cafile : "");
+    rc = mosquitto_connect(p->mosq, p->cfg.host, p->cfg.port, 30);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        mosquitto_destroy(p->mosq);
+        p->mosq = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void disconnect_broker(publisher *p, const char *why)
+{
+    int64_t retry = now_ms() + 500;
+    release_inflight(p, retry, why);
+    p->ndone = 0;
+    if (p->mosq) {
+        mosquitto_destroy(p->mosq);
+        p->mosq = NULL;
+    }
+    p->connected = 0;
+    atomic_store(&g_metrics.broker_connected, 0);
+    p->backoff_ms = p->backoff_ms ? (p->backoff_ms * 2 > 30000 ? 30000 : p->backoff_ms * 2) : 250;
+    p->next_connect_ms = now_ms() + p->backoff_ms;
+}
+
+static int publish_one(publisher *p, outbox_item *it)
+{
+    uint8_t msg[E4_COMMAND_MAX + E4_SK_OVERHEAD];
+    char topic[36];
+    int mid = 0, rc;
+    e4_default_control_topic(topic, it->client_id);
+    if (e4_sk_protect(it->key, (uint64_t)now_s(), it->cmd, it->cmd_len, msg) != E4_OK)
+        return -1;
+    sodium_memzero(it->key, sizeof it->key);
+    sodium_memzero(it->cmd, sizeof it->cmd);
+    rc = mosquitto_publish(p->mosq, &mid, topic, (int)(it->cmd_len + E4_SK_OVERHEAD), msg, 2, false);
+    if (rc != MOSQ_ERR_SUCCESS)
+        return -1;
+    p->slot_of_mid[mid & 0xffff] = (int)(it - p->items);
+    return 0;
+}
+
+/* Claim what is due and publish it. Returns the number published. */
+static int send_due(publisher *p, outbox_item *claimed)
+{
+    int n = 0, i, room = p->nfree < p->cfg.max_inflight - p->inflight ? p->nfree
+                                                                         : p->cfg.max_inflight - p->inflight;
+    c2_error e = { 0 };
+    if (room <= 0)
+        return 0;
+    if (outbox_claim(p->st, p->owner, now_ms(), (int64_t)p->cfg.lease_s * 1000, room, claimed, &n, &e) != C2_OK) {
+        log_error("cannot claim commands", "error", e.message);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        int slot = p->free_slots[--p->nfree];
+        p->items[slot] = claimed[i];
+        sodium_memzero(&claimed[i], sizeof claimed[i]);
+        p->inflight++;
+        if (publish_one(p, &p->items[slot]) != 0) {
+            int64_t seq = p->items[slot].seq;
+            free_slot(p, &p->items[slot]);
+            outbox_release(p->st, p->owner, &seq, 1, now_ms() + 1000, "publish refused", &e);
+            atomic_fetch_add(&g_metrics.send_failures, 1);
+        }
+    }
+    return n;
+}
+
+static void mark_done(publisher *p)
+{
+    c2_error e = { 0 };
+    int i;
+    if (!p->ndone)
+        return;
+    if (outbox_mark_sent(p->st, p->owner, p->done, p->ndone, &e) != C2_OK)
+        log_error("cannot mark commands sent (they will be sent again)", "error", e.message);
+    else
+        atomic_fetch_add(&g_metrics.commands_sent, (uint64_t)p->ndone);
+    for (i = 0; i < p->ndone; i++)
+        free_slot(p, p->done[i]);
+    p->ndone = 0;
+}
+
+/* One turn: connect if needed, send what is due, process the network. */
+static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
+{
+    int sent = 0, rc;
+    if (!p->mosq) {
+        if (now_ms() < p->next_connect_ms || connect_broker(p) != 0) {
+            if (!p->mosq && now_ms() >= p->next_connect_ms)
+                disconnect_broker(p, "cannot connect to the broker");
+            usleep(50000);
+            return;
+        }
+    }
+    if (p->connected && !atomic_load(&p->stopping))
+        sent = send_due(p, claimed);
+    rc = mosquitto_loop(p->mosq, p->connected && !sent && !p->inflight ? 0 : 10, 1);
+    mark_done(p);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        log_warn("lost the broker; commands in flight will be sent again", "reason", mosquitto_strerror(rc));
+        disconnect_broker(p, "connection to the broker lost");
+        return;
+    }
+    if (!sent && !p->inflight && p->connected)
+        *seen = notify_wait(*seen, 250);   /* idle: wait for new commands (or poll) */
+}
+
+static void *run(void *arg)
+{
+    publisher *p = arg;
+    outbox_item *claimed = calloc(MAX_BATCH, sizeof *claimed);
+    uint64_t seen = notify_generation();
+    int64_t deadline = 0;
+    while (claimed) {
+        if (atomic_load(&p->stopping)) {
+            if (!deadline)
+                deadline = now_ms() + 5000;
+            if (!p->inflight || !p->mosq || now_ms() > deadline)
+                break;
+        }
+        turn(p, claimed, &seen);
+    }
+    release_inflight(p, now_ms(), "e4c2 stopped before the broker acknowledged");
+    if (p->mosq) {
+        mosquitto_disconnect(p->mosq);
+        mosquitto_destroy(p->mosq);
+        p->mosq = NULL;
+    }
+    free(claimed);
+    return NULL;
+}
+
+publisher *publisher_start(const publisher_config *cfg, store_pool *pool, c2_error *e)
+{
+    publisher *p = calloc(1, sizeof *p);
+    uint8_t rnd[8];
+    int i;
+    if (!p || !(p->items = calloc(MAX_BATCH, sizeof *p->items)) ||
+        !(p->slot_of_mid = malloc(65536 * sizeof *p->slot_of_mid)) ||
+        !(p->free_slots = malloc(MAX_BATCH * sizeof *p->free_slots)) ||
+        !(p->done = malloc(MAX_BATCH * sizeof *p->done))) {
+        set_error(e, C2_INTERNAL, "out of memory");
+        publisher_stop(p);
+        return NULL;
+    }
+    p->cfg = *cfg;
+    if (p->cfg.max_inflight <= 0 || p->cfg.max_inflight > MAX_BATCH)
+        p->cfg.max_inflight = MAX_BATCH;
+    if (p->cfg.lease_s <= 0)
+        p->cfg.lease_s = 30;
+    for (i = 0; i < 65536; i++)
+        p->slot_of_mid[i] = -1;
+    for (i = 0; i < MAX_BATCH; i++)
+        p->free_slots[p->nfree++] = MAX_BATCH - 1 - i;
+    randombytes_buf(rnd, sizeof rnd);
+    snprintf(p->owner, sizeof p->owner, "e4c2-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5]);
+    p->pool = pool;
+    p->st = store_pool_get(pool);
+    if (pthread_create(&p->thread, NULL, run, p) != 0) {
+        set_error(e, C2_INTERNAL, "cannot start the publisher thread");
+        store_pool_put(pool, p->st);
+        p->st = NULL;
+        publisher_stop(p);
+        return NULL;
+    }
+    return p;
+}
+
+void publisher_stop(publisher *p)
+{
+    if (!p)
+        return;
+    if (p->st) {
+        atomic_store(&p->stopping, 1);
+        notify_changed();
+        pthread_join(p->thread, NULL);
+        store_pool_put(p->pool, p->st);
+    }
+    if (p->items)
+        sodium_memzero(p->items, MAX_BATCH * sizeof *p->items);
+    free(p->items);
+    free(p->slot_of_mid);
+    free(p->free_slots);
+    free(p->done);
+    free(p);
+}

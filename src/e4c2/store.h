@@ -1,0 +1,239 @@
+/*
+ * store: every e4c2 operation, on one database connection.
+ *
+ * Each operation is one transaction: the change and the protected commands
+ * it causes (the outbox) commit together or not at all. Keys are sealed at
+ * rest (seal.h); they are unsealed only inside these functions, and wiped.
+ *
+ * A store is used by one thread at a time; threads take one from the pool
+ * (store_pool_get/put). Clients are named by a reference: their name, or
+ * their id in hex (32 characters); topics by their name.
+ *
+ * Listing functions page with offset/limit (limit 1..1000, 0 = 100) and
+ * report the total, call `each` per row (a non-zero return stops), and never
+ * hold more than a page in memory.
+ */
+#ifndef E4C2_STORE_H
+#define E4C2_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <e4/e4.h>
+
+typedef struct store store;
+typedef struct store_pool store_pool;
+typedef struct keyring keyring;
+
+/* ---- errors: each becomes an HTTP status and a JSON error code ---------- */
+
+typedef enum c2_err {
+    C2_OK = 0,
+    C2_INVALID,      /* 400 invalid_argument: malformed or out-of-range input */
+    C2_NOT_FOUND,    /* 404 not_found: no such client, topic, member, token */
+    C2_CONFLICT,     /* 409 conflict: name or id taken, already a member... */
+    C2_WRONG_MODE,   /* 409 wrong_mode: a public-key operation in SK mode... */
+    C2_UNAVAILABLE,  /* 503 unavailable: database busy or gone; retry */
+    C2_INTERNAL      /* 500 internal: storage or crypto failure */
+} c2_err;
+
+typedef struct c2_error {
+    c2_err code;
+    char message[256];   /* for people; never holds a key or a token */
+} c2_error;
+
+const char *c2_err_code(c2_err e);   /* "invalid_argument", "not_found"... */
+int c2_err_http_status(c2_err e);
+
+/* ---- the model ---------------------------------------------------------- */
+
+typedef enum c2_mode { C2_MODE_SK = 1, C2_MODE_PK = 2 } c2_mode;
+
+#define C2_KEY_ID_LEN 8   /* key id: SHA3-256(key)[0:8], shown, never the key */
+
+typedef struct c2_client {
+    uint8_t id[E4_ID_LEN];
+    char name[E4_NAME_MAX + 1];
+    int64_t created;                    /* unix seconds */
+    uint8_t pubkey[E4_ED25519_PK_LEN];  /* PK mode */
+    int64_t topics;                     /* memberships */
+    int64_t pending;                    /* commands not yet sent */
+} c2_client;
+
+/* A client to create. Exactly one of key / password / pubkey, or none: then
+ * C2 generates the key (SK) or the Ed25519 pair (PK). */
+typedef struct c2_new_client {
+    const char *name;
+    const uint8_t *id;        /* NULL: e4_hash_id(name) */
+    const uint8_t *key;       /* SK: 32 bytes */
+    const char *password;     /* SK or PK: derived as the reference does */
+    const uint8_t *pubkey;    /* PK: Ed25519 public key, 32 bytes */
+} c2_new_client;
+
+/* What C2 generated for a new client, shown once. */
+typedef struct c2_generated {
+    int has_key;
+    uint8_t key[E4_ED25519_SK_LEN];   /* SK: 32-byte key; PK: 64-byte private key */
+    size_t key_len;
+} c2_generated;
+
+typedef struct c2_topic {
+    char name[E4_TOPIC_MAX + 1];
+    uint8_t hash[E4_TOPIC_HASH_LEN];
+    int64_t version;       /* 1 at creation, + 1 per rotation */
+    int64_t created;
+    int64_t rotated_at;    /* time of the last rotation (= created at first) */
+    int64_t members;
+    int64_t behind;        /* members with a command for this topic not yet sent */
+    uint8_t key_id[C2_KEY_ID_LEN];
+} c2_topic;
+
+typedef enum c2_cmd_state { C2_CMD_PENDING = 0, C2_CMD_SENT = 1 } c2_cmd_state;
+
+typedef struct c2_command {
+    int64_t seq;              /* global order; per client it is the send order */
+    uint8_t client_id[E4_ID_LEN];
+    int opcode;               /* e4_command */
+    char topic[E4_TOPIC_MAX + 1];  /* the topic it concerns, "" if none */
+    uint8_t subject_id[E4_ID_LEN]; /* the public key's owner for pubkey commands */
+    int has_subject;
+    c2_cmd_state state;
+    int64_t created;
+    int64_t sent_at;          /* 0 while pending */
+    int64_t attempts;
+    char last_error[128];
+} c2_command;
+
+typedef struct c2_status {
+    c2_mode mode;
+    int64_t clients, topics, memberships;
+    int64_t outbox_pending;
+    int64_t outbox_oldest_age;   /* seconds, 0 when empty */
+    int64_t commands_sent;
+    int64_t c2_key_generation;   /* PK mode */
+    int c2_key_rotating;         /* PK: an old C2 key is still kept */
+} c2_status;
+
+typedef struct c2_event {
+    int64_t id;
+    int64_t at;
+    char type[48];               /* "client.added", "topic.rotated", "command.sent"... */
+    const char *data;            /* JSON object text */
+} c2_event;
+
+typedef struct c2_page {
+    int64_t offset;
+    int64_t limit;               /* 0 = 100; at most 1000 */
+    const char *search;          /* clients and topics: substring of the name, or NULL */
+} c2_page;
+
+typedef struct c2_token {
+    int64_t id;
+    char name[128];
+    int read_only;
+    int64_t created;
+    int64_t last_used;
+} c2_token;
+
+/* ---- opening ------------------------------------------------------------ */
+
+/* A pool of `size` connections to url, the schema migrated to the latest
+ * version, the keyring unlocked (see keyring.h). */
+store_pool *store_pool_open(const char *url, keyring *kr, int size, c2_error *e);
+void store_pool_close(store_pool *p);
+store *store_pool_get(store_pool *p);   /* blocks until one is free */
+void store_pool_put(store_pool *p, store *s);
+c2_mode store_mode(const store *s);
+
+/* ---- clients ------------------------------------------------------------ */
+
+c2_err store_client_add(store *s, const c2_new_client *nc, c2_client *out, c2_generated *gen,
+                        c2_error *e);
+/* All or nothing: the first bad entry is named in the error (its index). */
+c2_err store_clients_import(store *s, const c2_new_client *list, size_t n, c2_error *e);
+c2_err store_client_get(store *s, const char *ref, c2_client *out, c2_error *e);
+c2_err store_client_list(store *s, const c2_page *pg, int (*each)(void *, const c2_client *),
+                         void *ctx, int64_t *total, c2_error *e);
+/* ResetTopics (and ResetPubKeys in PK) to the device, memberships dropped,
+ * its topics rotated for the remaining members, then the client deleted. */
+c2_err store_client_remove(store *s, const char *ref, c2_error *e);
+/* ResetTopics; memberships dropped. */
+c2_err store_client_reset(store *s, const char *ref, c2_error *e);
+/* SK: SetIDKey(fresh) under the old key. PK: fresh Ed25519 pair, SetIDKey
+ * under the old shared key, SetPubKey(new) to every holder of the old key. */
+c2_err store_client_rekey(store *s, const char *ref, c2_error *e);
+c2_err store_client_topics(store *s, const char *ref, const c2_page *pg,
+                           int (*each)(void *, const c2_topic *), void *ctx, int64_t *total,
+                           c2_error *e);
+c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
+                             int (*each)(void *, const c2_command *), void *ctx,
+                             int64_t *total, c2_error *e);
+
+/* ---- topics ------------------------------------------------------------- */
+
+c2_err store_topic_add(store *s, const char *name, c2_topic *out, c2_error *e);
+c2_err store_topic_get(store *s, const char *name, c2_topic *out, c2_error *e);
+c2_err store_topic_list(store *s, const c2_page *pg, int (*each)(void *, const c2_topic *),
+                        void *ctx, int64_t *total, c2_error *e);
+/* RemoveTopic to every member. */
+c2_err store_topic_remove(store *s, const char *name, c2_error *e);
+/* New key, version + 1, SetTopicKey to every member. */
+c2_err store_topic_rotate(store *s, const char *name, c2_topic *out, c2_error *e);
+c2_err store_topic_members(store *s, const char *name, const c2_page *pg,
+                           int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                           c2_error *e);
+/* SetTopicKey(current) to each joining client; PK with share_pubkeys: the
+ * newcomers' public keys to the members and theirs to the newcomers. */
+c2_err store_topic_join(store *s, const char *name, const char *const *refs, size_t n,
+                        int share_pubkeys, c2_error *e);
+/* RemoveTopic to each leaving client, then (rotate) one rotation for the
+ * remaining members. */
+c2_err store_topic_leave(store *s, const char *name, const char *const *refs, size_t n,
+                         int rotate, c2_error *e);
+
+/* ---- public keys and links (PK mode) ------------------------------------ */
+
+/* SetPubKey(source's key) to target / RemovePubKey(source) / ResetPubKeys. */
+c2_err store_pubkey_send(store *s, const char *target, const char *source, c2_error *e);
+c2_err store_pubkey_remove(store *s, const char *target, const char *source, c2_error *e);
+c2_err store_pubkey_reset(store *s, const char *target, c2_error *e);
+/* The clients whose public key target was sent. */
+c2_err store_pubkeys_of(store *s, const char *target, const c2_page *pg,
+                        int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                        c2_error *e);
+/* The reference's LinkClient: target is sent source's public key (and the
+ * link is recorded; unlink removes it and sends RemovePubKey). */
+c2_err store_link(store *s, const char *target, const char *source, c2_error *e);
+c2_err store_unlink(store *s, const char *target, const char *source, c2_error *e);
+c2_err store_links_of(store *s, const char *target, const c2_page *pg,
+                      int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                      c2_error *e);
+
+/* ---- C2's own key (PK mode) --------------------------------------------- */
+
+c2_err store_c2_pubkey(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e);
+/* New X25519 pair; SetC2Key(new) to every client under the old shared key;
+ * the old pair is kept until store_c2_rotate_finish. */
+c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e);
+/* Forget the old pair. *unsent: clients whose SetC2Key is still pending. */
+c2_err store_c2_rotate_finish(store *s, int64_t *unsent, c2_error *e);
+
+/* ---- status and events -------------------------------------------------- */
+
+c2_err store_status(store *s, c2_status *out, c2_error *e);
+/* Events with id > after, oldest first, at most limit (1..1000). */
+c2_err store_events_since(store *s, int64_t after, int64_t limit,
+                          int (*each)(void *, const c2_event *), void *ctx, c2_error *e);
+int64_t store_last_event_id(store *s);
+
+/* ---- API tokens --------------------------------------------------------- */
+
+/* A new random token, printed once (token: "e4c2_" + 43 base64url chars);
+ * only its SHA-256 is stored. */
+c2_err store_token_create(store *s, const char *name, int read_only, char token[64], c2_error *e);
+c2_err store_token_list(store *s, int (*each)(void *, const c2_token *), void *ctx, c2_error *e);
+c2_err store_token_revoke(store *s, const char *name, c2_error *e);
+/* C2_OK and the token's record when valid and not revoked; C2_NOT_FOUND otherwise. */
+c2_err store_token_check(store *s, const char *token, c2_token *out);
+
+#endif

@@ -1,0 +1,123 @@
+/* C2's own X25519 key pair (public-key mode): creation and rotation. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store_admin.h"
+
+static c2_err insert_pair(db *d, const keyring *kr, int64_t gen, uint8_t pk[E4_X25519_LEN], c2_error *e)
+{
+    uint8_t sk[E4_X25519_LEN], sealed[E4_X25519_LEN + SEAL_OVERHEAD];
+    db_val p[4] = { DB_INT(gen), DB_BLOB(pk, E4_X25519_LEN), DB_BLOB(sealed, sizeof sealed),
+                    DB_INT(now_s()) };
+    int rc = e4_x25519_keypair(sk, pk) != E4_OK ||
+             seal(kr, sealed, "c2keys.sk", &gen, sizeof gen, sk, sizeof sk) != 0;
+    sodium_memzero(sk, sizeof sk);
+    if (rc)
+        return set_error(e, C2_INTERNAL, "cannot make the C2 key pair");
+    if (db_exec(d, "INSERT INTO c2keys (generation, pk, sk_sealed, created) VALUES ($1, $2, $3, $4)",
+                p, 4) != 1)
+        return set_error(e, C2_INTERNAL, "cannot store the C2 key: %s", db_errmsg(d));
+    return C2_OK;
+}
+
+c2_err store_c2_create(db *d, const keyring *kr, c2_error *e)
+{
+    uint8_t pk[E4_X25519_LEN];
+    return insert_pair(d, kr, 1, pk, e);
+}
+
+static c2_err current_pub(store *s, uint8_t pk[E4_X25519_LEN], int64_t *gen, c2_error *e)
+{
+    db_rows *r = NULL;
+    size_t n = 0;
+    const uint8_t *b;
+    int rc;
+    if (s->mode != C2_MODE_PK)
+        return set_error(e, C2_WRONG_MODE, "C2 has a key pair only in pk mode");
+    if (db_query(s->d, &r, "SELECT generation, pk FROM c2keys ORDER BY generation DESC LIMIT 1", NULL, 0) != DB_OK)
+        return db_error(s, e, "cannot read the C2 key");
+    rc = db_next(r);
+    if (rc == 1) {
+        *gen = db_int(r, 0);
+        b = db_blob(r, 1, &n);
+        memcpy(pk, b, n == E4_X25519_LEN ? n : 0);
+    }
+    db_rows_free(r);
+    return rc == 1 ? C2_OK : set_error(e, C2_INTERNAL, "the database has no C2 key");
+}
+
+c2_err store_c2_pubkey(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e)
+{
+    return current_pub(s, pk, generation, e);
+}
+
+struct rotate_arg {
+    uint8_t pk[E4_X25519_LEN];
+    int64_t gen;
+};
+
+static c2_err send_c2_key(store *s, const client_row *c, void *arg, c2_error *e)
+{
+    struct rotate_arg *a = arg;
+    return outbox_add(s, c, E4_CMD_SET_C2_KEY, a->pk, sizeof a->pk, NULL, NULL, e);
+}
+
+static c2_err rotate_tx(store *s, void *arg, c2_error *e)
+{
+    struct rotate_arg *a = arg;
+    char data[64];
+    uint8_t old[E4_X25519_LEN];
+    int64_t gen = 0;
+    /* load the old private key now: every SetC2Key travels under it */
+    if (current_pub(s, old, &gen, e) != C2_OK || c2_key_load(s, e) != C2_OK)
+        return e->code;
+    a->gen = gen + 1;
+    if (insert_pair(s->d, s->kr, a->gen, a->pk, e) != C2_OK ||
+        for_each_member(s, 0, send_c2_key, a, e) != C2_OK)
+        return e->code;
+    snprintf(data, sizeof data, "{\"generation\":%lld}", (long long)a->gen);
+    return event_add(s, "c2.key_rotated", data, e);
+}
+
+c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e)
+{
+    struct rotate_arg a;
+    if (s->mode != C2_MODE_PK)
+        return set_error(e, C2_WRONG_MODE, "C2 has a key pair only in pk mode");
+    if (store_tx(s, rotate_tx, &a, e) != C2_OK)
+        return e->code;
+    memcpy(pk, a.pk, sizeof a.pk);
+    *generation = a.gen;
+    return C2_OK;
+}
+
+static c2_err finish_tx(store *s, void *arg, c2_error *e)
+{
+    int64_t *unsent = arg, n = 0;
+    int found = 0;
+    db_val p[1] = { DB_INT(now_s()) };
+    if (db_query_int(s->d, &n, &found, "SELECT count(*) FROM c2keys WHERE retired IS NULL", NULL, 0) != DB_OK)
+        return db_error(s, e, "cannot read C2 keys");
+    if (n < 2)
+        return set_error(e, C2_CONFLICT, "no C2 key rotation is in progress");
+    if (db_query_int(s->d, unsent, &found, "SELECT count(DISTINCT client_eid) FROM outbox"
+                                            " WHERE opcode = 7 AND state = 0", NULL, 0) != DB_OK)
+        return db_error(s, e, "cannot count pending commands");
+    if (db_exec(s->d, "UPDATE c2keys SET retired = $1 WHERE retired IS NULL AND generation <"
+                      " (SELECT max(generation) FROM c2keys)", p, 1) < 0 ||
+        db_exec(s->d, "UPDATE c2keys SET sk_sealed = $1 WHERE retired IS NOT NULL",
+                (db_val[]){ DB_BLOB("", 0) }, 1) < 0)
+        return db_error(s, e, "cannot retire the old C2 key");
+    return event_add(s, "c2.key_rotation_finished", NULL, e);
+}
+
+c2_err store_c2_rotate_finish(store *s, int64_t *unsent, c2_error *e)
+{
+    if (s->mode != C2_MODE_PK)
+        return set_error(e, C2_WRONG_MODE, "C2 has a key pair only in pk mode");
+    return store_tx(s, finish_tx, unsent, e);
+}

@@ -1,0 +1,200 @@
+/* Clients: remove, reset and rekey, with the commands they cause. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e);
+
+struct change_arg {
+    const char *ref;
+};
+
+static c2_err client_event(store *s, const char *type, const client_row *c, c2_error *e)
+{
+    char data[64], hex[2 * E4_ID_LEN + 1];
+    hex_encode(hex, c->id, E4_ID_LEN);
+    snprintf(data, sizeof data, "{\"id\":\"%s\"}", hex);
+    return event_add(s, type, data, e);
+}
+
+/* Drop every membership of c; with rotate, each of its topics gets a new key
+ * for the members that stay. A page at a time: no open result set while
+ * rotating. */
+static c2_err drop_memberships(store *s, const client_row *c, int rotate, c2_error *e)
+{
+    db_val p[1] = { DB_INT(c->rowid) };
+    db_rows *r = NULL;
+    topic_row t;
+    int rc;
+    for (;;) {
+        if (db_query(s->d, &r, "SELECT " TOPIC_COLUMNS " FROM members m JOIN topics t ON t.id = m.topic_id"
+                               " WHERE m.client_id = $1 ORDER BY t.id LIMIT 1", p, 1) != DB_OK)
+            return db_error(s, e, "cannot read memberships");
+        rc = db_next(r);
+        if (rc == 1)
+            topic_read(r, 0, &t);
+        db_rows_free(r);
+        if (rc <= 0)
+            return rc < 0 ? db_error(s, e, "cannot read memberships") : C2_OK;
+        {
+            db_val q[2] = { DB_INT(t.rowid), DB_INT(c->rowid) };
+            if (db_exec(s->d, "DELETE FROM members WHERE topic_id = $1 AND client_id = $2", q, 2) != 1)
+                return db_error(s, e, "cannot drop a membership");
+        }
+        if (rotate && topic_rotate_locked(s, &t, e) != C2_OK)
+            return e->code;
+    }
+}
+
+/* PK: every client that holds c's public key is told to forget it. */
+static c2_err unshare_pubkey(store *s, const client_row *c, c2_error *e)
+{
+    db_val p[1] = { DB_INT(c->rowid) };
+    db_rows *r = NULL;
+    client_row holder;
+    int rc;
+    for (;;) {
+        if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS " FROM pubkeys_sent x JOIN clients c ON c.id = x.target_id"
+                               " WHERE x.source_id = $1 LIMIT 1", p, 1) != DB_OK)
+            return db_error(s, e, "cannot read public keys");
+        rc = db_next(r);
+        if (rc == 1)
+            client_read(r, 0, &holder);
+        db_rows_free(r);
+        if (rc <= 0)
+            return rc < 0 ? db_error(s, e, "cannot read public keys") : C2_OK;
+        {
+            db_val q[2] = { DB_INT(holder.rowid), DB_INT(c->rowid) };
+            if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", q, 2) != 1)
+                return db_error(s, e, "cannot drop a public key");
+            if (outbox_add(s, &holder, E4_CMD_REMOVE_PUBKEY, c->id, E4_ID_LEN, NULL, c->id, e) != C2_OK)
+                return e->code;
+        }
+    }
+}
+
+static c2_err remove_tx(store *s, void *arg, c2_error *e)
+{
+    struct change_arg *a = arg;
+    client_row c;
+    db_val p[1];
+    if (client_resolve(s, a->ref, &c, e) != C2_OK ||
+        outbox_add(s, &c, E4_CMD_RESET_TOPICS, NULL, 0, NULL, NULL, e) != C2_OK ||
+        (s->mode == C2_MODE_PK && outbox_add(s, &c, E4_CMD_RESET_PUBKEYS, NULL, 0, NULL, NULL, e) != C2_OK) ||
+        drop_memberships(s, &c, 1, e) != C2_OK ||
+        (s->mode == C2_MODE_PK && unshare_pubkey(s, &c, e) != C2_OK))
+        return e->code;
+    p[0] = DB_INT(c.rowid);
+    if (db_exec(s->d, "DELETE FROM clients WHERE id = $1", p, 1) != 1)
+        return db_error(s, e, "cannot remove the client");
+    return client_event(s, "client.removed", &c, e);
+}
+
+c2_err store_client_remove(store *s, const char *ref, c2_error *e)
+{
+    struct change_arg a = { ref };
+    return store_tx(s, remove_tx, &a, e);
+}
+
+static c2_err reset_tx(store *s, void *arg, c2_error *e)
+{
+    struct change_arg *a = arg;
+    client_row c;
+    if (client_resolve(s, a->ref, &c, e) != C2_OK ||
+        outbox_add(s, &c, E4_CMD_RESET_TOPICS, NULL, 0, NULL, NULL, e) != C2_OK ||
+        drop_memberships(s, &c, 0, e) != C2_OK)
+        return e->code;
+    return client_event(s, "client.reset", &c, e);
+}
+
+c2_err store_client_reset(store *s, const char *ref, c2_error *e)
+{
+    struct change_arg a = { ref };
+    return store_tx(s, reset_tx, &a, e);
+}
+
+static c2_err rekey_sk(store *s, client_row *c, c2_error *e)
+{
+    uint8_t key[E4_KEY_LEN], sealed[E4_KEY_LEN + SEAL_OVERHEAD];
+    db_val p[2] = { DB_BLOB(sealed, sizeof sealed), DB_INT(c->rowid) };
+    c2_err rc = C2_OK;
+    e4_random_key(key);
+    /* queued first: it travels under the old key */
+    if (outbox_add(s, c, E4_CMD_SET_ID_KEY, key, sizeof key, NULL, NULL, e) != C2_OK)
+        rc = e->code;
+    else if (seal(s->kr, sealed, "clients.key", c->id, E4_ID_LEN, key, sizeof key) != 0)
+        rc = set_error(e, C2_INTERNAL, "cannot seal the client key");
+    else if (db_exec(s->d, "UPDATE clients SET key_sealed = $1 WHERE id = $2", p, 2) != 1)
+        rc = db_error(s, e, "cannot store the new key");
+    sodium_memzero(key, sizeof key);
+    return rc;
+}
+
+static c2_err send_new_pubkey(store *s, const client_row *c, c2_error *e)
+{
+    db_val p[1] = { DB_INT(c->rowid) };
+    db_rows *r = NULL;
+    client_row holder;
+    int64_t after = 0;
+    int rc;
+    for (;;) {
+        db_val q[2] = { p[0], DB_INT(after) };
+        if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS " FROM pubkeys_sent x JOIN clients c ON c.id = x.target_id"
+                               " WHERE x.source_id = $1 AND c.id > $2 ORDER BY c.id LIMIT 1", q, 2) != DB_OK)
+            return db_error(s, e, "cannot read public keys");
+        rc = db_next(r);
+        if (rc == 1)
+            client_read(r, 0, &holder);
+        db_rows_free(r);
+        if (rc <= 0)
+            return rc < 0 ? db_error(s, e, "cannot read public keys") : C2_OK;
+        after = holder.rowid;
+        {
+            uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
+            memcpy(args, c->pubkey, E4_ED25519_PK_LEN);
+            memcpy(args + E4_ED25519_PK_LEN, c->id, E4_ID_LEN);
+            if (outbox_add(s, &holder, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, c->id, e) != C2_OK)
+                return e->code;
+        }
+    }
+}
+
+static c2_err rekey_pk(store *s, client_row *c, c2_error *e)
+{
+    uint8_t sk[E4_ED25519_SK_LEN], pk[E4_ED25519_PK_LEN];
+    db_val p[2] = { DB_BLOB(pk, sizeof pk), DB_INT(c->rowid) };
+    c2_err rc = C2_OK;
+    if (e4_ed25519_keypair(sk, pk) != E4_OK)
+        rc = set_error(e, C2_INTERNAL, "cannot make a key pair");
+    /* queued first: under the shared key of the old public key */
+    else if (outbox_add(s, c, E4_CMD_SET_ID_KEY, sk, sizeof sk, NULL, NULL, e) != C2_OK)
+        rc = e->code;
+    else if (db_exec(s->d, "UPDATE clients SET pubkey = $1 WHERE id = $2", p, 2) != 1)
+        rc = db_error(s, e, "cannot store the new public key");
+    sodium_memzero(sk, sizeof sk);
+    if (rc != C2_OK)
+        return rc;
+    memcpy(c->pubkey, pk, sizeof pk);
+    return send_new_pubkey(s, c, e);
+}
+
+static c2_err rekey_tx(store *s, void *arg, c2_error *e)
+{
+    struct change_arg *a = arg;
+    client_row c;
+    if (client_resolve(s, a->ref, &c, e) != C2_OK)
+        return e->code;
+    if ((s->mode == C2_MODE_SK ? rekey_sk(s, &c, e) : rekey_pk(s, &c, e)) != C2_OK)
+        return e->code;
+    return client_event(s, "client.rekeyed", &c, e);
+}
+
+c2_err store_client_rekey(store *s, const char *ref, c2_error *e)
+{
+    struct change_arg a = { ref };
+    return store_tx(s, rekey_tx, &a, e);
+}

@@ -1,0 +1,96 @@
+/* Internals shared by the store_*.c files. */
+#ifndef E4C2_STORE_INTERNAL_H
+#define E4C2_STORE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "keyring.h"
+#include "store.h"
+
+struct store {
+    db *d;
+    const keyring *kr;
+    c2_mode mode;
+    /* PK mode, loaded once per transaction that sends commands */
+    int c2_loaded;
+    int64_t c2_generation;
+    uint8_t c2_sk[E4_X25519_LEN];
+};
+
+/* A client row as the operations need it. */
+typedef struct client_row {
+    int64_t rowid;
+    uint8_t id[E4_ID_LEN];
+    char name[E4_NAME_MAX + 1];
+    uint8_t pubkey[E4_ED25519_PK_LEN];
+    uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
+    size_t key_sealed_len;
+    int64_t created;
+} client_row;
+
+typedef struct topic_row {
+    int64_t rowid;
+    c2_topic t;
+    uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
+    size_t key_sealed_len;
+} topic_row;
+
+int64_t now_s(void);
+int64_t now_ms(void);
+
+c2_err set_error(c2_error *e, c2_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A database failure as an error: busy/gone -> C2_UNAVAILABLE. */
+c2_err db_error(store *s, c2_error *e, const char *what);
+
+/* Run fn in one write transaction, retried while the database is busy;
+ * committed only when fn returns C2_OK; notifies waiters on commit. */
+c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, c2_error *e);
+
+/* The columns client_read() expects, in order. */
+#define CLIENT_COLUMNS "c.id, c.eid, c.name, c.pubkey, c.key_sealed, c.created"
+void client_read(db_rows *r, int col, client_row *out);
+c2_err client_resolve(store *s, const char *ref, client_row *out, c2_error *e);
+void client_public(const client_row *r, c2_client *out);
+
+#define TOPIC_COLUMNS "t.id, t.name, t.hash, t.key_sealed, t.key_id, t.version, t.created, t.rotated_at"
+void topic_read(db_rows *r, int col, topic_row *out);
+c2_err topic_resolve(store *s, const char *name, topic_row *out, c2_error *e);
+/* A fresh topic key, sealed for the topic's row (name, version). */
+c2_err topic_new_key(store *s, const char *name, int64_t version, uint8_t key[E4_KEY_LEN],
+                     uint8_t sealed[E4_KEY_LEN + SEAL_OVERHEAD], uint8_t key_id[C2_KEY_ID_LEN],
+                     c2_error *e);
+c2_err topic_key(store *s, const topic_row *t, uint8_t key[E4_KEY_LEN], c2_error *e);
+
+/* Queue one command for a client: the command and the key that protects
+ * it now (its key in SK mode, the C2 shared key in PK mode), both sealed. */
+c2_err outbox_add(store *s, const client_row *c, e4_command op, const uint8_t *args,
+                  size_t args_len, const char *topic, const uint8_t *subject, c2_error *e);
+/* The same under an explicit protecting key (SetIDKey under the old key,
+ * SetC2Key under the old shared key). */
+c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], e4_command op,
+                        const uint8_t *args, size_t args_len, const char *topic,
+                        const uint8_t *subject, c2_error *e);
+/* PK: load C2's current private key for this transaction. */
+c2_err c2_key_load(store *s, c2_error *e);
+/* The key protecting commands to c now. */
+c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e);
+
+/* Record an event (data: a JSON object, or NULL for {}). */
+c2_err event_add(store *s, const char *type, const char *data, c2_error *e);
+
+/* Call fn for every member of topic_id (or every client when topic_id is
+ * 0), a page at a time (no result set is open while fn runs). */
+c2_err for_each_member(store *s, int64_t topic_id, c2_err (*fn)(store *, const client_row *, void *, c2_error *),
+                       void *arg, c2_error *e);
+
+/* Paging arguments checked: limit 1..1000 (0 = 100), offset >= 0. */
+c2_err page_check(const c2_page *pg, int64_t *offset, int64_t *limit, c2_error *e);
+/* "%search%" for LIKE, with % and _ escaped ('\'); buf >= 2 * strlen + 3. */
+void like_pattern(char *buf, size_t cap, const char *search);
+
+void hex_encode(char *out, const uint8_t *in, size_t len);
+void key_id_of(uint8_t out[C2_KEY_ID_LEN], const uint8_t key[E4_KEY_LEN]);
+
+#endif

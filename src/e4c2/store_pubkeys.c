@@ -1,0 +1,136 @@
+/* Public-key mode: public keys sent to clients, links, C2's own key. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
+                        int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                        c2_error *e);
+c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e);
+
+c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e)
+{
+    uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
+    db_val p[2] = { DB_INT(target->rowid), DB_INT(source->rowid) };
+    memcpy(args, source->pubkey, E4_ED25519_PK_LEN);
+    memcpy(args + E4_ED25519_PK_LEN, source->id, E4_ID_LEN);
+    if (db_exec(s->d, "INSERT INTO pubkeys_sent (target_id, source_id) VALUES ($1, $2)"
+                      " ON CONFLICT DO NOTHING", p, 2) < 0)
+        return db_error(s, e, "cannot record a public key");
+    return outbox_add(s, target, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, source->id, e);
+}
+
+struct pair_arg {
+    const char *target, *source;
+    int op;   /* 0 send, 1 remove, 2 reset, 3 link, 4 unlink */
+};
+
+static c2_err resolve_pair(store *s, const struct pair_arg *a, client_row *t, client_row *src, c2_error *e)
+{
+    if (s->mode != C2_MODE_PK)
+        return set_error(e, C2_WRONG_MODE, "public keys exist only in pk mode");
+    if (client_resolve(s, a->target, t, e) != C2_OK)
+        return e->code;
+    if (a->op != 2 && client_resolve(s, a->source, src, e) != C2_OK)
+        return e->code;
+    if (a->op != 2 && t->rowid == src->rowid)
+        return set_error(e, C2_INVALID, "a client does not need its own public key");
+    return C2_OK;
+}
+
+static c2_err remove_locked(store *s, const client_row *t, const client_row *src, c2_error *e)
+{
+    db_val p[2] = { DB_INT(t->rowid), DB_INT(src->rowid) };
+    int64_t n = db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", p, 2);
+    if (n < 0)
+        return db_error(s, e, "cannot remove a public key");
+    if (n == 0)
+        return set_error(e, C2_NOT_FOUND, "%.100s does not hold the public key of %.100s", t->name, src->name);
+    return outbox_add(s, t, E4_CMD_REMOVE_PUBKEY, src->id, E4_ID_LEN, NULL, src->id, e);
+}
+
+static c2_err link_locked(store *s, const client_row *t, const client_row *src, int link, c2_error *e)
+{
+    db_val p[2] = { DB_INT(t->rowid), DB_INT(src->rowid) };
+    int64_t n = db_exec(s->d, link ? "INSERT INTO links (target_id, source_id) VALUES ($1, $2)"
+                                   : "DELETE FROM links WHERE target_id = $1 AND source_id = $2", p, 2);
+    if (n < 0 && db_last_status(s->d) == DB_UNIQUE)
+        return set_error(e, C2_CONFLICT, "%.100s is already linked to %.100s", t->name, src->name);
+    if (n < 0)
+        return db_error(s, e, "cannot change links");
+    if (n == 0)
+        return set_error(e, C2_NOT_FOUND, "%.100s is not linked to %.100s", t->name, src->name);
+    if (link)
+        return pubkey_send_locked(s, t, src, e);
+    /* unlink: the key goes too, unless it was never recorded as sent */
+    return remove_locked(s, t, src, e) == C2_NOT_FOUND ? C2_OK : e->code;
+}
+
+static c2_err pair_tx(store *s, void *arg, c2_error *e)
+{
+    struct pair_arg *a = arg;
+    client_row t, src;
+    db_val p[1];
+    e->code = C2_OK;
+    if (resolve_pair(s, a, &t, &src, e) != C2_OK)
+        return e->code;
+    switch (a->op) {
+    case 0: return pubkey_send_locked(s, &t, &src, e);
+    case 1: return remove_locked(s, &t, &src, e);
+    case 3: return link_locked(s, &t, &src, 1, e);
+    case 4: return link_locked(s, &t, &src, 0, e);
+    default: break;
+    }
+    p[0] = DB_INT(t.rowid);
+    if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1", p, 1) < 0)
+        return db_error(s, e, "cannot reset public keys");
+    return outbox_add(s, &t, E4_CMD_RESET_PUBKEYS, NULL, 0, NULL, NULL, e);
+}
+
+static c2_err pair(store *s, const char *target, const char *source, int op, c2_error *e)
+{
+    struct pair_arg a = { target, source, op };
+    return store_tx(s, pair_tx, &a, e);
+}
+
+c2_err store_pubkey_send(store *s, const char *target, const char *source, c2_error *e)
+{
+    return pair(s, target, source, 0, e);
+}
+
+c2_err store_pubkey_remove(store *s, const char *target, const char *source, c2_error *e)
+{
+    return pair(s, target, source, 1, e);
+}
+
+c2_err store_pubkey_reset(store *s, const char *target, c2_error *e)
+{
+    return pair(s, target, NULL, 2, e);
+}
+
+c2_err store_link(store *s, const char *target, const char *source, c2_error *e)
+{
+    return pair(s, target, source, 3, e);
+}
+
+c2_err store_unlink(store *s, const char *target, const char *source, c2_error *e)
+{
+    return pair(s, target, source, 4, e);
+}
+
+c2_err store_pubkeys_of(store *s, const char *target, const c2_page *pg,
+                        int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                        c2_error *e)
+{
+    return client_relations(s, "pubkeys_sent", target, pg, each, ctx, total, e);
+}
+
+c2_err store_links_of(store *s, const char *target, const c2_page *pg,
+                      int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                      c2_error *e)
+{
+    return client_relations(s, "links", target, pg, each, ctx, total, e);
+}

@@ -1,0 +1,306 @@
+/* Reading clients and topics, queueing commands, recording events. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+static int hex_nibble(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int parse_id(uint8_t id[E4_ID_LEN], const char *ref)
+{
+    int i;
+    if (strlen(ref) != 2 * E4_ID_LEN)
+        return -1;
+    for (i = 0; i < E4_ID_LEN; i++) {
+        int hi = hex_nibble(ref[2 * i]), lo = hex_nibble(ref[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        id[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static void copy_blob(uint8_t *dst, size_t cap, size_t *len, db_rows *r, int col)
+{
+    size_t n = 0;
+    const uint8_t *b = db_blob(r, col, &n);
+    if (n > cap)
+        n = 0;
+    if (n)
+        memcpy(dst, b, n);
+    if (len)
+        *len = n;
+}
+
+void client_read(db_rows *r, int col, client_row *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rowid = db_int(r, col);
+    copy_blob(out->id, sizeof out->id, NULL, r, col + 1);
+    snprintf(out->name, sizeof out->name, "%s", db_text(r, col + 2));
+    if (!db_is_null(r, col + 3))
+        copy_blob(out->pubkey, sizeof out->pubkey, NULL, r, col + 3);
+    if (!db_is_null(r, col + 4))
+        copy_blob(out->key_sealed, sizeof out->key_sealed, &out->key_sealed_len, r, col + 4);
+    out->created = db_int(r, col + 5);
+}
+
+void client_public(const client_row *r, c2_client *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->id, r->id, E4_ID_LEN);
+    memcpy(out->name, r->name, sizeof out->name);
+    memcpy(out->pubkey, r->pubkey, sizeof out->pubkey);
+    out->created = r->created;
+}
+
+/* 1 found, 0 not, < 0 database error */
+static int client_lookup(store *s, const char *where, db_val key, client_row *out)
+{
+    char sql[256];
+    db_rows *r = NULL;
+    int rc;
+    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLUMNS " FROM clients c WHERE %s = $1", where);
+    if (db_query(s->d, &r, sql, &key, 1) != DB_OK)
+        return -1;
+    rc = db_next(r);
+    if (rc == 1)
+        client_read(r, 0, out);
+    db_rows_free(r);
+    return rc;
+}
+
+c2_err client_resolve(store *s, const char *ref, client_row *out, c2_error *e)
+{
+    uint8_t id[E4_ID_LEN];
+    int rc = 0;
+    if (!ref || !*ref)
+        return set_error(e, C2_INVALID, "a client name or id is required");
+    if (parse_id(id, ref) == 0)
+        rc = client_lookup(s, "c.eid", DB_BLOB(id, sizeof id), out);
+    if (rc == 0)
+        rc = client_lookup(s, "c.name", DB_TEXT(ref), out);
+    if (rc < 0)
+        return db_error(s, e, "cannot read clients");
+    if (rc == 0)
+        return set_error(e, C2_NOT_FOUND, "no client named \"%.200s\"", ref);
+    return C2_OK;
+}
+
+void topic_read(db_rows *r, int col, topic_row *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rowid = db_int(r, col);
+    snprintf(out->t.name, sizeof out->t.name, "%s", db_text(r, col + 1));
+    copy_blob(out->t.hash, sizeof out->t.hash, NULL, r, col + 2);
+    copy_blob(out->key_sealed, sizeof out->key_sealed, &out->key_sealed_len, r, col + 3);
+    copy_blob(out->t.key_id, sizeof out->t.key_id, NULL, r, col + 4);
+    out->t.version = db_int(r, col + 5);
+    out->t.created = db_int(r, col + 6);
+    out->t.rotated_at = db_int(r, col + 7);
+}
+
+c2_err topic_resolve(store *s, const char *name, topic_row *out, c2_error *e)
+{
+    db_rows *r = NULL;
+    db_val p[1] = { DB_TEXT(name ? name : "") };
+    int rc;
+    if (!name || !*name)
+        return set_error(e, C2_INVALID, "a topic name is required");
+    if (db_query(s->d, &r, "SELECT " TOPIC_COLUMNS " FROM topics t WHERE t.name = $1", p, 1) != DB_OK)
+        return db_error(s, e, "cannot read topics");
+    rc = db_next(r);
+    if (rc == 1)
+        topic_read(r, 0, out);
+    db_rows_free(r);
+    if (rc < 0)
+        return db_error(s, e, "cannot read topics");
+    if (rc == 0)
+        return set_error(e, C2_NOT_FOUND, "no topic named \"%.200s\"", name);
+    return C2_OK;
+}
+
+/* The row identity bound into a topic key's sealing: name NUL version. */
+static size_t topic_row_id(uint8_t *buf, const char *name, int64_t version)
+{
+    size_t n = strlen(name) + 1;
+    memcpy(buf, name, n);
+    memcpy(buf + n, &version, sizeof version);
+    return n + sizeof version;
+}
+
+c2_err topic_new_key(store *s, const char *name, int64_t version, uint8_t key[E4_KEY_LEN],
+                     uint8_t sealed[E4_KEY_LEN + SEAL_OVERHEAD], uint8_t key_id[C2_KEY_ID_LEN],
+                     c2_error *e)
+{
+    uint8_t row[E4_TOPIC_MAX + 16];
+    size_t n = topic_row_id(row, name, version);
+    e4_random_key(key);
+    key_id_of(key_id, key);
+    if (seal(s->kr, sealed, "topics.key", row, n, key, E4_KEY_LEN) != 0)
+        return set_error(e, C2_INTERNAL, "cannot seal a topic key");
+    return C2_OK;
+}
+
+c2_err topic_key(store *s, const topic_row *t, uint8_t key[E4_KEY_LEN], c2_error *e)
+{
+    uint8_t row[E4_TOPIC_MAX + 16];
+    size_t n = topic_row_id(row, t->t.name, t->t.version), len = 0;
+    if (unseal(s->kr, key, &len, "topics.key", row, n, t->key_sealed, t->key_sealed_len) != 0 ||
+        len != E4_KEY_LEN)
+        return set_error(e, C2_INTERNAL, "the key of topic \"%.200s\" does not open: "
+                                         "the database was altered", t->t.name);
+    return C2_OK;
+}
+
+c2_err c2_key_load(store *s, c2_error *e)
+{
+    db_rows *r = NULL;
+    size_t len = 0, n = 0;
+    const uint8_t *b;
+    int64_t gen;
+    int rc;
+    if (db_query(s->d, &r, "SELECT generation, sk_sealed FROM c2keys ORDER BY generation DESC LIMIT 1",
+                 NULL, 0) != DB_OK)
+        return db_error(s, e, "cannot read the C2 key");
+    rc = db_next(r);
+    if (rc != 1) {
+        db_rows_free(r);
+        return rc < 0 ? db_error(s, e, "cannot read the C2 key")
+                      : set_error(e, C2_INTERNAL, "the database has no C2 key");
+    }
+    gen = db_int(r, 0);
+    b = db_blob(r, 1, &n);
+    rc = unseal(s->kr, s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n);
+    db_rows_free(r);
+    if (rc != 0 || len != E4_X25519_LEN)
+        return set_error(e, C2_INTERNAL, "the C2 private key does not open: the database was altered");
+    s->c2_generation = gen;
+    s->c2_loaded = 1;
+    return C2_OK;
+}
+
+c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
+{
+    size_t len = 0;
+    if (s->mode == C2_MODE_SK) {
+        if (unseal(s->kr, key, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
+                   c->key_sealed_len) != 0 || len != E4_KEY_LEN)
+            return set_error(e, C2_INTERNAL, "the key of client %.200s does not open: "
+                                             "the database was altered", c->name);
+        return C2_OK;
+    }
+    if (!s->c2_loaded && c2_key_load(s, e) != C2_OK)
+        return e->code;
+    if (e4_c2_shared_key(key, s->c2_sk, c->pubkey) != E4_OK)
+        return set_error(e, C2_INTERNAL, "cannot derive the command key of client %.200s", c->name);
+    return C2_OK;
+}
+
+c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], e4_command op,
+                        const uint8_t *args, size_t args_len, const char *topic,
+                        const uint8_t *subject, c2_error *e)
+{
+    uint8_t rid[16], cmd[E4_COMMAND_MAX], key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
+    uint8_t cmd_sealed[E4_COMMAND_MAX + SEAL_OVERHEAD];
+    size_t cmd_len = 0;
+    int64_t now = now_s();
+    c2_err rc = C2_OK;
+    randombytes_buf(rid, sizeof rid);
+    if (e4_command_build(cmd, &cmd_len, op, args, args_len) != E4_OK ||
+        seal(s->kr, key_sealed, "outbox.key", rid, sizeof rid, key, E4_KEY_LEN) != 0 ||
+        seal(s->kr, cmd_sealed, "outbox.cmd", rid, sizeof rid, cmd, cmd_len) != 0) {
+        rc = set_error(e, C2_INTERNAL, "cannot build command %d", (int)op);
+    } else {
+        db_val p[9] = { DB_BLOB(rid, sizeof rid), DB_BLOB(c->id, E4_ID_LEN),
+                        c->rowid ? DB_INT(c->rowid) : DB_NULLV, DB_INT(op),
+                        topic ? DB_TEXT(topic) : DB_NULLV,
+                        subject ? DB_BLOB(subject, E4_ID_LEN) : DB_NULLV,
+                        DB_BLOB(key_sealed, sizeof key_sealed),
+                        DB_BLOB(cmd_sealed, cmd_len + SEAL_OVERHEAD), DB_INT(now) };
+        if (db_exec(s->d, "INSERT INTO outbox (rid, client_eid, client_id, opcode, topic, subject,"
+                          " key_sealed, cmd_sealed, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+                    p, 9) != 1)
+            rc = db_error(s, e, "cannot queue a command");
+    }
+    sodium_memzero(cmd, sizeof cmd);
+    return rc;
+}
+
+c2_err outbox_add(store *s, const client_row *c, e4_command op, const uint8_t *args,
+                  size_t args_len, const char *topic, const uint8_t *subject, c2_error *e)
+{
+    uint8_t key[E4_KEY_LEN];
+    c2_err rc = command_key(s, c, key, e);
+    if (rc == C2_OK)
+        rc = outbox_add_keyed(s, c, key, op, args, args_len, topic, subject, e);
+    sodium_memzero(key, sizeof key);
+    return rc;
+}
+
+c2_err event_add(store *s, const char *type, const char *data, c2_error *e)
+{
+    int64_t id = 0;
+    int found = 0;
+    db_val p[3] = { DB_INT(now_s()), DB_TEXT(type), DB_TEXT(data ? data : "{}") };
+    if (db_query_int(s->d, &id, &found,
+                     "INSERT INTO events (at, type, data) VALUES ($1, $2, $3) RETURNING id", p, 3) != DB_OK)
+        return db_error(s, e, "cannot record an event");
+    /* a bounded history: the last 10,000 events (trimmed now and then) */
+    if (found && id % 512 == 0) {
+        db_val q[1] = { DB_INT(id - 10000) };
+        if (db_exec(s->d, "DELETE FROM events WHERE id <= $1", q, 1) < 0)
+            return db_error(s, e, "cannot trim events");
+    }
+    return C2_OK;
+}
+
+#define MEMBER_PAGE 512
+
+static c2_err member_page(store *s, int64_t topic_id, int64_t after, client_row *rows, int *n,
+                          c2_error *e)
+{
+    db_rows *r = NULL;
+    db_val p[3] = { DB_INT(topic_id), DB_INT(after), DB_INT(MEMBER_PAGE) };
+    const char *sql = topic_id
+        ? "SELECT " CLIENT_COLUMNS " FROM members m JOIN clients c ON c.id = m.client_id"
+          " WHERE m.topic_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3"
+        : "SELECT " CLIENT_COLUMNS " FROM clients c WHERE $1 = 0 AND c.id > $2 ORDER BY c.id LIMIT $3";
+    int rc;
+    *n = 0;
+    if (db_query(s->d, &r, sql, p, 3) != DB_OK)
+        return db_error(s, e, "cannot read members");
+    while ((rc = db_next(r)) == 1)
+        client_read(r, 0, &rows[(*n)++]);
+    db_rows_free(r);
+    return rc < 0 ? db_error(s, e, "cannot read members") : C2_OK;
+}
+
+c2_err for_each_member(store *s, int64_t topic_id,
+                       c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *arg,
+                       c2_error *e)
+{
+    client_row *rows = malloc(MEMBER_PAGE * sizeof *rows);
+    int64_t after = 0;
+    int n, i;
+    c2_err rc = rows ? C2_OK : set_error(e, C2_INTERNAL, "out of memory");
+    while (rc == C2_OK) {
+        rc = member_page(s, topic_id, after, rows, &n, e);
+        for (i = 0; rc == C2_OK && i < n; i++)
+            rc = fn(s, &rows[i], arg, e);
+        if (n < MEMBER_PAGE)
+            break;
+        after = rows[n - 1].rowid;
+    }
+    free(rows);
+    return rc;
+}
