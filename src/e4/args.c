@@ -115,3 +115,41 @@ char *arg_read_password_file(const char *path)
         line[--n] = '\0';
     return line;
 }
+
+int arg_broker(const char *option, const char *s, int default_port, char **host, int *port)
+{
+    const char *colon = NULL, *h = s;
+    size_t hlen;
+    uint32_t p = 0;
+
+    *port = default_port;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return cli_usage_error("%s: expected [ADDRESS]:PORT, got '%s'", option, s);
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        colon = close[1] ? close + 1 : NULL;
+    } else {
+        colon = strrchr(s, ':');
+        if (colon && strchr(s, ':') != colon)
+            colon = NULL; /* a bare IPv6 address */
+        hlen = colon ? (size_t)(colon - s) : strlen(s);
+    }
+    if (colon) {
+        int rc = arg_u32(option, colon + 1, 65535, &p);
+        if (rc)
+            return rc;
+        if (p == 0)
+            return cli_usage_error("%s: port 0", option);
+        *port = (int)p;
+    }
+    if (hlen == 0)
+        return cli_usage_error("%s: missing host in '%s'", option, s);
+    *host = strndup(h, hlen);
+    if (!*host) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    return 0;
+}

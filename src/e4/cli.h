@@ -61,6 +61,10 @@ int arg_id(const char *option, const char *value, uint8_t id[E4_ID_LEN]);
 /* Split "LEFT:HEX" at the last colon into a malloc'ed left part and a
  * pointer to the right part. 0 on success, -1 without a colon. */
 int arg_split_last_colon(const char *value, char **left, const char **right);
+/* A broker address: HOST, HOST:PORT, [IPV6], [IPV6]:PORT (a bare IPv6
+ * address has no port); *host is malloc'ed, *port defaults to default_port.
+ * Prints the reason (naming option) and returns non-zero on failure. */
+int arg_broker(const char *option, const char *value, int default_port, char **host, int *port);
 /* The password from --password-file FILE ("-" is stdin): first line,
  * malloc'ed. NULL (with a message) on error. */
 char *arg_read_password_file(const char *path);

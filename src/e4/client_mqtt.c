@@ -193,8 +193,11 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
     c->connected_once = 1;
     if (!first)
         out_event(c, "reconnected", NULL);
-    /* Clean session: (re)subscribe everything. The control topic always at
-     * QoS 2: C2 sends commands exactly once. */
+    /* (Re)subscribe everything: a new session needs it, and a persistent
+     * one (the default) takes it as a no-op, which also covers a broker
+     * that lost the session. The control topic always at QoS 2: C2 sends
+     * commands exactly once, and queues them for the session while the
+     * client is away. */
     for (i = 0; i < c->nsubs; i++)
         subscribe_locked(c, c->subs[i], c->qos, first, !first);
     subscribe_locked(c, c->control_topic, 2, first, !first);

@@ -45,7 +45,13 @@ static void usage(void)
         "MQTT:\n"
         "  -b, --broker HOST[:PORT]  broker address (default localhost:1883, or port\n"
         "                            8883 with TLS); [IPV6]:PORT works\n"
-        "      --client-id ID        MQTT client id (default: random)\n"
+        "      --client-id ID        MQTT client id (default: \"e4-\" and the first 20\n"
+        "                            hex digits of the E4 id; random with\n"
+        "                            --clean-session)\n"
+        "      --clean-session       start a new MQTT session at each connection and\n"
+        "                            drop it at the end (by default the session\n"
+        "                            persists: what C2 sends while the client is\n"
+        "                            away is delivered when it comes back)\n"
         "  -q, --qos N               QoS of subscriptions and publishes (default 1;\n"
         "                            the control topic always uses 2)\n"
         "  -s, --subscribe TOPIC     subscribe at start (repeatable)\n"
@@ -80,7 +86,7 @@ static void usage(void)
 struct client_opts {
     const char *broker, *client_id, *username, *mqtt_password;
     const char *cafile, *capath, *cert, *tls_key;
-    int tls, insecure, json, no_stdin, no_replay;
+    int tls, insecure, json, no_stdin, no_replay, clean_session;
     uint32_t qos, keepalive, timeout, clock_skew;
     const char *control_topic, *state;
     const char *name, *password_arg, *password_file;
@@ -119,7 +125,7 @@ enum {
     O_PASSWORD_FILE = 256, O_SIGN_KEY, O_C2_PUBKEY, O_STATE, O_TOPIC_KEY, O_PUBKEY,
     O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
     O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
-    O_NO_STDIN,
+    O_NO_STDIN, O_CLEAN_SESSION,
 };
 
 static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
@@ -140,6 +146,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"no-replay-check", no_argument, NULL, O_NO_REPLAY},
         {"broker", required_argument, NULL, 'b'},
         {"client-id", required_argument, NULL, O_CLIENT_ID},
+        {"clean-session", no_argument, NULL, O_CLEAN_SESSION},
         {"qos", required_argument, NULL, 'q'},
         {"subscribe", required_argument, NULL, 's'},
         {"username", required_argument, NULL, O_USERNAME},
@@ -185,6 +192,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         case O_NO_REPLAY: o->no_replay = 1; break;
         case 'b': o->broker = optarg; break;
         case O_CLIENT_ID: o->client_id = optarg; break;
+        case O_CLEAN_SESSION: o->clean_session = 1; break;
         case 'q': rc = arg_u32("--qos", optarg, 2, &o->qos); break;
         case 's': rc = push(&o->subscribe, &o->nsubscribe, optarg); break;
         case O_USERNAME: o->username = optarg; break;
@@ -208,6 +216,8 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
     }
     if (optind < argc)
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->client_id && !o->client_id[0])
+        return cli_usage_error("--client-id: empty (without it, --clean-session takes a random id)");
     if ((o->cert != NULL) != (o->tls_key != NULL))
         return cli_usage_error("--cert and --tls-key go together");
     if ((o->cert || o->insecure) && !o->tls)
@@ -373,45 +383,6 @@ static int provision(struct client_opts *o, client_ctx *c)
 
 /* ---- MQTT connection ---- */
 
-/* HOST, HOST:PORT, [V6], [V6]:PORT. host is malloc'ed. */
-static int parse_broker(const char *s, int default_port, char **host, int *port)
-{
-    const char *colon = NULL, *h = s;
-    size_t hlen;
-    uint32_t p;
-
-    *port = default_port;
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (!close || (close[1] && close[1] != ':'))
-            return cli_usage_error("--broker: expected [ADDRESS]:PORT, got '%s'", s);
-        h = s + 1;
-        hlen = (size_t)(close - h);
-        colon = close[1] ? close + 1 : NULL;
-    } else {
-        colon = strrchr(s, ':');
-        if (colon && strchr(s, ':') != colon)
-            colon = NULL; /* a bare IPv6 address */
-        hlen = colon ? (size_t)(colon - s) : strlen(s);
-    }
-    if (colon) {
-        int rc = arg_u32("--broker port", colon + 1, 65535, &p);
-        if (rc)
-            return rc;
-        if (p == 0)
-            return cli_usage_error("--broker: port 0");
-        *port = (int)p;
-    }
-    if (hlen == 0)
-        return cli_usage_error("--broker: missing host in '%s'", s);
-    *host = strndup(h, hlen);
-    if (!*host) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        return 1;
-    }
-    return 0;
-}
-
 /* A TLS option's FILE (or DIR) must be readable: 0, or 1 (reported). */
 static int tls_file(const char *opt, const char *path, int dir)
 {
@@ -427,11 +398,32 @@ static int tls_file(const char *opt, const char *path, int dir)
     return 0;
 }
 
+/* The MQTT client id: --client-id, else random with --clean-session, else
+ * stable: "e4-" and the first 20 hex digits of the E4 id (23 characters, the
+ * most MQTT 3.1.1 servers must accept), so that the broker keeps the
+ * session (control-topic subscription, queued QoS 1/2 commands) across
+ * reconnections and restarts. buf: 24 bytes. NULL means random. */
+static const char *mqtt_client_id(const struct client_opts *o, const e4_client *e, char buf[24])
+{
+    uint8_t id[E4_ID_LEN];
+    char hex[2 * E4_ID_LEN + 1];
+
+    if (o->client_id)
+        return o->client_id;
+    if (o->clean_session)
+        return NULL;
+    e4_client_id(e, id);
+    hex_encode(hex, id, sizeof id);
+    snprintf(buf, 24, "e4-%.20s", hex);
+    return buf;
+}
+
 static int setup_mosquitto(struct client_opts *o, client_ctx *c)
 {
+    char stable_id[24];
     int rc;
 
-    c->mosq = mosquitto_new(o->client_id, true, c);
+    c->mosq = mosquitto_new(mqtt_client_id(o, c->e4, stable_id), o->clean_session != 0, c);
     if (!c->mosq) {
         cli_error("cannot create the MQTT client: %s", strerror(errno));
         return 1;
@@ -667,7 +659,7 @@ int cmd_client(int argc, char **argv)
     rc = parse_opts(argc, argv, &o, &done);
     if (rc || done)
         goto out;
-    if ((rc = parse_broker(o.broker, o.tls ? 8883 : 1883, &host, &port)))
+    if ((rc = arg_broker("--broker", o.broker, o.tls ? 8883 : 1883, &host, &port)))
         goto out;
     c.json = o.json;
     c.qos = (int)o.qos;

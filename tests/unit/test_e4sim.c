@@ -1,0 +1,285 @@
+/*
+ * e4sim's parts without a broker: the devices-file line parser (every
+ * rejection), the string map, key ids, and the tracker (counts follow key
+ * changes and removals, holds, error kinds, wait with a deadline). The
+ * simulator's sources are compiled into this test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "../../src/e4/cli.c"
+#include "../../src/e4/hex.c"
+#include "../../src/e4/args.c"
+#include "../../src/e4/escape.c"
+#include "../../src/e4sim/devline.c"
+#include "../../src/e4sim/digest.c"
+#include "../../src/e4sim/strmap.c"
+#include "../../src/e4sim/tracker.c"
+
+uint64_t sim_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+#define ID_HEX "00112233445566778899aabbccddeeff"
+#define KEY_HEX "0101010101010101010101010101010101010101010101010101010101010101"
+
+static int parse(const char *line, device_spec *spec, char *err)
+{
+    return devline_parse(line, strlen(line), spec, err, 200);
+}
+
+static void devline_sk(void **state)
+{
+    device_spec spec;
+    char err[200];
+    (void)state;
+    assert_int_equal(parse("{\"name\":\"dev-1\",\"id\":\"" ID_HEX "\",\"key\":\"" KEY_HEX
+                           "\",\"extra\":[1,2]}",
+                           &spec, err),
+                     0);
+    assert_string_equal(spec.name, "dev-1");
+    assert_int_equal(spec.pk, 0);
+    assert_int_equal(spec.id[1], 0x11);
+    assert_int_equal(spec.key[31], 1);
+}
+
+static void devline_pk(void **state)
+{
+    uint8_t sk[E4_ED25519_SK_LEN], pk[E4_ED25519_PK_LEN];
+    char sk_hex[129], pk_hex[65], line[600], err[200];
+    device_spec spec;
+    (void)state;
+
+    assert_int_equal(e4_ed25519_keypair(sk, pk), E4_OK);
+    hex_encode(sk_hex, sk, sizeof sk);
+    hex_encode(pk_hex, pk, sizeof pk);
+    snprintf(line, sizeof line,
+             "{\"name\":\"cam\",\"id\":\"" ID_HEX "\",\"sign_key\":\"%s\",\"pubkey\":\"%s\","
+             "\"c2_pubkey\":\"" KEY_HEX "\"}",
+             sk_hex, pk_hex);
+    assert_int_equal(parse(line, &spec, err), 0);
+    assert_int_equal(spec.pk, 1);
+    assert_memory_equal(spec.sign_key, sk, sizeof sk);
+    /* a pubkey that is not the public half of sign_key */
+    pk_hex[0] = pk_hex[0] == '0' ? '1' : '0';
+    snprintf(line, sizeof line,
+             "{\"name\":\"cam\",\"id\":\"" ID_HEX "\",\"sign_key\":\"%s\",\"pubkey\":\"%s\","
+             "\"c2_pubkey\":\"" KEY_HEX "\"}",
+             sk_hex, pk_hex);
+    assert_int_equal(parse(line, &spec, err), -1);
+    assert_non_null(strstr(err, "public half"));
+}
+
+static void expect_reject(const char *line, const char *reason)
+{
+    device_spec spec;
+    char err[200] = "";
+    assert_int_equal(parse(line, &spec, err), -1);
+    if (!strstr(err, reason))
+        fail_msg("'%s': got '%s', expected '%s'", line, err, reason);
+}
+
+static void devline_rejects(void **state)
+{
+    (void)state;
+    expect_reject("", "invalid JSON");
+    expect_reject("{\"name\":", "invalid JSON");
+    expect_reject("{} {}", "invalid JSON");
+    expect_reject("[1]", "not a JSON object");
+    expect_reject("{\"name\":\"a\",\"name\":\"b\"}", "invalid JSON"); /* duplicate member */
+    expect_reject("{\"id\":\"" ID_HEX "\",\"key\":\"" KEY_HEX "\"}", "\"name\" is missing");
+    expect_reject("{\"name\":7,\"id\":\"" ID_HEX "\",\"key\":\"" KEY_HEX "\"}", "not a string");
+    expect_reject("{\"name\":\"\",\"id\":\"" ID_HEX "\",\"key\":\"" KEY_HEX "\"}", "invalid name");
+    expect_reject("{\"name\":\"a\\nb\",\"id\":\"" ID_HEX "\",\"key\":\"" KEY_HEX "\"}",
+                  "control character");
+    expect_reject("{\"name\":\"a\",\"key\":\"" KEY_HEX "\"}", "\"id\" is missing");
+    expect_reject("{\"name\":\"a\",\"id\":\"0011\",\"key\":\"" KEY_HEX "\"}", "32 hex digits");
+    expect_reject("{\"name\":\"a\",\"id\":\"" ID_HEX "\"}", "\"key\" is missing");
+    expect_reject("{\"name\":\"a\",\"id\":\"" ID_HEX "\",\"key\":\"zz\"}", "64 hex digits");
+    expect_reject("{\"name\":\"a\",\"id\":\"" ID_HEX "\",\"key\":\""
+                  "0000000000000000000000000000000000000000000000000000000000000000\"}",
+                  "all zeros");
+    expect_reject("{\"name\":\"a\",\"id\":\"" ID_HEX "\",\"key\":\"" KEY_HEX
+                  "\",\"sign_key\":\"00\"}",
+                  "exclusive");
+    expect_reject("{\"name\":\"a\",\"id\":\"" ID_HEX "\",\"c2_pubkey\":\"" KEY_HEX "\"}",
+                  "\"sign_key\" is missing");
+}
+
+static void strmap_basics(void **state)
+{
+    static char keys[1000][16];
+    strmap m;
+    uint32_t v = 0, i;
+    (void)state;
+
+    assert_int_equal(strmap_init(&m, 1000), 0);
+    for (i = 0; i < 1000; i++) {
+        snprintf(keys[i], sizeof keys[i], "e4/%u", i);
+        assert_int_equal(strmap_put(&m, keys[i], i, NULL), 0);
+    }
+    for (i = 0; i < 1000; i++) {
+        assert_int_equal(strmap_get(&m, keys[i], &v), 1);
+        assert_int_equal(v, i);
+    }
+    assert_int_equal(strmap_put(&m, "e4/500", 7, &v), 1);
+    assert_int_equal(v, 500);
+    assert_int_equal(strmap_get(&m, "e4/1000", &v), 0);
+    strmap_free(&m);
+
+    assert_int_equal(strmap_init(&m, 0), 0); /* 16 slots, never grows */
+    for (i = 0; i < 16; i++)
+        assert_int_equal(strmap_put(&m, keys[i], i, NULL), 0);
+    assert_int_equal(strmap_put(&m, keys[16], 16, NULL), -1);
+    strmap_free(&m);
+}
+
+static void key_ids(void **state)
+{
+    uint8_t key[E4_KEY_LEN], id[SIM_KEY_ID_LEN];
+    char hex[17];
+    int i;
+    (void)state;
+    memset(key, 1, sizeof key);
+    assert_int_equal(sim_key_id(id, key), 0);
+    hex_encode(hex, id, sizeof id);
+    assert_string_equal(hex, "0bcdd0df6a2e1078");
+    for (i = 0; i < E4_KEY_LEN; i++)
+        key[i] = (uint8_t)i;
+    assert_int_equal(sim_key_id(id, key), 0);
+    hex_encode(hex, id, sizeof id);
+    assert_string_equal(hex, "050a48733bd5c275");
+}
+
+/* Two SK devices whose keys are set directly, as commands would. */
+struct fixture {
+    e4_limits lim;
+    sim_device dev[2];
+    tracker t;
+    uint8_t th[E4_TOPIC_HASH_LEN];
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    uint8_t id[E4_ID_LEN] = {1}, key[E4_KEY_LEN];
+    int i;
+    f->lim.topics = 4;
+    for (i = 0; i < 2; i++) {
+        size_t size = e4_state_size(&f->lim);
+        f->dev[i].mem = malloc(size);
+        id[1] = (uint8_t)i;
+        memset(key, 0x40 + i, sizeof key);
+        assert_int_equal(e4_state_init_sk(&f->dev[i].state, f->dev[i].mem, size, &f->lim, id, key),
+                         E4_OK);
+    }
+    assert_int_equal(tracker_init(&f->t), 0);
+    e4_hash_topic(f->th, "fleet/t");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    int i;
+    for (i = 0; i < 2; i++) {
+        e4_state_wipe(f->dev[i].state);
+        free(f->dev[i].mem);
+        free(f->dev[i].held);
+    }
+    tracker_free(&f->t);
+    free(f);
+    return 0;
+}
+
+static void set_key(struct fixture *f, int i, uint8_t fill, uint8_t kid[SIM_KEY_ID_LEN])
+{
+    uint8_t key[E4_KEY_LEN];
+    memset(key, fill, sizeof key);
+    assert_int_equal(e4_state_set_topic_key(f->dev[i].state, "fleet/t", key, 1000), E4_OK);
+    assert_int_equal(sim_key_id(kid, key), 0);
+    tracker_command(&f->t, &f->dev[i]);
+}
+
+/* RemoveTopic as C2 sends it (device i's key is 0x40 + i), applied. */
+static void remove_topic(struct fixture *f, int i)
+{
+    uint8_t cmd[E4_COMMAND_MAX], prot[E4_COMMAND_MAX + E4_SK_OVERHEAD], out[128];
+    uint8_t key[E4_KEY_LEN];
+    size_t n, out_len;
+    uint64_t now = (uint64_t)time(NULL);
+    e4_state *s = f->dev[i].state;
+
+    memset(key, 0x40 + i, sizeof key);
+    assert_int_equal(e4_command_build(cmd, &n, E4_CMD_REMOVE_TOPIC, f->th, sizeof f->th), E4_OK);
+    assert_int_equal(e4_sk_protect(key, now, cmd, n, prot), E4_OK);
+    assert_int_equal(e4_unprotect(s, e4_state_control_topic(s), prot, n + E4_SK_OVERHEAD, out,
+                                  sizeof out, &out_len, now),
+                     E4_COMMAND);
+    tracker_command(&f->t, &f->dev[i]);
+}
+
+static void tracker_counts(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t k1[SIM_KEY_ID_LEN], k2[SIM_KEY_ID_LEN], held[SIM_KEY_ID_LEN];
+    volatile sig_atomic_t stop = 0;
+    tracker_stats st;
+    uint64_t t0;
+
+    set_key(f, 0, 1, k1);
+    set_key(f, 1, 1, k1);
+    assert_int_equal(tracker_count(&f->t, f->th, k1), 2);
+    assert_int_equal(tracker_holds(&f->t, &f->dev[0], f->th, held), 1);
+    assert_memory_equal(held, k1, sizeof held);
+
+    set_key(f, 1, 2, k2); /* a new key: the old one moves to transition */
+    assert_int_equal(tracker_count(&f->t, f->th, k1), 1);
+    assert_int_equal(tracker_count(&f->t, f->th, k2), 1);
+
+    remove_topic(f, 0);
+    assert_int_equal(tracker_count(&f->t, f->th, k1), 0);
+    assert_int_equal(tracker_holds(&f->t, &f->dev[0], f->th, held), 0);
+
+    assert_int_equal(tracker_wait(&f->t, f->th, k2, 1, sim_now_ms() + 1000, &stop), 1);
+    t0 = sim_now_ms();
+    assert_int_equal(tracker_wait(&f->t, f->th, k2, 2, t0 + 150, &stop), 1);
+    assert_true(sim_now_ms() - t0 >= 140);
+
+    tracker_error(&f->t, E4_ERR_NOT_AUTHENTIC);
+    tracker_error(&f->t, E4_ERR_NOT_AUTHENTIC);
+    tracker_error(&f->t, E4_ERR_TOO_SHORT);
+    tracker_ignored(&f->t);
+    tracker_snapshot(&f->t, &st);
+    assert_int_equal(st.commands, 4);
+    assert_int_equal(st.errors, 3);
+    assert_int_equal(st.ignored, 1);
+    assert_int_equal(st.err_kind[-E4_ERR_NOT_AUTHENTIC], 2);
+    assert_string_equal(tracker_kind_name(-E4_ERR_TOO_SHORT), "too_short");
+    assert_string_equal(tracker_kind_name(-E4_ERR_STORAGE_IO), "other");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(devline_sk),
+        cmocka_unit_test(devline_pk),
+        cmocka_unit_test(devline_rejects),
+        cmocka_unit_test(strmap_basics),
+        cmocka_unit_test(key_ids),
+        cmocka_unit_test_setup_teardown(tracker_counts, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
