@@ -113,20 +113,16 @@ static int validate(const c2_config *cfg, run_plan *r)
     return 0;
 }
 
-static keyring *unlock(const c2_config *cfg, c2_error *e)
+static keyring *unlock(const c2_config *cfg, keyring_source *src, char *pass, size_t cap, c2_error *e)
 {
-    char pass[1024];
-    keyring_source src;
     keyring *kr = NULL;
     db *d;
-    if (master_key_source(cfg, &src, pass, sizeof pass) != 0)
-        return NULL;
     if ((d = open_database(cfg))) {
         if (schema_migrate(d, e) == 0)
-            kr = keyring_unlock(d, &src, e);
+            kr = keyring_unlock(d, src, e);
         db_close(d);
     }
-    sodium_memzero(pass, sizeof pass);
+    sodium_memzero(pass, cap);
     if (!kr && e->message[0])
         fprintf(stderr, "e4c2 run: %s\n", e->message);
     return kr;
@@ -160,12 +156,14 @@ static int serve(run_plan *r, store_pool *pool)
 int cmd_run(const c2_config *cfg)
 {
     c2_error e = { 0 };
+    char pass[1024];
+    keyring_source src;
     run_plan r;
     keyring *kr;
     store_pool *pool;
     sigset_t set;
     int rc = validate(cfg, &r);
-    if (rc)
+    if (rc || (rc = master_key_source(cfg, &src, pass, sizeof pass)) != 0)
         return rc;
     /* every thread inherits the mask: only serve() receives the signals */
     sigemptyset(&set);
@@ -174,7 +172,7 @@ int cmd_run(const c2_config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     mosquitto_lib_init();
-    if (!(kr = unlock(cfg, &e)))
+    if (!(kr = unlock(cfg, &src, pass, sizeof pass, &e)))
         return 1;
     pool = store_pool_open(config_db_url(cfg), kr, r.pool + 1, &e);
     if (!pool) {

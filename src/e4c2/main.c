@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "api_parse.h"
 #include "commands.h"
 #include "config.h"
 #include "log.h"
@@ -91,6 +94,11 @@ int main(int argc, char **argv)
         printf("e4c2 %s\n", E4_VERSION_STRING);
         return 0;
     }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "e4c2: libsodium cannot start\n");
+        return 1;
+    }
+    api_json_wipe_on_free();   /* before any thread: jansson wipes what it frees */
     if (!(command = command_of(argv[1]))) {
         fprintf(stderr, "e4c2: unknown command \"%s\"; see `e4c2 --help`\n", argv[1]);
         return 2;

@@ -1,0 +1,161 @@
+/*
+ * api_json: rendering the store's types as the API's JSON objects.
+ */
+#include "api_json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *hex(const uint8_t *p, size_t n)
+{
+    char buf[2 * 64 + 1];
+    if (n > 64)
+        return json_null();
+    api_hex_encode(buf, p, n);
+    return json_string(buf);
+}
+
+static json_t *time_or_null(int64_t t)
+{
+    return t ? json_integer(t) : json_null();
+}
+
+/* Add name = v to o (v is stolen; a NULL v from a failed allocation is ignored). */
+static void set(json_t *o, const char *name, json_t *v)
+{
+    if (o && v)
+        json_object_set_new(o, name, v);
+    else
+        json_decref(v);
+}
+
+json_t *api_client_json(const c2_client *c, c2_mode mode)
+{
+    json_t *o = json_object();
+    set(o, "id", hex(c->id, sizeof c->id));
+    set(o, "name", json_string(c->name));
+    set(o, "created", json_integer(c->created));
+    if (mode == C2_MODE_PK)
+        set(o, "pubkey", hex(c->pubkey, sizeof c->pubkey));
+    set(o, "topics", json_integer(c->topics));
+    set(o, "pending", json_integer(c->pending));
+    return o;
+}
+
+json_t *api_topic_json(const c2_topic *t)
+{
+    json_t *o = json_object();
+    set(o, "name", json_string(t->name));
+    set(o, "hash", hex(t->hash, sizeof t->hash));
+    set(o, "version", json_integer(t->version));
+    set(o, "created", json_integer(t->created));
+    set(o, "rotated_at", json_integer(t->rotated_at));
+    set(o, "members", json_integer(t->members));
+    set(o, "behind", json_integer(t->behind));
+    set(o, "key_id", hex(t->key_id, sizeof t->key_id));
+    return o;
+}
+
+const char *api_command_name(int opcode)
+{
+    static const char *const names[] = {
+        [E4_CMD_REMOVE_TOPIC] = "remove_topic",   [E4_CMD_RESET_TOPICS] = "reset_topics",
+        [E4_CMD_SET_ID_KEY] = "set_id_key",       [E4_CMD_SET_TOPIC_KEY] = "set_topic_key",
+        [E4_CMD_REMOVE_PUBKEY] = "remove_pubkey", [E4_CMD_RESET_PUBKEYS] = "reset_pubkeys",
+        [E4_CMD_SET_PUBKEY] = "set_pubkey",       [E4_CMD_SET_C2_KEY] = "set_c2_key",
+    };
+    if (opcode < 0 || (size_t)opcode >= sizeof names / sizeof names[0])
+        return NULL;
+    return names[opcode];
+}
+
+json_t *api_command_json(const c2_command *c)
+{
+    json_t *o = json_object();
+    const char *name = api_command_name(c->opcode);
+    set(o, "seq", json_integer(c->seq));
+    set(o, "client", hex(c->client_id, sizeof c->client_id));
+    set(o, "command", name ? json_string(name) : json_null());
+    if (c->topic[0])
+        set(o, "topic", json_string(c->topic));
+    if (c->has_subject)
+        set(o, "subject", hex(c->subject_id, sizeof c->subject_id));
+    set(o, "state", json_string(c->state == C2_CMD_SENT ? "sent" : "pending"));
+    set(o, "created", json_integer(c->created));
+    set(o, "sent_at", c->state == C2_CMD_SENT ? time_or_null(c->sent_at) : json_null());
+    set(o, "attempts", json_integer(c->attempts));
+    set(o, "last_error", c->last_error[0] ? json_string(c->last_error) : json_null());
+    return o;
+}
+
+json_t *api_event_json(const c2_event *ev)
+{
+    json_t *o = json_object();
+    json_t *data = ev->data ? json_loads(ev->data, JSON_DECODE_ANY, NULL) : NULL;
+    set(o, "id", json_integer(ev->id));
+    set(o, "at", json_integer(ev->at));
+    set(o, "type", json_string(ev->type));
+    set(o, "data", data ? data : json_null());
+    return o;
+}
+
+json_t *api_token_json(const c2_token *t)
+{
+    json_t *o = json_object();
+    set(o, "name", json_string(t->name));
+    set(o, "read_only", json_boolean(t->read_only));
+    set(o, "created", json_integer(t->created));
+    set(o, "last_used", time_or_null(t->last_used));
+    return o;
+}
+
+json_t *api_status_json(const c2_status *st)
+{
+    json_t *o = json_object(), *outbox = json_object(), *key;
+    set(o, "mode", json_string(st->mode == C2_MODE_PK ? "pk" : "sk"));
+    set(o, "clients", json_integer(st->clients));
+    set(o, "topics", json_integer(st->topics));
+    set(o, "memberships", json_integer(st->memberships));
+    set(outbox, "pending", json_integer(st->outbox_pending));
+    set(outbox, "oldest_age", json_integer(st->outbox_oldest_age));
+    set(o, "outbox", outbox);
+    set(o, "commands_sent", json_integer(st->commands_sent));
+    if (st->mode == C2_MODE_PK) {
+        key = json_object();
+        set(key, "generation", json_integer(st->c2_key_generation));
+        set(key, "rotating", json_boolean(st->c2_key_rotating));
+        set(o, "c2_key", key);
+    }
+    return o;
+}
+
+json_t *api_page_json(json_t *items, int64_t total, int64_t offset, int64_t limit)
+{
+    json_t *o = json_object();
+    set(o, "items", items);
+    set(o, "total", json_integer(total));
+    set(o, "offset", json_integer(offset));
+    set(o, "limit", json_integer(limit));
+    return o;
+}
+
+json_t *api_error_json(const api_error *e)
+{
+    json_t *o = json_object(), *err = json_object();
+    set(err, "code", json_string(e->code ? e->code : api_status_code(e->status)));
+    set(err, "message", json_string(e->message));
+    set(o, "error", err);
+    return o;
+}
+
+char *api_json_text(const json_t *j, size_t *len)
+{
+    size_t n = j ? json_dumpb(j, NULL, 0, JSON_COMPACT) : 0;
+    char *s = n ? malloc(n + 1) : NULL;
+    if (!s)
+        return NULL;
+    json_dumpb(j, s, n, JSON_COMPACT);
+    s[n] = 0;
+    *len = n;
+    return s;
+}

@@ -1,0 +1,32 @@
+/*
+ * errors: each c2_err as an HTTP status and a JSON error code (store.h).
+ */
+#include "store.h"
+
+const char *c2_err_code(c2_err e)
+{
+    switch (e) {
+    case C2_OK: return "ok";
+    case C2_INVALID: return "invalid_argument";
+    case C2_NOT_FOUND: return "not_found";
+    case C2_CONFLICT: return "conflict";
+    case C2_WRONG_MODE: return "wrong_mode";
+    case C2_UNAVAILABLE: return "unavailable";
+    case C2_INTERNAL: return "internal";
+    }
+    return "internal";
+}
+
+int c2_err_http_status(c2_err e)
+{
+    switch (e) {
+    case C2_OK: return 200;
+    case C2_INVALID: return 400;
+    case C2_NOT_FOUND: return 404;
+    case C2_CONFLICT: return 409;
+    case C2_WRONG_MODE: return 409;
+    case C2_UNAVAILABLE: return 503;
+    case C2_INTERNAL: return 500;
+    }
+    return 500;
+}

@@ -1,0 +1,158 @@
+/*
+ * metrics: process-wide counters and the Prometheus text exposition
+ * (format 0.0.4) served at /metrics.
+ */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+c2_metrics g_metrics;
+
+#define X_STATUS(code) code,
+static const int STATUSES[] = {METRICS_STATUSES(X_STATUS)};
+#undef X_STATUS
+#define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
+
+_Static_assert(N_STATUSES + 1 <= sizeof g_metrics.api_by_status / sizeof g_metrics.api_by_status[0],
+               "api_by_status has a slot per status and one for the others");
+
+/* Upper bounds of the rotation histogram's buckets, in microseconds (the
+ * last bucket, +Inf, has none). */
+static const uint64_t BUCKET_US[] = {1000, 10000, 100000, 1000000, 10000000, 60000000, 600000000};
+static const char *const BUCKET_LE[] = {"0.001", "0.01", "0.1", "1", "10", "60", "600", "+Inf"};
+#define N_BUCKETS (sizeof g_metrics.rotation_buckets / sizeof g_metrics.rotation_buckets[0])
+
+_Static_assert(sizeof BUCKET_US / sizeof BUCKET_US[0] + 1 == N_BUCKETS, "bucket bounds");
+_Static_assert(sizeof BUCKET_LE / sizeof BUCKET_LE[0] == N_BUCKETS, "bucket labels");
+
+void metrics_api_request(int http_status)
+{
+    size_t i = 0;
+    while (i < N_STATUSES && STATUSES[i] != http_status)
+        i++;
+    atomic_fetch_add(&g_metrics.api_by_status[i], 1);
+}
+
+void metrics_rotation(uint64_t micros)
+{
+    size_t i = 0;
+    while (i + 1 < N_BUCKETS && micros > BUCKET_US[i])
+        i++;
+    atomic_fetch_add(&g_metrics.rotations, 1);
+    atomic_fetch_add(&g_metrics.rotation_us_sum, micros);
+    atomic_fetch_add(&g_metrics.rotation_buckets[i], 1);
+}
+
+/* ---- the exposition ------------------------------------------------------- */
+
+typedef struct text {
+    char *s;
+    size_t len, cap;
+    int oom;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    for (int tries = 0; tries < 2 && !t->oom; tries++) {
+        va_start(ap, fmt);
+        n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)n + 1;
+        char *p = n < 0 ? NULL : realloc(t->s, cap);
+        if (!p)
+            t->oom = 1;
+        else {
+            t->s = p;
+            t->cap = cap;
+        }
+    }
+}
+
+static void metric(text *t, const char *name, const char *type, const char *help)
+{
+    put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void gauge(text *t, const char *name, const char *help, long long v)
+{
+    metric(t, name, "gauge", help);
+    put(t, "%s %lld\n", name, v);
+}
+
+static void counter(text *t, const char *name, const char *help, unsigned long long v)
+{
+    metric(t, name, "counter", help);
+    put(t, "%s %llu\n", name, v);
+}
+
+static void store_gauges(text *t, store *s)
+{
+    c2_status st;
+    c2_error e = {0};
+    memset(&st, 0, sizeof st);
+    if (!s || store_status(s, &st, &e) != C2_OK)
+        return;   /* the database is away: the process counters still help */
+    gauge(t, "e4c2_clients", "Clients registered.", st.clients);
+    gauge(t, "e4c2_topics", "Topics registered.", st.topics);
+    gauge(t, "e4c2_memberships", "Client-topic memberships.", st.memberships);
+    gauge(t, "e4c2_outbox_pending", "Commands waiting in the outbox.", st.outbox_pending);
+    gauge(t, "e4c2_outbox_oldest_age_seconds", "Age of the oldest pending command.",
+          st.outbox_oldest_age);
+}
+
+static void api_requests(text *t)
+{
+    metric(t, "e4c2_api_requests_total", "counter", "HTTP API responses by status.");
+    for (size_t i = 0; i <= N_STATUSES; i++) {
+        unsigned long long v = atomic_load(&g_metrics.api_by_status[i]);
+        if (i < N_STATUSES)
+            put(t, "e4c2_api_requests_total{status=\"%d\"} %llu\n", STATUSES[i], v);
+        else
+            put(t, "e4c2_api_requests_total{status=\"other\"} %llu\n", v);
+    }
+}
+
+static void rotation_histogram(text *t)
+{
+    unsigned long long cumulative = 0;
+    const char *name = "e4c2_rotation_duration_seconds";
+    metric(t, name, "histogram", "Time to commit a topic rotation and its commands.");
+    for (size_t i = 0; i < N_BUCKETS; i++) {
+        cumulative += atomic_load(&g_metrics.rotation_buckets[i]);
+        put(t, "%s_bucket{le=\"%s\"} %llu\n", name, BUCKET_LE[i], cumulative);
+    }
+    put(t, "%s_sum %.6f\n", name, (double)atomic_load(&g_metrics.rotation_us_sum) / 1e6);
+    put(t, "%s_count %llu\n", name, cumulative);
+}
+
+char *metrics_render(store *s)
+{
+    text t = {malloc(4096), 0, 4096, 0};
+    if (!t.s)
+        return NULL;
+    t.s[0] = 0;
+    store_gauges(&t, s);
+    counter(&t, "e4c2_commands_sent_total", "Commands delivered to the broker.",
+            atomic_load(&g_metrics.commands_sent));
+    counter(&t, "e4c2_send_failures_total", "Publishes refused or lost with the connection.",
+            atomic_load(&g_metrics.send_failures));
+    gauge(&t, "e4c2_broker_connected", "1 when the publisher is connected to the broker.",
+          (long long)atomic_load(&g_metrics.broker_connected));
+    api_requests(&t);
+    rotation_histogram(&t);
+    if (t.oom) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
