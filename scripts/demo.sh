@@ -29,14 +29,16 @@ step "Installing missing dependencies (scripts/install-deps.sh)"
 bash scripts/install-deps.sh
 say "ok"
 
-step "Building the e4 tool"
+step "Building e4, e4c2 and e4ctl"
 mkdir -p "$BUILD"
-if ! { cmake -S . -B "$BUILD" && cmake --build "$BUILD" -j2 --target e4_cli; } >"$BUILD/demo-build.log" 2>&1; then
+if ! { cmake -S . -B "$BUILD" -DE4_TESTS=OFF -DE4_BENCH=OFF && cmake --build "$BUILD" -j2 --target e4_cli e4c2 e4ctl; } >"$BUILD/demo-build.log" 2>&1; then
   tail -n 40 "$BUILD/demo-build.log" >&2
   echo "${R}build failed; the full log is $BUILD/demo-build.log${N}" >&2
   exit 1
 fi
-case "$BUILD" in /*) E4="$BUILD/bin/e4" ;; *) E4="$ROOT/$BUILD/bin/e4" ;; esac
+case "$BUILD" in /*) BIN="$BUILD/bin" ;; *) BIN="$ROOT/$BUILD/bin" ;; esac
+E4="$BIN/e4" E4C2="$BIN/e4c2" E4CTL="$BIN/e4ctl"
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 say "$("$E4" --version)  ($BUILD/bin/e4)"
 
 # ---- what we start, and how it is stopped ---------------------------------
@@ -63,6 +65,14 @@ wait_line() { # FILE REGEX: until a line of FILE matches (bounded)
   done
 }
 
+wait_after() { # FILE LINE REGEX: until a line of FILE after LINE matches (bounded)
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until tail -n +"$(( $2 + 1 ))" "$1" | grep -Eq -- "$3"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "${R}timeout waiting for /$3/ in $1${N}" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+
 # device NAME OPTIONS...: an `e4 client` reading commands from a pipe.
 device() {
   local name=$1 fd
@@ -84,23 +94,35 @@ start_mosquitto "$TMP/broker"
 PORT=$MOSQUITTO_PORT
 say "mosquitto (pid $MOSQUITTO_PID) listens on 127.0.0.1:$PORT"
 
-# ---- 3. keys and devices -------------------------------------------------
-step "Creating two devices that share a topic key"
-TOPIC_KEY=$("$E4" keygen | sed -n 's/^key: //p')
-SENSOR_KEY=$("$E4" keygen | sed -n 's/^key: //p')
-DISPLAY_KEY=$("$E4" keygen | sed -n 's/^key: //p')
-say "topic:      ${C}$TOPIC${N}"
-say "topic key:  ${Y}${TOPIC_KEY:0:16}...${N}  ${D}(e4 keygen; only the two devices have it)${N}"
-say "topic hash: $("$E4" hash-topic "$TOPIC")  ${D}(e4 hash-topic: how devices index the key)${N}"
+# ---- 3. the key server and the devices -----------------------------------
+step "Starting e4c2, the key server, on SQLite"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/passphrase"   # the master key's passphrase
+C2DB="sqlite:$TMP/e4c2.db"
+"$E4C2" init --mode sk --db "$C2DB" --passphrase-file "$TMP/passphrase" --kdf-ops 1 --kdf-mem 8192 >/dev/null
+C2PORT=$(free_port)
+"$E4C2" run --db "$C2DB" --passphrase-file "$TMP/passphrase" --broker "mqtt://127.0.0.1:$PORT" \
+  --listen "127.0.0.1:$C2PORT" 2>"$TMP/e4c2.log" &
+PIDS+=("$!")
+export E4C2_URL="http://127.0.0.1:$C2PORT"
+wait_port "$C2PORT" "$TIMEOUT"
+E4C2_TOKEN=$("$E4C2" token create --db "$C2DB" operator)
+export E4C2_TOKEN
+say "e4c2 listens on $E4C2_URL; keys sealed at rest under the passphrase; an API token for e4ctl"
 
-device sensor --name greenhouse-sensor --key "$SENSOR_KEY" --topic-key "$TOPIC:$TOPIC_KEY"
-device display --name greenhouse-display --key "$DISPLAY_KEY" --topic-key "$TOPIC:$TOPIC_KEY" --subscribe "$TOPIC"
-say "sensor   id $("$E4" id greenhouse-sensor)  ${D}(control topic e4/<id>, for C2 commands)${N}"
-say "display  id $("$E4" id greenhouse-display)  subscribed to $TOPIC"
-
-# a device with the wrong key, and a plain MQTT subscriber: the eavesdroppers
-device intruder --name intruder --key "$("$E4" keygen | sed -n 's/^key: //p')" \
-  --topic-key "$TOPIC:$("$E4" keygen | sed -n 's/^key: //p')" --subscribe "$TOPIC"
+step "Creating the devices with e4ctl; C2 gives them their keys"
+SENSOR_KEY=$("$E4CTL" client add greenhouse-sensor --json | json_field key)
+DISPLAY_KEY=$("$E4CTL" client add greenhouse-display --json | json_field key)
+OLD_KEY=$("$E4CTL" client add old-display --json | json_field key)
+say "e4ctl client add greenhouse-sensor | greenhouse-display | old-display  ${D}(each key shown once)${N}"
+device sensor --name greenhouse-sensor --key "$SENSOR_KEY"
+device display --name greenhouse-display --key "$DISPLAY_KEY" --subscribe "$TOPIC"
+device old --name old-display --key "$OLD_KEY" --subscribe "$TOPIC"
+"$E4CTL" topic add "$TOPIC" >/dev/null
+"$E4CTL" topic join "$TOPIC" greenhouse-sensor greenhouse-display old-display >/dev/null
+for name in sensor display old; do wait_line "$TMP/$name.out" '^command applied'; done
+say "topic:      ${C}$TOPIC${N}  version $("$E4CTL" topic show "$TOPIC" --json | json_field version)"
+say "e4ctl topic join: C2 sent each member the topic key, protected under the member's own key"
+say "${D}(QoS 2 on e4/<id>; the broker relays it but cannot read it)${N}"
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -t "$TOPIC" -F '%x' >"$TMP/broker.out" 2>/dev/null &
 PIDS+=("$!")
 deadline=$(( $(date +%s) + TIMEOUT ))
@@ -109,38 +131,52 @@ until grep -q "^$(printf 'hello' | od -An -tx1 | tr -d ' \n')$" "$TMP/broker.out
   mosquitto_pub -h 127.0.0.1 -p "$PORT" -t "$TOPIC" -m hello # a cleartext probe
   sleep 0.2
 done
-say "an intruder device with a wrong key, and a plain ${C}mosquitto_sub${N}, listen too"
+say "a plain ${C}mosquitto_sub${N} listens too: what the broker sees"
 
 # ---- 4. readings ---------------------------------------------------------
 step "The sensor publishes readings"
 say "${D}each reading: what the sensor sends, what the broker carries, what the${N}"
-say "${D}display decrypts, and what the intruder gets${N}"
+say "${D}display decrypts, and what the old display gets${N}"
 readings=("temperature=21.4C humidity=48%" "temperature=21.9C humidity=47%"
           "temperature=22.6C humidity=45%" "temperature=23.1C humidity=44%"
           "alert: vent 3 open")
 i=0
 for reading in "${readings[@]}"; do
   i=$((i + 1))
+  if [ "$i" -eq 3 ]; then
+    step "The old display is retired: e4ctl topic leave $TOPIC old-display"
+    m=$(wc -l <"$TMP/old.out"); d=$(wc -l <"$TMP/display.out")
+    "$E4CTL" topic leave "$TOPIC" old-display >/dev/null
+    wait_after "$TMP/old.out" "$m" '^command applied'
+    wait_after "$TMP/display.out" "$d" '^command applied'
+    m=$(wc -l <"$TMP/old.out")
+    say "C2 sent RemoveTopic to the old display, then rotated the topic: version"
+    say "$("$E4CTL" topic show "$TOPIC" --json | json_field version), the new key sent to the sensor and the display only"
+  fi
   seen_display=$(grep -c '^message ' "$TMP/display.out" || true)
   seen_broker=$(wc -l <"$TMP/broker.out")
-  seen_intruder=$(grep -c '^error ' "$TMP/intruder.out" || true)
+  seen_old=$(grep -Ec '^(message|error receive) ' "$TMP/old.out" || true)
   printf 'pub %s %s\n' "$TOPIC" "$reading" >&"${FD[sensor]}"
   deadline=$(( $(date +%s) + TIMEOUT ))
   until [ "$(grep -c '^message ' "$TMP/display.out" || true)" -gt "$seen_display" ] &&
         [ "$(wc -l <"$TMP/broker.out")" -gt "$seen_broker" ] &&
-        [ "$(grep -c '^error ' "$TMP/intruder.out" || true)" -gt "$seen_intruder" ]; do
+        [ "$(grep -Ec '^(message|error receive) ' "$TMP/old.out" || true)" -gt "$seen_old" ]; do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "${R}reading $i did not arrive${N}" >&2; exit 1; }
     sleep 0.05
   done
   cipher=$(tail -n 1 "$TMP/broker.out")
   shown=$(grep '^message ' "$TMP/display.out" | tail -n 1 | cut -d' ' -f3-)
-  intruder=$(grep '^error ' "$TMP/intruder.out" | tail -n 1 | sed 's/^[^:]*: //')
+  old=$(grep -E '^(message|error receive) ' "$TMP/old.out" | tail -n 1)
+  case "$old" in
+    message*) old="${G}\"$(printf '%s' "$old" | cut -d' ' -f3-)\"${N}" ;;
+    *) old="${R}$(printf '%s' "$old" | sed 's/^[^:]*: //')${N}" ;;
+  esac
   printf '\n  %sreading %d%s\n' "$B" "$i" "$N"
   printf '    sensor sends     %s"%s"%s\n' "$G" "$reading" "$N"
   printf '    broker sees      %s%s%s %s(%d bytes: 8 timestamp, 16 tag, %d ciphertext)%s\n' \
     "$Y" "${cipher:0:48}..." "$N" "$D" $(( ${#cipher} / 2 )) $(( ${#cipher} / 2 - 24 )) "$N"
   printf '    display prints   %s"%s"%s\n' "$G" "$shown" "$N"
-  printf '    intruder gets    %s%s%s\n' "$R" "$intruder" "$N"
+  printf '    old display      %s\n' "$old"
   sleep 0.4
 done
 
@@ -157,10 +193,10 @@ if [ "$leaks" -eq 0 ]; then
 fi
 
 step "Stopping"
-for name in sensor display intruder; do
+for name in sensor display old; do
   eval "exec ${FD[$name]}>&-"
   unset "FD[$name]"
 done
 sleep 0.3
-say "devices, mosquitto_sub and mosquitto are stopped by PID on exit. Try next:"
-say "  $BUILD/bin/e4 --help, docs/e4.md, man docs/man/e4.1"
+say "devices, e4c2, mosquitto_sub and mosquitto are stopped by PID on exit. Try next:"
+say "  $BUILD/bin/e4ctl --help, docs/e4c2.md, docs/e4.md, man docs/man/e4c2.8"

@@ -94,8 +94,8 @@ static int validate(const c2_config *cfg, run_plan *r)
     if (!cfg->broker || parse_broker(r, cfg->broker) != 0)
         bad = "--broker mqtt://HOST:PORT (or mqtts://) is required";
     else if (positive(cfg->lease, 30, 86400, &r->pub.lease_s) || positive(cfg->pool, 8, 256, &r->pool) ||
-             positive(cfg->max_inflight, 1000, 1024, &r->pub.max_inflight))
-        bad = "--lease (1..86400), --pool (1..256) and --max-inflight (1..1024) take a positive number";
+             positive(cfg->max_inflight, 20, 65535, &r->pub.max_inflight))
+        bad = "--lease (1..86400), --pool (1..256) and --max-inflight (1..65535) take a positive number";
     else if (!cfg->tls_cert != !cfg->tls_key)
         bad = "--tls-cert and --tls-key go together";
     else if (cfg->broker_password_file && read_password(r, cfg->broker_password_file) != 0)

@@ -31,7 +31,7 @@ static const struct setting {
     { "tls-key", FIELD(tls_key), CFG_RUN, "FILE", "HTTPS private key (PEM)" },
     { "lease", FIELD(lease), CFG_RUN, "SEC", "how long a claimed command is ours before others retry it (30)" },
     { "pool", FIELD(pool), CFG_RUN, "N", "database connections for the API (default 8)" },
-    { "max-inflight", FIELD(max_inflight), CFG_RUN, "N", "commands awaiting the broker at once (1000)" },
+    { "max-inflight", FIELD(max_inflight), CFG_RUN, "N", "MQTT window: QoS 2 publishes in flight (20, as the broker allows)" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

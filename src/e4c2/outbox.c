@@ -162,3 +162,17 @@ c2_err outbox_release(store *s, const char *owner, const int64_t *seqs, int n, i
     struct release_arg a = { owner, why, seqs, n, retry_ms };
     return n ? store_tx(s, release_tx, &a, e) : C2_OK;
 }
+
+static c2_err renew_tx(store *s, void *arg, c2_error *e)
+{
+    const db_val *p = arg;
+    if (db_exec(s->d, "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND state = 0", p, 2) < 0)
+        return db_error(s, e, "cannot renew leases");
+    return C2_OK;
+}
+
+c2_err outbox_renew(store *s, const char *owner, int64_t until_ms, c2_error *e)
+{
+    db_val p[2] = { DB_INT(until_ms), DB_TEXT(owner) };
+    return store_tx(s, renew_tx, p, e);
+}

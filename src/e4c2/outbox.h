@@ -32,6 +32,9 @@ c2_err outbox_claim(store *s, const char *owner, int64_t now_ms, int64_t lease_m
 /* The broker completed the QoS 2 flow of these commands. */
 c2_err outbox_mark_sent(store *s, const char *owner, const outbox_item *const *items, int n,
                         c2_error *e);
+/* Extend the lease of every command owner still holds (it is alive and
+ * working: others must not take them over). */
+c2_err outbox_renew(store *s, const char *owner, int64_t until_ms, c2_error *e);
 /* Give commands back (connection lost, shutting down): due again at retry_ms. */
 c2_err outbox_release(store *s, const char *owner, const int64_t *seqs, int n, int64_t retry_ms,
                       const char *why, c2_error *e);

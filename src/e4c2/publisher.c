@@ -28,6 +28,7 @@ struct publisher {
     struct mosquitto *mosq;
     int connected;
     int64_t backoff_ms, next_connect_ms;
+    int64_t renewed_ms;          /* last lease renewal */
     /* in flight, by message id (16 bits in MQTT) */
     outbox_item *items;          /* MAX_BATCH slots */
     int *slot_of_mid;            /* 65536 entries, -1 when free */
@@ -158,8 +159,9 @@ static int publish_one(publisher *p, outbox_item *it)
 /* Claim what is due and publish it. Returns the number published. */
 static int send_due(publisher *p, outbox_item *claimed)
 {
-    int n = 0, i, room = p->nfree < p->cfg.max_inflight - p->inflight ? p->nfree
-                                                                         : p->cfg.max_inflight - p->inflight;
+    /* libmosquitto holds back what exceeds the MQTT window (max_inflight)
+     * and sends it as acknowledgements come: claim whole batches anyway */
+    int n = 0, i, room = p->nfree;
     c2_error e = { 0 };
     if (room <= 0)
         return 0;
@@ -197,6 +199,19 @@ static void mark_done(publisher *p)
     p->ndone = 0;
 }
 
+/* While commands wait in flight, keep their leases: another process takes
+ * a command over only from a process that stopped working. */
+static void renew_leases(publisher *p)
+{
+    int64_t now = now_ms(), lease = (int64_t)p->cfg.lease_s * 1000;
+    c2_error e = { 0 };
+    if (!p->inflight || now - p->renewed_ms < lease / 3)
+        return;
+    p->renewed_ms = now;
+    if (outbox_renew(p->st, p->owner, now + lease, &e) != C2_OK)
+        log_error("cannot renew leases (another process may send these commands too)", "error", e.message);
+}
+
 /* One turn: connect if needed, send what is due, process the network. */
 static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
 {
@@ -211,6 +226,9 @@ static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
     }
     if (p->connected && !atomic_load(&p->stopping))
         sent = send_due(p, claimed);
+    if (sent)
+        p->renewed_ms = now_ms();
+    renew_leases(p);
     rc = mosquitto_loop(p->mosq, p->connected && !sent && !p->inflight ? 0 : 10, 1);
     mark_done(p);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -261,8 +279,8 @@ publisher *publisher_start(const publisher_config *cfg, store_pool *pool, c2_err
         return NULL;
     }
     p->cfg = *cfg;
-    if (p->cfg.max_inflight <= 0 || p->cfg.max_inflight > MAX_BATCH)
-        p->cfg.max_inflight = MAX_BATCH;
+    if (p->cfg.max_inflight <= 0 || p->cfg.max_inflight > 65535)
+        p->cfg.max_inflight = 20;
     if (p->cfg.lease_s <= 0)
         p->cfg.lease_s = 30;
     for (i = 0; i < 65536; i++)

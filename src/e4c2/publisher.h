@@ -20,7 +20,9 @@ typedef struct publisher_config {
     const char *cafile;         /* TLS: CA to verify the broker */
     const char *username;
     const char *password;       /* read from a file by the caller */
-    int max_inflight;           /* default 1000 */
+    int max_inflight;           /* MQTT window, default 20: mosquitto silently drops
+                                   QoS 2 messages of a 3.1.1 client beyond its
+                                   max_inflight_messages (20 by default) */
     int lease_s;                /* claim lease, default 30 */
 } publisher_config;
 

@@ -21,7 +21,7 @@ cleanup() {
   for name in "${!FD[@]}"; do eval "exec ${FD[$name]}>&-" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
   brokers_stop_all
-  rm -rf "$TMP"
+  [ -n "${E4_KEEP_TMP:-}" ] || rm -rf "$TMP"   # E4_KEEP_TMP=1 keeps the logs
 }
 
 passed=0
