@@ -144,6 +144,28 @@ check "import with one bad entry -> 400" '[ "$HTTP_STATUS" = 400 ] && grep -q "c
 after=$(api GET /v1/status)
 check "the database is unchanged by bad requests" '[ "$before" = "$after" ]'
 
+# ---- events and metrics --------------------------------------------------------
+check "the event history has rotations and sent commands" \
+  '"$E4CTL" events --json >"$TMP/events.json" && grep -q topic.rotated "$TMP/events.json" && grep -q command.sent "$TMP/events.json"'
+( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done; exec "$E4CTL" events --follow --json ) >"$TMP/follow.out" 2>"$TMP/follow.err" &
+FOLLOW=$!
+PIDS+=("$FOLLOW")
+sleep 0.5
+"$E4CTL" topic rotate room >/dev/null
+deadline=$(( $(date +%s) + TIMEOUT ))
+until grep -q '"command.sent"' "$TMP/follow.out" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+check "a live event stream shows the rotation and its commands" \
+  'grep -q "\"topic.rotated\"" "$TMP/follow.out" && grep -q "\"command.sent\"" "$TMP/follow.out"'
+stop_pid "$FOLLOW"
+api GET /metrics >"$TMP/metrics.txt"
+check "metrics: commands sent counted" \
+  'awk "/^e4c2_commands_sent_total / {exit !(\$2 > 0)}" "$TMP/metrics.txt"'
+check "metrics: refused API requests counted by status" 'grep -Eq "^e4c2_api_requests_total\{status=\"401\"\} [1-9]" "$TMP/metrics.txt"'
+check "metrics: gauges from the database" 'grep -q "^e4c2_clients 4$" "$TMP/metrics.txt"'
+E4C2_TOKEN="" api GET /metrics >/dev/null; check "metrics need a token" '[ "$HTTP_STATUS" = 401 ]'
+api GET /v1/openapi.json >"$TMP/openapi.json"
+check "the OpenAPI document is served" '[ "$HTTP_STATUS" = 200 ] && python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"openapi\"].startswith(\"3\")" "$TMP/openapi.json"'
+
 # ---- removal: the device is told to forget everything ----------------------
 mc=$(mark carol); ma=$(mark alice)
 "$E4CTL" client remove carol >/dev/null || die "client remove"
