@@ -26,16 +26,26 @@ c2_init() {
   "$E4C2" init --mode "$1" --db "$C2_DB" --passphrase-file "$TMP/passphrase" --kdf-ops 1 --kdf-mem 8192 >/dev/null
 }
 
+# c2_spawn LOG OPTIONS...: `e4c2 run` on C2_DB in the background (C2_PID),
+# holding none of the test clients' pipes (they must see their end of input).
+c2_spawn() {
+  local log=$1 fd
+  shift
+  (
+    for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
+    exec "$E4C2" run --db "$C2_DB" --passphrase-file "$TMP/passphrase" "$@" 2>>"$log"
+  ) &
+  C2_PID=$!
+  C2_PIDS+=("$C2_PID")
+}
+
 # c2_start NAME [OPTIONS...]: `e4c2 run` against the broker on MOSQUITTO_PORT;
 # waits for /healthz. Sets C2_PID, C2_PORT and E4C2_URL; logs in $TMP/NAME.log.
 c2_start() {
   local name=$1 deadline
   shift
   C2_PORT=$(free_port)
-  "$E4C2" run --db "$C2_DB" --passphrase-file "$TMP/passphrase" --broker "mqtt://127.0.0.1:$MOSQUITTO_PORT" \
-    --listen "127.0.0.1:$C2_PORT" "$@" 2>>"$TMP/$name.log" &
-  C2_PID=$!
-  C2_PIDS+=("$C2_PID")
+  c2_spawn "$TMP/$name.log" --broker "mqtt://127.0.0.1:$MOSQUITTO_PORT" --listen "127.0.0.1:$C2_PORT" "$@"
   export E4C2_URL="http://127.0.0.1:$C2_PORT"
   deadline=$(( $(date +%s) + 20 ))
   until curl -fsS "$E4C2_URL/healthz" >/dev/null 2>&1; do
