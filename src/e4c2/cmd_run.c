@@ -109,7 +109,7 @@ static int validate(const c2_config *cfg, run_plan *r)
     r->http.listen = cfg->listen ? cfg->listen : "127.0.0.1:8640";
     r->http.tls_cert_file = cfg->tls_cert;
     r->http.tls_key_file = cfg->tls_key;
-    r->http.threads = r->pool;
+    r->http.threads = 64;   /* connections; each request borrows a store briefly */
     return 0;
 }
 
@@ -145,8 +145,10 @@ static int serve(run_plan *r, store_pool *pool)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     sigwait(&set, &sig);
-    log_info("stopping: finishing the commands in flight", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_info("stopping: finishing the commands in flight", "signal",
+             sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
     http_stop(http);
     publisher_stop(pub);
     log_info("stopped", NULL, NULL);
@@ -169,6 +171,7 @@ int cmd_run(const c2_config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     mosquitto_lib_init();

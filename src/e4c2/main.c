@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "e4c2: libsodium cannot start\n");
         return 1;
     }
+    umask(077);                /* the SQLite file and its journal: owner only */
     api_json_wipe_on_free();   /* before any thread: jansson wipes what it frees */
     if (!(command = command_of(argv[1]))) {
         fprintf(stderr, "e4c2: unknown command \"%s\"; see `e4c2 --help`\n", argv[1]);

@@ -226,8 +226,6 @@ static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
     }
     if (p->connected && !atomic_load(&p->stopping))
         sent = send_due(p, claimed);
-    if (sent)
-        p->renewed_ms = now_ms();
     renew_leases(p);
     rc = mosquitto_loop(p->mosq, p->connected && !sent && !p->inflight ? 0 : 10, 1);
     mark_done(p);

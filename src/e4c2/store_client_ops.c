@@ -38,34 +38,27 @@ c2_err store_client_get(store *s, const char *ref, c2_client *out, c2_error *e)
     return rc;
 }
 
-/* Run a paged query of clients (CLIENT_COLUMNS CLIENT_COUNTS) and its count. */
+struct client_emit {
+    int (*each)(void *, const c2_client *);
+    void *ctx;
+};
+
+static int emit_client(db_rows *r, void *arg)
+{
+    struct client_emit *ce = arg;
+    c2_client c;
+    client_with_counts(r, &c);
+    return ce->each(ce->ctx, &c);
+}
+
+/* A page of clients (with their counts) and the total. */
 static c2_err client_page(store *s, const char *from_where, db_val *p, int np, const c2_page *pg,
                           int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
                           c2_error *e)
 {
-    char sql[768];
-    int64_t offset, limit;
-    int found = 0, rc;
-    db_rows *r = NULL;
-    if (page_check(pg, &offset, &limit, e) != C2_OK)
-        return e->code;
-    snprintf(sql, sizeof sql, "SELECT count(*) %s", from_where);
-    if (db_query_int(s->d, total, &found, sql, p, np) != DB_OK)
-        return db_error(s, e, "cannot count clients");
-    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLUMNS CLIENT_COUNTS " %s ORDER BY c.name LIMIT $%d OFFSET $%d",
-             from_where, np + 1, np + 2);
-    p[np] = DB_INT(limit);
-    p[np + 1] = DB_INT(offset);
-    if (db_query(s->d, &r, sql, p, np + 2) != DB_OK)
-        return db_error(s, e, "cannot list clients");
-    while ((rc = db_next(r)) == 1) {
-        c2_client c;
-        client_with_counts(r, &c);
-        if (each(ctx, &c))
-            break;
-    }
-    db_rows_free(r);
-    return rc < 0 ? db_error(s, e, "cannot list clients") : C2_OK;
+    struct client_emit ce = { each, ctx };
+    return page_query(s, "cannot list clients", CLIENT_COLUMNS CLIENT_COUNTS, from_where, "c.name", p, np,
+                      pg, total, emit_client, &ce, e);
 }
 
 c2_err store_client_list(store *s, const c2_page *pg, int (*each)(void *, const c2_client *),

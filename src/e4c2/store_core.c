@@ -200,3 +200,28 @@ void like_pattern(char *buf, size_t cap, const char *search)
     buf[n++] = '%';
     buf[n] = 0;
 }
+
+c2_err page_query(store *s, const char *what, const char *columns, const char *from_where,
+                  const char *order, db_val *p, int np, const c2_page *pg, int64_t *total,
+                  int (*emit)(db_rows *, void *), void *ctx, c2_error *e)
+{
+    char sql[1024];
+    int64_t offset, limit;
+    int found = 0, rc;
+    db_rows *r = NULL;
+    if (page_check(pg, &offset, &limit, e) != C2_OK)
+        return e->code;
+    snprintf(sql, sizeof sql, "SELECT count(*) %s", from_where);
+    if (db_query_int(s->d, total, &found, sql, p, np) != DB_OK)
+        return db_error(s, e, what);
+    snprintf(sql, sizeof sql, "SELECT %s %s ORDER BY %s LIMIT $%d OFFSET $%d", columns, from_where, order,
+             np + 1, np + 2);
+    p[np] = DB_INT(limit);
+    p[np + 1] = DB_INT(offset);
+    if (db_query(s->d, &r, sql, p, np + 2) != DB_OK)
+        return db_error(s, e, what);
+    while ((rc = db_next(r)) == 1 && !emit(r, ctx))
+        ;
+    db_rows_free(r);
+    return rc < 0 ? db_error(s, e, what) : C2_OK;
+}

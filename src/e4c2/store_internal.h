@@ -85,6 +85,13 @@ c2_err event_add(store *s, const char *type, const char *data, c2_error *e);
 c2_err for_each_member(store *s, int64_t topic_id, c2_err (*fn)(store *, const client_row *, void *, c2_error *),
                        void *arg, c2_error *e);
 
+/* SELECT columns from_where ORDER BY order, a page of it, and its count;
+ * emit gets each row (non-zero stops). p needs np + 2 slots. what names
+ * the listing in errors ("cannot list clients"). */
+c2_err page_query(store *s, const char *what, const char *columns, const char *from_where,
+                  const char *order, db_val *p, int np, const c2_page *pg, int64_t *total,
+                  int (*emit)(db_rows *, void *), void *ctx, c2_error *e);
+
 /* Paging arguments checked: limit 1..1000 (0 = 100), offset >= 0. */
 c2_err page_check(const c2_page *pg, int64_t *offset, int64_t *limit, c2_error *e);
 /* "%search%" for LIKE, with % and _ escaped ('\'); buf >= 2 * strlen + 3. */

@@ -25,32 +25,25 @@ static void topic_with_counts(db_rows *r, c2_topic *out)
     out->behind = db_int(r, 9);
 }
 
+struct topic_emit {
+    int (*each)(void *, const c2_topic *);
+    void *ctx;
+};
+
+static int emit_topic(db_rows *r, void *arg)
+{
+    struct topic_emit *te = arg;
+    c2_topic t;
+    topic_with_counts(r, &t);
+    return te->each(te->ctx, &t);
+}
+
 c2_err topic_page(store *s, const char *from_where, db_val *p, int np, const c2_page *pg,
                   int (*each)(void *, const c2_topic *), void *ctx, int64_t *total, c2_error *e)
 {
-    char sql[768];
-    int64_t offset, limit;
-    int found = 0, rc;
-    db_rows *r = NULL;
-    if (page_check(pg, &offset, &limit, e) != C2_OK)
-        return e->code;
-    snprintf(sql, sizeof sql, "SELECT count(*) %s", from_where);
-    if (db_query_int(s->d, total, &found, sql, p, np) != DB_OK)
-        return db_error(s, e, "cannot count topics");
-    snprintf(sql, sizeof sql, "SELECT " TOPIC_COLUMNS TOPIC_COUNTS " %s ORDER BY t.name LIMIT $%d OFFSET $%d",
-             from_where, np + 1, np + 2);
-    p[np] = DB_INT(limit);
-    p[np + 1] = DB_INT(offset);
-    if (db_query(s->d, &r, sql, p, np + 2) != DB_OK)
-        return db_error(s, e, "cannot list topics");
-    while ((rc = db_next(r)) == 1) {
-        c2_topic t;
-        topic_with_counts(r, &t);
-        if (each(ctx, &t))
-            break;
-    }
-    db_rows_free(r);
-    return rc < 0 ? db_error(s, e, "cannot list topics") : C2_OK;
+    struct topic_emit te = { each, ctx };
+    return page_query(s, "cannot list topics", TOPIC_COLUMNS TOPIC_COUNTS, from_where, "t.name", p, np, pg,
+                      total, emit_topic, &te, e);
 }
 
 c2_err store_topic_list(store *s, const c2_page *pg, int (*each)(void *, const c2_topic *),
@@ -162,7 +155,7 @@ c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e)
 {
     struct send_key k = { .topic = t->t.name };
     uint8_t sealed[E4_KEY_LEN + SEAL_OVERHEAD], id[C2_KEY_ID_LEN];
-    int64_t version = t->t.version + 1, now = now_s();
+    int64_t version = t->t.version + 1, now = now_s(), start = now_ms();
     c2_err rc = topic_new_key(s, t->t.name, version, k.args, sealed, id, e);
     if (rc == C2_OK) {
         db_val p[6] = { DB_BLOB(sealed, sizeof sealed), DB_BLOB(id, sizeof id), DB_INT(version),
@@ -181,6 +174,8 @@ c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e)
         t->t.version = version;
         rc = topic_event(s, "topic.rotated", t->t.name, version, e);
     }
+    if (rc == C2_OK)   /* every rotation: explicit, after a leave or a removal */
+        metrics_rotation((uint64_t)(now_ms() - start) * 1000u);
     return rc;
 }
 
@@ -204,12 +199,7 @@ static c2_err topic_tx_then_get(store *s, c2_err (*fn)(store *, void *, c2_error
 c2_err store_topic_rotate(store *s, const char *name, c2_topic *out, c2_error *e)
 {
     struct topic_arg a = { name, out, NULL, 0, 0 };
-    int64_t start = now_ms();
-    c2_err rc = topic_tx_then_get(s, rotate_tx, &a, e);
-    if (rc == C2_OK) {
-        metrics_rotation((uint64_t)(now_ms() - start) * 1000u);
-    }
-    return rc;
+    return topic_tx_then_get(s, rotate_tx, &a, e);
 }
 
 /* ---- removal --------------------------------------------------------------- */

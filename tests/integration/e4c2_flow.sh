@@ -5,29 +5,8 @@
 # cannot read what follows; a late joiner cannot read what came before; the
 # API refuses bad tokens and bad input and changes nothing; no raw key is in
 # the database files.
-set -uo pipefail
-
-E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
-E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4c2-$C2_BACKEND.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-20}
-
-source "$E4_SRC_DIR/tests/integration/brokers.sh"
-source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-source "$E4_SRC_DIR/tests/integration/c2.sh"
-[ "$C2_BACKEND" = pg ] && source "$E4_SRC_DIR/tests/integration/pg.sh"
-
-finish() { c2_stop_all; [ "$C2_BACKEND" = pg ] && pg_stop_all; cleanup; }
-trap finish EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-check() { if eval "$2"; then ok; else ko "$1"; fi; }
+C2_TEST="flow-$C2_BACKEND"
+source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
 
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 [ "$C2_BACKEND" = pg ] && { start_postgres "$TMP/pg" || die "postgres did not start"; }
@@ -202,5 +181,4 @@ check "the database files are searchable (the names are there)" '[ $found_name =
 check "no raw client key in the database files" '[ $leaked = 0 ]'
 
 for n in alice bob; do client_stop "$n"; done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+c2_done

@@ -3,28 +3,8 @@
 # test_e4c2_pk_pg.sh): devices made by C2 (Ed25519 pairs), public keys
 # shared on join, sent and rekeyed; C2's own key rotated; real `e4 client`
 # devices on a real mosquitto.
-set -uo pipefail
-
-E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
-E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4c2-pk-$C2_BACKEND.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-20}
-
-source "$E4_SRC_DIR/tests/integration/brokers.sh"
-source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-source "$E4_SRC_DIR/tests/integration/c2.sh"
-[ "$C2_BACKEND" = pg ] && source "$E4_SRC_DIR/tests/integration/pg.sh"
-finish() { c2_stop_all; [ "$C2_BACKEND" = pg ] && pg_stop_all; cleanup; }
-trap finish EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-check() { if eval "$2"; then ok; else ko "$1"; fi; }
+C2_TEST="pk-$C2_BACKEND"
+source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
 # applied NAME FROM N: N more "command applied" lines after line FROM
 applied() {
   local deadline=$(( $(date +%s) + TIMEOUT ))
@@ -111,5 +91,4 @@ expect bob '^message room signed-5$' "$mb" "the remaining members read on"
 expect carol '^error receive room' "$mc" "carol, who left, cannot read"
 
 for n in alice bob carol; do client_stop "$n"; done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+c2_done

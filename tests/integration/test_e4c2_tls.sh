@@ -4,27 +4,8 @@
 # --broker-password-file) and serves its API over HTTPS (--tls-cert,
 # --tls-key), which e4ctl reaches with --cacert. A device over TLS gets its
 # topic key; a wrong broker password leaves commands waiting, not lost.
-set -uo pipefail
-
-E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
-E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4c2-tls.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-20}
-
-source "$E4_SRC_DIR/tests/integration/brokers.sh"
-source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-source "$E4_SRC_DIR/tests/integration/c2.sh"
-finish() { c2_stop_all; cleanup; }
-trap finish EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-check() { if eval "$2"; then ok; else ko "$1"; fi; }
+C2_TEST=tls
+source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
 
 PKI="$TMP/pki"
 mkdir -p "$PKI"
@@ -89,5 +70,4 @@ c2_tls "$TMP/c2.log" "$TMP/broker.pw"
 expect tdev '^command applied' "$m" "with the right password the waiting command is delivered"
 
 client_stop tdev
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+c2_done
