@@ -15,7 +15,9 @@ N=${E4C2_TEST_MEMBERS:-1000}
 FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep -m1 'libfaketimeMT.so.1$')
 [ -n "$FAKETIME_LIB" ] || die "libfaketime is not installed (scripts/install-deps.sh)"
 echo "+0" >"$TMP/clock"
-# every process here runs on the clock in $TMP/clock
+# every process here runs on the clock in $TMP/clock (in sanitizer builds
+# libfaketime comes before the ASan runtime: let it)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$TMP/clock" FAKETIME_NO_CACHE=1
 
 # A broker with persistence, restartable on the same port.
