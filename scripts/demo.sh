@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The E4 demo: two devices share a topic key over a real MQTT broker; one
-# publishes readings, the other decrypts them, while a plain mosquitto_sub on
-# the same topic shows what the broker (or anyone on the path) sees:
-# ciphertext only.
+# The E4 demo: e4c2, the key server, runs on SQLite beside a real mosquitto;
+# three devices are created with e4ctl and get their topic key from C2 (over
+# MQTT, protected); the sensor publishes readings, the displays decrypt them,
+# while a plain mosquitto_sub shows what the broker sees: ciphertext only.
+# Halfway, one display leaves the topic: C2 rotates the key and the departed
+# device can read nothing more.
 #
 #   bash scripts/demo.sh
 #
-# It installs what is missing (scripts/install-deps.sh), builds the e4 tool,
-# runs for a few seconds and stops everything it started.
+# It installs what is missing (scripts/install-deps.sh), builds e4, e4c2 and
+# e4ctl, runs for a few seconds and stops everything it started.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
