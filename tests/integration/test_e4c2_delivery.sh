@@ -59,6 +59,15 @@ kill -9 "$C2_PID"
 c2_start c2 --lease 5 || die "e4c2 did not restart"
 check "after SIGKILL and restart every member holds the new key" 'fleet_wait "$(key_id)"'
 
+# ---- SIGTERM in the middle of a rotation: in-flight sends finish, a clean exit
+"$E4CTL" topic rotate fleet >/dev/null || die "rotate"
+kill -TERM "$C2_PID"
+wait "$C2_PID"
+check "SIGTERM: e4c2 exits 0" '[ $? -eq 0 ]'
+check "SIGTERM: it said it finished what was in flight" 'grep -q "\"stopped\"" "$TMP/c2.log"'
+c2_start c2 --lease 5 || die "e4c2 did not restart"
+check "after SIGTERM and restart every member holds the new key" 'fleet_wait "$(key_id)"'
+
 # ---- the broker down for 10 s during rotations ---------------------------------
 stop_pid "$MOSQUITTO_PID"
 for i in 1 2 3; do "$E4CTL" topic rotate fleet >/dev/null || die "rotate $i while the broker is down"; done
