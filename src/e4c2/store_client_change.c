@@ -50,31 +50,21 @@ static c2_err drop_memberships(store *s, const client_row *c, int rotate, c2_err
     }
 }
 
+#define HOLDERS_OF "pubkeys_sent x JOIN clients c ON c.id = x.target_id WHERE x.source_id = $1"
+
+static c2_err forget_pubkey(store *s, const client_row *holder, void *arg, c2_error *e)
+{
+    const client_row *c = arg;
+    db_val q[2] = { DB_INT(holder->rowid), DB_INT(c->rowid) };
+    if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", q, 2) != 1)
+        return db_error(s, e, "cannot drop a public key");
+    return outbox_add(s, holder, E4_CMD_REMOVE_PUBKEY, c->id, E4_ID_LEN, NULL, c->id, e);
+}
+
 /* PK: every client that holds c's public key is told to forget it. */
 static c2_err unshare_pubkey(store *s, const client_row *c, c2_error *e)
 {
-    db_val p[1] = { DB_INT(c->rowid) };
-    db_rows *r = NULL;
-    client_row holder;
-    int rc;
-    for (;;) {
-        if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS " FROM pubkeys_sent x JOIN clients c ON c.id = x.target_id"
-                               " WHERE x.source_id = $1 LIMIT 1", p, 1) != DB_OK)
-            return db_error(s, e, "cannot read public keys");
-        rc = db_next(r);
-        if (rc == 1)
-            client_read(r, 0, &holder);
-        db_rows_free(r);
-        if (rc <= 0)
-            return rc < 0 ? db_error(s, e, "cannot read public keys") : C2_OK;
-        {
-            db_val q[2] = { DB_INT(holder.rowid), DB_INT(c->rowid) };
-            if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", q, 2) != 1)
-                return db_error(s, e, "cannot drop a public key");
-            if (outbox_add(s, &holder, E4_CMD_REMOVE_PUBKEY, c->id, E4_ID_LEN, NULL, c->id, e) != C2_OK)
-                return e->code;
-        }
-    }
+    return for_each_client(s, HOLDERS_OF, c->rowid, forget_pubkey, (void *)c, e);
 }
 
 static c2_err remove_tx(store *s, void *arg, c2_error *e)
@@ -134,33 +124,19 @@ static c2_err rekey_sk(store *s, client_row *c, c2_error *e)
     return rc;
 }
 
+static c2_err send_pubkey_to(store *s, const client_row *holder, void *arg, c2_error *e)
+{
+    const client_row *c = arg;
+    uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
+    memcpy(args, c->pubkey, E4_ED25519_PK_LEN);
+    memcpy(args + E4_ED25519_PK_LEN, c->id, E4_ID_LEN);
+    return outbox_add(s, holder, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, c->id, e);
+}
+
+/* PK: c's new public key to every client that held the old one. */
 static c2_err send_new_pubkey(store *s, const client_row *c, c2_error *e)
 {
-    db_val p[1] = { DB_INT(c->rowid) };
-    db_rows *r = NULL;
-    client_row holder;
-    int64_t after = 0;
-    int rc;
-    for (;;) {
-        db_val q[2] = { p[0], DB_INT(after) };
-        if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS " FROM pubkeys_sent x JOIN clients c ON c.id = x.target_id"
-                               " WHERE x.source_id = $1 AND c.id > $2 ORDER BY c.id LIMIT 1", q, 2) != DB_OK)
-            return db_error(s, e, "cannot read public keys");
-        rc = db_next(r);
-        if (rc == 1)
-            client_read(r, 0, &holder);
-        db_rows_free(r);
-        if (rc <= 0)
-            return rc < 0 ? db_error(s, e, "cannot read public keys") : C2_OK;
-        after = holder.rowid;
-        {
-            uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
-            memcpy(args, c->pubkey, E4_ED25519_PK_LEN);
-            memcpy(args + E4_ED25519_PK_LEN, c->id, E4_ID_LEN);
-            if (outbox_add(s, &holder, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, c->id, e) != C2_OK)
-                return e->code;
-        }
-    }
+    return for_each_client(s, HOLDERS_OF, c->rowid, send_pubkey_to, (void *)c, e);
 }
 
 static c2_err rekey_pk(store *s, client_row *c, c2_error *e)

@@ -80,6 +80,12 @@ c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_er
 /* Record an event (data: a JSON object, or NULL for {}). */
 c2_err event_add(store *s, const char *type, const char *data, c2_error *e);
 
+/* Call fn for every client of "FROM from_where" (it names clients c and
+ * uses $1 = arg), a page at a time in id order, so fn may change the rows
+ * it is given. */
+c2_err for_each_client(store *s, const char *from_where, int64_t arg,
+                       c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *ctx,
+                       c2_error *e);
 /* Call fn for every member of topic_id (or every client when topic_id is
  * 0), a page at a time (no result set is open while fn runs). */
 c2_err for_each_member(store *s, int64_t topic_id, c2_err (*fn)(store *, const client_row *, void *, c2_error *),

@@ -266,27 +266,26 @@ c2_err event_add(store *s, const char *type, const char *data, c2_error *e)
 
 #define MEMBER_PAGE 512
 
-static c2_err member_page(store *s, int64_t topic_id, int64_t after, client_row *rows, int *n,
-                          c2_error *e)
+static c2_err client_keyset_page(store *s, const char *from_where, int64_t arg, int64_t after,
+                                 client_row *rows, int *n, c2_error *e)
 {
+    char sql[512];
     db_rows *r = NULL;
-    db_val p[3] = { DB_INT(topic_id), DB_INT(after), DB_INT(MEMBER_PAGE) };
-    const char *sql = topic_id
-        ? "SELECT " CLIENT_COLUMNS " FROM members m JOIN clients c ON c.id = m.client_id"
-          " WHERE m.topic_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3"
-        : "SELECT " CLIENT_COLUMNS " FROM clients c WHERE $1 = 0 AND c.id > $2 ORDER BY c.id LIMIT $3";
+    db_val p[3] = { DB_INT(arg), DB_INT(after), DB_INT(MEMBER_PAGE) };
     int rc;
     *n = 0;
+    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLUMNS " FROM %s AND c.id > $2 ORDER BY c.id LIMIT $3",
+             from_where);
     if (db_query(s->d, &r, sql, p, 3) != DB_OK)
-        return db_error(s, e, "cannot read members");
+        return db_error(s, e, "cannot read clients");
     while ((rc = db_next(r)) == 1)
         client_read(r, 0, &rows[(*n)++]);
     db_rows_free(r);
-    return rc < 0 ? db_error(s, e, "cannot read members") : C2_OK;
+    return rc < 0 ? db_error(s, e, "cannot read clients") : C2_OK;
 }
 
-c2_err for_each_member(store *s, int64_t topic_id,
-                       c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *arg,
+c2_err for_each_client(store *s, const char *from_where, int64_t arg,
+                       c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *ctx,
                        c2_error *e)
 {
     client_row *rows = malloc(MEMBER_PAGE * sizeof *rows);
@@ -294,13 +293,22 @@ c2_err for_each_member(store *s, int64_t topic_id,
     int n, i;
     c2_err rc = rows ? C2_OK : set_error(e, C2_INTERNAL, "out of memory");
     while (rc == C2_OK) {
-        rc = member_page(s, topic_id, after, rows, &n, e);
+        rc = client_keyset_page(s, from_where, arg, after, rows, &n, e);
         for (i = 0; rc == C2_OK && i < n; i++)
-            rc = fn(s, &rows[i], arg, e);
+            rc = fn(s, &rows[i], ctx, e);
         if (n < MEMBER_PAGE)
             break;
         after = rows[n - 1].rowid;
     }
     free(rows);
     return rc;
+}
+
+c2_err for_each_member(store *s, int64_t topic_id,
+                       c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *arg,
+                       c2_error *e)
+{
+    return for_each_client(s, topic_id ? "members m JOIN clients c ON c.id = m.client_id WHERE m.topic_id = $1"
+                                       : "clients c WHERE $1 = 0",
+                           topic_id, fn, arg, e);
 }

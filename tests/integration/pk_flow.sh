@@ -90,5 +90,13 @@ send alice "pub room signed-5"
 expect bob '^message room signed-5$' "$mb" "the remaining members read on"
 expect carol '^error receive room' "$mc" "carol, who left, cannot read"
 
+# bob removed: he resets everything; alice forgets his public key and gets
+# the topic rotated
+ma=$(mark alice); mb=$(mark bob)
+"$E4CTL" client remove bob >/dev/null || die "client remove"
+check "bob got ResetTopics and ResetPubKeys" 'applied bob "$mb" 2'
+check "alice got RemovePubKey(bob) and the rotated topic key" 'applied alice "$ma" 2'
+check "alice no longer holds bob's public key" '! "$E4CTL" pubkey list alice --json | grep -q "\"bob\""'
+
 for n in alice bob carol; do client_stop "$n"; done
 c2_done
