@@ -50,13 +50,16 @@ int seal(const keyring *kr, uint8_t *out, const char *where, const void *row, si
     return 0;
 }
 
-int unseal(const keyring *kr, uint8_t *out, size_t *len, const char *where, const void *row,
-           size_t row_len, const uint8_t *sealed, size_t sealed_len)
+int unseal(const keyring *kr, uint8_t *out, size_t out_cap, size_t *len, const char *where,
+           const void *row, size_t row_len, const uint8_t *sealed, size_t sealed_len)
 {
     uint8_t ad[1024];
     unsigned long long n = 0;
     size_t ad_len = make_ad(ad, sizeof ad, where, row, row_len);
-    if (!ad_len || sealed_len < SEAL_OVERHEAD || sealed_len - SEAL_OVERHEAD > SEAL_MAX_PLAIN)
+    /* checked before decrypting: libsodium writes (zeroes) the whole output
+     * length even when the tag does not verify */
+    if (!ad_len || sealed_len < SEAL_OVERHEAD || sealed_len - SEAL_OVERHEAD > SEAL_MAX_PLAIN ||
+        sealed_len - SEAL_OVERHEAD > out_cap)
         return -1;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &n, NULL, sealed + 24, sealed_len - 24,
                                                    ad, ad_len, sealed, kr->key) != 0)
@@ -174,7 +177,7 @@ static int verify_check(keyring *kr, db *d, const keyring_source *src, c2_error 
     size_t n = 0, len = 0;
     if (meta_get_blob(d, "check", check, sizeof check, &n, e) != 0)
         return -1;
-    if (unseal(kr, plain, &len, "meta.check", NULL, 0, check, n) != 0 ||
+    if (unseal(kr, plain, sizeof plain, &len, "meta.check", NULL, 0, check, n) != 0 ||
         len != sizeof check_plain || memcmp(plain, check_plain, len) != 0) {
         set_err(e, C2_INVALID, src->key_file ? "wrong master key: the key file does not open this database"
                                              : "wrong passphrase: it does not open this database");

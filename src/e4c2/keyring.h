@@ -42,9 +42,10 @@ void keyring_free(keyring *kr);   /* wipes */
  * row's identity bytes. Returns 0, or -1 when len > SEAL_MAX_PLAIN. */
 int seal(const keyring *kr, uint8_t *out, const char *where, const void *row, size_t row_len,
          const uint8_t *plain, size_t len);
-/* out needs sealed_len - SEAL_OVERHEAD bytes; *len set. Returns 0, or -1
- * when the value does not open here (wrong key, row, column or damaged). */
-int unseal(const keyring *kr, uint8_t *out, size_t *len, const char *where, const void *row,
-           size_t row_len, const uint8_t *sealed, size_t sealed_len);
+/* Open into out (out_cap bytes); *len set. Returns 0, or -1 when the value
+ * does not open here (wrong key, row, column, damaged) or would not fit:
+ * a value from the database is never trusted to have the expected size. */
+int unseal(const keyring *kr, uint8_t *out, size_t out_cap, size_t *len, const char *where,
+           const void *row, size_t row_len, const uint8_t *sealed, size_t sealed_len);
 
 #endif

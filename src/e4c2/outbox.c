@@ -26,8 +26,8 @@ static int read_item(store *s, db_rows *r, outbox_item *it)
     if (n != E4_ID_LEN || cs > E4_COMMAND_MAX + SEAL_OVERHEAD)
         return -1;
     memcpy(it->client_id, id, n);
-    if (unseal(s->kr, it->key, &klen, "outbox.key", rid, rid_len, key, ks) != 0 || klen != E4_KEY_LEN ||
-        unseal(s->kr, it->cmd, &it->cmd_len, "outbox.cmd", rid, rid_len, cmd, cs) != 0)
+    if (unseal(s->kr, it->key, sizeof it->key, &klen, "outbox.key", rid, rid_len, key, ks) != 0 || klen != E4_KEY_LEN ||
+        unseal(s->kr, it->cmd, sizeof it->cmd, &it->cmd_len, "outbox.cmd", rid, rid_len, cmd, cs) != 0)
         return -1;
     return 0;
 }

@@ -65,7 +65,8 @@ static c2_err join_tx(store *s, void *arg, c2_error *e)
         rc = set_error(e, C2_WRONG_MODE, "share_pubkeys is for pk mode");
     if (rc == C2_OK)
         rc = topic_key(s, &t, args, e);
-    memcpy(args + E4_KEY_LEN, t.t.hash, E4_TOPIC_HASH_LEN);
+    if (rc == C2_OK)
+        memcpy(args + E4_KEY_LEN, t.t.hash, E4_TOPIC_HASH_LEN);
     for (i = 0; rc == C2_OK && i < a->n; i++)
         rc = join_one(s, &t, args, a->refs[i], a->flag, e);
     sodium_memzero(args, sizeof args);

@@ -155,7 +155,7 @@ c2_err topic_key(store *s, const topic_row *t, uint8_t key[E4_KEY_LEN], c2_error
 {
     uint8_t row[E4_TOPIC_MAX + 16];
     size_t n = topic_row_id(row, t->t.name, t->t.version), len = 0;
-    if (unseal(s->kr, key, &len, "topics.key", row, n, t->key_sealed, t->key_sealed_len) != 0 ||
+    if (unseal(s->kr, key, E4_KEY_LEN, &len, "topics.key", row, n, t->key_sealed, t->key_sealed_len) != 0 ||
         len != E4_KEY_LEN)
         return set_error(e, C2_INTERNAL, "the key of topic \"%.200s\" does not open: "
                                          "the database was altered", t->t.name);
@@ -180,7 +180,7 @@ c2_err c2_key_load(store *s, c2_error *e)
     }
     gen = db_int(r, 0);
     b = db_blob(r, 1, &n);
-    rc = unseal(s->kr, s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n);
+    rc = unseal(s->kr, s->c2_sk, sizeof s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n);
     db_rows_free(r);
     if (rc != 0 || len != E4_X25519_LEN)
         return set_error(e, C2_INTERNAL, "the C2 private key does not open: the database was altered");
@@ -193,7 +193,7 @@ c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_er
 {
     size_t len = 0;
     if (s->mode == C2_MODE_SK) {
-        if (unseal(s->kr, key, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
+        if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
                    c->key_sealed_len) != 0 || len != E4_KEY_LEN)
             return set_error(e, C2_INTERNAL, "the key of client %.200s does not open: "
                                              "the database was altered", c->name);

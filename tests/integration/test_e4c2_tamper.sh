@@ -24,29 +24,9 @@
 # checks below all fail. The control checks (a client and a topic left in
 # place still work, and pending does count what is queued) make sure the
 # failures come from the moved values and nothing else.
-set -uo pipefail
-
-E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
-E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4c2-tamper.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-20}
+C2_TEST=tamper
 C2_BACKEND=sqlite
-
-source "$E4_SRC_DIR/tests/integration/brokers.sh"
-source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-source "$E4_SRC_DIR/tests/integration/c2.sh"
-
-finish() { c2_stop_all; cleanup; }
-trap finish EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.err "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-check() { if eval "$2"; then ok; else ko "$1"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
 
 command -v sqlite3 >/dev/null || die "the sqlite3 command-line program is needed"
 [ -x "$E4C2" ] || die "no e4c2 in $E4_BIN_DIR"
@@ -184,5 +164,4 @@ api POST /v1/topics/T/members '{"clients":["c"]}' >/dev/null
 check "copy 2: after the rotation, joining T works" '[ "${HTTP_STATUS:0:1}" = 2 ]'
 c2_stop_all
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+c2_done
