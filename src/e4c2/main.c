@@ -83,6 +83,19 @@ static int parse(c2_config *cfg, int command, int argc, char **argv, int *first)
     return rc;
 }
 
+static int run_command(c2_config *cfg, int command, int argc, char **argv, int first)
+{
+    if (cfg->log_level && log_set_level(cfg->log_level) != 0) {
+        fprintf(stderr, "e4c2: --log-level must be debug, info, warn or error\n");
+        return 2;
+    }
+    if (command == CFG_INIT)
+        return cmd_init(cfg);
+    if (command == CFG_RUN)
+        return cmd_run(cfg);
+    return cmd_token(cfg, argc - first, argv + first);
+}
+
 int main(int argc, char **argv)
 {
     c2_config cfg = { 0 };
@@ -106,18 +119,8 @@ int main(int argc, char **argv)
         return 2;
     }
     rc = parse(&cfg, command, argc - 1, argv + 1, &first);
-    if (rc == 0) {
-        if (cfg.log_level && log_set_level(cfg.log_level) != 0) {
-            fprintf(stderr, "e4c2: --log-level must be debug, info, warn or error\n");
-            rc = 2;
-        } else if (command == CFG_INIT) {
-            rc = cmd_init(&cfg);
-        } else if (command == CFG_RUN) {
-            rc = cmd_run(&cfg);
-        } else {
-            rc = cmd_token(&cfg, argc - 1 - first, argv + 1 + first);
-        }
-    }
+    if (rc == 0)
+        rc = run_command(&cfg, command, argc - 1, argv + 1, first);
     config_free(&cfg);
     return rc < 0 ? 0 : rc;
 }

@@ -212,18 +212,27 @@ static void renew_leases(publisher *p)
         log_error("cannot renew leases (another process may send these commands too)", "error", e.message);
 }
 
+/* A connection, made anew with backoff while the broker is away.
+ * 0 when there is one to use. */
+static int ensure_connected(publisher *p)
+{
+    if (p->mosq)
+        return 0;
+    if (now_ms() >= p->next_connect_ms) {
+        if (connect_broker(p) == 0)
+            return 0;
+        disconnect_broker(p, "cannot connect to the broker");   /* sets the backoff */
+    }
+    usleep(50000);
+    return -1;
+}
+
 /* One turn: connect if needed, send what is due, process the network. */
 static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
 {
     int sent = 0, rc;
-    if (!p->mosq) {
-        if (now_ms() < p->next_connect_ms || connect_broker(p) != 0) {
-            if (!p->mosq && now_ms() >= p->next_connect_ms)
-                disconnect_broker(p, "cannot connect to the broker");
-            usleep(50000);
-            return;
-        }
-    }
+    if (ensure_connected(p) != 0)
+        return;
     if (p->connected && !atomic_load(&p->stopping))
         sent = send_due(p, claimed);
     renew_leases(p);
