@@ -159,8 +159,11 @@ static void quiet(void *arg, const char *message)
 static db_status pg_session(pg_db *g)
 {
     PQsetNoticeProcessor(g->conn, quiet, NULL);
-    /* hex is the default, but a server may be configured for "escape". */
-    PGresult *res = PQexec(g->conn, "SET bytea_output = 'hex'");
+    /* hex is the default, but a server may be configured for "escape".
+     * Custom plans: a prepared statement's generic plan cannot use the
+     * selectivity of its parameters (the outbox claim's "due now" and
+     * "lease expired" filters), and fell to a scan costing 100x more. */
+    PGresult *res = PQexec(g->conn, "SET bytea_output = 'hex'; SET plan_cache_mode = force_custom_plan");
     db_status st = pg_check(g, res);
     PQclear(res);
     return st;

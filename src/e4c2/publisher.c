@@ -160,8 +160,13 @@ static int publish_one(publisher *p, outbox_item *it)
 static int send_due(publisher *p, outbox_item *claimed)
 {
     /* libmosquitto holds back what exceeds the MQTT window (max_inflight)
-     * and sends it as acknowledgements come: claim whole batches anyway */
-    int n = 0, i, room = p->nfree;
+     * and sends it as acknowledgements come. Keep a pipeline a few windows
+     * deep: enough to never starve the window, small enough that another
+     * process shares the work and that leases cover only what is moving. */
+    int depth = 8 * p->cfg.max_inflight > MAX_BATCH ? MAX_BATCH : 8 * p->cfg.max_inflight;
+    int n = 0, i, room = depth - p->inflight;
+    if (p->inflight > depth / 2)
+        return 0;
     c2_error e = { 0 };
     if (room <= 0)
         return 0;

@@ -31,7 +31,7 @@ die() {
   for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
   exit 1
 }
-check() { if eval "$2"; then ok; else ko "$1"; fi; }
+check() { if eval "$2"; then ok; else ko "$1"; return 1; fi; }
 
 # sim_start DEVICES_FILE: e4sim with those devices on the broker, fed on FD[sim].
 sim_start() {

@@ -13,9 +13,9 @@ start_mosquitto "$TMP/broker" "allow_anonymous true" "max_queued_messages 100000
 start_postgres "$TMP/pg" || die "postgres"
 C2_BACKEND=pg c2_database c2
 c2_init sk || die "init"
-c2_start one --lease ${C2_LEASE:-3} || die "e4c2 one"
+c2_start one --lease ${C2_LEASE:-10} || die "e4c2 one"
 URL_ONE=$E4C2_URL; PID_ONE=$C2_PID
-c2_start two --lease ${C2_LEASE:-3} || die "e4c2 two"
+c2_start two --lease ${C2_LEASE:-10} || die "e4c2 two"
 URL_TWO=$E4C2_URL; PID_TWO=$C2_PID
 export E4C2_TOKEN
 E4C2_TOKEN=$(c2_token admin)
@@ -47,7 +47,9 @@ check "both processes sent commands" \
 E4C2_URL=$URL_ONE "$E4CTL" topic rotate fleet >/dev/null || die "rotate 2"
 E4C2_URL=$URL_ONE "$E4CTL" topic rotate fleet >/dev/null || die "rotate 3"
 kill -9 "$PID_ONE"
-check "one killed: the other delivers every command, in order" 'fleet_wait "$(key_id)"'
+check "one killed: the other delivers every command, in order" 'fleet_wait "$(key_id)"' ||
+  psql "$C2_DB" -c "SELECT state, lease_owner, attempts, count(*), min(lease_until) - $(date +%s%3N) AS lease_left_ms
+                    FROM outbox GROUP BY 1, 2, 3 ORDER BY 1, 2" >&2
 check "the outbox is empty" '[ "$(E4C2_URL=$URL_TWO "$E4CTL" status --json | json_get outbox.pending)" = 0 ]'
 
 c2_done
