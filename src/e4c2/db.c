@@ -285,3 +285,9 @@ db_status db_last_status(const db *d)
 {
     return d ? d->status : DB_ERR;
 }
+
+db_status db_relax_durability(db *d)
+{
+    return db_exec_script(d, db_kind_of(d) == DB_PG ? "SET synchronous_commit = off"
+                                                    : "PRAGMA synchronous = NORMAL");
+}

@@ -93,6 +93,12 @@ void db_rows_free(db_rows *r);
 db_status db_query_int(db *d, int64_t *out, int *found, const char *sql,
                        const db_val *params, int nparams);
 
+/* For a connection whose commits may be lost in a power failure without
+ * harm (the publisher's "sent" marks: a lost mark is a resend, which devices
+ * absorb): no flush at each commit (SQLite synchronous=NORMAL in WAL, still
+ * safe against a crash of the process; PostgreSQL synchronous_commit=off). */
+db_status db_relax_durability(db *d);
+
 db_status db_begin(db *d);
 db_status db_commit(db *d);
 void db_rollback(db *d);   /* never fails; a no-op outside a transaction */

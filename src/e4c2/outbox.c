@@ -120,9 +120,14 @@ static c2_err mark_tx(store *s, void *arg, c2_error *e)
     int i;
     for (i = 0; i < a->n; i++)
         seqs[i] = a->items[i]->seq;
+    db_val count[1] = { DB_INT(a->n) };
     if (update_seqs(s, "state = 1, sent_at = $1, lease_owner = NULL, last_error = NULL", "", head, 1, seqs,
                     a->n, e) != C2_OK)
         return e->code;
+    /* a counter, not count(*) over every command ever sent */
+    if (db_exec(s->d, "INSERT INTO meta (k, i) VALUES ('commands_sent', $1)"
+                      " ON CONFLICT (k) DO UPDATE SET i = meta.i + excluded.i", count, 1) < 0)
+        return db_error(s, e, "cannot count sent commands");
     for (i = 0; i < a->n; i++) {
         int op = a->items[i]->opcode;
         hex_encode(hex, a->items[i]->client_id, E4_ID_LEN);

@@ -29,6 +29,9 @@ struct publisher {
     int connected;
     int64_t backoff_ms, next_connect_ms;
     int64_t renewed_ms;          /* last lease renewal */
+    int64_t dry_until_ms;        /* the last claim found less than asked: not before */
+    uint64_t dry_generation;     /* ... unless something new was queued */
+    int64_t first_done_ms;       /* when the oldest unmarked acknowledgement came */
     /* in flight, by message id (16 bits in MQTT) */
     outbox_item *items;          /* MAX_BATCH slots */
     int *slot_of_mid;            /* 65536 entries, -1 when free */
@@ -45,6 +48,8 @@ static void on_publish(struct mosquitto *m, void *obj, int mid)
     if (slot < 0)
         return;
     p->slot_of_mid[mid] = -1;
+    if (!p->ndone)
+        p->first_done_ms = now_ms();
     p->done[p->ndone++] = &p->items[slot];
 }
 
@@ -124,11 +129,13 @@ static int connect_broker(publisher *p)
     return 0;
 }
 
+static void mark_done(publisher *p, int force);
+
 static void disconnect_broker(publisher *p, const char *why)
 {
     int64_t retry = now_ms() + 500;
+    mark_done(p, 1);   /* what the broker acknowledged is sent */
     release_inflight(p, retry, why);
-    p->ndone = 0;
     if (p->mosq) {
         mosquitto_destroy(p->mosq);
         p->mosq = NULL;
@@ -167,13 +174,17 @@ static int send_due(publisher *p, outbox_item *claimed)
     int n = 0, i, room = depth - p->inflight;
     if (p->inflight > depth / 2)
         return 0;
+    if (now_ms() < p->dry_until_ms && notify_generation() == p->dry_generation)
+        return 0;   /* nothing was due a moment ago and nothing new came */
     c2_error e = { 0 };
     if (room <= 0)
         return 0;
+    p->dry_generation = notify_generation();
     if (outbox_claim(p->st, p->owner, now_ms(), (int64_t)p->cfg.lease_s * 1000, room, claimed, &n, &e) != C2_OK) {
         log_error("cannot claim commands", "error", e.message);
         return 0;
     }
+    p->dry_until_ms = n < room ? now_ms() + 250 : 0;
     for (i = 0; i < n; i++) {
         int slot = p->free_slots[--p->nfree];
         p->items[slot] = claimed[i];
@@ -189,11 +200,14 @@ static int send_due(publisher *p, outbox_item *claimed)
     return n;
 }
 
-static void mark_done(publisher *p)
+/* Acknowledged commands are marked sent in batches: one commit for many
+ * (a few milliseconds of delay; a command lost between PUBCOMP and the
+ * commit is sent again, which devices absorb). */
+static void mark_done(publisher *p, int force)
 {
     c2_error e = { 0 };
     int i;
-    if (!p->ndone)
+    if (!p->ndone || (!force && p->ndone < 128 && p->ndone < p->inflight && now_ms() - p->first_done_ms < 20))
         return;
     if (outbox_mark_sent(p->st, p->owner, p->done, p->ndone, &e) != C2_OK)
         log_error("cannot mark commands sent (they will be sent again)", "error", e.message);
@@ -242,7 +256,7 @@ static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
         sent = send_due(p, claimed);
     renew_leases(p);
     rc = mosquitto_loop(p->mosq, p->connected && !sent && !p->inflight ? 0 : 10, 1);
-    mark_done(p);
+    mark_done(p, 0);
     if (rc != MOSQ_ERR_SUCCESS) {
         log_warn("lost the broker; commands in flight will be sent again", "reason", mosquitto_strerror(rc));
         disconnect_broker(p, "connection to the broker lost");
@@ -267,6 +281,7 @@ static void *run(void *arg)
         }
         turn(p, claimed, &seen);
     }
+    mark_done(p, 1);
     release_inflight(p, now_ms(), "e4c2 stopped before the broker acknowledged");
     if (p->mosq) {
         mosquitto_disconnect(p->mosq);
@@ -304,6 +319,7 @@ publisher *publisher_start(const publisher_config *cfg, store_pool *pool, c2_err
              rnd[4], rnd[5]);
     p->pool = pool;
     p->st = store_pool_get(pool);
+    db_relax_durability(p->st->d);   /* see db.h: a lost "sent" mark is a resend */
     if (pthread_create(&p->thread, NULL, run, p) != 0) {
         set_error(e, C2_INTERNAL, "cannot start the publisher thread");
         store_pool_put(pool, p->st);

@@ -11,6 +11,9 @@
  *
  * The outbox keeps the client's id and not a foreign key: the commands sent
  * to a removed client (ResetTopics) must still go out after its row is gone.
+ * An outbox row's rid is 16 random bytes bound into its sealing; nothing
+ * looks rows up by it, so it has no index (a random key would make every
+ * insert touch a random page).
  * Each outbox row carries the key that protects it, sealed, chosen when the
  * command is made: a SetIDKey travels under the old key and the commands
  * after it under the new one, whatever is sent when.
@@ -44,7 +47,7 @@ static const char *const migrations[] = {
     " generation %INT% PRIMARY KEY, pk %BLOB% NOT NULL, sk_sealed %BLOB% NOT NULL,"
     " created %INT% NOT NULL, retired %INT%);"
     "CREATE TABLE outbox ("
-    " seq %SERIAL%, rid %BLOB% NOT NULL UNIQUE, client_eid %BLOB% NOT NULL,"
+    " seq %SERIAL%, rid %BLOB% NOT NULL, client_eid %BLOB% NOT NULL,"
     " client_id %INT% REFERENCES clients(id) ON DELETE SET NULL,"
     " opcode %INT% NOT NULL, topic TEXT, subject %BLOB%,"
     " key_sealed %BLOB% NOT NULL, cmd_sealed %BLOB% NOT NULL,"

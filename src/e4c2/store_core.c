@@ -59,6 +59,7 @@ c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, 
     c2_err rc = C2_UNAVAILABLE;
     for (attempt = 0; attempt < 8; attempt++) {
         s->c2_loaded = 0;
+        s->wrote_news = 0;
         if (db_begin(s->d) != DB_OK) {
             rc = db_error(s, e, "cannot start a transaction");
         } else {
@@ -74,7 +75,9 @@ c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, 
             break;
         usleep(10000u << attempt);   /* a concurrent writer: back off and retry */
     }
-    if (rc == C2_OK)
+    /* wake the publisher and event streams only for news: a claim that
+     * found nothing must not wake the publisher that made it */
+    if (rc == C2_OK && s->wrote_news)
         notify_changed();
     return rc;
 }

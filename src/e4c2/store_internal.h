@@ -16,6 +16,7 @@ struct store {
     int c2_loaded;
     int64_t c2_generation;
     uint8_t c2_sk[E4_X25519_LEN];
+    int wrote_news;   /* this transaction queued commands or recorded events */
 };
 
 /* A client row as the operations need it. */

@@ -25,7 +25,7 @@ c2_err store_status(store *s, c2_status *out, c2_error *e)
         count(s, &out->memberships, "SELECT count(*) FROM members", e) ||
         count(s, &out->outbox_pending, "SELECT count(*) FROM outbox WHERE state = 0", e) ||
         count(s, &oldest, "SELECT COALESCE(min(created), 0) FROM outbox WHERE state = 0", e) ||
-        count(s, &out->commands_sent, "SELECT count(*) FROM outbox WHERE state = 1", e) ||
+        count(s, &out->commands_sent, "SELECT COALESCE(max(i), 0) FROM meta WHERE k = 'commands_sent'", e) ||
         count(s, &out->c2_key_generation, "SELECT COALESCE(max(generation), 0) FROM c2keys", e) ||
         count(s, &rotating, "SELECT count(*) FROM c2keys WHERE retired IS NULL", e))
         return e->code;

@@ -227,6 +227,7 @@ c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_
                         subject ? DB_BLOB(subject, E4_ID_LEN) : DB_NULLV,
                         DB_BLOB(key_sealed, sizeof key_sealed),
                         DB_BLOB(cmd_sealed, cmd_len + SEAL_OVERHEAD), DB_INT(now) };
+        s->wrote_news = 1;
         if (db_exec(s->d, "INSERT INTO outbox (rid, client_eid, client_id, opcode, topic, subject,"
                           " key_sealed, cmd_sealed, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
                     p, 9) != 1)
@@ -252,6 +253,7 @@ c2_err event_add(store *s, const char *type, const char *data, c2_error *e)
     int64_t id = 0;
     int found = 0;
     db_val p[3] = { DB_INT(now_s()), DB_TEXT(type), DB_TEXT(data ? data : "{}") };
+    s->wrote_news = 1;
     if (db_query_int(s->d, &id, &found,
                      "INSERT INTO events (at, type, data) VALUES ($1, $2, $3) RETURNING id", p, 3) != DB_OK)
         return db_error(s, e, "cannot record an event");
