@@ -170,7 +170,7 @@ static int send_due(publisher *p, outbox_item *claimed)
      * and sends it as acknowledgements come. Keep a pipeline a few windows
      * deep: enough to never starve the window, small enough that another
      * process shares the work and that leases cover only what is moving. */
-    int depth = 8 * p->cfg.max_inflight > MAX_BATCH ? MAX_BATCH : 8 * p->cfg.max_inflight;
+    int depth = 32 * p->cfg.max_inflight > MAX_BATCH ? MAX_BATCH : 32 * p->cfg.max_inflight;
     int n = 0, i, room = depth - p->inflight;
     if (p->inflight > depth / 2)
         return 0;
