@@ -212,29 +212,71 @@ void api_client_in_wipe(api_client_in *in)
 
 /* ---- imports -------------------------------------------------------------- */
 
-/* JSON lines: one object per line, no empty line but a final newline. */
-static json_t *load_lines(const char *body, size_t len, api_error *e)
+/* JSON lines are converted one line at a time, each line's JSON freed at
+ * once: 100,000 clients never exist as one JSON tree (a few hundred bytes
+ * each), only as the decoded entries. Names and passwords are copied. */
+static size_t count_lines(const char *body, size_t len)
 {
-    json_t *root = json_array();
+    size_t n = 0;
+    for (const char *p = body, *end = body + len; p < end; n++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    return n;
+}
+
+static int own_strings(c2_new_client *nc, api_error *e)
+{
+    char *name = strdup(nc->name), *pw = nc->password ? strdup(nc->password) : NULL;
+    if (!name || (nc->password && !pw)) {
+        free(name);
+        free(pw);
+        return api_fail(e, 500, "out of memory");
+    }
+    nc->name = name;
+    nc->password = pw;
+    return 0;
+}
+
+static int import_line(api_import *im, size_t entry, const char *line, size_t n, c2_mode mode,
+                       api_error *e)
+{
     char pfx[80];
+    json_t *j;
+    int rc;
+    snprintf(pfx, sizeof pfx, "clients[%zu] (line %zu): ", entry, entry + 1);
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    if (!n)
+        return api_fail(e, 400, "%sempty line", pfx);
+    if (!(j = load(line, n, pfx, e)))
+        return -1;
+    rc = parse_client(j, mode, &im->in[entry], &im->list[entry], pfx, e);
+    if (rc == 0)
+        rc = own_strings(&im->list[entry], e);
+    if (rc != 0)
+        memset(&im->list[entry], 0, sizeof im->list[entry]);
+    json_decref(j);   /* wiped as freed: api_json_wipe_on_free */
+    return rc;
+}
+
+static int import_lines(api_import *im, const char *body, size_t len, c2_mode mode, api_error *e)
+{
     size_t i = 0;
-    for (size_t entry = 0; root && i < len; entry++) {
+    im->owns_strings = 1;
+    im->n = count_lines(body, len);
+    im->in = calloc(im->n, sizeof *im->in);
+    im->list = calloc(im->n, sizeof *im->list);
+    if (!im->in || !im->list)
+        return api_fail(e, 500, "out of memory");
+    for (size_t entry = 0; entry < im->n; entry++) {
         const char *nl = memchr(body + i, '\n', len - i);
-        size_t end = nl ? (size_t)(nl - body) : len, n = end - i;
-        json_t *j;
-        snprintf(pfx, sizeof pfx, "clients[%zu] (line %zu): ", entry, entry + 1);
-        if (n > 0 && body[i + n - 1] == '\r')
-            n--;
-        j = n ? load(body + i, n, pfx, e) : NULL;
-        if (!n)
-            api_fail(e, 400, "%sempty line", pfx);
-        if (!j || json_array_append_new(root, j) != 0) {
-            json_decref(root);
-            return NULL;
-        }
+        size_t end = nl ? (size_t)(nl - body) : len;
+        if (import_line(im, entry, body + i, end - i, mode, e) != 0)
+            return -1;
         i = end + 1;
     }
-    return root;
+    return 0;
 }
 
 static int import_entries(api_import *im, c2_mode mode, api_error *e)
@@ -258,7 +300,13 @@ int api_parse_import(const char *body, size_t len, int ndjson, c2_mode mode, api
     memset(out, 0, sizeof *out);
     if (len == 0)
         return api_fail(e, 400, "request body is empty; expected clients to import");
-    out->root = ndjson ? load_lines(body, len, e) : load(body, len, "", e);
+    if (ndjson) {
+        if (import_lines(out, body, len, mode, e) == 0)
+            return 0;
+        api_import_free(out);
+        return -1;
+    }
+    out->root = load(body, len, "", e);
     if (!out->root)
         return -1;
     if (!json_is_array(out->root)) {
@@ -279,6 +327,12 @@ int api_parse_import(const char *body, size_t len, int ndjson, c2_mode mode, api
 
 void api_import_free(api_import *im)
 {
+    for (size_t i = 0; im->owns_strings && im->list && i < im->n; i++) {
+        free((char *)im->list[i].name);
+        if (im->list[i].password)
+            e4_wipe((char *)im->list[i].password, strlen(im->list[i].password));
+        free((char *)im->list[i].password);
+    }
     if (im->in)
         e4_wipe(im->in, im->n * sizeof *im->in);
     free(im->in);

@@ -151,10 +151,11 @@ void api_client_in_wipe(api_client_in *in);
 
 /* POST /v1/clients/import: a JSON array of client objects, or JSON lines. */
 typedef struct api_import {
-    json_t *root;          /* the parsed entries (an array) */
+    json_t *root;          /* the parsed entries (a JSON array body); NULL for JSON lines */
     size_t n;
     api_client_in *in;     /* n decoded entries, wiped by api_import_free */
-    c2_new_client *list;   /* n entries pointing into in[] and root */
+    c2_new_client *list;   /* n entries pointing into in[] and root (or owned copies) */
+    int owns_strings;      /* JSON lines: names and passwords are copies, freed (and wiped) */
 } api_import;
 
 int api_parse_import(const char *body, size_t len, int ndjson, c2_mode mode, api_import *out,

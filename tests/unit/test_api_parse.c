@@ -561,8 +561,8 @@ static void test_import(void **state)
     IMPORT_BAD("\n", 1, "clients[0] (line 1): empty line");
     IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":", 1, "clients[1] (line 2): invalid JSON");
     IMPORT_BAD("{\"name\":\"a\"} x", 1, "clients[0] (line 1): invalid JSON");
-    IMPORT_BAD("{\"name\":\"a\"}\n[1]", 1, "clients[1]: expected a JSON object");
-    IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":\"b\",\"x\":1}\n", 1, "clients[1]: unknown field \"x\"");
+    IMPORT_BAD("{\"name\":\"a\"}\n[1]", 1, "clients[1] (line 2): expected a JSON object");
+    IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":\"b\",\"x\":1}\n", 1, "clients[1] (line 2): unknown field \"x\"");
     IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":\"a\",\"name\":\"b\"}", 1,
                "clients[1] (line 2): invalid JSON");
 }
