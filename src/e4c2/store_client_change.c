@@ -64,7 +64,7 @@ static c2_err forget_pubkey(store *s, const client_row *holder, void *arg, c2_er
 /* PK: every client that holds c's public key is told to forget it. */
 static c2_err unshare_pubkey(store *s, const client_row *c, c2_error *e)
 {
-    return for_each_client(s, HOLDERS_OF, c->rowid, forget_pubkey, (void *)c, e);
+    return for_each_client(s, HOLDERS_OF, "x.target_id", c->rowid, forget_pubkey, (void *)c, e);
 }
 
 static c2_err remove_tx(store *s, void *arg, c2_error *e)
@@ -136,7 +136,7 @@ static c2_err send_pubkey_to(store *s, const client_row *holder, void *arg, c2_e
 /* PK: c's new public key to every client that held the old one. */
 static c2_err send_new_pubkey(store *s, const client_row *c, c2_error *e)
 {
-    return for_each_client(s, HOLDERS_OF, c->rowid, send_pubkey_to, (void *)c, e);
+    return for_each_client(s, HOLDERS_OF, "x.target_id", c->rowid, send_pubkey_to, (void *)c, e);
 }
 
 static c2_err rekey_pk(store *s, client_row *c, c2_error *e)

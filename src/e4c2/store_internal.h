@@ -82,9 +82,9 @@ c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_er
 c2_err event_add(store *s, const char *type, const char *data, c2_error *e);
 
 /* Call fn for every client of "FROM from_where" (it names clients c and
- * uses $1 = arg), a page at a time in id order, so fn may change the rows
- * it is given. */
-c2_err for_each_client(store *s, const char *from_where, int64_t arg,
+ * uses $1 = arg), a page at a time in the order of key (a column equal to
+ * c.id that an index orders), so fn may change the rows it is given. */
+c2_err for_each_client(store *s, const char *from_where, const char *key, int64_t arg,
                        c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *ctx,
                        c2_error *e);
 /* Call fn for every member of topic_id (or every client when topic_id is

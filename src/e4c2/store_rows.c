@@ -268,16 +268,16 @@ c2_err event_add(store *s, const char *type, const char *data, c2_error *e)
 
 #define MEMBER_PAGE 512
 
-static c2_err client_keyset_page(store *s, const char *from_where, int64_t arg, int64_t after,
-                                 client_row *rows, int *n, c2_error *e)
+static c2_err client_keyset_page(store *s, const char *from_where, const char *key, int64_t arg,
+                                 int64_t after, client_row *rows, int *n, c2_error *e)
 {
     char sql[512];
     db_rows *r = NULL;
     db_val p[3] = { DB_INT(arg), DB_INT(after), DB_INT(MEMBER_PAGE) };
     int rc;
     *n = 0;
-    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLUMNS " FROM %s AND c.id > $2 ORDER BY c.id LIMIT $3",
-             from_where);
+    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLUMNS " FROM %s AND %s > $2 ORDER BY %s LIMIT $3",
+             from_where, key, key);
     if (db_query(s->d, &r, sql, p, 3) != DB_OK)
         return db_error(s, e, "cannot read clients");
     while ((rc = db_next(r)) == 1)
@@ -286,7 +286,7 @@ static c2_err client_keyset_page(store *s, const char *from_where, int64_t arg, 
     return rc < 0 ? db_error(s, e, "cannot read clients") : C2_OK;
 }
 
-c2_err for_each_client(store *s, const char *from_where, int64_t arg,
+c2_err for_each_client(store *s, const char *from_where, const char *key, int64_t arg,
                        c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *ctx,
                        c2_error *e)
 {
@@ -295,7 +295,7 @@ c2_err for_each_client(store *s, const char *from_where, int64_t arg,
     int n, i;
     c2_err rc = rows ? C2_OK : set_error(e, C2_INTERNAL, "out of memory");
     while (rc == C2_OK) {
-        rc = client_keyset_page(s, from_where, arg, after, rows, &n, e);
+        rc = client_keyset_page(s, from_where, key, arg, after, rows, &n, e);
         for (i = 0; rc == C2_OK && i < n; i++)
             rc = fn(s, &rows[i], ctx, e);
         if (n < MEMBER_PAGE)
@@ -310,7 +310,9 @@ c2_err for_each_member(store *s, int64_t topic_id,
                        c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *arg,
                        c2_error *e)
 {
-    return for_each_client(s, topic_id ? "members m JOIN clients c ON c.id = m.client_id WHERE m.topic_id = $1"
-                                       : "clients c WHERE $1 = 0",
-                           topic_id, fn, arg, e);
+    /* the keyset column is the one the index orders: members (topic_id, client_id) */
+    if (topic_id)
+        return for_each_client(s, "members m JOIN clients c ON c.id = m.client_id WHERE m.topic_id = $1",
+                               "m.client_id", topic_id, fn, arg, e);
+    return for_each_client(s, "clients c WHERE $1 = 0", "c.id", 0, fn, arg, e);
 }
