@@ -79,6 +79,8 @@ static c2_err remove_tx(store *s, void *arg, c2_error *e)
         (s->mode == C2_MODE_PK && unshare_pubkey(s, &c, e) != C2_OK))
         return e->code;
     p[0] = DB_INT(c.rowid);
+    if (outbox_flush(s, e) != C2_OK)   /* the queued rows refer to the client's row */
+        return e->code;
     if (db_exec(s->d, "DELETE FROM clients WHERE id = $1", p, 1) != 1)
         return db_error(s, e, "cannot remove the client");
     return client_event(s, "client.removed", &c, e);

@@ -64,6 +64,9 @@ c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, 
             rc = db_error(s, e, "cannot start a transaction");
         } else {
             rc = fn(s, arg, e);
+            if (rc == C2_OK)
+                rc = outbox_flush(s, e);
+            s->nqueued = 0;   /* a failed transaction queued nothing */
             if (rc == C2_OK && db_commit(s->d) != DB_OK)
                 rc = db_error(s, e, "cannot commit");
             if (rc != C2_OK)
@@ -127,9 +130,11 @@ void store_pool_close(store_pool *p)
     int i;
     if (!p)
         return;
-    for (i = 0; p->all && i < p->size; i++)
+    for (i = 0; p->all && i < p->size; i++) {
         if (p->all[i].d)
             db_close(p->all[i].d);
+        free(p->all[i].queued);
+    }
     free(p->all);
     free(p->free_list);
     free(p);

@@ -17,6 +17,26 @@ struct store {
     int64_t c2_generation;
     uint8_t c2_sk[E4_X25519_LEN];
     int wrote_news;   /* this transaction queued commands or recorded events */
+    /* commands queued in this transaction, inserted a batch at a time */
+    struct queued_command *queued;
+    int nqueued;
+};
+
+#define OUTBOX_BATCH 64
+
+/* One outbox row waiting for its batch INSERT. */
+struct queued_command {
+    uint8_t rid[16];
+    uint8_t client_id[E4_ID_LEN];
+    int64_t client_rowid;
+    int opcode;
+    char topic[E4_TOPIC_MAX + 1];
+    int has_topic, has_subject;
+    uint8_t subject[E4_ID_LEN];
+    uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
+    uint8_t cmd_sealed[E4_COMMAND_MAX + SEAL_OVERHEAD];
+    size_t cmd_sealed_len;
+    int64_t created;
 };
 
 /* A client row as the operations need it. */
@@ -75,6 +95,9 @@ c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_
                         const uint8_t *subject, c2_error *e);
 /* PK: load C2's current private key for this transaction. */
 c2_err c2_key_load(store *s, c2_error *e);
+/* Insert the commands queued so far (before commit, and before deleting a
+ * row they refer to). */
+c2_err outbox_flush(store *s, c2_error *e);
 /* The key protecting commands to c now. */
 c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e);
 

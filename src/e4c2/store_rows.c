@@ -206,35 +206,75 @@ c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_er
     return C2_OK;
 }
 
+c2_err outbox_flush(store *s, c2_error *e)
+{
+    char sql[128 + OUTBOX_BATCH * 48];
+    db_val p[OUTBOX_BATCH * 9];
+    size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
+                                                   " topic, subject, key_sealed, cmd_sealed, created) VALUES ");
+    int i, k = 0, n = s->nqueued;
+    if (n == 0)
+        return C2_OK;
+    for (i = 0; i < n; i++, k += 9) {
+        const struct queued_command *q = &s->queued[i];
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
+                                i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9);
+        p[k] = DB_BLOB(q->rid, sizeof q->rid);
+        p[k + 1] = DB_BLOB(q->client_id, E4_ID_LEN);
+        p[k + 2] = q->client_rowid ? DB_INT(q->client_rowid) : DB_NULLV;
+        p[k + 3] = DB_INT(q->opcode);
+        p[k + 4] = q->has_topic ? DB_TEXT(q->topic) : DB_NULLV;
+        p[k + 5] = q->has_subject ? DB_BLOB(q->subject, E4_ID_LEN) : DB_NULLV;
+        p[k + 6] = DB_BLOB(q->key_sealed, sizeof q->key_sealed);
+        p[k + 7] = DB_BLOB(q->cmd_sealed, q->cmd_sealed_len);
+        p[k + 8] = DB_INT(q->created);
+    }
+    s->nqueued = 0;
+    if (db_exec(s->d, sql, p, k) != n)
+        return db_error(s, e, "cannot queue commands");
+    return C2_OK;
+}
+
+/* Seal the command and the key protecting it into a queued row. */
+static c2_err queue_command(store *s, struct queued_command *q, const client_row *c,
+                            const uint8_t key[E4_KEY_LEN], e4_command op, const uint8_t *args,
+                            size_t args_len, const char *topic, const uint8_t *subject, c2_error *e)
+{
+    uint8_t cmd[E4_COMMAND_MAX];
+    size_t cmd_len = 0;
+    c2_err rc = C2_OK;
+    memset(q, 0, sizeof *q);
+    randombytes_buf(q->rid, sizeof q->rid);
+    memcpy(q->client_id, c->id, E4_ID_LEN);
+    q->client_rowid = c->rowid;
+    q->opcode = op;
+    q->created = now_s();
+    if ((q->has_topic = topic != NULL))
+        snprintf(q->topic, sizeof q->topic, "%s", topic);
+    if ((q->has_subject = subject != NULL))
+        memcpy(q->subject, subject, E4_ID_LEN);
+    if (e4_command_build(cmd, &cmd_len, op, args, args_len) != E4_OK ||
+        seal(s->kr, q->key_sealed, "outbox.key", q->rid, sizeof q->rid, key, E4_KEY_LEN) != 0 ||
+        seal(s->kr, q->cmd_sealed, "outbox.cmd", q->rid, sizeof q->rid, cmd, cmd_len) != 0)
+        rc = set_error(e, C2_INTERNAL, "cannot build command %d", (int)op);
+    q->cmd_sealed_len = cmd_len + SEAL_OVERHEAD;
+    sodium_memzero(cmd, sizeof cmd);
+    return rc;
+}
+
 c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], e4_command op,
                         const uint8_t *args, size_t args_len, const char *topic,
                         const uint8_t *subject, c2_error *e)
 {
-    uint8_t rid[16], cmd[E4_COMMAND_MAX], key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
-    uint8_t cmd_sealed[E4_COMMAND_MAX + SEAL_OVERHEAD];
-    size_t cmd_len = 0;
-    int64_t now = now_s();
-    c2_err rc = C2_OK;
-    randombytes_buf(rid, sizeof rid);
-    if (e4_command_build(cmd, &cmd_len, op, args, args_len) != E4_OK ||
-        seal(s->kr, key_sealed, "outbox.key", rid, sizeof rid, key, E4_KEY_LEN) != 0 ||
-        seal(s->kr, cmd_sealed, "outbox.cmd", rid, sizeof rid, cmd, cmd_len) != 0) {
-        rc = set_error(e, C2_INTERNAL, "cannot build command %d", (int)op);
-    } else {
-        db_val p[9] = { DB_BLOB(rid, sizeof rid), DB_BLOB(c->id, E4_ID_LEN),
-                        c->rowid ? DB_INT(c->rowid) : DB_NULLV, DB_INT(op),
-                        topic ? DB_TEXT(topic) : DB_NULLV,
-                        subject ? DB_BLOB(subject, E4_ID_LEN) : DB_NULLV,
-                        DB_BLOB(key_sealed, sizeof key_sealed),
-                        DB_BLOB(cmd_sealed, cmd_len + SEAL_OVERHEAD), DB_INT(now) };
-        s->wrote_news = 1;
-        if (db_exec(s->d, "INSERT INTO outbox (rid, client_eid, client_id, opcode, topic, subject,"
-                          " key_sealed, cmd_sealed, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-                    p, 9) != 1)
-            rc = db_error(s, e, "cannot queue a command");
-    }
-    sodium_memzero(cmd, sizeof cmd);
-    return rc;
+    if (!s->queued && !(s->queued = calloc(OUTBOX_BATCH, sizeof *s->queued)))
+        return set_error(e, C2_INTERNAL, "out of memory");
+    if (s->nqueued == OUTBOX_BATCH && outbox_flush(s, e) != C2_OK)
+        return e->code;
+    if (queue_command(s, &s->queued[s->nqueued], c, key, op, args, args_len, topic, subject, e) != C2_OK)
+        return e->code;
+    s->nqueued++;
+    s->wrote_news = 1;
+    return C2_OK;
 }
 
 c2_err outbox_add(store *s, const client_row *c, e4_command op, const uint8_t *args,
