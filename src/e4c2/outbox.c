@@ -1,6 +1,7 @@
 #include "outbox.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -111,16 +112,39 @@ struct mark_arg {
 static const char *const opcode_names[] = { "remove_topic", "reset_topics", "set_id_key", "set_topic_key",
                                             "remove_pubkey", "reset_pubkeys", "set_pubkey", "set_c2_key" };
 
+/* One "commands.sent" event per batch, listing the commands: an event per
+ * command made a rotation of 10,000 members 10,000 inserts, and pushed
+ * everything else out of the bounded history. */
+static c2_err sent_event(store *s, const outbox_item *const *items, int n, c2_error *e)
+{
+    size_t cap = 64 + (size_t)n * 100, len;
+    char *data = malloc(cap), hex[2 * E4_ID_LEN + 1];
+    c2_err rc;
+    int i;
+    if (!data)
+        return set_error(e, C2_INTERNAL, "out of memory");
+    len = (size_t)snprintf(data, cap, "{\"count\":%d,\"commands\":[", n);
+    for (i = 0; i < n; i++) {
+        int op = items[i]->opcode;
+        hex_encode(hex, items[i]->client_id, E4_ID_LEN);
+        len += (size_t)snprintf(data + len, cap - len, "%s{\"seq\":%lld,\"client\":\"%s\",\"command\":\"%s\"}",
+                                i ? "," : "", (long long)items[i]->seq, hex,
+                                op >= 0 && op < 8 ? opcode_names[op] : "unknown");
+    }
+    snprintf(data + len, cap - len, "]}");
+    rc = event_add(s, "commands.sent", data, e);
+    free(data);
+    return rc;
+}
+
 static c2_err mark_tx(store *s, void *arg, c2_error *e)
 {
     struct mark_arg *a = arg;
     int64_t seqs[1024];
-    db_val head[1] = { DB_INT(now_s()) };
-    char data[160], hex[2 * E4_ID_LEN + 1];
+    db_val head[1] = { DB_INT(now_s()) }, count[1] = { DB_INT(a->n) };
     int i;
     for (i = 0; i < a->n; i++)
         seqs[i] = a->items[i]->seq;
-    db_val count[1] = { DB_INT(a->n) };
     if (update_seqs(s, "state = 1, sent_at = $1, lease_owner = NULL, last_error = NULL", "", head, 1, seqs,
                     a->n, e) != C2_OK)
         return e->code;
@@ -128,15 +152,7 @@ static c2_err mark_tx(store *s, void *arg, c2_error *e)
     if (db_exec(s->d, "INSERT INTO meta (k, i) VALUES ('commands_sent', $1)"
                       " ON CONFLICT (k) DO UPDATE SET i = meta.i + excluded.i", count, 1) < 0)
         return db_error(s, e, "cannot count sent commands");
-    for (i = 0; i < a->n; i++) {
-        int op = a->items[i]->opcode;
-        hex_encode(hex, a->items[i]->client_id, E4_ID_LEN);
-        snprintf(data, sizeof data, "{\"seq\":%lld,\"client\":\"%s\",\"command\":\"%s\"}",
-                 (long long)seqs[i], hex, op >= 0 && op < 8 ? opcode_names[op] : "unknown");
-        if (event_add(s, "command.sent", data, e) != C2_OK)
-            return e->code;
-    }
-    return C2_OK;
+    return sent_event(s, a->items, a->n, e);
 }
 
 c2_err outbox_mark_sent(store *s, const char *owner, const outbox_item *const *items, int n,

@@ -125,16 +125,16 @@ check "the database is unchanged by bad requests" '[ "$before" = "$after" ]'
 
 # ---- events and metrics --------------------------------------------------------
 check "the event history has rotations and sent commands" \
-  '"$E4CTL" events --json >"$TMP/events.json" && grep -q topic.rotated "$TMP/events.json" && grep -q command.sent "$TMP/events.json"'
+  '"$E4CTL" events --json >"$TMP/events.json" && grep -q topic.rotated "$TMP/events.json" && grep -q commands.sent "$TMP/events.json"'
 ( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done; exec "$E4CTL" events --follow --json ) >"$TMP/follow.out" 2>"$TMP/follow.err" &
 FOLLOW=$!
 PIDS+=("$FOLLOW")
 sleep 0.5
 "$E4CTL" topic rotate room >/dev/null
 deadline=$(( $(date +%s) + TIMEOUT ))
-until grep -q '"command.sent"' "$TMP/follow.out" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+until grep -q '"commands.sent"' "$TMP/follow.out" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
 check "a live event stream shows the rotation and its commands" \
-  'grep -q "\"topic.rotated\"" "$TMP/follow.out" && grep -q "\"command.sent\"" "$TMP/follow.out"'
+  'grep -q "\"topic.rotated\"" "$TMP/follow.out" && grep -q "\"commands.sent\"" "$TMP/follow.out"'
 stop_pid "$FOLLOW"
 api GET /metrics >"$TMP/metrics.txt"
 check "metrics: commands sent counted" \
