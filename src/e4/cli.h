@@ -96,4 +96,11 @@ int cmd_unprotect(int argc, char **argv);
 int cmd_command(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 
+/* SIGINT/SIGTERM set cli_stop_signal and make the returned descriptor
+ * readable (poll it beside stdin). Returns the descriptor, or -1. */
+#include <signal.h>
+extern volatile sig_atomic_t cli_stop_signal;
+int cli_stop_signals_init(void);
+void cli_stop_signals_close(void);
+
 #endif

@@ -464,33 +464,11 @@ static int setup_mosquitto(struct client_opts *o, client_ctx *c)
 
 /* ---- signals ---- */
 
-static volatile sig_atomic_t got_signal;
-static int signal_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    ssize_t r;
-    got_signal = sig;
-    r = write(signal_pipe[1], "", 1);
-    (void)r;
-    errno = saved;
-}
+static int stop_fd = -1;   /* readable after SIGINT or SIGTERM (stop_signals.c) */
 
 static int setup_signals(void)
 {
-    struct sigaction sa;
-    if (pipe(signal_pipe) != 0) {
-        cli_error("pipe: %s", strerror(errno));
-        return 1;
-    }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
+    return (stop_fd = cli_stop_signals_init()) < 0;
 }
 
 static void block_signals(int block)
@@ -532,7 +510,7 @@ static int wait_ready(client_ctx *c, uint32_t timeout_s, const char *host, int p
     char why[256];
 
     pthread_mutex_lock(&c->lock);
-    while (!c->ready && !c->connack_refused && !got_signal && now_ms() < end) {
+    while (!c->ready && !c->connack_refused && !cli_stop_signal && now_ms() < end) {
         struct timespec ts;
         if (!c->connected_once && (tls_failed = mqtt_tls_failed(c)) != 0)
             break;
@@ -542,7 +520,7 @@ static int wait_ready(client_ctx *c, uint32_t timeout_s, const char *host, int p
     ready = c->ready;
     refused = c->connack_refused;
     pthread_mutex_unlock(&c->lock);
-    if (ready || got_signal)
+    if (ready || cli_stop_signal)
         return 0;
     mqtt_last_error(c, why, sizeof why);
     if (refused)
@@ -561,14 +539,14 @@ static void drain(client_ctx *c, uint32_t timeout_s)
 {
     uint64_t end = now_ms() + (uint64_t)timeout_s * 1000u;
     size_t left;
-    while ((left = mqtt_pending_requests(c)) > 0 && !got_signal && now_ms() < end) {
+    while ((left = mqtt_pending_requests(c)) > 0 && !cli_stop_signal && now_ms() < end) {
         struct timespec ts;
         pthread_mutex_lock(&c->lock);
         deadline_in(&ts, 100);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         pthread_mutex_unlock(&c->lock);
     }
-    if (left > 0 && !got_signal)
+    if (left > 0 && !cli_stop_signal)
         fprintf(stderr, "%s: %zu request%s not acknowledged after %u s\n", cli_prog, left,
                 left == 1 ? "" : "s", (unsigned)timeout_s);
 }
@@ -583,11 +561,11 @@ static void input_loop(client_ctx *c, int use_stdin)
     for (;;) {
         struct pollfd fds[2];
         int n;
-        fds[0].fd = signal_pipe[0];
+        fds[0].fd = stop_fd;
         fds[0].events = POLLIN;
         fds[1].fd = STDIN_FILENO;
         fds[1].events = POLLIN;
-        if (got_signal)
+        if (cli_stop_signal)
             break;
         n = poll(fds, eof ? 1 : 2, -1);
         if (n < 0) {
@@ -595,7 +573,7 @@ static void input_loop(client_ctx *c, int use_stdin)
                 continue;
             break;
         }
-        if (got_signal || (fds[0].revents & POLLIN))
+        if (cli_stop_signal || (fds[0].revents & POLLIN))
             break;
         if (!eof && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t r;
@@ -746,10 +724,7 @@ out:
     free(c.control_topic);
     free(host);
     opts_free(&o);
-    if (signal_pipe[0] >= 0) {
-        close(signal_pipe[0]);
-        close(signal_pipe[1]);
-    }
+    cli_stop_signals_close();
     pthread_cond_destroy(&c.cond);
     pthread_mutex_destroy(&c.lock);
     pthread_mutex_destroy(&c.log_lock);

@@ -80,10 +80,10 @@ static void cmd_wait(sim *s, char **w)
         out_error(s, "usage: wait TOPIC KEYID COUNT TIMEOUT_S");
         return;
     }
-    have = tracker_wait(&s->tracker, th, id, want, start + ms, &sim_stop);
+    have = tracker_wait(&s->tracker, th, id, want, start + ms, &cli_stop_signal);
     if (have >= want)
         out_ok(s, w[1], hex, want, sim_now_ms() - start);
-    else if (!sim_stop)
+    else if (!cli_stop_signal)
         out_timeout(s, w[1], hex, have);
 }
 

@@ -9,47 +9,25 @@
 #include <string.h>
 #include <unistd.h>
 
-volatile sig_atomic_t sim_stop;
-static int signal_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    ssize_t r;
-    sim_stop = sig;
-    r = write(signal_pipe[1], "", 1);
-    (void)r;
-    errno = saved;
-}
+static int stop_fd = -1;   /* readable after SIGINT or SIGTERM (../e4/stop_signals.c) */
 
 int input_setup_signals(void)
 {
-    struct sigaction sa;
-    if (pipe(signal_pipe) != 0) {
-        cli_error("pipe: %s", strerror(errno));
-        return 1;
-    }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
+    return (stop_fd = cli_stop_signals_init()) < 0;
 }
 
 /* Wait for stdin (when used) or a signal: 1 when stdin is readable. */
 static int wait_input(int use_stdin)
 {
     for (;;) {
-        struct pollfd fds[2] = {{signal_pipe[0], POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+        struct pollfd fds[2] = {{stop_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
         int n;
-        if (sim_stop)
+        if (cli_stop_signal)
             return 0;
         n = poll(fds, use_stdin ? 2 : 1, -1);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 || sim_stop || (fds[0].revents & POLLIN))
+        if (n < 0 || cli_stop_signal || (fds[0].revents & POLLIN))
             return 0;
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
             return 1;
@@ -67,7 +45,7 @@ static int lines(sim *s, char *buf, size_t *len)
         stop = command_line(s, buf);
         memmove(buf, buf + used, *len - used);
         *len -= used;
-        if (stop || sim_stop)
+        if (stop || cli_stop_signal)
             return 1;
     }
     return 0;

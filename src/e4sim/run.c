@@ -54,9 +54,9 @@ static void sim_destroy(sim *s)
 static int start(sim *s, const char *host, int port)
 {
     uint64_t t0 = sim_now_ms(), ms;
-    if (conns_start(s, host, port) != 0 || conns_wait_ready(s, s->opts->timeout, &sim_stop) != 0)
+    if (conns_start(s, host, port) != 0 || conns_wait_ready(s, s->opts->timeout, &cli_stop_signal) != 0)
         return 1;
-    if (sim_stop)
+    if (cli_stop_signal)
         return 0;
     ms = sim_now_ms() - t0;
     if (!s->opts->quiet)
@@ -85,7 +85,7 @@ int sim_run(const sim_opts *o)
     if (rc == 0) {
         mosquitto_lib_init();
         rc = start(&s, host, port);
-        if (rc == 0 && !sim_stop) {
+        if (rc == 0 && !cli_stop_signal) {
             out_ready(&s, s.fleet.n, sim_now_ms() - t0);
             input_loop(&s, !o->no_stdin);
         }

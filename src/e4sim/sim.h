@@ -201,7 +201,6 @@ void dispatch_message(sim_conn *c, const char *topic, const void *payload, int l
 /* ---- stdin and results (input.c, commands.c, output.c) ---- */
 
 /* Set by SIGINT/SIGTERM. */
-extern volatile sig_atomic_t sim_stop;
 int input_setup_signals(void);
 /* Read lines until end of input, "quit" or a signal; each goes to
  * command_line. */
