@@ -27,6 +27,16 @@ export E4C2_TOKEN
 E4C2_TOKEN=$(c2_token admin) || die "token create failed"
 VIEWER=$(c2_token viewer --read-only) || die "token create --read-only failed"
 
+# ---- settings: file < environment < flags --------------------------------------
+printf '# e4c2 settings\ndb = %s\n' "$C2_DB" >"$TMP/e4c2.conf"
+check "settings from --config" '"$E4C2" token list --config "$TMP/e4c2.conf" | grep -q "^admin "'
+check "settings from the environment" 'E4C2_DB="$C2_DB" "$E4C2" token list | grep -q "^admin "'
+E4C2_DB="$C2_DB" "$E4C2" token list --db "sqlite:$TMP/nowhere/x.db" >/dev/null 2>&1
+check "a flag wins over the environment" '[ $? -ne 0 ]'
+printf 'db = %s\nbrokr = x\n' "$C2_DB" >"$TMP/bad.conf"
+"$E4C2" token list --config "$TMP/bad.conf" 2>"$TMP/badconf.err"
+check "a bad settings file is refused, naming the line" '[ $? -eq 2 ] && grep -q "line 2: unknown setting" "$TMP/badconf.err"'
+
 # ---- authentication ------------------------------------------------------
 api GET /healthz >/dev/null; check "healthz needs no token" '[ "$HTTP_STATUS" = 200 ]'
 E4C2_TOKEN="" api GET /v1/status >/dev/null; check "no token -> 401" '[ "$HTTP_STATUS" = 401 ]'
