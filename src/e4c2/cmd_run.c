@@ -20,7 +20,10 @@ typedef struct run_plan {
     char host[256];
     char password[1024];
     int pool;
+    int publishers;
 } run_plan;
+
+#define MAX_PUBLISHERS 16
 
 /* mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; [v6]:PORT. */
 static int parse_broker(run_plan *r, const char *url)
@@ -94,8 +97,10 @@ static int validate(const c2_config *cfg, run_plan *r)
     if (!cfg->broker || parse_broker(r, cfg->broker) != 0)
         bad = "--broker mqtt://HOST:PORT (or mqtts://) is required";
     else if (positive(cfg->lease, 30, 86400, &r->pub.lease_s) || positive(cfg->pool, 8, 256, &r->pool) ||
+             positive(cfg->publishers, 4, MAX_PUBLISHERS, &r->publishers) ||
              positive(cfg->max_inflight, 20, 65535, &r->pub.max_inflight))
-        bad = "--lease (1..86400), --pool (1..256) and --max-inflight (1..65535) take a positive number";
+        bad = "--lease (1..86400), --pool (1..256), --publishers (1..16) and --max-inflight (1..65535) "
+              "take a positive number";
     else if (!cfg->tls_cert != !cfg->tls_key)
         bad = "--tls-cert and --tls-key go together";
     else if (cfg->broker_password_file && read_password(r, cfg->broker_password_file) != 0)
@@ -128,17 +133,36 @@ static keyring *unlock(const c2_config *cfg, keyring_source *src, char *pass, si
     return kr;
 }
 
-/* Serve until SIGTERM or SIGINT. */
+/* Several publishers, each its own MQTT connection and database
+ * connection, share the outbox like separate processes (leases): while one
+ * does its database work, the others keep their MQTT windows full. */
+static int start_publishers(run_plan *r, store_pool *pool, publisher **pubs, c2_error *e)
+{
+    int i;
+    for (i = 0; i < r->publishers; i++)
+        if (!(pubs[i] = publisher_start(&r->pub, pool, e)))
+            return -1;
+    return 0;
+}
+
+static void stop_publishers(publisher **pubs, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        publisher_stop(pubs[i]);
+}
+
+/* Serve until SIGTERM, SIGINT or SIGHUP. */
 static int serve(run_plan *r, store_pool *pool)
 {
     c2_error e = { 0 };
+    publisher *pubs[MAX_PUBLISHERS] = { 0 };
     sigset_t set;
     int sig = 0;
-    publisher *pub = publisher_start(&r->pub, pool, &e);
-    http_server *http = pub ? http_start(&r->http, pool, &e) : NULL;
+    http_server *http = start_publishers(r, pool, pubs, &e) == 0 ? http_start(&r->http, pool, &e) : NULL;
     if (!http) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
-        publisher_stop(pub);
+        stop_publishers(pubs, r->publishers);
         return 1;
     }
     log_info("e4c2 is running", "listen", r->http.listen);
@@ -150,7 +174,7 @@ static int serve(run_plan *r, store_pool *pool)
     log_info("stopping: finishing the commands in flight", "signal",
              sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
     http_stop(http);
-    publisher_stop(pub);
+    stop_publishers(pubs, r->publishers);
     log_info("stopped", NULL, NULL);
     return 0;
 }
@@ -177,7 +201,7 @@ int cmd_run(const c2_config *cfg)
     mosquitto_lib_init();
     if (!(kr = unlock(cfg, &src, pass, sizeof pass, &e)))
         return 1;
-    pool = store_pool_open(config_db_url(cfg), kr, r.pool + 1, &e);
+    pool = store_pool_open(config_db_url(cfg), kr, r.pool + r.publishers, &e);
     if (!pool) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
         keyring_free(kr);

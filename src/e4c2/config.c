@@ -32,6 +32,7 @@ static const struct setting {
     { "lease", FIELD(lease), CFG_RUN, "SEC", "how long a claimed command is ours before others retry it (30)" },
     { "pool", FIELD(pool), CFG_RUN, "N", "database connections for the API (default 8)" },
     { "max-inflight", FIELD(max_inflight), CFG_RUN, "N", "MQTT window: QoS 2 publishes in flight (20, as the broker allows)" },
+    { "publishers", FIELD(publishers), CFG_RUN, "N", "MQTT connections sending the outbox (default 4)" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

@@ -22,7 +22,7 @@ typedef struct c2_config {
     char *broker_cafile, *broker_username, *broker_password_file;
     char *listen;               /* 127.0.0.1:8640 */
     char *tls_cert, *tls_key;
-    char *lease, *pool, *max_inflight;
+    char *lease, *pool, *max_inflight, *publishers;
     /* token */
     int read_only;
     int json;
