@@ -33,7 +33,7 @@ say "ok"
 
 step "Building e4, e4c2 and e4ctl"
 mkdir -p "$BUILD"
-if ! { cmake -S . -B "$BUILD" -DE4_TESTS=OFF -DE4_BENCH=OFF && cmake --build "$BUILD" -j2 --target e4_cli e4c2 e4ctl; } >"$BUILD/demo-build.log" 2>&1; then
+if ! { cmake -S . -B "$BUILD" && cmake --build "$BUILD" -j2 --target e4_cli e4c2 e4ctl; } >"$BUILD/demo-build.log" 2>&1; then
   tail -n 40 "$BUILD/demo-build.log" >&2
   echo "${R}build failed; the full log is $BUILD/demo-build.log${N}" >&2
   exit 1

@@ -104,7 +104,6 @@ c2_err outbox_claim(store *s, const char *owner, int64_t now_ms, int64_t lease_m
 }
 
 struct mark_arg {
-    const char *owner;
     const outbox_item *const *items;
     int n;
 };
@@ -155,10 +154,9 @@ static c2_err mark_tx(store *s, void *arg, c2_error *e)
     return sent_event(s, a->items, a->n, e);
 }
 
-c2_err outbox_mark_sent(store *s, const char *owner, const outbox_item *const *items, int n,
-                        c2_error *e)
+c2_err outbox_mark_sent(store *s, const outbox_item *const *items, int n, c2_error *e)
 {
-    struct mark_arg a = { owner, items, n > 1024 ? 1024 : n };
+    struct mark_arg a = { items, n > 1024 ? 1024 : n };
     return n ? store_tx(s, mark_tx, &a, e) : C2_OK;
 }
 

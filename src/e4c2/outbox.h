@@ -30,8 +30,7 @@ typedef struct outbox_item {
 c2_err outbox_claim(store *s, const char *owner, int64_t now_ms, int64_t lease_ms, int max,
                     outbox_item *items, int *n, c2_error *e);
 /* The broker completed the QoS 2 flow of these commands. */
-c2_err outbox_mark_sent(store *s, const char *owner, const outbox_item *const *items, int n,
-                        c2_error *e);
+c2_err outbox_mark_sent(store *s, const outbox_item *const *items, int n, c2_error *e);
 /* Extend the lease of every command owner still holds (it is alive and
  * working: others must not take them over). */
 c2_err outbox_renew(store *s, const char *owner, int64_t until_ms, c2_error *e);

@@ -209,7 +209,7 @@ static void mark_done(publisher *p, int force)
     int i;
     if (!p->ndone || (!force && p->ndone < 128 && p->ndone < p->inflight && now_ms() - p->first_done_ms < 20))
         return;
-    if (outbox_mark_sent(p->st, p->owner, p->done, p->ndone, &e) != C2_OK)
+    if (outbox_mark_sent(p->st, p->done, p->ndone, &e) != C2_OK)
         log_error("cannot mark commands sent (they will be sent again)", "error", e.message);
     else
         atomic_fetch_add(&g_metrics.commands_sent, (uint64_t)p->ndone);

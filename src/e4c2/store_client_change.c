@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e);
 
 struct change_arg {
     const char *ref;

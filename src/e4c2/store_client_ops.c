@@ -91,9 +91,6 @@ c2_err store_topic_members(store *s, const char *name, const c2_page *pg,
 /* Clients related to target through table (pubkeys_sent or links). */
 c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
                         int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
-                        c2_error *e);
-c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
-                        int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
                         c2_error *e)
 {
     client_row row;
@@ -111,8 +108,6 @@ c2_err client_relations(store *s, const char *table, const char *target, const c
 
 /* ---- topics and commands of a client ------------------------------------ */
 
-c2_err topic_page(store *s, const char *from_where, db_val *p, int np, const c2_page *pg,
-                  int (*each)(void *, const c2_topic *), void *ctx, int64_t *total, c2_error *e);
 
 c2_err store_client_topics(store *s, const char *ref, const c2_page *pg,
                            int (*each)(void *, const c2_topic *), void *ctx, int64_t *total,

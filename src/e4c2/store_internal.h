@@ -122,6 +122,19 @@ c2_err page_query(store *s, const char *what, const char *columns, const char *f
                   const char *order, db_val *p, int np, const c2_page *pg, int64_t *total,
                   int (*emit)(db_rows *, void *), void *ctx, c2_error *e);
 
+/* Operations shared between the store files, inside a transaction. */
+/* New key and version for t, sent to every member. */
+c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e);
+/* SetPubKey(source's key) to target, recorded as sent. */
+c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e);
+/* A page of the clients related to target through table (pubkeys_sent, links). */
+c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
+                        int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                        c2_error *e);
+/* A page of topics (with their counts) of "from_where" ($1..$np in p). */
+c2_err topic_page(store *s, const char *from_where, db_val *p, int np, const c2_page *pg,
+                  int (*each)(void *, const c2_topic *), void *ctx, int64_t *total, c2_error *e);
+
 /* Paging arguments checked: limit 1..1000 (0 = 100), offset >= 0. */
 c2_err page_check(const c2_page *pg, int64_t *offset, int64_t *limit, c2_error *e);
 /* "%search%" for LIKE, with % and _ escaped ('\'); buf >= 2 * strlen + 3. */

@@ -6,8 +6,6 @@
 
 #include <sodium.h>
 
-c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e);
-c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e);
 
 struct members_arg {
     const char *topic;

@@ -6,10 +6,6 @@
 
 #include <sodium.h>
 
-c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
-                        int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
-                        c2_error *e);
-c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e);
 
 c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e)
 {
@@ -23,9 +19,11 @@ c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *
     return outbox_add(s, target, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, source->id, e);
 }
 
+enum pair_op { PK_SEND, PK_REMOVE, PK_RESET, PK_LINK, PK_UNLINK };
+
 struct pair_arg {
-    const char *target, *source;
-    int op;   /* 0 send, 1 remove, 2 reset, 3 link, 4 unlink */
+    const char *target, *source;   /* source is unused by PK_RESET */
+    enum pair_op op;
 };
 
 static c2_err resolve_pair(store *s, const struct pair_arg *a, client_row *t, client_row *src, c2_error *e)
@@ -34,9 +32,9 @@ static c2_err resolve_pair(store *s, const struct pair_arg *a, client_row *t, cl
         return set_error(e, C2_WRONG_MODE, "public keys exist only in pk mode");
     if (client_resolve(s, a->target, t, e) != C2_OK)
         return e->code;
-    if (a->op != 2 && client_resolve(s, a->source, src, e) != C2_OK)
+    if (a->op != PK_RESET && client_resolve(s, a->source, src, e) != C2_OK)
         return e->code;
-    if (a->op != 2 && t->rowid == src->rowid)
+    if (a->op != PK_RESET && t->rowid == src->rowid)
         return set_error(e, C2_INVALID, "a client does not need its own public key");
     return C2_OK;
 }
@@ -78,11 +76,11 @@ static c2_err pair_tx(store *s, void *arg, c2_error *e)
     if (resolve_pair(s, a, &t, &src, e) != C2_OK)
         return e->code;
     switch (a->op) {
-    case 0: return pubkey_send_locked(s, &t, &src, e);
-    case 1: return remove_locked(s, &t, &src, e);
-    case 3: return link_locked(s, &t, &src, 1, e);
-    case 4: return link_locked(s, &t, &src, 0, e);
-    default: break;
+    case PK_SEND: return pubkey_send_locked(s, &t, &src, e);
+    case PK_REMOVE: return remove_locked(s, &t, &src, e);
+    case PK_LINK: return link_locked(s, &t, &src, 1, e);
+    case PK_UNLINK: return link_locked(s, &t, &src, 0, e);
+    case PK_RESET: break;
     }
     p[0] = DB_INT(t.rowid);
     if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1", p, 1) < 0)
@@ -90,7 +88,7 @@ static c2_err pair_tx(store *s, void *arg, c2_error *e)
     return outbox_add(s, &t, E4_CMD_RESET_PUBKEYS, NULL, 0, NULL, NULL, e);
 }
 
-static c2_err pair(store *s, const char *target, const char *source, int op, c2_error *e)
+static c2_err pair(store *s, const char *target, const char *source, enum pair_op op, c2_error *e)
 {
     struct pair_arg a = { target, source, op };
     return store_tx(s, pair_tx, &a, e);
@@ -98,27 +96,27 @@ static c2_err pair(store *s, const char *target, const char *source, int op, c2_
 
 c2_err store_pubkey_send(store *s, const char *target, const char *source, c2_error *e)
 {
-    return pair(s, target, source, 0, e);
+    return pair(s, target, source, PK_SEND, e);
 }
 
 c2_err store_pubkey_remove(store *s, const char *target, const char *source, c2_error *e)
 {
-    return pair(s, target, source, 1, e);
+    return pair(s, target, source, PK_REMOVE, e);
 }
 
 c2_err store_pubkey_reset(store *s, const char *target, c2_error *e)
 {
-    return pair(s, target, NULL, 2, e);
+    return pair(s, target, NULL, PK_RESET, e);
 }
 
 c2_err store_link(store *s, const char *target, const char *source, c2_error *e)
 {
-    return pair(s, target, source, 3, e);
+    return pair(s, target, source, PK_LINK, e);
 }
 
 c2_err store_unlink(store *s, const char *target, const char *source, c2_error *e)
 {
-    return pair(s, target, source, 4, e);
+    return pair(s, target, source, PK_UNLINK, e);
 }
 
 c2_err store_pubkeys_of(store *s, const char *target, const c2_page *pg,

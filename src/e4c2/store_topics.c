@@ -13,8 +13,6 @@
     ", (SELECT count(DISTINCT o.client_eid) FROM outbox o WHERE o.state = 0 AND o.opcode = 3" \
     " AND o.topic = t.name)"
 
-c2_err topic_page(store *s, const char *from_where, db_val *p, int np, const c2_page *pg,
-                  int (*each)(void *, const c2_topic *), void *ctx, int64_t *total, c2_error *e);
 
 static void topic_with_counts(db_rows *r, c2_topic *out)
 {
@@ -150,7 +148,6 @@ static c2_err send_topic_key(store *s, const client_row *c, void *arg, c2_error 
 }
 
 /* New key and version for t, sent to every member, in this transaction. */
-c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e);
 c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e)
 {
     struct send_key k = { .topic = t->t.name };

@@ -90,6 +90,22 @@ send alice "pub room signed-5"
 expect bob '^message room signed-5$' "$mb" "the remaining members read on"
 expect carol '^error receive room' "$mc" "carol, who left, cannot read"
 
+# links (the reference's LinkClient): the key goes with the link
+mb=$(mark bob)
+"$E4CTL" link bob carol >/dev/null || die "link"
+check "link: bob got carol's public key" 'applied bob "$mb" 1'
+check "links lists the link" '"$E4CTL" links bob --json | grep -q "\"carol\""'
+mb=$(mark bob)
+"$E4CTL" unlink bob carol >/dev/null || die "unlink"
+check "unlink: bob told to forget carol's key" 'applied bob "$mb" 1'
+check "the link is gone" '! "$E4CTL" links bob --json | grep -q "\"carol\""'
+"$E4CTL" unlink bob carol >/dev/null 2>"$TMP/unlink.err"
+check "unlink of no link -> exit 1, not_found" '[ $? -eq 1 ] && grep -q not_found "$TMP/unlink.err"'
+mc=$(mark carol)
+"$E4CTL" pubkey reset carol >/dev/null || die "pubkey reset"
+check "pubkey reset reaches carol" 'applied carol "$mc" 1'
+check "carol holds no public key any more" '! "$E4CTL" pubkey list carol --json | grep -q "\"alice\""'
+
 # bob removed: he resets everything; alice forgets his public key and gets
 # the topic rotated
 ma=$(mark alice); mb=$(mark bob)
