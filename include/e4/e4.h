@@ -78,7 +78,14 @@ typedef enum e4_err {
     E4_ERR_STORAGE_CAPACITY = -33, /* the saved state does not fit the limits */
 
     E4_ERR_CRYPTO = -40,           /* the crypto backend failed */
-    E4_ERR_NO_MEMORY = -41         /* hosted layer only */
+    E4_ERR_NO_MEMORY = -41,        /* hosted layer only */
+
+    /* receipts (e4/receipt.h), reported on C2's side */
+    E4_ERR_RECEIPT_MAGIC = -50,    /* first byte is not 0xE4 */
+    E4_ERR_RECEIPT_VERSION = -51,  /* not version 1 */
+    E4_ERR_RECEIPT_KIND = -52,     /* neither APPLIED nor STATE */
+    E4_ERR_RECEIPT_LENGTH = -53,   /* size disagrees with the kind or the counts */
+    E4_ERR_RECEIPT_ORDER = -54     /* STATE entries not strictly ascending */
 } e4_err;
 
 const char *e4_strerror(e4_err err);

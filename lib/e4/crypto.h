@@ -17,10 +17,16 @@
 int e4c_init(void);
 
 void e4c_sha3_256(uint8_t out[32], const void *in, size_t len);
+/* SHA3-256(a || b): a domain label and a key hashed without copying the key
+ * next to the label on the stack. */
+void e4c_sha3_256_cat(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen);
 
 /* RFC 5297 AES-SIV with the 64-byte key key||key and exactly one associated
  * data item (E4 uses the 8-byte timestamp; other lengths are supported for
- * the test vectors). seal writes tag(16) || ciphertext(n).
+ * the test vectors). seal writes tag(16) || ciphertext(n); plain may be
+ * exactly out + 16 (sealed in place: receipts build their plaintext where
+ * the ciphertext goes, having no heap for a copy), any other overlap is
+ * undefined.
  * open reads tag || ciphertext (n = ciphertext length), writes n bytes of
  * plaintext only when authentic, and returns -1 otherwise. */
 int e4c_siv_seal(const uint8_t key[32], const uint8_t *ad, size_t ad_len, const uint8_t *plain,

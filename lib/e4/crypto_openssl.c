@@ -388,6 +388,19 @@ void e4c_sha3_256(uint8_t out[32], const void *in, size_t len)
         abort();
 }
 
+void e4c_sha3_256_cat(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen)
+{
+    thread_state *t = thread_get();
+    EVP_MD_CTX *md = t ? t->md : EVP_MD_CTX_new();
+    unsigned int outl = 32;
+    int ok = md && EVP_DigestInit_ex2(md, sha3, NULL) == 1 && EVP_DigestUpdate(md, a, alen) == 1 &&
+             EVP_DigestUpdate(md, b, blen) == 1 && EVP_DigestFinal_ex(md, out, &outl) == 1;
+    if (!t)
+        EVP_MD_CTX_free(md);
+    if (!ok)
+        abort(); /* as e4c_sha3_256: only when OpenSSL cannot allocate */
+}
+
 /* ---- libsodium ----------------------------------------------------------- */
 
 int e4c_ed25519_seed_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32])

@@ -36,6 +36,11 @@ const char *e4_strerror(e4_err err)
     case E4_ERR_STORAGE_CAPACITY: return "stored state exceeds the configured capacity";
     case E4_ERR_CRYPTO: return "cryptographic backend failure";
     case E4_ERR_NO_MEMORY: return "out of memory";
+    case E4_ERR_RECEIPT_MAGIC: return "receipt: wrong magic";
+    case E4_ERR_RECEIPT_VERSION: return "receipt: unknown version";
+    case E4_ERR_RECEIPT_KIND: return "receipt: unknown kind";
+    case E4_ERR_RECEIPT_LENGTH: return "receipt: length disagrees with its content";
+    case E4_ERR_RECEIPT_ORDER: return "receipt: state entries not strictly ascending";
     }
     return "unknown error";
 }
