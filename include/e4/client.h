@@ -58,6 +58,24 @@ e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t ke
 e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
                             const uint8_t pk[E4_ED25519_PK_LEN]);
 
+/* ---- receipts (e4/receipt.h, docs/receipts.md) ---- */
+
+/* "<control topic>/receipts": publish receipts there (QoS 1). Valid while c
+ * lives. */
+const char *e4_client_receipt_topic(const e4_client *c);
+/* Called with an APPLIED receipt (E4_RECEIPT_APPLIED_LEN bytes, valid
+ * during the call) for every command that authenticated on the control
+ * topic, applied or refused (e4_err_is_refusal); never for messages that
+ * did not authenticate. */
+typedef void (*e4_receipt_sink)(void *ctx, const uint8_t *receipt, size_t len);
+/* From now on e4_client_unprotect() calls sink, in the calling thread,
+ * after releasing the client's lock (sink may call e4_client_* functions).
+ * NULL stops it. */
+void e4_client_set_receipt_sink(e4_client *c, e4_receipt_sink sink, void *ctx);
+/* A STATE receipt of the keys held now, protected at the client's clock:
+ * *out is malloc'ed (the caller frees it), *out_len its length. */
+e4_err e4_client_state_receipt(e4_client *c, uint8_t **out, size_t *out_len);
+
 /* Replace the clock (tests, replaying captures). NULL restores time(). */
 void e4_client_set_clock(e4_client *c, uint64_t (*now)(void *ctx), void *ctx);
 

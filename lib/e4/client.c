@@ -4,6 +4,7 @@
  * protect and unprotect at once while C2 commands get the state alone.
  */
 #include <e4/client.h>
+#include <e4/receipt.h>
 
 #include "internal.h"
 
@@ -25,6 +26,9 @@ struct e4_client {
     char *path;
     uint64_t (*clock)(void *ctx);
     void *clock_ctx;
+    char receipt_topic[E4_RECEIPT_TOPIC_MAX];
+    e4_receipt_sink sink;           /* under lock, like the state */
+    void *sink_ctx;
 };
 
 static uint64_t system_clock(void *ctx)
@@ -95,6 +99,8 @@ static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_n
         return err;
     s->replay_lock = replay_lock;
     s->replay_lock_ctx = &c->replay_mutex;
+    if ((err = e4_receipt_topic(c->receipt_topic, sizeof c->receipt_topic, e4_state_control_topic(s))) != E4_OK)
+        return err;
     if (c->path) {
         if (save_now && (err = e4_state_save(s, &c->store.storage)) != E4_OK)
             return err;
@@ -192,6 +198,29 @@ e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain, 
     return err;
 }
 
+/* A message on the control topic: the state alone (a command changes it),
+ * then, outside the lock, the APPLIED receipt of a command that
+ * authenticated goes to the sink. */
+static e4_err unprotect_command(e4_client *c, const uint8_t hash[E4_TOPIC_HASH_LEN], const uint8_t *in,
+                                size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    uint8_t receipt[E4_RECEIPT_APPLIED_LEN];
+    e4_receipt_sink sink = NULL;
+    void *sink_ctx = NULL;
+    pthread_rwlock_wrlock(&c->lock);
+    uint64_t now = c->clock(c->clock_ctx);
+    e4_err err = e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, now);
+    if (c->sink && (err == E4_COMMAND || e4_err_is_refusal(err)) &&
+        e4_receipt_applied(c->state, in, in_len, err, receipt, now) == E4_OK) {
+        sink = c->sink;
+        sink_ctx = c->sink_ctx;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    if (sink)
+        sink(sink_ctx, receipt, sizeof receipt);
+    return err;
+}
+
 e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, size_t in_len,
                            uint8_t *out, size_t out_cap, size_t *out_len)
 {
@@ -202,11 +231,9 @@ e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, s
     if (err)
         return err;
     /* Messages only read the state; commands change it and run alone. */
-    int command = memcmp(hash, c->state->control_hash, E4_TOPIC_HASH_LEN) == 0;
-    if (command)
-        pthread_rwlock_wrlock(&c->lock);
-    else
-        pthread_rwlock_rdlock(&c->lock);
+    if (memcmp(hash, c->state->control_hash, E4_TOPIC_HASH_LEN) == 0)
+        return unprotect_command(c, hash, in, in_len, out, out_cap, out_len);
+    pthread_rwlock_rdlock(&c->lock);
     err = e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, c->clock(c->clock_ctx));
     pthread_rwlock_unlock(&c->lock);
     return err;
@@ -215,6 +242,32 @@ e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, s
 e4_mode e4_client_mode(const e4_client *c) { return e4_state_mode(c->state); }
 void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]) { e4_state_id(c->state, id); }
 const char *e4_client_control_topic(const e4_client *c) { return e4_state_control_topic(c->state); }
+const char *e4_client_receipt_topic(const e4_client *c) { return c->receipt_topic; }
+
+void e4_client_set_receipt_sink(e4_client *c, e4_receipt_sink sink, void *ctx)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    c->sink = sink;
+    c->sink_ctx = sink ? ctx : NULL;
+    pthread_rwlock_unlock(&c->lock);
+}
+
+e4_err e4_client_state_receipt(e4_client *c, uint8_t **out, size_t *out_len)
+{
+    if (!c || !out || !out_len)
+        return E4_ERR_INVALID_ARGUMENT;
+    pthread_rwlock_rdlock(&c->lock);
+    size_t cap = e4_receipt_state_len(c->state);
+    uint8_t *buf = malloc(cap);
+    e4_err err = buf ? e4_receipt_state(c->state, buf, cap, out_len, c->clock(c->clock_ctx)) : E4_ERR_NO_MEMORY;
+    pthread_rwlock_unlock(&c->lock);
+    if (err != E4_OK) {
+        free(buf);
+        return err;
+    }
+    *out = buf;
+    return E4_OK;
+}
 
 e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t key[E4_KEY_LEN])
 {

@@ -4,6 +4,7 @@
  * several threads while C2 commands change the state.
  */
 #include <e4/client.h>
+#include <e4/receipt.h>
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -144,6 +145,134 @@ static void test_clock_override(void **st)
     e4_client_free(c);
 }
 
+/* ---- receipts ------------------------------------------------------------------- */
+
+typedef struct sink_log {
+    e4_client *c;
+    int calls;
+    uint8_t last[E4_RECEIPT_APPLIED_LEN];
+    size_t last_len;
+    e4_err state_err;  /* a STATE taken from inside the sink: the lock is free */
+} sink_log;
+
+static void sink(void *ctx, const uint8_t *receipt, size_t len)
+{
+    sink_log *l = ctx;
+    uint8_t *st = NULL;
+    size_t n;
+    l->calls++;
+    l->last_len = len;
+    memcpy(l->last, receipt, len < sizeof l->last ? len : sizeof l->last);
+    l->state_err = e4_client_state_receipt(l->c, &st, &n);
+    free(st);
+}
+
+/* Deliver a command protected under key at now; returns unprotect's result. */
+static e4_err send_cmd(e4_client *c, const uint8_t key[32], const uint8_t *cmd, size_t n, uint64_t now,
+                       uint8_t msg[128])
+{
+    uint8_t out[128];
+    size_t ol;
+    assert_int_equal(e4_sk_protect(key, now, cmd, n, msg), E4_OK);
+    return e4_client_unprotect(c, e4_client_control_topic(c), msg, n + 24, out, sizeof out, &ol);
+}
+
+static void assert_applied(const sink_log *l, const uint8_t rkey[32], const uint8_t *msg, size_t len,
+                           uint64_t now, uint8_t result)
+{
+    uint8_t plain[64], digest[16];
+    e4_receipt r;
+    assert_int_equal(l->last_len, E4_RECEIPT_APPLIED_LEN);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, l->last, l->last_len, now, 0), E4_OK);
+    assert_int_equal(r.kind, E4_RECEIPT_APPLIED);
+    assert_int_equal(e4_command_digest(digest, msg, len), E4_OK);
+    assert_memory_equal(r.digest, digest, 16);
+    assert_int_equal(r.result, result);
+    assert_int_equal(l->state_err, E4_OK);
+}
+
+static void test_receipt_sink(void **st)
+{
+    (void)st;
+    uint8_t id[16], key[32], rkey[32], cmd[49] = {E4_CMD_SET_TOPIC_KEY}, msg[128], out[128];
+    size_t ol;
+    uint64_t now = 1700000000;
+    e4_client *c;
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_client_options o = {.control_topic = "site/ctl/dev1"};
+    assert_int_equal(e4_client_new_sk(&c, id, key, &o), E4_OK);
+    assert_string_equal(e4_client_receipt_topic(c), "site/ctl/dev1/receipts");
+    e4_client_set_clock(c, fixed_clock, &now);
+    assert_int_equal(e4_receipt_key(rkey, key), E4_OK);
+    sink_log l = {.c = c};
+    e4_client_set_receipt_sink(c, sink, &l);
+
+    e4_random_key(cmd + 1);
+    e4_hash_topic(cmd + 33, TOPIC);
+    assert_int_equal(send_cmd(c, key, cmd, sizeof cmd, now, msg), E4_COMMAND);
+    assert_int_equal(l.calls, 1);
+    assert_applied(&l, rkey, msg, sizeof cmd + 24, now, 0);
+    /* replayed: not authenticated anew, no receipt */
+    assert_int_equal(e4_client_unprotect(c, "site/ctl/dev1", msg, sizeof cmd + 24, out, sizeof out, &ol),
+                     E4_ERR_REPLAYED);
+    assert_int_equal(l.calls, 1);
+    /* refused after authentication: a receipt with the reason */
+    assert_int_equal(send_cmd(c, key, cmd, 40, now, msg), E4_ERR_INVALID_ARG_LENGTH);
+    assert_int_equal(l.calls, 2);
+    assert_applied(&l, rkey, msg, 40 + 24, now, 21);
+    /* not authentic, too old: nothing */
+    assert_int_equal(send_cmd(c, rkey, cmd, sizeof cmd, now, msg), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(send_cmd(c, key, cmd, sizeof cmd, now - 601, msg), E4_ERR_TIMESTAMP_TOO_OLD);
+    /* a data message (protected by the client itself): nothing */
+    size_t ml;
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"x", 1, msg, 128, &ml), E4_OK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, ml, out, sizeof out, &ol), E4_OK);
+    assert_int_equal(l.calls, 2);
+    /* no sink: nothing */
+    e4_client_set_receipt_sink(c, NULL, NULL);
+    e4_random_key(cmd + 1);
+    assert_int_equal(send_cmd(c, key, cmd, sizeof cmd, now, msg), E4_COMMAND);
+    assert_int_equal(l.calls, 2);
+    e4_client_free(c);
+}
+
+static void test_state_receipt(void **st)
+{
+    (void)st;
+    uint8_t id[16], key[32], rkey[32], plain[256], want[256];
+    e4_topic_key tk[2];
+    uint64_t now = 1700000000;
+    e4_client *c;
+    e4_random_id(id);
+    e4_random_key(key);
+    assert_int_equal(e4_client_new_sk(&c, id, key, NULL), E4_OK);
+    char def[64];
+    snprintf(def, sizeof def, "%s/receipts", e4_client_control_topic(c));
+    assert_string_equal(e4_client_receipt_topic(c), def);
+    e4_client_set_clock(c, fixed_clock, &now);
+    for (int i = 0; i < 2; i++) {
+        e4_random_key(tk[i].key);
+        assert_int_equal(e4_client_set_topic_key(c, i ? "b" : "a", tk[i].key), E4_OK);
+        e4_hash_topic(tk[i].hash, i ? "b" : "a");
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0, wl;
+    assert_int_equal(e4_client_state_receipt(c, &buf, &len), E4_OK);
+    assert_int_equal(len, 24 + E4_RECEIPT_STATE_PLAIN_LEN(2, 0));
+    assert_int_equal(e4_receipt_key(rkey, key), E4_OK);
+    e4_receipt r;
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, buf, len, now, 0), E4_OK);
+    assert_int_equal(r.kind, E4_RECEIPT_STATE);
+    assert_int_equal(r.ts, now);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, 2, NULL, 0, NULL), E4_OK);
+    assert_int_equal(wl, r.plain_len);
+    assert_true(e4_memeq(want, r.plain, wl));
+    free(buf);
+    assert_int_equal(e4_client_state_receipt(c, NULL, &len), E4_ERR_INVALID_ARGUMENT);
+    e4_client_free(c);
+}
+
 /* ---- concurrency ------------------------------------------------------------- */
 
 typedef struct worker {
@@ -226,6 +355,8 @@ int main(void)
         cmocka_unit_test(test_persist_and_reopen),
         cmocka_unit_test(test_grows_to_fit_saved_state),
         cmocka_unit_test(test_clock_override),
+        cmocka_unit_test(test_receipt_sink),
+        cmocka_unit_test(test_state_receipt),
         cmocka_unit_test(test_concurrent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
