@@ -39,6 +39,10 @@ json_t *api_client_json(const c2_client *c, c2_mode mode)
         set(o, "pubkey", hex(c->pubkey, sizeof c->pubkey));
     set(o, "topics", json_integer(c->topics));
     set(o, "pending", json_integer(c->pending));
+    set(o, "sync", json_string(c2_sync_name(c->sync)));
+    set(o, "state_at", time_or_null(c->state_at));
+    if (mode == C2_MODE_PK)
+        set(o, "c2_key_generation", c->c2_generation ? json_integer(c->c2_generation) : json_null());
     return o;
 }
 
@@ -52,6 +56,7 @@ json_t *api_topic_json(const c2_topic *t)
     set(o, "rotated_at", json_integer(t->rotated_at));
     set(o, "members", json_integer(t->members));
     set(o, "behind", json_integer(t->behind));
+    set(o, "not_current", json_integer(t->not_current));
     set(o, "key_id", hex(t->key_id, sizeof t->key_id));
     return o;
 }
@@ -80,9 +85,12 @@ json_t *api_command_json(const c2_command *c)
         set(o, "topic", json_string(c->topic));
     if (c->has_subject)
         set(o, "subject", hex(c->subject_id, sizeof c->subject_id));
-    set(o, "state", json_string(c->state == C2_CMD_SENT ? "sent" : "pending"));
+    set(o, "state", json_string(c2_cmd_state_name(c->state)));
     set(o, "created", json_integer(c->created));
-    set(o, "sent_at", c->state == C2_CMD_SENT ? time_or_null(c->sent_at) : json_null());
+    set(o, "sent_at", time_or_null(c->sent_at));
+    set(o, "done_at", time_or_null(c->done_at));
+    set(o, "refused", c->state == C2_CMD_REFUSED ? json_string(e4_strerror((e4_err)c->result)) : json_null());
+    set(o, "repair", json_boolean(c->repair));
     set(o, "attempts", json_integer(c->attempts));
     set(o, "last_error", c->last_error[0] ? json_string(c->last_error) : json_null());
     return o;
@@ -120,6 +128,12 @@ json_t *api_status_json(const c2_status *st)
     set(outbox, "oldest_age", json_integer(st->outbox_oldest_age));
     set(o, "outbox", outbox);
     set(o, "commands_sent", json_integer(st->commands_sent));
+    {
+        json_t *sync = json_object();
+        for (int i = 0; i < C2_SYNC_COUNT; i++)
+            set(sync, c2_sync_name((c2_sync)i), json_integer(st->sync[i]));
+        set(o, "sync", sync);
+    }
     if (st->mode == C2_MODE_PK) {
         key = json_object();
         set(key, "generation", json_integer(st->c2_key_generation));

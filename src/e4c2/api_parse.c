@@ -202,11 +202,12 @@ static int query_value(unsigned flag, const char *val, api_query *q, api_error *
         return parse_int(val, 0, INT64_MAX, &q->after) == 0
                    ? 0 : api_fail(e, 400, "after must be a non-negative integer");
     case API_Q_ROTATE:
+    case API_Q_BEHIND:
         if (strcmp(val, "true") == 0 || strcmp(val, "false") == 0) {
-            q->rotate = val[0] == 't';
+            *(flag == API_Q_ROTATE ? &q->rotate : &q->behind) = val[0] == 't';
             return 0;
         }
-        return api_fail(e, 400, "rotate must be true or false");
+        return api_fail(e, 400, "%s must be true or false", flag == API_Q_ROTATE ? "rotate" : "behind");
     default: /* API_Q_SEARCH */
         q->has_search = val[0] != 0;
         return 0;
@@ -218,7 +219,7 @@ static const struct {
     unsigned flag;
 } QUERY_PARAMS[] = {
     {"offset", API_Q_OFFSET}, {"limit", API_Q_LIMIT}, {"search", API_Q_SEARCH},
-    {"after", API_Q_AFTER},   {"rotate", API_Q_ROTATE},
+    {"after", API_Q_AFTER},   {"rotate", API_Q_ROTATE}, {"behind", API_Q_BEHIND},
 };
 
 static unsigned query_flag(const char *key)

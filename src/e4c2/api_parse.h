@@ -81,6 +81,7 @@ enum {
     API_Q_SEARCH = 1u << 2,
     API_Q_AFTER = 1u << 3,
     API_Q_ROTATE = 1u << 4,
+    API_Q_BEHIND = 1u << 5,
     API_Q_PAGE = API_Q_OFFSET | API_Q_LIMIT,
     API_Q_EVENTS = API_Q_AFTER | API_Q_LIMIT
 };
@@ -98,6 +99,7 @@ typedef struct api_query {
     int64_t after;                   /* default 0 */
     int has_after;
     int rotate;                      /* default 1 */
+    int behind;                      /* members: only those not on the current key (0) */
     int has_search;
     char search[E4_TOPIC_MAX + 1];   /* decoded */
 } api_query;

@@ -105,11 +105,23 @@ int api_c2_rotate(api_req *r)
     return reply_c2_key(r, pk, generation);
 }
 
+static int add_straggler(void *ctx, const c2_client *c)
+{
+    char id[2 * E4_ID_LEN + 1];
+    api_hex_encode(id, c->id, E4_ID_LEN);
+    json_array_append_new(ctx, json_pack("{ssss}", "id", id, "name", c->name));
+    return 0;
+}
+
 int api_c2_rotate_finish(api_req *r)
 {
-    int64_t unsent = 0;
+    int64_t unsent = 0, nstragglers = 0;
     c2_error e = {0};
-    if (store_c2_rotate_finish(r->s, &unsent, &e) != C2_OK)
-        return api_reply_c2(r, &e);
-    return api_reply(r, 200, json_pack("{sI}", "unconfirmed", (json_int_t)unsent));
+    json_t *list = json_array();
+    if (!list || store_c2_rotate_finish(r->s, &unsent, add_straggler, list, &nstragglers, &e) != C2_OK) {
+        json_decref(list);
+        return list ? api_reply_c2(r, &e) : api_reply(r, 500, NULL);
+    }
+    return api_reply(r, 200, json_pack("{sIsIso}", "unsent", (json_int_t)unsent, "unconfirmed",
+                                       (json_int_t)nstragglers, "stragglers", list));
 }

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "publisher.h"
+#include "receiver.h"
 #include "schema.h"
 
 typedef struct run_plan {
@@ -21,6 +22,8 @@ typedef struct run_plan {
     char password[1024];
     int pool;
     int publishers;
+    int receipts;          /* subscribe to receipts (default on) */
+    int state_interval, clock_skew;
 } run_plan;
 
 #define MAX_PUBLISHERS 16
@@ -101,6 +104,11 @@ static int validate(const c2_config *cfg, run_plan *r)
              positive(cfg->max_inflight, 20, 65535, &r->pub.max_inflight))
         bad = "--lease (1..86400), --pool (1..256), --publishers (1..16) and --max-inflight (1..65535) "
               "take a positive number";
+    else if (positive(cfg->state_interval, 3600, 7 * 86400, &r->state_interval) ||
+             (cfg->clock_skew && positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
+        bad = "--state-interval (1..604800) and --clock-skew (1..3600) take a number of seconds";
+    else if (cfg->receipts && strcmp(cfg->receipts, "on") && strcmp(cfg->receipts, "off"))
+        bad = "--receipts is on or off";
     else if (!cfg->tls_cert != !cfg->tls_key)
         bad = "--tls-cert and --tls-key go together";
     else if (cfg->broker_password_file && read_password(r, cfg->broker_password_file) != 0)
@@ -109,6 +117,8 @@ static int validate(const c2_config *cfg, run_plan *r)
         fprintf(stderr, "e4c2 run: %s\n", bad);
         return 2;
     }
+    r->receipts = !cfg->receipts || !strcmp(cfg->receipts, "on");
+    store_set_state_interval(r->state_interval);
     r->pub.cafile = cfg->broker_cafile;
     r->pub.username = cfg->broker_username;
     r->http.listen = cfg->listen ? cfg->listen : "127.0.0.1:8640";
@@ -157,11 +167,15 @@ static int serve(run_plan *r, store_pool *pool)
 {
     c2_error e = { 0 };
     publisher *pubs[MAX_PUBLISHERS] = { 0 };
+    receiver *rcv = NULL;
     sigset_t set;
     int sig = 0;
-    http_server *http = start_publishers(r, pool, pubs, &e) == 0 ? http_start(&r->http, pool, &e) : NULL;
+    http_server *http = NULL;
+    if (start_publishers(r, pool, pubs, &e) == 0 && (!r->receipts || (rcv = receiver_start(&r->pub, r->clock_skew, pool, &e))))
+        http = http_start(&r->http, pool, &e);
     if (!http) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
+        receiver_stop(rcv);
         stop_publishers(pubs, r->publishers);
         return 1;
     }
@@ -174,6 +188,7 @@ static int serve(run_plan *r, store_pool *pool)
     log_info("stopping: finishing the commands in flight", "signal",
              sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
     http_stop(http);
+    receiver_stop(rcv);
     stop_publishers(pubs, r->publishers);
     log_info("stopped", NULL, NULL);
     return 0;
@@ -201,7 +216,7 @@ int cmd_run(const c2_config *cfg)
     mosquitto_lib_init();
     if (!(kr = unlock(cfg, &src, pass, sizeof pass, &e)))
         return 1;
-    pool = store_pool_open(config_db_url(cfg), kr, r.pool + r.publishers, &e);
+    pool = store_pool_open(config_db_url(cfg), kr, r.pool + r.publishers + r.receipts, &e);
     if (!pool) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
         keyring_free(kr);

@@ -33,6 +33,9 @@ static const struct setting {
     { "pool", FIELD(pool), CFG_RUN, "N", "database connections for the API (default 8)" },
     { "max-inflight", FIELD(max_inflight), CFG_RUN, "N", "MQTT window: QoS 2 publishes in flight (20, as the broker allows)" },
     { "publishers", FIELD(publishers), CFG_RUN, "N", "MQTT connections sending the outbox (default 4)" },
+    { "receipts", FIELD(receipts), CFG_RUN, "on|off", "subscribe to devices' receipts and repair their state (on)" },
+    { "state-interval", FIELD(state_interval), CFG_RUN, "SEC", "devices' STATE interval: stale after twice it (3600)" },
+    { "clock-skew", FIELD(clock_skew), CFG_RUN, "SEC", "seconds a receipt's time may be ahead of C2's (0)" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

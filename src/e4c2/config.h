@@ -23,6 +23,7 @@ typedef struct c2_config {
     char *listen;               /* 127.0.0.1:8640 */
     char *tls_cert, *tls_key;
     char *lease, *pool, *max_inflight, *publishers;
+    char *receipts, *state_interval, *clock_skew;
     /* token */
     int read_only;
     int json;

@@ -1,5 +1,6 @@
 /*
- * errors: each c2_err as an HTTP status and a JSON error code (store.h).
+ * errors: each c2_err as an HTTP status and a JSON error code, and the
+ * names of the other enums of store.h that the API shows.
  */
 #include "store.h"
 
@@ -29,4 +30,16 @@ int c2_err_http_status(c2_err e)
     case C2_INTERNAL: return 500;
     }
     return 500;
+}
+
+const char *c2_sync_name(c2_sync s)
+{
+    static const char *const names[] = { "unknown", "in_sync", "repairing", "stale" };
+    return s >= 0 && s < C2_SYNC_COUNT ? names[s] : "unknown";
+}
+
+const char *c2_cmd_state_name(c2_cmd_state s)
+{
+    static const char *const names[] = { "queued", "sent", "applied", "refused", "closed" };
+    return s >= 0 && s <= C2_CMD_CLOSED ? names[s] : "unknown";
 }

@@ -108,6 +108,27 @@ static void store_gauges(text *t, store *s)
     gauge(t, "e4c2_outbox_pending", "Commands waiting in the outbox.", st.outbox_pending);
     gauge(t, "e4c2_outbox_oldest_age_seconds", "Age of the oldest pending command.",
           st.outbox_oldest_age);
+    metric(t, "e4c2_clients_by_sync", "gauge", "Clients by sync status (receipts).");
+    for (int i = 0; i < C2_SYNC_COUNT; i++)
+        put(t, "e4c2_clients_by_sync{status=\"%s\"} %lld\n", c2_sync_name((c2_sync)i),
+            (long long)st.sync[i]);
+}
+
+static void receipts(text *t)
+{
+    metric(t, "e4c2_receipts_total", "counter", "Receipts accepted, by kind and outcome.");
+    put(t, "e4c2_receipts_total{kind=\"applied\"} %llu\n",
+        (unsigned long long)atomic_load(&g_metrics.receipts_applied));
+    put(t, "e4c2_receipts_total{kind=\"refused\"} %llu\n",
+        (unsigned long long)atomic_load(&g_metrics.receipts_refused));
+    put(t, "e4c2_receipts_total{kind=\"state\"} %llu\n", (unsigned long long)atomic_load(&g_metrics.receipts_state));
+    metric(t, "e4c2_receipts_rejected_total", "counter", "Receipts not acted upon, by reason.");
+    for (int i = 0; i < SYNC_REJECT_COUNT; i++)
+        put(t, "e4c2_receipts_rejected_total{reason=\"%s\"} %llu\n", sync_reject_name((sync_reject)i),
+            (unsigned long long)atomic_load(&g_metrics.receipts_rejected[i]));
+    counter(t, "e4c2_repairs_total", "State repairs queued.", atomic_load(&g_metrics.repairs));
+    counter(t, "e4c2_repair_differences_total", "Differences the repairs covered (one command each).",
+            atomic_load(&g_metrics.repair_commands));
 }
 
 static void api_requests(text *t)
@@ -150,6 +171,7 @@ char *metrics_render(store *s)
           (long long)atomic_load(&g_metrics.broker_connected));
     api_requests(&t);
     rotation_histogram(&t);
+    receipts(&t);
     if (t.oom) {
         free(t.s);
         return NULL;

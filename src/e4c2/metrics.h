@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "sync.h"
 
 /* HTTP statuses counted one by one; others fall in "other". */
 #define METRICS_STATUSES(X) X(200) X(201) X(204) X(400) X(401) X(403) X(404) X(405) \
@@ -23,6 +24,12 @@ typedef struct c2_metrics {
     atomic_uint_fast64_t rotation_us_sum;    /* time to commit a rotation and its outbox */
     atomic_uint_fast64_t rotation_buckets[8];/* <= 1ms 10ms 100ms 1s 10s 60s 600s +Inf */
     atomic_uint_fast64_t api_by_status[16];  /* METRICS_STATUSES order, then other */
+    atomic_uint_fast64_t receipts_applied;   /* APPLIED receipts: applied */
+    atomic_uint_fast64_t receipts_refused;   /* APPLIED receipts: refused */
+    atomic_uint_fast64_t receipts_state;     /* STATE receipts */
+    atomic_uint_fast64_t receipts_rejected[SYNC_REJECT_COUNT];
+    atomic_uint_fast64_t repairs;            /* repairs queued */
+    atomic_uint_fast64_t repair_commands;    /* differences they covered */
 } c2_metrics;
 
 extern c2_metrics g_metrics;

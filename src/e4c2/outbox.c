@@ -136,17 +136,39 @@ static c2_err sent_event(store *s, const outbox_item *const *items, int n, c2_er
     return rc;
 }
 
+/* Mark a chunk sent with the digest of what went out (APPLIED receipts name
+ * commands by it): one UPDATE joined with the list of (seq, digest). */
+static c2_err mark_chunk(store *s, const outbox_item *const *items, int n, int64_t now, c2_error *e)
+{
+    char sql[256 + 100 * 64];
+    db_val p[1 + 2 * 100];
+    int pg = db_kind_of(s->d) == DB_PG, i, k = 1;
+    size_t len = (size_t)snprintf(sql, sizeof sql, "UPDATE outbox SET state = 1, sent_at = $1, digest = v.d,"
+                                  " lease_owner = NULL, last_error = NULL FROM (");
+    p[0] = DB_INT(now);
+    for (i = 0; i < n; i++, k += 2) {
+        len += (size_t)snprintf(sql + len, sizeof sql - len,
+                                pg ? "%sSELECT CAST($%d AS BIGINT) AS s, CAST($%d AS BYTEA) AS d"
+                                   : "%sSELECT $%d AS s, $%d AS d",
+                                i ? " UNION ALL " : "", k + 1, k + 2);
+        p[k] = DB_INT(items[i]->seq);
+        p[k + 1] = DB_BLOB(items[i]->digest, E4_DIGEST_LEN);
+    }
+    snprintf(sql + len, sizeof sql - len, ") AS v WHERE outbox.seq = v.s AND outbox.state = 0");
+    if (db_exec(s->d, sql, p, k) < 0)
+        return db_error(s, e, "cannot update the outbox");
+    return C2_OK;
+}
+
 static c2_err mark_tx(store *s, void *arg, c2_error *e)
 {
     struct mark_arg *a = arg;
-    int64_t seqs[1024];
-    db_val head[1] = { DB_INT(now_s()) }, count[1] = { DB_INT(a->n) };
-    int i;
-    for (i = 0; i < a->n; i++)
-        seqs[i] = a->items[i]->seq;
-    if (update_seqs(s, "state = 1, sent_at = $1, lease_owner = NULL, last_error = NULL", "", head, 1, seqs,
-                    a->n, e) != C2_OK)
-        return e->code;
+    db_val count[1] = { DB_INT(a->n) };
+    int64_t now = now_s();
+    int done;
+    for (done = 0; done < a->n; done += 100)
+        if (mark_chunk(s, a->items + done, a->n - done > 100 ? 100 : a->n - done, now, e) != C2_OK)
+            return e->code;
     /* a counter, not count(*) over every command ever sent */
     if (db_exec(s->d, "INSERT INTO meta (k, i) VALUES ('commands_sent', $1)"
                       " ON CONFLICT (k) DO UPDATE SET i = meta.i + excluded.i", count, 1) < 0)

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include <e4/receipt.h>
+
 #include "store.h"
 
 typedef struct outbox_item {
@@ -23,6 +25,7 @@ typedef struct outbox_item {
     uint8_t key[E4_KEY_LEN];       /* unsealed: wipe after use */
     uint8_t cmd[E4_COMMAND_MAX];
     size_t cmd_len;
+    uint8_t digest[E4_DIGEST_LEN]; /* of the protected command, set when published */
 } outbox_item;
 
 /* Claim up to max heads of client queues, due at now_ms, leased to owner

@@ -156,6 +156,7 @@ static int publish_one(publisher *p, outbox_item *it)
         return -1;
     sodium_memzero(it->key, sizeof it->key);
     sodium_memzero(it->cmd, sizeof it->cmd);
+    e4_command_digest(it->digest, msg, it->cmd_len + E4_SK_OVERHEAD);
     rc = mosquitto_publish(p->mosq, &mid, topic, (int)(it->cmd_len + E4_SK_OVERHEAD), msg, 2, false);
     if (rc != MOSQ_ERR_SUCCESS)
         return -1;

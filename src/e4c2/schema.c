@@ -61,6 +61,26 @@ static const char *const migrations[] = {
     "CREATE TABLE tokens ("
     " id %SERIAL%, name TEXT NOT NULL UNIQUE, hash %BLOB% NOT NULL UNIQUE,"
     " read_only %INT% NOT NULL, created %INT% NOT NULL, last_used %INT%);",
+    /* 2: receipts and state sync (e4-sync.md). Per client: what it last
+     * reported (the STATE plaintext: hashes and 64-bit checks, no key), when,
+     * the C2 key generation it holds, and the repair bookkeeping. Per
+     * member: the topic key version it reported. Per command: the digest of
+     * what was sent, and what the device said of it (state 2 applied,
+     * 3 refused with result, 4 closed: its effect was already reported). */
+    "ALTER TABLE clients ADD COLUMN sync %INT% NOT NULL DEFAULT 0;"
+    "ALTER TABLE clients ADD COLUMN state_at %INT%;"
+    "ALTER TABLE clients ADD COLUMN state_ts %INT%;"
+    "ALTER TABLE clients ADD COLUMN reported %BLOB%;"
+    "ALTER TABLE clients ADD COLUMN c2_gen %INT%;"
+    "ALTER TABLE clients ADD COLUMN repair_at %INT% NOT NULL DEFAULT 0;"
+    "ALTER TABLE clients ADD COLUMN sync_due %INT%;"
+    "CREATE INDEX clients_sync_due ON clients (sync_due) WHERE sync_due IS NOT NULL;"
+    "ALTER TABLE members ADD COLUMN held_version %INT%;"
+    "ALTER TABLE outbox ADD COLUMN digest %BLOB%;"
+    "ALTER TABLE outbox ADD COLUMN result %INT%;"
+    "ALTER TABLE outbox ADD COLUMN done_at %INT%;"
+    "ALTER TABLE outbox ADD COLUMN repair %INT% NOT NULL DEFAULT 0;"
+    "CREATE INDEX outbox_awaiting ON outbox (client_eid, digest) WHERE state = 1;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

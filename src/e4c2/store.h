@@ -51,6 +51,16 @@ typedef enum c2_mode { C2_MODE_SK = 1, C2_MODE_PK = 2 } c2_mode;
 
 #define C2_KEY_ID_LEN 8   /* key id: SHA3-256(key)[0:8], shown, never the key */
 
+/* What C2 knows of a client's keys from its receipts (e4-sync.md). */
+typedef enum c2_sync {
+    C2_SYNC_UNKNOWN = 0,     /* never sent a STATE (receipts off, or never connected) */
+    C2_SYNC_IN_SYNC,         /* its last STATE matched what it should hold */
+    C2_SYNC_REPAIRING,       /* it differs, or commands are on their way to it */
+    C2_SYNC_STALE,           /* its last STATE is older than twice the interval */
+    C2_SYNC_COUNT
+} c2_sync;
+const char *c2_sync_name(c2_sync s);   /* "unknown", "in_sync", "repairing", "stale" */
+
 typedef struct c2_client {
     uint8_t id[E4_ID_LEN];
     char name[E4_NAME_MAX + 1];
@@ -58,6 +68,9 @@ typedef struct c2_client {
     uint8_t pubkey[E4_ED25519_PK_LEN];  /* PK mode */
     int64_t topics;                     /* memberships */
     int64_t pending;                    /* commands not yet sent */
+    c2_sync sync;
+    int64_t state_at;                   /* unix seconds of its last STATE, 0 if none */
+    int64_t c2_generation;              /* PK: the C2 key it reported holding, 0 if unknown */
 } c2_client;
 
 /* A client to create. Exactly one of key / password / pubkey, or none: then
@@ -85,10 +98,19 @@ typedef struct c2_topic {
     int64_t rotated_at;    /* time of the last rotation (= created at first) */
     int64_t members;
     int64_t behind;        /* members with a command for this topic not yet sent */
+    int64_t not_current;   /* members that have not reported the current key version */
     uint8_t key_id[C2_KEY_ID_LEN];
 } c2_topic;
 
-typedef enum c2_cmd_state { C2_CMD_PENDING = 0, C2_CMD_SENT = 1 } c2_cmd_state;
+/* The outbox's states, as stored. */
+typedef enum c2_cmd_state {
+    C2_CMD_PENDING = 0,   /* "queued" */
+    C2_CMD_SENT = 1,      /* the broker completed QoS 2 */
+    C2_CMD_APPLIED = 2,   /* the device's APPLIED receipt says applied */
+    C2_CMD_REFUSED = 3,   /* ... says refused, with a reason */
+    C2_CMD_CLOSED = 4     /* no receipt, but the device's state shows its effect */
+} c2_cmd_state;
+const char *c2_cmd_state_name(c2_cmd_state s);   /* "queued", "sent", "applied", "refused", "closed" */
 
 typedef struct c2_command {
     int64_t seq;              /* global order; per client it is the send order */
@@ -102,6 +124,9 @@ typedef struct c2_command {
     int64_t sent_at;          /* 0 while pending */
     int64_t attempts;
     char last_error[128];
+    int64_t done_at;          /* applied, refused or closed at; 0 otherwise */
+    int result;               /* refused: the libe4 error code (negative) */
+    int repair;               /* queued to repair a difference the device reported */
 } c2_command;
 
 typedef struct c2_status {
@@ -112,6 +137,7 @@ typedef struct c2_status {
     int64_t commands_sent;
     int64_t c2_key_generation;   /* PK mode */
     int c2_key_rotating;         /* PK: an old C2 key is still kept */
+    int64_t sync[C2_SYNC_COUNT]; /* clients per sync status */
 } c2_status;
 
 typedef struct c2_event {
@@ -182,6 +208,11 @@ c2_err store_topic_rotate(store *s, const char *name, c2_topic *out, c2_error *e
 c2_err store_topic_members(store *s, const char *name, const c2_page *pg,
                            int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
                            c2_error *e);
+/* Members that have not reported holding the topic's current key (a STATE
+ * receipt with it), including those that never sent one. */
+c2_err store_topic_members_behind(store *s, const char *name, const c2_page *pg,
+                                  int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                                  c2_error *e);
 /* SetTopicKey(current) to each joining client; PK with share_pubkeys: the
  * newcomers' public keys to the members and theirs to the newcomers. */
 c2_err store_topic_join(store *s, const char *name, const char *const *refs, size_t n,
@@ -215,8 +246,17 @@ c2_err store_c2_pubkey(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation,
 /* New X25519 pair; SetC2Key(new) to every client under the old shared key;
  * the old pair is kept until store_c2_rotate_finish. */
 c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e);
-/* Forget the old pair. *unsent: clients whose SetC2Key is still pending. */
-c2_err store_c2_rotate_finish(store *s, int64_t *unsent, c2_error *e);
+/* Forget the old pair. *unsent: clients whose SetC2Key is still pending;
+ * stragglers gets every client that never reported the new key (up to
+ * max names, the count in *nstragglers). */
+c2_err store_c2_rotate_finish(store *s, int64_t *unsent, int (*straggler)(void *, const c2_client *),
+                              void *ctx, int64_t *nstragglers, c2_error *e);
+
+/* ---- sync (receipts) ------------------------------------------------------ */
+
+/* The devices' STATE interval (seconds, default 3600): a client whose last
+ * STATE is older than twice this is stale. Process-wide. */
+void store_set_state_interval(int64_t seconds);
 
 /* ---- status and events -------------------------------------------------- */
 

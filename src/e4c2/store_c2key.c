@@ -95,29 +95,72 @@ c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation,
     return C2_OK;
 }
 
+struct finish_arg {
+    int64_t unsent, stragglers;
+    int (*each)(void *, const c2_client *);
+    void *ctx;
+};
+
+#define STRAGGLERS_WHERE " FROM clients c WHERE c.c2_gen IS NULL OR c.c2_gen < (SELECT max(generation) FROM c2keys)"
+
+/* The clients that never reported holding the newest C2 key, the first
+ * 1,000 by name (read after the commit: a retried transaction must not
+ * report them twice). */
+static c2_err stragglers(store *s, struct finish_arg *a, c2_error *e)
+{
+    db_rows *r = NULL;
+    int rc, stop = 0;
+    if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS STRAGGLERS_WHERE " ORDER BY c.name LIMIT 1000", NULL, 0) != DB_OK)
+        return db_error(s, e, "cannot list the clients that did not confirm the C2 key");
+    while ((rc = db_next(r)) == 1 && !stop && a->each) {
+        client_row row;
+        c2_client c;
+        client_read(r, 0, &row);
+        client_public(&row, &c);
+        stop = a->each(a->ctx, &c);
+    }
+    db_rows_free(r);
+    return rc < 0 ? db_error(s, e, "cannot list the clients that did not confirm the C2 key") : C2_OK;
+}
+
 static c2_err finish_tx(store *s, void *arg, c2_error *e)
 {
-    int64_t *unsent = arg, n = 0;
+    struct finish_arg *a = arg;
+    int64_t n = 0;
     int found = 0;
+    char data[96];
     db_val p[1] = { DB_INT(now_s()) };
     if (db_query_int(s->d, &n, &found, "SELECT count(*) FROM c2keys WHERE retired IS NULL", NULL, 0) != DB_OK)
         return db_error(s, e, "cannot read C2 keys");
     if (n < 2)
         return set_error(e, C2_CONFLICT, "no C2 key rotation is in progress");
-    if (db_query_int(s->d, unsent, &found, "SELECT count(DISTINCT client_eid) FROM outbox"
-                                            " WHERE opcode = 7 AND state = 0", NULL, 0) != DB_OK)
+    if (db_query_int(s->d, &a->unsent, &found, "SELECT count(DISTINCT client_eid) FROM outbox"
+                                                " WHERE opcode = 7 AND state = 0", NULL, 0) != DB_OK)
         return db_error(s, e, "cannot count pending commands");
+    if (db_query_int(s->d, &a->stragglers, &found, "SELECT count(*)" STRAGGLERS_WHERE, NULL, 0) != DB_OK)
+        return db_error(s, e, "cannot count the clients that did not confirm the C2 key");
     if (db_exec(s->d, "UPDATE c2keys SET retired = $1 WHERE retired IS NULL AND generation <"
                       " (SELECT max(generation) FROM c2keys)", p, 1) < 0 ||
         db_exec(s->d, "UPDATE c2keys SET sk_sealed = $1 WHERE retired IS NOT NULL",
                 (db_val[]){ DB_BLOB("", 0) }, 1) < 0)
         return db_error(s, e, "cannot retire the old C2 key");
-    return event_add(s, "c2.key_rotation_finished", NULL, e);
+    snprintf(data, sizeof data, "{\"unsent\":%lld,\"stragglers\":%lld}", (long long)a->unsent,
+             (long long)a->stragglers);
+    return event_add(s, "c2.key_rotation_finished", data, e);
 }
 
-c2_err store_c2_rotate_finish(store *s, int64_t *unsent, c2_error *e)
+c2_err store_c2_rotate_finish(store *s, int64_t *unsent, int (*straggler)(void *, const c2_client *),
+                              void *ctx, int64_t *nstragglers, c2_error *e)
 {
+    struct finish_arg a = { 0, 0, straggler, ctx };
+    c2_err rc;
     if (s->mode != C2_MODE_PK)
         return set_error(e, C2_WRONG_MODE, "C2 has a key pair only in pk mode");
-    return store_tx(s, finish_tx, unsent, e);
+    rc = store_tx(s, finish_tx, &a, e);
+    if (rc == C2_OK)
+        rc = stragglers(s, &a, e);
+    *unsent = a.unsent;
+    if (nstragglers)
+        *nstragglers = a.stragglers;
+    return rc;
 }

@@ -8,7 +8,8 @@
 
 #define CLIENT_COUNTS \
     ", (SELECT count(*) FROM members m WHERE m.client_id = c.id)" \
-    ", (SELECT count(*) FROM outbox o WHERE o.client_eid = c.eid AND o.state = 0)"
+    ", (SELECT count(*) FROM outbox o WHERE o.client_eid = c.eid AND o.state = 0)" \
+    ", c.sync, c.state_at, c.c2_gen"
 
 static void client_with_counts(db_rows *r, c2_client *out)
 {
@@ -17,6 +18,9 @@ static void client_with_counts(db_rows *r, c2_client *out)
     client_public(&row, out);
     out->topics = db_int(r, 6);
     out->pending = db_int(r, 7);
+    out->state_at = db_is_null(r, 9) ? 0 : db_int(r, 9) / 1000;
+    out->sync = client_sync_status((int)db_int(r, 8), out->state_at);
+    out->c2_generation = db_is_null(r, 10) ? 0 : db_int(r, 10);
 }
 
 c2_err store_client_get(store *s, const char *ref, c2_client *out, c2_error *e)
@@ -88,6 +92,21 @@ c2_err store_topic_members(store *s, const char *name, const c2_page *pg,
                        p, 1, pg, each, ctx, total, e);
 }
 
+c2_err store_topic_members_behind(store *s, const char *name, const c2_page *pg,
+                                  int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
+                                  c2_error *e)
+{
+    topic_row t;
+    db_val p[4];
+    if (topic_resolve(s, name, &t, e) != C2_OK)
+        return e->code;
+    p[0] = DB_INT(t.rowid);
+    p[1] = DB_INT(t.t.version);
+    return client_page(s, "FROM members mm JOIN clients c ON c.id = mm.client_id WHERE mm.topic_id = $1"
+                          " AND (mm.held_version IS NULL OR mm.held_version < $2)",
+                       p, 2, pg, each, ctx, total, e);
+}
+
 /* Clients related to target through table (pubkeys_sent or links). */
 c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
                         int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
@@ -139,12 +158,15 @@ static void command_read(db_rows *r, c2_command *c)
         memcpy(c->subject_id, b, n);
         c->has_subject = 1;
     }
-    c->state = db_int(r, 5) ? C2_CMD_SENT : C2_CMD_PENDING;
+    c->state = (c2_cmd_state)db_int(r, 5);
     c->created = db_int(r, 6);
     c->sent_at = db_is_null(r, 7) ? 0 : db_int(r, 7);
     c->attempts = db_int(r, 8);
     if (!db_is_null(r, 9))
         snprintf(c->last_error, sizeof c->last_error, "%s", db_text(r, 9));
+    c->done_at = db_is_null(r, 10) ? 0 : db_int(r, 10);
+    c->result = db_is_null(r, 11) ? 0 : -(int)db_int(r, 11);
+    c->repair = (int)db_int(r, 12);
 }
 
 c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
@@ -163,7 +185,7 @@ c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
     p[2] = DB_INT(offset);
     if (db_query_int(s->d, total, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1", p, 1) != DB_OK ||
         db_query(s->d, &r, "SELECT seq, client_eid, opcode, topic, subject, state, created, sent_at,"
-                           " attempts, last_error FROM outbox WHERE client_eid = $1"
+                           " attempts, last_error, done_at, result, repair FROM outbox WHERE client_eid = $1"
                            " ORDER BY seq DESC LIMIT $2 OFFSET $3", p, 3) != DB_OK)
         return db_error(s, e, "cannot read commands");
     while ((rc = db_next(r)) == 1) {

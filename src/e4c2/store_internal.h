@@ -17,6 +17,7 @@ struct store {
     int64_t c2_generation;
     uint8_t c2_sk[E4_X25519_LEN];
     int wrote_news;   /* this transaction queued commands or recorded events */
+    int repairing;    /* commands queued now are a state repair (outbox.repair) */
     /* commands queued in this transaction, inserted a batch at a time */
     struct queued_command *queued;
     int nqueued;
@@ -37,6 +38,7 @@ struct queued_command {
     uint8_t cmd_sealed[E4_COMMAND_MAX + SEAL_OVERHEAD];
     size_t cmd_sealed_len;
     int64_t created;
+    int repair;
 };
 
 /* A client row as the operations need it. */
@@ -139,6 +141,10 @@ c2_err topic_page(store *s, const char *from_where, db_val *p, int np, const c2_
 c2_err page_check(const c2_page *pg, int64_t *offset, int64_t *limit, c2_error *e);
 /* "%search%" for LIKE, with % and _ escaped ('\'); buf >= 2 * strlen + 3. */
 void like_pattern(char *buf, size_t cap, const char *search);
+
+/* The sync status of a client from its row (sync column, last STATE in
+ * seconds, 0 if none). */
+c2_sync client_sync_status(int sync, int64_t state_at);
 
 void hex_encode(char *out, const uint8_t *in, size_t len);
 void key_id_of(uint8_t out[C2_KEY_ID_LEN], const uint8_t key[E4_KEY_LEN]);

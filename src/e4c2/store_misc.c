@@ -15,6 +15,40 @@ static c2_err count(store *s, int64_t *out, const char *sql, c2_error *e)
     return C2_OK;
 }
 
+static int64_t state_interval = 3600;
+
+void store_set_state_interval(int64_t seconds)
+{
+    state_interval = seconds > 0 ? seconds : 3600;
+}
+
+c2_sync client_sync_status(int sync, int64_t state_at)
+{
+    if (!state_at)
+        return C2_SYNC_UNKNOWN;
+    if (state_at < now_s() - 2 * state_interval)
+        return C2_SYNC_STALE;
+    return sync == 1 ? C2_SYNC_IN_SYNC : C2_SYNC_REPAIRING;
+}
+
+/* Clients per sync status, by the rule of client_sync_status(). */
+static c2_err sync_counts(store *s, int64_t out[C2_SYNC_COUNT], c2_error *e)
+{
+    db_val p[1] = { DB_INT((now_s() - 2 * state_interval) * 1000) };
+    db_rows *r = NULL;
+    int rc;
+    if (db_query(s->d, &r, "SELECT CASE WHEN state_at IS NULL THEN 0 WHEN state_at < $1 THEN 3"
+                           " WHEN sync = 1 THEN 1 ELSE 2 END AS st, count(*) FROM clients GROUP BY st", p, 1) != DB_OK)
+        return db_error(s, e, "cannot count clients by sync status");
+    while ((rc = db_next(r)) == 1) {
+        int64_t st = db_int(r, 0);
+        if (st >= 0 && st < C2_SYNC_COUNT)
+            out[st] = db_int(r, 1);
+    }
+    db_rows_free(r);
+    return rc < 0 ? db_error(s, e, "cannot count clients by sync status") : C2_OK;
+}
+
 c2_err store_status(store *s, c2_status *out, c2_error *e)
 {
     int64_t oldest = 0, rotating = 0;
@@ -33,7 +67,7 @@ c2_err store_status(store *s, c2_status *out, c2_error *e)
     if (out->outbox_oldest_age < 0)
         out->outbox_oldest_age = 0;
     out->c2_key_rotating = rotating > 1;
-    return C2_OK;
+    return sync_counts(s, out->sync, e);
 }
 
 c2_err store_events_since(store *s, int64_t after, int64_t limit,

@@ -206,19 +206,39 @@ c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_er
     return C2_OK;
 }
 
+/* Clients that get commands no longer hold what C2 says they should: an
+ * in_sync client becomes "repairing" until it reports the new state. */
+static c2_err mark_out_of_sync(store *s, c2_error *e)
+{
+    char sql[128 + OUTBOX_BATCH * 6];
+    db_val p[OUTBOX_BATCH];
+    size_t len = (size_t)snprintf(sql, sizeof sql, "UPDATE clients SET sync = 2 WHERE sync = 1 AND id IN (");
+    int i, k = 0;
+    for (i = 0; i < s->nqueued; i++)
+        if (s->queued[i].client_rowid) {
+            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s$%d", k ? "," : "", k + 1);
+            p[k++] = DB_INT(s->queued[i].client_rowid);
+        }
+    snprintf(sql + len, sizeof sql - len, ")");
+    if (k && db_exec(s->d, sql, p, k) < 0)
+        return db_error(s, e, "cannot update the sync status");
+    return C2_OK;
+}
+
 c2_err outbox_flush(store *s, c2_error *e)
 {
-    char sql[128 + OUTBOX_BATCH * 48];
-    db_val p[OUTBOX_BATCH * 9];
+    char sql[128 + OUTBOX_BATCH * 56];
+    db_val p[OUTBOX_BATCH * 10];
     size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
-                                                   " topic, subject, key_sealed, cmd_sealed, created) VALUES ");
+                                                   " topic, subject, key_sealed, cmd_sealed, created, repair) VALUES ");
     int i, k = 0, n = s->nqueued;
     if (n == 0)
         return C2_OK;
-    for (i = 0; i < n; i++, k += 9) {
+    for (i = 0; i < n; i++, k += 10) {
         const struct queued_command *q = &s->queued[i];
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
-                                i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9);
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
+                                i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9,
+                                k + 10);
         p[k] = DB_BLOB(q->rid, sizeof q->rid);
         p[k + 1] = DB_BLOB(q->client_id, E4_ID_LEN);
         p[k + 2] = q->client_rowid ? DB_INT(q->client_rowid) : DB_NULLV;
@@ -228,10 +248,13 @@ c2_err outbox_flush(store *s, c2_error *e)
         p[k + 6] = DB_BLOB(q->key_sealed, sizeof q->key_sealed);
         p[k + 7] = DB_BLOB(q->cmd_sealed, q->cmd_sealed_len);
         p[k + 8] = DB_INT(q->created);
+        p[k + 9] = DB_INT(q->repair);
     }
-    s->nqueued = 0;
     if (db_exec(s->d, sql, p, k) != n)
         return db_error(s, e, "cannot queue commands");
+    if (mark_out_of_sync(s, e) != C2_OK)
+        return e->code;
+    s->nqueued = 0;
     return C2_OK;
 }
 
@@ -249,6 +272,7 @@ static c2_err queue_command(store *s, struct queued_command *q, const client_row
     q->client_rowid = c->rowid;
     q->opcode = op;
     q->created = now_s();
+    q->repair = s->repairing;
     if ((q->has_topic = topic != NULL))
         snprintf(q->topic, sizeof q->topic, "%s", topic);
     if ((q->has_subject = subject != NULL))

@@ -11,7 +11,9 @@
 #define TOPIC_COUNTS \
     ", (SELECT count(*) FROM members m WHERE m.topic_id = t.id)" \
     ", (SELECT count(DISTINCT o.client_eid) FROM outbox o WHERE o.state = 0 AND o.opcode = 3" \
-    " AND o.topic = t.name)"
+    " AND o.topic = t.name)" \
+    ", (SELECT count(*) FROM members m WHERE m.topic_id = t.id" \
+    " AND (m.held_version IS NULL OR m.held_version < t.version))"
 
 
 static void topic_with_counts(db_rows *r, c2_topic *out)
@@ -21,6 +23,7 @@ static void topic_with_counts(db_rows *r, c2_topic *out)
     *out = row.t;
     out->members = db_int(r, 8);
     out->behind = db_int(r, 9);
+    out->not_current = db_int(r, 10);
 }
 
 struct topic_emit {
