@@ -35,7 +35,7 @@ target_link_libraries(e4c2_api PUBLIC e4_static e4mqtt PkgConfig::JANSSON)
 # publisher too (link e4c2_metrics from there); reads gauges via store_status.
 add_library(e4c2_metrics STATIC ${CMAKE_CURRENT_LIST_DIR}/metrics.c)
 target_include_directories(e4c2_metrics PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(e4c2_metrics PUBLIC e4_static)
+target_link_libraries(e4c2_metrics PUBLIC e4c2_api e4_static)   # e4c2_api: the enums' names
 
 if(NOT TARGET PkgConfig::MHD)
   message(WARNING "libmicrohttpd not found: e4c2's HTTP server is not built")

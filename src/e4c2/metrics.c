@@ -123,9 +123,11 @@ static void receipts(text *t)
         (unsigned long long)atomic_load(&g_metrics.receipts_refused));
     put(t, "e4c2_receipts_total{kind=\"state\"} %llu\n", (unsigned long long)atomic_load(&g_metrics.receipts_state));
     metric(t, "e4c2_receipts_rejected_total", "counter", "Receipts not acted upon, by reason.");
-    for (int i = 0; i < SYNC_REJECT_COUNT; i++)
-        put(t, "e4c2_receipts_rejected_total{reason=\"%s\"} %llu\n", sync_reject_name((sync_reject)i),
-            (unsigned long long)atomic_load(&g_metrics.receipts_rejected[i]));
+#define REJECTED(name)                                                                           \
+    put(t, "e4c2_receipts_rejected_total{reason=\"" #name "\"} %llu\n",                          \
+        (unsigned long long)atomic_load(&g_metrics.receipts_rejected[SYNC_REJECT_##name]));
+    SYNC_REJECT_REASONS(REJECTED)
+#undef REJECTED
     counter(t, "e4c2_repairs_total", "State repairs queued.", atomic_load(&g_metrics.repairs));
     counter(t, "e4c2_repair_differences_total", "Differences the repairs covered (one command each).",
             atomic_load(&g_metrics.repair_commands));

@@ -1,7 +1,7 @@
 /*
  * receiver: one thread and MQTT connection that subscribes to every
  * device's receipt topic (e4/+/receipts, QoS 1) and hands the receipts to
- * sync.c a batch at a time (up to 512, or what came in 20 ms); once a
+ * sync.c a batch at a time (up to 1,024, or what came in 20 ms); once a
  * second it also looks again at the clients sync.c put aside.
  *
  * The subscription is not persistent: receipts sent while C2 is away are

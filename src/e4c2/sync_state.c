@@ -26,6 +26,7 @@ typedef struct want_pubkey {
 typedef struct sync_view {
     client_row c;
     int64_t repair_at, state_ts;
+    int was_in_sync;              /* its sync column said in sync */
     want_topic *topics;
     size_t ntopics;
     want_pubkey *pubkeys;
@@ -47,53 +48,62 @@ static int by_pubkey_id(const void *a, const void *b)
     return memcmp(((const want_pubkey *)a)->id, ((const want_pubkey *)b)->id, E4_ID_LEN);
 }
 
-static c2_err load_client(store *s, sync_view *v, const uint8_t id[E4_ID_LEN], c2_error *e)
+/* One row per membership (or one row without topic): the client, its
+ * repair bookkeeping, and each topic it should hold. */
+#define VIEW_SQL                                                                                   \
+    "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts, c.sync, " TOPIC_COLUMNS ", m.held_version" \
+    " FROM clients c LEFT JOIN members m ON m.client_id = c.id LEFT JOIN topics t ON t.id = m.topic_id" \
+    " WHERE c.eid = $1"
+#define VIEW_TOPIC_COL 9
+
+static int add_topic(sync_view *v, db_rows *r, size_t *cap)
+{
+    if (v->ntopics == *cap) {
+        want_topic *n = realloc(v->topics, (*cap = *cap ? *cap * 2 : 8) * sizeof *n);
+        if (!n)
+            return -1;
+        v->topics = n;
+    }
+    topic_read(r, VIEW_TOPIC_COL, &v->topics[v->ntopics].t);
+    v->topics[v->ntopics].held = db_is_null(r, VIEW_TOPIC_COL + 8) ? -1 : db_int(r, VIEW_TOPIC_COL + 8);
+    v->ntopics++;
+    return 0;
+}
+
+static c2_err load_view(store *s, sync_ctx *x, sync_view *v, const uint8_t id[E4_ID_LEN], c2_error *e)
 {
     db_val p[1] = { DB_BLOB(id, E4_ID_LEN) };
     db_rows *r = NULL;
-    int rc;
-    if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts FROM clients c WHERE c.eid = $1",
-                 p, 1) != DB_OK)
+    size_t cap = 0;
+    int rc, rows = 0, oom = 0;
+    if (db_query(s->d, &r, VIEW_SQL, p, 1) != DB_OK)
         return db_error(s, e, "cannot read a client");
-    rc = db_next(r);
-    if (rc == 1) {
-        client_read(r, 0, &v->c);
-        v->repair_at = db_int(r, 6);
-        v->state_ts = db_is_null(r, 7) ? 0 : db_int(r, 7);
+    while ((rc = db_next(r)) == 1 && !oom) {
+        if (!rows++) {
+            client_read(r, 0, &v->c);
+            v->repair_at = db_int(r, 6);
+            v->state_ts = db_is_null(r, 7) ? 0 : db_int(r, 7);
+            v->was_in_sync = db_int(r, 8) == 1;
+        }
+        if (!db_is_null(r, VIEW_TOPIC_COL))
+            oom = add_topic(v, r, &cap) != 0;
     }
     db_rows_free(r);
     if (rc < 0)
         return db_error(s, e, "cannot read a client");
-    return rc == 1 ? C2_OK : set_error(e, C2_NOT_FOUND, "no such client");
+    if (oom)
+        return set_error(e, C2_INTERNAL, "out of memory");
+    return rows ? C2_OK : set_error(e, C2_NOT_FOUND, "no such client");
 }
 
-static c2_err load_topics(store *s, sync_ctx *x, sync_view *v, c2_error *e)
+/* The checks of the topic keys it should hold, sorted by topic hash. */
+static c2_err check_topics(store *s, sync_ctx *x, sync_view *v, c2_error *e)
 {
-    db_val p[1] = { DB_INT(v->c.rowid) };
-    db_rows *r = NULL;
-    size_t cap = 0;
-    int rc;
-    if (db_query(s->d, &r, "SELECT " TOPIC_COLUMNS ", m.held_version FROM members m JOIN topics t"
-                           " ON t.id = m.topic_id WHERE m.client_id = $1", p, 1) != DB_OK)
-        return db_error(s, e, "cannot read memberships");
-    while ((rc = db_next(r)) == 1) {
-        if (v->ntopics == cap) {
-            want_topic *n = realloc(v->topics, (cap = cap ? cap * 2 : 8) * sizeof *n);
-            if (!n)
-                break;
-            v->topics = n;
-        }
-        topic_read(r, 0, &v->topics[v->ntopics].t);
-        v->topics[v->ntopics].held = db_is_null(r, 8) ? -1 : db_int(r, 8);
-        v->ntopics++;
-    }
-    db_rows_free(r);
-    if (rc != 0)
-        return rc < 0 ? db_error(s, e, "cannot read memberships") : set_error(e, C2_INTERNAL, "out of memory");
     for (size_t i = 0; i < v->ntopics; i++)
         if (sync_topic_check(s, x, &v->topics[i].t, v->topics[i].check, e) != C2_OK)
             return e->code;
-    qsort(v->topics, v->ntopics, sizeof *v->topics, by_topic_hash);
+    if (v->ntopics > 1)
+        qsort(v->topics, v->ntopics, sizeof *v->topics, by_topic_hash);
     return C2_OK;
 }
 
@@ -325,8 +335,8 @@ static c2_err decide(store *s, sync_ctx *x, sync_view *v, int64_t at_ms, verdict
     int pending = 0;
     out->sync = v->ndiff ? 2 : 1;
     out->repair_at = v->repair_at;
-    if (!v->ndiff)
-        return close_sent(s, v, e);
+    if (!v->ndiff)   /* nothing was queued for it since it was last in sync: nothing to close */
+        return v->was_in_sync ? C2_OK : close_sent(s, v, e);
     if (at_ms <= v->repair_at)
         return C2_OK;   /* a state from before the last repair: that repair answers it */
     if (now < v->repair_at + SYNC_REPAIR_MS) {
@@ -388,14 +398,14 @@ c2_err sync_state_apply(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], cons
     if (e4_receipt_parse(&v.got, plain, plain_len) != E4_OK || v.got.kind != E4_RECEIPT_STATE)
         return set_error(e, C2_INVALID, "not a STATE receipt");
     v.got.ts = ts;
-    if ((rc = load_client(s, &v, id, e)) != C2_OK)
+    if ((rc = load_view(s, x, &v, id, e)) != C2_OK || (int64_t)ts < v.state_ts) {
+        if (rc == C2_OK)
+            sync_count_reject(SYNC_REJECT_out_of_order);   /* older than the state recorded */
+        view_free(&v);
         return rc;
-    if ((int64_t)ts < v.state_ts) {
-        sync_count_reject(SYNC_REJECT_out_of_order);
-        return C2_OK;   /* older than the state already recorded */
     }
     rc = sync_pairs(s, x, 0, e);
-    if (rc == C2_OK && (rc = load_topics(s, x, &v, e)) == C2_OK && (rc = load_pubkeys(s, &v, e)) == C2_OK &&
+    if (rc == C2_OK && (rc = check_topics(s, x, &v, e)) == C2_OK && (rc = load_pubkeys(s, &v, e)) == C2_OK &&
         (rc = diff_pass(s, x, &v, 1, e)) == C2_OK && (rc = decide(s, x, &v, at_ms, &d, e)) == C2_OK &&
         (rc = record(s, &v, &d, at_ms, e)) == C2_OK && d.repaired)
         rc = repair_event(s, &v, e);
