@@ -30,7 +30,7 @@ const struct ctl_command ctl_commands[] = {
     CMD("topic", "list", "", O_SEARCH | O_PAGE, "GET", "/v1/topics", B_NONE, R_TOPICS, NULL,
         "list topics"),
     CMD("topic", "show", "TOPIC", 0, "GET", "/v1/topics/{1}", B_NONE, R_TOPIC, NULL,
-        "show one topic"),
+        "show one topic and its members not on the current key"),
     CMD("topic", "remove", "TOPIC", 0, "DELETE", "/v1/topics/{1}", B_NONE, R_DONE,
         "removed topic {1}", "remove a topic (its members forget its key)"),
     CMD("topic", "rotate", "TOPIC", 0, "POST", "/v1/topics/{1}/rotate", B_NONE, R_TOPIC_DONE,
@@ -40,8 +40,8 @@ const struct ctl_command ctl_commands[] = {
     CMD("topic", "leave", "TOPIC CLIENT...", O_NO_ROTATE, "POST", "/v1/topics/{1}/members/leave",
         B_LEAVE, R_TOPIC_DONE, "{n} client(s) left topic {1}",
         "remove clients from a topic (and rotate its key)"),
-    CMD("topic", "members", "TOPIC", O_PAGE, "GET", "/v1/topics/{1}/members", B_NONE, R_CLIENTS,
-        NULL, "list the members of a topic"),
+    CMD("topic", "members", "TOPIC", O_PAGE | O_BEHIND, "GET", "/v1/topics/{1}/members", B_NONE,
+        R_CLIENTS, NULL, "list the members of a topic (--behind: not on its current key)"),
     /* public keys (public-key mode) */
     CMD("pubkey", "send", "TARGET SOURCE", 0, "POST", "/v1/clients/{1}/pubkeys", B_SOURCE, R_DONE,
         "sent the public key of {2} to {1}", "send SOURCE's public key to TARGET"),
@@ -66,11 +66,11 @@ const struct ctl_command ctl_commands[] = {
         "print C2's public key"),
     /* observation */
     CMD(NULL, "commands", "CLIENT", O_PAGE, "GET", "/v1/clients/{1}/commands", B_NONE, R_COMMANDS,
-        NULL, "list the commands sent or pending for a client, newest first"),
+        NULL, "list a client's commands and their state, newest first"),
     CMD(NULL, "events", "", O_FOLLOW | O_AFTER | O_LIMIT, "GET", "/v1/events", B_NONE, R_EVENTS,
         NULL, "print events (--follow: as they happen)"),
     CMD(NULL, "status", "", 0, "GET", "/v1/status", B_NONE, R_STATUS, NULL,
-        "counts, outbox depth and age, mode"),
+        "counts, outbox depth and age, clients per sync status, mode"),
 };
 const size_t ctl_ncommands = sizeof ctl_commands / sizeof ctl_commands[0];
 
@@ -96,7 +96,8 @@ const struct ctl_option ctl_options[] = {
     {"share-pubkeys", 0, O_SHARE_PUBKEYS, NULL,
      "also give the members each other's public keys (public-key mode)"},
     {"no-rotate", 0, O_NO_ROTATE, NULL, "keep the topic's key (by default it is rotated)"},
-    {"finish", 0, O_FINISH, NULL, "finish the rotation: forget the old key"},
+    {"finish", 0, O_FINISH, NULL, "finish the rotation: forget the old key, list stragglers"},
+    {"behind", 0, O_BEHIND, NULL, "only the members not on the topic's current key version"},
     {"follow", 'f', O_FOLLOW, NULL, "keep listening and print events as they happen"},
     {"after", 0, O_AFTER, "ID", "only events after event ID"},
     {"url", 0, G_URL, "URL", "e4c2's address (default: $E4C2_URL, else " CTL_DEFAULT_URL ")"},

@@ -42,6 +42,7 @@ enum {
     O_FINISH = 1u << 10,
     O_FOLLOW = 1u << 11,
     O_AFTER = 1u << 12,
+    O_BEHIND = 1u << 13,
     /* global options, accepted everywhere */
     G_URL = 1u << 20,
     G_TOKEN_FILE = 1u << 21,
@@ -78,14 +79,14 @@ enum ctl_render {
     R_TOPIC_DONE,   /* the sentence, then the topic's version and members */
     R_CLIENT_ADDED, /* id, and the generated key with a warning */
     R_CLIENT,       /* one client, field per line */
-    R_TOPIC,        /* one topic, field per line */
+    R_TOPIC,        /* one topic, field per line (then its members not on the current key) */
     R_CLIENTS,      /* page of clients: table */
     R_TOPICS,       /* page of topics: table */
     R_COMMANDS,     /* page of commands: table */
     R_EVENTS,       /* events: one line each */
     R_STATUS,       /* status: field per line */
     R_IMPORTED,     /* "imported N clients" */
-    R_C2KEY,        /* C2 public key, generation / unconfirmed count */
+    R_C2KEY,        /* C2 public key and generation; or the end of a rotation (stragglers) */
 };
 
 struct ctl_command {
@@ -151,7 +152,7 @@ int ctl_utf8_valid(const char *s, size_t len);
 
 /* Percent-encodes everything but the RFC 3986 unreserved characters. */
 char *ctl_urlencode(const char *s);
-/* The route with its arguments and the query (offset, limit, search, after). */
+/* The route with its arguments and the query (offset, limit, search, after, behind). */
 char *ctl_build_path(const struct ctl_request *req);
 
 struct ctl_body_out {

@@ -7,8 +7,9 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct column client_cols[] = {
-    {"NAME", "name", C_STR, NULL},     {"ID", "id", C_STR, NULL},
-    {"TOPICS", "topics", C_INT, NULL}, {"PENDING", "pending", C_INT, NULL},
+    {"NAME", "name", C_STR, NULL},       {"ID", "id", C_STR, NULL},
+    {"TOPICS", "topics", C_INT, NULL},   {"PENDING", "pending", C_INT, NULL},
+    {"SYNC", "sync", C_STR, NULL},       {"LAST STATE", "state_at", C_TIME, NULL},
     {"CREATED", "created", C_TIME, NULL},
 };
 static const struct column topic_cols[] = {
@@ -16,22 +17,30 @@ static const struct column topic_cols[] = {
     {"MEMBERS", "members", C_INT, NULL}, {"BEHIND", "behind", C_INT, NULL},
     {"ROTATED", "rotated_at", C_TIME, NULL}, {"HASH", "hash", C_STR, NULL},
 };
+/* ERROR: a refused command's reason (from the device), else the last send error. */
 static const struct column command_cols[] = {
     {"SEQ", "seq", C_INT, NULL},           {"COMMAND", "command", C_STR, NULL},
     {"TOPIC/SUBJECT", "topic", C_STR, "subject"}, {"STATE", "state", C_STR, NULL},
-    {"ATTEMPTS", "attempts", C_INT, NULL}, {"CREATED", "created", C_TIME, NULL},
-    {"SENT", "sent_at", C_TIME, NULL},     {"ERROR", "last_error", C_STR, NULL},
+    {"REPAIR", "repair", C_BOOL, NULL},    {"ATTEMPTS", "attempts", C_INT, NULL},
+    {"CREATED", "created", C_TIME, NULL},  {"SENT", "sent_at", C_TIME, NULL},
+    {"DONE", "done_at", C_TIME, NULL},     {"ERROR", "refused", C_STR, "last_error"},
 };
 static const struct column client_fields[] = {
     {"name", "name", C_STR, NULL},       {"id", "id", C_STR, NULL},
     {"created", "created", C_TIME, NULL}, {"pubkey", "pubkey", C_STR, NULL},
     {"topics", "topics", C_INT, NULL},   {"pending", "pending", C_INT, NULL},
+    {"sync", "sync", C_STR, NULL},       {"last state", "state_at", C_TIME, NULL},
+    {"c2 key generation", "c2_key_generation", C_INT, NULL},
 };
 static const struct column topic_fields[] = {
     {"name", "name", C_STR, NULL},         {"hash", "hash", C_STR, NULL},
     {"version", "version", C_INT, NULL},   {"key id", "key_id", C_STR, NULL},
     {"created", "created", C_TIME, NULL},  {"rotated", "rotated_at", C_TIME, NULL},
     {"members", "members", C_INT, NULL},   {"behind", "behind", C_INT, NULL},
+    {"not current", "not_current", C_INT, NULL},
+};
+static const struct column straggler_cols[] = {
+    {"NAME", "name", C_STR, NULL}, {"ID", "id", C_STR, NULL},
 };
 
 int render_is_page(enum ctl_render r)
@@ -92,6 +101,7 @@ static void status(const json_t *doc)
     static const char *const counts[] = {"clients", "topics", "memberships"};
     const json_t *outbox = json_object_get(doc, "outbox");
     const json_t *c2 = json_object_get(doc, "c2_key");
+    const json_t *sync = json_object_get(doc, "sync");
     size_t i;
 
     printf("%-15s", "mode:");
@@ -109,14 +119,43 @@ static void status(const json_t *doc)
     if (json_is_object(c2))
         printf("%-15sgeneration %lld%s\n", "c2 key:", int_of(c2, "generation"),
                json_is_true(json_object_get(c2, "rotating")) ? ", rotating" : "");
+    if (json_is_object(sync))
+        printf("%-15s%lld in sync, %lld repairing, %lld stale, %lld unknown\n", "sync:",
+               int_of(sync, "in_sync"), int_of(sync, "repairing"), int_of(sync, "stale"),
+               int_of(sync, "unknown"));
+}
+
+/* c2 rotate-key --finish: the counts, then the stragglers by name. */
+static void rotation_finished(const json_t *doc)
+{
+    const json_t *list = json_object_get(doc, "stragglers");
+    long long unconfirmed = int_of(doc, "unconfirmed");
+    struct table t;
+
+    if (!json_object_get(doc, "unsent")) { /* an e4c2 without receipts */
+        printf("finished the rotation of C2's key; %lld client(s) had not been sent the new key\n",
+               unconfirmed);
+        return;
+    }
+    printf("finished the rotation of C2's key: the old key is erased\n");
+    printf("%-13s%lld client(s) whose set_c2_key was still queued\n", "unsent:",
+           int_of(doc, "unsent"));
+    printf("%-13s%lld client(s) never reported holding the new key\n", "unconfirmed:",
+           unconfirmed);
+    if (json_array_size(list) == 0)
+        return;
+    printf("stragglers:\n");
+    table_init(&t, straggler_cols, N(straggler_cols));
+    table_page(&t, list);
+    if ((long long)json_array_size(list) < unconfirmed)
+        printf("(the first %zu of %lld)\n", json_array_size(list), unconfirmed);
 }
 
 static void c2key(const struct ctl_request *req, const json_t *doc)
 {
     const json_t *pk = json_object_get(doc, "pubkey");
     if (json_object_get(doc, "unconfirmed")) {
-        printf("finished the rotation of C2's key; %lld client(s) had not confirmed the new key\n",
-               int_of(doc, "unconfirmed"));
+        rotation_finished(doc);
         return;
     }
     printf("pubkey:      ");
@@ -143,6 +182,23 @@ void render_answer(const struct ctl_request *req, const json_t *doc)
     case R_C2KEY: c2key(req, doc); break;
     default: break; /* pages: page_* */
     }
+}
+
+void render_behind(const json_t *page)
+{
+    const json_t *items = json_object_get(page, "items");
+    long long total = int_of(page, "total");
+    size_t n = json_array_size(items);
+    struct table t;
+
+    printf("\nnot on the current key version: %lld member(s)\n", total);
+    if (n == 0)
+        return;
+    table_init(&t, client_cols, N(client_cols));
+    table_page(&t, items);
+    if ((long long)n < total)
+        printf("(the first %zu of %lld; 'e4ctl topic members TOPIC --behind --all' lists them all)\n",
+               n, total);
 }
 
 void render_event_line(const json_t *ev)

@@ -22,6 +22,10 @@ void page_rows(struct page_printer *pp, const json_t *items);
 /* all: every page was printed (no "more" hint). */
 void page_end(struct page_printer *pp, const struct ctl_request *req, const json_t *last, int all);
 
+/* topic show, after the topic: its members not on the current key version
+ * (a page of GET /v1/topics/{topic}/members?behind=true). */
+void render_behind(const json_t *page);
+
 /* One event as one line: ID  TIME  TYPE  DATA. */
 void render_event_line(const json_t *ev);
 /* 1 when the command's answer is a page (items). */

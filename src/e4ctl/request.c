@@ -77,6 +77,8 @@ char *ctl_build_path(const struct ctl_request *req)
         add_number(&b, "limit", req->limit);
     if (req->set & O_AFTER)
         add_number(&b, "after", req->after);
+    if (req->set & O_BEHIND)
+        add_param(&b, "behind", "true");
     return sb_take(&b);
 }
 

@@ -87,6 +87,29 @@ static int exchange(const struct ctl_request *req, struct ctl_ctx *ctx, struct h
     return rc;
 }
 
+static int fetch_page(const struct ctl_request *page, struct ctl_ctx *ctx, json_t **doc);
+
+/* topic show, after the topic: its members not on the current key version
+ * (first page). Nothing to ask when there are none, or when e4c2 does not
+ * know (no "not_current": a version without receipts). */
+static int topic_behind(const struct ctl_request *req, struct ctl_ctx *ctx, const json_t *topic)
+{
+    struct ctl_request members = *req;
+    const json_t *n = json_object_get(topic, "not_current");
+    json_t *doc = NULL;
+    int rc;
+
+    if (!json_is_integer(n) || json_integer_value(n) <= 0)
+        return 0;
+    members.cmd = ctl_command_find("topic", "members");
+    members.set = O_BEHIND;
+    rc = fetch_page(&members, ctx, &doc);
+    if (rc == 0)
+        render_behind(doc);
+    json_decref(doc);
+    return rc;
+}
+
 static int run_once(const struct ctl_request *req, struct ctl_ctx *ctx)
 {
     struct http_resp resp;
@@ -106,6 +129,8 @@ static int run_once(const struct ctl_request *req, struct ctl_ctx *ctx)
             page_end(&pp, req, doc, 0);
         } else {
             render_answer(req, doc);
+            if (req->cmd->render == R_TOPIC)
+                rc = topic_behind(req, ctx, doc);
         }
         json_decref(doc);
     }

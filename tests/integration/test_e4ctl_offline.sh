@@ -2,9 +2,11 @@
 # e4ctl without e4c2: usage errors (exit 2), help at every level, a closed
 # port (exit 1, "cannot reach e4c2 at URL"), and, against a small fake HTTP
 # server answering canned JSON: the error line "e4ctl: MESSAGE (CODE)",
-# percent-encoded path segments as sent on the wire, and events --follow
-# reconnecting with Last-Event-ID. The end-to-end tests against the real
-# e4c2 live elsewhere.
+# percent-encoded path segments as sent on the wire, events --follow
+# reconnecting with Last-Event-ID, and how the answers about receipts and
+# state sync are printed (client show, commands, topic show with its members
+# behind, status, c2 rotate-key --finish). The end-to-end tests against the
+# real e4c2 live elsewhere.
 set -uo pipefail
 
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -89,6 +91,26 @@ import json, sys
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 LOG = open(sys.argv[1], "a", buffering=1)
 state = {"sse": 0}
+T = 1700000000
+CMD = {"client": "cd" * 16, "topic": "t1", "created": T, "sent_at": T + 1, "attempts": 1,
+       "last_error": None, "refused": None, "repair": False, "done_at": T + 2}
+CANNED = {
+    "/v1/clients/cam": {"id": "cd" * 16, "name": "cam", "created": T, "pubkey": "02" * 32,
+                        "topics": 1, "pending": 0, "sync": "in_sync", "state_at": T,
+                        "c2_key_generation": 3},
+    "/v1/clients/cam/commands": {"total": 4, "offset": 0, "limit": 100, "items": [
+        dict(CMD, seq=4, command="set_topic_key", state="queued", sent_at=None, done_at=None, attempts=0),
+        dict(CMD, seq=3, command="remove_topic", state="closed", repair=True),
+        dict(CMD, seq=2, command="set_topic_key", state="refused", refused="topic key capacity reached"),
+        dict(CMD, seq=1, command="set_topic_key", state="applied")]},
+    "/v1/topics/t1": {"name": "t1", "hash": "0f" * 16, "version": 4, "created": T, "rotated_at": T,
+                      "members": 3, "behind": 0, "not_current": 2, "key_id": "f0" * 8},
+    "/v1/topics/t0": {"name": "t0", "hash": "0e" * 16, "version": 1, "created": T, "rotated_at": T,
+                      "members": 3, "behind": 0, "not_current": 0, "key_id": "e0" * 8},
+    "/v1/topics/t1/members?behind=true": {"total": 2, "offset": 0, "limit": 1, "items": [
+        {"id": "ab" * 16, "name": "away-1", "created": T, "topics": 1, "pending": 1,
+         "sync": "stale", "state_at": T}]},
+}
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a): pass
@@ -106,7 +128,10 @@ class H(BaseHTTPRequestHandler):
             return self.answer(401, {"error": {"code": "unauthorized", "message": "bad token"}})
         if self.path == "/v1/status":
             return self.answer(200, {"mode": "sk", "clients": 2, "topics": 1, "memberships": 2,
-                                     "outbox": {"pending": 0, "oldest_age": 0}, "commands_sent": 5})
+                                     "outbox": {"pending": 0, "oldest_age": 0}, "commands_sent": 5,
+                                     "sync": {"unknown": 2, "in_sync": 3, "repairing": 1, "stale": 0}})
+        if self.path in CANNED:
+            return self.answer(200, CANNED[self.path])
         if self.path.startswith("/v1/events") and "event-stream" in self.headers.get("Accept", ""):
             state["sse"] += 1
             if state["sse"] > 2:
@@ -123,6 +148,13 @@ class H(BaseHTTPRequestHandler):
         if self.path.startswith("/html"):
             return self.answer(502, b"<html>bad gateway</html>", "text/html")
         self.answer(404, {"error": {"code": "not_found", "message": "nothing at this path"}})
+    def do_POST(self):
+        LOG.write("%s %s\n" % (self.command, self.path))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path != "/v1/c2/rotate-key/finish":
+            return self.answer(404, {"error": {"code": "not_found", "message": "nothing at this path"}})
+        self.answer(200, {"unsent": 1, "unconfirmed": 3, "stragglers": [
+            {"id": "ab" * 16, "name": "away-1"}, {"id": "ac" * 16, "name": "away-2"}]})
 srv = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H)
 srv.serve_forever()
 PY
@@ -165,6 +197,37 @@ if [ -n "$PORT" ]; then
   grep -q "last=1$" "$TMP/fake.log" && ok || ko "follow: no Last-Event-ID: 1 on reconnection"
   grep -q "reconnecting in 1 s" "$TMP/err" && ok || ko "follow: no reconnection message"
   grep -q "e4ctl: enough (forbidden)" "$TMP/err" && ok || ko "follow: 403 not reported"
+
+  # ---- receipts and state sync, as printed ----
+  "$E4CTL" status >"$TMP/out" 2>&1 && grep -q "^sync: *3 in sync, 1 repairing, 0 stale, 2 unknown$" "$TMP/out" \
+    && ok || ko "status: sync counts: $(cat "$TMP/out")"
+  "$E4CTL" client show cam >"$TMP/out" 2>&1 && grep -q "^sync: *in_sync$" "$TMP/out" \
+    && grep -q "^last state: *2023-11-14T22:13:20Z$" "$TMP/out" && grep -q "^c2 key generation: *3$" "$TMP/out" \
+    && ok || ko "client show: sync fields: $(cat "$TMP/out")"
+  "$E4CTL" commands cam >"$TMP/out" 2>&1 && ok || ko "commands: $(cat "$TMP/out")"
+  grep -q "^SEQ .* STATE  *REPAIR .* DONE  *ERROR$" "$TMP/out" && ok || ko "commands: header $(head -1 "$TMP/out")"
+  grep -q "^2 .* refused  *no .* topic key capacity reached$" "$TMP/out" && ok || ko "commands: refusal reason $(cat "$TMP/out")"
+  grep -q "^3 .* closed  *yes " "$TMP/out" && ok || ko "commands: repair flag $(cat "$TMP/out")"
+  grep -q "^4 .* queued  *no .* -  *-  *-$" "$TMP/out" && ok || ko "commands: queued $(cat "$TMP/out")"
+  grep -q "^1 .* applied  *no " "$TMP/out" && ok || ko "commands: applied $(cat "$TMP/out")"
+  "$E4CTL" topic show t1 >"$TMP/out" 2>&1 && ok || ko "topic show: $(cat "$TMP/out")"
+  grep -q "^not current: *2$" "$TMP/out" && grep -q "^not on the current key version: 2 member(s)$" "$TMP/out" \
+    && grep -q "^away-1 .* stale  *2023-11-14T22:13:20Z " "$TMP/out" && grep -qF "(the first 1 of 2;" "$TMP/out" \
+    && ok || ko "topic show: members behind $(cat "$TMP/out")"
+  grep -qF "GET /v1/topics/t1/members?behind=true " "$TMP/fake.log" && ok || ko "topic show: no ?behind=true request"
+  : >"$TMP/fake.log"
+  "$E4CTL" topic show t0 >"$TMP/out" 2>&1 && ! grep -q "not on the current key" "$TMP/out" \
+    && ! grep -q "behind=true" "$TMP/fake.log" && ok || ko "topic show, all current: $(cat "$TMP/out" "$TMP/fake.log")"
+  "$E4CTL" --json topic show t1 >"$TMP/out" 2>&1 \
+    && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["not_current"] == 2' "$TMP/out" \
+    && ! grep -q "behind=true" "$TMP/fake.log" && ok || ko "topic show --json: not the API's JSON alone: $(cat "$TMP/out")"
+  "$E4CTL" c2 rotate-key --finish >"$TMP/out" 2>&1 && grep -q "^unsent: *1 client(s)" "$TMP/out" \
+    && grep -q "^unconfirmed: *3 client(s)" "$TMP/out" && grep -q "^away-1  *abab" "$TMP/out" \
+    && grep -q "^away-2  *acac" "$TMP/out" && grep -qF "(the first 2 of 3)" "$TMP/out" \
+    && ok || ko "rotate-key --finish: $(cat "$TMP/out")"
+  "$E4CTL" --json c2 rotate-key --finish >"$TMP/out" 2>&1 \
+    && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["unconfirmed"] == 3 and len(d["stragglers"]) == 2' "$TMP/out" \
+    && ok || ko "rotate-key --finish --json: $(cat "$TMP/out")"
 fi
 
 echo "e4ctl offline: $passed passed, $failed failed"

@@ -1,7 +1,7 @@
 /*
  * test_api_json.c - e4c2's API objects rendered from the store's types
  * (src/e4c2/api_json.c): field names, hex, nulls, mode-dependent fields,
- * and the error body.
+ * sync status and command states (receipts), and the error body.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,27 +32,57 @@ static void test_client(void **state)
     memset(c.id, 0xab, sizeof c.id);
     memset(c.pubkey, 0x01, sizeof c.pubkey);
     strcpy(c.name, "dev\"1");
+    /* never sent a STATE: unknown, no time; PK: no C2 key generation known */
     RENDERS(api_client_json(&c, C2_MODE_SK),
             "{\"created\":1700000000,\"id\":\"abababababababababababababababab\","
-            "\"name\":\"dev\\\"1\",\"pending\":1,\"topics\":2}");
+            "\"name\":\"dev\\\"1\",\"pending\":1,\"state_at\":null,\"sync\":\"unknown\","
+            "\"topics\":2}");
     RENDERS(api_client_json(&c, C2_MODE_PK),
-            "{\"created\":1700000000,\"id\":\"abababababababababababababababab\","
+            "{\"c2_key_generation\":null,\"created\":1700000000,"
+            "\"id\":\"abababababababababababababababab\","
             "\"name\":\"dev\\\"1\",\"pending\":1,"
             "\"pubkey\":\"0101010101010101010101010101010101010101010101010101010101010101\","
-            "\"topics\":2}");
+            "\"state_at\":null,\"sync\":\"unknown\",\"topics\":2}");
+}
+
+static void test_client_sync(void **state)
+{
+    c2_client c = {.created = 10, .sync = C2_SYNC_IN_SYNC, .state_at = 1700000123,
+                   .c2_generation = 3};
+    (void)state;
+    memset(c.id, 0xcd, sizeof c.id);
+    memset(c.pubkey, 0x02, sizeof c.pubkey);
+    strcpy(c.name, "cam");
+    RENDERS(api_client_json(&c, C2_MODE_PK),
+            "{\"c2_key_generation\":3,\"created\":10,\"id\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\","
+            "\"name\":\"cam\",\"pending\":0,"
+            "\"pubkey\":\"0202020202020202020202020202020202020202020202020202020202020202\","
+            "\"state_at\":1700000123,\"sync\":\"in_sync\",\"topics\":0}");
+    /* SK: never a C2 key generation, whatever the struct holds */
+    c.sync = C2_SYNC_REPAIRING;
+    RENDERS(api_client_json(&c, C2_MODE_SK),
+            "{\"created\":10,\"id\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\",\"name\":\"cam\","
+            "\"pending\":0,\"state_at\":1700000123,\"sync\":\"repairing\",\"topics\":0}");
+    c.sync = C2_SYNC_STALE;
+    json_t *j = api_client_json(&c, C2_MODE_SK);
+    assert_string_equal(json_string_value(json_object_get(j, "sync")), "stale");
+    json_decref(j);
+    assert_string_equal(c2_sync_name(C2_SYNC_UNKNOWN), "unknown");
+    assert_string_equal(c2_sync_name(C2_SYNC_COUNT), "unknown");
 }
 
 static void test_topic(void **state)
 {
-    c2_topic t = {.version = 3, .created = 10, .rotated_at = 20, .members = 5, .behind = 1};
+    c2_topic t = {.version = 3, .created = 10, .rotated_at = 20, .members = 5, .behind = 1,
+                  .not_current = 2};
     (void)state;
     strcpy(t.name, "a/b");
     memset(t.hash, 0x0f, sizeof t.hash);
     memset(t.key_id, 0xf0, sizeof t.key_id);
     RENDERS(api_topic_json(&t),
             "{\"behind\":1,\"created\":10,\"hash\":\"0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\","
-            "\"key_id\":\"f0f0f0f0f0f0f0f0\",\"members\":5,\"name\":\"a/b\",\"rotated_at\":20,"
-            "\"version\":3}");
+            "\"key_id\":\"f0f0f0f0f0f0f0f0\",\"members\":5,\"name\":\"a/b\",\"not_current\":2,"
+            "\"rotated_at\":20,\"version\":3}");
 }
 
 static void test_command(void **state)
@@ -64,8 +94,17 @@ static void test_command(void **state)
     strcpy(c.topic, "t");
     RENDERS(api_command_json(&c),
             "{\"attempts\":0,\"client\":\"11111111111111111111111111111111\","
-            "\"command\":\"set_topic_key\",\"created\":100,\"last_error\":null,\"sent_at\":null,"
-            "\"seq\":7,\"state\":\"pending\",\"topic\":\"t\"}");
+            "\"command\":\"set_topic_key\",\"created\":100,\"done_at\":null,\"last_error\":null,"
+            "\"refused\":null,\"repair\":false,\"sent_at\":null,\"seq\":7,\"state\":\"queued\","
+            "\"topic\":\"t\"}");
+    /* sent_at is shown whenever it is set, whatever the state */
+    c.sent_at = 99;
+    c.attempts = 1;
+    RENDERS(api_command_json(&c),
+            "{\"attempts\":1,\"client\":\"11111111111111111111111111111111\","
+            "\"command\":\"set_topic_key\",\"created\":100,\"done_at\":null,\"last_error\":null,"
+            "\"refused\":null,\"repair\":false,\"sent_at\":99,\"seq\":7,\"state\":\"queued\","
+            "\"topic\":\"t\"}");
     c.opcode = E4_CMD_SET_PUBKEY;
     c.topic[0] = 0;
     c.has_subject = 1;
@@ -76,7 +115,8 @@ static void test_command(void **state)
     strcpy(c.last_error, "broker away");
     RENDERS(api_command_json(&c),
             "{\"attempts\":2,\"client\":\"11111111111111111111111111111111\","
-            "\"command\":\"set_pubkey\",\"created\":100,\"last_error\":\"broker away\","
+            "\"command\":\"set_pubkey\",\"created\":100,\"done_at\":null,"
+            "\"last_error\":\"broker away\",\"refused\":null,\"repair\":false,"
             "\"sent_at\":101,\"seq\":7,\"state\":\"sent\","
             "\"subject\":\"22222222222222222222222222222222\"}");
     assert_string_equal(api_command_name(E4_CMD_REMOVE_TOPIC), "remove_topic");
@@ -92,6 +132,45 @@ static void test_command(void **state)
     json_t *j = api_command_json(&c);
     assert_true(json_is_null(json_object_get(j, "command")));
     json_decref(j);
+}
+
+static void test_command_receipts(void **state)
+{
+    c2_command c = {.seq = 9, .opcode = E4_CMD_SET_TOPIC_KEY, .state = C2_CMD_APPLIED,
+                    .created = 100, .sent_at = 101, .done_at = 102, .attempts = 1};
+    (void)state;
+    memset(c.client_id, 0x33, sizeof c.client_id);
+    strcpy(c.topic, "a/b");
+    RENDERS(api_command_json(&c),
+            "{\"attempts\":1,\"client\":\"33333333333333333333333333333333\","
+            "\"command\":\"set_topic_key\",\"created\":100,\"done_at\":102,\"last_error\":null,"
+            "\"refused\":null,\"repair\":false,\"sent_at\":101,\"seq\":9,\"state\":\"applied\","
+            "\"topic\":\"a/b\"}");
+    /* refused: the device's reason, as libe4 words it */
+    c.state = C2_CMD_REFUSED;
+    c.result = E4_ERR_TOPICS_FULL;
+    RENDERS(api_command_json(&c),
+            "{\"attempts\":1,\"client\":\"33333333333333333333333333333333\","
+            "\"command\":\"set_topic_key\",\"created\":100,\"done_at\":102,\"last_error\":null,"
+            "\"refused\":\"topic key capacity reached\",\"repair\":false,\"sent_at\":101,"
+            "\"seq\":9,\"state\":\"refused\",\"topic\":\"a/b\"}");
+    c.result = E4_ERR_INVALID_ARG_LENGTH;
+    json_t *j = api_command_json(&c);
+    assert_string_equal(json_string_value(json_object_get(j, "refused")),
+                        "invalid command argument length");
+    json_decref(j);
+    /* closed: no receipt, the device's STATE showed it; a repair command */
+    c.state = C2_CMD_CLOSED;
+    c.result = E4_ERR_TOPICS_FULL;   /* only a refusal shows its reason */
+    c.repair = 1;
+    c.opcode = E4_CMD_REMOVE_TOPIC;
+    RENDERS(api_command_json(&c),
+            "{\"attempts\":1,\"client\":\"33333333333333333333333333333333\","
+            "\"command\":\"remove_topic\",\"created\":100,\"done_at\":102,\"last_error\":null,"
+            "\"refused\":null,\"repair\":true,\"sent_at\":101,\"seq\":9,\"state\":\"closed\","
+            "\"topic\":\"a/b\"}");
+    assert_string_equal(c2_cmd_state_name(C2_CMD_PENDING), "queued");
+    assert_string_equal(c2_cmd_state_name(C2_CMD_CLOSED), "closed");
 }
 
 static void test_event_token_status(void **state)
@@ -113,14 +192,19 @@ static void test_event_token_status(void **state)
             "{\"created\":10,\"last_used\":11,\"name\":\"ops\",\"read_only\":false}");
     RENDERS(api_status_json(&st),
             "{\"clients\":1,\"commands_sent\":6,\"memberships\":3,\"mode\":\"sk\","
-            "\"outbox\":{\"oldest_age\":5,\"pending\":4},\"topics\":2}");
+            "\"outbox\":{\"oldest_age\":5,\"pending\":4},"
+            "\"sync\":{\"in_sync\":0,\"repairing\":0,\"stale\":0,\"unknown\":0},\"topics\":2}");
     st.mode = C2_MODE_PK;
     st.c2_key_generation = 2;
     st.c2_key_rotating = 1;
+    st.sync[C2_SYNC_UNKNOWN] = 7;
+    st.sync[C2_SYNC_IN_SYNC] = 8;
+    st.sync[C2_SYNC_REPAIRING] = 9;
+    st.sync[C2_SYNC_STALE] = 10;
     RENDERS(api_status_json(&st),
             "{\"c2_key\":{\"generation\":2,\"rotating\":true},\"clients\":1,\"commands_sent\":6,"
             "\"memberships\":3,\"mode\":\"pk\",\"outbox\":{\"oldest_age\":5,\"pending\":4},"
-            "\"topics\":2}");
+            "\"sync\":{\"in_sync\":8,\"repairing\":9,\"stale\":10,\"unknown\":7},\"topics\":2}");
 }
 
 static void test_page_error_text(void **state)
@@ -149,8 +233,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client),
+        cmocka_unit_test(test_client_sync),
         cmocka_unit_test(test_topic),
         cmocka_unit_test(test_command),
+        cmocka_unit_test(test_command_receipts),
         cmocka_unit_test(test_event_token_status),
         cmocka_unit_test(test_page_error_text),
     };

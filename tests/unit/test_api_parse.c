@@ -204,6 +204,47 @@ static void test_query_ok(void **state)
     assert_int_equal(q.rotate, 1);
 }
 
+/* members?behind=true: only the members not on the topic's current key */
+static void test_query_behind(void **state)
+{
+    api_query q;
+    api_error e;
+    (void)state;
+    OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, NULL, NULL, NULL, NULL), &e);
+    assert_int_equal(q.behind, 0);
+    OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "true", NULL, NULL), &e);
+    assert_int_equal(q.behind, 1);
+    assert_int_equal(q.rotate, 1);   /* the other flag keeps its default */
+    OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "false", "limit", "3"), &e);
+    assert_int_equal(q.behind, 0);
+    assert_int_equal(q.limit, 3);
+    OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "beh%69nd", "%74rue", NULL, NULL), &e);
+    assert_int_equal(q.behind, 1);
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "yes", NULL, NULL), &e,
+        "behind must be true or false");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "1", NULL, NULL), &e,
+        "behind must be true or false");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "TRUE", NULL, NULL), &e,
+        "behind must be true or false");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "", NULL, NULL), &e,
+        "behind must be true or false");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", NULL, NULL, NULL), &e,
+        "behind must be true or false");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "%zz", NULL, NULL), &e,
+        "behind must be true or false");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "true", "behind", "false"), &e,
+        "query parameter \"behind\" is given more than once");
+    BAD(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "true", "behind", "true"), &e,
+        "query parameter \"behind\" is given more than once");
+    /* only where the route takes it (members), and not as rotate's twin */
+    BAD(query(API_Q_PAGE, &q, &e, "behind", "true", NULL, NULL), &e,
+        "unknown query parameter \"behind\"");
+    BAD(query(API_Q_ROTATE, &q, &e, "behind", "false", NULL, NULL), &e,
+        "unknown query parameter \"behind\"");
+    BAD(query(API_Q_BEHIND, &q, &e, "rotate", "false", NULL, NULL), &e,
+        "unknown query parameter \"rotate\"");
+}
+
 static void test_query_rejected(void **state)
 {
     api_query q;
@@ -702,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_path_param),
         cmocka_unit_test(test_query_ok),
         cmocka_unit_test(test_query_rejected),
+        cmocka_unit_test(test_query_behind),
         cmocka_unit_test(test_length),
         cmocka_unit_test(test_content_type),
         cmocka_unit_test(test_bearer),

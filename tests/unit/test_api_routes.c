@@ -3,7 +3,8 @@
  * api_route.c): matching, 404/405 with Allow, access levels; and the
  * embedded OpenAPI document (docs/e4c2-openapi.json) against the table,
  * both ways: the same paths and methods, path and query parameters, request
- * bodies and security.
+ * bodies and security; and its enums of sync statuses and command states
+ * against the names the API renders.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 
 #include "api_route.h"
 #include "openapi_doc.h"
+#include "store.h"
 
 /* ---- matching ------------------------------------------------------------- */
 
@@ -210,14 +212,18 @@ static void doc_params(json_t *op, const char *where, char *out, size_t cap)
 
 static void route_query(const api_route *r, char *out)
 {
-    static const char *const names[] = {"offset", "limit", "search", "after", "rotate"};
+    static const char *const names[] = {"offset", "limit", "search", "after", "rotate", "behind"};
     static const unsigned flags[] = {API_Q_OFFSET, API_Q_LIMIT, API_Q_SEARCH, API_Q_AFTER,
-                                     API_Q_ROTATE};
+                                     API_Q_ROTATE, API_Q_BEHIND};
+    unsigned known = 0;
     out[0] = 0;
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        known |= flags[i];
+    assert_int_equal(r->query & ~known, 0);   /* a new query flag needs a name here */
     /* document order: after comes first for events */
     if (r->query & API_Q_AFTER)
         strcat(out, "after,");
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if ((r->query & flags[i]) && flags[i] != API_Q_AFTER)
             strcat(strcat(out, names[i]), ",");
 }
@@ -313,7 +319,8 @@ static void test_openapi_components(void **state)
     json_t *c = json_object_get(g_doc, "components"), *schemas = json_object_get(c, "schemas");
     json_t *bearer = json_object_get(json_object_get(c, "securitySchemes"), "bearer");
     static const char *const needed[] = {"Client", "Topic", "Command", "Event", "Token",
-                                         "Error", "ClientPage", "TopicPage", "CommandPage"};
+                                         "Error", "ClientPage", "TopicPage", "CommandPage",
+                                         "Status", "RotationFinished"};
     (void)state;
     assert_string_equal(json_string_value(json_object_get(bearer, "type")), "http");
     assert_string_equal(json_string_value(json_object_get(bearer, "scheme")), "bearer");
@@ -321,6 +328,47 @@ static void test_openapi_components(void **state)
         if (!json_object_get(schemas, needed[i]))
             fail_msg("schema %s missing", needed[i]);
     assert_int_equal(strlen(e4c2_openapi_json), e4c2_openapi_json_len);
+}
+
+/* A schema's property, through the components. */
+static json_t *schema_prop(const char *schema, const char *prop)
+{
+    json_t *schemas = json_object_get(json_object_get(g_doc, "components"), "schemas");
+    json_t *props = json_object_get(json_object_get(schemas, schema), "properties");
+    json_t *p = json_object_get(props, prop);
+    if (!p)
+        fail_msg("schema %s has no property %s", schema, prop);
+    return p;
+}
+
+/* The enum of a string property lists exactly name(0..n-1), in order. */
+static void enum_is(const char *schema, const char *prop, const char *(*name)(int), int n)
+{
+    json_t *e = json_object_get(schema_prop(schema, prop), "enum");
+    if (json_array_size(e) != (size_t)n)
+        fail_msg("%s.%s: %zu values in the document, %d in the code", schema, prop,
+                 json_array_size(e), n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(json_string_value(json_array_get(e, (size_t)i)), name(i)))
+            fail_msg("%s.%s[%d]: \"%s\" in the document, \"%s\" in the code", schema, prop, i,
+                     json_string_value(json_array_get(e, (size_t)i)), name(i));
+}
+
+static const char *sync_name(int i) { return c2_sync_name((c2_sync)i); }
+static const char *cmd_state_name(int i) { return c2_cmd_state_name((c2_cmd_state)i); }
+
+static void test_openapi_sync_enums(void **state)
+{
+    json_t *counts = json_object_get(schema_prop("Status", "sync"), "properties");
+    (void)state;
+    enum_is("Client", "sync", sync_name, C2_SYNC_COUNT);
+    enum_is("Command", "state", cmd_state_name, C2_CMD_CLOSED + 1);
+    assert_int_equal(json_object_size(counts), C2_SYNC_COUNT);
+    for (int i = 0; i < C2_SYNC_COUNT; i++)
+        if (!json_object_get(counts, sync_name(i)))
+            fail_msg("Status.sync lacks %s", sync_name(i));
+    assert_string_equal(
+        json_string_value(json_object_get(schema_prop("Command", "refused"), "type")), "string");
 }
 
 int main(void)
@@ -332,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_openapi_has_every_route),
         cmocka_unit_test(test_every_documented_route_exists),
         cmocka_unit_test(test_openapi_components),
+        cmocka_unit_test(test_openapi_sync_enums),
     };
     return cmocka_run_group_tests(tests, setup_doc, teardown_doc);
 }

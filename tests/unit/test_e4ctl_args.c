@@ -228,6 +228,9 @@ static const struct bad_case bad_cases[] = {
     {{"link", "a", "b", "c"}, "unexpected argument 'c'"},
     {{"c2", "rotate-key", "now"}, "unexpected argument"},
     {{"c2", "pubkey", "--finish"}, "has no option '--finish'"},
+    {{"topic", "show", "t", "--behind"}, "'e4ctl topic show' has no option '--behind'"},
+    {{"client", "list", "--behind"}, "has no option '--behind'"},
+    {{"topic", "members", "t", "--behind=true"}, "doesn't allow an argument"},
     {{"events", "--follow", "--limit", "3"}, "--limit cannot be used with --follow"},
     {{"events", "--after", "x"}, "--after"},
     {{"commands"}, "missing argument CLIENT"},
@@ -337,6 +340,9 @@ static void test_paths(void **state)
     PATH_IS("/v1/topics/a%2Fb/members", "topic", "join", "a/b", "x", "y");
     PATH_IS("/v1/topics/a%2Fb/members/leave", "topic", "leave", "a/b", "x");
     PATH_IS("/v1/topics/%2B%2F%23/members?offset=3", "topic", "members", "+/#", "--offset", "3");
+    PATH_IS("/v1/topics/a%2Fb/members?behind=true", "topic", "members", "a/b", "--behind");
+    PATH_IS("/v1/topics/a%2Fb/members?offset=2&limit=5&behind=true", "topic", "members", "--behind",
+            "a/b", "--limit", "5", "--offset", "2");
     PATH_IS("/v1/clients/my%20dev%2F1", "client", "show", "my dev/1");
     PATH_IS("/v1/clients/a/pubkeys/b%20c", "pubkey", "remove", "a", "b c");
     PATH_IS("/v1/clients/a/pubkeys", "pubkey", "reset", "a");
