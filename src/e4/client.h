@@ -15,10 +15,11 @@
 #include <stdint.h>
 
 #include <e4/client.h>
+#include <e4/receipt.h>
 
 struct mosquitto;
 
-enum pending_kind { PEND_SUB = 1, PEND_UNSUB, PEND_PUB };
+enum pending_kind { PEND_SUB = 1, PEND_UNSUB, PEND_PUB, PEND_RECEIPT };
 
 /* An MQTT request waiting for its acknowledgement (or an acknowledgement
  * that arrived before the request was registered: done = 1). */
@@ -30,6 +31,9 @@ struct pending {
     int initial;   /* one of the subscriptions made before "ready" */
     int silent;    /* a resubscription after a reconnect */
     int clear;     /* PUB: published without protection */
+    int rkind;     /* RECEIPT: E4_RECEIPT_APPLIED or _STATE */
+    int rresult;   /* APPLIED: 0, or the refusal's -e4_err */
+    uint32_t rtopics, rpubkeys; /* STATE: the counts it reports */
     char *topic;
 };
 
@@ -67,6 +71,21 @@ typedef struct client_ctx {
     char **subs;           /* current subscriptions, for resubscription */
     size_t nsubs;
 
+    /* Receipts (client_receipts.c). receipts, verbose and state_interval
+     * are set before the network thread starts; the schedule is under
+     * lock; applied/have_applied belong to the network thread. */
+    int receipts;          /* 0 with --no-receipts */
+    int verbose;
+    uint32_t state_interval; /* seconds between periodic STATEs, 0: none */
+    int wake[2];           /* network thread -> main loop: a STATE may be due */
+    int online;            /* connected and the control topic subscribed */
+    int state_wanted;      /* a STATE after a (re)connection */
+    int burst;             /* control-topic messages since the last STATE */
+    uint64_t burst_first_ms, burst_last_ms, last_state_ms;
+    int have_state;        /* a STATE was sent: last_state_ms is valid */
+    uint8_t applied[E4_RECEIPT_APPLIED_LEN];
+    int have_applied;
+
     /* main thread only */
     struct topic_name *names;
     size_t nnames;
@@ -86,6 +105,8 @@ void out_error(client_ctx *c, const char *op, const char *topic, e4_err err, con
 void out_event(client_ctx *c, const char *event, const char *detail);
 /* The `keys` listing: hashes and ids only, never key material. */
 void out_keys(client_ctx *c);
+/* A receipt the broker acknowledged (--verbose only). */
+void out_receipt(client_ctx *c, const struct pending *p);
 
 /* ---- MQTT (client_mqtt.c) ---- */
 void mqtt_set_callbacks(client_ctx *c);
@@ -98,9 +119,32 @@ int mqtt_tls_failed(client_ctx *c);
 void mqtt_subscribe(client_ctx *c, const char *topic);
 void mqtt_unsubscribe(client_ctx *c, const char *topic);
 void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear);
+/* A receipt to the receipt topic, QoS 1, from either thread; info gives
+ * rkind, rresult, rtopics and rpubkeys for the --verbose line. */
+void mqtt_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info);
 /* Number of requests (publish, subscribe, unsubscribe) not yet
  * acknowledged (lock not held). */
 size_t mqtt_pending_requests(client_ctx *c);
+
+/* ---- receipts (client_receipts.c) ---- */
+/* Before the network thread starts: the wake pipe and the receipt sink.
+ * 0, or 1 (reported). Nothing happens when c->receipts is 0. */
+int receipts_init(client_ctx *c);
+void receipts_close(client_ctx *c);
+/* Network thread: the control topic subscription was acknowledged (a
+ * STATE is due), or the connection was lost (lock held in both). */
+void receipts_online_locked(client_ctx *c, int online);
+/* Network thread, before e4_client_unprotect of a control-topic message
+ * and after it (err its result): publishes the APPLIED the sink received
+ * and counts the message towards the burst STATE. */
+void receipts_before_control(client_ctx *c);
+void receipts_after_control(client_ctx *c, e4_err err);
+/* Main thread: the wake descriptor to poll (-1 when receipts are off), the
+ * poll timeout until the next STATE is due (-1: none), and the tick that
+ * sends it when due. */
+int receipts_wake_fd(const client_ctx *c);
+int receipts_timeout_ms(client_ctx *c);
+void receipts_tick(client_ctx *c);
 
 /* ---- helpers (client_names.c) ---- */
 void names_add(client_ctx *c, const char *topic);

@@ -90,6 +90,9 @@ static void complete(client_ctx *c, struct pending *p, int granted)
         } else if (!p->silent) {
             out_subscribed(c, p->topic, granted);
         }
+        /* commands can arrive from now on: C2 wants to know what we hold */
+        if (granted != 0x80 && !strcmp(p->topic, c->control_topic))
+            receipts_online_locked(c, 1);
         if (p->initial && --c->initial_pending == 0 && !c->ready) {
             c->ready = 1;
             out_ready(c);
@@ -100,6 +103,10 @@ static void complete(client_ctx *c, struct pending *p, int granted)
         break;
     case PEND_PUB:
         out_published(c, p->topic, p->clear);
+        break;
+    case PEND_RECEIPT:
+        if (c->verbose)
+            out_receipt(c, p);
         break;
     }
     pend_remove(c, p);
@@ -122,26 +129,34 @@ static void acked(client_ctx *c, int mid, int granted)
     pthread_mutex_unlock(&c->lock);
 }
 
-/* Register a request the main thread just sent (takes c->lock). */
-static void track(client_ctx *c, int mid, int kind, const char *topic, int clear)
+/* Copy what a request is (kind, flags, receipt details) into p. */
+static int describe(struct pending *p, const struct pending *req, const char *topic)
+{
+    p->kind = req->kind;
+    p->clear = req->clear;
+    p->rkind = req->rkind;
+    p->rresult = req->rresult;
+    p->rtopics = req->rtopics;
+    p->rpubkeys = req->rpubkeys;
+    p->topic = strdup(topic);
+    return p->topic != NULL;
+}
+
+/* Register a request just sent (takes c->lock): req gives its kind and
+ * details. */
+static void track(client_ctx *c, int mid, const struct pending *req, const char *topic)
 {
     struct pending *early, *p;
     pthread_mutex_lock(&c->lock);
     early = pend_find(c, mid);
     if (early && early->done) {
         int granted = early->granted;
-        early->kind = kind;
-        early->clear = clear;
-        early->topic = strdup(topic);
-        if (early->topic)
+        if (describe(early, req, topic))
             complete(c, early, granted);
         else
             pend_remove(c, early);
     } else if ((p = pend_add(c, mid)) != NULL) {
-        p->kind = kind;
-        p->clear = clear;
-        p->topic = strdup(topic);
-        if (!p->topic)
+        if (!describe(p, req, topic))
             pend_remove(c, p);
     }
     pthread_mutex_unlock(&c->lock);
@@ -210,6 +225,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
     int stopping;
     pthread_mutex_lock(&c->lock);
     stopping = c->stopping;
+    receipts_online_locked(c, 0);
     pthread_mutex_unlock(&c->lock);
     if (!stopping && rc != 0) {
         char detail[400], why[256];
@@ -298,6 +314,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     static const uint8_t empty[1];
     const uint8_t *in = msg->payload && len ? (const uint8_t *)msg->payload : empty;
 
+    if (is_control)
+        receipts_before_control(c);
     err = e4_client_unprotect(c->e4, msg->topic, in, len, out, len, &out_len);
     if (err == E4_OK)
         out_message(c, msg->topic, out, out_len);
@@ -307,6 +325,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
         out_error(c, is_control ? "command" : "receive", msg->topic, err, NULL);
     e4_wipe(out, out_len);
     free(out);
+    if (is_control)
+        receipts_after_control(c, err);
 }
 
 void mqtt_set_callbacks(client_ctx *c)
@@ -337,7 +357,7 @@ void mqtt_subscribe(client_ctx *c, const char *topic)
         out_error(c, "subscribe", topic, E4_OK, mosquitto_strerror(rc));
         return;
     }
-    track(c, mid, PEND_SUB, topic, 0);
+    track(c, mid, &(struct pending){.kind = PEND_SUB}, topic);
 }
 
 void mqtt_unsubscribe(client_ctx *c, const char *topic)
@@ -351,7 +371,7 @@ void mqtt_unsubscribe(client_ctx *c, const char *topic)
         out_error(c, "unsubscribe", topic, E4_OK, mosquitto_strerror(rc));
         return;
     }
-    track(c, mid, PEND_UNSUB, topic, 0);
+    track(c, mid, &(struct pending){.kind = PEND_UNSUB}, topic);
 }
 
 void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear)
@@ -391,7 +411,20 @@ void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size
         out_error(c, "publish", topic, E4_OK, mosquitto_strerror(rc));
         return;
     }
-    track(c, mid, PEND_PUB, topic, clear);
+    track(c, mid, &(struct pending){.kind = PEND_PUB, .clear = clear}, topic);
+}
+
+void mqtt_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info)
+{
+    const char *topic = e4_client_receipt_topic(c->e4);
+    struct pending req = *info;
+    int mid = 0, rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, receipt, 1, false);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        out_error(c, "receipt", topic, E4_OK, mosquitto_strerror(rc));
+        return;
+    }
+    req.kind = PEND_RECEIPT;
+    track(c, mid, &req, topic);
 }
 
 size_t mqtt_pending_requests(client_ctx *c)

@@ -174,6 +174,28 @@ void out_event(client_ctx *c, const char *event, const char *detail)
     end(c);
 }
 
+void out_receipt(client_ctx *c, const struct pending *p)
+{
+    int applied = p->rkind == E4_RECEIPT_APPLIED;
+    begin(c);
+    if (c->json) {
+        printf("{\"event\":\"receipt\",\"kind\":\"%s\",\"topic\":", applied ? "applied" : "state");
+        json_str(p->topic);
+        if (applied)
+            printf(",\"result\":%d}", p->rresult);
+        else
+            printf(",\"topics\":%u,\"pubkeys\":%u}", (unsigned)p->rtopics, (unsigned)p->rpubkeys);
+    } else {
+        printf("receipt %s ", applied ? "applied" : "state");
+        text_topic(p->topic);
+        if (applied)
+            printf(" result=%d", p->rresult);
+        else
+            printf(" topics=%u pubkeys=%u", (unsigned)p->rtopics, (unsigned)p->rpubkeys);
+    }
+    end(c);
+}
+
 /* ---- keys ---- */
 
 struct keys_walk {

@@ -67,8 +67,15 @@ static void usage(void)
         "      --timeout SEC         wait at most SEC for the connection and, at the\n"
         "                            end, for outstanding publishes (default 10)\n"
         "\n"
+        "Receipts (to C2, on CONTROL/receipts, QoS 1; see docs/receipts.md):\n"
+        "      --no-receipts         send none (for brokers whose ACLs forbid them)\n"
+        "      --state-interval SEC  a STATE receipt at least every SEC seconds\n"
+        "                            (default 3600; 0: only after connections and\n"
+        "                            commands)\n"
+        "\n"
         "Output:\n"
         "  -j, --json                one JSON object per line\n"
+        "  -v, --verbose             also print the receipts sent, once acknowledged\n"
         "      --no-stdin            ignore stdin; run until SIGINT or SIGTERM\n"
         "  -h, --help                show this help and exit\n"
         "  -V, --version             show the version and exit\n"
@@ -79,15 +86,16 @@ static void usage(void)
         "  keys), help, quit.\n"
         "Events on stdout: ready, subscribed TOPIC, unsubscribed TOPIC, published\n"
         "TOPIC, message TOPIC PAYLOAD, command applied TOPIC, error OP [TOPIC]: REASON,\n"
-        "keys..., disconnected, reconnected. The client stops at the end of stdin\n"
+        "keys..., disconnected, reconnected; with --verbose, receipt applied|state\n"
+        "TOPIC ... The client stops at the end of stdin\n"
         "(after its publishes are acknowledged) or on SIGINT/SIGTERM.\n");
 }
 
 struct client_opts {
     const char *broker, *client_id, *username, *mqtt_password;
     const char *cafile, *capath, *cert, *tls_key;
-    int tls, insecure, json, no_stdin, no_replay, clean_session;
-    uint32_t qos, keepalive, timeout, clock_skew;
+    int tls, insecure, json, no_stdin, no_replay, clean_session, no_receipts, verbose;
+    uint32_t qos, keepalive, timeout, clock_skew, state_interval;
     const char *control_topic, *state;
     const char *name, *password_arg, *password_file;
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
@@ -125,7 +133,7 @@ enum {
     O_PASSWORD_FILE = 256, O_SIGN_KEY, O_C2_PUBKEY, O_STATE, O_TOPIC_KEY, O_PUBKEY,
     O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
     O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
-    O_NO_STDIN, O_CLEAN_SESSION,
+    O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL,
 };
 
 static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
@@ -160,6 +168,9 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"insecure", no_argument, NULL, O_INSECURE},
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"json", no_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
+        {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
         {"no-stdin", no_argument, NULL, O_NO_STDIN},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -168,7 +179,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
     int c, rc;
 
     *done = 0;
-    while ((c = getopt_long(argc, argv, "i:n:k:p:b:q:s:jhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:n:k:p:b:q:s:jvhV", opts, NULL)) != -1) {
         rc = 0;
         switch (c) {
         case 'i': rc = arg_id("--id", optarg, o->id); o->have_id = 1; break;
@@ -206,6 +217,11 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         case O_INSECURE: o->insecure = 1; break;
         case O_TIMEOUT: rc = arg_u32("--timeout", optarg, 86400, &o->timeout); break;
         case 'j': o->json = 1; break;
+        case 'v': o->verbose = 1; break;
+        case O_NO_RECEIPTS: o->no_receipts = 1; break;
+        case O_STATE_INTERVAL:
+            rc = arg_u32("--state-interval", optarg, 366u * 86400u, &o->state_interval);
+            break;
         case O_NO_STDIN: o->no_stdin = 1; break;
         case 'h': usage(); *done = 1; return 0;
         case 'V': *done = 1; return cli_version();
@@ -551,68 +567,72 @@ static void drain(client_ctx *c, uint32_t timeout_s)
                 left == 1 ? "" : "s", (unsigned)timeout_s);
 }
 
-/* Read stdin lines until EOF, quit or a signal. */
+/* stdin as lines (main thread). */
+struct line_reader {
+    char *buf;
+    size_t len, cap;
+};
+
+/* Read what stdin has and handle its complete lines: 0 to go on, 1 at the
+ * end of input or on quit. */
+static int read_lines(client_ctx *c, struct line_reader *r)
+{
+    ssize_t n;
+    char *nl;
+    if (r->len + 4096 + 1 > r->cap) {
+        size_t ncap = r->cap ? 2 * r->cap : 8192;
+        char *nb = realloc(r->buf, ncap);
+        if (!nb)
+            return 1;
+        r->buf = nb;
+        r->cap = ncap;
+    }
+    n = read(STDIN_FILENO, r->buf + r->len, r->cap - r->len - 1);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0) {
+        if (r->len > 0) { /* last line without a newline */
+            r->buf[r->len] = '\0';
+            input_line(c, r->buf);
+        }
+        return 1;
+    }
+    r->len += (size_t)n;
+    r->buf[r->len] = '\0';
+    while ((nl = memchr(r->buf, '\n', r->len)) != NULL) {
+        size_t used = (size_t)(nl - r->buf) + 1;
+        *nl = '\0';
+        if (input_line(c, r->buf))
+            return 1;
+        memmove(r->buf, r->buf + used, r->len - used);
+        r->len -= used;
+        r->buf[r->len] = '\0';
+    }
+    return 0;
+}
+
+/* Read stdin lines until EOF, quit or a signal; meanwhile send the STATE
+ * receipts when they are due. */
 static void input_loop(client_ctx *c, int use_stdin)
 {
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    struct line_reader r = {0};
     int eof = !use_stdin;
 
-    for (;;) {
-        struct pollfd fds[2];
-        int n;
-        fds[0].fd = stop_fd;
-        fds[0].events = POLLIN;
-        fds[1].fd = STDIN_FILENO;
-        fds[1].events = POLLIN;
-        if (cli_stop_signal)
+    while (!cli_stop_signal) {
+        struct pollfd fds[3] = {{stop_fd, POLLIN, 0}, {receipts_wake_fd(c), POLLIN, 0},
+                                {eof ? -1 : STDIN_FILENO, POLLIN, 0}};
+        int n = poll(fds, 3, receipts_timeout_ms(c));
+        if (n < 0 && errno != EINTR)
             break;
-        n = poll(fds, eof ? 1 : 2, -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
+        if (n < 0)
+            continue;
         if (cli_stop_signal || (fds[0].revents & POLLIN))
             break;
-        if (!eof && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t r;
-            char *nl;
-            if (len + 4096 + 1 > cap) {
-                size_t ncap = cap ? 2 * cap : 8192;
-                char *nb = realloc(buf, ncap);
-                if (!nb)
-                    break;
-                buf = nb;
-                cap = ncap;
-            }
-            r = read(STDIN_FILENO, buf + len, cap - len - 1);
-            if (r < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (r <= 0) {
-                if (len > 0) { /* last line without a newline */
-                    buf[len] = '\0';
-                    input_line(c, buf);
-                }
-                break;
-            }
-            len += (size_t)r;
-            buf[len] = '\0';
-            while ((nl = memchr(buf, '\n', len)) != NULL) {
-                size_t used = (size_t)(nl - buf) + 1;
-                int stop;
-                *nl = '\0';
-                stop = input_line(c, buf);
-                memmove(buf, buf + used, len - used);
-                len -= used;
-                buf[len] = '\0';
-                if (stop)
-                    goto out;
-            }
-        }
+        receipts_tick(c);
+        if ((fds[2].revents & (POLLIN | POLLHUP | POLLERR)) && read_lines(c, &r))
+            break;
     }
-out:
-    free(buf);
+    free(r.buf);
 }
 
 int cmd_client(int argc, char **argv)
@@ -629,6 +649,8 @@ int cmd_client(int argc, char **argv)
     o.qos = 1;
     o.keepalive = 60;
     o.timeout = 10;
+    o.state_interval = 3600;
+    c.wake[0] = c.wake[1] = -1;
     pthread_mutex_init(&c.out_lock, NULL);
     pthread_mutex_init(&c.log_lock, NULL);
     pthread_mutex_init(&c.lock, NULL);
@@ -641,6 +663,9 @@ int cmd_client(int argc, char **argv)
         goto out;
     c.json = o.json;
     c.qos = (int)o.qos;
+    c.verbose = o.verbose;
+    c.receipts = !o.no_receipts;
+    c.state_interval = o.state_interval;
 
     if ((rc = open_client(&o, &c.e4)))
         goto out;
@@ -668,7 +693,7 @@ int cmd_client(int argc, char **argv)
     }
 
     mosquitto_lib_init();
-    if ((rc = setup_mosquitto(&o, &c)) || (rc = setup_signals()))
+    if ((rc = setup_mosquitto(&o, &c)) || (rc = setup_signals()) || (rc = receipts_init(&c)))
         goto out_mqtt;
     rc = mosquitto_connect(c.mosq, host, port, (int)o.keepalive);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -712,6 +737,7 @@ out_mqtt:
     }
     mosquitto_lib_cleanup();
 out:
+    receipts_close(&c);
     if (c.e4)
         e4_client_free(c.e4);
     for (i = 0; i < c.nsubs; i++)

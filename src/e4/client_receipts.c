@@ -1,0 +1,199 @@
+/*
+ * e4 client: receipts (docs/receipts.md). An APPLIED receipt for every
+ * command that authenticated, published by the network thread right after
+ * the command; STATE receipts published by the main thread on a schedule:
+ *
+ *   - once the control topic subscription is acknowledged after each
+ *     (re)connection;
+ *   - about a second after the last message of a burst on the control
+ *     topic (applied or rejected: rejected stale commands are exactly what
+ *     C2 must learn about), at most 5 s after the burst began when messages
+ *     keep coming;
+ *   - every state_interval seconds (counted from the last STATE);
+ *
+ * never more than one a second, and none while offline (the reconnection
+ * sends one). The schedule uses the monotonic clock; the receipts' own
+ * timestamps come from the e4 client's clock (time()) when they are built.
+ */
+#include "client.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIN_GAP_MS 1000     /* at most one STATE a second */
+#define BURST_QUIET_MS 1000 /* a burst ends after a second without messages */
+#define BURST_MAX_MS 5000   /* a burst that never ends still gets a STATE */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Wake the main loop (any thread; a full pipe already wakes it). */
+static void wake(client_ctx *c)
+{
+    static const char b = 1;
+    ssize_t r = write(c->wake[1], &b, 1);
+    (void)r;
+}
+
+/* Network thread, inside e4_client_unprotect: keep the receipt for
+ * receipts_after_control, which knows the command's result. */
+static void sink(void *ctx, const uint8_t *receipt, size_t len)
+{
+    client_ctx *c = ctx;
+    if (len != sizeof c->applied)
+        return;
+    memcpy(c->applied, receipt, len);
+    c->have_applied = 1;
+}
+
+int receipts_init(client_ctx *c)
+{
+    c->wake[0] = c->wake[1] = -1;
+    if (!c->receipts)
+        return 0;
+    if (pipe(c->wake) != 0) {
+        cli_error("cannot create a pipe: %s", strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < 2; i++)
+        fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
+    e4_client_set_receipt_sink(c->e4, sink, c);
+    return 0;
+}
+
+void receipts_close(client_ctx *c)
+{
+    if (!c->receipts)
+        return;
+    if (c->e4)
+        e4_client_set_receipt_sink(c->e4, NULL, NULL);
+    for (int i = 0; i < 2; i++)
+        if (c->wake[i] >= 0)
+            close(c->wake[i]);
+}
+
+void receipts_online_locked(client_ctx *c, int online)
+{
+    if (!c->receipts)
+        return;
+    c->online = online;
+    if (online) {
+        c->state_wanted = 1;
+        wake(c);
+    }
+}
+
+void receipts_before_control(client_ctx *c)
+{
+    c->have_applied = 0;
+}
+
+void receipts_after_control(client_ctx *c, e4_err err)
+{
+    if (!c->receipts)
+        return;
+    if (c->have_applied) {
+        struct pending info = {.rkind = E4_RECEIPT_APPLIED, .rresult = err == E4_COMMAND ? 0 : -(int)err};
+        mqtt_publish_receipt(c, c->applied, sizeof c->applied, &info);
+        c->have_applied = 0;
+    }
+    uint64_t now = mono_ms();
+    pthread_mutex_lock(&c->lock);
+    if (!c->burst)
+        c->burst_first_ms = now;
+    c->burst = 1;
+    c->burst_last_ms = now;
+    pthread_mutex_unlock(&c->lock);
+    wake(c);
+}
+
+int receipts_wake_fd(const client_ctx *c)
+{
+    return c->receipts ? c->wake[0] : -1;
+}
+
+static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* When the next STATE is due (monotonic ms), UINT64_MAX for never
+ * (lock held). */
+static uint64_t next_due_locked(const client_ctx *c)
+{
+    uint64_t earliest = c->have_state ? c->last_state_ms + MIN_GAP_MS : 0, due = UINT64_MAX;
+    if (!c->online)
+        return UINT64_MAX;
+    if (c->state_wanted)
+        due = earliest;
+    if (c->burst) {
+        uint64_t end = min64(c->burst_last_ms + BURST_QUIET_MS, c->burst_first_ms + BURST_MAX_MS);
+        due = min64(due, max64(end, earliest));
+    }
+    if (c->state_interval && c->have_state)
+        due = min64(due, c->last_state_ms + (uint64_t)c->state_interval * 1000u);
+    return due;
+}
+
+int receipts_timeout_ms(client_ctx *c)
+{
+    if (!c->receipts)
+        return -1;
+    pthread_mutex_lock(&c->lock);
+    uint64_t due = next_due_locked(c);
+    pthread_mutex_unlock(&c->lock);
+    if (due == UINT64_MAX)
+        return -1;
+    uint64_t now = mono_ms();
+    return due <= now ? 0 : (int)min64(due - now, 60000);
+}
+
+static void count_keys(const e4_state *s, void *ctx)
+{
+    struct pending *info = ctx;
+    info->rtopics = e4_state_topic_count(s);
+    info->rpubkeys = e4_state_pubkey_count(s);
+}
+
+static void send_state(client_ctx *c)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    struct pending info = {.rkind = E4_RECEIPT_STATE};
+    e4_err err = e4_client_state_receipt(c->e4, &buf, &len);
+    if (err != E4_OK) {
+        out_error(c, "receipt", e4_client_receipt_topic(c->e4), err, NULL);
+        return;
+    }
+    e4_client_inspect(c->e4, count_keys, &info);
+    mqtt_publish_receipt(c, buf, len, &info);
+    free(buf);
+}
+
+void receipts_tick(client_ctx *c)
+{
+    char drain[64];
+    if (!c->receipts)
+        return;
+    while (read(c->wake[0], drain, sizeof drain) > 0)
+        ;
+    uint64_t now = mono_ms();
+    pthread_mutex_lock(&c->lock);
+    int due = next_due_locked(c) <= now;
+    if (due) {
+        c->state_wanted = 0;
+        c->burst = 0;
+        c->have_state = 1;
+        c->last_state_ms = now;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (due)
+        send_state(c);
+}
