@@ -87,6 +87,24 @@ void escape_json(FILE *f, const uint8_t *s, size_t len);
 /* 1 when s is valid UTF-8 without NUL. */
 int utf8_valid(const uint8_t *s, size_t len);
 
+/* ---- when to send STATE receipts (receipt_schedule.c) ---- */
+
+/* One device's schedule, in monotonic milliseconds; zero-initialise. The
+ * caller sends nothing while offline and serialises the calls. */
+typedef struct receipt_schedule {
+    uint64_t burst_first_ms, burst_last_ms, last_state_ms;
+    uint8_t state_wanted, burst, have_state;
+} receipt_schedule;
+/* The control topic subscription was acknowledged (after a (re)connection). */
+void rs_subscribed(receipt_schedule *r);
+/* A message arrived on the control topic (applied or rejected). */
+void rs_activity(receipt_schedule *r, uint64_t now_ms);
+/* When the next STATE is due (UINT64_MAX: not before new events);
+ * interval_s 0: no periodic STATE. */
+uint64_t rs_due(const receipt_schedule *r, uint32_t interval_s);
+/* A STATE was sent at now_ms. */
+void rs_sent(receipt_schedule *r, uint64_t now_ms);
+
 /* ---- subcommands ---- */
 int cmd_keygen(int argc, char **argv);
 int cmd_hash_topic(int argc, char **argv);

@@ -17,6 +17,8 @@
 #include <e4/client.h>
 #include <e4/receipt.h>
 
+#include "cli.h"
+
 struct mosquitto;
 
 enum pending_kind { PEND_SUB = 1, PEND_UNSUB, PEND_PUB, PEND_RECEIPT };
@@ -79,10 +81,7 @@ typedef struct client_ctx {
     uint32_t state_interval; /* seconds between periodic STATEs, 0: none */
     int wake[2];           /* network thread -> main loop: a STATE may be due */
     int online;            /* connected and the control topic subscribed */
-    int state_wanted;      /* a STATE after a (re)connection */
-    int burst;             /* control-topic messages since the last STATE */
-    uint64_t burst_first_ms, burst_last_ms, last_state_ms;
-    int have_state;        /* a STATE was sent: last_state_ms is valid */
+    receipt_schedule schedule;
     uint8_t applied[E4_RECEIPT_APPLIED_LEN];
     int have_applied;
 

@@ -1,19 +1,13 @@
 /*
  * e4 client: receipts (docs/receipts.md). An APPLIED receipt for every
  * command that authenticated, published by the network thread right after
- * the command; STATE receipts published by the main thread on a schedule:
- *
- *   - once the control topic subscription is acknowledged after each
- *     (re)connection;
- *   - about a second after the last message of a burst on the control
- *     topic (applied or rejected: rejected stale commands are exactly what
- *     C2 must learn about), at most 5 s after the burst began when messages
- *     keep coming;
- *   - every state_interval seconds (counted from the last STATE);
- *
- * never more than one a second, and none while offline (the reconnection
- * sends one). The schedule uses the monotonic clock; the receipts' own
- * timestamps come from the e4 client's clock (time()) when they are built.
+ * the command; STATE receipts published by the main thread when
+ * receipt_schedule.c says (after each subscription of the control topic,
+ * after bursts of control messages, applied or rejected: rejected stale
+ * commands are exactly what C2 must learn about, and periodically), none
+ * while offline (the reconnection sends one). The schedule uses the
+ * monotonic clock; the receipts' own timestamps come from the e4 client's
+ * clock (time()) when they are built.
  */
 #include "client.h"
 #include "cli.h"
@@ -24,10 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MIN_GAP_MS 1000     /* at most one STATE a second */
-#define BURST_QUIET_MS 1000 /* a burst ends after a second without messages */
-#define BURST_MAX_MS 5000   /* a burst that never ends still gets a STATE */
 
 static uint64_t mono_ms(void)
 {
@@ -87,7 +77,7 @@ void receipts_online_locked(client_ctx *c, int online)
         return;
     c->online = online;
     if (online) {
-        c->state_wanted = 1;
+        rs_subscribed(&c->schedule);
         wake(c);
     }
 }
@@ -108,10 +98,7 @@ void receipts_after_control(client_ctx *c, e4_err err)
     }
     uint64_t now = mono_ms();
     pthread_mutex_lock(&c->lock);
-    if (!c->burst)
-        c->burst_first_ms = now;
-    c->burst = 1;
-    c->burst_last_ms = now;
+    rs_activity(&c->schedule, now);
     pthread_mutex_unlock(&c->lock);
     wake(c);
 }
@@ -121,25 +108,11 @@ int receipts_wake_fd(const client_ctx *c)
     return c->receipts ? c->wake[0] : -1;
 }
 
-static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
-
 /* When the next STATE is due (monotonic ms), UINT64_MAX for never
  * (lock held). */
 static uint64_t next_due_locked(const client_ctx *c)
 {
-    uint64_t earliest = c->have_state ? c->last_state_ms + MIN_GAP_MS : 0, due = UINT64_MAX;
-    if (!c->online)
-        return UINT64_MAX;
-    if (c->state_wanted)
-        due = earliest;
-    if (c->burst) {
-        uint64_t end = min64(c->burst_last_ms + BURST_QUIET_MS, c->burst_first_ms + BURST_MAX_MS);
-        due = min64(due, max64(end, earliest));
-    }
-    if (c->state_interval && c->have_state)
-        due = min64(due, c->last_state_ms + (uint64_t)c->state_interval * 1000u);
-    return due;
+    return c->online ? rs_due(&c->schedule, c->state_interval) : UINT64_MAX;
 }
 
 int receipts_timeout_ms(client_ctx *c)
@@ -152,7 +125,7 @@ int receipts_timeout_ms(client_ctx *c)
     if (due == UINT64_MAX)
         return -1;
     uint64_t now = mono_ms();
-    return due <= now ? 0 : (int)min64(due - now, 60000);
+    return due <= now ? 0 : (int)(due - now < 60000 ? due - now : 60000);
 }
 
 static void count_keys(const e4_state *s, void *ctx)
@@ -187,12 +160,8 @@ void receipts_tick(client_ctx *c)
     uint64_t now = mono_ms();
     pthread_mutex_lock(&c->lock);
     int due = next_due_locked(c) <= now;
-    if (due) {
-        c->state_wanted = 0;
-        c->burst = 0;
-        c->have_state = 1;
-        c->last_state_ms = now;
-    }
+    if (due)
+        rs_sent(&c->schedule, now);
     pthread_mutex_unlock(&c->lock);
     if (due)
         send_state(c);
