@@ -105,8 +105,8 @@ static int validate(const c2_config *cfg, run_plan *r)
         bad = "--lease (1..86400), --pool (1..256), --publishers (1..16) and --max-inflight (1..65535) "
               "take a positive number";
     else if (positive(cfg->state_interval, 3600, 7 * 86400, &r->state_interval) ||
-             (cfg->clock_skew && positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
-        bad = "--state-interval (1..604800) and --clock-skew (1..3600) take a number of seconds";
+             (cfg->clock_skew && strcmp(cfg->clock_skew, "0") && positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
+        bad = "--state-interval (1..604800) and --clock-skew (0..3600) take a number of seconds";
     else if (cfg->receipts && strcmp(cfg->receipts, "on") && strcmp(cfg->receipts, "off"))
         bad = "--receipts is on or off";
     else if (!cfg->tls_cert != !cfg->tls_key)

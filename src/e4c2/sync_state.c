@@ -76,7 +76,10 @@ static c2_err load_view(store *s, sync_ctx *x, sync_view *v, const uint8_t id[E4
     db_rows *r = NULL;
     size_t cap = 0;
     int rc, rows = 0, oom = 0;
-    if (db_query(s->d, &r, VIEW_SQL, p, 1) != DB_OK)
+    /* PostgreSQL: several e4c2 processes receive the same STATE; the row
+     * lock makes the second see the first one's repair (SQLite writers are
+     * serialised already) */
+    if (db_query(s->d, &r, db_kind_of(s->d) == DB_PG ? VIEW_SQL " FOR UPDATE OF c" : VIEW_SQL, p, 1) != DB_OK)
         return db_error(s, e, "cannot read a client");
     while ((rc = db_next(r)) == 1 && !oom) {
         if (!rows++) {
