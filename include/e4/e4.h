@@ -79,6 +79,7 @@ typedef enum e4_err {
 
     E4_ERR_CRYPTO = -40,           /* the crypto backend failed */
     E4_ERR_NO_MEMORY = -41,        /* hosted layer only */
+    E4_ERR_UNSUPPORTED = -42,      /* not in this crypto backend (PK mode in the portable one) */
 
     /* receipts (e4/receipt.h), reported on C2's side */
     E4_ERR_RECEIPT_MAGIC = -50,    /* first byte is not 0xE4 */
@@ -105,7 +106,14 @@ e4_err e4_validate_password(const char *password);
 /* "e4/" + hex(id): buf needs 36 bytes. */
 void e4_default_control_topic(char buf[36], const uint8_t id[E4_ID_LEN]);
 
-/* Random keys from the system CSPRNG. */
+/* The source of random bytes for key generation: fn(ctx, buf, len) fills buf
+ * and returns 0. Devices (the portable crypto backend) must set one, e.g.
+ * their TRNG, before generating keys; protect and unprotect need none. On
+ * hosts it replaces the system CSPRNG (tests). NULL restores the default. */
+typedef int (*e4_random_fn)(void *ctx, uint8_t *buf, size_t len);
+void e4_set_random(e4_random_fn fn, void *ctx);
+
+/* Random keys from the system CSPRNG (or the source set above). */
 void e4_random_key(uint8_t key[E4_KEY_LEN]);
 void e4_random_id(uint8_t id[E4_ID_LEN]);
 e4_err e4_ed25519_keypair(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN]);

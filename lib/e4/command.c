@@ -62,6 +62,8 @@ e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X
 {
     if (!key || !c2_x25519_sk || !client_ed25519_pk)
         return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     uint8_t x_pk[32], shared[32];
     e4_err err = E4_OK;
     if (e4c_init() != 0)

@@ -16,6 +16,11 @@
 /* One-time global setup (idempotent, thread-safe). */
 int e4c_init(void);
 
+/* 1 when the backend implements Ed25519 and X25519 (public-key mode). The
+ * portable backend does not: its e4c_ed25519_* and e4c_x25519* functions
+ * fail, and the core answers E4_ERR_UNSUPPORTED before calling them. */
+int e4c_has_pk(void);
+
 void e4c_sha3_256(uint8_t out[32], const void *in, size_t len);
 /* SHA3-256(a || b): a domain label and a key hashed without copying the key
  * next to the label on the stack. */
@@ -57,6 +62,12 @@ int e4c_ed25519_pk_to_x25519(uint8_t x_pk[32], const uint8_t ed_pk[32]);
  * Allocates 64 MiB. */
 int e4c_argon2i_e4(uint8_t out[32], const uint8_t *password, size_t len);
 
+/* The randomness source. The openssl backend uses libsodium's CSPRNG unless
+ * a source is set; the portable backend has none of its own (a device has
+ * its TRNG) and stops the program (trap) when asked for random bytes without
+ * one, rather than hand out a predictable key. fn returns 0 on success. */
+typedef int (*e4c_random_fn)(void *ctx, uint8_t *buf, size_t len);
+void e4c_set_random(e4c_random_fn fn, void *ctx);
 void e4c_random(void *buf, size_t len);
 void e4c_wipe(void *p, size_t len);
 /* Constant time; 1 when equal. */

@@ -36,6 +36,7 @@ const char *e4_strerror(e4_err err)
     case E4_ERR_STORAGE_CAPACITY: return "stored state exceeds the configured capacity";
     case E4_ERR_CRYPTO: return "cryptographic backend failure";
     case E4_ERR_NO_MEMORY: return "out of memory";
+    case E4_ERR_UNSUPPORTED: return "not supported by this crypto backend (public-key mode)";
     case E4_ERR_RECEIPT_MAGIC: return "receipt: wrong magic";
     case E4_ERR_RECEIPT_VERSION: return "receipt: unknown version";
     case E4_ERR_RECEIPT_KIND: return "receipt: unknown kind";
@@ -119,6 +120,11 @@ void e4_default_control_topic(char buf[36], const uint8_t id[E4_ID_LEN])
     buf[35] = 0;
 }
 
+void e4_set_random(e4_random_fn fn, void *ctx)
+{
+    e4c_set_random(fn, ctx);
+}
+
 void e4_random_key(uint8_t key[E4_KEY_LEN])
 {
     do
@@ -134,6 +140,8 @@ void e4_random_id(uint8_t id[E4_ID_LEN])
 e4_err e4_ed25519_keypair(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN])
 {
     uint8_t seed[32];
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     e4c_random(seed, sizeof seed);
     int r = e4c_ed25519_seed_keypair(pk, sk, seed);
     e4c_wipe(seed, sizeof seed);
@@ -142,6 +150,8 @@ e4_err e4_ed25519_keypair(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_P
 
 e4_err e4_x25519_keypair(uint8_t sk[E4_X25519_LEN], uint8_t pk[E4_X25519_LEN])
 {
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     e4_random_key(sk);
     return e4c_x25519_base(pk, sk) ? E4_ERR_CRYPTO : E4_OK;
 }
@@ -150,6 +160,8 @@ e4_err e4_x25519_public(uint8_t pk[E4_X25519_LEN], const uint8_t sk[E4_X25519_LE
 {
     if (!pk || !sk)
         return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     if (e4c_init() != 0)
         return E4_ERR_CRYPTO;
     return e4c_x25519_base(pk, sk) ? E4_ERR_INVALID_KEY : E4_OK;
@@ -159,6 +171,8 @@ e4_err e4_ed25519_sk_to_x25519(uint8_t x_sk[E4_X25519_LEN], const uint8_t ed_sk[
 {
     if (!x_sk || !ed_sk)
         return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     return e4c_ed25519_sk_to_x25519(x_sk, ed_sk) ? E4_ERR_CRYPTO : E4_OK;
 }
 
@@ -166,6 +180,8 @@ e4_err e4_ed25519_pk_to_x25519(uint8_t x_pk[E4_X25519_LEN], const uint8_t ed_pk[
 {
     if (!x_pk || !ed_pk)
         return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     return e4c_ed25519_pk_to_x25519(x_pk, ed_pk) ? E4_ERR_INVALID_KEY : E4_OK;
 }
 

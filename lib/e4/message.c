@@ -54,6 +54,8 @@ e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_I
 {
     if (!key || !signer_id || !ed25519_sk || !out || (!plain && plain_len))
         return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     const size_t signed_len = E4_TIMESTAMP_LEN + E4_ID_LEN + E4_TAG_LEN + plain_len;
     e4i_store64le(out, ts);
     memcpy(out + E4_TIMESTAMP_LEN, signer_id, E4_ID_LEN);
@@ -93,6 +95,8 @@ e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4
 {
     if (!key || !signer_pk || (!in && in_len) || !out || !out_len)
         return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     if (in_len < E4_PK_OVERHEAD)
         return E4_ERR_TOO_SHORT;
     e4_err err = check_timestamp(e4i_load64le(in), now, skew);

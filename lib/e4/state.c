@@ -264,6 +264,8 @@ e4_err e4i_derive_cmd_key(e4_state *s)
     }
     uint8_t x_sk[32], shared[32];
     e4_err err = E4_OK;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     if (e4c_ed25519_sk_to_x25519(x_sk, s->key) != 0)
         err = E4_ERR_CRYPTO;
     else if (e4c_x25519(shared, x_sk, s->c2_pk) != 0)

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "backend.h"
+
 #define TOPIC "plant/line-4/pressure"
 
 static char dir[64];

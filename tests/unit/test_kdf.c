@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "backend.h"
 #include "crypto.h"
 
 #ifndef E4_VECTORS
@@ -194,6 +195,7 @@ static int free_vectors(void **state)
  * are checked by the client layer, not by the KDF itself. */
 static void test_password_derivation(void **state)
 {
+    TB_REQUIRE_PK();
     (void)state;
     json_t *arr = section("password_derivation");
     size_t valid = 0;
@@ -244,6 +246,7 @@ static void test_password_derivation(void **state)
 
 static void test_ed_to_curve_keypair(void **state)
 {
+    TB_REQUIRE_PK();
     (void)state;
     json_t *arr = section("ed_to_curve");
     size_t n = 0;
@@ -266,6 +269,7 @@ static void test_ed_to_curve_keypair(void **state)
  * ignored. Also check that changing it does not change the result. */
 static void test_ed_to_curve_private_only(void **state)
 {
+    TB_REQUIRE_PK();
     (void)state;
     json_t *arr = section("ed_to_curve");
     size_t n = 0;
@@ -300,6 +304,7 @@ static void test_ed_to_curve_private_only(void **state)
  * off-curve y (e4go panics) must fail. */
 static void test_ed_to_curve_public_edge(void **state)
 {
+    TB_REQUIRE_PK();
     (void)state;
     json_t *arr = section("ed_to_curve");
     size_t n_ok = 0, n_fail = 0;

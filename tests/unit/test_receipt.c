@@ -16,6 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "backend.h"
+
 #define NOW 1800000000ull
 
 /* ---- an independent SHA3 and helpers ------------------------------------- */
@@ -228,6 +230,7 @@ static void test_applied_after_set_id_key(void **st)
 
 static void test_refusal_classification(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     dev *d = dev_new(E4_MODE_PK, 4, 1);
     uint8_t cmd[65], msg[256], wrong[32], tk[32], h[16], id[16];
@@ -522,6 +525,7 @@ static void test_state_sk(void **st)
 
 static void test_state_pk(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     enum { NT = 5, NP = 40 };
     dev *d = dev_new(E4_MODE_PK, NT, NP);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "backend.h"
+
 #define NOW 1800000000ull
 #define TOPIC "home/kitchen/temperature"
 
@@ -124,10 +126,16 @@ static void roundtrip_sizes(e4_mode mode)
 }
 
 static void test_roundtrip_sk(void **st) { (void)st; roundtrip_sizes(E4_MODE_SK); }
-static void test_roundtrip_pk(void **st) { (void)st; roundtrip_sizes(E4_MODE_PK); }
+static void test_roundtrip_pk(void **st)
+{
+    (void)st;
+    TB_REQUIRE_PK();
+    roundtrip_sizes(E4_MODE_PK);
+}
 
 static void test_protected_format(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     fixture *f = make(E4_MODE_PK, (e4_limits){4, 4, 0});
     uint8_t msg[200];
@@ -227,6 +235,7 @@ static void test_replay_many_and_commands(void **st)
 
 static void test_replay_pk_two_signers(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     fixture *f = make(E4_MODE_PK, (e4_limits){4, 4, 64});
     /* A second device with the same topic key sends the same reading in the
@@ -249,6 +258,7 @@ static void test_replay_pk_two_signers(void **st)
 
 static void test_pk_errors(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     fixture *f = make(E4_MODE_PK, (e4_limits){4, 4, 0});
     uint8_t id2[16], sk2[64], pk2[32], m[200], out[200];
@@ -371,6 +381,7 @@ static void test_commands_sk(void **st)
 
 static void test_commands_pk(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     fixture *f = make(E4_MODE_PK, (e4_limits){4, 2, 0});
     uint8_t cmd[80] = {0}, id2[16], sk2[64], pk2[32];

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "backend.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -444,6 +446,7 @@ static void test_roundtrip_sk(void **st)
 
 static void test_roundtrip_pk(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     e4_state *a = make_pk(&g_m1);
     save_file(a);
@@ -492,6 +495,7 @@ static void test_roundtrip_empty_and_full(void **st)
 
 static void test_file_mode_and_no_temporary(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     mode_t old = umask(0); /* the store must not rely on the umask */
     save_file(make_sk(&g_m1));
@@ -510,6 +514,7 @@ static void test_file_mode_and_no_temporary(void **st)
 
 static void test_short_reads(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     e4_state *a = make_pk(&g_m1), *b;
     memstore *m = ms_new();
@@ -613,12 +618,14 @@ static void test_corrupt_every_bit_sk(void **st)
 
 static void test_corrupt_every_bit_pk(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     check_every_bit(make_pk(&g_m1), &PK_LIMITS);
 }
 
 static void test_truncated_and_trailing(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     uint8_t good[8192], bad[8300];
     size_t n = save_bytes(make_pk(&g_m1), good, sizeof good);
@@ -689,6 +696,7 @@ static void test_magic_version_and_fields(void **st)
 
 static void test_capacity(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     uint8_t b[8192];
     size_t n = save_bytes(make_sk(&g_m1), b, sizeof b); /* 5 topics */
@@ -714,6 +722,7 @@ static void test_capacity(void **st)
 
 static void test_read_error(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     uint8_t b[8192];
     size_t n = save_bytes(make_pk(&g_m1), b, sizeof b);
@@ -790,6 +799,7 @@ static void test_failed_write_changes_nothing(void **st)
 
 static void test_failed_write_commands_and_pubkeys(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     e4_state *s = make_pk(&g_m1);
     memstore *m = ms_new();
@@ -869,6 +879,7 @@ static void test_file_store_failures(void **st)
 
 static void test_wipe(void **st)
 {
+    TB_REQUIRE_PK();
     (void)st;
     e4_state *s = make_pk(&g_m1);
     e4_state_wipe(s);

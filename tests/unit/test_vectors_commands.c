@@ -86,7 +86,7 @@ static size_t build_args(const json_t *e, int op, uint8_t *a)
         assert_true(n == 32 || n == 64);
         memcpy(a, k, n);
         free(k);
-        if (n == 64) {
+        if (n == 64 && tb_pk()) {
             uint8_t seed[32], pk[32], sk[64];
             vu_hex_n(args, "ed25519_seed", seed, 32);
             VU_EXPECT(e4c_ed25519_seed_keypair(pk, sk, seed) == 0, "seed_keypair");
@@ -113,8 +113,10 @@ static size_t build_args(const json_t *e, int op, uint8_t *a)
         uint8_t priv[32], pub[32];
         vu_hex_n(args, "c2_curve25519_public", a, 32);
         vu_hex_n(args, "new_c2_curve25519_private", priv, 32);
-        VU_EXPECT_ERR(e4_x25519_public(pub, priv), E4_OK, "e4_x25519_public(new c2 private)");
-        VU_EXPECT_MEM(pub, 32, a, 32, "new C2 public key of its private key");
+        if (tb_pk()) {
+            VU_EXPECT_ERR(e4_x25519_public(pub, priv), E4_OK, "e4_x25519_public(new c2 private)");
+            VU_EXPECT_MEM(pub, 32, a, 32, "new C2 public key of its private key");
+        }
         return 32;
     }
     }
@@ -395,6 +397,12 @@ static void test_commands(void **state)
         VU_EXPECT(ts == vu_u64(sk, "timestamp"), "SK timestamp_le vs timestamp");
         VU_EXPECT_ERR(e4_sk_protect(key, ts, cmd, cmd_len, out), E4_OK, "e4_sk_protect (SK)");
         VU_EXPECT_HEX(sk, "protected", out, cmd_len + E4_SK_OVERHEAD);
+
+        if (!tb_pk()) { /* a backend without PK mode: the SK half only */
+            apply_sk(e, op, cmd, cmd_len);
+            checked++;
+            continue;
+        }
 
         /* pubkey: protected under the C2 shared key */
         const json_t *pk = json_object_get(e, "pubkey");

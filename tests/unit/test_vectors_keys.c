@@ -22,6 +22,7 @@ static e4_err probe_command(e4_state *s, const uint8_t key[32], uint64_t now)
 static void test_password_derivation(void **state)
 {
     (void)state;
+    TB_REQUIRE_PK();
     vu_begin();
     const json_t *arr = vu_section("password_derivation"), *e;
     size_t i, checked = 0;
@@ -86,6 +87,7 @@ static void test_password_derivation(void **state)
 static void test_ed_to_curve(void **state)
 {
     (void)state;
+    TB_REQUIRE_PK();
     vu_begin();
     const json_t *arr = vu_section("ed_to_curve"), *e;
     size_t i, checked = 0;

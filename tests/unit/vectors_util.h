@@ -29,6 +29,8 @@
 
 #include <e4/e4.h>
 
+#include "backend.h"
+
 #ifndef E4_VECTORS
 #define E4_VECTORS "tests/vectors/e4go-v1.1-vectors.json"
 #endif
@@ -249,7 +251,7 @@ static inline const char *vu_errname(int err)
     N_(E4_ERR_REPLAYED) N_(E4_ERR_INVALID_COMMAND) N_(E4_ERR_INVALID_ARG_LENGTH)
     N_(E4_ERR_UNSUPPORTED_COMMAND) N_(E4_ERR_TOPICS_FULL) N_(E4_ERR_PUBKEYS_FULL)
     N_(E4_ERR_STORAGE_IO) N_(E4_ERR_STORAGE_CORRUPT) N_(E4_ERR_STORAGE_VERSION)
-    N_(E4_ERR_STORAGE_CAPACITY) N_(E4_ERR_CRYPTO) N_(E4_ERR_NO_MEMORY)
+    N_(E4_ERR_STORAGE_CAPACITY) N_(E4_ERR_CRYPTO) N_(E4_ERR_NO_MEMORY) N_(E4_ERR_UNSUPPORTED)
 #undef N_
     }
     return "(not an e4_err)";

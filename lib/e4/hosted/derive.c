@@ -17,6 +17,8 @@ e4_err e4_derive_ed25519(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK
                          const char *password)
 {
     uint8_t seed[32];
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
     e4_err err = e4_derive_key(seed, password);
     if (err == E4_OK && e4c_ed25519_seed_keypair(pk, sk, seed) != 0)
         err = E4_ERR_CRYPTO;

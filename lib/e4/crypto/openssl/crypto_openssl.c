@@ -428,8 +428,29 @@ int e4c_x25519_base(uint8_t pk[32], const uint8_t sk[32])
     return crypto_scalarmult_base(pk, sk) == 0 ? 0 : -1;
 }
 
+int e4c_has_pk(void)
+{
+    return 1;
+}
+
+/* A caller's source replaces libsodium's (tests, or a hardware RNG). */
+static _Atomic(e4c_random_fn) random_fn;
+static void *_Atomic random_ctx;
+
+void e4c_set_random(e4c_random_fn fn, void *ctx)
+{
+    atomic_store(&random_ctx, ctx);
+    atomic_store(&random_fn, fn);
+}
+
 void e4c_random(void *buf, size_t len)
 {
+    e4c_random_fn fn = atomic_load(&random_fn);
+    if (fn) {
+        if (fn(atomic_load(&random_ctx), buf, len) != 0)
+            abort(); /* a failing source: never hand out predictable keys */
+        return;
+    }
     if (e4c_init() != 0)
         abort(); /* no CSPRNG: never hand out predictable keys */
     randombytes_buf(buf, len);
