@@ -13,6 +13,7 @@ packages=(
   libmicrohttpd-dev libcurl4-openssl-dev       # e4c2's HTTP API, e4ctl's HTTP client
   faketime pmccabe curl xxd                             # moving clocks in tests; complexity report
   python3 procps
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # libe4 on a Cortex-M4 (scripts/mcu-test.sh)
 )
 
 # aedes (npm) needs Node.js; a machine that already has node and npm keeps them

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: the unit and
-# integration tests in a normal build and in an ASan+UBSan build, then each
-# fuzz target for FUZZ_SECONDS (default 30).
+# integration tests in a normal build and in an ASan+UBSan build, libe4's
+# unit and vector tests with the portable crypto backend, the test firmware
+# on an emulated Cortex-M4 (scripts/mcu-test.sh), then each fuzz target for
+# FUZZ_SECONDS (default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,14 @@ run_suite() { # NAME BUILD_DIR CMAKE_ARGS...
 run_suite normal build-test
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "ASan+UBSan" build-asan -DE4_SANITIZE=ON
+# The same library with the portable crypto backend (lib/e4/crypto/portable):
+# libe4's unit and vector tests (public-key cases skipped: SK mode only) and
+# the differential test against OpenSSL, under the sanitizers.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite "portable crypto" build-portable -DE4_CRYPTO=portable -DE4_SANITIZE=ON
+
+echo "== microcontroller (Cortex-M4 under qemu-system-arm)"
+MCU_BUILD_DIR=build-mcu MCU_JOBS="$jobs" bash scripts/mcu-test.sh || status=1
 
 if [ -f scripts/fuzz.sh ]; then
   echo "== fuzzing (${FUZZ_SECONDS:-30} s per target)"
