@@ -12,9 +12,14 @@ for tool in arm-none-eabi-gcc qemu-system-arm; do
   command -v "$tool" >/dev/null || { echo "mcu-test: $tool missing (scripts/install-deps.sh)" >&2; exit 2; }
 done
 
-cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
-      -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
-cmake --build "$dir" -j"${MCU_JOBS:-2}" >/dev/null
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+         -DCMAKE_BUILD_TYPE=MinSizeRel && cmake --build "$dir" -j"${MCU_JOBS:-2}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "mcu-test: the Cortex-M4 build failed" >&2
+  exit 1
+fi
 
 # -icount shift=0: one instruction is one virtual nanosecond, so SysTick
 # counts instructions (the firmware calibrates it); timeout: a hung

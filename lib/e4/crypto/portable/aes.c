@@ -26,14 +26,14 @@
 /* 0xff in each byte whose bit 0 is set in bits (which holds nothing else):
  * b * 0x100 - b per byte, with no carry between bytes. A subtraction rather
  * than a multiplication, whose timing some cores make operand-dependent. */
-static uint32_t lanemask(uint32_t bits)
+E4P_INLINE uint32_t lanemask(uint32_t bits)
 {
     return (bits << 8) - bits;
 }
 
 /* Multiplication by x of the four packed bytes, reducing by x^8 + x^4 +
  * x^3 + x + 1 (0x11b) under the mask of each byte's top bit. */
-static uint32_t xtime4(uint32_t a)
+E4P_INLINE uint32_t xtime4(uint32_t a)
 {
     return ((a & LO7) << 1) ^ (lanemask((a >> 7) & BIT0) & (0x1bu * BIT0));
 }
@@ -53,7 +53,7 @@ static uint32_t gf_mul4(uint32_t a, uint32_t b)
 /* Squaring is linear in GF(2^8): bit i of a goes to x^(2i). Bits 0..3
  * land on bits 0, 2, 4, 6; x^8, x^10, x^12, x^14 reduce to 0x1b, 0x6c, 0xab,
  * 0x9a. A quarter of the work of gf_mul4, for 7 of the 11 products below. */
-static uint32_t gf_sq4(uint32_t a)
+E4P_INLINE uint32_t gf_sq4(uint32_t a)
 {
     uint32_t r = (a & BIT0) | ((a & 0x02020202u) << 1) | ((a & 0x04040404u) << 2) |
                  ((a & 0x08080808u) << 3);
@@ -78,7 +78,7 @@ static uint32_t gf_inv4(uint32_t x)
 }
 
 /* Rotate each of the four packed bytes left by k (1..7). */
-static uint32_t rotl8x4(uint32_t a, unsigned k)
+E4P_INLINE uint32_t rotl8x4(uint32_t a, unsigned k)
 {
     uint32_t hi = (0xffu << k) & 0xffu, lo = 0xffu >> (8 - k);
     return ((a << k) & (hi * BIT0)) | ((a >> (8 - k)) & (lo * BIT0));
@@ -92,7 +92,7 @@ static uint32_t sub_word(uint32_t w)
     return b ^ rotl8x4(b, 1) ^ rotl8x4(b, 2) ^ rotl8x4(b, 3) ^ rotl8x4(b, 4) ^ (0x63u * BIT0);
 }
 
-static uint32_t ror32(uint32_t x, unsigned k)
+E4P_INLINE uint32_t ror32(uint32_t x, unsigned k)
 {
     return (x >> k) | (x << (32 - k));
 }
