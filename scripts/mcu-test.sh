@@ -25,5 +25,6 @@ fi
 # counts instructions (the firmware calibrates it); timeout: a hung
 # firmware fails instead of blocking the test run.
 timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
-  -semihosting-config enable=on,target=native -icount shift=0 \
+  -chardev stdio,id=semihosting -semihosting-config enable=on,target=native,chardev=semihosting \
+  -icount shift=0 \
   -kernel "$dir/bin/e4_mcu_test.elf"
