@@ -1,6 +1,6 @@
 /* The commands read on stdin, one per line, words separated by spaces:
  *   wait TOPIC KEYID COUNT TIMEOUT_S   count TOPIC KEYID   holds NAME TOPIC
- *   stats   help   quit */
+ *   offline FROM COUNT   online FROM COUNT   stats   receipts   help   quit */
 #include "sim.h"
 #include "../e4/cli.h"
 
@@ -117,13 +117,61 @@ static void cmd_holds(sim *s, char **w)
     }
 }
 
+/* "connections start at devices 0, 250, 500, ..." for a range error. */
+static void range_error(sim *s, const char *cmd, uint32_t from, uint32_t count)
+{
+    char starts[160];
+    size_t len = 0;
+    uint32_t k;
+    starts[0] = '\0';
+    for (k = 0; k < s->nconns && len < sizeof starts - 24; k++)
+        len += (size_t)snprintf(starts + len, sizeof starts - len, "%s%u", k ? ", " : "",
+                                (unsigned)sim_conn_first(s->fleet.n, s->nconns, k));
+    out_error(s, "%s %u %u: not whole connections; connections start at devices %s%s (of %zu)", cmd,
+              (unsigned)from, (unsigned)count, starts, k < s->nconns ? ", ..." : "", s->fleet.n);
+}
+
+/* offline|online FROM COUNT: the connections serving exactly those devices. */
+static void cmd_range(sim *s, char **w)
+{
+    uint32_t from, count, k0, k1;
+    int changed;
+
+    if (parse_u32(w[1], &from) != 0 || parse_u32(w[2], &count) != 0) {
+        out_error(s, "usage: %s FROM COUNT", w[0]);
+        return;
+    }
+    if (sim_range_conns(s->fleet.n, s->nconns, from, count, &k0, &k1) != 0) {
+        range_error(s, w[0], from, count);
+        return;
+    }
+    changed = !strcmp(w[0], "online") ? conns_online(s, k0, k1, s->opts->timeout)
+                                      : conns_offline(s, k0, k1);
+    if (changed < 0)
+        out_error(s, "online: subscriptions not acknowledged within %u s", (unsigned)s->opts->timeout);
+    else
+        out_range(s, w[0], from, count, changed);
+}
+
+static void cmd_receipts(sim *s, char **w)
+{
+    uint64_t counts[3];
+    (void)w;
+    tracker_receipts(&s->tracker, counts);
+    out_receipts(s, counts);
+}
+
 static void help(void)
 {
     fputs("commands (one per line):\n"
           "  wait TOPIC KEYID COUNT TIMEOUT_S  until COUNT devices hold the key for TOPIC\n"
           "  count TOPIC KEYID                 how many devices hold it\n"
           "  holds NAME TOPIC                  the key id device NAME holds for TOPIC\n"
+          "  offline FROM COUNT                disconnect the connections of devices\n"
+          "                                    FROM..FROM+COUNT-1 (whole connections)\n"
+          "  online FROM COUNT                 reconnect them\n"
           "  stats                             commands applied, errors by kind\n"
+          "  receipts                          receipts sent\n"
           "  help                              this list (on stderr)\n"
           "  quit                              stop\n",
           stderr);
@@ -149,6 +197,9 @@ static const struct command commands[] = {
     {"count", 3, cmd_count, "count TOPIC KEYID"},
     {"holds", 3, cmd_holds, "holds NAME TOPIC"},
     {"stats", 1, cmd_stats, "stats"},
+    {"offline", 3, cmd_range, "offline FROM COUNT"},
+    {"online", 3, cmd_range, "online FROM COUNT"},
+    {"receipts", 1, cmd_receipts, "receipts"},
 };
 
 int command_line(sim *s, char *line)
@@ -174,6 +225,7 @@ int command_line(sim *s, char *line)
             commands[i].run(s, w);
         return 0;
     }
-    out_error(s, "unknown command '%.60s' (wait, count, holds, stats, help, quit)", w[0]);
+    out_error(s, "unknown command '%.60s' (wait, count, holds, offline, online, stats, receipts, help, quit)",
+              w[0]);
     return 0;
 }

@@ -50,7 +50,7 @@ static int device_register(fleet *f, sim_device *d, const char *path)
 }
 
 static int load_line(fleet *f, const char *path, uint32_t lineno, const char *line, size_t len,
-                     const e4_limits *lim[2], uint32_t nconns)
+                     const e4_limits *lim[2])
 {
     device_spec spec;
     char why[200];
@@ -63,8 +63,6 @@ static int load_line(fleet *f, const char *path, uint32_t lineno, const char *li
     }
     f->n++; /* from here fleet_free cleans d */
     d->line = lineno;
-    d->conn = ((uint32_t)spec.id[0] | (uint32_t)spec.id[1] << 8 | (uint32_t)spec.id[2] << 16 |
-               (uint32_t)spec.id[3] << 24) % nconns;
     err = device_init(d, &spec, lim[spec.pk]);
     f->npk += spec.pk != 0;
     devline_wipe(&spec);
@@ -97,7 +95,7 @@ static int load_lines(fleet *f, const char *path, const char *buf, size_t len,
         lineno++;
         if (n > 0 && p[n - 1] == '\r')
             n--;
-        if (!blank(p, n) && load_line(f, path, lineno, p, n, lim, nconns) != 0)
+        if (!blank(p, n) && load_line(f, path, lineno, p, n, lim) != 0)
             return 1;
         p = nl ? nl + 1 : end;
     }
@@ -105,6 +103,8 @@ static int load_lines(fleet *f, const char *path, const char *buf, size_t len,
         cli_error("%s: no devices", path);
         return 1;
     }
+    for (size_t i = 0; i < f->n; i++) /* contiguous blocks: see sim_conn_first */
+        f->dev[i].conn = (uint32_t)((uint64_t)i * nconns / f->n);
     return 0;
 }
 

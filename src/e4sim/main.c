@@ -36,6 +36,12 @@ static void usage(void)
         "  -q, --quiet              no progress on stderr\n"
         "  -v, --verbose            every command applied or rejected, on stderr\n"
         "      --no-stdin           ignore stdin; run until SIGINT or SIGTERM\n"
+        "      --no-receipts        send no receipts (see docs/receipts.md)\n"
+        "      --state-interval SEC a STATE receipt per device at least every SEC\n"
+        "                           seconds (default 3600; 0: only after connections\n"
+        "                           and commands)\n"
+        "      --state-rate N       at most N STATE receipts a second in all\n"
+        "                           (default 0: no limit)\n"
         "\n"
         "Generate:\n"
         "  -g, --generate N         write a devices file for N new devices\n"
@@ -55,7 +61,15 @@ static void usage(void)
         "  count TOPIC KEYID                 -> count N\n"
         "  holds NAME TOPIC                  -> holds NAME TOPIC KEYID|none\n"
         "  stats                             -> stats commands=N errors=N [KIND=N]...\n"
+        "  offline FROM COUNT                -> offline FROM COUNT connections=K\n"
+        "  online FROM COUNT                 -> online FROM COUNT connections=K\n"
+        "  receipts                          -> receipts applied=N state=N failed=N\n"
         "  quit\n"
+        "Devices (0-based, in file order) are on the connections in contiguous blocks\n"
+        "(device I on connection I*C/N): offline and online take whole connections.\n"
+        "Receipts: each device publishes an APPLIED receipt after every command that\n"
+        "authenticated and STATE receipts (after subscribing, after bursts of\n"
+        "commands, periodically) on e4/<id>/receipts, QoS 1.\n"
         "KEYID: the first 8 bytes of SHA3-256(topic key), 16 hex digits.\n"
         "Exit status: 0, 1 on failure, 2 on a usage error.\n");
 }
@@ -68,7 +82,8 @@ static int version(void)
 
 enum {
     O_SEED = 256, O_BATCH, O_USERNAME, O_PASSWORD, O_KEEPALIVE, O_TIMEOUT, O_MAX_TOPICS,
-    O_MAX_PUBKEYS, O_REPLAY, O_NO_STDIN, O_PREFIX, O_MODE, O_C2_PUBKEY,
+    O_MAX_PUBKEYS, O_REPLAY, O_NO_STDIN, O_PREFIX, O_MODE, O_C2_PUBKEY, O_NO_RECEIPTS,
+    O_STATE_INTERVAL, O_STATE_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +103,9 @@ static const struct option long_opts[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"no-stdin", no_argument, NULL, O_NO_STDIN},
+    {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
+    {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
+    {"state-rate", required_argument, NULL, O_STATE_RATE},
     {"generate", required_argument, NULL, 'g'},
     {"prefix", required_argument, NULL, O_PREFIX},
     {"mode", required_argument, NULL, O_MODE},
@@ -127,6 +145,9 @@ static int one_option(sim_opts *o, int c, const char *v)
     case 'q': o->quiet = 1; return 0;
     case 'v': o->verbose = 1; return 0;
     case O_NO_STDIN: o->no_stdin = 1; return 0;
+    case O_NO_RECEIPTS: o->no_receipts = 1; return 0;
+    case O_STATE_INTERVAL: return arg_u32("--state-interval", v, 366u * 86400u, &o->state_interval);
+    case O_STATE_RATE: return arg_u32("--state-rate", v, 10000000, &o->state_rate);
     case 'g':
         o->generating = 1;
         return arg_u32("--generate", v, 100000000, &o->generate);
@@ -170,6 +191,7 @@ static void defaults(sim_opts *o)
     o->max_topics = 16;
     o->max_pubkeys = 16;
     o->replay = 16;
+    o->state_interval = 3600;
     o->prefix = "sim";
 }
 

@@ -54,7 +54,8 @@ static void sim_destroy(sim *s)
 static int start(sim *s, const char *host, int port)
 {
     uint64_t t0 = sim_now_ms(), ms;
-    if (conns_start(s, host, port) != 0 || conns_wait_ready(s, s->opts->timeout, &cli_stop_signal) != 0)
+    if (conns_start(s, host, port) != 0 || receipts_start(s) != 0 ||
+        conns_wait_ready(s, s->opts->timeout, &cli_stop_signal) != 0)
         return 1;
     if (cli_stop_signal)
         return 0;
@@ -89,6 +90,7 @@ int sim_run(const sim_opts *o)
             out_ready(&s, s.fleet.n, sim_now_ms() - t0);
             input_loop(&s, !o->no_stdin);
         }
+        receipts_stop(&s);
         conns_stop(&s);
         mosquitto_lib_cleanup();
     }

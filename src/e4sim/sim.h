@@ -19,6 +19,8 @@
 
 #include <e4/e4.h>
 
+#include "../e4/cli.h"
+
 #define SIM_KEY_ID_LEN 8      /* first bytes of SHA3-256(key) */
 #define SIM_ERR_KINDS 64      /* error counters, indexed by -e4_err */
 #define SIM_CONNECTIONS_MAX 256
@@ -31,6 +33,9 @@ typedef struct sim_opts {
     uint32_t connections, keepalive, timeout, batch;
     uint32_t max_topics, max_pubkeys, replay;
     int json, quiet, verbose, no_stdin;
+    int no_receipts;
+    uint32_t state_interval;   /* seconds between periodic STATEs, 0: none */
+    uint32_t state_rate;       /* STATEs per second at most, 0: no limit */
     /* generate */
     int generating;   /* --generate given */
     uint32_t generate;
@@ -80,6 +85,7 @@ typedef struct sim_device {
     uint32_t conn;     /* the connection that serves it */
     held_key *held;    /* tracker lock */
     uint32_t nheld;
+    receipt_schedule schedule; /* its connection's lock */
 } sim_device;
 
 /* One line of the devices file, checked. */
@@ -105,8 +111,10 @@ typedef struct fleet {
 } fleet;
 
 /* Load every device of path, or none: a bad line is an error (reported on
- * stderr with its line number). Devices are spread over nconns connections
- * by id. 0, or 1 on failure. */
+ * stderr with its line number). Devices are given to the nconns
+ * connections in contiguous blocks, in file order (sim_conn_first), so
+ * that a range of devices can go offline with its connections. 0, or 1 on
+ * failure. */
 int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk,
                uint32_t nconns);
 /* Wipe every state and free. */
@@ -114,6 +122,18 @@ void fleet_free(fleet *f);
 /* The device of a control topic / a name, or NULL. */
 sim_device *fleet_by_topic(fleet *f, const char *topic);
 sim_device *fleet_by_name(fleet *f, const char *name);
+
+/* ---- devices and connections (ranges.c) ---- */
+
+/* The first device (index in file order) of connection k, when n devices
+ * are shared by nconns connections in contiguous blocks; k = nconns gives
+ * n. Device i is on connection i * nconns / n. */
+uint32_t sim_conn_first(size_t n, uint32_t nconns, uint32_t k);
+/* The connections [*k0, *k1) that serve exactly devices [from, from +
+ * count): 0, or -1 when the range is empty, beyond n or does not fall on
+ * connection boundaries. */
+int sim_range_conns(size_t n, uint32_t nconns, uint32_t from, uint32_t count, uint32_t *k0,
+                    uint32_t *k1);
 
 /* ---- which keys the devices hold, counters (tracker.c) ---- */
 
@@ -125,7 +145,11 @@ typedef struct tracker {
     size_t cap, used;
     uint64_t commands, errors, ignored;
     uint64_t err_kind[SIM_ERR_KINDS];
+    uint64_t receipts[3];  /* sim_receipt_count */
 } tracker;
+
+/* Receipts counted by the tracker. */
+enum sim_receipt_count { SIM_SENT_APPLIED, SIM_SENT_STATE, SIM_RECEIPT_FAILED };
 
 typedef struct tracker_stats {
     uint64_t commands, errors, ignored;
@@ -151,6 +175,8 @@ uint32_t tracker_wait(tracker *t, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
 int tracker_holds(tracker *t, const sim_device *d, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
                   uint8_t key_id[SIM_KEY_ID_LEN]);
 void tracker_snapshot(tracker *t, tracker_stats *s);
+void tracker_receipt(tracker *t, enum sim_receipt_count what);
+void tracker_receipts(tracker *t, uint64_t out[3]);
 /* Short name of an error kind ("not_authentic"...). */
 const char *tracker_kind_name(int kind);
 
@@ -165,7 +191,15 @@ typedef struct sim_conn {
     struct mosquitto *mosq;
     char client_id[24];
     char **topics;         /* control topics of its devices */
+    sim_device **devs;     /* the devices, in the same order */
     size_t ntopics;
+    /* Its devices' states and receipt schedules, and online: taken by the
+     * network thread around each message and subscription, by the receipt
+     * thread around each STATE. */
+    pthread_mutex_t lock;
+    int online;            /* connected (receipts may be sent) */
+    int offline;           /* taken offline by the "offline" command (main thread) */
+    uint64_t rounds;       /* subscription rounds completed (sim lock) */
     int *mids;             /* SUBSCRIBE batches of the current connection */
     size_t nmids, acked;
     int send_failed;       /* a batch of this round could not be sent */
@@ -185,6 +219,8 @@ typedef struct sim {
     int stopping;
     int failed;            /* a connection or a subscription was refused */
     char failure[160];
+    pthread_t receipt_thread;
+    int receipt_thread_started;
 } sim;
 
 /* Create, connect and start every connection. 0, or 1 (reported). */
@@ -197,6 +233,22 @@ void conns_stop(sim *s);
 void conn_client_id(const sim *s, uint32_t k, char out[24]);
 /* A message received by connection c (its network thread). */
 void dispatch_message(sim_conn *c, const char *topic, const void *payload, int len);
+/* Take connections [k0, k1) offline (disconnect; the broker keeps their
+ * sessions and queues their messages) or back online (reconnect, then wait
+ * until their subscriptions are acknowledged, at most timeout_s). The
+ * number of connections whose state changed, or -1 (reported). */
+int conns_offline(sim *s, uint32_t k0, uint32_t k1);
+int conns_online(sim *s, uint32_t k0, uint32_t k1, uint32_t timeout_s);
+
+/* ---- receipts (receipts.c) ---- */
+
+/* The thread that sends STATE receipts when due (nothing with
+ * --no-receipts). 0, or 1 (reported). */
+int receipts_start(sim *s);
+void receipts_stop(sim *s);
+/* Publish a receipt of d on its receipt topic, QoS 1 (any thread). */
+void receipts_publish(sim_conn *c, const sim_device *d, const uint8_t *r, size_t len,
+                      enum sim_receipt_count what);
 
 /* ---- stdin and results (input.c, commands.c, output.c) ---- */
 
@@ -216,6 +268,9 @@ void out_timeout(const sim *s, const char *topic, const char *key_id, uint32_t c
 void out_count(const sim *s, uint32_t count);
 void out_stats(const sim *s, const tracker_stats *st);
 void out_holds(const sim *s, const char *name, const char *topic, const char *key_id);
+/* "offline FROM COUNT connections=K" / "online ..." */
+void out_range(const sim *s, const char *event, uint32_t from, uint32_t count, int conns);
+void out_receipts(const sim *s, const uint64_t counts[3]);
 void out_error(const sim *s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -238,3 +238,17 @@ const char *tracker_kind_name(int kind)
     default: return "other";
     }
 }
+
+void tracker_receipt(tracker *t, enum sim_receipt_count what)
+{
+    pthread_mutex_lock(&t->lock);
+    t->receipts[what]++;
+    pthread_mutex_unlock(&t->lock);
+}
+
+void tracker_receipts(tracker *t, uint64_t out[3])
+{
+    pthread_mutex_lock(&t->lock);
+    memcpy(out, t->receipts, sizeof t->receipts);
+    pthread_mutex_unlock(&t->lock);
+}

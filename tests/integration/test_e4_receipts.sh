@@ -48,6 +48,7 @@ CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
 
 # The spy: everything on receipt topics, "topic hex" per line. Ready once a
 # probe it publishes comes back.
+: >"$TMP/receipts.log"
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -t 'e4/+/receipts' -F '%t %x' >"$TMP/receipts.log" 2>"$TMP/spy.err" &
 PIDS+=("$!")
 for _ in $(seq 100); do

@@ -9,12 +9,19 @@
 # commands under the C2 key; a restarted simulator (same devices file, so
 # the same MQTT sessions) receives what was published while it was down.
 # Key ids are computed here with Python's SHA3-256, independently.
+# Receipts: every device sends a STATE once subscribed, an APPLIED for each
+# command that authenticated (none under a wrong key), a STATE after its
+# commands; they open under the device's receipt key (e4_test_receipt_open)
+# and list what it holds; --no-receipts sends none. "offline FROM COUNT"
+# takes whole connections away: what is published meanwhile waits in their
+# MQTT sessions and is applied after "online", followed by a STATE.
 set -uo pipefail
 
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
 SIM="$E4_BIN_DIR/e4sim"
+OPEN="$E4_BIN_DIR/e4_test_receipt_open"
 mkdir -p "${E4_TMP_DIR:-/tmp}"
 TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4sim.XXXXXX")
 TIMEOUT=${E4_TEST_TIMEOUT:-20}
@@ -24,7 +31,7 @@ source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 
-for tool in "$E4" "$SIM" mosquitto mosquitto_pub python3; do
+for tool in "$E4" "$SIM" "$OPEN" mosquitto mosquitto_pub mosquitto_sub python3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
 done
 
@@ -39,6 +46,41 @@ die() {
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 PORT=$MOSQUITTO_PORT
 DEVICES="$TMP/devices.jsonl"
+
+# everything published on receipt topics, "topic hex" per line
+: >"$TMP/receipts.log"
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -t 'e4/+/receipts' -F '%t %x' >"$TMP/receipts.log" 2>/dev/null &
+PIDS+=("$!")
+for _ in $(seq 100); do
+  mosquitto_pub -h 127.0.0.1 -p "$PORT" -t e4/probe/receipts -m probe
+  grep -q '^e4/probe/receipts ' "$TMP/receipts.log" && break
+  sleep 0.1
+done
+grep -q '^e4/probe/receipts ' "$TMP/receipts.log" || die "the receipt spy does not receive"
+# receipts_of NAME KIND: NAME's receipts of that kind, opened (one per line)
+receipts_of() {
+  local args=("${KEY[$1]}")
+  [ "${KEY[$1]}" = - ] && args=(--pk "$C2PRIV" "${PUB[$1]}")
+  grep "^e4/${ID[$1]}/receipts " "$TMP/receipts.log" | "$OPEN" "${args[@]}" | grep " $2 "
+}
+# wait_receipt NAME KIND REGEX: until one of them matches (bounded)
+wait_receipt() {
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until receipts_of "$1" "$2" | grep -Eq -- "$3"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+# wait_receipts NAME KIND N: until NAME sent at least N of them (bounded)
+wait_receipts() {
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until [ "$(receipts_of "$1" "$2" | wc -l)" -ge "$3" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+topic_hash() { python3 -c 'import hashlib,sys; print(hashlib.sha3_256(sys.argv[1].encode()).hexdigest()[:32])' "$1"; }
+check_of() { python3 -c 'import hashlib,sys; print(hashlib.sha3_256(b"e4-check-v1" + bytes.fromhex(sys.argv[1])).hexdigest()[:16])' "$1"; }
 
 # sim_start NAME OPTION...: an e4sim fed through a named pipe (the FD/CPID
 # bookkeeping of e4_clients.sh); waits for "ready".
@@ -122,6 +164,14 @@ ask sim "holds sk-1 fleet/other" '^holds sk-1 fleet/other none$' "another topic"
 ask sim "wait fleet/t1 $KID1 101 0.3" "^timeout fleet/t1 $KID1 100$" "wait beyond the devices that got it"
 ask sim "stats" '^stats commands=100 errors=0$' "stats after 100 commands"
 
+# ---- receipts: STATE once subscribed, APPLIED per command, STATE after it ----
+ask_until sim "receipts" '^receipts applied=100 state=[0-9]+ failed=0$' "APPLIED receipts"
+wait_receipt sk-150 state " topics=0 pubkeys=0 c2=0{16}$" && ok || ko "sk-150: no STATE after subscribing"
+wait_receipt pk-6 state " topics=0 pubkeys=0 c2=$(check_of "$C2PUB")$" && ok || ko "pk-6: no STATE with the C2 key check"
+wait_receipt sk-1 applied " result=0$" && ok || ko "sk-1: no APPLIED"
+wait_receipt sk-1 state " topics=1 pubkeys=0 c2=0{16} $(topic_hash fleet/t1):$(check_of "$TK1")$" && ok ||
+  ko "sk-1: STATE after the command: $(receipts_of sk-1 state | tail -n 1)"
+
 # ---- a command under a wrong key: an error, nothing applied -----------------
 "$E4" command set-topic-key fleet/t1 "$TK1" --client-key "${KEY[sk-151]}" | pub_cmd "${ID[sk-150]}"
 ask sim "wait fleet/t1 $KID1 101 1" "^timeout fleet/t1 $KID1 100$" "wrong key: applied anyway"
@@ -130,6 +180,9 @@ ask_until sim "stats" '^stats commands=100 errors=1 not_authentic=1$' "wrong key
 # not a protected message at all
 printf 'garbage' | pub_cmd "${ID[sk-150]}"
 ask_until sim "stats" '^stats commands=100 errors=2 too_short=1 not_authentic=1$' "garbage not counted"
+wait_receipts sk-150 state 2 && ok ||
+  ko "sk-150: no STATE after the rejected messages"
+[ -z "$(receipts_of sk-150 applied)" ] && ok || ko "sk-150: an APPLIED for messages that did not authenticate"
 
 # ---- key change and removal move the counts ---------------------------------
 TK2=$(key); KID2=$(key_id "$TK2")
@@ -149,6 +202,29 @@ for i in 1 2 3 4 5; do
 done
 ask sim "wait fleet/pk $KID3 5 $TIMEOUT" "^ok fleet/pk $KID3 5 " "PK devices"
 ask sim "holds pk-6 fleet/pk" '^holds pk-6 fleet/pk none$' "pk-6 got no command"
+wait_receipt pk-1 applied " result=0$" && ok || ko "pk-1: no APPLIED under the C2 key"
+wait_receipt pk-1 state " topics=1 pubkeys=0 c2=$(check_of "$C2PUB") $(topic_hash fleet/pk):$(check_of "$TK3")$" && ok ||
+  ko "pk-1: STATE after the command: $(receipts_of pk-1 state | tail -n 1)"
+
+# ---- offline / online: whole connections; the broker queues meanwhile ----------
+# 210 devices on 4 connections: blocks start at devices 0, 53, 105, 158
+ask sim "offline 0 10" '^error offline 0 10: not whole connections; connections start at devices 0, 53, 105, 158 ' \
+  "a range inside a connection"
+ask sim "offline 0 53" '^offline 0 53 connections=1$' "offline 0 53"
+ask sim "offline 0 53" '^offline 0 53 connections=0$' "offline twice"
+TK5=$(key); KID5=$(key_id "$TK5")
+n1=$(grep -c "^e4/${ID[sk-1]}/receipts " "$TMP/receipts.log")
+for n in sk-1 sk-2 sk-53 sk-54; do sk_cmd "$n" set-topic-key fleet/away "$TK5"; done
+ask sim "wait fleet/away $KID5 1 $TIMEOUT" "^ok fleet/away $KID5 1 " "the device still online (sk-54)"
+ask sim "wait fleet/away $KID5 2 1" "^timeout fleet/away $KID5 1$" "an offline device applied a command"
+ask sim "holds sk-1 fleet/away" '^holds sk-1 fleet/away none$' "sk-1 is offline"
+[ "$(grep -c "^e4/${ID[sk-1]}/receipts " "$TMP/receipts.log")" -eq "$n1" ] && ok || ko "an offline device sent a receipt"
+ask sim "online 0 53" '^online 0 53 connections=1$' "online 0 53"
+ask sim "wait fleet/away $KID5 4 $TIMEOUT" "^ok fleet/away $KID5 4 " "queued commands not applied after online"
+grep -q 'connection 0 .* reconnected: resumed session' "$TMP/sim.err" && ok || ko "online: session not resumed"
+wait_receipt sk-53 state " topics=2 pubkeys=0 c2=0{16} .*$(topic_hash fleet/away):$(check_of "$TK5")" && ok ||
+  ko "sk-53: no STATE after online: $(receipts_of sk-53 state | tail -n 1)"
+ask sim "online 0 53" '^online 0 53 connections=0$' "online twice"
 
 # ---- input errors are answered, not fatal ------------------------------------
 ask sim "holds nobody fleet/t1" "^error unknown device 'nobody'$" "unknown device"
@@ -162,7 +238,8 @@ client_stop sim
 TK4=$(key); KID4=$(key_id "$TK4")
 sk_cmd sk-3 set-topic-key fleet/t4 "$TK4"
 sk_cmd sk-199 set-topic-key fleet/t4 "$TK4"
-sim_start sim2 --connections 4 --json
+n_receipts=$(wc -l <"$TMP/receipts.log")
+sim_start sim2 --connections 4 --json --no-receipts
 grep -q '"event":"ready","devices":210' "$TMP/sim2.out" && ok || ko "JSON ready line"
 grep -q 'resumed session' "$TMP/sim2.err" && ok || ko "sessions not resumed: $(cat "$TMP/sim2.err")"
 ask sim2 "wait fleet/t4 $KID4 2 $TIMEOUT" \
@@ -171,6 +248,8 @@ ask sim2 "wait fleet/t4 $KID4 2 $TIMEOUT" \
 ask sim2 "holds sk-1 fleet/t1" '^\{"event":"holds","name":"sk-1","topic":"fleet/t1","key_id":null\}$' \
   "states are in memory only"
 ask sim2 "stats" '^\{"event":"stats","commands":2,"errors":0,"ignored":0,"error_kinds":\{\}\}$' "JSON stats"
+ask sim2 "receipts" '^\{"event":"receipts","applied":0,"state":0,"failed":0\}$' "--no-receipts: receipts counted"
+[ "$(wc -l <"$TMP/receipts.log")" -eq "$n_receipts" ] && ok || ko "--no-receipts: receipts published"
 client_stop sim2
 
 # ---- bad devices files: exit 1, the line named -------------------------------

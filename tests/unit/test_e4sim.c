@@ -1,8 +1,10 @@
 /*
  * e4sim's parts without a broker: the devices-file line parser (every
- * rejection), the string map, key ids, and the tracker (counts follow key
- * changes and removals, holds, error kinds, wait with a deadline). The
- * simulator's sources are compiled into this test.
+ * rejection), the string map, key ids, the tracker (counts follow key
+ * changes and removals, holds, error kinds, wait with a deadline, receipt
+ * counters), the contiguous blocks of devices per connection and the
+ * ranges "offline"/"online" accept, and the STATE receipt schedule shared
+ * with `e4 client`. The simulator's sources are compiled into this test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,10 +21,12 @@
 #include "../../src/e4/hex.c"
 #include "../../src/e4/args.c"
 #include "../../src/e4/escape.c"
+#include "../../src/e4/receipt_schedule.c"
 #include "../../src/e4sim/devline.c"
 #include "../../src/e4sim/digest.c"
 #include "../../src/e4sim/strmap.c"
 #include "../../src/e4sim/tracker.c"
+#include "../../src/e4sim/ranges.c"
 
 uint64_t sim_now_ms(void)
 {
@@ -271,6 +275,99 @@ static void tracker_counts(void **state)
     assert_string_equal(tracker_kind_name(-E4_ERR_STORAGE_IO), "other");
 }
 
+/* Device i is on connection i * C / n, which starts at sim_conn_first. */
+static void conn_blocks(void **state)
+{
+    static const struct {
+        size_t n;
+        uint32_t c;
+    } cases[] = {{10000, 10}, {10000, 4}, {20, 4}, {10, 4}, {3, 5}, {1, 1}, {7, 256}};
+    (void)state;
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        size_t n = cases[t].n;
+        uint32_t c = cases[t].c;
+        assert_int_equal(sim_conn_first(n, c, 0), 0);
+        assert_int_equal(sim_conn_first(n, c, c), n);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t k = (uint32_t)((uint64_t)i * c / n);
+            assert_true(sim_conn_first(n, c, k) <= i && i < sim_conn_first(n, c, k + 1));
+        }
+    }
+}
+
+static void conn_ranges(void **state)
+{
+    uint32_t k0 = 99, k1 = 99;
+    (void)state;
+    assert_int_equal(sim_range_conns(10000, 10, 0, 1000, &k0, &k1), 0);
+    assert_int_equal(k0, 0);
+    assert_int_equal(k1, 1);
+    assert_int_equal(sim_range_conns(10000, 10, 1000, 2000, &k0, &k1), 0);
+    assert_int_equal(k0, 1);
+    assert_int_equal(k1, 3);
+    assert_int_equal(sim_range_conns(10000, 10, 9000, 1000, &k0, &k1), 0);
+    assert_int_equal(k1, 10);
+    assert_int_equal(sim_range_conns(10000, 10, 0, 10000, &k0, &k1), 0);
+    assert_int_equal(k1 - k0, 10);
+    assert_int_equal(sim_range_conns(10000, 10, 0, 999, &k0, &k1), -1);     /* not a boundary */
+    assert_int_equal(sim_range_conns(10000, 10, 1, 999, &k0, &k1), -1);
+    assert_int_equal(sim_range_conns(10000, 4, 0, 1000, &k0, &k1), -1);     /* 2,500 per connection */
+    assert_int_equal(sim_range_conns(10000, 4, 0, 2500, &k0, &k1), 0);
+    assert_int_equal(sim_range_conns(10000, 10, 0, 0, &k0, &k1), -1);       /* empty */
+    assert_int_equal(sim_range_conns(10000, 10, 9000, 2000, &k0, &k1), -1); /* beyond the end */
+    assert_int_equal(sim_range_conns(10000, 10, 10000, 1, &k0, &k1), -1);
+    /* 10 devices on 4 connections start at 0, 3, 5, 8 */
+    assert_int_equal(sim_range_conns(10, 4, 3, 5, &k0, &k1), 0);
+    assert_int_equal(k0, 1);
+    assert_int_equal(k1, 3);
+    assert_int_equal(sim_range_conns(10, 4, 3, 4, &k0, &k1), -1);
+    /* more connections than devices: empty ones are harmless */
+    assert_int_equal(sim_range_conns(3, 5, 2, 1, &k0, &k1), 0);
+    assert_true(k0 <= 3 && k1 == 4);
+}
+
+static void state_schedule(void **state)
+{
+    receipt_schedule r;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    assert_true(rs_due(&r, 3600) == UINT64_MAX);          /* nothing before the connection */
+    rs_subscribed(&r);
+    assert_int_equal(rs_due(&r, 3600), 0);                 /* at once */
+    rs_sent(&r, 1000);
+    assert_int_equal(rs_due(&r, 3600), 1000 + 3600000);    /* periodic */
+    assert_true(rs_due(&r, 0) == UINT64_MAX);              /* none */
+    rs_activity(&r, 1200);
+    assert_int_equal(rs_due(&r, 3600), 2200);              /* a second after the burst */
+    rs_activity(&r, 1900);
+    assert_int_equal(rs_due(&r, 0), 2900);                 /* the burst went on */
+    for (uint64_t t = 2400; t <= 9000; t += 500)           /* it never pauses: 5 s at most */
+        rs_activity(&r, t);
+    assert_int_equal(rs_due(&r, 0), 1200 + 5000);
+    rs_sent(&r, 6200);
+    rs_activity(&r, 6250);
+    rs_subscribed(&r);                                      /* reconnected at once */
+    assert_int_equal(rs_due(&r, 0), 7200);                 /* one a second at most */
+    rs_sent(&r, 7200);
+    assert_true(rs_due(&r, 0) == UINT64_MAX);
+}
+
+static void receipt_counters(void **state)
+{
+    tracker t;
+    uint64_t c[3];
+    (void)state;
+    assert_int_equal(tracker_init(&t), 0);
+    tracker_receipt(&t, SIM_SENT_STATE);
+    tracker_receipt(&t, SIM_SENT_STATE);
+    tracker_receipt(&t, SIM_SENT_APPLIED);
+    tracker_receipts(&t, c);
+    assert_int_equal(c[SIM_SENT_APPLIED], 1);
+    assert_int_equal(c[SIM_SENT_STATE], 2);
+    assert_int_equal(c[SIM_RECEIPT_FAILED], 0);
+    tracker_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +377,10 @@ int main(void)
         cmocka_unit_test(strmap_basics),
         cmocka_unit_test(key_ids),
         cmocka_unit_test_setup_teardown(tracker_counts, setup, teardown),
+        cmocka_unit_test(conn_blocks),
+        cmocka_unit_test(conn_ranges),
+        cmocka_unit_test(state_schedule),
+        cmocka_unit_test(receipt_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
