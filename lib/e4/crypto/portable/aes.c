@@ -9,9 +9,9 @@
  * map. Both are done on four bytes at once, packed in a 32-bit word, with
  * shifts, masks, xors and subtractions only (not even a multiplication,
  * whose timing some cores make operand-dependent): no branch and no memory
- * access depends on a secret. This costs more cycles than a table (4 GF(2^8) multiplications
- * and 7 squarings per S-box word) but is small, simple to review against the
- * standard, and safe on every core.
+ * access depends on a secret. This costs more cycles than a table (4 GF(2^8)
+ * multiplications and 7 squarings per S-box word) but is small, simple to
+ * review against the standard, and safe on every core.
  *
  * The state is four 32-bit column words; byte r of column c (FIPS 197's
  * s[r,c], input byte 4c + r) is bits 8r..8r+7 of word c.
