@@ -8,34 +8,30 @@ usage: fake_server.py MODE PORT
   v5close     a minimal 3.1.1-only broker: CONNACK 0 to a 3.1.1 CONNECT, PINGRESP to
               PINGREQ, nothing else; closes the socket on a 5.0 CONNECT
   v5silent    same, but never answers a 5.0 CONNECT
-Listens on 127.0.0.1 only; runs until killed.
+  flood       CONNACK (of the CONNECT's version) to every CONNECT, then an endless
+              stream of PUBLISH packets ($SYS/... and other topics); answers
+              nothing else
+  broker      a minimal broker for both versions: PUBACK, PUBREC/PUBCOMP, SUBACK,
+              PINGRESP, delivery of QoS 0/1 publishes to exact or '#' subscribers
+  v5dupprops, v5unknownprop, v5overlongprops
+              the broker, but its 5.0 CONNACK carries a duplicate Maximum QoS,
+              an unknown property id, or a property length past the packet end
+  qos2close   the broker, but it closes the connection on a QoS 2 PUBLISH
+  qos2puback  the broker, but it answers a QoS 2 PUBLISH with a PUBACK (QoS
+              downgraded, as RabbitMQ does) and 5.0 with a DISCONNECT 0x9B
+  silentdns   UDP and TCP listeners (port 53 in the DNS test) that read every
+              query and never answer
+  wsnul       an HTTP server whose answer to a WebSocket upgrade is a 403
+              with a NUL byte in a header; keeps the connection open
+Listens on 127.0.0.1 (or the address given as third argument, e.g. ::1); runs
+until killed.
 """
 import socket
+import struct
 import sys
 import threading
 
-
-def read_packet(conn):
-    """One MQTT packet (type byte, body) or None at EOF."""
-    head = conn.recv(1)
-    if not head:
-        return None
-    length, shift = 0, 0
-    while True:
-        b = conn.recv(1)
-        if not b:
-            return None
-        length |= (b[0] & 0x7F) << shift
-        shift += 7
-        if not b[0] & 0x80:
-            break
-    body = b""
-    while len(body) < length:
-        chunk = conn.recv(length - len(body))
-        if not chunk:
-            return None
-        body += chunk
-    return head[0], body
+from mini_broker import MiniBroker, read_packet
 
 
 def serve(conn, mode):
@@ -51,6 +47,18 @@ def serve(conn, mode):
                 conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             while conn.recv(4096):
                 pass
+            return
+        if mode == "wsnul":
+            if conn.recv(4096):
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nX-Junk: a\x00b\r\nContent-Length: 0\r\n\r\n")
+            while conn.recv(4096):
+                pass
+            return
+        if mode == "flood":
+            flood(conn)
+            return
+        if mode in MiniBroker.MODES:
+            MiniBroker(conn, mode).run()
             return
         # v5close / v5silent: a tiny 3.1.1-only broker
         while True:
@@ -77,11 +85,48 @@ def serve(conn, mode):
         conn.close()
 
 
+def drain(conn):
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+
+
+def flood(conn):
+    """CONNACK, then PUBLISH packets as fast as the client reads them."""
+    pkt = read_packet(conn)
+    if pkt is None or pkt[0] >> 4 != 1:
+        return
+    level = pkt[1][6] if len(pkt[1]) > 6 else 4
+    conn.sendall(bytes([0x20, 0x03, 0x00, 0x00, 0x00]) if level == 5 else bytes([0x20, 0x02, 0x00, 0x00]))
+    threading.Thread(target=drain, args=(conn,), daemon=True).start()
+    props = b"\x00" if level == 5 else b""
+    batch = b""
+    for n in range(4096):  # ~450 KB, sent again and again: the client never waits
+        topic = ("$SYS/flood/%d" % n if n % 2 else "flood/%d" % n).encode()
+        body = struct.pack(">H", len(topic)) + topic + props + b"x" * 100
+        batch += bytes([0x30, len(body)]) + body
+    while True:
+        conn.sendall(batch)
+
+
+def silent_udp(host, port):
+    udp = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((host, port))
+    while True:
+        udp.recvfrom(4096)
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
-    srv = socket.socket()
+    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    if mode == "silentdns":
+        threading.Thread(target=silent_udp, args=(host, port), daemon=True).start()
+        mode = "silent"
+    srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
+    srv.bind((host, port))
     srv.listen(128)
     print("ready", flush=True)
     while True:
