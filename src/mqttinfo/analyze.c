@@ -36,6 +36,10 @@ void mi_result_free(mi_result *r)
     r->sys.ntopics_stored = r->sys.nvalues = 0;
 }
 
+int64_t mi_clamp(const mi_actx *a, int64_t t) { return t < a->end ? t : a->end; }
+
+int64_t mi_deadline(const mi_actx *a) { return mi_clamp(a, mi_now_ms() + a->o->timeout_ms); }
+
 typedef struct {
     mi_actx *a;
     int version;
@@ -109,7 +113,7 @@ void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r)
 
     mi_endpoint ep;
     char err[200];
-    if (mi_endpoint_resolve(&ep, t, err, sizeof err) != 0) {
+    if (mi_endpoint_resolve(&ep, t, start + o->timeout_ms, err, sizeof err) != 0) {
         mi_strlcpy(r->error, err, sizeof r->error);
         r->elapsed_ms = mi_now_ms() - start;
         mi_fingerprint(r);
@@ -123,6 +127,7 @@ void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r)
     }
     a->ep = &ep;
     a->o = o;
+    a->end = start + (int64_t)MI_ANALYSIS_BUDGET * o->timeout_ms;
     mi_random_hex(a->run, 10);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);

@@ -14,7 +14,7 @@ typedef struct {
     const char *user, *pass; /* credentials used after the probe (NULL = anonymous) */
 } vctx;
 
-static int64_t deadline(const vctx *c) { return mi_now_ms() + c->a->o->timeout_ms; }
+static int64_t deadline(const vctx *c) { return mi_deadline(c->a); }
 
 static void set(vctx *c, int check, mi_tri v, const char *fmt, ...)
 {
@@ -405,7 +405,7 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
             if (t->len == strlen(sentinel) && memcmp(t->ptr, sentinel, t->len) == 0 &&
                 !got_sentinel) {
                 got_sentinel = true;
-                grace_end = mi_now_ms() + 100;
+                grace_end = mi_clamp(c->a, mi_now_ms() + 100);
             }
             if (f.p.publish.qos == 1) {
                 mqtt_packet ack;
@@ -491,7 +491,7 @@ static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, 
     bool pinged = false;
     for (;;) {
         if (rc == 0)
-            rc = mi_sess_wait(&s, pinged && !ack_mandatory ? mi_now_ms() + IGNORE_GRACE_MS : dl,
+            rc = mi_sess_wait(&s, dl,
                               MI_TYPE(ack_type) | MI_TYPE(MQTT_PINGRESP) |
                                   (ack_type == MQTT_PUBACK ? MI_TYPE(MQTT_PUBREC) : 0),
                               &f);
@@ -511,6 +511,9 @@ static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, 
             break;
         }
         if (f.type == MQTT_PINGRESP) {
+            /* The grace starts once: packets pushed meanwhile never extend it. */
+            if (!pinged && !ack_mandatory)
+                dl = mi_clamp(c->a, mi_now_ms() + IGNORE_GRACE_MS);
             pinged = true;
             continue;
         }

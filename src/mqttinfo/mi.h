@@ -158,10 +158,15 @@ typedef struct {
 } mi_result;
 
 /* ---- analysis (analyze.c) ---- */
+
+/* A whole analysis, name resolution included, ends within this many
+ * --timeout periods, however the endpoint behaves (docs/mqttinfo.md). */
+#define MI_ANALYSIS_BUDGET 5
+
 void mi_result_init(mi_result *r);
 void mi_result_free(mi_result *r);
-/* Runs every check against t and fills r. Never blocks longer than the
- * per-check deadlines allow. */
+/* Runs every check against t and fills r. Each check ends at its deadline
+ * (--timeout) and the whole analysis within MI_ANALYSIS_BUDGET of them. */
 void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r);
 
 /* ---- fingerprint.c / findings.c ---- */
@@ -173,6 +178,10 @@ mi_severity mi_result_max_severity(const mi_result *r, bool *any);
 
 /* ---- util.c ---- */
 int64_t mi_now_ms(void); /* monotonic */
+/* Stops every analysis of the process: waits and reads end at once (as at
+ * their deadline). Async-signal-safe (a SIGINT handler calls it). */
+void mi_cancel(void);
+bool mi_cancelled(void);
 void mi_random_hex(char *buf, size_t nhex); /* nhex hex digits + NUL */
 uint16_t mi_random_u16(void);
 void mi_utc_now(char *buf, size_t len); /* RFC 3339 */

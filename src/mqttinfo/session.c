@@ -153,6 +153,10 @@ int mi_sess_wait(mi_session *s, int64_t deadline, unsigned type_mask, mi_frame *
 {
     type_mask |= MI_TYPE(MQTT_DISCONNECT);
     for (;;) {
+        /* Checked before every packet, buffered or not: a broker pushing
+         * PUBLISH packets cannot hold the wait past its deadline. */
+        if (mi_now_ms() >= deadline)
+            return MI_IO_TIMEOUT;
         int rc = mi_sess_recv(s, deadline, f);
         if (rc)
             return rc;

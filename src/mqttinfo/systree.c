@@ -97,7 +97,7 @@ static void record(mi_sys_tree *st, const mqtt_publish *pub)
 static void canary(mi_actx *a, int version, const char *user, const char *pass)
 {
     mi_session s;
-    int64_t dl = mi_now_ms() + a->o->timeout_ms;
+    int64_t dl = mi_deadline(a);
     char id[32];
     mi_client_id(a, version, "k", id, sizeof id);
     if (mi_sess_open(&s, a->ep, a->o, version, dl, NULL) == 0) {
@@ -129,7 +129,7 @@ void mi_systree_run(mi_actx *a, mi_sys_tree *st)
     const char *pass = use == MI_USE_CREDS ? a->o->password : NULL;
 
     mi_session s;
-    int64_t dl = mi_now_ms() + a->o->timeout_ms;
+    int64_t dl = mi_deadline(a);
     if (mi_sess_open(&s, a->ep, a->o, version, dl, &a->tls[2]) != 0) {
         snprintf(st->error, sizeof st->error, "connect: %.140s", s.err);
         mi_sess_close(&s);
@@ -176,7 +176,7 @@ void mi_systree_run(mi_actx *a, mi_sys_tree *st)
             }
             subacked = true;
             last = mi_now_ms();
-            cap = last + a->o->sys_cap_ms;
+            cap = mi_clamp(a, last + a->o->sys_cap_ms);
             canary(a, version, user, pass);
         } else if (f.type == MQTT_DISCONNECT) {
             rc = MI_IO_CLOSED;

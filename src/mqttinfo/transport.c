@@ -42,34 +42,12 @@ static SSL_CTX *g_ctx;
 
 const char *mi_conn_error(const mi_conn *c) { return c->err; }
 
-int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, char *err, size_t errlen)
+int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, int64_t deadline, char *err,
+                        size_t errlen)
 {
     memset(ep, 0, sizeof *ep);
     ep->target = *t;
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    char port[8];
-    snprintf(port, sizeof port, "%d", t->port);
-    int rc = getaddrinfo(t->host, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(err, errlen, "cannot resolve %s: %s", t->host, gai_strerror(rc));
-        return -1;
-    }
-    for (struct addrinfo *ai = res; ai && ep->naddr < 4; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof ep->addr[0])
-            continue;
-        memcpy(&ep->addr[ep->naddr], ai->ai_addr, ai->ai_addrlen);
-        ep->addrlen[ep->naddr++] = ai->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    if (ep->naddr == 0) {
-        snprintf(err, errlen, "cannot resolve %s", t->host);
-        return -1;
-    }
-    return 0;
+    return mi_resolve(t->host, t->port, deadline, &ep->addrs, err, errlen);
 }
 
 int mi_tls_global_init(const mi_options *o, char *err, size_t errlen)
@@ -101,12 +79,16 @@ void mi_tls_global_free(void)
     g_ctx = NULL;
 }
 
+/* Milliseconds to the deadline, in slices of at most MI_WAIT_SLICE_MS so
+ * that a cancellation (mi_cancel) is noticed; 0 when the deadline has passed
+ * or the process is stopping. */
+#define MI_WAIT_SLICE_MS 100
 static int remaining(int64_t deadline)
 {
     int64_t left = deadline - mi_now_ms();
-    if (left <= 0)
+    if (left <= 0 || mi_cancelled())
         return 0;
-    return left > 60000 ? 60000 : (int)left;
+    return left > MI_WAIT_SLICE_MS ? MI_WAIT_SLICE_MS : (int)left;
 }
 
 /* Waits for fd to become readable/writable. 0 ready, MI_IO_TIMEOUT. */
@@ -121,7 +103,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
         if (rc > 0)
             return 0;
         if (rc == 0)
-            return MI_IO_TIMEOUT;
+            continue; /* one slice elapsed: look at the deadline again */
         if (errno != EINTR)
             return MI_IO_ERROR;
     }
@@ -130,14 +112,15 @@ static int wait_fd(int fd, short events, int64_t deadline)
 static int tcp_connect_one(const mi_endpoint *ep, int i, int64_t deadline, int *fdout,
                            char *err, size_t errlen)
 {
-    int fd = socket(ep->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const mi_addrs *ad = &ep->addrs;
+    int fd = socket(ad->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return MI_IO_ERROR;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int rc = connect(fd, (const struct sockaddr *)&ep->addr[i], ep->addrlen[i]);
+    int rc = connect(fd, (const struct sockaddr *)&ad->addr[i], ad->len[i]);
     if (rc != 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);
@@ -169,7 +152,7 @@ static int tcp_connect(const mi_endpoint *ep, int64_t deadline, int *fdout, char
                        size_t errlen)
 {
     int rc = MI_IO_ERROR;
-    for (int i = 0; i < ep->naddr; i++) {
+    for (int i = 0; i < ep->addrs.n; i++) {
         rc = tcp_connect_one(ep, i, deadline, fdout, err, errlen);
         if (rc == 0 || rc == MI_IO_TIMEOUT)
             return rc;
@@ -231,9 +214,13 @@ static int raw_write(mi_conn *c, const uint8_t *buf, size_t n, int64_t deadline)
     return 0;
 }
 
+/* Reads of a peer that keeps sending never wait, so the deadline is
+ * checked before every read, not only when a read would block. */
 static int raw_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
 {
     for (;;) {
+        if (remaining(deadline) == 0)
+            return MI_IO_TIMEOUT;
         if (c->ssl) {
             ERR_clear_error();
             int r = SSL_read(c->ssl, buf, (int)n);
@@ -536,6 +523,8 @@ static int ws_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
     for (;;) {
         if (c->ws_closed)
             return MI_IO_CLOSED;
+        if (remaining(deadline) == 0) /* e.g. a stream of pings */
+            return MI_IO_TIMEOUT;
         if (c->ws_left > 0) {
             int rc = ws_fill(c, 1, deadline);
             if (rc)

@@ -24,7 +24,7 @@ BOUND=5 # docs/mqttinfo.md: a whole analysis ends within 5 x --timeout
 # 1. flooding server
 start_fake_server flood
 for t in 0.5 1; do
-  limit=$(awk -v t="$t" -v b="$BOUND" 'BEGIN { print t * b + 0.3 }')
+  limit=$(awk -v t="$t" -v b="$BOUND" 'BEGIN { print t * b + 0.75 }')
   timed_run "$WORK/flood-$t.json" "$limit" --timeout "$t" -p "$FAKE_PORT" 127.0.0.1
   expect_json "flood --timeout $t: connected, unanswered checks null, \$SYS collected" \
     "$WORK/flood-$t.json" v311.supported=true v5.supported=true v311.qos1=null v5.qos1=null \
