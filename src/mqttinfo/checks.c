@@ -51,7 +51,7 @@ static int open_connected(vctx *c, mi_session *s, const char *tag, char *why, si
     }
     mi_frame f;
     rc = mi_sess_connect(s, id, c->user, c->pass, dl, &f);
-    if (rc == 0 && (f.type != MQTT_CONNACK || f.derr != MQTT_OK || f.p.connack.reason_code != 0)) {
+    if (rc == 0 && mi_connack_code(&f, c->version, NULL, 0) != 0) {
         snprintf(why, whylen, "CONNECT not accepted");
         rc = MI_IO_ERROR;
     } else if (rc) {
@@ -106,6 +106,16 @@ static void read_props(mi_connack_props *cp, const mqtt_connack *ca)
         mi_sanitize(cp->server_reference, sizeof cp->server_reference, b.ptr, b.len);
 }
 
+/* Records an answer that breaks the standard (once). */
+static void note_violation(mi_version_result *vr, const char *what)
+{
+    for (int i = 0; i < vr->nviolations; i++)
+        if (strcmp(vr->violations[i], what) == 0)
+            return;
+    if (vr->nviolations < MI_MAX_VIOLATIONS)
+        mi_strlcpy(vr->violations[vr->nviolations++], what, MI_DETAIL_LEN);
+}
+
 /* Interprets the answer to a CONNECT. Returns: 1 accepted, 0 refused (with
  * the broker understanding the version), -1 version not spoken, -2 other. */
 static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size_t desclen)
@@ -121,13 +131,17 @@ static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size
         snprintf(desc, desclen, "3.1.1-shaped CONNACK (code %d) to a 5.0 CONNECT", *code);
         return -1;
     }
-    if (f->derr != MQTT_OK) {
+    char violation[MI_DETAIL_LEN];
+    int got = mi_connack_code(f, c->version, violation, sizeof violation);
+    if (got < 0) {
         if (f->body_len >= 2)
             *code = f->bytes[f->len - f->body_len + 1];
         snprintf(desc, desclen, "malformed CONNACK: %s", mqtt_strerror(f->derr));
         return -2;
     }
-    uint8_t rc = f->p.connack.reason_code;
+    if (violation[0])
+        note_violation(c->vr, violation);
+    uint8_t rc = (uint8_t)got;
     *code = rc;
     snprintf(desc, desclen, "CONNACK 0x%02x (%s)", rc, rc_name(c->version, MQTT_CONNACK, rc));
     if (rc == 0)

@@ -104,6 +104,14 @@ void mi_findings(mi_result *r)
             "The broker violates the MQTT standard (the filter 'A+' is invalid): upgrade it or "
             "replace it.",
             "The invalid topic filter 'A+' is accepted (%s).", w);
+    if (r->v311.nviolations || r->v5.nviolations) {
+        const mi_version_result *v = r->v5.nviolations ? &r->v5 : &r->v311;
+        add(r, "protocol-violation", MI_SEV_MEDIUM,
+            "The broker violates the MQTT standard: clients that check its answers may refuse "
+            "to work with it. Upgrade it to a conforming release, or replace it.",
+            "The broker's answers break the MQTT standard (%s: %s).",
+            v == &r->v5 ? "5.0" : "3.1.1", v->violations[0]);
+    }
     if ((w = which(r, MI_C_AUTH_OK, MI_NO)))
         add(r, "credentials-rejected", MI_SEV_INFO,
             "Check the user name and password given with -u/-P.",

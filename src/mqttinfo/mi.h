@@ -60,6 +60,7 @@ enum {
 extern const char *const mi_check_keys[MI_C_COUNT];
 
 #define MI_DETAIL_LEN 80
+#define MI_MAX_VIOLATIONS 4
 
 /* What a 5.0 CONNACK announced. has_* tells whether the property was present. */
 typedef struct {
@@ -86,6 +87,8 @@ typedef struct {
     int anon_connack_len;                   /* remaining length of that CONNACK */
     mi_connack_props props;                 /* 5.0 only */
     char error[160];                        /* why the interface could not be analyzed */
+    int nviolations;                        /* answers that break the standard */
+    char violations[MI_MAX_VIOLATIONS][MI_DETAIL_LEN];
     int nseen;                              /* PUBLISH topics pushed while waiting for acks */
     char seen_topics[4][96];
 } mi_version_result;

@@ -139,7 +139,7 @@ void mi_systree_run(mi_actx *a, mi_sys_tree *st)
     mi_client_id(a, version, "t", id, sizeof id);
     mi_frame f;
     int rc = mi_sess_connect(&s, id, user, pass, dl, &f);
-    if (rc || f.type != MQTT_CONNACK || f.derr != MQTT_OK || f.p.connack.reason_code != 0) {
+    if (rc || mi_connack_code(&f, version, NULL, 0) != 0) {
         snprintf(st->error, sizeof st->error, "CONNECT not accepted");
         mi_sess_close(&s);
         return;
