@@ -20,11 +20,16 @@ typedef struct {
     char path[256]; /* WebSocket path, "/mqtt" by default */
 } mi_target;
 
-/* Parses "host", "host:port", "[v6]:port" or a mqtt://, mqtts://, ws://,
- * wss:// URL. default_port applies to plain host forms (0 = by scheme).
- * Returns 0, or -1 with a message in err. */
+/* Parses "host", "host:port", "[v6]:port", a bare IPv6 address ("::1") or
+ * a mqtt://, mqtts://, ws://, wss:// URL. The port: the one written in the
+ * text, else default_port (-p) when > 0, else the scheme's (1883, 8883, 80,
+ * 443). Text with credentials ('@') is refused. Returns 0, or -1 with a
+ * message in err (which never repeats credentials). */
 int mi_target_parse(const char *text, int default_port, bool force_tls, mi_target *t, char *err,
                     size_t errlen);
+/* text with any user info before an '@' replaced by "***", for results and
+ * messages about text that could not be parsed. */
+void mi_target_redact(const char *text, char *buf, size_t len);
 /* "host:port" (plus the path for WebSocket), as reported in "target". */
 void mi_target_format(const mi_target *t, char *buf, size_t len);
 const char *mi_transport_name(mi_transport tr);

@@ -193,11 +193,11 @@ static void *worker(void *arg)
         mi_target t;
         char err[200];
         bool ok = mi_target_parse(text, sc->default_port, sc->tls, &t, err, sizeof err) == 0;
-        char key[300];
+        char key[300]; /* the result's "target": never with credentials */
         if (ok)
             mi_target_format(&t, key, sizeof key);
         else
-            mi_strlcpy(key, text, sizeof key);
+            mi_target_redact(text, key, sizeof key);
         if (already_done(sc, key)) {
             pthread_mutex_lock(&sc->stat_mu);
             sc->skipped++;
@@ -213,7 +213,7 @@ static void *worker(void *arg)
             mi_analyze(&t, &sc->opts, r);
         } else {
             mi_result_init(r);
-            mi_sanitize(r->target, sizeof r->target, (const uint8_t *)text, strlen(text));
+            mi_sanitize(r->target, sizeof r->target, (const uint8_t *)key, strlen(key));
             mi_utc_now(r->time, sizeof r->time);
             snprintf(r->error, sizeof r->error, "bad target: %.180s", err);
             mi_strlcpy(r->product.name, "unknown", sizeof r->product.name);

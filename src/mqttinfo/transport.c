@@ -1,6 +1,7 @@
 /* mqttinfo: TCP (non-blocking connect), TLS (OpenSSL) and WebSocket client
  * framing (RFC 6455, subprotocol "mqtt"), every operation bounded by a
  * deadline. */
+#define _GNU_SOURCE /* memmem */
 #include "transport.h"
 
 #include <errno.h>
@@ -381,8 +382,9 @@ static void base64(const uint8_t *in, size_t n, char *out, size_t outlen)
     EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
-static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, char *err,
-                        size_t errlen)
+/* Sends the upgrade request; key receives its Sec-WebSocket-Key. */
+static int ws_send_request(mi_conn *c, const mi_target *t, int64_t deadline, char *key,
+                           size_t keylen)
 {
     uint8_t keyraw[16];
     char hex[33];
@@ -392,9 +394,7 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
         sscanf(hex + 2 * i, "%2x", &v);
         keyraw[i] = (uint8_t)v;
     }
-    char key[32];
-    base64(keyraw, 16, key, sizeof key);
-    const mi_target *t = &ep->target;
+    base64(keyraw, 16, key, keylen);
     bool v6 = strchr(t->host, ':') != NULL;
     char req[1024];
     int n = snprintf(req, sizeof req,
@@ -403,24 +403,25 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n"
                      "User-Agent: mqttinfo/" E4_VERSION_STRING "\r\n\r\n",
                      t->path, v6 ? "[" : "", t->host, v6 ? "]" : "", t->port, key);
-    if (n < 0 || (size_t)n >= sizeof req) {
-        snprintf(err, errlen, "WebSocket: request too long");
+    if (n < 0 || (size_t)n >= sizeof req)
         return MI_IO_ERROR;
-    }
-    int rc = raw_write(c, (const uint8_t *)req, (size_t)n, deadline);
-    if (rc) {
-        snprintf(err, errlen, "WebSocket: cannot send the upgrade request");
-        return rc;
-    }
-    /* Read the response headers; keep whatever follows them. */
+    return raw_write(c, (const uint8_t *)req, (size_t)n, deadline);
+}
+
+/* Reads the response headers into c->raw (NUL-terminated; the headers may
+ * contain NUL bytes, so they are searched by length). *hdrlen: up to the
+ * blank line; c->raw_len: everything read, frames that follow included. */
+static int ws_read_headers(mi_conn *c, int64_t deadline, size_t *hdrlen, char *err,
+                           size_t errlen)
+{
     size_t len = 0;
-    char *end = NULL;
+    const uint8_t *end = NULL;
     while (!end) {
         if (len >= sizeof c->raw - 1) {
             snprintf(err, errlen, "WebSocket: response headers too long");
             return MI_IO_ERROR;
         }
-        rc = raw_read(c, c->raw + len, sizeof c->raw - 1 - len, deadline);
+        int rc = raw_read(c, c->raw + len, sizeof c->raw - 1 - len, deadline);
         if (rc < 0) {
             snprintf(err, errlen, "WebSocket: %s before the upgrade response",
                      rc == MI_IO_TIMEOUT ? "timeout" : "connection closed");
@@ -428,17 +429,18 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
         }
         len += (size_t)rc;
         c->raw[len] = '\0';
-        end = strstr((char *)c->raw, "\r\n\r\n");
+        end = memmem(c->raw, len, "\r\n\r\n", 4);
     }
-    size_t hdrlen = (size_t)(end - (char *)c->raw) + 4;
-    char status[64];
-    mi_sanitize(status, sizeof status, c->raw, strcspn((char *)c->raw, "\r\n"));
-    if (strncmp((char *)c->raw, "HTTP/1.1 101", 12) != 0 &&
-        strncmp((char *)c->raw, "HTTP/1.0 101", 12) != 0) {
-        snprintf(err, errlen, "WebSocket upgrade refused: %s", status);
-        return MI_IO_ERROR;
-    }
-    /* Check Sec-WebSocket-Accept = base64(SHA1(key + GUID)). */
+    *hdrlen = (size_t)(end - c->raw) + 4;
+    c->raw_len = len;
+    return 0;
+}
+
+/* Whether a header line (from the start of the buffer to the blank line)
+ * has Sec-WebSocket-Accept = base64(SHA1(key + GUID)). */
+static bool ws_accept_ok(const uint8_t *hdr, size_t hdrlen, const char *key)
+{
+    static const char name[] = "Sec-WebSocket-Accept:";
     char cat[128];
     snprintf(cat, sizeof cat, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
     uint8_t sha[EVP_MAX_MD_SIZE];
@@ -446,24 +448,48 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
     EVP_Digest(cat, strlen(cat), sha, &shalen, EVP_sha1(), NULL);
     char expect[64];
     base64(sha, shalen, expect, sizeof expect);
-    bool accept_ok = false;
-    char *line = strstr((char *)c->raw, "\r\n");
-    while (line && line < end) {
-        line += 2;
-        if (strncasecmp(line, "Sec-WebSocket-Accept:", 21) == 0) {
-            const char *v = line + 21;
-            while (*v == ' ' || *v == '\t')
+    size_t elen = strlen(expect), nlen = sizeof name - 1;
+    for (size_t i = 0; i + 2 < hdrlen;) {
+        const uint8_t *eol = memmem(hdr + i, hdrlen - i, "\r\n", 2);
+        size_t next = (size_t)(eol - hdr) + 2, linelen = (size_t)(eol - hdr) - i;
+        const char *line = (const char *)hdr + i;
+        if (i > 0 && linelen > nlen && strncasecmp(line, name, nlen) == 0) {
+            size_t v = nlen;
+            while (v < linelen && (line[v] == ' ' || line[v] == '\t'))
                 v++;
-            accept_ok = strncmp(v, expect, strlen(expect)) == 0;
+            if (linelen - v >= elen && memcmp(line + v, expect, elen) == 0)
+                return true;
         }
-        line = strstr(line, "\r\n");
+        i = next;
     }
-    if (!accept_ok) {
+    return false;
+}
+
+static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, char *err,
+                        size_t errlen)
+{
+    char key[32];
+    int rc = ws_send_request(c, &ep->target, deadline, key, sizeof key);
+    if (rc) {
+        snprintf(err, errlen, "WebSocket: cannot send the upgrade request");
+        return rc;
+    }
+    size_t hdrlen;
+    rc = ws_read_headers(c, deadline, &hdrlen, err, errlen);
+    if (rc)
+        return rc;
+    if (memcmp(c->raw, "HTTP/1.1 101", 12) != 0 && memcmp(c->raw, "HTTP/1.0 101", 12) != 0) {
+        char status[64];
+        const uint8_t *eol = memmem(c->raw, hdrlen, "\r\n", 2);
+        mi_sanitize(status, sizeof status, c->raw, (size_t)(eol - c->raw));
+        snprintf(err, errlen, "WebSocket upgrade refused: %s", status);
+        return MI_IO_ERROR;
+    }
+    if (!ws_accept_ok(c->raw, hdrlen, key)) {
         snprintf(err, errlen, "WebSocket: bad or missing Sec-WebSocket-Accept");
         return MI_IO_ERROR;
     }
     c->raw_off = hdrlen;
-    c->raw_len = len;
     c->ws = true;
     return 0;
 }
