@@ -234,28 +234,29 @@ static bool is_close(int rc, const mi_frame *f)
     return rc == MI_IO_CLOSED || (rc == 0 && f->type == MQTT_DISCONNECT);
 }
 
-/* Waits for an ack of `type` with packet id `id`. */
-static int wait_ack(mi_session *s, int64_t dl, int type, uint16_t id, mi_frame *f)
+/* Waits for an ack whose type is in type_mask (MI_TYPE bits) with packet
+ * id `id`. */
+static int wait_ack(mi_session *s, int64_t dl, unsigned type_mask, uint16_t id, mi_frame *f)
 {
     for (;;) {
-        int rc = mi_sess_wait(s, dl, MI_TYPE(type), f);
+        int rc = mi_sess_wait(s, dl, type_mask, f);
         if (rc || f->type == MQTT_DISCONNECT)
             return rc;
         if (f->derr != MQTT_OK)
             continue;
-        if ((type == MQTT_SUBACK || type == MQTT_UNSUBACK) ? f->p.suback.packet_id == id
-                                                           : f->p.ack.packet_id == id)
+        if ((f->type == MQTT_SUBACK || f->type == MQTT_UNSUBACK) ? f->p.suback.packet_id == id
+                                                                 : f->p.ack.packet_id == id)
             return 0;
     }
 }
 
-/* Sends p and waits for its ack of `type` with packet id `id`. */
-static int send_wait(mi_session *s, const mqtt_packet *p, int64_t dl, int type, uint16_t id,
-                     mi_frame *f)
+/* Sends p and waits for its ack (type in type_mask) with packet id `id`. */
+static int send_wait(mi_session *s, const mqtt_packet *p, int64_t dl, unsigned type_mask,
+                     uint16_t id, mi_frame *f)
 {
     int rc = mi_sess_send(s, p, MQTT_ENC_DEFAULT, dl);
     if (rc == 0)
-        rc = wait_ack(s, dl, type, id, f);
+        rc = wait_ack(s, dl, type_mask, id, f);
     return rc;
 }
 
@@ -291,7 +292,7 @@ static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
     uint16_t id = mi_sess_packet_id(s);
     publish_packet(&p, topic, 1, id, payload);
     mi_frame f;
-    int rc = send_wait(s, &p, deadline(c), MQTT_PUBACK, id, &f);
+    int rc = send_wait(s, &p, deadline(c), MI_TYPE(MQTT_PUBACK), id, &f);
     if (rc == 0 && f.type == MQTT_PUBACK) {
         uint8_t code = f.p.ack.reason_code;
         if (success_code(c->version, code))
@@ -318,6 +319,29 @@ static void check_qos1(vctx *c, mi_session *s, bool *alive)
         *alive = false;
 }
 
+/* QoS 2, second half: PUBREL -> PUBCOMP. */
+static void qos2_release(vctx *c, mi_session *s, uint16_t id, int64_t dl, bool *alive)
+{
+    mqtt_packet rel;
+    mqtt_packet_init(&rel, MQTT_PUBREL);
+    rel.ack.packet_id = id;
+    mi_frame f;
+    int rc = send_wait(s, &rel, dl, MI_TYPE(MQTT_PUBCOMP), id, &f);
+    if (rc != 0 || f.type != MQTT_PUBCOMP) {
+        set_unanswered(c, MI_C_QOS2, "PUBREC, then ", rc, &f, alive);
+        return;
+    }
+    uint8_t code = f.p.ack.reason_code;
+    if (success_code(c->version, code))
+        set(c, MI_C_QOS2, MI_YES, "PUBREC, PUBCOMP");
+    else
+        set(c, MI_C_QOS2, MI_NO, "PUBCOMP 0x%02x (%s)", code,
+            rc_name(c->version, MQTT_PUBCOMP, code));
+}
+
+/* PUBLISH QoS 2 -> PUBREC, PUBREL -> PUBCOMP. A close, a DISCONNECT, a
+ * failure code, or a PUBACK (the broker downgraded the message to QoS 1, as
+ * RabbitMQ does) all answer "no". */
 static void check_qos2(vctx *c, mi_session *s, bool *alive)
 {
     char topic[96];
@@ -327,31 +351,22 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
     publish_packet(&p, topic, 2, id, "mqttinfo qos2");
     int64_t dl = deadline(c);
     mi_frame f;
-    int rc = send_wait(s, &p, dl, MQTT_PUBREC, id, &f);
-    if (rc == 0 && f.type == MQTT_PUBREC) {
-        uint8_t code = f.p.ack.reason_code;
-        if (!success_code(c->version, code)) {
-            set(c, MI_C_QOS2, MI_NO, "PUBREC 0x%02x (%s)", code,
-                rc_name(c->version, MQTT_PUBREC, code));
-            return;
-        }
-        mqtt_packet rel;
-        mqtt_packet_init(&rel, MQTT_PUBREL);
-        rel.ack.packet_id = id;
-        rc = send_wait(s, &rel, dl, MQTT_PUBCOMP, id, &f);
-        if (rc == 0 && f.type == MQTT_PUBCOMP) {
-            code = f.p.ack.reason_code;
-            if (success_code(c->version, code))
-                set(c, MI_C_QOS2, MI_YES, "PUBREC, PUBCOMP");
-            else
-                set(c, MI_C_QOS2, MI_NO, "PUBCOMP 0x%02x (%s)", code,
-                    rc_name(c->version, MQTT_PUBCOMP, code));
-            return;
-        }
-        set_unanswered(c, MI_C_QOS2, "PUBREC, then ", rc, &f, alive);
+    int rc = send_wait(s, &p, dl, MI_TYPE(MQTT_PUBREC) | MI_TYPE(MQTT_PUBACK), id, &f);
+    if (rc != 0 || f.type == MQTT_DISCONNECT) {
+        set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
         return;
     }
-    set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
+    uint8_t code = f.p.ack.reason_code;
+    if (f.type == MQTT_PUBACK && c->version == MQTT_V5)
+        set(c, MI_C_QOS2, MI_NO, "PUBACK 0x%02x (%s) instead of PUBREC", code,
+            rc_name(c->version, MQTT_PUBACK, code));
+    else if (f.type == MQTT_PUBACK)
+        set(c, MI_C_QOS2, MI_NO, "PUBACK instead of PUBREC (downgraded to QoS 1)");
+    else if (!success_code(c->version, code))
+        set(c, MI_C_QOS2, MI_NO, "PUBREC 0x%02x (%s)", code,
+            rc_name(c->version, MQTT_PUBREC, code));
+    else
+        qos2_release(c, s, id, dl, alive);
 }
 
 /* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
@@ -373,7 +388,7 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
         uint16_t id = mi_sess_packet_id(&sub);
         subscribe_packet(&p, subs, 2, id);
         mi_frame f;
-        int rc = send_wait(&sub, &p, deadline(c), MQTT_SUBACK, id, &f);
+        int rc = send_wait(&sub, &p, deadline(c), MI_TYPE(MQTT_SUBACK), id, &f);
         if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
             f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80) {
             have_sub = true;
@@ -459,7 +474,7 @@ static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
     uint16_t id = mi_sess_packet_id(s);
     subscribe_packet(&p, &sub, 1, id);
     mi_frame f;
-    int rc = send_wait(s, &p, deadline(c), MQTT_SUBACK, id, &f);
+    int rc = send_wait(s, &p, deadline(c), MI_TYPE(MQTT_SUBACK), id, &f);
     if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count >= 1) {
         uint8_t code = f.p.suback.codes[0];
         if (code < 0x80)
