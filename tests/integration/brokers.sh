@@ -140,3 +140,15 @@ start_fake_server() {
   BROKER_PIDS+=("$FAKE_PID")
   wait_port "$FAKE_PORT" 10 "$host"
 }
+
+# start_fake_servers MODE N: one fake_server.py process listening on N free
+# loopback ports. Sets the array FAKE_PORTS and FAKE_PID.
+start_fake_servers() {
+  local script="${E4_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/integration/mqttinfo/fake_server.py"
+  mapfile -t FAKE_PORTS < <(free_ports "$2")
+  python3 "$script" "$1" "$(IFS=,; echo "${FAKE_PORTS[*]}")" >/dev/null 2>&1 &
+  FAKE_PID=$!
+  BROKER_PIDS+=("$FAKE_PID")
+  local p
+  for p in "${FAKE_PORTS[@]}"; do wait_port "$p" 10 || return 1; done
+}

@@ -2,8 +2,9 @@
 # mqttinfo against hostile or non-conforming peers (issue 11, defects 1, 3, 6,
 # 7 and 8); every case failed before its fix:
 #   1. a server that answers CONNACK and then streams PUBLISH packets without
-#      end: each check ends at its deadline and the whole analysis within the
-#      documented bound of 5 x --timeout (docs/mqttinfo.md);
+#      end (and answers SUBSCRIBE between them): each check ends at its
+#      deadline, the $SYS collection at its cap, and the whole analysis
+#      within the documented bound of 5 x --timeout (docs/mqttinfo.md);
 #   3. a DNS server that never answers: resolution ends at the deadline
 #      (network and mount namespaces: a silent DNS server on 127.0.0.1:53
 #      and a resolv.conf naming it; needs `unshare`, as CI has);
@@ -13,7 +14,7 @@
 #   7. a NUL byte in a WebSocket upgrade answer: its status is reported at
 #      once; `-h ::1` works; a port in the target wins over -p, which wins
 #      over the scheme's default;
-#   8. a broker that closes the connection on a QoS 2 PUBLISH, or answers it
+#   8. a broker that closes (or resets) the connection on a QoS 2 PUBLISH, or answers it
 #      with a PUBACK (QoS downgraded) or a DISCONNECT 0x9B: qos2 is false.
 # The fake servers are tests/integration/mqttinfo/fake_server.py (modes
 # flood, silentdns, v5*props, wsnul, broker, qos2close, qos2puback).
@@ -26,9 +27,11 @@ start_fake_server flood
 for t in 0.5 1; do
   limit=$(awk -v t="$t" -v b="$BOUND" 'BEGIN { print t * b + 0.75 }')
   timed_run "$WORK/flood-$t.json" "$limit" --timeout "$t" -p "$FAKE_PORT" 127.0.0.1
+  # It answers SUBSCRIBE only: '#' is granted, the publishes time out, and
+  # the $SYS collection ends at its cap, without error.
   expect_json "flood --timeout $t: connected, unanswered checks null, \$SYS collected" \
     "$WORK/flood-$t.json" v311.supported=true v5.supported=true v311.qos1=null v5.qos1=null \
-    v311.subscribe_all=null 'v311.details.qos1=~timeout' sys_tree.published=true
+    'v311.details.qos1=~timeout' v311.subscribe_all=true sys_tree.published=true sys_tree.error=null
 done
 stop_pid "$FAKE_PID"
 
@@ -97,7 +100,7 @@ expect_json "scan: -p applies to a URL without a port" "$WORK/p-scan.jsonl" erro
 stop_pid "$FAKE_PID"
 
 # 8. QoS 2 closed or refused: answered (false), and without waiting for the deadline
-for mode in qos2close qos2puback; do
+for mode in qos2close qos2reset qos2puback; do
   start_fake_server "$mode"
   timed_run "$WORK/$mode.json" 2 --timeout 3 -p "$FAKE_PORT" 127.0.0.1
   expect_json "$mode: qos2 false on both interfaces" "$WORK/$mode.json" error=null \

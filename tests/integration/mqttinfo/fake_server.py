@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Misbehaving TCP servers for the mqttinfo tests.
 
-usage: fake_server.py MODE PORT
+usage: fake_server.py MODE PORT[,PORT...] [HOST]
   silent      accept connections, read everything, never answer
   garbage     answer whatever arrives with an HTTP error page
   close       accept and close at once
@@ -10,13 +10,16 @@ usage: fake_server.py MODE PORT
   v5silent    same, but never answers a 5.0 CONNECT
   flood       CONNACK (of the CONNECT's version) to every CONNECT, then an endless
               stream of PUBLISH packets ($SYS/... and other topics); answers
-              nothing else
+              nothing but SUBSCRIBE
   broker      a minimal broker for both versions: PUBACK, PUBREC/PUBCOMP, SUBACK,
               PINGRESP, delivery of QoS 0/1 publishes to exact or '#' subscribers
+  bigsys      the broker, publishing 200 $SYS topics with long names on a
+              subscription to $SYS/# (results of more than 8 KB)
   v5dupprops, v5unknownprop, v5overlongprops
               the broker, but its 5.0 CONNACK carries a duplicate Maximum QoS,
               an unknown property id, or a property length past the packet end
   qos2close   the broker, but it closes the connection on a QoS 2 PUBLISH
+  qos2reset   the same, with a TCP reset
   qos2puback  the broker, but it answers a QoS 2 PUBLISH with a PUBACK (QoS
               downgraded, as RabbitMQ does) and 5.0 with a DISCONNECT 0x9B
   silentdns   UDP and TCP listeners (port 53 in the DNS test) that read every
@@ -54,9 +57,6 @@ def serve(conn, mode):
             while conn.recv(4096):
                 pass
             return
-        if mode == "flood":
-            flood(conn)
-            return
         if mode in MiniBroker.MODES:
             MiniBroker(conn, mode).run()
             return
@@ -85,32 +85,6 @@ def serve(conn, mode):
         conn.close()
 
 
-def drain(conn):
-    try:
-        while conn.recv(65536):
-            pass
-    except OSError:
-        pass
-
-
-def flood(conn):
-    """CONNACK, then PUBLISH packets as fast as the client reads them."""
-    pkt = read_packet(conn)
-    if pkt is None or pkt[0] >> 4 != 1:
-        return
-    level = pkt[1][6] if len(pkt[1]) > 6 else 4
-    conn.sendall(bytes([0x20, 0x03, 0x00, 0x00, 0x00]) if level == 5 else bytes([0x20, 0x02, 0x00, 0x00]))
-    threading.Thread(target=drain, args=(conn,), daemon=True).start()
-    props = b"\x00" if level == 5 else b""
-    batch = b""
-    for n in range(4096):  # ~450 KB, sent again and again: the client never waits
-        topic = ("$SYS/flood/%d" % n if n % 2 else "flood/%d" % n).encode()
-        body = struct.pack(">H", len(topic)) + topic + props + b"x" * 100
-        batch += bytes([0x30, len(body)]) + body
-    while True:
-        conn.sendall(batch)
-
-
 def silent_udp(host, port):
     udp = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind((host, port))
@@ -118,20 +92,31 @@ def silent_udp(host, port):
         udp.recvfrom(4096)
 
 
-def main():
-    mode, port = sys.argv[1], int(sys.argv[2])
-    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
-    if mode == "silentdns":
-        threading.Thread(target=silent_udp, args=(host, port), daemon=True).start()
-        mode = "silent"
+def listen(host, port, mode):
     srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((host, port))
     srv.listen(128)
-    print("ready", flush=True)
+    return srv
+
+
+def accept_loop(srv, mode):
     while True:
         conn, _ = srv.accept()
         threading.Thread(target=serve, args=(conn, mode), daemon=True).start()
+
+
+def main():
+    mode, ports = sys.argv[1], [int(p) for p in sys.argv[2].split(",")]
+    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    if mode == "silentdns":
+        threading.Thread(target=silent_udp, args=(host, ports[0]), daemon=True).start()
+        mode = "silent"
+    servers = [listen(host, port, mode) for port in ports]
+    print("ready", flush=True)
+    for srv in servers[1:]:
+        threading.Thread(target=accept_loop, args=(srv, mode), daemon=True).start()
+    accept_loop(servers[0], mode)
 
 
 if __name__ == "__main__":

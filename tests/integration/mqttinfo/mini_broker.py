@@ -1,6 +1,7 @@
 """A minimal MQTT broker (3.1.1 and 5.0) for fake_server.py, with switchable
 misbehaviour. One MiniBroker per connection; subscriptions are shared by all
 connections of the process (exact topic or '#', delivered at QoS 0)."""
+import socket
 import struct
 import threading
 
@@ -66,8 +67,23 @@ def skip_props(body, i):
             return i + length
 
 
+def flood_chunks(level):
+    """~600 KB of PUBLISH packets that the flood mode sends again and again
+    (the client never waits for data), in chunks of whole packets so that a
+    SUBACK can be sent between two chunks."""
+    props = b"\x00" if level == 5 else b""
+    packets = []
+    for n in range(4096):
+        topic = ("$SYS/flood/%s/%d" % ("t" * 40, n) if n % 2 else "flood/%d" % n).encode()
+        packets.append(packet(0x30, struct.pack(">H", len(topic)) + topic + props + b"x" * 100))
+    return [b"".join(packets[i:i + 64]) for i in range(0, len(packets), 64)]
+
+
+FLOOD = {4: flood_chunks(4), 5: flood_chunks(5)}
+
+
 class MiniBroker:
-    MODES = ("broker", "qos2close", "qos2puback") + tuple(BAD_V5_PROPS)
+    MODES = ("broker", "bigsys", "flood", "qos2close", "qos2reset", "qos2puback") + tuple(BAD_V5_PROPS)
 
     def __init__(self, conn, mode):
         self.conn, self.mode, self.level = conn, mode, 4
@@ -113,6 +129,9 @@ class MiniBroker:
             i = skip_props(body, i)
         if qos == 2 and self.mode == "qos2close":
             return False
+        if qos == 2 and self.mode == "qos2reset":  # close with a TCP RST
+            self.conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return False
         if qos == 2 and self.mode == "qos2puback":
             if self.level == 5:
                 self.send(packet(0xE0, b"\x9b\x00"))  # DISCONNECT: QoS not supported
@@ -135,12 +154,29 @@ class MiniBroker:
             codes += b"\x00"
         head = struct.pack(">H", pid) + (b"\x00" if self.level == 5 else b"")
         self.send(packet(0x90, head + codes))
+        if self.mode == "bigsys" and b"$SYS/#" in self.filters:
+            props = b"\x00" if self.level == 5 else b""
+            for n in range(200):
+                topic = b"$SYS/big/" + b"t" * 40 + b"/%d" % n
+                self.send(packet(0x30, struct.pack(">H", len(topic)) + topic + props + b"1"))
+
+    def flood(self):
+        try:
+            while True:
+                for chunk in FLOOD[self.level]:
+                    self.send(chunk)
+        except OSError:
+            pass
 
     def handle(self, ptype, body):
         """False when the connection ends."""
         kind = ptype >> 4
+        if self.mode == "flood" and kind not in (1, 8):
+            return True  # answers nothing but CONNECT and SUBSCRIBE
         if kind == 1:
             self.on_connect(body)
+            if self.mode == "flood":
+                threading.Thread(target=self.flood, daemon=True).start()
         elif kind == 3:
             return self.on_publish(ptype & 0x0F, body)
         elif kind == 6:  # PUBREL -> PUBCOMP
