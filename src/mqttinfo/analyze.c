@@ -71,6 +71,29 @@ static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
     return rc;
 }
 
+/* The 3.1.1 and 5.0 checks and the $SYS collection, in parallel (in turn
+ * when a thread cannot be created). */
+static void run_threads(mi_actx *a, mi_result *r)
+{
+    job j311 = {a, MQTT_V311, &r->v311, NULL};
+    job j5 = {a, MQTT_V5, &r->v5, NULL};
+    job js = {a, 0, NULL, &r->sys};
+    pthread_t th[3];
+    bool started[3];
+    started[0] = spawn(&th[0], version_thread, &j311) == 0;
+    started[1] = spawn(&th[1], version_thread, &j5) == 0;
+    if (!started[0])
+        version_thread(&j311);
+    if (!started[1])
+        version_thread(&j5);
+    started[2] = spawn(&th[2], sys_thread, &js) == 0;
+    if (!started[2])
+        sys_thread(&js);
+    for (int i = 0; i < 3; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+}
+
 /* A version whose CONNECT was closed, left unanswered or answered with
  * garbage, while the other version got a CONNACK: it is not spoken. */
 static void reconcile(mi_actx *a, mi_result *r)
@@ -132,24 +155,7 @@ void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r)
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
 
-    job j311 = {a, MQTT_V311, &r->v311, NULL};
-    job j5 = {a, MQTT_V5, &r->v5, NULL};
-    job js = {a, 0, NULL, &r->sys};
-    pthread_t th[3];
-    bool started[3];
-    started[0] = spawn(&th[0], version_thread, &j311) == 0;
-    started[1] = spawn(&th[1], version_thread, &j5) == 0;
-    if (!started[0])
-        version_thread(&j311);
-    if (!started[1])
-        version_thread(&j5);
-    started[2] = spawn(&th[2], sys_thread, &js) == 0;
-    if (!started[2])
-        sys_thread(&js);
-    for (int i = 0; i < 3; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
-
+    run_threads(a, r);
     reconcile(a, r);
     for (int i = 0; i < 3; i++)
         if (a->tls[i].present) {

@@ -369,81 +369,64 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
         qos2_release(c, s, id, dl, alive);
 }
 
-/* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
-static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
+/* The subscriber of the $SYS publish check, subscribed (before the
+ * publish) to the $SYS topic and the sentinel. false (why says why, and the
+ * session is closed) when it could not subscribe. */
+static bool sys_subscriber(vctx *c, mi_session *sub, const char *systopic, const char *sentinel,
+                           char *why, size_t whylen)
 {
-    char systopic[96], sentinel[96], why[160];
-    snprintf(systopic, sizeof systopic, "$SYS/mqttinfo/%s%d", c->a->run, c->version);
-    snprintf(sentinel, sizeof sentinel, "mqttinfo/%s/%d/sentinel", c->a->run, c->version);
-
-    /* The subscriber, subscribed before the publish. */
-    mi_session sub;
-    bool have_sub = false;
-    if (open_connected(c, &sub, "s", why, sizeof why) == 0) {
-        mqtt_sub subs[2];
-        memset(subs, 0, sizeof subs);
-        subs[0].filter = mqtt_str(systopic);
-        subs[1].filter = mqtt_str(sentinel);
-        mqtt_packet p;
-        uint16_t id = mi_sess_packet_id(&sub);
-        subscribe_packet(&p, subs, 2, id);
-        mi_frame f;
-        int rc = send_wait(&sub, &p, deadline(c), MI_TYPE(MQTT_SUBACK), id, &f);
-        if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
-            f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80) {
-            have_sub = true;
-        } else {
-            snprintf(why, sizeof why, "subscriber could not subscribe (%s)",
-                     rc == 0 && f.type == MQTT_SUBACK ? "SUBACK failure" : mi_sess_result_name(rc));
-            mi_sess_close(&sub);
-        }
-    }
-    if (!have_sub)
-        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "%s", why);
-
-    /* The publish. */
-    if (publish_qos1(c, s, MI_C_SYS_PUBLISH_ALLOWED, systopic, "mqttinfo: injected $SYS value",
-                     alive) != 0)
-        *alive = false;
-    if (!have_sub)
-        return;
-
-    /* Delivery: the subscriber publishes a sentinel to itself after the
-     * $SYS publish was answered; whatever the broker delivers from that
-     * publish arrives before the sentinel. A short grace covers brokers
-     * that route in parallel. */
-    int64_t dl = deadline(c);
+    if (open_connected(c, sub, "s", why, whylen) != 0)
+        return false;
+    mqtt_sub subs[2];
+    memset(subs, 0, sizeof subs);
+    subs[0].filter = mqtt_str(systopic);
+    subs[1].filter = mqtt_str(sentinel);
     mqtt_packet p;
-    uint16_t sid = mi_sess_packet_id(&sub);
-    publish_packet(&p, sentinel, 1, sid, "mqttinfo sentinel");
+    uint16_t id = mi_sess_packet_id(sub);
+    subscribe_packet(&p, subs, 2, id);
     mi_frame f;
-    int rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
+    int rc = send_wait(sub, &p, deadline(c), MI_TYPE(MQTT_SUBACK), id, &f);
+    if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
+        f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80)
+        return true;
+    snprintf(why, whylen, "subscriber could not subscribe (%s)",
+             rc == 0 && f.type == MQTT_SUBACK ? "SUBACK failure" : mi_sess_result_name(rc));
+    mi_sess_close(sub);
+    return false;
+}
+
+static bool topic_is(const mqtt_bytes *t, const char *name)
+{
+    return t->len == strlen(name) && memcmp(t->ptr, name, t->len) == 0;
+}
+
+/* Delivery: the subscriber publishes a sentinel to itself after the $SYS
+ * publish was answered; whatever the broker delivers from that publish
+ * arrives before the sentinel. A short grace covers brokers that route in
+ * parallel. */
+static void sys_delivery(vctx *c, mi_session *sub, const char *systopic, const char *sentinel)
+{
+    int64_t dl = deadline(c), until = dl;
+    mqtt_packet p;
+    publish_packet(&p, sentinel, 1, mi_sess_packet_id(sub), "mqttinfo sentinel");
+    mi_frame f;
+    int rc = mi_sess_send(sub, &p, MQTT_ENC_DEFAULT, dl);
     bool got_sys = false, got_sentinel = false;
-    int64_t grace_end = 0;
-    while (rc == 0) {
-        int64_t until = got_sentinel ? grace_end : dl;
-        rc = mi_sess_recv(&sub, until, &f);
-        if (rc)
-            break;
-        if (f.type == MQTT_PUBLISH && f.derr == MQTT_OK) {
-            const mqtt_bytes *t = &f.p.publish.topic;
-            if (t->len == strlen(systopic) && memcmp(t->ptr, systopic, t->len) == 0) {
-                got_sys = true;
-                break;
-            }
-            if (t->len == strlen(sentinel) && memcmp(t->ptr, sentinel, t->len) == 0 &&
-                !got_sentinel) {
-                got_sentinel = true;
-                grace_end = mi_clamp(c->a, mi_now_ms() + 100);
-            }
-            if (f.p.publish.qos == 1) {
-                mqtt_packet ack;
-                mqtt_packet_init(&ack, MQTT_PUBACK);
-                ack.ack.packet_id = f.p.publish.packet_id;
-                mi_sess_send(&sub, &ack, MQTT_ENC_DEFAULT, dl);
-            }
-        } else if (f.type == MQTT_DISCONNECT) {
+    while (rc == 0 && !got_sys && (rc = mi_sess_recv(sub, until, &f)) == 0) {
+        if (f.type == MQTT_DISCONNECT)
             rc = MI_IO_CLOSED;
+        if (f.type != MQTT_PUBLISH || f.derr != MQTT_OK)
+            continue;
+        got_sys = topic_is(&f.p.publish.topic, systopic);
+        if (!got_sentinel && topic_is(&f.p.publish.topic, sentinel)) {
+            got_sentinel = true;
+            until = mi_clamp(c->a, mi_now_ms() + 100);
+        }
+        if (f.p.publish.qos == 1) {
+            mqtt_packet ack;
+            mqtt_packet_init(&ack, MQTT_PUBACK);
+            ack.ack.packet_id = f.p.publish.packet_id;
+            mi_sess_send(sub, &ack, MQTT_ENC_DEFAULT, dl);
         }
     }
     if (got_sys)
@@ -452,7 +435,25 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
         set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NO, "not delivered (a later message was)");
     else
         set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "subscriber: %s", mi_sess_result_name(rc));
-    mi_sess_close(&sub);
+}
+
+/* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
+static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
+{
+    char systopic[96], sentinel[96], why[160];
+    snprintf(systopic, sizeof systopic, "$SYS/mqttinfo/%s%d", c->a->run, c->version);
+    snprintf(sentinel, sizeof sentinel, "mqttinfo/%s/%d/sentinel", c->a->run, c->version);
+    mi_session sub;
+    bool have_sub = sys_subscriber(c, &sub, systopic, sentinel, why, sizeof why);
+    if (!have_sub)
+        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "%s", why);
+    if (publish_qos1(c, s, MI_C_SYS_PUBLISH_ALLOWED, systopic, "mqttinfo: injected $SYS value",
+                     alive) != 0)
+        *alive = false;
+    if (have_sub) {
+        sys_delivery(c, &sub, systopic, sentinel);
+        mi_sess_close(&sub);
+    }
 }
 
 static void note_topic(void *ctx, const mqtt_publish *pub)
@@ -496,77 +497,89 @@ static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
  * Result: 1 closed / DISCONNECT, 0 acknowledged (*code = reason code),
  * 2 ignored (no close, no acknowledgement), 3 SUBACK, -1 no decisive answer. */
 #define IGNORE_GRACE_MS 200
-static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, uint16_t id,
-                              int ack_type, bool ack_mandatory, int *code, char *desc,
-                              size_t desclen)
+enum { MX_PINGRESP = -2, MX_UNRELATED = -3 }; /* keep waiting */
+
+typedef struct {
+    int ack_type;       /* MQTT_PUBACK (PUBREC accepted too) or MQTT_SUBACK */
+    bool ack_mandatory; /* no grace after the PINGRESP */
+    uint16_t id;
+    bool pinged;
+    int code; /* the acknowledgement's reason code, -1 if none */
+    char *desc;
+    size_t desclen;
+} mx_state;
+
+/* The acknowledgement of the invalid packet: result 3 (SUBACK) or 0. */
+static int mx_acknowledged(const vctx *c, mx_state *x, const mi_frame *f)
+{
+    if (x->ack_type == MQTT_SUBACK) {
+        x->code = f->p.suback.count ? f->p.suback.codes[0] : -1;
+        snprintf(x->desc, x->desclen, "SUBACK 0x%02x", x->code & 0xff);
+        return 3;
+    }
+    x->code = f->p.ack.reason_code;
+    if (c->version == MQTT_V5)
+        snprintf(x->desc, x->desclen, "%s 0x%02x", mqtt_type_name(f->type), x->code);
+    else
+        mi_strlcpy(x->desc, mqtt_type_name(f->type), x->desclen);
+    return 0;
+}
+
+/* What one wait brought: a result, or MX_PINGRESP / MX_UNRELATED. */
+static int mx_outcome(const vctx *c, mx_state *x, int rc, const mi_frame *f)
+{
+    if (is_close(rc, f)) {
+        close_desc(rc, f, x->desc, x->desclen);
+        return 1;
+    }
+    if (rc == MI_IO_TIMEOUT && x->pinged && !x->ack_mandatory) {
+        snprintf(x->desc, x->desclen, "ignored: no close, no acknowledgement");
+        return 2;
+    }
+    if (rc) {
+        snprintf(x->desc, x->desclen, "%s%s", x->pinged ? "PINGRESP, then " : "",
+                 mi_sess_result_name(rc));
+        return -1;
+    }
+    if (f->type == MQTT_PINGRESP)
+        return MX_PINGRESP;
+    if (f->derr != MQTT_OK) {
+        snprintf(x->desc, x->desclen, "malformed %s", mqtt_type_name(f->type));
+        return -1;
+    }
+    uint16_t got = x->ack_type == MQTT_SUBACK ? f->p.suback.packet_id : f->p.ack.packet_id;
+    return got == x->id ? mx_acknowledged(c, x, f) : MX_UNRELATED;
+}
+
+static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, mx_state *x)
 {
     mi_session s;
     char why[160];
-    *code = -1;
+    x->code = -1;
     if (open_connected(c, &s, tag, why, sizeof why) != 0) {
-        mi_strlcpy(desc, why, desclen);
+        mi_strlcpy(x->desc, why, x->desclen);
         return -1;
     }
     int64_t dl = deadline(c);
     int rc = mi_sess_send(&s, bad, MQTT_ENC_RAW, dl);
-    if (rc == 0) {
-        static const uint8_t ping[2] = {0xc0, 0x00};
-        rc = mi_sess_send_bytes(&s, ping, sizeof ping, dl);
-        if (rc == MI_IO_CLOSED) /* already closed by the broker */
-            rc = 0;
-    }
-    int result = -1;
+    static const uint8_t ping[2] = {0xc0, 0x00};
+    if (rc == 0 && (rc = mi_sess_send_bytes(&s, ping, sizeof ping, dl)) == MI_IO_CLOSED)
+        rc = 0; /* already closed by the broker: read below */
+    unsigned mask = MI_TYPE(x->ack_type) | MI_TYPE(MQTT_PINGRESP) |
+                    (x->ack_type == MQTT_PUBACK ? MI_TYPE(MQTT_PUBREC) : 0);
+    int result;
     mi_frame f;
-    bool pinged = false;
     for (;;) {
         if (rc == 0)
-            rc = mi_sess_wait(&s, dl,
-                              MI_TYPE(ack_type) | MI_TYPE(MQTT_PINGRESP) |
-                                  (ack_type == MQTT_PUBACK ? MI_TYPE(MQTT_PUBREC) : 0),
-                              &f);
-        if (is_close(rc, &f)) {
-            close_desc(rc, &f, desc, desclen);
-            result = 1;
-            break;
-        }
-        if (rc == MI_IO_TIMEOUT && pinged && !ack_mandatory) {
-            snprintf(desc, desclen, "ignored: no close, no acknowledgement");
-            result = 2;
-            break;
-        }
-        if (rc) {
-            snprintf(desc, desclen, "%s%s", pinged ? "PINGRESP, then " : "",
-                     mi_sess_result_name(rc));
-            break;
-        }
-        if (f.type == MQTT_PINGRESP) {
+            rc = mi_sess_wait(&s, dl, mask, &f);
+        result = mx_outcome(c, x, rc, &f);
+        if (result == MX_PINGRESP && !x->pinged && !x->ack_mandatory)
             /* The grace starts once: packets pushed meanwhile never extend it. */
-            if (!pinged && !ack_mandatory)
-                dl = mi_clamp(c->a, mi_now_ms() + IGNORE_GRACE_MS);
-            pinged = true;
-            continue;
-        }
-        if (f.derr != MQTT_OK) {
-            snprintf(desc, desclen, "malformed %s", mqtt_type_name(f.type));
+            dl = mi_clamp(c->a, mi_now_ms() + IGNORE_GRACE_MS);
+        if (result != MX_PINGRESP && result != MX_UNRELATED)
             break;
-        }
-        uint16_t got = ack_type == MQTT_SUBACK ? f.p.suback.packet_id : f.p.ack.packet_id;
-        if (got != id) {
-            rc = 0;
-            continue;
-        }
-        if (ack_type == MQTT_SUBACK) {
-            *code = f.p.suback.count ? f.p.suback.codes[0] : -1;
-            snprintf(desc, desclen, "SUBACK 0x%02x", *code & 0xff);
-            result = 3;
-        } else {
-            *code = f.p.ack.reason_code;
-            mi_strlcpy(desc, mqtt_type_name(f.type), desclen);
-            if (c->version == MQTT_V5)
-                snprintf(desc, desclen, "%s 0x%02x", mqtt_type_name(f.type), *code);
-            result = 0;
-        }
-        break;
+        x->pinged |= result == MX_PINGRESP;
+        rc = 0;
     }
     mi_sess_close(&s);
     return result;
@@ -580,9 +593,9 @@ static void check_qos3(vctx *c)
     uint16_t id = mi_random_u16();
     publish_packet(&p, topic, 3, id, "mqttinfo qos3");
     p.flags = 0x06; /* QoS bits 11 */
-    int code;
     /* PUBACK or PUBREC both mean "accepted"; wait for either. */
-    int r = malformed_exchange(c, "q3", &p, id, MQTT_PUBACK, false, &code, desc, sizeof desc);
+    mx_state x = {.ack_type = MQTT_PUBACK, .id = id, .desc = desc, .desclen = sizeof desc};
+    int r = malformed_exchange(c, "q3", &p, &x);
     if (r == 1)
         set(c, MI_C_QOS3_REJECTED, MI_YES, "%s", desc);
     else if (r == 0)
@@ -603,12 +616,13 @@ static void check_invalid_filter(vctx *c)
     uint16_t id = mi_random_u16();
     subscribe_packet(&p, &sub, 1, id);
     p.flags = 0x02;
-    int code;
-    int r = malformed_exchange(c, "f", &p, id, MQTT_SUBACK, true, &code, desc, sizeof desc);
+    mx_state x = {.ack_type = MQTT_SUBACK, .ack_mandatory = true, .id = id, .desc = desc,
+                  .desclen = sizeof desc};
+    int r = malformed_exchange(c, "f", &p, &x);
     if (r == 1)
         set(c, MI_C_INVALID_FILTER_REJECTED, MI_YES, "%s", desc);
     else if (r == 3)
-        set(c, MI_C_INVALID_FILTER_REJECTED, code >= 0x80 ? MI_YES : MI_NO, "%s", desc);
+        set(c, MI_C_INVALID_FILTER_REJECTED, x.code >= 0x80 ? MI_YES : MI_NO, "%s", desc);
     else if (r == 2)
         set(c, MI_C_INVALID_FILTER_REJECTED, MI_NULL, "%s", desc);
     else
@@ -623,13 +637,13 @@ static void check_invalid_utf8(vctx *c)
     uint16_t id = mi_random_u16();
     publish_packet(&p, topic, 1, id, "mqttinfo utf8");
     p.flags = 0x02; /* QoS 1 */
-    int code;
-    int r = malformed_exchange(c, "u", &p, id, MQTT_PUBACK, false, &code, desc, sizeof desc);
+    mx_state x = {.ack_type = MQTT_PUBACK, .id = id, .desc = desc, .desclen = sizeof desc};
+    int r = malformed_exchange(c, "u", &p, &x);
     if (r == 1)
         set(c, MI_C_INVALID_UTF8_REJECTED, MI_YES, "%s", desc);
     else if (r == 0)
-        set(c, MI_C_INVALID_UTF8_REJECTED, success_code(c->version, (uint8_t)code) ? MI_NO : MI_YES,
-            "%s", desc);
+        set(c, MI_C_INVALID_UTF8_REJECTED,
+            success_code(c->version, (uint8_t)x.code) ? MI_NO : MI_YES, "%s", desc);
     else if (r == 2)
         set(c, MI_C_INVALID_UTF8_REJECTED, MI_NO, "%s", desc);
     else

@@ -215,6 +215,43 @@ static int raw_write(mi_conn *c, const uint8_t *buf, size_t n, int64_t deadline)
     return 0;
 }
 
+/* One SSL_read: > 0 bytes, 0 to wait and try again, or MI_IO_*. */
+static int ssl_read_once(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    ERR_clear_error();
+    int r = SSL_read(c->ssl, buf, (int)n);
+    if (r > 0)
+        return r;
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return ssl_wait(c, e, deadline);
+    /* An abrupt close without close_notify is reported as an SSL error by
+     * OpenSSL 3 (SSL_R_UNEXPECTED_EOF_WHILE_READING): a close too. */
+    unsigned long le = ERR_peek_error();
+    if (e != SSL_ERROR_ZERO_RETURN && e != SSL_ERROR_SYSCALL &&
+        ERR_GET_REASON(le) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
+        snprintf(c->err, sizeof c->err, "TLS read failed");
+    return MI_IO_CLOSED;
+}
+
+/* One recv: > 0 bytes, 0 to wait and try again, or MI_IO_*. */
+static int tcp_read_once(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    ssize_t r = recv(c->fd, buf, n, 0);
+    if (r > 0)
+        return (int)r;
+    if (r == 0)
+        return MI_IO_CLOSED;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return wait_fd(c->fd, POLLIN, deadline);
+    if (errno == EINTR)
+        return 0;
+    if (errno == ECONNRESET || errno == EPIPE)
+        return MI_IO_CLOSED;
+    snprintf(c->err, sizeof c->err, "recv: %s", strerror(errno));
+    return MI_IO_ERROR;
+}
+
 /* Reads of a peer that keeps sending never wait, so the deadline is
  * checked before every read, not only when a read would block. */
 static int raw_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
@@ -222,45 +259,9 @@ static int raw_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
     for (;;) {
         if (remaining(deadline) == 0)
             return MI_IO_TIMEOUT;
-        if (c->ssl) {
-            ERR_clear_error();
-            int r = SSL_read(c->ssl, buf, (int)n);
-            if (r > 0)
-                return r;
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-                int rc = ssl_wait(c, e, deadline);
-                if (rc)
-                    return rc;
-                continue;
-            }
-            if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL)
-                return MI_IO_CLOSED;
-            /* An abrupt close without close_notify is reported as an SSL
-             * error by OpenSSL 3: treat it as a close. */
-            unsigned long le = ERR_peek_error();
-            if (ERR_GET_REASON(le) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-                return MI_IO_CLOSED;
-            snprintf(c->err, sizeof c->err, "TLS read failed");
-            return MI_IO_CLOSED;
-        }
-        ssize_t r = recv(c->fd, buf, n, 0);
-        if (r > 0)
-            return (int)r;
-        if (r == 0)
-            return MI_IO_CLOSED;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = wait_fd(c->fd, POLLIN, deadline);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == ECONNRESET || errno == EPIPE)
-            return MI_IO_CLOSED;
-        snprintf(c->err, sizeof c->err, "recv: %s", strerror(errno));
-        return MI_IO_ERROR;
+        int r = c->ssl ? ssl_read_once(c, buf, n, deadline) : tcp_read_once(c, buf, n, deadline);
+        if (r != 0)
+            return r;
     }
 }
 
@@ -544,6 +545,85 @@ static int ws_fill(mi_conn *c, size_t need, int64_t deadline)
     return 0;
 }
 
+/* Copies up to n bytes of the current data frame's payload (unmasked). */
+static int ws_take_payload(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    int rc = ws_fill(c, 1, deadline);
+    if (rc)
+        return rc;
+    size_t avail = c->raw_len - c->raw_off;
+    size_t k = n < avail ? n : avail;
+    if (k > c->ws_left)
+        k = (size_t)c->ws_left;
+    for (size_t i = 0; i < k; i++) {
+        uint8_t b = c->raw[c->raw_off + i];
+        buf[i] = c->ws_masked ? (uint8_t)(b ^ c->ws_mask[(c->ws_pos + i) & 3]) : b;
+    }
+    c->raw_off += k;
+    c->ws_left -= k;
+    c->ws_pos += k;
+    return (int)k;
+}
+
+/* A frame header at raw[raw_off]. */
+typedef struct {
+    uint8_t opcode;
+    bool masked;
+    uint8_t mask[4];
+    size_t hl;     /* header length */
+    uint64_t plen; /* payload length */
+} ws_frame;
+
+/* Reads (makes available) and decodes the next frame header. */
+static int ws_header(mi_conn *c, ws_frame *fr, int64_t deadline)
+{
+    int rc = ws_fill(c, 2, deadline);
+    if (rc)
+        return rc;
+    const uint8_t *p = c->raw + c->raw_off;
+    fr->opcode = p[0] & 0x0f;
+    fr->masked = p[1] & 0x80;
+    fr->plen = p[1] & 0x7f;
+    size_t ext = fr->plen == 126 ? 2 : fr->plen == 127 ? 8 : 0;
+    fr->hl = 2 + ext + (fr->masked ? 4 : 0);
+    rc = ws_fill(c, fr->hl, deadline);
+    if (rc)
+        return rc;
+    p = c->raw + c->raw_off;
+    if (ext)
+        fr->plen = 0;
+    for (size_t i = 0; i < ext; i++)
+        fr->plen = fr->plen << 8 | p[2 + i];
+    memset(fr->mask, 0, 4);
+    if (fr->masked)
+        memcpy(fr->mask, p + fr->hl - 4, 4);
+    return 0;
+}
+
+/* A control frame (payload <= 125 bytes): close -> MI_IO_CLOSED, ping ->
+ * pong, anything else ignored. */
+static int ws_control(mi_conn *c, const ws_frame *fr, int64_t deadline)
+{
+    if (fr->plen > 125) {
+        snprintf(c->err, sizeof c->err, "WebSocket: oversized control frame");
+        return MI_IO_ERROR;
+    }
+    size_t pl = (size_t)fr->plen;
+    int rc = ws_fill(c, fr->hl + pl, deadline);
+    if (rc)
+        return rc;
+    static const uint8_t mk[4] = {0x12, 0x34, 0x56, 0x78};
+    uint8_t pong[2 + 4 + 125] = {0x8a, (uint8_t)(0x80 | pl), 0x12, 0x34, 0x56, 0x78};
+    for (size_t i = 0; i < pl; i++)
+        pong[6 + i] = c->raw[c->raw_off + fr->hl + i] ^ fr->mask[i & 3] ^ mk[i & 3];
+    c->raw_off += fr->hl + pl;
+    if (fr->opcode == 0x8) {
+        c->ws_closed = true;
+        return MI_IO_CLOSED;
+    }
+    return fr->opcode == 0x9 ? raw_write(c, pong, 6 + pl, deadline) : 0;
+}
+
 static int ws_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
 {
     for (;;) {
@@ -551,87 +631,21 @@ static int ws_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
             return MI_IO_CLOSED;
         if (remaining(deadline) == 0) /* e.g. a stream of pings */
             return MI_IO_TIMEOUT;
-        if (c->ws_left > 0) {
-            int rc = ws_fill(c, 1, deadline);
-            if (rc)
-                return rc;
-            size_t avail = c->raw_len - c->raw_off;
-            size_t k = n < avail ? n : avail;
-            if (k > c->ws_left)
-                k = (size_t)c->ws_left;
-            for (size_t i = 0; i < k; i++) {
-                uint8_t b = c->raw[c->raw_off + i];
-                buf[i] = c->ws_masked ? (uint8_t)(b ^ c->ws_mask[(c->ws_pos + i) & 3]) : b;
-            }
-            c->raw_off += k;
-            c->ws_left -= k;
-            c->ws_pos += k;
-            return (int)k;
+        if (c->ws_left > 0)
+            return ws_take_payload(c, buf, n, deadline);
+        ws_frame fr;
+        int rc = ws_header(c, &fr, deadline);
+        if (rc == 0 && fr.opcode >= 0x8)
+            rc = ws_control(c, &fr, deadline);
+        else if (rc == 0) { /* data frame (continuations included) */
+            c->raw_off += fr.hl;
+            c->ws_left = fr.plen;
+            c->ws_masked = fr.masked;
+            memcpy(c->ws_mask, fr.mask, 4);
+            c->ws_pos = 0;
         }
-        int rc = ws_fill(c, 2, deadline);
         if (rc)
             return rc;
-        const uint8_t *p = c->raw + c->raw_off;
-        uint8_t opcode = p[0] & 0x0f;
-        bool masked = p[1] & 0x80;
-        uint64_t plen = p[1] & 0x7f;
-        size_t hl = 2;
-        if (plen == 126)
-            hl += 2;
-        else if (plen == 127)
-            hl += 8;
-        if (masked)
-            hl += 4;
-        rc = ws_fill(c, hl, deadline);
-        if (rc)
-            return rc;
-        p = c->raw + c->raw_off;
-        if (plen == 126)
-            plen = (uint64_t)p[2] << 8 | p[3];
-        else if (plen == 127) {
-            plen = 0;
-            for (int i = 0; i < 8; i++)
-                plen = plen << 8 | p[2 + i];
-        }
-        uint8_t mask[4] = {0};
-        if (masked)
-            memcpy(mask, p + hl - 4, 4);
-        if (opcode >= 0x8) { /* control frame: payload <= 125 */
-            if (plen > 125) {
-                snprintf(c->err, sizeof c->err, "WebSocket: oversized control frame");
-                return MI_IO_ERROR;
-            }
-            rc = ws_fill(c, hl + (size_t)plen, deadline);
-            if (rc)
-                return rc;
-            uint8_t payload[125];
-            for (size_t i = 0; i < plen; i++)
-                payload[i] = c->raw[c->raw_off + hl + i] ^ (masked ? mask[i & 3] : 0);
-            c->raw_off += hl + (size_t)plen;
-            if (opcode == 0x8) {
-                c->ws_closed = true;
-                return MI_IO_CLOSED;
-            }
-            if (opcode == 0x9) { /* ping -> pong */
-                uint8_t pong[4 + 125 + 4];
-                size_t pl = (size_t)plen;
-                pong[0] = 0x8a;
-                pong[1] = (uint8_t)(0x80 | pl);
-                uint8_t mk[4] = {0x12, 0x34, 0x56, 0x78};
-                memcpy(pong + 2, mk, 4);
-                for (size_t i = 0; i < pl; i++)
-                    pong[6 + i] = payload[i] ^ mk[i & 3];
-                rc = raw_write(c, pong, 6 + pl, deadline);
-                if (rc)
-                    return rc;
-            }
-            continue;
-        }
-        c->raw_off += hl;
-        c->ws_left = plen;
-        c->ws_masked = masked;
-        memcpy(c->ws_mask, mask, 4);
-        c->ws_pos = 0;
     }
 }
 
