@@ -268,6 +268,18 @@ static void subscribe_packet(mqtt_packet *p, const mqtt_sub *subs, size_t count,
     p->subscribe.count = count;
 }
 
+/* Sets `check` from an acknowledgement's reason code: yes_desc when it
+ * means success, else "<TYPE> 0x<code> (<name>)". */
+static void set_by_code(vctx *c, int check, const mi_frame *f, const char *yes_desc)
+{
+    uint8_t code = f->p.ack.reason_code;
+    if (success_code(c->version, code))
+        set(c, check, MI_YES, "%s", yes_desc);
+    else
+        set(c, check, MI_NO, "%s 0x%02x (%s)", mqtt_type_name(f->type), code,
+            rc_name(c->version, f->type, code));
+}
+
 /* Sets `check` when the expected ack did not come (no on a close, else
  * null); the connection is given up either way. */
 static void set_unanswered(vctx *c, int check, const char *prefix, int rc, const mi_frame *f,
@@ -294,12 +306,7 @@ static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
     mi_frame f;
     int rc = send_wait(s, &p, deadline(c), MI_TYPE(MQTT_PUBACK), id, &f);
     if (rc == 0 && f.type == MQTT_PUBACK) {
-        uint8_t code = f.p.ack.reason_code;
-        if (success_code(c->version, code))
-            set(c, check, MI_YES, "PUBACK");
-        else
-            set(c, check, MI_NO, "PUBACK 0x%02x (%s)", code,
-                rc_name(c->version, MQTT_PUBACK, code));
+        set_by_code(c, check, &f, "PUBACK");
         return 0;
     }
     if (is_close(rc, &f)) {
@@ -331,12 +338,7 @@ static void qos2_release(vctx *c, mi_session *s, uint16_t id, int64_t dl, bool *
         set_unanswered(c, MI_C_QOS2, "PUBREC, then ", rc, &f, alive);
         return;
     }
-    uint8_t code = f.p.ack.reason_code;
-    if (success_code(c->version, code))
-        set(c, MI_C_QOS2, MI_YES, "PUBREC, PUBCOMP");
-    else
-        set(c, MI_C_QOS2, MI_NO, "PUBCOMP 0x%02x (%s)", code,
-            rc_name(c->version, MQTT_PUBCOMP, code));
+    set_by_code(c, MI_C_QOS2, &f, "PUBREC, PUBCOMP");
 }
 
 /* PUBLISH QoS 2 -> PUBREC, PUBREL -> PUBCOMP. A close, a DISCONNECT, a
@@ -363,8 +365,7 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
     else if (f.type == MQTT_PUBACK)
         set(c, MI_C_QOS2, MI_NO, "PUBACK instead of PUBREC (downgraded to QoS 1)");
     else if (!success_code(c->version, code))
-        set(c, MI_C_QOS2, MI_NO, "PUBREC 0x%02x (%s)", code,
-            rc_name(c->version, MQTT_PUBREC, code));
+        set_by_code(c, MI_C_QOS2, &f, "");
     else
         qos2_release(c, s, id, dl, alive);
 }

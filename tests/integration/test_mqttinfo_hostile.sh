@@ -27,16 +27,21 @@ start_fake_server flood
 for t in 0.5 1; do
   limit=$(awk -v t="$t" -v b="$BOUND" 'BEGIN { print t * b + 0.75 }')
   timed_run "$WORK/flood-$t.json" "$limit" --timeout "$t" -p "$FAKE_PORT" 127.0.0.1
-  # It answers SUBSCRIBE only: '#' is granted, the publishes time out, and
-  # the $SYS collection ends at its cap, without error.
+  # It answers SUBSCRIBE only (between chunks of PUBLISH packets): the
+  # publishes time out, and the $SYS collection is bounded too.
   expect_json "flood --timeout $t: connected, unanswered checks null, \$SYS collected" \
     "$WORK/flood-$t.json" v311.supported=true v5.supported=true v311.qos1=null v5.qos1=null \
-    'v311.details.qos1=~timeout' v311.subscribe_all=true sys_tree.published=true sys_tree.error=null
+    'v311.details.qos1=~timeout' sys_tree.published=true
 done
+# With 1 s, the SUBACKs come in time (on a loaded machine too): '#' is
+# granted and the $SYS collection ends at its 1 s cap, without error.
+expect_json "flood: SUBACK seen, \$SYS collection ended at its cap" "$WORK/flood-1.json" \
+  v311.subscribe_all=true sys_tree.error=null
 stop_pid "$FAKE_PID"
 
 # 3. name resolution with a DNS server that never answers
 dns_test() {
+  FAILURES=0 # this runs in its own process: count its own failures
   ip link set lo up || return 1
   echo "nameserver 127.0.0.1" > "$WORK/resolv.conf"
   mount --bind "$WORK/resolv.conf" /etc/resolv.conf || return 1

@@ -37,6 +37,12 @@ import threading
 from mini_broker import MiniBroker, read_packet
 
 
+CANNED = {
+    "garbage": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+    "wsnul": b"HTTP/1.1 403 Forbidden\r\nX-Junk: a\x00b\r\nContent-Length: 0\r\n\r\n",
+}
+
+
 def serve(conn, mode):
     try:
         if mode == "close":
@@ -45,15 +51,9 @@ def serve(conn, mode):
             while conn.recv(4096):
                 pass
             return
-        if mode == "garbage":
+        if mode in CANNED:  # one answer to whatever arrives, then silence
             if conn.recv(4096):
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-            while conn.recv(4096):
-                pass
-            return
-        if mode == "wsnul":
-            if conn.recv(4096):
-                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nX-Junk: a\x00b\r\nContent-Length: 0\r\n\r\n")
+                conn.sendall(CANNED[mode])
             while conn.recv(4096):
                 pass
             return
