@@ -89,9 +89,14 @@ class MiniBroker:
         self.conn, self.mode, self.level = conn, mode, 4
         self.filters = set()
         self.lock = threading.Lock()
+        self.flooding = False  # then only the flood thread writes; others queue
+        self.pending = []
 
     def send(self, data):
         with self.lock:
+            if self.flooding:
+                self.pending.append(data)
+                return
             self.conn.sendall(data)
 
     def ack(self, ptype, pid):
@@ -161,10 +166,14 @@ class MiniBroker:
                 self.send(packet(0x30, struct.pack(">H", len(topic)) + topic + props + b"1"))
 
     def flood(self):
+        """Chunks of PUBLISH packets without end; answers queued by send()
+        go out between two chunks."""
         try:
             while True:
                 for chunk in FLOOD[self.level]:
-                    self.send(chunk)
+                    with self.lock:
+                        out, self.pending = b"".join(self.pending), []
+                    self.conn.sendall(out + chunk)
         except OSError:
             pass
 
@@ -176,6 +185,7 @@ class MiniBroker:
         if kind == 1:
             self.on_connect(body)
             if self.mode == "flood":
+                self.flooding = True
                 threading.Thread(target=self.flood, daemon=True).start()
         elif kind == 3:
             return self.on_publish(ptype & 0x0F, body)
