@@ -11,6 +11,8 @@ usage: fake_server.py MODE PORT[,PORT...] [HOST]
   flood       CONNACK (of the CONNECT's version) to every CONNECT, then an endless
               stream of PUBLISH packets ($SYS/... and other topics); answers
               nothing but SUBSCRIBE
+  subflood    the same, but the stream starts after the first SUBACK (so that
+              the SUBACK of $SYS/# is never queued behind megabytes of data)
   broker      a minimal broker for both versions: PUBACK, PUBREC/PUBCOMP, SUBACK,
               PINGRESP, delivery of QoS 0/1 publishes to exact or '#' subscribers
   bigsys      the broker, publishing 200 $SYS topics with long names on a

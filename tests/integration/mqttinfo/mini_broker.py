@@ -83,7 +83,8 @@ FLOOD = {4: flood_chunks(4), 5: flood_chunks(5)}
 
 
 class MiniBroker:
-    MODES = ("broker", "bigsys", "flood", "qos2close", "qos2reset", "qos2puback") + tuple(BAD_V5_PROPS)
+    MODES = ("broker", "bigsys", "flood", "subflood", "qos2close", "qos2reset",
+             "qos2puback") + tuple(BAD_V5_PROPS)
 
     def __init__(self, conn, mode):
         self.conn, self.mode, self.level = conn, mode, 4
@@ -177,16 +178,19 @@ class MiniBroker:
         except OSError:
             pass
 
+    def start_flood(self, kind):
+        """flood: from the CONNACK on; subflood: from the first SUBACK on."""
+        if kind == {"flood": 1, "subflood": 8}.get(self.mode) and not self.flooding:
+            self.flooding = True
+            threading.Thread(target=self.flood, daemon=True).start()
+
     def handle(self, ptype, body):
         """False when the connection ends."""
         kind = ptype >> 4
-        if self.mode == "flood" and kind not in (1, 8):
+        if self.mode in ("flood", "subflood") and kind not in (1, 8):
             return True  # answers nothing but CONNECT and SUBSCRIBE
         if kind == 1:
             self.on_connect(body)
-            if self.mode == "flood":
-                self.flooding = True
-                threading.Thread(target=self.flood, daemon=True).start()
         elif kind == 3:
             return self.on_publish(ptype & 0x0F, body)
         elif kind == 6:  # PUBREL -> PUBCOMP
@@ -197,6 +201,7 @@ class MiniBroker:
             self.send(bytes([0xD0, 0x00]))
         elif kind == 14:
             return False
+        self.start_flood(kind)
         return True
 
     def run(self):
