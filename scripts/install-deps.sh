@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev libpq-dev postgresql sqlite3   # e4c2 storage, and a real PostgreSQL for its tests
   libmicrohttpd-dev libcurl4-openssl-dev       # e4c2's HTTP API, e4ctl's HTTP client
   faketime pmccabe curl xxd                             # moving clocks in tests; complexity report
+  strace util-linux iproute2        # mqttinfo tests: write() counts; unshare and ip for the DNS test
   python3 procps
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # libe4 on a Cortex-M4 (scripts/mcu-test.sh)
 )

@@ -140,7 +140,8 @@ static c2_err sent_event(store *s, const outbox_item *const *items, int n, c2_er
  * commands by it): one UPDATE joined with the list of (seq, digest). */
 static c2_err mark_chunk(store *s, const outbox_item *const *items, int n, int64_t now, c2_error *e)
 {
-    char sql[256 + 100 * 64];
+    /* a row: " UNION ALL SELECT CAST($NNN AS BIGINT) AS s, CAST($NNN AS BYTEA) AS d" */
+    char sql[256 + 100 * 96];
     db_val p[1 + 2 * 100];
     int pg = db_kind_of(s->d) == DB_PG, i, k = 1;
     size_t len = (size_t)snprintf(sql, sizeof sql, "UPDATE outbox SET state = 1, sent_at = $1, digest = v.d,"

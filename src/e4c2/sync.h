@@ -10,8 +10,9 @@
  *     equal      the client is in sync; its pending commands are closed;
  *     different  the difference is queued as a repair (SetC2Key, RemoveTopic,
  *                SetTopicKey, RemovePubKey, SetPubKey, in that order),
- *                unless commands for it are still queued or just sent, or a
- *                repair is in flight: then it is looked at again later.
+ *                unless commands for it are still queued or were sent after
+ *                the device made its STATE, or a repair is in flight: then
+ *                it is looked at again later, or the next STATE decides.
  * A receipt that does not open under the client's receipt key changes
  * nothing; it is counted by reason and logged without its bytes.
  *

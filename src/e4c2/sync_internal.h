@@ -8,7 +8,7 @@
 #include "sync.h"
 
 #define SYNC_MAX_GENS 4          /* C2 key pairs kept at once (PK) */
-#define SYNC_GRACE_MS 10000      /* commands sent this recently may still be applied */
+#define SYNC_QUEUED_RECHECK_MS 10000 /* a STATE put aside for queued commands: look again */
 #define SYNC_REPAIR_MS 30000     /* a repair is in flight this long */
 
 /* A client as receipts need it: its receipt keys, one per C2 key pair it

@@ -144,7 +144,8 @@ static c2_err load_pubkeys(store *s, sync_view *v, c2_error *e)
     db_rows_free(r);
     if (rc != 0)
         return rc < 0 ? db_error(s, e, "cannot read the public keys sent") : set_error(e, C2_INTERNAL, "out of memory");
-    qsort(v->pubkeys, v->npubkeys, sizeof *v->pubkeys, by_pubkey_id);
+    if (v->npubkeys > 1)
+        qsort(v->pubkeys, v->npubkeys, sizeof *v->pubkeys, by_pubkey_id);
     return C2_OK;
 }
 
@@ -300,17 +301,24 @@ static c2_err diff_pass(store *s, sync_ctx *x, sync_view *v, int dry, c2_error *
 
 /* ---- acting on the comparison ------------------------------------------ */
 
-/* Commands still queued for the client, or sent so recently that it may
- * not have applied them yet: its state will change without a repair. */
-static c2_err has_pending(store *s, const sync_view *v, int *pending, c2_error *e)
+/* What stands between this STATE and a repair: commands still queued for
+ * the client (they will go out: look again later), or commands sent when
+ * or after the device made its STATE (it did not know of them yet: its
+ * next STATE, after it receives them, will tell). */
+typedef enum pending { PENDING_NONE, PENDING_QUEUED, PENDING_NEWER } pending;
+
+static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e)
 {
-    int64_t n = 0;
+    int64_t queued = 0, newer = 0;
     int found = 0;
-    db_val p[2] = { DB_BLOB(v->c.id, E4_ID_LEN), DB_INT(now_s() - SYNC_GRACE_MS / 1000) };
-    if (db_query_int(s->d, &n, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1"
-                                       " AND (state = 0 OR (state = 1 AND sent_at >= $2))", p, 2) != DB_OK)
+    db_val p[2] = { DB_BLOB(v->c.id, E4_ID_LEN), DB_INT((int64_t)v->got.ts) };
+    /* two counts, each through its partial index */
+    if (db_query_int(s->d, &queued, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 0",
+                     p, 1) != DB_OK ||
+        db_query_int(s->d, &newer, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 1"
+                                           " AND sent_at >= $2", p, 2) != DB_OK)
         return db_error(s, e, "cannot read the outbox");
-    *pending = n > 0;
+    *out = queued ? PENDING_QUEUED : newer ? PENDING_NEWER : PENDING_NONE;
     return C2_OK;
 }
 
@@ -335,7 +343,7 @@ typedef struct verdict {
 static c2_err decide(store *s, sync_ctx *x, sync_view *v, int64_t at_ms, verdict *out, c2_error *e)
 {
     int64_t now = now_ms();
-    int pending = 0;
+    pending pend = PENDING_NONE;
     out->sync = v->ndiff ? 2 : 1;
     out->repair_at = v->repair_at;
     if (!v->ndiff)   /* nothing was queued for it since it was last in sync: nothing to close */
@@ -346,12 +354,12 @@ static c2_err decide(store *s, sync_ctx *x, sync_view *v, int64_t at_ms, verdict
         out->due_ms = v->repair_at + SYNC_REPAIR_MS;   /* one repair in flight at a time */
         return C2_OK;
     }
-    if (has_pending(s, v, &pending, e) != C2_OK)
+    if (pending_of(s, v, &pend, e) != C2_OK)
         return e->code;
-    if (pending) {
-        out->due_ms = now + SYNC_GRACE_MS;
+    if (pend == PENDING_QUEUED)
+        out->due_ms = now + SYNC_QUEUED_RECHECK_MS;
+    if (pend != PENDING_NONE)
         return C2_OK;
-    }
     s->repairing = 1;
     if (diff_pass(s, x, v, 0, e) != C2_OK) {
         s->repairing = 0;

@@ -36,6 +36,10 @@ void mi_result_free(mi_result *r)
     r->sys.ntopics_stored = r->sys.nvalues = 0;
 }
 
+int64_t mi_clamp(const mi_actx *a, int64_t t) { return t < a->end ? t : a->end; }
+
+int64_t mi_deadline(const mi_actx *a) { return mi_clamp(a, mi_now_ms() + a->o->timeout_ms); }
+
 typedef struct {
     mi_actx *a;
     int version;
@@ -65,6 +69,29 @@ static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
     int rc = pthread_create(t, &attr, fn, arg);
     pthread_attr_destroy(&attr);
     return rc;
+}
+
+/* The 3.1.1 and 5.0 checks and the $SYS collection, in parallel (in turn
+ * when a thread cannot be created). */
+static void run_threads(mi_actx *a, mi_result *r)
+{
+    job j311 = {a, MQTT_V311, &r->v311, NULL};
+    job j5 = {a, MQTT_V5, &r->v5, NULL};
+    job js = {a, 0, NULL, &r->sys};
+    pthread_t th[3];
+    bool started[3];
+    started[0] = spawn(&th[0], version_thread, &j311) == 0;
+    started[1] = spawn(&th[1], version_thread, &j5) == 0;
+    if (!started[0])
+        version_thread(&j311);
+    if (!started[1])
+        version_thread(&j5);
+    started[2] = spawn(&th[2], sys_thread, &js) == 0;
+    if (!started[2])
+        sys_thread(&js);
+    for (int i = 0; i < 3; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
 }
 
 /* A version whose CONNECT was closed, left unanswered or answered with
@@ -109,7 +136,7 @@ void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r)
 
     mi_endpoint ep;
     char err[200];
-    if (mi_endpoint_resolve(&ep, t, err, sizeof err) != 0) {
+    if (mi_endpoint_resolve(&ep, t, start + o->timeout_ms, err, sizeof err) != 0) {
         mi_strlcpy(r->error, err, sizeof r->error);
         r->elapsed_ms = mi_now_ms() - start;
         mi_fingerprint(r);
@@ -123,28 +150,12 @@ void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r)
     }
     a->ep = &ep;
     a->o = o;
+    a->end = start + (int64_t)MI_ANALYSIS_BUDGET * o->timeout_ms;
     mi_random_hex(a->run, 10);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
 
-    job j311 = {a, MQTT_V311, &r->v311, NULL};
-    job j5 = {a, MQTT_V5, &r->v5, NULL};
-    job js = {a, 0, NULL, &r->sys};
-    pthread_t th[3];
-    bool started[3];
-    started[0] = spawn(&th[0], version_thread, &j311) == 0;
-    started[1] = spawn(&th[1], version_thread, &j5) == 0;
-    if (!started[0])
-        version_thread(&j311);
-    if (!started[1])
-        version_thread(&j5);
-    started[2] = spawn(&th[2], sys_thread, &js) == 0;
-    if (!started[2])
-        sys_thread(&js);
-    for (int i = 0; i < 3; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
-
+    run_threads(a, r);
     reconcile(a, r);
     for (int i = 0; i < 3; i++)
         if (a->tls[i].present) {

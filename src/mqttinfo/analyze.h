@@ -13,6 +13,7 @@ typedef struct {
     const mi_endpoint *ep;
     const mi_options *o;
     char run[11]; /* random per analysis: client ids and topics */
+    int64_t end;  /* the whole analysis ends here (MI_ANALYSIS_BUDGET) */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -25,6 +26,11 @@ typedef struct {
     char probe_err[2][160];
     mi_tls_info tls[3];
 } mi_actx;
+
+/* A check's deadline: one --timeout from now, but never after a->end. */
+int64_t mi_deadline(const mi_actx *a);
+/* t, or a->end when that comes first. */
+int64_t mi_clamp(const mi_actx *a, int64_t t);
 
 /* Client id "mqttinfo<run><v><tag>" (<= 23 characters). */
 void mi_client_id(const mi_actx *a, int version, const char *tag, char *buf, size_t len);

@@ -14,7 +14,7 @@ typedef struct {
     const char *user, *pass; /* credentials used after the probe (NULL = anonymous) */
 } vctx;
 
-static int64_t deadline(const vctx *c) { return mi_now_ms() + c->a->o->timeout_ms; }
+static int64_t deadline(const vctx *c) { return mi_deadline(c->a); }
 
 static void set(vctx *c, int check, mi_tri v, const char *fmt, ...)
 {
@@ -51,7 +51,7 @@ static int open_connected(vctx *c, mi_session *s, const char *tag, char *why, si
     }
     mi_frame f;
     rc = mi_sess_connect(s, id, c->user, c->pass, dl, &f);
-    if (rc == 0 && (f.type != MQTT_CONNACK || f.derr != MQTT_OK || f.p.connack.reason_code != 0)) {
+    if (rc == 0 && mi_connack_code(&f, c->version, NULL, 0) != 0) {
         snprintf(why, whylen, "CONNECT not accepted");
         rc = MI_IO_ERROR;
     } else if (rc) {
@@ -106,6 +106,16 @@ static void read_props(mi_connack_props *cp, const mqtt_connack *ca)
         mi_sanitize(cp->server_reference, sizeof cp->server_reference, b.ptr, b.len);
 }
 
+/* Records an answer that breaks the standard (once). */
+static void note_violation(mi_version_result *vr, const char *what)
+{
+    for (int i = 0; i < vr->nviolations; i++)
+        if (strcmp(vr->violations[i], what) == 0)
+            return;
+    if (vr->nviolations < MI_MAX_VIOLATIONS)
+        mi_strlcpy(vr->violations[vr->nviolations++], what, MI_DETAIL_LEN);
+}
+
 /* Interprets the answer to a CONNECT. Returns: 1 accepted, 0 refused (with
  * the broker understanding the version), -1 version not spoken, -2 other. */
 static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size_t desclen)
@@ -121,13 +131,17 @@ static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size
         snprintf(desc, desclen, "3.1.1-shaped CONNACK (code %d) to a 5.0 CONNECT", *code);
         return -1;
     }
-    if (f->derr != MQTT_OK) {
+    char violation[MI_DETAIL_LEN];
+    int got = mi_connack_code(f, c->version, violation, sizeof violation);
+    if (got < 0) {
         if (f->body_len >= 2)
             *code = f->bytes[f->len - f->body_len + 1];
         snprintf(desc, desclen, "malformed CONNACK: %s", mqtt_strerror(f->derr));
         return -2;
     }
-    uint8_t rc = f->p.connack.reason_code;
+    if (violation[0])
+        note_violation(c->vr, violation);
+    uint8_t rc = (uint8_t)got;
     *code = rc;
     snprintf(desc, desclen, "CONNACK 0x%02x (%s)", rc, rc_name(c->version, MQTT_CONNACK, rc));
     if (rc == 0)
@@ -220,28 +234,29 @@ static bool is_close(int rc, const mi_frame *f)
     return rc == MI_IO_CLOSED || (rc == 0 && f->type == MQTT_DISCONNECT);
 }
 
-/* Waits for an ack of `type` with packet id `id`. */
-static int wait_ack(mi_session *s, int64_t dl, int type, uint16_t id, mi_frame *f)
+/* Waits for an ack whose type is in type_mask (MI_TYPE bits) with packet
+ * id `id`. */
+static int wait_ack(mi_session *s, int64_t dl, unsigned type_mask, uint16_t id, mi_frame *f)
 {
     for (;;) {
-        int rc = mi_sess_wait(s, dl, MI_TYPE(type), f);
+        int rc = mi_sess_wait(s, dl, type_mask, f);
         if (rc || f->type == MQTT_DISCONNECT)
             return rc;
         if (f->derr != MQTT_OK)
             continue;
-        if ((type == MQTT_SUBACK || type == MQTT_UNSUBACK) ? f->p.suback.packet_id == id
-                                                           : f->p.ack.packet_id == id)
+        if ((f->type == MQTT_SUBACK || f->type == MQTT_UNSUBACK) ? f->p.suback.packet_id == id
+                                                                 : f->p.ack.packet_id == id)
             return 0;
     }
 }
 
-/* Sends p and waits for its ack of `type` with packet id `id`. */
-static int send_wait(mi_session *s, const mqtt_packet *p, int64_t dl, int type, uint16_t id,
-                     mi_frame *f)
+/* Sends p and waits for its ack (type in type_mask) with packet id `id`. */
+static int send_wait(mi_session *s, const mqtt_packet *p, int64_t dl, unsigned type_mask,
+                     uint16_t id, mi_frame *f)
 {
     int rc = mi_sess_send(s, p, MQTT_ENC_DEFAULT, dl);
     if (rc == 0)
-        rc = wait_ack(s, dl, type, id, f);
+        rc = wait_ack(s, dl, type_mask, id, f);
     return rc;
 }
 
@@ -251,6 +266,18 @@ static void subscribe_packet(mqtt_packet *p, const mqtt_sub *subs, size_t count,
     p->subscribe.packet_id = id;
     p->subscribe.subs = subs;
     p->subscribe.count = count;
+}
+
+/* Sets `check` from an acknowledgement's reason code: yes_desc when it
+ * means success, else "<TYPE> 0x<code> (<name>)". */
+static void set_by_code(vctx *c, int check, const mi_frame *f, const char *yes_desc)
+{
+    uint8_t code = f->p.ack.reason_code;
+    if (success_code(c->version, code))
+        set(c, check, MI_YES, "%s", yes_desc);
+    else
+        set(c, check, MI_NO, "%s 0x%02x (%s)", mqtt_type_name(f->type), code,
+            rc_name(c->version, f->type, code));
 }
 
 /* Sets `check` when the expected ack did not come (no on a close, else
@@ -277,14 +304,9 @@ static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
     uint16_t id = mi_sess_packet_id(s);
     publish_packet(&p, topic, 1, id, payload);
     mi_frame f;
-    int rc = send_wait(s, &p, deadline(c), MQTT_PUBACK, id, &f);
+    int rc = send_wait(s, &p, deadline(c), MI_TYPE(MQTT_PUBACK), id, &f);
     if (rc == 0 && f.type == MQTT_PUBACK) {
-        uint8_t code = f.p.ack.reason_code;
-        if (success_code(c->version, code))
-            set(c, check, MI_YES, "PUBACK");
-        else
-            set(c, check, MI_NO, "PUBACK 0x%02x (%s)", code,
-                rc_name(c->version, MQTT_PUBACK, code));
+        set_by_code(c, check, &f, "PUBACK");
         return 0;
     }
     if (is_close(rc, &f)) {
@@ -304,6 +326,24 @@ static void check_qos1(vctx *c, mi_session *s, bool *alive)
         *alive = false;
 }
 
+/* QoS 2, second half: PUBREL -> PUBCOMP. */
+static void qos2_release(vctx *c, mi_session *s, uint16_t id, int64_t dl, bool *alive)
+{
+    mqtt_packet rel;
+    mqtt_packet_init(&rel, MQTT_PUBREL);
+    rel.ack.packet_id = id;
+    mi_frame f;
+    int rc = send_wait(s, &rel, dl, MI_TYPE(MQTT_PUBCOMP), id, &f);
+    if (rc != 0 || f.type != MQTT_PUBCOMP) {
+        set_unanswered(c, MI_C_QOS2, "PUBREC, then ", rc, &f, alive);
+        return;
+    }
+    set_by_code(c, MI_C_QOS2, &f, "PUBREC, PUBCOMP");
+}
+
+/* PUBLISH QoS 2 -> PUBREC, PUBREL -> PUBCOMP. A close, a DISCONNECT, a
+ * failure code, or a PUBACK (the broker downgraded the message to QoS 1, as
+ * RabbitMQ does) all answer "no". */
 static void check_qos2(vctx *c, mi_session *s, bool *alive)
 {
     char topic[96];
@@ -313,108 +353,81 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
     publish_packet(&p, topic, 2, id, "mqttinfo qos2");
     int64_t dl = deadline(c);
     mi_frame f;
-    int rc = send_wait(s, &p, dl, MQTT_PUBREC, id, &f);
-    if (rc == 0 && f.type == MQTT_PUBREC) {
-        uint8_t code = f.p.ack.reason_code;
-        if (!success_code(c->version, code)) {
-            set(c, MI_C_QOS2, MI_NO, "PUBREC 0x%02x (%s)", code,
-                rc_name(c->version, MQTT_PUBREC, code));
-            return;
-        }
-        mqtt_packet rel;
-        mqtt_packet_init(&rel, MQTT_PUBREL);
-        rel.ack.packet_id = id;
-        rc = send_wait(s, &rel, dl, MQTT_PUBCOMP, id, &f);
-        if (rc == 0 && f.type == MQTT_PUBCOMP) {
-            code = f.p.ack.reason_code;
-            if (success_code(c->version, code))
-                set(c, MI_C_QOS2, MI_YES, "PUBREC, PUBCOMP");
-            else
-                set(c, MI_C_QOS2, MI_NO, "PUBCOMP 0x%02x (%s)", code,
-                    rc_name(c->version, MQTT_PUBCOMP, code));
-            return;
-        }
-        set_unanswered(c, MI_C_QOS2, "PUBREC, then ", rc, &f, alive);
+    int rc = send_wait(s, &p, dl, MI_TYPE(MQTT_PUBREC) | MI_TYPE(MQTT_PUBACK), id, &f);
+    if (rc != 0 || f.type == MQTT_DISCONNECT) {
+        set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
         return;
     }
-    set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
+    uint8_t code = f.p.ack.reason_code;
+    if (f.type == MQTT_PUBACK && c->version == MQTT_V5)
+        set(c, MI_C_QOS2, MI_NO, "PUBACK 0x%02x (%s) instead of PUBREC", code,
+            rc_name(c->version, MQTT_PUBACK, code));
+    else if (f.type == MQTT_PUBACK)
+        set(c, MI_C_QOS2, MI_NO, "PUBACK instead of PUBREC (downgraded to QoS 1)");
+    else if (!success_code(c->version, code))
+        set_by_code(c, MI_C_QOS2, &f, "");
+    else
+        qos2_release(c, s, id, dl, alive);
 }
 
-/* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
-static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
+/* The subscriber of the $SYS publish check, subscribed (before the
+ * publish) to the $SYS topic and the sentinel. false (why says why, and the
+ * session is closed) when it could not subscribe. */
+static bool sys_subscriber(vctx *c, mi_session *sub, const char *systopic, const char *sentinel,
+                           char *why, size_t whylen)
 {
-    char systopic[96], sentinel[96], why[160];
-    snprintf(systopic, sizeof systopic, "$SYS/mqttinfo/%s%d", c->a->run, c->version);
-    snprintf(sentinel, sizeof sentinel, "mqttinfo/%s/%d/sentinel", c->a->run, c->version);
-
-    /* The subscriber, subscribed before the publish. */
-    mi_session sub;
-    bool have_sub = false;
-    if (open_connected(c, &sub, "s", why, sizeof why) == 0) {
-        mqtt_sub subs[2];
-        memset(subs, 0, sizeof subs);
-        subs[0].filter = mqtt_str(systopic);
-        subs[1].filter = mqtt_str(sentinel);
-        mqtt_packet p;
-        uint16_t id = mi_sess_packet_id(&sub);
-        subscribe_packet(&p, subs, 2, id);
-        mi_frame f;
-        int rc = send_wait(&sub, &p, deadline(c), MQTT_SUBACK, id, &f);
-        if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
-            f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80) {
-            have_sub = true;
-        } else {
-            snprintf(why, sizeof why, "subscriber could not subscribe (%s)",
-                     rc == 0 && f.type == MQTT_SUBACK ? "SUBACK failure" : mi_sess_result_name(rc));
-            mi_sess_close(&sub);
-        }
-    }
-    if (!have_sub)
-        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "%s", why);
-
-    /* The publish. */
-    if (publish_qos1(c, s, MI_C_SYS_PUBLISH_ALLOWED, systopic, "mqttinfo: injected $SYS value",
-                     alive) != 0)
-        *alive = false;
-    if (!have_sub)
-        return;
-
-    /* Delivery: the subscriber publishes a sentinel to itself after the
-     * $SYS publish was answered; whatever the broker delivers from that
-     * publish arrives before the sentinel. A short grace covers brokers
-     * that route in parallel. */
-    int64_t dl = deadline(c);
+    if (open_connected(c, sub, "s", why, whylen) != 0)
+        return false;
+    mqtt_sub subs[2];
+    memset(subs, 0, sizeof subs);
+    subs[0].filter = mqtt_str(systopic);
+    subs[1].filter = mqtt_str(sentinel);
     mqtt_packet p;
-    uint16_t sid = mi_sess_packet_id(&sub);
-    publish_packet(&p, sentinel, 1, sid, "mqttinfo sentinel");
+    uint16_t id = mi_sess_packet_id(sub);
+    subscribe_packet(&p, subs, 2, id);
     mi_frame f;
-    int rc = mi_sess_send(&sub, &p, MQTT_ENC_DEFAULT, dl);
+    int rc = send_wait(sub, &p, deadline(c), MI_TYPE(MQTT_SUBACK), id, &f);
+    if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count == 2 &&
+        f.p.suback.codes[0] < 0x80 && f.p.suback.codes[1] < 0x80)
+        return true;
+    snprintf(why, whylen, "subscriber could not subscribe (%s)",
+             rc == 0 && f.type == MQTT_SUBACK ? "SUBACK failure" : mi_sess_result_name(rc));
+    mi_sess_close(sub);
+    return false;
+}
+
+static bool topic_is(const mqtt_bytes *t, const char *name)
+{
+    return t->len == strlen(name) && memcmp(t->ptr, name, t->len) == 0;
+}
+
+/* Delivery: the subscriber publishes a sentinel to itself after the $SYS
+ * publish was answered; whatever the broker delivers from that publish
+ * arrives before the sentinel. A short grace covers brokers that route in
+ * parallel. */
+static void sys_delivery(vctx *c, mi_session *sub, const char *systopic, const char *sentinel)
+{
+    int64_t dl = deadline(c), until = dl;
+    mqtt_packet p;
+    publish_packet(&p, sentinel, 1, mi_sess_packet_id(sub), "mqttinfo sentinel");
+    mi_frame f;
+    int rc = mi_sess_send(sub, &p, MQTT_ENC_DEFAULT, dl);
     bool got_sys = false, got_sentinel = false;
-    int64_t grace_end = 0;
-    while (rc == 0) {
-        int64_t until = got_sentinel ? grace_end : dl;
-        rc = mi_sess_recv(&sub, until, &f);
-        if (rc)
-            break;
-        if (f.type == MQTT_PUBLISH && f.derr == MQTT_OK) {
-            const mqtt_bytes *t = &f.p.publish.topic;
-            if (t->len == strlen(systopic) && memcmp(t->ptr, systopic, t->len) == 0) {
-                got_sys = true;
-                break;
-            }
-            if (t->len == strlen(sentinel) && memcmp(t->ptr, sentinel, t->len) == 0 &&
-                !got_sentinel) {
-                got_sentinel = true;
-                grace_end = mi_now_ms() + 100;
-            }
-            if (f.p.publish.qos == 1) {
-                mqtt_packet ack;
-                mqtt_packet_init(&ack, MQTT_PUBACK);
-                ack.ack.packet_id = f.p.publish.packet_id;
-                mi_sess_send(&sub, &ack, MQTT_ENC_DEFAULT, dl);
-            }
-        } else if (f.type == MQTT_DISCONNECT) {
+    while (rc == 0 && !got_sys && (rc = mi_sess_recv(sub, until, &f)) == 0) {
+        if (f.type == MQTT_DISCONNECT)
             rc = MI_IO_CLOSED;
+        if (f.type != MQTT_PUBLISH || f.derr != MQTT_OK)
+            continue;
+        got_sys = topic_is(&f.p.publish.topic, systopic);
+        if (!got_sentinel && topic_is(&f.p.publish.topic, sentinel)) {
+            got_sentinel = true;
+            until = mi_clamp(c->a, mi_now_ms() + 100);
+        }
+        if (f.p.publish.qos == 1) {
+            mqtt_packet ack;
+            mqtt_packet_init(&ack, MQTT_PUBACK);
+            ack.ack.packet_id = f.p.publish.packet_id;
+            mi_sess_send(sub, &ack, MQTT_ENC_DEFAULT, dl);
         }
     }
     if (got_sys)
@@ -423,7 +436,25 @@ static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
         set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NO, "not delivered (a later message was)");
     else
         set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "subscriber: %s", mi_sess_result_name(rc));
-    mi_sess_close(&sub);
+}
+
+/* $SYS publish: acknowledged? delivered to a subscriber of that topic? */
+static void check_sys_publish(vctx *c, mi_session *s, bool *alive)
+{
+    char systopic[96], sentinel[96], why[160];
+    snprintf(systopic, sizeof systopic, "$SYS/mqttinfo/%s%d", c->a->run, c->version);
+    snprintf(sentinel, sizeof sentinel, "mqttinfo/%s/%d/sentinel", c->a->run, c->version);
+    mi_session sub;
+    bool have_sub = sys_subscriber(c, &sub, systopic, sentinel, why, sizeof why);
+    if (!have_sub)
+        set(c, MI_C_SYS_PUBLISH_DELIVERED, MI_NULL, "%s", why);
+    if (publish_qos1(c, s, MI_C_SYS_PUBLISH_ALLOWED, systopic, "mqttinfo: injected $SYS value",
+                     alive) != 0)
+        *alive = false;
+    if (have_sub) {
+        sys_delivery(c, &sub, systopic, sentinel);
+        mi_sess_close(&sub);
+    }
 }
 
 static void note_topic(void *ctx, const mqtt_publish *pub)
@@ -445,7 +476,7 @@ static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
     uint16_t id = mi_sess_packet_id(s);
     subscribe_packet(&p, &sub, 1, id);
     mi_frame f;
-    int rc = send_wait(s, &p, deadline(c), MQTT_SUBACK, id, &f);
+    int rc = send_wait(s, &p, deadline(c), MI_TYPE(MQTT_SUBACK), id, &f);
     if (rc == 0 && f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.count >= 1) {
         uint8_t code = f.p.suback.codes[0];
         if (code < 0x80)
@@ -467,74 +498,89 @@ static void check_subscribe_all(vctx *c, mi_session *s, bool *alive)
  * Result: 1 closed / DISCONNECT, 0 acknowledged (*code = reason code),
  * 2 ignored (no close, no acknowledgement), 3 SUBACK, -1 no decisive answer. */
 #define IGNORE_GRACE_MS 200
-static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, uint16_t id,
-                              int ack_type, bool ack_mandatory, int *code, char *desc,
-                              size_t desclen)
+enum { MX_PINGRESP = -2, MX_UNRELATED = -3 }; /* keep waiting */
+
+typedef struct {
+    int ack_type;       /* MQTT_PUBACK (PUBREC accepted too) or MQTT_SUBACK */
+    bool ack_mandatory; /* no grace after the PINGRESP */
+    uint16_t id;
+    bool pinged;
+    int code; /* the acknowledgement's reason code, -1 if none */
+    char *desc;
+    size_t desclen;
+} mx_state;
+
+/* The acknowledgement of the invalid packet: result 3 (SUBACK) or 0. */
+static int mx_acknowledged(const vctx *c, mx_state *x, const mi_frame *f)
+{
+    if (x->ack_type == MQTT_SUBACK) {
+        x->code = f->p.suback.count ? f->p.suback.codes[0] : -1;
+        snprintf(x->desc, x->desclen, "SUBACK 0x%02x", x->code & 0xff);
+        return 3;
+    }
+    x->code = f->p.ack.reason_code;
+    if (c->version == MQTT_V5)
+        snprintf(x->desc, x->desclen, "%s 0x%02x", mqtt_type_name(f->type), x->code);
+    else
+        mi_strlcpy(x->desc, mqtt_type_name(f->type), x->desclen);
+    return 0;
+}
+
+/* What one wait brought: a result, or MX_PINGRESP / MX_UNRELATED. */
+static int mx_outcome(const vctx *c, mx_state *x, int rc, const mi_frame *f)
+{
+    if (is_close(rc, f)) {
+        close_desc(rc, f, x->desc, x->desclen);
+        return 1;
+    }
+    if (rc == MI_IO_TIMEOUT && x->pinged && !x->ack_mandatory) {
+        snprintf(x->desc, x->desclen, "ignored: no close, no acknowledgement");
+        return 2;
+    }
+    if (rc) {
+        snprintf(x->desc, x->desclen, "%s%s", x->pinged ? "PINGRESP, then " : "",
+                 mi_sess_result_name(rc));
+        return -1;
+    }
+    if (f->type == MQTT_PINGRESP)
+        return MX_PINGRESP;
+    if (f->derr != MQTT_OK) {
+        snprintf(x->desc, x->desclen, "malformed %s", mqtt_type_name(f->type));
+        return -1;
+    }
+    uint16_t got = x->ack_type == MQTT_SUBACK ? f->p.suback.packet_id : f->p.ack.packet_id;
+    return got == x->id ? mx_acknowledged(c, x, f) : MX_UNRELATED;
+}
+
+static int malformed_exchange(vctx *c, const char *tag, const mqtt_packet *bad, mx_state *x)
 {
     mi_session s;
     char why[160];
-    *code = -1;
+    x->code = -1;
     if (open_connected(c, &s, tag, why, sizeof why) != 0) {
-        mi_strlcpy(desc, why, desclen);
+        mi_strlcpy(x->desc, why, x->desclen);
         return -1;
     }
     int64_t dl = deadline(c);
     int rc = mi_sess_send(&s, bad, MQTT_ENC_RAW, dl);
-    if (rc == 0) {
-        static const uint8_t ping[2] = {0xc0, 0x00};
-        rc = mi_sess_send_bytes(&s, ping, sizeof ping, dl);
-        if (rc == MI_IO_CLOSED) /* already closed by the broker */
-            rc = 0;
-    }
-    int result = -1;
+    static const uint8_t ping[2] = {0xc0, 0x00};
+    if (rc == 0 && (rc = mi_sess_send_bytes(&s, ping, sizeof ping, dl)) == MI_IO_CLOSED)
+        rc = 0; /* already closed by the broker: read below */
+    unsigned mask = MI_TYPE(x->ack_type) | MI_TYPE(MQTT_PINGRESP) |
+                    (x->ack_type == MQTT_PUBACK ? MI_TYPE(MQTT_PUBREC) : 0);
+    int result;
     mi_frame f;
-    bool pinged = false;
     for (;;) {
         if (rc == 0)
-            rc = mi_sess_wait(&s, pinged && !ack_mandatory ? mi_now_ms() + IGNORE_GRACE_MS : dl,
-                              MI_TYPE(ack_type) | MI_TYPE(MQTT_PINGRESP) |
-                                  (ack_type == MQTT_PUBACK ? MI_TYPE(MQTT_PUBREC) : 0),
-                              &f);
-        if (is_close(rc, &f)) {
-            close_desc(rc, &f, desc, desclen);
-            result = 1;
+            rc = mi_sess_wait(&s, dl, mask, &f);
+        result = mx_outcome(c, x, rc, &f);
+        if (result == MX_PINGRESP && !x->pinged && !x->ack_mandatory)
+            /* The grace starts once: packets pushed meanwhile never extend it. */
+            dl = mi_clamp(c->a, mi_now_ms() + IGNORE_GRACE_MS);
+        if (result != MX_PINGRESP && result != MX_UNRELATED)
             break;
-        }
-        if (rc == MI_IO_TIMEOUT && pinged && !ack_mandatory) {
-            snprintf(desc, desclen, "ignored: no close, no acknowledgement");
-            result = 2;
-            break;
-        }
-        if (rc) {
-            snprintf(desc, desclen, "%s%s", pinged ? "PINGRESP, then " : "",
-                     mi_sess_result_name(rc));
-            break;
-        }
-        if (f.type == MQTT_PINGRESP) {
-            pinged = true;
-            continue;
-        }
-        if (f.derr != MQTT_OK) {
-            snprintf(desc, desclen, "malformed %s", mqtt_type_name(f.type));
-            break;
-        }
-        uint16_t got = ack_type == MQTT_SUBACK ? f.p.suback.packet_id : f.p.ack.packet_id;
-        if (got != id) {
-            rc = 0;
-            continue;
-        }
-        if (ack_type == MQTT_SUBACK) {
-            *code = f.p.suback.count ? f.p.suback.codes[0] : -1;
-            snprintf(desc, desclen, "SUBACK 0x%02x", *code & 0xff);
-            result = 3;
-        } else {
-            *code = f.p.ack.reason_code;
-            mi_strlcpy(desc, mqtt_type_name(f.type), desclen);
-            if (c->version == MQTT_V5)
-                snprintf(desc, desclen, "%s 0x%02x", mqtt_type_name(f.type), *code);
-            result = 0;
-        }
-        break;
+        x->pinged |= result == MX_PINGRESP;
+        rc = 0;
     }
     mi_sess_close(&s);
     return result;
@@ -548,9 +594,9 @@ static void check_qos3(vctx *c)
     uint16_t id = mi_random_u16();
     publish_packet(&p, topic, 3, id, "mqttinfo qos3");
     p.flags = 0x06; /* QoS bits 11 */
-    int code;
     /* PUBACK or PUBREC both mean "accepted"; wait for either. */
-    int r = malformed_exchange(c, "q3", &p, id, MQTT_PUBACK, false, &code, desc, sizeof desc);
+    mx_state x = {.ack_type = MQTT_PUBACK, .id = id, .desc = desc, .desclen = sizeof desc};
+    int r = malformed_exchange(c, "q3", &p, &x);
     if (r == 1)
         set(c, MI_C_QOS3_REJECTED, MI_YES, "%s", desc);
     else if (r == 0)
@@ -571,12 +617,13 @@ static void check_invalid_filter(vctx *c)
     uint16_t id = mi_random_u16();
     subscribe_packet(&p, &sub, 1, id);
     p.flags = 0x02;
-    int code;
-    int r = malformed_exchange(c, "f", &p, id, MQTT_SUBACK, true, &code, desc, sizeof desc);
+    mx_state x = {.ack_type = MQTT_SUBACK, .ack_mandatory = true, .id = id, .desc = desc,
+                  .desclen = sizeof desc};
+    int r = malformed_exchange(c, "f", &p, &x);
     if (r == 1)
         set(c, MI_C_INVALID_FILTER_REJECTED, MI_YES, "%s", desc);
     else if (r == 3)
-        set(c, MI_C_INVALID_FILTER_REJECTED, code >= 0x80 ? MI_YES : MI_NO, "%s", desc);
+        set(c, MI_C_INVALID_FILTER_REJECTED, x.code >= 0x80 ? MI_YES : MI_NO, "%s", desc);
     else if (r == 2)
         set(c, MI_C_INVALID_FILTER_REJECTED, MI_NULL, "%s", desc);
     else
@@ -591,13 +638,13 @@ static void check_invalid_utf8(vctx *c)
     uint16_t id = mi_random_u16();
     publish_packet(&p, topic, 1, id, "mqttinfo utf8");
     p.flags = 0x02; /* QoS 1 */
-    int code;
-    int r = malformed_exchange(c, "u", &p, id, MQTT_PUBACK, false, &code, desc, sizeof desc);
+    mx_state x = {.ack_type = MQTT_PUBACK, .id = id, .desc = desc, .desclen = sizeof desc};
+    int r = malformed_exchange(c, "u", &p, &x);
     if (r == 1)
         set(c, MI_C_INVALID_UTF8_REJECTED, MI_YES, "%s", desc);
     else if (r == 0)
-        set(c, MI_C_INVALID_UTF8_REJECTED, success_code(c->version, (uint8_t)code) ? MI_NO : MI_YES,
-            "%s", desc);
+        set(c, MI_C_INVALID_UTF8_REJECTED,
+            success_code(c->version, (uint8_t)x.code) ? MI_NO : MI_YES, "%s", desc);
     else if (r == 2)
         set(c, MI_C_INVALID_UTF8_REJECTED, MI_NO, "%s", desc);
     else

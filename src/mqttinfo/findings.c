@@ -58,12 +58,10 @@ static bool expired(const char *not_after)
     return not_after[0] && strcmp(not_after, now) < 0;
 }
 
-void mi_findings(mi_result *r)
+/* Who may connect, read and write. */
+static void findings_access(mi_result *r)
 {
-    r->nfindings = 0;
     const char *w;
-    if (r->error[0])
-        return;
     if ((w = which(r, MI_C_ANONYMOUS, MI_YES)))
         add(r, "anonymous-access", MI_SEV_HIGH,
             "Require authentication: refuse clients without credentials (mosquitto: "
@@ -89,6 +87,12 @@ void mi_findings(mi_result *r)
             "needs (mosquitto acl_file / pattern lines), so no client can read all traffic.",
             "A client may subscribe to '#' (%s) and read every message that passes through the "
             "broker.", w);
+}
+
+/* Answers that break the MQTT standard. */
+static void findings_standard(mi_result *r)
+{
+    const char *w;
     if ((w = which(r, MI_C_INVALID_UTF8_REJECTED, MI_NO)))
         add(r, "invalid-utf8-accepted", MI_SEV_MEDIUM,
             "The broker violates the MQTT standard (ill-formed UTF-8 must close the "
@@ -104,6 +108,20 @@ void mi_findings(mi_result *r)
             "The broker violates the MQTT standard (the filter 'A+' is invalid): upgrade it or "
             "replace it.",
             "The invalid topic filter 'A+' is accepted (%s).", w);
+    if (r->v311.nviolations || r->v5.nviolations) {
+        const mi_version_result *v = r->v5.nviolations ? &r->v5 : &r->v311;
+        add(r, "protocol-violation", MI_SEV_MEDIUM,
+            "The broker violates the MQTT standard: clients that check its answers may refuse "
+            "to work with it. Upgrade it to a conforming release, or replace it.",
+            "The broker's answers break the MQTT standard (%s: %s).",
+            v == &r->v5 ? "5.0" : "3.1.1", v->violations[0]);
+    }
+}
+
+/* Credentials, QoS, what $SYS discloses. */
+static void findings_service(mi_result *r)
+{
+    const char *w;
     if ((w = which(r, MI_C_AUTH_OK, MI_NO)))
         add(r, "credentials-rejected", MI_SEV_INFO,
             "Check the user name and password given with -u/-P.",
@@ -125,7 +143,11 @@ void mi_findings(mi_result *r)
         add(r, "sys-tree-readable", MI_SEV_INFO,
             "Restrict reads of $SYS/# to administrators if the data is sensitive.",
             "Clients can read the broker's $SYS tree (%d topics).", r->sys.ntopics);
+}
 
+/* Plaintext transports. */
+static void findings_transport(mi_result *r)
+{
     bool anon = which(r, MI_C_ANONYMOUS, MI_YES) != NULL;
     bool creds = which(r, MI_C_AUTH_OK, MI_YES) != NULL;
     if (r->transport == MI_TCP || r->transport == MI_WS) {
@@ -144,26 +166,34 @@ void mi_findings(mi_result *r)
                 "Serve MQTT over TLS (port 8883, or wss://) and close the plaintext listener.",
                 "The broker is reachable without TLS: messages travel in clear text.");
     }
-    if (r->tls.present) {
-        if (!r->tls.verified)
-            add(r, "tls-unverified", MI_SEV_HIGH,
-                "Use a certificate issued by a CA the clients trust, matching the host name; "
-                "clients must verify it.",
-                "The broker's certificate does not verify: %s.", r->tls.verify_error);
-        if (r->tls.self_signed)
-            add(r, "tls-self-signed", MI_SEV_MEDIUM,
-                "Use a certificate from a CA (public or a private PKI the clients pin).",
-                "The broker's certificate is self-signed (%s).", r->tls.subject);
-        if (expired(r->tls.not_after))
-            add(r, "tls-expired", MI_SEV_HIGH, "Renew the certificate and automate renewal.",
-                "The broker's certificate expired on %s.", r->tls.not_after);
-        if (strcmp(r->tls.version, "TLSv1") == 0 || strcmp(r->tls.version, "TLSv1.1") == 0)
-            add(r, "tls-old-version", MI_SEV_MEDIUM,
-                "Allow only TLS 1.2 and 1.3 (mosquitto: tls_version tlsv1.2).",
-                "The broker negotiated %s, which is deprecated.", r->tls.version);
-    }
+}
 
-    /* Most severe first (stable). */
+/* The TLS certificate and version. */
+static void findings_tls(mi_result *r)
+{
+    if (!r->tls.present)
+        return;
+    if (!r->tls.verified)
+        add(r, "tls-unverified", MI_SEV_HIGH,
+            "Use a certificate issued by a CA the clients trust, matching the host name; "
+            "clients must verify it.",
+            "The broker's certificate does not verify: %s.", r->tls.verify_error);
+    if (r->tls.self_signed)
+        add(r, "tls-self-signed", MI_SEV_MEDIUM,
+            "Use a certificate from a CA (public or a private PKI the clients pin).",
+            "The broker's certificate is self-signed (%s).", r->tls.subject);
+    if (expired(r->tls.not_after))
+        add(r, "tls-expired", MI_SEV_HIGH, "Renew the certificate and automate renewal.",
+            "The broker's certificate expired on %s.", r->tls.not_after);
+    if (strcmp(r->tls.version, "TLSv1") == 0 || strcmp(r->tls.version, "TLSv1.1") == 0)
+        add(r, "tls-old-version", MI_SEV_MEDIUM,
+            "Allow only TLS 1.2 and 1.3 (mosquitto: tls_version tlsv1.2).",
+            "The broker negotiated %s, which is deprecated.", r->tls.version);
+}
+
+/* Most severe first (stable). */
+static void sort_findings(mi_result *r)
+{
     for (int i = 1; i < r->nfindings; i++) {
         mi_finding f = r->findings[i];
         int j = i - 1;
@@ -173,4 +203,17 @@ void mi_findings(mi_result *r)
         }
         r->findings[j + 1] = f;
     }
+}
+
+void mi_findings(mi_result *r)
+{
+    r->nfindings = 0;
+    if (r->error[0])
+        return;
+    findings_access(r);
+    findings_standard(r);
+    findings_service(r);
+    findings_transport(r);
+    findings_tls(r);
+    sort_findings(r);
 }

@@ -20,11 +20,16 @@ typedef struct {
     char path[256]; /* WebSocket path, "/mqtt" by default */
 } mi_target;
 
-/* Parses "host", "host:port", "[v6]:port" or a mqtt://, mqtts://, ws://,
- * wss:// URL. default_port applies to plain host forms (0 = by scheme).
- * Returns 0, or -1 with a message in err. */
+/* Parses "host", "host:port", "[v6]:port", a bare IPv6 address ("::1") or
+ * a mqtt://, mqtts://, ws://, wss:// URL. The port: the one written in the
+ * text, else default_port (-p) when > 0, else the scheme's (1883, 8883, 80,
+ * 443). Text with credentials ('@') is refused. Returns 0, or -1 with a
+ * message in err (which never repeats credentials). */
 int mi_target_parse(const char *text, int default_port, bool force_tls, mi_target *t, char *err,
                     size_t errlen);
+/* text with any user info before an '@' replaced by "***", for results and
+ * messages about text that could not be parsed. */
+void mi_target_redact(const char *text, char *buf, size_t len);
 /* "host:port" (plus the path for WebSocket), as reported in "target". */
 void mi_target_format(const mi_target *t, char *buf, size_t len);
 const char *mi_transport_name(mi_transport tr);
@@ -60,6 +65,7 @@ enum {
 extern const char *const mi_check_keys[MI_C_COUNT];
 
 #define MI_DETAIL_LEN 80
+#define MI_MAX_VIOLATIONS 4
 
 /* What a 5.0 CONNACK announced. has_* tells whether the property was present. */
 typedef struct {
@@ -86,6 +92,8 @@ typedef struct {
     int anon_connack_len;                   /* remaining length of that CONNACK */
     mi_connack_props props;                 /* 5.0 only */
     char error[160];                        /* why the interface could not be analyzed */
+    int nviolations;                        /* answers that break the standard */
+    char violations[MI_MAX_VIOLATIONS][MI_DETAIL_LEN];
     int nseen;                              /* PUBLISH topics pushed while waiting for acks */
     char seen_topics[4][96];
 } mi_version_result;
@@ -158,10 +166,15 @@ typedef struct {
 } mi_result;
 
 /* ---- analysis (analyze.c) ---- */
+
+/* A whole analysis, name resolution included, ends within this many
+ * --timeout periods, however the endpoint behaves (docs/mqttinfo.md). */
+#define MI_ANALYSIS_BUDGET 5
+
 void mi_result_init(mi_result *r);
 void mi_result_free(mi_result *r);
-/* Runs every check against t and fills r. Never blocks longer than the
- * per-check deadlines allow. */
+/* Runs every check against t and fills r. Each check ends at its deadline
+ * (--timeout) and the whole analysis within MI_ANALYSIS_BUDGET of them. */
 void mi_analyze(const mi_target *t, const mi_options *o, mi_result *r);
 
 /* ---- fingerprint.c / findings.c ---- */
@@ -173,6 +186,10 @@ mi_severity mi_result_max_severity(const mi_result *r, bool *any);
 
 /* ---- util.c ---- */
 int64_t mi_now_ms(void); /* monotonic */
+/* Stops every analysis of the process: waits and reads end at once (as at
+ * their deadline). Async-signal-safe (a SIGINT handler calls it). */
+void mi_cancel(void);
+bool mi_cancelled(void);
 void mi_random_hex(char *buf, size_t nhex); /* nhex hex digits + NUL */
 uint16_t mi_random_u16(void);
 void mi_utc_now(char *buf, size_t len); /* RFC 3339 */

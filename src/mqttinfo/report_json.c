@@ -73,6 +73,10 @@ static json_t *version_obj(const mi_version_result *v)
     else if (v->version == 5)
         json_object_set_new(o, "connack_properties", json_null());
     json_object_set_new(o, "details", details);
+    json_t *violations = json_array();
+    for (int i = 0; i < v->nviolations; i++)
+        json_array_append_new(violations, json_string(v->violations[i]));
+    json_object_set_new(o, "protocol_violations", violations);
     json_object_set_new(o, "error", str_or_null(v->error));
     return o;
 }

@@ -153,6 +153,10 @@ int mi_sess_wait(mi_session *s, int64_t deadline, unsigned type_mask, mi_frame *
 {
     type_mask |= MI_TYPE(MQTT_DISCONNECT);
     for (;;) {
+        /* Checked before every packet, buffered or not: a broker pushing
+         * PUBLISH packets cannot hold the wait past its deadline. */
+        if (mi_now_ms() >= deadline)
+            return MI_IO_TIMEOUT;
         int rc = mi_sess_recv(s, deadline, f);
         if (rc)
             return rc;
@@ -209,4 +213,25 @@ int mi_sess_connect(mi_session *s, const char *client_id, const char *user, cons
         return MI_SESS_MALFORMED;
     }
     return mi_sess_recv(s, deadline, f);
+}
+
+int mi_connack_code(const mi_frame *f, int version, char *violation, size_t len)
+{
+    if (violation && len)
+        violation[0] = '\0';
+    if (f->type != MQTT_CONNACK)
+        return -1;
+    if (f->derr == MQTT_OK)
+        return f->p.connack.reason_code;
+    /* Flags and reason code come before the properties. */
+    if (version != MQTT_V5 || f->body_len < 3 || f->derr == MQTT_ERR_PROTOCOL ||
+        f->derr == MQTT_ERR_REASON_CODE)
+        return -1;
+    const uint8_t *body = f->bytes + f->len - f->body_len;
+    if ((body[0] & 0xfe) || (body[0] && body[1]) ||
+        !mqtt_reason_valid(MQTT_V5, MQTT_CONNACK, body[1]))
+        return -1;
+    if (violation)
+        snprintf(violation, len, "CONNACK properties: %s", mqtt_strerror(f->derr));
+    return body[1];
 }

@@ -62,6 +62,12 @@ int mi_sess_wait(mi_session *s, int64_t deadline, unsigned type_mask, mi_frame *
 int mi_sess_connect(mi_session *s, const char *client_id, const char *user, const char *pass,
                     int64_t deadline, mi_frame *f);
 
+/* The reason code of a CONNACK, or -1 when f is no CONNACK whose code can
+ * be read. A 5.0 CONNACK whose properties are broken (duplicate, unknown,
+ * overlong...) still tells its code; violation (may be NULL) then says what
+ * is wrong, and is empty otherwise. */
+int mi_connack_code(const mi_frame *f, int version, char *violation, size_t len);
+
 /* Describes a receive result for reports ("connection closed", ...). */
 const char *mi_sess_result_name(int rc);
 

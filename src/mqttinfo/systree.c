@@ -97,7 +97,7 @@ static void record(mi_sys_tree *st, const mqtt_publish *pub)
 static void canary(mi_actx *a, int version, const char *user, const char *pass)
 {
     mi_session s;
-    int64_t dl = mi_now_ms() + a->o->timeout_ms;
+    int64_t dl = mi_deadline(a);
     char id[32];
     mi_client_id(a, version, "k", id, sizeof id);
     if (mi_sess_open(&s, a->ep, a->o, version, dl, NULL) == 0) {
@@ -110,88 +110,141 @@ static void canary(mi_actx *a, int version, const char *user, const char *pass)
     mi_sess_close(&s);
 }
 
-void mi_systree_run(mi_actx *a, mi_sys_tree *st)
+/* The collection of one analysis. */
+typedef struct {
+    mi_actx *a;
+    mi_sys_tree *st;
+    mi_session s;
+    int version;
+    const char *user, *pass; /* what the probes found accepted (NULL: anonymous) */
+    uint16_t pid;            /* of the SUBSCRIBE */
+    bool subacked;
+    int64_t dl, last, cap;   /* deadline before the SUBACK; last message; hard cap */
+} sys_collect;
+
+/* Waits for the probes to say which interface and credentials work. */
+static bool sys_pick(sys_collect *k)
 {
-    st->published = MI_NULL;
-    /* Wait for the probes to say which interface and credentials work. */
+    mi_actx *a = k->a;
     pthread_mutex_lock(&a->mu);
     while (!(a->probe_done[0] && (a->usable[0] != MI_USE_NONE || a->probe_done[1])))
         pthread_cond_wait(&a->cv, &a->mu);
     int vi = a->usable[0] != MI_USE_NONE ? 0 : 1;
     int use = a->usable[vi];
     pthread_mutex_unlock(&a->mu);
-    if (use == MI_USE_NONE) {
-        snprintf(st->error, sizeof st->error, "no accepted connection");
-        return;
-    }
-    int version = vi ? MQTT_V5 : MQTT_V311;
-    const char *user = use == MI_USE_CREDS ? a->o->user : NULL;
-    const char *pass = use == MI_USE_CREDS ? a->o->password : NULL;
+    k->version = vi ? MQTT_V5 : MQTT_V311;
+    k->user = use == MI_USE_CREDS ? a->o->user : NULL;
+    k->pass = use == MI_USE_CREDS ? a->o->password : NULL;
+    return use != MI_USE_NONE;
+}
 
-    mi_session s;
-    int64_t dl = mi_now_ms() + a->o->timeout_ms;
-    if (mi_sess_open(&s, a->ep, a->o, version, dl, &a->tls[2]) != 0) {
-        snprintf(st->error, sizeof st->error, "connect: %.140s", s.err);
-        mi_sess_close(&s);
-        return;
+/* Connects and sends SUBSCRIBE $SYS/#. 0, or -1 with st->error set and the
+ * session closed. */
+static int sys_subscribe(sys_collect *k)
+{
+    mi_actx *a = k->a;
+    k->dl = mi_deadline(a);
+    if (mi_sess_open(&k->s, a->ep, a->o, k->version, k->dl, &a->tls[2]) != 0) {
+        snprintf(k->st->error, sizeof k->st->error, "connect: %.140s", k->s.err);
+        mi_sess_close(&k->s);
+        return -1;
     }
     char id[32];
-    mi_client_id(a, version, "t", id, sizeof id);
+    mi_client_id(a, k->version, "t", id, sizeof id);
     mi_frame f;
-    int rc = mi_sess_connect(&s, id, user, pass, dl, &f);
-    if (rc || f.type != MQTT_CONNACK || f.derr != MQTT_OK || f.p.connack.reason_code != 0) {
-        snprintf(st->error, sizeof st->error, "CONNECT not accepted");
-        mi_sess_close(&s);
-        return;
+    int rc = mi_sess_connect(&k->s, id, k->user, k->pass, k->dl, &f);
+    if (rc || mi_connack_code(&f, k->version, NULL, 0) != 0) {
+        snprintf(k->st->error, sizeof k->st->error, "CONNECT not accepted");
+        mi_sess_close(&k->s);
+        return -1;
     }
     mqtt_sub sub;
     memset(&sub, 0, sizeof sub);
     sub.filter = mqtt_str("$SYS/#");
     mqtt_packet p;
     mqtt_packet_init(&p, MQTT_SUBSCRIBE);
-    uint16_t pid = mi_sess_packet_id(&s);
-    p.subscribe.packet_id = pid;
+    k->pid = mi_sess_packet_id(&k->s);
+    p.subscribe.packet_id = k->pid;
     p.subscribe.subs = &sub;
     p.subscribe.count = 1;
-    rc = mi_sess_send(&s, &p, MQTT_ENC_DEFAULT, dl);
-    bool subacked = false;
-    int64_t last = 0, cap = 0;
-    mi_client_id(a, version, "k", st->canary_client_id, sizeof st->canary_client_id);
-    while (rc == 0) {
-        int64_t until = subacked ? last + a->o->sys_window_ms : dl;
-        if (subacked && until > cap)
-            until = cap;
-        rc = mi_sess_recv(&s, until, &f);
-        if (rc)
-            break;
-        if (f.type == MQTT_PUBLISH && f.derr == MQTT_OK) {
-            record(st, &f.p.publish);
-            if (subacked)
-                last = mi_now_ms();
-        } else if (f.type == MQTT_SUBACK && f.derr == MQTT_OK && f.p.suback.packet_id == pid) {
-            if (f.p.suback.count < 1 || f.p.suback.codes[0] >= 0x80) {
-                snprintf(st->error, sizeof st->error, "subscription to $SYS/# refused (0x%02x)",
-                         f.p.suback.count ? f.p.suback.codes[0] : 0);
-                break;
-            }
-            subacked = true;
-            last = mi_now_ms();
-            cap = last + a->o->sys_cap_ms;
-            canary(a, version, user, pass);
-        } else if (f.type == MQTT_DISCONNECT) {
-            rc = MI_IO_CLOSED;
-        }
+    mi_client_id(a, k->version, "k", k->st->canary_client_id, sizeof k->st->canary_client_id);
+    return mi_sess_send(&k->s, &p, MQTT_ENC_DEFAULT, k->dl);
+}
+
+/* One packet of the collection: 0 to go on, else why it ended (1: the
+ * subscription was refused). */
+static int sys_packet(sys_collect *k, const mi_frame *f)
+{
+    if (f->type == MQTT_PUBLISH && f->derr == MQTT_OK) {
+        record(k->st, &f->p.publish);
+        if (k->subacked)
+            k->last = mi_now_ms();
+        return 0;
     }
-    if (subacked && rc == MI_IO_TIMEOUT && st->published != MI_YES)
+    if (f->type == MQTT_DISCONNECT)
+        return MI_IO_CLOSED;
+    if (f->type != MQTT_SUBACK || f->derr != MQTT_OK || f->p.suback.packet_id != k->pid)
+        return 0;
+    if (f->p.suback.count < 1 || f->p.suback.codes[0] >= 0x80) {
+        snprintf(k->st->error, sizeof k->st->error, "subscription to $SYS/# refused (0x%02x)",
+                 f->p.suback.count ? f->p.suback.codes[0] : 0);
+        return 1;
+    }
+    k->subacked = true;
+    k->last = mi_now_ms();
+    k->cap = mi_clamp(k->a, k->last + k->a->o->sys_cap_ms);
+    canary(k->a, k->version, k->user, k->pass);
+    return 0;
+}
+
+/* Collects until a quiet window after the SUBACK, the cap, or the deadline
+ * when no SUBACK comes. Returns why it ended (MI_IO_TIMEOUT: normally). */
+static int sys_collect_all(sys_collect *k)
+{
+    int rc = 0;
+    while (rc == 0) {
+        int64_t until = k->dl;
+        if (k->subacked)
+            until = k->last + k->a->o->sys_window_ms < k->cap ? k->last + k->a->o->sys_window_ms
+                                                               : k->cap;
+        mi_frame f;
+        rc = mi_sess_recv(&k->s, until, &f);
+        if (rc == 0)
+            rc = sys_packet(k, &f);
+    }
+    return rc;
+}
+
+/* published / error from how the collection ended. */
+static void sys_conclude(const sys_collect *k, int rc)
+{
+    mi_sys_tree *st = k->st;
+    if (k->subacked && rc == MI_IO_TIMEOUT && st->published != MI_YES)
         st->published = MI_NO;
-    else if (!subacked && !st->error[0])
+    else if (!k->subacked && !st->error[0])
         snprintf(st->error, sizeof st->error, "subscription to $SYS/#: %s",
                  mi_sess_result_name(rc));
-    else if (subacked && rc != MI_IO_TIMEOUT && st->published != MI_YES)
+    else if (k->subacked && rc != MI_IO_TIMEOUT && rc != 1 && st->published != MI_YES)
         snprintf(st->error, sizeof st->error, "%s while collecting", mi_sess_result_name(rc));
+}
+
+void mi_systree_run(mi_actx *a, mi_sys_tree *st)
+{
+    sys_collect k = {.a = a, .st = st};
+    st->published = MI_NULL;
+    if (!sys_pick(&k)) {
+        snprintf(st->error, sizeof st->error, "no accepted connection");
+        return;
+    }
+    int rc = sys_subscribe(&k);
+    if (rc < 0 && st->error[0])
+        return;
+    if (rc == 0)
+        rc = sys_collect_all(&k);
+    sys_conclude(&k, rc);
     if (rc == MI_IO_TIMEOUT) {
         static const uint8_t d[2] = {0xe0, 0x00};
-        mi_sess_send_bytes(&s, d, sizeof d, mi_now_ms() + 200);
+        mi_sess_send_bytes(&k.s, d, sizeof d, mi_now_ms() + 200);
     }
-    mi_sess_close(&s);
+    mi_sess_close(&k.s);
 }

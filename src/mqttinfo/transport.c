@@ -1,6 +1,7 @@
 /* mqttinfo: TCP (non-blocking connect), TLS (OpenSSL) and WebSocket client
  * framing (RFC 6455, subprotocol "mqtt"), every operation bounded by a
  * deadline. */
+#define _GNU_SOURCE /* memmem */
 #include "transport.h"
 
 #include <errno.h>
@@ -42,34 +43,12 @@ static SSL_CTX *g_ctx;
 
 const char *mi_conn_error(const mi_conn *c) { return c->err; }
 
-int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, char *err, size_t errlen)
+int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, int64_t deadline, char *err,
+                        size_t errlen)
 {
     memset(ep, 0, sizeof *ep);
     ep->target = *t;
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    char port[8];
-    snprintf(port, sizeof port, "%d", t->port);
-    int rc = getaddrinfo(t->host, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(err, errlen, "cannot resolve %s: %s", t->host, gai_strerror(rc));
-        return -1;
-    }
-    for (struct addrinfo *ai = res; ai && ep->naddr < 4; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof ep->addr[0])
-            continue;
-        memcpy(&ep->addr[ep->naddr], ai->ai_addr, ai->ai_addrlen);
-        ep->addrlen[ep->naddr++] = ai->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    if (ep->naddr == 0) {
-        snprintf(err, errlen, "cannot resolve %s", t->host);
-        return -1;
-    }
-    return 0;
+    return mi_resolve(t->host, t->port, deadline, &ep->addrs, err, errlen);
 }
 
 int mi_tls_global_init(const mi_options *o, char *err, size_t errlen)
@@ -101,12 +80,16 @@ void mi_tls_global_free(void)
     g_ctx = NULL;
 }
 
+/* Milliseconds to the deadline, in slices of at most MI_WAIT_SLICE_MS so
+ * that a cancellation (mi_cancel) is noticed; 0 when the deadline has passed
+ * or the process is stopping. */
+#define MI_WAIT_SLICE_MS 100
 static int remaining(int64_t deadline)
 {
     int64_t left = deadline - mi_now_ms();
-    if (left <= 0)
+    if (left <= 0 || mi_cancelled())
         return 0;
-    return left > 60000 ? 60000 : (int)left;
+    return left > MI_WAIT_SLICE_MS ? MI_WAIT_SLICE_MS : (int)left;
 }
 
 /* Waits for fd to become readable/writable. 0 ready, MI_IO_TIMEOUT. */
@@ -121,7 +104,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
         if (rc > 0)
             return 0;
         if (rc == 0)
-            return MI_IO_TIMEOUT;
+            continue; /* one slice elapsed: look at the deadline again */
         if (errno != EINTR)
             return MI_IO_ERROR;
     }
@@ -130,14 +113,15 @@ static int wait_fd(int fd, short events, int64_t deadline)
 static int tcp_connect_one(const mi_endpoint *ep, int i, int64_t deadline, int *fdout,
                            char *err, size_t errlen)
 {
-    int fd = socket(ep->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const mi_addrs *ad = &ep->addrs;
+    int fd = socket(ad->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return MI_IO_ERROR;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int rc = connect(fd, (const struct sockaddr *)&ep->addr[i], ep->addrlen[i]);
+    int rc = connect(fd, (const struct sockaddr *)&ad->addr[i], ad->len[i]);
     if (rc != 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);
@@ -169,7 +153,7 @@ static int tcp_connect(const mi_endpoint *ep, int64_t deadline, int *fdout, char
                        size_t errlen)
 {
     int rc = MI_IO_ERROR;
-    for (int i = 0; i < ep->naddr; i++) {
+    for (int i = 0; i < ep->addrs.n; i++) {
         rc = tcp_connect_one(ep, i, deadline, fdout, err, errlen);
         if (rc == 0 || rc == MI_IO_TIMEOUT)
             return rc;
@@ -231,48 +215,53 @@ static int raw_write(mi_conn *c, const uint8_t *buf, size_t n, int64_t deadline)
     return 0;
 }
 
+/* One SSL_read: > 0 bytes, 0 to wait and try again, or MI_IO_*. */
+static int ssl_read_once(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    ERR_clear_error();
+    int r = SSL_read(c->ssl, buf, (int)n);
+    if (r > 0)
+        return r;
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return ssl_wait(c, e, deadline);
+    /* An abrupt close without close_notify is reported as an SSL error by
+     * OpenSSL 3 (SSL_R_UNEXPECTED_EOF_WHILE_READING): a close too. */
+    unsigned long le = ERR_peek_error();
+    if (e != SSL_ERROR_ZERO_RETURN && e != SSL_ERROR_SYSCALL &&
+        ERR_GET_REASON(le) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
+        snprintf(c->err, sizeof c->err, "TLS read failed");
+    return MI_IO_CLOSED;
+}
+
+/* One recv: > 0 bytes, 0 to wait and try again, or MI_IO_*. */
+static int tcp_read_once(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    ssize_t r = recv(c->fd, buf, n, 0);
+    if (r > 0)
+        return (int)r;
+    if (r == 0)
+        return MI_IO_CLOSED;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return wait_fd(c->fd, POLLIN, deadline);
+    if (errno == EINTR)
+        return 0;
+    if (errno == ECONNRESET || errno == EPIPE)
+        return MI_IO_CLOSED;
+    snprintf(c->err, sizeof c->err, "recv: %s", strerror(errno));
+    return MI_IO_ERROR;
+}
+
+/* Reads of a peer that keeps sending never wait, so the deadline is
+ * checked before every read, not only when a read would block. */
 static int raw_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
 {
     for (;;) {
-        if (c->ssl) {
-            ERR_clear_error();
-            int r = SSL_read(c->ssl, buf, (int)n);
-            if (r > 0)
-                return r;
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-                int rc = ssl_wait(c, e, deadline);
-                if (rc)
-                    return rc;
-                continue;
-            }
-            if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL)
-                return MI_IO_CLOSED;
-            /* An abrupt close without close_notify is reported as an SSL
-             * error by OpenSSL 3: treat it as a close. */
-            unsigned long le = ERR_peek_error();
-            if (ERR_GET_REASON(le) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-                return MI_IO_CLOSED;
-            snprintf(c->err, sizeof c->err, "TLS read failed");
-            return MI_IO_CLOSED;
-        }
-        ssize_t r = recv(c->fd, buf, n, 0);
-        if (r > 0)
-            return (int)r;
-        if (r == 0)
-            return MI_IO_CLOSED;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = wait_fd(c->fd, POLLIN, deadline);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == ECONNRESET || errno == EPIPE)
-            return MI_IO_CLOSED;
-        snprintf(c->err, sizeof c->err, "recv: %s", strerror(errno));
-        return MI_IO_ERROR;
+        if (remaining(deadline) == 0)
+            return MI_IO_TIMEOUT;
+        int r = c->ssl ? ssl_read_once(c, buf, n, deadline) : tcp_read_once(c, buf, n, deadline);
+        if (r != 0)
+            return r;
     }
 }
 
@@ -394,8 +383,9 @@ static void base64(const uint8_t *in, size_t n, char *out, size_t outlen)
     EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
-static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, char *err,
-                        size_t errlen)
+/* Sends the upgrade request; key receives its Sec-WebSocket-Key. */
+static int ws_send_request(mi_conn *c, const mi_target *t, int64_t deadline, char *key,
+                           size_t keylen)
 {
     uint8_t keyraw[16];
     char hex[33];
@@ -405,9 +395,7 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
         sscanf(hex + 2 * i, "%2x", &v);
         keyraw[i] = (uint8_t)v;
     }
-    char key[32];
-    base64(keyraw, 16, key, sizeof key);
-    const mi_target *t = &ep->target;
+    base64(keyraw, 16, key, keylen);
     bool v6 = strchr(t->host, ':') != NULL;
     char req[1024];
     int n = snprintf(req, sizeof req,
@@ -416,24 +404,25 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n"
                      "User-Agent: mqttinfo/" E4_VERSION_STRING "\r\n\r\n",
                      t->path, v6 ? "[" : "", t->host, v6 ? "]" : "", t->port, key);
-    if (n < 0 || (size_t)n >= sizeof req) {
-        snprintf(err, errlen, "WebSocket: request too long");
+    if (n < 0 || (size_t)n >= sizeof req)
         return MI_IO_ERROR;
-    }
-    int rc = raw_write(c, (const uint8_t *)req, (size_t)n, deadline);
-    if (rc) {
-        snprintf(err, errlen, "WebSocket: cannot send the upgrade request");
-        return rc;
-    }
-    /* Read the response headers; keep whatever follows them. */
+    return raw_write(c, (const uint8_t *)req, (size_t)n, deadline);
+}
+
+/* Reads the response headers into c->raw (NUL-terminated; the headers may
+ * contain NUL bytes, so they are searched by length). *hdrlen: up to the
+ * blank line; c->raw_len: everything read, frames that follow included. */
+static int ws_read_headers(mi_conn *c, int64_t deadline, size_t *hdrlen, char *err,
+                           size_t errlen)
+{
     size_t len = 0;
-    char *end = NULL;
+    const uint8_t *end = NULL;
     while (!end) {
         if (len >= sizeof c->raw - 1) {
             snprintf(err, errlen, "WebSocket: response headers too long");
             return MI_IO_ERROR;
         }
-        rc = raw_read(c, c->raw + len, sizeof c->raw - 1 - len, deadline);
+        int rc = raw_read(c, c->raw + len, sizeof c->raw - 1 - len, deadline);
         if (rc < 0) {
             snprintf(err, errlen, "WebSocket: %s before the upgrade response",
                      rc == MI_IO_TIMEOUT ? "timeout" : "connection closed");
@@ -441,17 +430,18 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
         }
         len += (size_t)rc;
         c->raw[len] = '\0';
-        end = strstr((char *)c->raw, "\r\n\r\n");
+        end = memmem(c->raw, len, "\r\n\r\n", 4);
     }
-    size_t hdrlen = (size_t)(end - (char *)c->raw) + 4;
-    char status[64];
-    mi_sanitize(status, sizeof status, c->raw, strcspn((char *)c->raw, "\r\n"));
-    if (strncmp((char *)c->raw, "HTTP/1.1 101", 12) != 0 &&
-        strncmp((char *)c->raw, "HTTP/1.0 101", 12) != 0) {
-        snprintf(err, errlen, "WebSocket upgrade refused: %s", status);
-        return MI_IO_ERROR;
-    }
-    /* Check Sec-WebSocket-Accept = base64(SHA1(key + GUID)). */
+    *hdrlen = (size_t)(end - c->raw) + 4;
+    c->raw_len = len;
+    return 0;
+}
+
+/* Whether a header line (from the start of the buffer to the blank line)
+ * has Sec-WebSocket-Accept = base64(SHA1(key + GUID)). */
+static bool ws_accept_ok(const uint8_t *hdr, size_t hdrlen, const char *key)
+{
+    static const char name[] = "Sec-WebSocket-Accept:";
     char cat[128];
     snprintf(cat, sizeof cat, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
     uint8_t sha[EVP_MAX_MD_SIZE];
@@ -459,24 +449,48 @@ static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, cha
     EVP_Digest(cat, strlen(cat), sha, &shalen, EVP_sha1(), NULL);
     char expect[64];
     base64(sha, shalen, expect, sizeof expect);
-    bool accept_ok = false;
-    char *line = strstr((char *)c->raw, "\r\n");
-    while (line && line < end) {
-        line += 2;
-        if (strncasecmp(line, "Sec-WebSocket-Accept:", 21) == 0) {
-            const char *v = line + 21;
-            while (*v == ' ' || *v == '\t')
+    size_t elen = strlen(expect), nlen = sizeof name - 1;
+    for (size_t i = 0; i + 2 < hdrlen;) {
+        const uint8_t *eol = memmem(hdr + i, hdrlen - i, "\r\n", 2);
+        size_t next = (size_t)(eol - hdr) + 2, linelen = (size_t)(eol - hdr) - i;
+        const char *line = (const char *)hdr + i;
+        if (i > 0 && linelen > nlen && strncasecmp(line, name, nlen) == 0) {
+            size_t v = nlen;
+            while (v < linelen && (line[v] == ' ' || line[v] == '\t'))
                 v++;
-            accept_ok = strncmp(v, expect, strlen(expect)) == 0;
+            if (linelen - v >= elen && memcmp(line + v, expect, elen) == 0)
+                return true;
         }
-        line = strstr(line, "\r\n");
+        i = next;
     }
-    if (!accept_ok) {
+    return false;
+}
+
+static int ws_handshake(mi_conn *c, const mi_endpoint *ep, int64_t deadline, char *err,
+                        size_t errlen)
+{
+    char key[32];
+    int rc = ws_send_request(c, &ep->target, deadline, key, sizeof key);
+    if (rc) {
+        snprintf(err, errlen, "WebSocket: cannot send the upgrade request");
+        return rc;
+    }
+    size_t hdrlen;
+    rc = ws_read_headers(c, deadline, &hdrlen, err, errlen);
+    if (rc)
+        return rc;
+    if (memcmp(c->raw, "HTTP/1.1 101", 12) != 0 && memcmp(c->raw, "HTTP/1.0 101", 12) != 0) {
+        char status[64];
+        const uint8_t *eol = memmem(c->raw, hdrlen, "\r\n", 2);
+        mi_sanitize(status, sizeof status, c->raw, (size_t)(eol - c->raw));
+        snprintf(err, errlen, "WebSocket upgrade refused: %s", status);
+        return MI_IO_ERROR;
+    }
+    if (!ws_accept_ok(c->raw, hdrlen, key)) {
         snprintf(err, errlen, "WebSocket: bad or missing Sec-WebSocket-Accept");
         return MI_IO_ERROR;
     }
     c->raw_off = hdrlen;
-    c->raw_len = len;
     c->ws = true;
     return 0;
 }
@@ -531,92 +545,107 @@ static int ws_fill(mi_conn *c, size_t need, int64_t deadline)
     return 0;
 }
 
+/* Copies up to n bytes of the current data frame's payload (unmasked). */
+static int ws_take_payload(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    int rc = ws_fill(c, 1, deadline);
+    if (rc)
+        return rc;
+    size_t avail = c->raw_len - c->raw_off;
+    size_t k = n < avail ? n : avail;
+    if (k > c->ws_left)
+        k = (size_t)c->ws_left;
+    for (size_t i = 0; i < k; i++) {
+        uint8_t b = c->raw[c->raw_off + i];
+        buf[i] = c->ws_masked ? (uint8_t)(b ^ c->ws_mask[(c->ws_pos + i) & 3]) : b;
+    }
+    c->raw_off += k;
+    c->ws_left -= k;
+    c->ws_pos += k;
+    return (int)k;
+}
+
+/* A frame header at raw[raw_off]. */
+typedef struct {
+    uint8_t opcode;
+    bool masked;
+    uint8_t mask[4];
+    size_t hl;     /* header length */
+    uint64_t plen; /* payload length */
+} ws_frame;
+
+/* Reads (makes available) and decodes the next frame header. */
+static int ws_header(mi_conn *c, ws_frame *fr, int64_t deadline)
+{
+    int rc = ws_fill(c, 2, deadline);
+    if (rc)
+        return rc;
+    const uint8_t *p = c->raw + c->raw_off;
+    fr->opcode = p[0] & 0x0f;
+    fr->masked = p[1] & 0x80;
+    fr->plen = p[1] & 0x7f;
+    size_t ext = fr->plen == 126 ? 2 : fr->plen == 127 ? 8 : 0;
+    fr->hl = 2 + ext + (fr->masked ? 4 : 0);
+    rc = ws_fill(c, fr->hl, deadline);
+    if (rc)
+        return rc;
+    p = c->raw + c->raw_off;
+    if (ext)
+        fr->plen = 0;
+    for (size_t i = 0; i < ext; i++)
+        fr->plen = fr->plen << 8 | p[2 + i];
+    memset(fr->mask, 0, 4);
+    if (fr->masked)
+        memcpy(fr->mask, p + fr->hl - 4, 4);
+    return 0;
+}
+
+/* A control frame (payload <= 125 bytes): close -> MI_IO_CLOSED, ping ->
+ * pong, anything else ignored. */
+static int ws_control(mi_conn *c, const ws_frame *fr, int64_t deadline)
+{
+    if (fr->plen > 125) {
+        snprintf(c->err, sizeof c->err, "WebSocket: oversized control frame");
+        return MI_IO_ERROR;
+    }
+    size_t pl = (size_t)fr->plen;
+    int rc = ws_fill(c, fr->hl + pl, deadline);
+    if (rc)
+        return rc;
+    static const uint8_t mk[4] = {0x12, 0x34, 0x56, 0x78};
+    uint8_t pong[2 + 4 + 125] = {0x8a, (uint8_t)(0x80 | pl), 0x12, 0x34, 0x56, 0x78};
+    for (size_t i = 0; i < pl; i++)
+        pong[6 + i] = c->raw[c->raw_off + fr->hl + i] ^ fr->mask[i & 3] ^ mk[i & 3];
+    c->raw_off += fr->hl + pl;
+    if (fr->opcode == 0x8) {
+        c->ws_closed = true;
+        return MI_IO_CLOSED;
+    }
+    return fr->opcode == 0x9 ? raw_write(c, pong, 6 + pl, deadline) : 0;
+}
+
 static int ws_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline)
 {
     for (;;) {
         if (c->ws_closed)
             return MI_IO_CLOSED;
-        if (c->ws_left > 0) {
-            int rc = ws_fill(c, 1, deadline);
-            if (rc)
-                return rc;
-            size_t avail = c->raw_len - c->raw_off;
-            size_t k = n < avail ? n : avail;
-            if (k > c->ws_left)
-                k = (size_t)c->ws_left;
-            for (size_t i = 0; i < k; i++) {
-                uint8_t b = c->raw[c->raw_off + i];
-                buf[i] = c->ws_masked ? (uint8_t)(b ^ c->ws_mask[(c->ws_pos + i) & 3]) : b;
-            }
-            c->raw_off += k;
-            c->ws_left -= k;
-            c->ws_pos += k;
-            return (int)k;
+        if (remaining(deadline) == 0) /* e.g. a stream of pings */
+            return MI_IO_TIMEOUT;
+        if (c->ws_left > 0)
+            return ws_take_payload(c, buf, n, deadline);
+        ws_frame fr;
+        int rc = ws_header(c, &fr, deadline);
+        if (rc == 0 && fr.opcode >= 0x8)
+            rc = ws_control(c, &fr, deadline);
+        else if (rc == 0) { /* data frame (continuations included) */
+            c->raw_off += fr.hl;
+            c->ws_left = fr.plen;
+            c->ws_masked = fr.masked;
+            memcpy(c->ws_mask, fr.mask, 4);
+            c->ws_pos = 0;
         }
-        int rc = ws_fill(c, 2, deadline);
         if (rc)
             return rc;
-        const uint8_t *p = c->raw + c->raw_off;
-        uint8_t opcode = p[0] & 0x0f;
-        bool masked = p[1] & 0x80;
-        uint64_t plen = p[1] & 0x7f;
-        size_t hl = 2;
-        if (plen == 126)
-            hl += 2;
-        else if (plen == 127)
-            hl += 8;
-        if (masked)
-            hl += 4;
-        rc = ws_fill(c, hl, deadline);
-        if (rc)
-            return rc;
-        p = c->raw + c->raw_off;
-        if (plen == 126)
-            plen = (uint64_t)p[2] << 8 | p[3];
-        else if (plen == 127) {
-            plen = 0;
-            for (int i = 0; i < 8; i++)
-                plen = plen << 8 | p[2 + i];
-        }
-        uint8_t mask[4] = {0};
-        if (masked)
-            memcpy(mask, p + hl - 4, 4);
-        if (opcode >= 0x8) { /* control frame: payload <= 125 */
-            if (plen > 125) {
-                snprintf(c->err, sizeof c->err, "WebSocket: oversized control frame");
-                return MI_IO_ERROR;
-            }
-            rc = ws_fill(c, hl + (size_t)plen, deadline);
-            if (rc)
-                return rc;
-            uint8_t payload[125];
-            for (size_t i = 0; i < plen; i++)
-                payload[i] = c->raw[c->raw_off + hl + i] ^ (masked ? mask[i & 3] : 0);
-            c->raw_off += hl + (size_t)plen;
-            if (opcode == 0x8) {
-                c->ws_closed = true;
-                return MI_IO_CLOSED;
-            }
-            if (opcode == 0x9) { /* ping -> pong */
-                uint8_t pong[4 + 125 + 4];
-                size_t pl = (size_t)plen;
-                pong[0] = 0x8a;
-                pong[1] = (uint8_t)(0x80 | pl);
-                uint8_t mk[4] = {0x12, 0x34, 0x56, 0x78};
-                memcpy(pong + 2, mk, 4);
-                for (size_t i = 0; i < pl; i++)
-                    pong[6 + i] = payload[i] ^ mk[i & 3];
-                rc = raw_write(c, pong, 6 + pl, deadline);
-                if (rc)
-                    return rc;
-            }
-            continue;
-        }
-        c->raw_off += hl;
-        c->ws_left = plen;
-        c->ws_masked = masked;
-        memcpy(c->ws_mask, mask, 4);
-        c->ws_pos = 0;
     }
 }
 

@@ -4,6 +4,7 @@
 #define MQTTINFO_TRANSPORT_H
 
 #include "mi.h"
+#include "resolve.h"
 
 #include <sys/socket.h>
 
@@ -18,15 +19,14 @@ enum {
 /* A resolved endpoint, shared by every connection of one analysis. */
 typedef struct {
     mi_target target;
-    int naddr; /* addresses of the host, tried in order (e.g. ::1 then 127.0.0.1) */
-    struct sockaddr_storage addr[4];
-    socklen_t addrlen[4];
+    mi_addrs addrs; /* addresses of the host, tried in order (e.g. ::1 then 127.0.0.1) */
 } mi_endpoint;
 
 typedef struct mi_conn mi_conn;
 
-/* Resolves the host (numeric addresses never touch DNS). 0 or -1 + err. */
-int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, char *err, size_t errlen);
+/* Resolves the host before the deadline (see mi_resolve). 0 or -1 + err. */
+int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, int64_t deadline, char *err,
+                        size_t errlen);
 
 /* TLS setup shared by all connections of the process; call once before
  * threads start. 0 or -1 + err. */

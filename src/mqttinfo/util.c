@@ -2,6 +2,7 @@
 #include "mi.h"
 
 #include <openssl/rand.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,12 @@ int64_t mi_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+static volatile sig_atomic_t g_cancelled;
+
+void mi_cancel(void) { g_cancelled = 1; }
+
+bool mi_cancelled(void) { return g_cancelled != 0; }
 
 static void random_bytes(uint8_t *b, size_t n)
 {

@@ -13,10 +13,11 @@ print(s.getsockname()[1])
 PY
 }
 
-# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
+# wait_port PORT [SECONDS] [HOST]: until something accepts on HOST:PORT
+# (default 127.0.0.1).
 wait_port() {
-  local port=$1 deadline=$(( $(date +%s) + ${2:-10} ))
-  while ! (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; do
+  local port=$1 deadline=$(( $(date +%s) + ${2:-10} )) host=${3:-127.0.0.1}
+  while ! (exec 3<>/dev/tcp/"$host"/"$port") 2>/dev/null; do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "nothing listens on port $port" >&2; return 1; }
     sleep 0.05
   done
@@ -127,13 +128,27 @@ start_aedes() {
   [ -z "$AEDES_WS_PORT" ] || wait_port "$AEDES_WS_PORT" 20
 }
 
-# start_fake_server MODE: a misbehaving TCP server (see
-# tests/integration/mqttinfo/fake_server.py). Sets FAKE_PORT and FAKE_PID.
+# start_fake_server MODE [HOST]: a misbehaving TCP server (see
+# tests/integration/mqttinfo/fake_server.py) on HOST (default 127.0.0.1).
+# Sets FAKE_PORT and FAKE_PID.
 start_fake_server() {
   local script="${E4_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/integration/mqttinfo/fake_server.py"
+  local host=${2:-127.0.0.1}
   FAKE_PORT=$(free_port)
-  python3 "$script" "$1" "$FAKE_PORT" >/dev/null 2>&1 &
+  python3 "$script" "$1" "$FAKE_PORT" "$host" >/dev/null 2>&1 &
   FAKE_PID=$!
   BROKER_PIDS+=("$FAKE_PID")
-  wait_port "$FAKE_PORT" 10
+  wait_port "$FAKE_PORT" 10 "$host"
+}
+
+# start_fake_servers MODE N: one fake_server.py process listening on N free
+# loopback ports. Sets the array FAKE_PORTS and FAKE_PID.
+start_fake_servers() {
+  local script="${E4_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/integration/mqttinfo/fake_server.py"
+  mapfile -t FAKE_PORTS < <(free_ports "$2")
+  python3 "$script" "$1" "$(IFS=,; echo "${FAKE_PORTS[*]}")" >/dev/null 2>&1 &
+  FAKE_PID=$!
+  BROKER_PIDS+=("$FAKE_PID")
+  local p
+  for p in "${FAKE_PORTS[@]}"; do wait_port "$p" 10 || return 1; done
 }

@@ -32,11 +32,13 @@ die() {
   exit 1
 }
 check() { if eval "$2"; then ok; else ko "$1"; return 1; fi; }
+SIM_OPTS=()
 
-# sim_start DEVICES_FILE: e4sim with those devices on the broker, fed on FD[sim].
+# sim_start DEVICES_FILE: e4sim with those devices on the broker, fed on FD[sim]
+# (SIM_OPTS: more e4sim options).
 sim_start() {
   mkfifo "$TMP/sim.in"
-  "$E4SIM" run --devices "$1" --broker "127.0.0.1:$MOSQUITTO_PORT" --quiet \
+  "$E4SIM" run --devices "$1" --broker "127.0.0.1:$MOSQUITTO_PORT" --quiet "${SIM_OPTS[@]}" \
     <"$TMP/sim.in" >"$TMP/sim.out" 2>"$TMP/sim.err" &
   PIDS+=("$!")
   exec {SIM}>"$TMP/sim.in"

@@ -9,17 +9,6 @@
 #     5.0 "supported": false, and the 3.1.1 analysis goes on.
 source "$(dirname "$0")/mqttinfo/common.sh"
 
-# elapsed: run mqttinfo with --timeout T and check the wall time stays below LIMIT s.
-timed_run() { # OUT LIMIT ARGS...
-  local out=$1 limit=$2; shift 2
-  local t0 t1
-  t0=$(date +%s%N)
-  run_mqttinfo "$out" "$@"
-  t1=$(date +%s%N)
-  local ms=$(( (t1 - t0) / 1000000 ))
-  [ "$ms" -lt $((limit * 1000)) ] && ok "finished in $ms ms (limit ${limit} s): $*" || fail "took $ms ms: $*"
-}
-
 # 1. nothing listening
 DEAD=$(free_port)
 timed_run "$WORK/dead.json" 2 -p "$DEAD" 127.0.0.1

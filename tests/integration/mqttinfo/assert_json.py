@@ -35,7 +35,11 @@ def main():
     lines = [l for l in src.read().splitlines() if l.strip()]
     text = lines[-1] if lines and lines[-1].lstrip().startswith("{") and len(lines) > 1 and all(
         l.lstrip().startswith("{") for l in lines) else "\n".join(lines)
-    doc = json.loads(text)
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        print(f"  FAIL not a JSON document: {text[:200]!r}")
+        sys.exit(1)
     bad = 0
     for spec in sys.argv[2:]:
         path, _, expected = spec.partition("=")

@@ -41,6 +41,19 @@ run_mqttinfo() {
   [ "$MI_STATUS" -ne 124 ] || fail "mqttinfo $* did not finish within 30 s"
 }
 
+# timed_run OUT LIMIT ARGS...: run_mqttinfo, and check the wall time stays
+# below LIMIT seconds (fractions allowed). The time is left in RUN_MS.
+timed_run() {
+  local out=$1 limit=$2; shift 2
+  local t0 limit_ms
+  limit_ms=$(awk -v l="$limit" 'BEGIN { printf "%d", l * 1000 }')
+  t0=$(date +%s%N)
+  run_mqttinfo "$out" "$@"
+  RUN_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+  if [ "$RUN_MS" -lt "$limit_ms" ]; then ok "finished in $RUN_MS ms (limit $limit s): $*"
+  else fail "took $RUN_MS ms (limit $limit s): $*"; fi
+}
+
 finish() {
   if [ "$FAILURES" -eq 0 ]; then echo "$TEST_NAME: all passed"; exit 0; fi
   echo "$TEST_NAME: $FAILURES failure(s)" >&2
