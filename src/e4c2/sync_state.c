@@ -309,16 +309,17 @@ typedef enum pending { PENDING_NONE, PENDING_QUEUED, PENDING_NEWER } pending;
 
 static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e)
 {
-    int64_t queued = 0, newer = 0;
+    int64_t queued = 0, last_sent = 0;
     int found = 0;
-    db_val p[2] = { DB_BLOB(v->c.id, E4_ID_LEN), DB_INT((int64_t)v->got.ts) };
-    /* two counts, each through its partial index */
+    db_val p[1] = { DB_BLOB(v->c.id, E4_ID_LEN) };
+    /* per client, commands go out in seq order: the newest one not queued
+     * was sent last (whatever became of it since: applied, refused...) */
     if (db_query_int(s->d, &queued, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 0",
                      p, 1) != DB_OK ||
-        db_query_int(s->d, &newer, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 1"
-                                           " AND sent_at >= $2", p, 2) != DB_OK)
+        db_query_int(s->d, &last_sent, &found, "SELECT COALESCE(sent_at, 0) FROM outbox WHERE client_eid = $1"
+                                               " AND state > 0 ORDER BY seq DESC LIMIT 1", p, 1) != DB_OK)
         return db_error(s, e, "cannot read the outbox");
-    *out = queued ? PENDING_QUEUED : newer ? PENDING_NEWER : PENDING_NONE;
+    *out = queued ? PENDING_QUEUED : found && last_sent >= (int64_t)v->got.ts ? PENDING_NEWER : PENDING_NONE;
     return C2_OK;
 }
 
