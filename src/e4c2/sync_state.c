@@ -52,7 +52,8 @@ static int by_pubkey_id(const void *a, const void *b)
  * repair bookkeeping, and each topic it should hold. */
 #define VIEW_SQL                                                                                   \
     "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts, c.sync,"                                    \
-    " (SELECT count(*) FROM outbox o WHERE o.client_eid = c.eid AND o.state = 1), "                  \
+    " (SELECT count(*) FROM (SELECT o.state FROM outbox o WHERE o.client_eid = c.eid"                \
+    " ORDER BY o.seq DESC LIMIT " SYNC_RECENT ") AS recent WHERE recent.state = 1), "               \
     TOPIC_COLUMNS ", m.held_version"                                                               \
     " FROM clients c LEFT JOIN members m ON m.client_id = c.id LEFT JOIN topics t ON t.id = m.topic_id" \
     " WHERE c.eid = $1"
@@ -331,7 +332,8 @@ static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e
 static c2_err close_sent(store *s, const sync_view *v, c2_error *e)
 {
     db_val p[2] = { DB_INT(now_s()), DB_BLOB(v->c.id, E4_ID_LEN) };
-    if (db_exec(s->d, "UPDATE outbox SET state = 4, done_at = $1 WHERE client_eid = $2 AND state = 1", p, 2) < 0)
+    if (db_exec(s->d, "UPDATE outbox SET state = 4, done_at = $1 WHERE seq IN (" SYNC_RECENT_SEQS ") AND state = 1",
+                p, 2) < 0)
         return db_error(s, e, "cannot close commands");
     return C2_OK;
 }
