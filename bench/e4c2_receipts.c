@@ -171,57 +171,89 @@ static double open_all(const device *dev, const sync_receipt *r, size_t n)
     return seconds() - t0;
 }
 
+typedef struct round_times {
+    double open, applied, state;
+} round_times;
+
+/* One rotation's receipts: commands sent, receipts made, opened by libe4
+ * alone, then handed to e4c2 (APPLIED of every client, then STATE). */
+static round_times one_round(store *s, sync_ctx *x, device *dev, size_t n, sync_receipt *r)
+{
+    round_times t;
+    c2_status st;
+    c2_error e = { 0 };
+    send_all(s, dev, n);
+    make_receipts(dev, n, r);
+    t.open = open_all(dev, r, n);
+    t.applied = sync_all(s, x, r, n);
+    t.state = sync_all(s, x, r + n, n);
+    if (store_status(s, &st, &e) != C2_OK || st.sync[C2_SYNC_IN_SYNC] != (int64_t)n)
+        fail("not every client is in sync after its receipts", &e);
+    for (size_t i = 0; i < 2 * n; i++)
+        free(r[i].payload);
+    return t;
+}
+
+static void print_round(const char *what, const round_times *t, size_t n)
+{
+    char label[96];
+    double all = t->applied + t->state;
+    snprintf(label, sizeof label, "%s: APPLIED (open, mark the command)", what);
+    printf("| %-56s | %9.3f | %12.0f |\n", label, t->applied, n / t->applied);
+    snprintf(label, sizeof label, "%s: STATE (open, compare, record)", what);
+    printf("| %-56s | %9.3f | %12.0f |\n", label, t->state, n / t->state);
+    snprintf(label, sizeof label, "%s: all receipts", what);
+    printf("| %-56s | %9.3f | %12.0f |\n", label, all, 2 * n / all);
+}
+
+static store_pool *open_pool(const char *url, const char *key_file, keyring **kr)
+{
+    keyring_source src = { .key_file = key_file };
+    c2_error e = { 0 };
+    char err[256];
+    db *d = db_open(url, err, sizeof err);
+    store_pool *pool;
+    if (!d || !(*kr = keyring_unlock(d, &src, &e)))
+        fail("open", &e);
+    db_close(d);
+    if (!(pool = store_pool_open(url, *kr, 1, &e)))
+        fail("open the store", &e);
+    return pool;
+}
+
 int main(int argc, char **argv)
 {
-    size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000, i;
-    keyring_source src = { .key_file = argc > 2 ? argv[2] : NULL };
+    size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
     c2_error e = { 0 };
-    db *d;
-    keyring *kr;
-    store_pool *pool;
-    store *s;
-    sync_ctx *x;
-    device *dev;
-    sync_receipt *r;
-    double t_open, t_sync, t_applied, t_state;
+    c2_topic topic;
+    keyring *kr = NULL;
     if (argc < 3 || n == 0 || sodium_init() < 0) {
         fprintf(stderr, "usage: e4c2_receipts DB_URL KEY_FILE [N]\n");
         return 2;
     }
-    char err[256];
-    if (!(d = db_open(argv[1], err, sizeof err)) || !(kr = keyring_unlock(d, &src, &e)))
-        fail("open", &e);
-    db_close(d);
-    if (!(pool = store_pool_open(argv[1], kr, 1, &e)))
-        fail("open the store", &e);
-    s = store_pool_get(pool);
+    store_pool *pool = open_pool(argv[1], argv[2], &kr);
+    store *s = store_pool_get(pool);
     db_relax_durability(s->d);   /* as the receiver thread's connection */
-    dev = calloc(n, sizeof *dev);
-    r = calloc(2 * n, sizeof *r);
-    if (!dev || !r || !(x = sync_new(0)))
+    device *dev = calloc(n, sizeof *dev);
+    sync_receipt *r = calloc(2 * n, sizeof *r);
+    sync_ctx *x = sync_new(0);
+    if (!dev || !r || !x)
         fail("out of memory", NULL);
-    fprintf(stderr, "e4c2_receipts: %zu clients, one topic, commands sent...\n", n);
+    fprintf(stderr, "e4c2_receipts: %zu clients join a topic; their receipts...\n", n);
     add_clients(s, dev, n);
-    send_all(s, dev, n);
-    make_receipts(dev, n, r);
-    t_open = open_all(dev, r, n);
-    fprintf(stderr, "e4c2_receipts: processing %zu receipts...\n", 2 * n);
-    t_applied = sync_all(s, x, r, n);
-    t_state = sync_all(s, x, r + n, n);
-    t_sync = t_applied + t_state;
-    c2_status st;
-    if (store_status(s, &st, &e) != C2_OK || st.sync[C2_SYNC_IN_SYNC] != (int64_t)n)
-        fail("not every client is in sync after its receipts", &e);
-    printf("| %-44s | %9s | %12s |\n", "", "seconds", "receipts/s");
-    printf("|%s|%s|%s|\n", "----------------------------------------------", "-----------", "--------------");
-    printf("| %-44s | %9.3f | %12.0f |\n", "libe4 alone: open and parse", t_open, 2 * n / t_open);
-    printf("| %-44s | %9.3f | %12.0f |\n", "e4c2: APPLIED (open, mark the command)", t_applied, n / t_applied);
-    printf("| %-44s | %9.3f | %12.0f |\n", "e4c2: STATE (open, compare, record)", t_state, n / t_state);
-    printf("| %-44s | %9.3f | %12.0f |\n", "e4c2: all receipts", t_sync, 2 * n / t_sync);
-    printf("\ne4c2 / libe4 alone: %.3f (%zu APPLIED + %zu STATE, every client in sync at the end)\n",
-           t_open / t_sync, n, n);
-    for (i = 0; i < 2 * n; i++)
-        free(r[i].payload);
+    round_times first = one_round(s, x, dev, n, r);
+    fprintf(stderr, "e4c2_receipts: the topic rotated; their receipts...\n");
+    if (store_topic_rotate(s, "bench/fleet", &topic, &e) != C2_OK)
+        fail("rotate", &e);
+    round_times steady = one_round(s, x, dev, n, r);
+    printf("| %-56s | %9s | %12s |\n", "", "seconds", "receipts/s");
+    printf("|%s|%s|%s|\n", "----------------------------------------------------------", "-----------",
+           "--------------");
+    printf("| %-56s | %9.3f | %12.0f |\n", "libe4 alone: open and parse", steady.open, 2 * n / steady.open);
+    print_round("join, first receipts (keys not cached)", &first, n);
+    print_round("rotation (steady state)", &steady, n);
+    printf("\ne4c2 / libe4 alone (rotation): %.3f (%zu APPLIED + %zu STATE, every client in sync after each round)\n",
+           steady.open / (steady.applied + steady.state), n, n);
     sodium_memzero(dev, n * sizeof *dev);
     free(dev);
     free(r);

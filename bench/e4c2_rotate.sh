@@ -26,7 +26,8 @@
 # Environment: N (members, default 10000), REPS (3), INFLIGHT (MQTT window of
 # e4c2 and the bare publisher, default 20 as e4c2; above 20 the broker's
 # max_inflight_messages is raised to match), POLL_MS (10), TIMEOUT (seconds
-# per wait, 300), BACKEND (sqlite or pg), PAUSE_C2 (1: e4c2 is stopped with
+# per wait, 300), BACKEND (sqlite or pg), RECEIPTS (on: the devices send
+# receipts, as by default; off: e4sim --no-receipts), PAUSE_C2 (1: e4c2 is stopped with
 # SIGSTOP while the bare publisher runs, since an idle e4c2 keeps one CPU
 # busy; 0: left running), E4_BIN_DIR (default build/bin).
 # Progress on stderr, the table on stdout.
@@ -266,7 +267,7 @@ curl_api POST /v1/topics application/json "$TMP/topic.json" >/dev/null
 
 mkfifo "$TMP/sim.in"
 "$E4_BIN_DIR/e4sim" run --devices "$TMP/devices.jsonl" --broker "127.0.0.1:$MOSQUITTO_PORT" \
-  --timeout "$TIMEOUT" <"$TMP/sim.in" >"$TMP/sim.out" 2>"$TMP/sim.err" &
+  --timeout "$TIMEOUT" ${RECEIPTS:+$([ "$RECEIPTS" = off ] && echo --no-receipts)} <"$TMP/sim.in" >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!
 exec {SIM_FD}>"$TMP/sim.in"
 deadline=$(( $(date +%s) + TIMEOUT ))

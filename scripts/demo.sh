@@ -182,7 +182,19 @@ for reading in "${readings[@]}"; do
   sleep 0.4
 done
 
-# ---- 5. summary ----------------------------------------------------------
+# ---- 5. receipts ---------------------------------------------------------
+step "What C2 knows: the devices' receipts (e4ctl client list)"
+sync_of() { "$E4CTL" client show "$1" --json | json_field sync; }
+deadline=$(( $(date +%s) + TIMEOUT ))
+until [ "$(sync_of greenhouse-sensor)" = in_sync ] && [ "$(sync_of greenhouse-display)" = in_sync ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || break
+  sleep 0.1
+done
+say "each device reports the commands it applied and, without revealing them,"
+say "the keys it holds; C2 compares and would send again whatever one missed"
+"$E4CTL" client list | sed 's/^/    /'
+
+# ---- 6. summary ----------------------------------------------------------
 step "What the broker saw"
 leaks=0
 for reading in "${readings[@]}"; do

@@ -66,7 +66,9 @@ static const char *const migrations[] = {
      * the C2 key generation it holds, and the repair bookkeeping. Per
      * member: the topic key version it reported. Per command: the digest of
      * what was sent, and what the device said of it (state 2 applied,
-     * 3 refused with result, 4 closed: its effect was already reported). */
+     * 3 refused with result, 4 closed: its effect was already reported).
+     * Receipts look commands up among the client's newest (outbox_by_client,
+     * backwards): an index on the digest cost every sent-mark 15%. */
     "ALTER TABLE clients ADD COLUMN sync %INT% NOT NULL DEFAULT 0;"
     "ALTER TABLE clients ADD COLUMN state_at %INT%;"
     "ALTER TABLE clients ADD COLUMN state_ts %INT%;"
@@ -79,8 +81,7 @@ static const char *const migrations[] = {
     "ALTER TABLE outbox ADD COLUMN digest %BLOB%;"
     "ALTER TABLE outbox ADD COLUMN result %INT%;"
     "ALTER TABLE outbox ADD COLUMN done_at %INT%;"
-    "ALTER TABLE outbox ADD COLUMN repair %INT% NOT NULL DEFAULT 0;"
-    "CREATE INDEX outbox_awaiting ON outbox (client_eid, digest) WHERE state = 1;",
+    "ALTER TABLE outbox ADD COLUMN repair %INT% NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -156,14 +156,11 @@ static int open_receipt(store *s, sync_ctx *x, const sync_receipt *in, e4_receip
 /* 1 a command was marked, 0 none matches (yet), < 0 database error. */
 static int mark_applied(store *s, const uint8_t id[E4_ID_LEN], const uint8_t digest[E4_DIGEST_LEN], uint8_t result)
 {
-    db_val p[5] = { DB_INT(result ? 3 : 2), result ? DB_INT(result) : DB_NULLV, DB_INT(now_s()),
-                    DB_BLOB(id, E4_ID_LEN), DB_BLOB(digest, E4_DIGEST_LEN) };
-    /* sent (the partial index outbox_awaiting), else closed by a STATE */
-    int64_t n = db_exec(s->d, "UPDATE outbox SET state = $1, result = $2, done_at = $3"
-                              " WHERE client_eid = $4 AND digest = $5 AND state = 1", p, 5);
-    if (n == 0)
-        n = db_exec(s->d, "UPDATE outbox SET state = $1, result = $2, done_at = $3"
-                          " WHERE client_eid = $4 AND digest = $5 AND state = 4", p, 5);
+    db_val p[5] = { DB_INT(now_s()), DB_BLOB(id, E4_ID_LEN), DB_INT(result ? 3 : 2), result ? DB_INT(result) : DB_NULLV,
+                    DB_BLOB(digest, E4_DIGEST_LEN) };
+    /* sent, or closed by a STATE that came first */
+    int64_t n = db_exec(s->d, "UPDATE outbox SET done_at = $1, state = $3, result = $4 WHERE seq IN (" SYNC_RECENT_SEQS
+                              ") AND digest = $5 AND state IN (1, 4)", p, 5);
     return n < 0 ? -1 : n > 0;
 }
 

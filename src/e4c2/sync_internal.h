@@ -9,6 +9,11 @@
 
 #define SYNC_MAX_GENS 4          /* C2 key pairs kept at once (PK) */
 #define SYNC_QUEUED_RECHECK_MS 10000 /* a STATE put aside for queued commands: look again */
+/* Receipts concern a client's newest commands: APPLIED and closing look at
+ * its last SYNC_RECENT (by seq, through outbox_by_client), never its whole
+ * history. */
+#define SYNC_RECENT "64"
+#define SYNC_RECENT_SEQS "SELECT seq FROM outbox WHERE client_eid = $2 ORDER BY seq DESC LIMIT " SYNC_RECENT
 #define SYNC_REPAIR_MS 30000     /* a repair is in flight this long */
 
 /* A client as receipts need it: its receipt keys, one per C2 key pair it

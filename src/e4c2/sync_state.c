@@ -26,7 +26,7 @@ typedef struct want_pubkey {
 typedef struct sync_view {
     client_row c;
     int64_t repair_at, state_ts;
-    int was_in_sync;              /* its sync column said in sync */
+    int64_t nsent;                /* its commands sent and not confirmed */
     want_topic *topics;
     size_t ntopics;
     want_pubkey *pubkeys;
@@ -51,10 +51,13 @@ static int by_pubkey_id(const void *a, const void *b)
 /* One row per membership (or one row without topic): the client, its
  * repair bookkeeping, and each topic it should hold. */
 #define VIEW_SQL                                                                                   \
-    "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts, c.sync, " TOPIC_COLUMNS ", m.held_version" \
+    "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts, c.sync,"                                    \
+    " (SELECT count(*) FROM (SELECT o.state FROM outbox o WHERE o.client_eid = c.eid"                \
+    " ORDER BY o.seq DESC LIMIT " SYNC_RECENT ") AS recent WHERE recent.state = 1), "               \
+    TOPIC_COLUMNS ", m.held_version"                                                               \
     " FROM clients c LEFT JOIN members m ON m.client_id = c.id LEFT JOIN topics t ON t.id = m.topic_id" \
     " WHERE c.eid = $1"
-#define VIEW_TOPIC_COL 9
+#define VIEW_TOPIC_COL 10
 
 static int add_topic(sync_view *v, db_rows *r, size_t *cap)
 {
@@ -86,7 +89,7 @@ static c2_err load_view(store *s, sync_ctx *x, sync_view *v, const uint8_t id[E4
             client_read(r, 0, &v->c);
             v->repair_at = db_int(r, 6);
             v->state_ts = db_is_null(r, 7) ? 0 : db_int(r, 7);
-            v->was_in_sync = db_int(r, 8) == 1;
+            v->nsent = db_int(r, 9);
         }
         if (!db_is_null(r, VIEW_TOPIC_COL))
             oom = add_topic(v, r, &cap) != 0;
@@ -309,16 +312,17 @@ typedef enum pending { PENDING_NONE, PENDING_QUEUED, PENDING_NEWER } pending;
 
 static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e)
 {
-    int64_t queued = 0, newer = 0;
+    int64_t queued = 0, last_sent = 0;
     int found = 0;
-    db_val p[2] = { DB_BLOB(v->c.id, E4_ID_LEN), DB_INT((int64_t)v->got.ts) };
-    /* two counts, each through its partial index */
+    db_val p[1] = { DB_BLOB(v->c.id, E4_ID_LEN) };
+    /* per client, commands go out in seq order: the newest one not queued
+     * was sent last (whatever became of it since: applied, refused...) */
     if (db_query_int(s->d, &queued, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 0",
                      p, 1) != DB_OK ||
-        db_query_int(s->d, &newer, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 1"
-                                           " AND sent_at >= $2", p, 2) != DB_OK)
+        db_query_int(s->d, &last_sent, &found, "SELECT COALESCE(sent_at, 0) FROM outbox WHERE client_eid = $1"
+                                               " AND state > 0 ORDER BY seq DESC LIMIT 1", p, 1) != DB_OK)
         return db_error(s, e, "cannot read the outbox");
-    *out = queued ? PENDING_QUEUED : newer ? PENDING_NEWER : PENDING_NONE;
+    *out = queued ? PENDING_QUEUED : found && last_sent >= (int64_t)v->got.ts ? PENDING_NEWER : PENDING_NONE;
     return C2_OK;
 }
 
@@ -328,7 +332,8 @@ static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e
 static c2_err close_sent(store *s, const sync_view *v, c2_error *e)
 {
     db_val p[2] = { DB_INT(now_s()), DB_BLOB(v->c.id, E4_ID_LEN) };
-    if (db_exec(s->d, "UPDATE outbox SET state = 4, done_at = $1 WHERE client_eid = $2 AND state = 1", p, 2) < 0)
+    if (db_exec(s->d, "UPDATE outbox SET state = 4, done_at = $1 WHERE seq IN (" SYNC_RECENT_SEQS ") AND state = 1",
+                p, 2) < 0)
         return db_error(s, e, "cannot close commands");
     return C2_OK;
 }
@@ -346,8 +351,8 @@ static c2_err decide(store *s, sync_ctx *x, sync_view *v, int64_t at_ms, verdict
     pending pend = PENDING_NONE;
     out->sync = v->ndiff ? 2 : 1;
     out->repair_at = v->repair_at;
-    if (!v->ndiff)   /* nothing was queued for it since it was last in sync: nothing to close */
-        return v->was_in_sync ? C2_OK : close_sent(s, v, e);
+    if (!v->ndiff)
+        return v->nsent ? close_sent(s, v, e) : C2_OK;
     if (at_ms <= v->repair_at)
         return C2_OK;   /* a state from before the last repair: that repair answers it */
     if (now < v->repair_at + SYNC_REPAIR_MS) {

@@ -40,7 +40,8 @@ E4C2_URL=$URL_TWO "$E4CTL" topic rotate fleet >/dev/null || die "rotate"
 check "both processes running: every device got the rotated key" 'fleet_wait "$(key_id)"'
 sleep 0.5
 sent=$(grep -vc '/receipts$' "$TMP/wire.out")
-check "no command sent twice while both run ($sent messages for $((2 * N)) commands)" '[ "$sent" -eq $((2 * N)) ]'
+check "no command sent twice while both run ($sent messages for $((2 * N)) commands)" '[ "$sent" -eq $((2 * N)) ]' ||
+  psql "$C2_DB" -c "SELECT repair, attempts, state, count(*) FROM outbox GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" >&2
 check "both processes sent commands" \
   '[ "$(grep -c "\"msg\":\"connected" "$TMP/one.log")" -ge 1 ] && [ "$(grep -c "\"msg\":\"connected" "$TMP/two.log")" -ge 1 ]'
 

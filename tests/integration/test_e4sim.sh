@@ -266,7 +266,7 @@ bad "short key" 'bad.jsonl:1: "key": expected 64 hex digits' '{"name":"a","id":"
 bad "no key" 'bad.jsonl:1: "key" is missing' '{"name":"a","id":"00112233445566778899aabbccddeeff"}'
 bad "PK without C2 key" 'bad.jsonl:1: "c2_pubkey" is missing' "$(head -n 1 "$TMP/pk.jsonl" | sed 's/,"c2_pubkey":"[0-9a-f]*"//')"
 bad "empty" 'no devices' ''
-"$SIM" --help | grep -q '^Usage: e4sim' && ok || ko "--help"
+"$SIM" --help | grep '^Usage: e4sim' >/dev/null && ok || ko "--help"
 "$SIM" --version | grep -q '^e4sim ' && ok || ko "--version"
 "$SIM" run --devices "$DEVICES" --connections 0 >/dev/null 2>&1; [ $? -eq 2 ] && ok || ko "--connections 0"
 
