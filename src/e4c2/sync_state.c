@@ -154,9 +154,11 @@ static c2_err load_pubkeys(store *s, sync_view *v, c2_error *e)
 
 /* ---- the difference ----------------------------------------------------- */
 
-/* Walk reported (sorted entries) against wanted (sorted, stride bytes apart,
- * id at offset 0 and check at check_off): each is "extra" (reported only),
- * "missing or different" (wanted, not reported as is) or equal. */
+/* Walk what was reported (sorted 24-byte entries: id || check) against what
+ * is wanted (sorted; want points at the first id, entries are stride bytes
+ * apart, each check check_off bytes after its id): each id is "extra"
+ * (reported only), "wanted" (missing, or reported with another check) or
+ * the "same". */
 typedef struct diff_ops {
     c2_err (*extra)(store *, sync_view *, const uint8_t *id, c2_error *);
     c2_err (*want)(store *, sync_view *, size_t i, c2_error *);
@@ -165,20 +167,23 @@ typedef struct diff_ops {
 
 static c2_err diff_walk(store *s, sync_view *v, const uint8_t *got, uint32_t ngot, const uint8_t *want,
                         size_t nwant, size_t stride, size_t check_off, const diff_ops *ops, c2_error *e)
-    /* want points at the first id; the check is check_off bytes after an id */
 {
     size_t i = 0, j = 0;
     while (i < ngot || j < nwant) {
         const uint8_t *g = i < ngot ? got + i * E4_RECEIPT_ENTRY_LEN : NULL;
         const uint8_t *w = j < nwant ? want + j * stride : NULL;
-        int cmp = !g ? 1 : !w ? -1 : memcmp(g, w, 16);
+        int cmp = !g ? 1 : !w ? -1 : memcmp(g, w, E4_ID_LEN);
         c2_err rc;
-        if (cmp < 0)
-            rc = ops->extra(s, v, g, e), i++;
-        else if (cmp > 0)
-            rc = ops->want(s, v, j, e), j++;
-        else
-            rc = (sodium_memcmp(g + 16, w + check_off, E4_CHECK_LEN) ? ops->want : ops->same)(s, v, j, e), i++, j++;
+        if (cmp < 0) {
+            rc = ops->extra(s, v, g, e);
+            i++;
+        } else if (cmp > 0) {
+            rc = ops->want(s, v, j++, e);
+        } else {
+            int differ = sodium_memcmp(g + E4_ID_LEN, w + check_off, E4_CHECK_LEN) != 0;
+            rc = (differ ? ops->want : ops->same)(s, v, j++, e);
+            i++;
+        }
         if (rc != C2_OK)
             return rc;
     }
