@@ -138,6 +138,7 @@ json_t *api_status_json(const c2_status *st)
         key = json_object();
         set(key, "generation", json_integer(st->c2_key_generation));
         set(key, "rotating", json_boolean(st->c2_key_rotating));
+        set(key, "unconfirmed", json_integer(st->c2_key_unconfirmed));
         set(o, "c2_key", key);
     }
     return o;

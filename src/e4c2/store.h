@@ -137,6 +137,7 @@ typedef struct c2_status {
     int64_t commands_sent;
     int64_t c2_key_generation;   /* PK mode */
     int c2_key_rotating;         /* PK: an old C2 key is still kept */
+    int64_t c2_key_unconfirmed;  /* PK: clients that never reported the newest C2 key */
     int64_t sync[C2_SYNC_COUNT]; /* clients per sync status */
 } c2_status;
 

@@ -61,7 +61,10 @@ c2_err store_status(store *s, c2_status *out, c2_error *e)
         count(s, &oldest, "SELECT COALESCE(min(created), 0) FROM outbox WHERE state = 0", e) ||
         count(s, &out->commands_sent, "SELECT COALESCE(max(i), 0) FROM meta WHERE k = 'commands_sent'", e) ||
         count(s, &out->c2_key_generation, "SELECT COALESCE(max(generation), 0) FROM c2keys", e) ||
-        count(s, &rotating, "SELECT count(*) FROM c2keys WHERE retired IS NULL", e))
+        count(s, &rotating, "SELECT count(*) FROM c2keys WHERE retired IS NULL", e) ||
+        (s->mode == C2_MODE_PK &&
+         count(s, &out->c2_key_unconfirmed, "SELECT count(*) FROM clients WHERE c2_gen IS NULL OR c2_gen <"
+                                            " (SELECT max(generation) FROM c2keys)", e)))
         return e->code;
     out->outbox_oldest_age = oldest ? now_s() - oldest : 0;
     if (out->outbox_oldest_age < 0)

@@ -117,8 +117,8 @@ static void status(const json_t *doc)
                int_of(outbox, "oldest_age"));
     printf("%-15s%lld\n", "commands sent:", int_of(doc, "commands_sent"));
     if (json_is_object(c2))
-        printf("%-15sgeneration %lld%s\n", "c2 key:", int_of(c2, "generation"),
-               json_is_true(json_object_get(c2, "rotating")) ? ", rotating" : "");
+        printf("%-15sgeneration %lld%s, %lld clients not confirmed\n", "c2 key:", int_of(c2, "generation"),
+               json_is_true(json_object_get(c2, "rotating")) ? ", rotating" : "", int_of(c2, "unconfirmed"));
     if (json_is_object(sync))
         printf("%-15s%lld in sync, %lld repairing, %lld stale, %lld unknown\n", "sync:",
                int_of(sync, "in_sync"), int_of(sync, "repairing"), int_of(sync, "stale"),

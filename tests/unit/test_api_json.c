@@ -197,12 +197,13 @@ static void test_event_token_status(void **state)
     st.mode = C2_MODE_PK;
     st.c2_key_generation = 2;
     st.c2_key_rotating = 1;
+    st.c2_key_unconfirmed = 4;
     st.sync[C2_SYNC_UNKNOWN] = 7;
     st.sync[C2_SYNC_IN_SYNC] = 8;
     st.sync[C2_SYNC_REPAIRING] = 9;
     st.sync[C2_SYNC_STALE] = 10;
     RENDERS(api_status_json(&st),
-            "{\"c2_key\":{\"generation\":2,\"rotating\":true},\"clients\":1,\"commands_sent\":6,"
+            "{\"c2_key\":{\"generation\":2,\"rotating\":true,\"unconfirmed\":4},\"clients\":1,\"commands_sent\":6,"
             "\"memberships\":3,\"mode\":\"pk\",\"outbox\":{\"oldest_age\":5,\"pending\":4},"
             "\"sync\":{\"in_sync\":8,\"repairing\":9,\"stale\":10,\"unknown\":7},\"topics\":2}");
 }
