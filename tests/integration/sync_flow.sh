@@ -183,6 +183,8 @@ if [ "$C2_MODE" = pk ]; then
   check "beta applied SetC2Key" 'applied beta "$mb" 1'
   check "beta confirms the new C2 key" \
     'for _ in $(seq 100); do [ "$("$E4CTL" client show beta --json | json_get c2_key_generation)" = 2 ] && break; sleep 0.1; done; [ "$("$E4CTL" client show beta --json | json_get c2_key_generation)" = 2 ]'
+  check "status: alpha has not confirmed the new C2 key" \
+    '[ "$("$E4CTL" status --json | json_get c2_key.unconfirmed)" -ge 1 ]'
   move_clock +40m
   ma=0
   device alpha
@@ -192,6 +194,8 @@ if [ "$C2_MODE" = pk ]; then
   m=$(mark alpha)
   "$E4CTL" topic rotate room >/dev/null
   check "later commands reach alpha under the new key" 'applied alpha "$m" 1'
+  check "status: every client confirmed the new C2 key" \
+    '[ "$("$E4CTL" status --json | json_get c2_key.unconfirmed)" -eq 0 ]'
   api POST /v1/c2/rotate-key/finish >"$TMP/finish.json"
   check "--finish reports no straggler" \
     'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d[\"unconfirmed\"] == 0 and d[\"stragglers\"] == []))" "$TMP/finish.json"'
