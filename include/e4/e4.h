@@ -44,6 +44,9 @@ extern "C" {
 #define E4_CONTROL_TOPIC_MAX 128   /* longest control-topic override */
 #define E4_MAX_DELAY         600   /* seconds a timestamp may be in the past */
 #define E4_TRANSITION_TTL   3600   /* seconds an old topic key stays usable */
+/* Largest payload protect accepts (the protected message, payload plus at
+ * most E4_PK_OVERHEAD, stays below 2 GiB); larger: E4_ERR_INVALID_ARGUMENT. */
+#define E4_PAYLOAD_MAX (0x7fffffffu - E4_PK_OVERHEAD)
 
 typedef enum e4_err {
     E4_OK = 0,
@@ -136,6 +139,10 @@ int e4_memeq(const void *a, const void *b, size_t len);
 void e4_wipe(void *p, size_t len);
 
 /* ---- stateless message functions (tools, C2, tests) -------------------- */
+
+/* Every protect function refuses, before writing anything: an all-zero key
+ * (E4_ERR_ZERO_KEY, also on unprotect), a timestamp >= 2^63 (no receiver can
+ * accept it) or a payload over E4_PAYLOAD_MAX (E4_ERR_INVALID_ARGUMENT). */
 
 /* SK format: ts || tag || ciphertext; out needs plain_len + 24 bytes. */
 e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
@@ -230,7 +237,8 @@ e4_err e4_state_set_control_topic(e4_state *s, const char *topic);
 const char *e4_state_control_topic(const e4_state *s);
 
 /* Local key management (what C2 commands do, for provisioning and tests).
- * These are persisted like commands when storage is set. */
+ * These are persisted like commands when storage is set. The topic must
+ * pass e4_validate_topic (E4_ERR_INVALID_TOPIC); a zero key is refused. */
 e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now);
 e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN]);
 

@@ -393,6 +393,8 @@ e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[
 {
     if (!s || !topic || !key)
         return E4_ERR_INVALID_ARGUMENT;
+    if (e4_validate_topic(topic) != E4_OK)
+        return E4_ERR_INVALID_TOPIC;
     uint8_t cmd[1 + E4_KEY_LEN + E4_TOPIC_HASH_LEN];
     cmd[0] = E4_CMD_SET_TOPIC_KEY;
     memcpy(cmd + 1, key, E4_KEY_LEN);
