@@ -295,15 +295,26 @@ e4_err e4_state_save(const e4_state *s, const e4_storage *storage);
 e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                      const e4_storage *storage);
 
-/* The file store: atomic replace (temporary file, fsync, rename, fsync of the
- * directory). The struct is caller memory; path must outlive it. */
+/* The file store: atomic replace (temporary file PATH.XXXXXX, mode 0600,
+ * fsync, rename, fsync of the directory). The struct is caller memory; path
+ * must outlive it. A save holds an exclusive flock(2) on its temporary file;
+ * a load first removes the temporaries of PATH that no live writer holds
+ * (left by a process killed while saving: they contain keys). */
+#define E4_FILE_STORE_ERROR_MAX 512
 typedef struct e4_file_store {
     e4_storage storage;   /* pass &fs.storage */
     const char *path;
     int fd;
     char tmp_path[4096];
+    char error[E4_FILE_STORE_ERROR_MAX]; /* see e4_file_store_error */
 } e4_file_store;
 void e4_file_store_init(e4_file_store *fs, const char *path);
+/* Why the last load or save through fs failed (E4_ERR_STORAGE_IO): the
+ * operation, the path and the system's reason, e.g. "cannot create a
+ * temporary file beside /var/lib/e4/dev.e4: Read-only file system". "" when
+ * the last operation did not fail in the file system. Never holds key
+ * material. Valid until the next operation on fs. */
+const char *e4_file_store_error(const e4_file_store *fs);
 
 #ifdef __cplusplus
 }

@@ -88,6 +88,12 @@ static void test_persist_and_reopen(void **st)
     /* A missing or damaged file is a clear error. */
     e4_client_options missing = {.state_path = "/nonexistent/dir/state.e4"};
     assert_int_equal(e4_client_open(&c, &missing), E4_ERR_STORAGE_IO);
+    assert_string_equal(e4_client_storage_error(),
+                        "cannot open /nonexistent/dir/state.e4: No such file or directory");
+    uint8_t id0[E4_ID_LEN] = {1}, key0[E4_KEY_LEN] = {1};
+    assert_int_equal(e4_client_new_sk(&c, id0, key0, &missing), E4_ERR_STORAGE_IO);
+    assert_string_equal(e4_client_storage_error(), "cannot create a temporary file beside "
+                                                   "/nonexistent/dir/state.e4: No such file or directory");
     FILE *fp = fopen(path, "r+b");
     fseek(fp, 20, SEEK_SET);
     fputc(0x5a, fp);

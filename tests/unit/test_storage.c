@@ -17,6 +17,8 @@
 #include "backend.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/file.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -875,6 +877,86 @@ static void test_file_store_failures(void **st)
     assert_states_equal(s, load_file(&g_m2, &SK_LIMITS, E4_OK));
 }
 
+/* ---- stale temporaries and error reasons (issue 11, items 15 and 17) ---- */
+
+static void write_temporary(const char *name, int lock)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", g_dir, name);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "keys", 4), 4);
+    if (lock) {
+        assert_int_equal(flock(fd, LOCK_EX), 0);
+        return; /* kept open and locked: a live writer (closed at exit) */
+    }
+    close(fd);
+}
+
+static int exists_in_dir(const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", g_dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* A SIGKILL during a save leaves state.XXXXXX holding every key: the next
+ * load removes it, but not a temporary a live writer holds, nor the
+ * temporaries of another state or other files. */
+static void test_stale_temporaries_removed(void **st)
+{
+    (void)st;
+    save_file(make_sk(&g_m1));
+    write_temporary("state.a1B2c3", 0);
+    write_temporary("state.zzzzzz", 0);
+    write_temporary("state.LiVe00", 1);
+    write_temporary("stateX.abcdef", 0);
+    write_temporary("other.abcdef", 0);
+    write_temporary("state.toolong1", 0);
+    load_file(&g_m2, &SK_LIMITS, E4_OK);
+    assert_false(exists_in_dir("state.a1B2c3"));
+    assert_false(exists_in_dir("state.zzzzzz"));
+    assert_true(exists_in_dir("state.LiVe00"));
+    assert_true(exists_in_dir("stateX.abcdef"));
+    assert_true(exists_in_dir("other.abcdef"));
+    assert_true(exists_in_dir("state.toolong1"));
+    assert_true(exists_in_dir("state"));
+}
+
+/* A failure says what, where and why; a success leaves no message. */
+static void test_file_store_error_reason(void **st)
+{
+    (void)st;
+    e4_state *s = make_sk(&g_m1);
+    e4_file_store fs;
+    char path[400], want[500];
+    snprintf(path, sizeof path, "%s/missing/state", g_dir);
+    e4_file_store_init(&fs, path);
+    assert_string_equal(e4_file_store_error(&fs), "");
+    assert_int_equal(e4_state_save(s, &fs.storage), E4_ERR_STORAGE_IO);
+    snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", path, strerror(ENOENT));
+    assert_string_equal(e4_file_store_error(&fs), want);
+    assert_int_equal(e4_state_load(&s, g_m2.b, sizeof g_m2.b, &SK_LIMITS, &fs.storage), E4_ERR_STORAGE_IO);
+    snprintf(want, sizeof want, "cannot open %s: %s", path, strerror(ENOENT));
+    assert_string_equal(e4_file_store_error(&fs), want);
+
+    assert_int_equal(mkdir(g_path, 0700), 0); /* "state" is a directory */
+    e4_file_store_init(&fs, g_path);
+    assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_ERR_STORAGE_IO);
+    snprintf(want, sizeof want, "cannot replace %s: %s", g_path, strerror(EISDIR));
+    assert_string_equal(e4_file_store_error(&fs), want);
+    assert_int_equal(rmdir(g_path), 0);
+    assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_OK);
+    assert_string_equal(e4_file_store_error(&fs), "");
+    if (geteuid() != 0) { /* root writes anywhere */
+        assert_int_equal(chmod(g_dir, 0500), 0);
+        assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_ERR_STORAGE_IO);
+        snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", g_path, strerror(EACCES));
+        assert_string_equal(e4_file_store_error(&fs), want);
+        assert_int_equal(chmod(g_dir, 0700), 0);
+    }
+}
+
 /* ---- wiping ---------------------------------------------------------------------- */
 
 static void test_wipe(void **st)
@@ -920,6 +1002,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_commands_and_pubkeys, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_store_failures, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_wipe, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_stale_temporaries_removed, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_file_store_error_reason, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
