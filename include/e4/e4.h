@@ -295,11 +295,11 @@ e4_err e4_state_save(const e4_state *s, const e4_storage *storage);
 e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                      const e4_storage *storage);
 
-/* The file store: atomic replace (temporary file PATH.XXXXXX, mode 0600,
- * fsync, rename, fsync of the directory). The struct is caller memory; path
- * must outlive it. A save holds an exclusive flock(2) on its temporary file;
- * a load first removes the temporaries of PATH that no live writer holds
- * (left by a process killed while saving: they contain keys). */
+/* The file store: atomic replace (temporary file PATH.e4save-XXXXXX, mode
+ * 0600, fsync, rename, fsync of the directory). The struct is caller memory;
+ * path must outlive it. A save holds an exclusive flock(2) on its temporary
+ * file; a load first removes the temporaries of PATH that no live writer
+ * holds (left by a process killed while saving: they contain keys). */
 #define E4_FILE_STORE_ERROR_MAX 512
 typedef struct e4_file_store {
     e4_storage storage;   /* pass &fs.storage */

@@ -879,13 +879,13 @@ static void test_file_store_failures(void **st)
 
 /* ---- stale temporaries and error reasons (issue 11, items 15 and 17) ---- */
 
-static void write_temporary(const char *name, int lock)
+static void write_temporary(const char *name, const char *content, int lock)
 {
     char p[600];
     snprintf(p, sizeof p, "%s/%s", g_dir, name);
     int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, "keys", 4), 4);
+    assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
     if (lock) {
         assert_int_equal(flock(fd, LOCK_EX), 0);
         return; /* kept open and locked: a live writer (closed at exit) */
@@ -900,26 +900,31 @@ static int exists_in_dir(const char *name)
     return access(p, F_OK) == 0;
 }
 
-/* A SIGKILL during a save leaves state.XXXXXX holding every key: the next
- * load removes it, but not a temporary a live writer holds, nor the
- * temporaries of another state or other files. */
+/* A SIGKILL during a save leaves state.e4save-XXXXXX holding every key: the
+ * next load removes it (empty or begun), but not a temporary a live writer
+ * holds, nor the temporaries of another state, nor other files (a user's
+ * state.backup, a file that is not a state). */
 static void test_stale_temporaries_removed(void **st)
 {
     (void)st;
     save_file(make_sk(&g_m1));
-    write_temporary("state.a1B2c3", 0);
-    write_temporary("state.zzzzzz", 0);
-    write_temporary("state.LiVe00", 1);
-    write_temporary("stateX.abcdef", 0);
-    write_temporary("other.abcdef", 0);
-    write_temporary("state.toolong1", 0);
+    write_temporary("state.e4save-a1B2c3", "E4ST\002keys", 0);
+    write_temporary("state.e4save-zzzzzz", "", 0);
+    write_temporary("state.e4save-LiVe00", "E4ST", 1);
+    write_temporary("state.e4save-notour", "something else", 0);
+    write_temporary("stateX.e4save-abcdef", "E4ST", 0);
+    write_temporary("other.e4save-abcdef", "E4ST", 0);
+    write_temporary("state.backup", "E4ST", 0);
+    write_temporary("state.e4save-toolong", "E4ST", 0);
     load_file(&g_m2, &SK_LIMITS, E4_OK);
-    assert_false(exists_in_dir("state.a1B2c3"));
-    assert_false(exists_in_dir("state.zzzzzz"));
-    assert_true(exists_in_dir("state.LiVe00"));
-    assert_true(exists_in_dir("stateX.abcdef"));
-    assert_true(exists_in_dir("other.abcdef"));
-    assert_true(exists_in_dir("state.toolong1"));
+    assert_false(exists_in_dir("state.e4save-a1B2c3"));
+    assert_false(exists_in_dir("state.e4save-zzzzzz"));
+    assert_true(exists_in_dir("state.e4save-LiVe00"));
+    assert_true(exists_in_dir("state.e4save-notour"));
+    assert_true(exists_in_dir("stateX.e4save-abcdef"));
+    assert_true(exists_in_dir("other.e4save-abcdef"));
+    assert_true(exists_in_dir("state.backup"));
+    assert_true(exists_in_dir("state.e4save-toolong"));
     assert_true(exists_in_dir("state"));
 }
 

@@ -2,10 +2,11 @@
  * The atomic file store of hosted systems (POSIX files; split from
  * storage.c so that the core builds for devices without a file system).
  *
- * A save writes NAME.XXXXXX beside NAME, holding an exclusive flock(2) on it
- * until it is renamed over NAME. A temporary file nobody holds locked was
- * left by a writer that died (SIGKILL, power cut): it holds keys, and the
- * next load removes it.
+ * A save writes NAME.e4save-XXXXXX beside NAME, holding an exclusive flock(2)
+ * on it until it is renamed over NAME. Such a file that nobody holds locked
+ * and that is empty or starts like a state was left by a writer that died
+ * (SIGKILL, power cut): it holds keys, and the next load removes it. The
+ * distinct infix keeps user files (NAME.backup) out of it.
  */
 #include "internal.h"
 
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define TMP_INFIX ".e4save-"
 #define TMP_SUFFIX_LEN 6 /* mkstemp's XXXXXX */
 
 /* Records "what: path: reason" (errno's text); never anything of the state. */
@@ -37,11 +39,19 @@ const char *e4_file_store_error(const e4_file_store *fs)
 
 /* ---- stale temporary files ------------------------------------------------ */
 
-/* name is BASE.XXXXXX (the temporary of this store, any generation). */
+/* name is BASE.e4save-XXXXXX (a temporary of this store). */
 static int is_temporary(const char *name, const char *base)
 {
-    size_t n = strlen(base);
-    return strncmp(name, base, n) == 0 && name[n] == '.' && strlen(name + n + 1) == TMP_SUFFIX_LEN;
+    size_t n = strlen(base), i = strlen(TMP_INFIX);
+    return strncmp(name, base, n) == 0 && strncmp(name + n, TMP_INFIX, i) == 0 &&
+           strlen(name + n + i) == TMP_SUFFIX_LEN;
+}
+
+/* Empty, or begins as every saved state does. */
+static int looks_like_state(int fd, const struct stat *sb)
+{
+    char magic[4];
+    return sb->st_size == 0 || (pread(fd, magic, 4, 0) == 4 && memcmp(magic, "E4ST", 4) == 0);
 }
 
 /* Unlinks name in dir when it is a regular file no live writer has locked. */
@@ -52,7 +62,7 @@ static void remove_if_stale(DIR *dir, const char *name)
         return;
     struct stat sb;
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
-        flock(fd, LOCK_EX | LOCK_NB) == 0)
+        looks_like_state(fd, &sb) && flock(fd, LOCK_EX | LOCK_NB) == 0)
         (void)unlinkat(dirfd(dir), name, 0);
     close(fd); /* releases the lock */
 }
@@ -82,7 +92,7 @@ static int fs_begin(void *ctx)
 {
     e4_file_store *fs = ctx;
     fs->error[0] = 0;
-    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s.XXXXXX", fs->path) >= (int)sizeof fs->tmp_path) {
+    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s" TMP_INFIX "XXXXXX", fs->path) >= (int)sizeof fs->tmp_path) {
         fs_fail(fs, "cannot save", fs->path, ENAMETOOLONG);
         fs->tmp_path[0] = 0;
         return -1;
