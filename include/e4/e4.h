@@ -193,7 +193,10 @@ e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X
 typedef struct e4_state e4_state;
 
 /* Capacities fixed when the state is created. replay = 0 disables the
- * replay cache; otherwise it remembers that many recent messages. */
+ * replay cache; otherwise it remembers that many recent messages. The C2
+ * commands it remembers as applied are saved with the state (storage format
+ * version 2; version 1 files still load) and reloaded, so a command replayed
+ * after a restart is refused too (no key rollback). */
 typedef struct e4_limits {
     uint32_t topics;
     uint32_t pubkeys;   /* public-key mode only; 0 in SK mode */

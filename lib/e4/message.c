@@ -178,10 +178,11 @@ static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, u
     /* Recorded only once applied: a command whose write failed must be
      * accepted when C2 sends it again. */
     const uint8_t *tag = in + E4_TIMESTAMP_LEN;
-    if (e4i_replay_check(s, tag, e4i_load64le(in), 0))
+    const uint64_t ts = e4i_load64le(in);
+    if (e4i_replay_check(s, tag, ts | REPLAY_COMMAND, 0))
         err = E4_ERR_REPLAYED;
-    else if ((err = e4i_command_apply(s, out, n, now)) == E4_OK)
-        e4i_replay_check(s, tag, e4i_load64le(in), 1);
+    else if ((err = e4i_command_apply(s, out, n, now, tag, ts)) == E4_OK)
+        e4i_replay_check(s, tag, ts | REPLAY_COMMAND, 1);
     e4c_wipe(out, n);
     *out_len = 0;
     return err ? err : E4_COMMAND;

@@ -3,14 +3,19 @@
  * edit applied on the fly) and loading. The atomic file store, which needs
  * POSIX, is in hosted/file_store.c.
  *
- * Format version 1, all integers little-endian:
+ * Format version 2, all integers little-endian:
  *
  *   "E4ST" | version u8 | mode u8 | control_topic_len u8 | reserved u8
  *   id(16) | key(64) | c2_pk(32) | clock_skew u32
  *   control_topic(control_topic_len)
  *   ntopics u32  | ntopics x (hash(16) key(32) old_key(32) old_ts u64)
  *   npubkeys u32 | npubkeys x (id(16) pk(32))
+ *   ncommands u32 | ncommands x (tag(16) ts u64)       (version 2 only)
  *   crc32 u32 of everything before it
+ *
+ * The commands are the C2 commands the replay cache remembers as applied
+ * (with the one being saved): reloaded into the cache, they keep a replayed
+ * command refused after a restart. Version 1 (no commands) still loads.
  *
  * The CRC detects truncation and corruption (with the counts, which must
  * match the bytes); a damaged store loads as an error, never as a state.
@@ -18,7 +23,8 @@
 #include "internal.h"
 
 
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
+#define FORMAT_VERSION_V1 1 /* without the commands */
 #define TOPIC_RECORD 88
 #define PUBKEY_RECORD 48
 
@@ -89,6 +95,33 @@ static void w_topic(writer *w, const uint8_t *hash, const uint8_t *key, const ui
 
 static int is(const e4i_edit *e, e4i_edit_op op) { return e && e->op == op; }
 
+static int is_command_entry(const replay_slot *r)
+{
+    return r->ts != REPLAY_EMPTY && (r->ts & REPLAY_COMMAND);
+}
+
+/* The applied commands in the replay cache, then the one being saved. */
+static void w_commands(writer *w, const e4_state *s, const e4i_edit *e)
+{
+    uint32_t n = e && e->cmd_tag ? 1 : 0;
+    uint8_t ts[8];
+    for (size_t i = 0; i < e4i_replay_slots(s); i++)
+        n += (uint32_t)is_command_entry(&s->replay[i]);
+    w_u32(w, n);
+    for (size_t i = 0; i < e4i_replay_slots(s); i++) {
+        if (!is_command_entry(&s->replay[i]))
+            continue;
+        e4i_store64le(ts, s->replay[i].ts & ~REPLAY_COMMAND);
+        w_put(w, s->replay[i].tag, E4_TAG_LEN);
+        w_put(w, ts, 8);
+    }
+    if (e && e->cmd_tag) {
+        e4i_store64le(ts, e->cmd_ts);
+        w_put(w, e->cmd_tag, E4_TAG_LEN);
+        w_put(w, ts, 8);
+    }
+}
+
 static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage *st)
 {
     writer *w = &(writer){.st = st};
@@ -150,6 +183,7 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
         w_put(w, e->hash, E4_ID_LEN);
         w_put(w, e->key, E4_ED25519_PK_LEN);
     }
+    w_commands(w, s, e);
 
     w_u32(w, w->crc);
     w_flush(w);
@@ -264,6 +298,23 @@ static e4_err add_pubkey(e4_state *s, const uint8_t *rec)
     return E4_OK;
 }
 
+/* Version 2's applied commands, back into the replay cache (read and
+ * checksummed, then dropped, when the cache is off). */
+static e4_err read_commands(e4_state *s, reader *r)
+{
+    uint8_t rec[E4_TAG_LEN + 8];
+    uint32_t n = r_u32(r);
+    for (uint32_t i = 0; i < n && !r->err; i++) {
+        if (r_get(r, rec, sizeof rec))
+            break;
+        uint64_t ts = e4i_load64le(rec + E4_TAG_LEN);
+        if (ts & REPLAY_COMMAND)
+            return E4_ERR_STORAGE_CORRUPT;
+        e4i_replay_check(s, rec, ts | REPLAY_COMMAND, 1);
+    }
+    return r->err;
+}
+
 static int identity_valid(const e4_state *s)
 {
     if (strlen(s->control_topic) != s->control_topic_len)
@@ -281,7 +332,7 @@ static e4_err read_state(e4_state *s, reader *r)
         return r->err;
     if (memcmp(head, "E4ST", 4) != 0)
         return E4_ERR_STORAGE_CORRUPT;
-    if (head[4] != FORMAT_VERSION)
+    if (head[4] != FORMAT_VERSION && head[4] != FORMAT_VERSION_V1)
         return E4_ERR_STORAGE_VERSION;
     if ((head[5] != E4_MODE_SK && head[5] != E4_MODE_PK) || head[6] == 0 ||
         head[6] > E4_CONTROL_TOPIC_MAX || head[7] != 0)
@@ -311,6 +362,8 @@ static e4_err read_state(e4_state *s, reader *r)
     if (s->mode == E4_MODE_SK && npubkeys)
         return E4_ERR_STORAGE_CORRUPT;
     if ((err = read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, &over)) != E4_OK)
+        return err;
+    if (head[4] == FORMAT_VERSION && (err = read_commands(s, r)) != E4_OK)
         return err;
 
     uint32_t want = r->crc, crc = r_u32(r);

@@ -666,7 +666,7 @@ static void test_magic_version_and_fields(void **st)
         e4_err want;
     } cases[] = {
         {0, 'e', E4_ERR_STORAGE_CORRUPT},  {3, 'X', E4_ERR_STORAGE_CORRUPT},
-        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 2, E4_ERR_STORAGE_VERSION},
+        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 3, E4_ERR_STORAGE_VERSION},
         {4, 0xff, E4_ERR_STORAGE_VERSION}, {5, 0, E4_ERR_STORAGE_CORRUPT}, /* mode */
         {5, 3, E4_ERR_STORAGE_CORRUPT},    {6, 0, E4_ERR_STORAGE_CORRUPT}, /* control topic length */
         {6, 129, E4_ERR_STORAGE_CORRUPT},  {7, 1, E4_ERR_STORAGE_CORRUPT}, /* reserved */
@@ -694,6 +694,27 @@ static void test_magic_version_and_fields(void **st)
     memcpy(bad + tat + 4 + 88, bad + tat + 4, 16);
     fix_crc(bad, n);
     assert_int_equal(load_bytes(bad, n, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
+}
+
+/* Version 1 (before the applied commands were saved) still loads: the same
+ * bytes without the command count. */
+static void test_version1_loads(void **st)
+{
+    (void)st;
+    uint8_t good[8192], v1[8192];
+    e4_state *s = make_sk(&g_m1);
+    size_t n = save_bytes(s, good, sizeof good);
+    assert_int_equal(good[4], 2);
+    assert_memory_equal(good + n - 8, "\0\0\0\0", 4); /* no command applied */
+    memcpy(v1, good, n - 8);
+    v1[4] = 1;
+    memcpy(v1 + n - 8, good + n - 4, 4);
+    fix_crc(v1, n - 4);
+    assert_int_equal(load_bytes(v1, n - 4, &SK_LIMITS, &g_m2), E4_OK);
+    assert_states_equal(s, (const e4_state *)g_m2.b);
+    v1[4] = 2; /* and the same bytes as version 2 are short */
+    fix_crc(v1, n - 4);
+    assert_int_equal(load_bytes(v1, n - 4, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
 }
 
 static void test_capacity(void **st)
@@ -1007,6 +1028,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_commands_and_pubkeys, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_store_failures, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_wipe, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_version1_loads, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_stale_temporaries_removed, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_store_error_reason, setup_dir, teardown_dir),
     };
