@@ -122,9 +122,8 @@ static void w_commands(writer *w, const e4_state *s, const e4i_edit *e)
     }
 }
 
-static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage *st)
+static void w_identity(writer *w, const e4_state *s, const e4i_edit *e)
 {
-    writer *w = &(writer){.st = st};
     uint8_t head[8] = {'E', '4', 'S', 'T', FORMAT_VERSION, s->mode, s->control_topic_len, 0};
     w_put(w, head, sizeof head);
     w_put(w, s->id, E4_ID_LEN);
@@ -139,18 +138,21 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
     w_put(w, is(e, EDIT_C2_KEY) ? e->key : s->c2_pk, E4_X25519_LEN);
     w_u32(w, s->clock_skew);
     w_put(w, s->control_topic, s->control_topic_len);
+}
 
-    /* Topics, as they will be after the edit. */
+/* A table's count after a reset, an addition or a removal (or none). */
+static uint32_t count_after(uint32_t n, int reset, int added, int removed)
+{
+    return reset ? 0 : added ? n + 1 : removed ? n - 1 : n;
+}
+
+/* Topics, as they will be after the edit. */
+static void w_topics(writer *w, const e4_state *s, const e4i_edit *e)
+{
     const topic_slot *edited = (is(e, EDIT_TOPIC_SET) || is(e, EDIT_TOPIC_REMOVE))
                                    ? e4i_topic_find(s, e->hash) : NULL;
-    uint32_t ntopics = s->ntopics;
-    if (is(e, EDIT_TOPICS_RESET))
-        ntopics = 0;
-    else if (is(e, EDIT_TOPIC_SET) && !edited)
-        ntopics++;
-    else if (is(e, EDIT_TOPIC_REMOVE) && edited)
-        ntopics--;
-    w_u32(w, ntopics);
+    w_u32(w, count_after(s->ntopics, is(e, EDIT_TOPICS_RESET), is(e, EDIT_TOPIC_SET) && !edited,
+                         is(e, EDIT_TOPIC_REMOVE) && edited));
     for (uint32_t i = 0; i < s->ntopics && !is(e, EDIT_TOPICS_RESET); i++) {
         const topic_slot *t = &s->topics[i];
         if (t != edited)
@@ -160,18 +162,15 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
     }
     if (is(e, EDIT_TOPIC_SET) && !edited)
         w_topic(w, e->hash, e->key, NULL, NO_OLD_KEY);
+}
 
-    /* Public keys, likewise. */
+/* Public keys, likewise. */
+static void w_pubkeys(writer *w, const e4_state *s, const e4i_edit *e)
+{
     const pubkey_slot *pedited = (is(e, EDIT_PUBKEY_SET) || is(e, EDIT_PUBKEY_REMOVE))
                                      ? e4i_pubkey_find(s, e->hash) : NULL;
-    uint32_t npubkeys = s->npubkeys;
-    if (is(e, EDIT_PUBKEYS_RESET))
-        npubkeys = 0;
-    else if (is(e, EDIT_PUBKEY_SET) && !pedited)
-        npubkeys++;
-    else if (is(e, EDIT_PUBKEY_REMOVE) && pedited)
-        npubkeys--;
-    w_u32(w, npubkeys);
+    w_u32(w, count_after(s->npubkeys, is(e, EDIT_PUBKEYS_RESET), is(e, EDIT_PUBKEY_SET) && !pedited,
+                         is(e, EDIT_PUBKEY_REMOVE) && pedited));
     for (uint32_t i = 0; i < s->npubkeys && !is(e, EDIT_PUBKEYS_RESET); i++) {
         const pubkey_slot *p = &s->pubkeys[i];
         if (p == pedited && is(e, EDIT_PUBKEY_REMOVE))
@@ -183,8 +182,15 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
         w_put(w, e->hash, E4_ID_LEN);
         w_put(w, e->key, E4_ED25519_PK_LEN);
     }
-    w_commands(w, s, e);
+}
 
+static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage *st)
+{
+    writer *w = &(writer){.st = st};
+    w_identity(w, s, e);
+    w_topics(w, s, e);
+    w_pubkeys(w, s, e);
+    w_commands(w, s, e);
     w_u32(w, w->crc);
     w_flush(w);
     e4c_wipe(w->buf, sizeof w->buf);
@@ -325,7 +331,8 @@ static int identity_valid(const e4_state *s)
     return !e4i_is_zero(s->key, E4_ED25519_SK_LEN) && !e4i_is_zero(s->c2_pk, E4_X25519_LEN);
 }
 
-static e4_err read_state(e4_state *s, reader *r)
+/* The header and identity; *version is the format version read. */
+static e4_err read_identity(e4_state *s, reader *r, uint8_t *version)
 {
     uint8_t head[8];
     if (r_get(r, head, sizeof head))
@@ -337,6 +344,7 @@ static e4_err read_state(e4_state *s, reader *r)
     if ((head[5] != E4_MODE_SK && head[5] != E4_MODE_PK) || head[6] == 0 ||
         head[6] > E4_CONTROL_TOPIC_MAX || head[7] != 0)
         return E4_ERR_STORAGE_CORRUPT;
+    *version = head[4];
     s->mode = head[5];
     s->control_topic_len = head[6];
     r_get(r, s->id, E4_ID_LEN);
@@ -347,13 +355,15 @@ static e4_err read_state(e4_state *s, reader *r)
     s->control_topic[s->control_topic_len] = 0;
     if (r->err)
         return r->err;
-    if (!identity_valid(s))
-        return E4_ERR_STORAGE_CORRUPT;
+    return identity_valid(s) ? E4_OK : E4_ERR_STORAGE_CORRUPT;
+}
 
-    int over = 0;
+/* Topics then public keys; *over is set when they exceed the limits. */
+static e4_err read_keys(e4_state *s, reader *r, int *over)
+{
     uint32_t pubkey_cap = s->mode == E4_MODE_PK ? s->limits.pubkeys : 0;
     uint32_t ntopics = r_u32(r);
-    e4_err err = r->err ? r->err : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, &over);
+    e4_err err = r->err ? r->err : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, over);
     if (err)
         return err;
     uint32_t npubkeys = r_u32(r);
@@ -361,11 +371,20 @@ static e4_err read_state(e4_state *s, reader *r)
         return r->err;
     if (s->mode == E4_MODE_SK && npubkeys)
         return E4_ERR_STORAGE_CORRUPT;
-    if ((err = read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, &over)) != E4_OK)
-        return err;
-    if (head[4] == FORMAT_VERSION && (err = read_commands(s, r)) != E4_OK)
-        return err;
+    return read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, over);
+}
 
+static e4_err read_state(e4_state *s, reader *r)
+{
+    uint8_t version = 0;
+    int over = 0;
+    e4_err err = read_identity(s, r, &version);
+    if (err == E4_OK)
+        err = read_keys(s, r, &over);
+    if (err == E4_OK && version == FORMAT_VERSION)
+        err = read_commands(s, r);
+    if (err)
+        return err;
     uint32_t want = r->crc, crc = r_u32(r);
     if (r->err)
         return r->err;
