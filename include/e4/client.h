@@ -39,6 +39,12 @@ e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt);
 /* Load the state saved at opt->state_path. */
 e4_err e4_client_open(e4_client **out, const e4_client_options *opt);
+/* After an e4_client call returned E4_ERR_STORAGE_IO: why, as
+ * e4_file_store_error() gives it (operation, path, the system's reason, e.g.
+ * "cannot open /var/lib/e4/dev.e4: Permission denied"). Per thread: the last
+ * such failure in the calling thread, "" if none; valid until the thread's
+ * next e4_client call fails the same way. Usable after a failed open/new. */
+const char *e4_client_storage_error(void);
 /* Wipes every key and frees. */
 void e4_client_free(e4_client *c);
 

@@ -44,6 +44,9 @@ extern "C" {
 #define E4_CONTROL_TOPIC_MAX 128   /* longest control-topic override */
 #define E4_MAX_DELAY         600   /* seconds a timestamp may be in the past */
 #define E4_TRANSITION_TTL   3600   /* seconds an old topic key stays usable */
+/* Largest payload protect accepts (the protected message, payload plus at
+ * most E4_PK_OVERHEAD, stays below 2 GiB); larger: E4_ERR_INVALID_ARGUMENT. */
+#define E4_PAYLOAD_MAX (0x7fffffffu - E4_PK_OVERHEAD)
 
 typedef enum e4_err {
     E4_OK = 0,
@@ -137,6 +140,10 @@ void e4_wipe(void *p, size_t len);
 
 /* ---- stateless message functions (tools, C2, tests) -------------------- */
 
+/* Every protect function refuses, before writing anything: an all-zero key
+ * (E4_ERR_ZERO_KEY, also on unprotect), a timestamp >= 2^63 (no receiver can
+ * accept it) or a payload over E4_PAYLOAD_MAX (E4_ERR_INVALID_ARGUMENT). */
+
 /* SK format: ts || tag || ciphertext; out needs plain_len + 24 bytes. */
 e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
                      size_t plain_len, uint8_t *out);
@@ -186,7 +193,10 @@ e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X
 typedef struct e4_state e4_state;
 
 /* Capacities fixed when the state is created. replay = 0 disables the
- * replay cache; otherwise it remembers that many recent messages. */
+ * replay cache; otherwise it remembers that many recent messages. The C2
+ * commands it remembers as applied are saved with the state (storage format
+ * version 2; version 1 files still load) and reloaded, so a command replayed
+ * after a restart is refused too (no key rollback). */
 typedef struct e4_limits {
     uint32_t topics;
     uint32_t pubkeys;   /* public-key mode only; 0 in SK mode */
@@ -230,7 +240,8 @@ e4_err e4_state_set_control_topic(e4_state *s, const char *topic);
 const char *e4_state_control_topic(const e4_state *s);
 
 /* Local key management (what C2 commands do, for provisioning and tests).
- * These are persisted like commands when storage is set. */
+ * These are persisted like commands when storage is set. The topic must
+ * pass e4_validate_topic (E4_ERR_INVALID_TOPIC); a zero key is refused. */
 e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now);
 e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN]);
 
@@ -287,15 +298,26 @@ e4_err e4_state_save(const e4_state *s, const e4_storage *storage);
 e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                      const e4_storage *storage);
 
-/* The file store: atomic replace (temporary file, fsync, rename, fsync of the
- * directory). The struct is caller memory; path must outlive it. */
+/* The file store: atomic replace (temporary file PATH.e4save-XXXXXX, mode
+ * 0600, fsync, rename, fsync of the directory). The struct is caller memory;
+ * path must outlive it. A save holds an exclusive flock(2) on its temporary
+ * file; a load first removes the temporaries of PATH that no live writer
+ * holds (left by a process killed while saving: they contain keys). */
+#define E4_FILE_STORE_ERROR_MAX 512
 typedef struct e4_file_store {
     e4_storage storage;   /* pass &fs.storage */
     const char *path;
     int fd;
     char tmp_path[4096];
+    char error[E4_FILE_STORE_ERROR_MAX]; /* see e4_file_store_error */
 } e4_file_store;
 void e4_file_store_init(e4_file_store *fs, const char *path);
+/* Why the last load or save through fs failed (E4_ERR_STORAGE_IO): the
+ * operation, the path and the system's reason, e.g. "cannot create a
+ * temporary file beside /var/lib/e4/dev.e4: Read-only file system". "" when
+ * the last operation did not fail in the file system. Never holds key
+ * material. Valid until the next operation on fs. */
+const char *e4_file_store_error(const e4_file_store *fs);
 
 #ifdef __cplusplus
 }

@@ -220,9 +220,10 @@ static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_K
     }
 }
 
-e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t now)
+e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t now,
+                         const uint8_t *tag, uint64_t ts)
 {
-    e4i_edit e = {0};
+    e4i_edit e = {.cmd_tag = tag, .cmd_ts = ts};
     int noop = 0;
     uint8_t new_cmd_key[E4_KEY_LEN];
     e4_err err = plan(s, cmd, len, now, &e, &noop, new_cmd_key);

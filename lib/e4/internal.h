@@ -40,6 +40,10 @@ typedef struct replay_slot {
     uint64_t ts;                    /* message timestamp; REPLAY_EMPTY when free */
 } replay_slot;
 #define REPLAY_EMPTY UINT64_MAX
+/* Set in replay_slot.ts for an applied C2 command (timestamps are < 2^63):
+ * those entries are saved with the state, so that a command replayed after
+ * a restart is still refused (no key rollback), and are evicted last. */
+#define REPLAY_COMMAND (UINT64_C(1) << 63)
 #define REPLAY_WAYS 4
 
 struct e4_state {
@@ -81,12 +85,16 @@ void e4i_pubkeys_clear(e4_state *s);
 /* 1 when (tag, ts) was seen; else 0, and with remember set it is recorded
  * (check and record are one step for concurrent readers). */
 int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember);
+/* The cache's slots (buckets x REPLAY_WAYS), for saving command entries. */
+size_t e4i_replay_slots(const e4_state *s);
 /* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key). */
 e4_err e4i_derive_cmd_key(e4_state *s);
 e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits);
 
-/* command.c */
-e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t now);
+/* command.c: tag and ts identify a C2 command (its SIV tag and timestamp),
+ * saved with the change; NULL for local changes. */
+e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t now,
+                         const uint8_t *tag, uint64_t ts);
 
 /* storage.c: writes the state as it would be after the pending edit (or as
  * it is, when edit is NULL). Used before a change is applied in memory, so
@@ -100,6 +108,8 @@ typedef struct e4i_edit {
     const uint8_t *hash;            /* topic hash or pubkey id */
     const uint8_t *key;             /* new topic key, pubkey, id key or C2 key */
     uint64_t now;
+    const uint8_t *cmd_tag;         /* the command making the edit, or NULL */
+    uint64_t cmd_ts;
 } e4i_edit;
 e4_err e4i_persist(const e4_state *s, const e4i_edit *edit);
 

@@ -10,7 +10,9 @@ const char *e4_strerror(e4_err err)
     switch (err) {
     case E4_OK: return "success";
     case E4_COMMAND: return "C2 command applied";
-    case E4_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case E4_ERR_INVALID_ARGUMENT:
+        return "invalid argument (a NULL pointer, the wrong mode, or out of range: a timestamp >= 2^63, "
+               "a payload over E4_PAYLOAD_MAX)";
     case E4_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
     case E4_ERR_INVALID_TOPIC: return "invalid topic (must be 1 to 512 bytes)";
     case E4_ERR_INVALID_NAME: return "invalid name (must be 1 to 255 bytes of valid UTF-8)";

@@ -20,11 +20,26 @@ static e4_err check_timestamp(uint64_t ts, uint64_t now, uint32_t skew)
     return E4_OK;
 }
 
+/* What protect refuses before writing anything: an all-zero key (never
+ * valid), a timestamp no receiver accepts (>= 2^63 reads as negative, so the
+ * message could never be opened), a payload over E4_PAYLOAD_MAX. */
+static e4_err check_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, size_t plain_len)
+{
+    if (e4i_is_zero(key, E4_KEY_LEN))
+        return E4_ERR_ZERO_KEY;
+    if (ts >= (UINT64_C(1) << 63) || plain_len > E4_PAYLOAD_MAX)
+        return E4_ERR_INVALID_ARGUMENT;
+    return E4_OK;
+}
+
 e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
                      size_t plain_len, uint8_t *out)
 {
     if (!key || !out || (!plain && plain_len))
         return E4_ERR_INVALID_ARGUMENT;
+    e4_err err = check_protect(key, ts, plain_len);
+    if (err)
+        return err;
     e4i_store64le(out, ts);
     return e4c_siv_seal(key, out, E4_TIMESTAMP_LEN, plain, plain_len, out + E4_TIMESTAMP_LEN)
                ? E4_ERR_CRYPTO
@@ -36,6 +51,8 @@ e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t 
 {
     if (!key || (!in && in_len) || !out || !out_len)
         return E4_ERR_INVALID_ARGUMENT;
+    if (e4i_is_zero(key, E4_KEY_LEN))
+        return E4_ERR_ZERO_KEY;
     if (in_len <= E4_SK_OVERHEAD)
         return E4_ERR_TOO_SHORT;
     e4_err err = check_timestamp(e4i_load64le(in), now, skew);
@@ -56,6 +73,11 @@ e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_I
         return E4_ERR_INVALID_ARGUMENT;
     if (!e4c_has_pk())
         return E4_ERR_UNSUPPORTED;
+    e4_err err = check_protect(key, ts, plain_len);
+    if (err)
+        return err;
+    if (e4i_is_zero(ed25519_sk, E4_ED25519_SK_LEN))
+        return E4_ERR_ZERO_KEY;
     const size_t signed_len = E4_TIMESTAMP_LEN + E4_ID_LEN + E4_TAG_LEN + plain_len;
     e4i_store64le(out, ts);
     memcpy(out + E4_TIMESTAMP_LEN, signer_id, E4_ID_LEN);
@@ -97,6 +119,8 @@ e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4
         return E4_ERR_INVALID_ARGUMENT;
     if (!e4c_has_pk())
         return E4_ERR_UNSUPPORTED;
+    if (e4i_is_zero(key, E4_KEY_LEN) || e4i_is_zero(signer_pk, E4_ED25519_PK_LEN))
+        return E4_ERR_ZERO_KEY;
     if (in_len < E4_PK_OVERHEAD)
         return E4_ERR_TOO_SHORT;
     e4_err err = check_timestamp(e4i_load64le(in), now, skew);
@@ -115,6 +139,8 @@ e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN
                          uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
 {
     if (!s || !topic_hash || !out || !out_len || (!plain && plain_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (plain_len > E4_PAYLOAD_MAX)
         return E4_ERR_INVALID_ARGUMENT;
     const topic_slot *t = e4i_topic_find(s, topic_hash);
     if (!t)
@@ -152,10 +178,11 @@ static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, u
     /* Recorded only once applied: a command whose write failed must be
      * accepted when C2 sends it again. */
     const uint8_t *tag = in + E4_TIMESTAMP_LEN;
-    if (e4i_replay_check(s, tag, e4i_load64le(in), 0))
+    const uint64_t ts = e4i_load64le(in);
+    if (e4i_replay_check(s, tag, ts | REPLAY_COMMAND, 0))
         err = E4_ERR_REPLAYED;
-    else if ((err = e4i_command_apply(s, out, n, now)) == E4_OK)
-        e4i_replay_check(s, tag, e4i_load64le(in), 1);
+    else if ((err = e4i_command_apply(s, out, n, now, tag, ts)) == E4_OK)
+        e4i_replay_check(s, tag, ts | REPLAY_COMMAND, 1);
     e4c_wipe(out, n);
     *out_len = 0;
     return err ? err : E4_COMMAND;

@@ -210,6 +210,11 @@ static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint6
     return 0;
 }
 
+size_t e4i_replay_slots(const e4_state *s)
+{
+    return (size_t)s->replay_buckets * REPLAY_WAYS;
+}
+
 int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember)
 {
     if (!s->replay_buckets)
@@ -393,12 +398,14 @@ e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[
 {
     if (!s || !topic || !key)
         return E4_ERR_INVALID_ARGUMENT;
+    if (e4_validate_topic(topic) != E4_OK)
+        return E4_ERR_INVALID_TOPIC;
     uint8_t cmd[1 + E4_KEY_LEN + E4_TOPIC_HASH_LEN];
     cmd[0] = E4_CMD_SET_TOPIC_KEY;
     memcpy(cmd + 1, key, E4_KEY_LEN);
     e4_err err = e4_hash_topic(cmd + 1 + E4_KEY_LEN, topic);
     if (err == E4_OK)
-        err = e4i_command_apply(s, cmd, sizeof cmd, now);
+        err = e4i_command_apply(s, cmd, sizeof cmd, now, NULL, 0);
     e4c_wipe(cmd, sizeof cmd);
     return err;
 }
@@ -411,5 +418,5 @@ e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8
     cmd[0] = E4_CMD_SET_PUBKEY;
     memcpy(cmd + 1, pk, E4_ED25519_PK_LEN);
     memcpy(cmd + 1 + E4_ED25519_PK_LEN, id, E4_ID_LEN);
-    return e4i_command_apply(s, cmd, sizeof cmd, 0);
+    return e4i_command_apply(s, cmd, sizeof cmd, 0, NULL, 0);
 }

@@ -3,14 +3,19 @@
  * edit applied on the fly) and loading. The atomic file store, which needs
  * POSIX, is in hosted/file_store.c.
  *
- * Format version 1, all integers little-endian:
+ * Format version 2, all integers little-endian:
  *
  *   "E4ST" | version u8 | mode u8 | control_topic_len u8 | reserved u8
  *   id(16) | key(64) | c2_pk(32) | clock_skew u32
  *   control_topic(control_topic_len)
  *   ntopics u32  | ntopics x (hash(16) key(32) old_key(32) old_ts u64)
  *   npubkeys u32 | npubkeys x (id(16) pk(32))
+ *   ncommands u32 | ncommands x (tag(16) ts u64)       (version 2 only)
  *   crc32 u32 of everything before it
+ *
+ * The commands are the C2 commands the replay cache remembers as applied
+ * (with the one being saved): reloaded into the cache, they keep a replayed
+ * command refused after a restart. Version 1 (no commands) still loads.
  *
  * The CRC detects truncation and corruption (with the counts, which must
  * match the bytes); a damaged store loads as an error, never as a state.
@@ -18,7 +23,8 @@
 #include "internal.h"
 
 
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
+#define FORMAT_VERSION_V1 1 /* without the commands */
 #define TOPIC_RECORD 88
 #define PUBKEY_RECORD 48
 
@@ -89,9 +95,35 @@ static void w_topic(writer *w, const uint8_t *hash, const uint8_t *key, const ui
 
 static int is(const e4i_edit *e, e4i_edit_op op) { return e && e->op == op; }
 
-static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage *st)
+static int is_command_entry(const replay_slot *r)
 {
-    writer *w = &(writer){.st = st};
+    return r->ts != REPLAY_EMPTY && (r->ts & REPLAY_COMMAND);
+}
+
+/* The applied commands in the replay cache, then the one being saved. */
+static void w_commands(writer *w, const e4_state *s, const e4i_edit *e)
+{
+    uint32_t n = e && e->cmd_tag ? 1 : 0;
+    uint8_t ts[8];
+    for (size_t i = 0; i < e4i_replay_slots(s); i++)
+        n += (uint32_t)is_command_entry(&s->replay[i]);
+    w_u32(w, n);
+    for (size_t i = 0; i < e4i_replay_slots(s); i++) {
+        if (!is_command_entry(&s->replay[i]))
+            continue;
+        e4i_store64le(ts, s->replay[i].ts & ~REPLAY_COMMAND);
+        w_put(w, s->replay[i].tag, E4_TAG_LEN);
+        w_put(w, ts, 8);
+    }
+    if (e && e->cmd_tag) {
+        e4i_store64le(ts, e->cmd_ts);
+        w_put(w, e->cmd_tag, E4_TAG_LEN);
+        w_put(w, ts, 8);
+    }
+}
+
+static void w_identity(writer *w, const e4_state *s, const e4i_edit *e)
+{
     uint8_t head[8] = {'E', '4', 'S', 'T', FORMAT_VERSION, s->mode, s->control_topic_len, 0};
     w_put(w, head, sizeof head);
     w_put(w, s->id, E4_ID_LEN);
@@ -106,18 +138,21 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
     w_put(w, is(e, EDIT_C2_KEY) ? e->key : s->c2_pk, E4_X25519_LEN);
     w_u32(w, s->clock_skew);
     w_put(w, s->control_topic, s->control_topic_len);
+}
 
-    /* Topics, as they will be after the edit. */
+/* A table's count after a reset, an addition or a removal (or none). */
+static uint32_t count_after(uint32_t n, int reset, int added, int removed)
+{
+    return reset ? 0 : added ? n + 1 : removed ? n - 1 : n;
+}
+
+/* Topics, as they will be after the edit. */
+static void w_topics(writer *w, const e4_state *s, const e4i_edit *e)
+{
     const topic_slot *edited = (is(e, EDIT_TOPIC_SET) || is(e, EDIT_TOPIC_REMOVE))
                                    ? e4i_topic_find(s, e->hash) : NULL;
-    uint32_t ntopics = s->ntopics;
-    if (is(e, EDIT_TOPICS_RESET))
-        ntopics = 0;
-    else if (is(e, EDIT_TOPIC_SET) && !edited)
-        ntopics++;
-    else if (is(e, EDIT_TOPIC_REMOVE) && edited)
-        ntopics--;
-    w_u32(w, ntopics);
+    w_u32(w, count_after(s->ntopics, is(e, EDIT_TOPICS_RESET), is(e, EDIT_TOPIC_SET) && !edited,
+                         is(e, EDIT_TOPIC_REMOVE) && edited));
     for (uint32_t i = 0; i < s->ntopics && !is(e, EDIT_TOPICS_RESET); i++) {
         const topic_slot *t = &s->topics[i];
         if (t != edited)
@@ -127,18 +162,15 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
     }
     if (is(e, EDIT_TOPIC_SET) && !edited)
         w_topic(w, e->hash, e->key, NULL, NO_OLD_KEY);
+}
 
-    /* Public keys, likewise. */
+/* Public keys, likewise. */
+static void w_pubkeys(writer *w, const e4_state *s, const e4i_edit *e)
+{
     const pubkey_slot *pedited = (is(e, EDIT_PUBKEY_SET) || is(e, EDIT_PUBKEY_REMOVE))
                                      ? e4i_pubkey_find(s, e->hash) : NULL;
-    uint32_t npubkeys = s->npubkeys;
-    if (is(e, EDIT_PUBKEYS_RESET))
-        npubkeys = 0;
-    else if (is(e, EDIT_PUBKEY_SET) && !pedited)
-        npubkeys++;
-    else if (is(e, EDIT_PUBKEY_REMOVE) && pedited)
-        npubkeys--;
-    w_u32(w, npubkeys);
+    w_u32(w, count_after(s->npubkeys, is(e, EDIT_PUBKEYS_RESET), is(e, EDIT_PUBKEY_SET) && !pedited,
+                         is(e, EDIT_PUBKEY_REMOVE) && pedited));
     for (uint32_t i = 0; i < s->npubkeys && !is(e, EDIT_PUBKEYS_RESET); i++) {
         const pubkey_slot *p = &s->pubkeys[i];
         if (p == pedited && is(e, EDIT_PUBKEY_REMOVE))
@@ -150,7 +182,15 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
         w_put(w, e->hash, E4_ID_LEN);
         w_put(w, e->key, E4_ED25519_PK_LEN);
     }
+}
 
+static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage *st)
+{
+    writer *w = &(writer){.st = st};
+    w_identity(w, s, e);
+    w_topics(w, s, e);
+    w_pubkeys(w, s, e);
+    w_commands(w, s, e);
     w_u32(w, w->crc);
     w_flush(w);
     e4c_wipe(w->buf, sizeof w->buf);
@@ -264,6 +304,23 @@ static e4_err add_pubkey(e4_state *s, const uint8_t *rec)
     return E4_OK;
 }
 
+/* Version 2's applied commands, back into the replay cache (read and
+ * checksummed, then dropped, when the cache is off). */
+static e4_err read_commands(e4_state *s, reader *r)
+{
+    uint8_t rec[E4_TAG_LEN + 8];
+    uint32_t n = r_u32(r);
+    for (uint32_t i = 0; i < n && !r->err; i++) {
+        if (r_get(r, rec, sizeof rec))
+            break;
+        uint64_t ts = e4i_load64le(rec + E4_TAG_LEN);
+        if (ts & REPLAY_COMMAND)
+            return E4_ERR_STORAGE_CORRUPT;
+        e4i_replay_check(s, rec, ts | REPLAY_COMMAND, 1);
+    }
+    return r->err;
+}
+
 static int identity_valid(const e4_state *s)
 {
     if (strlen(s->control_topic) != s->control_topic_len)
@@ -274,18 +331,20 @@ static int identity_valid(const e4_state *s)
     return !e4i_is_zero(s->key, E4_ED25519_SK_LEN) && !e4i_is_zero(s->c2_pk, E4_X25519_LEN);
 }
 
-static e4_err read_state(e4_state *s, reader *r)
+/* The header and identity; *version is the format version read. */
+static e4_err read_identity(e4_state *s, reader *r, uint8_t *version)
 {
     uint8_t head[8];
     if (r_get(r, head, sizeof head))
         return r->err;
     if (memcmp(head, "E4ST", 4) != 0)
         return E4_ERR_STORAGE_CORRUPT;
-    if (head[4] != FORMAT_VERSION)
+    if (head[4] != FORMAT_VERSION && head[4] != FORMAT_VERSION_V1)
         return E4_ERR_STORAGE_VERSION;
     if ((head[5] != E4_MODE_SK && head[5] != E4_MODE_PK) || head[6] == 0 ||
         head[6] > E4_CONTROL_TOPIC_MAX || head[7] != 0)
         return E4_ERR_STORAGE_CORRUPT;
+    *version = head[4];
     s->mode = head[5];
     s->control_topic_len = head[6];
     r_get(r, s->id, E4_ID_LEN);
@@ -296,13 +355,15 @@ static e4_err read_state(e4_state *s, reader *r)
     s->control_topic[s->control_topic_len] = 0;
     if (r->err)
         return r->err;
-    if (!identity_valid(s))
-        return E4_ERR_STORAGE_CORRUPT;
+    return identity_valid(s) ? E4_OK : E4_ERR_STORAGE_CORRUPT;
+}
 
-    int over = 0;
+/* Topics then public keys; *over is set when they exceed the limits. */
+static e4_err read_keys(e4_state *s, reader *r, int *over)
+{
     uint32_t pubkey_cap = s->mode == E4_MODE_PK ? s->limits.pubkeys : 0;
     uint32_t ntopics = r_u32(r);
-    e4_err err = r->err ? r->err : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, &over);
+    e4_err err = r->err ? r->err : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, over);
     if (err)
         return err;
     uint32_t npubkeys = r_u32(r);
@@ -310,9 +371,20 @@ static e4_err read_state(e4_state *s, reader *r)
         return r->err;
     if (s->mode == E4_MODE_SK && npubkeys)
         return E4_ERR_STORAGE_CORRUPT;
-    if ((err = read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, &over)) != E4_OK)
-        return err;
+    return read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, over);
+}
 
+static e4_err read_state(e4_state *s, reader *r)
+{
+    uint8_t version = 0;
+    int over = 0;
+    e4_err err = read_identity(s, r, &version);
+    if (err == E4_OK)
+        err = read_keys(s, r, &over);
+    if (err == E4_OK && version == FORMAT_VERSION)
+        err = read_commands(s, r);
+    if (err)
+        return err;
     uint32_t want = r->crc, crc = r_u32(r);
     if (r->err)
         return r->err;

@@ -88,6 +88,12 @@ static void test_persist_and_reopen(void **st)
     /* A missing or damaged file is a clear error. */
     e4_client_options missing = {.state_path = "/nonexistent/dir/state.e4"};
     assert_int_equal(e4_client_open(&c, &missing), E4_ERR_STORAGE_IO);
+    assert_string_equal(e4_client_storage_error(),
+                        "cannot open /nonexistent/dir/state.e4: No such file or directory");
+    uint8_t id0[E4_ID_LEN] = {1}, key0[E4_KEY_LEN] = {1};
+    assert_int_equal(e4_client_new_sk(&c, id0, key0, &missing), E4_ERR_STORAGE_IO);
+    assert_string_equal(e4_client_storage_error(), "cannot create a temporary file beside "
+                                                   "/nonexistent/dir/state.e4: No such file or directory");
     FILE *fp = fopen(path, "r+b");
     fseek(fp, 20, SEEK_SET);
     fputc(0x5a, fp);
@@ -118,6 +124,81 @@ static void test_grows_to_fit_saved_state(void **st)
     uint8_t msg[64];
     size_t len;
     assert_int_equal(e4_client_protect(c, "t/19", (const uint8_t *)"y", 1, msg, sizeof msg, &len), E4_OK);
+    e4_client_free(c);
+}
+
+/* Issue 11, item 9: C2 sets K1, rotates to K2; after a restart the K1
+ * command, replayed within the 600 s window, must not bring K1 back. */
+static e4_err send_set_topic_key(e4_client *c, const uint8_t key[32], const uint8_t tk[32], uint64_t ts,
+                                 uint8_t msg[128], size_t *msg_len)
+{
+    uint8_t args[48], cmd[E4_COMMAND_MAX], out[128];
+    size_t cmd_len, ol;
+    memcpy(args, tk, 32);
+    assert_int_equal(e4_hash_topic(args + 32, TOPIC), E4_OK);
+    assert_int_equal(e4_command_build(cmd, &cmd_len, E4_CMD_SET_TOPIC_KEY, args, sizeof args), E4_OK);
+    assert_int_equal(e4_sk_protect(key, ts, cmd, cmd_len, msg), E4_OK);
+    *msg_len = cmd_len + E4_SK_OVERHEAD;
+    return e4_client_unprotect(c, e4_client_control_topic(c), msg, *msg_len, out, sizeof out, &ol);
+}
+
+static void replay(e4_client *c, const uint8_t *msg, size_t len, e4_err want)
+{
+    uint8_t out[128];
+    size_t ol;
+    assert_int_equal(e4_client_unprotect(c, e4_client_control_topic(c), msg, len, out, sizeof out, &ol), want);
+}
+
+/* The topic key in use is k: a message under it opens. */
+static void assert_topic_key(e4_client *c, const uint8_t k[32], uint64_t now)
+{
+    uint8_t msg[64], out[64];
+    size_t len, ol;
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"v", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(e4_sk_unprotect(k, msg, len, out, &ol, now, 0), E4_OK);
+}
+
+static void test_command_replay_after_restart(void **st)
+{
+    (void)st;
+    char path[128];
+    snprintf(path, sizeof path, "%s/rollback.e4", dir);
+    uint8_t id[16], key[32], k1[32], k2[32], m1[128], m2[128], m3[128];
+    size_t l1, l2, l3;
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_random_key(k1);
+    e4_random_key(k2);
+    uint64_t now = 1800000000;
+    e4_client_options o = {.state_path = path};
+    e4_client *c;
+    assert_int_equal(e4_client_new_sk(&c, id, key, &o), E4_OK);
+    e4_client_set_clock(c, fixed_clock, &now);
+    assert_int_equal(send_set_topic_key(c, key, k1, now, m1, &l1), E4_COMMAND);
+    now += 10;
+    assert_int_equal(send_set_topic_key(c, key, k2, now, m2, &l2), E4_COMMAND);
+    replay(c, m1, l1, E4_ERR_REPLAYED);
+    e4_client_free(c);
+
+    for (int restart = 0; restart < 2; restart++) {
+        now += 10;
+        assert_int_equal(e4_client_open(&c, &o), E4_OK);
+        e4_client_set_clock(c, fixed_clock, &now);
+        replay(c, m1, l1, E4_ERR_REPLAYED);
+        replay(c, m2, l2, E4_ERR_REPLAYED);
+        assert_topic_key(c, k2, now);
+        e4_client_free(c);
+    }
+    /* A new command still applies, and is remembered in turn. */
+    assert_int_equal(e4_client_open(&c, &o), E4_OK);
+    e4_client_set_clock(c, fixed_clock, &now);
+    assert_int_equal(send_set_topic_key(c, key, k1, now, m3, &l3), E4_COMMAND);
+    e4_client_free(c);
+    assert_int_equal(e4_client_open(&c, &o), E4_OK);
+    e4_client_set_clock(c, fixed_clock, &now);
+    replay(c, m3, l3, E4_ERR_REPLAYED);
+    replay(c, m2, l2, E4_ERR_REPLAYED);
+    assert_topic_key(c, k1, now);
     e4_client_free(c);
 }
 
@@ -356,6 +437,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_persist_and_reopen),
         cmocka_unit_test(test_grows_to_fit_saved_state),
+        cmocka_unit_test(test_command_replay_after_restart),
         cmocka_unit_test(test_clock_override),
         cmocka_unit_test(test_receipt_sink),
         cmocka_unit_test(test_state_receipt),

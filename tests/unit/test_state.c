@@ -167,8 +167,15 @@ static void test_timestamp_window(void **st)
     e4_state_set_clock_skew(f->s, 5);
     assert_int_equal(roundtrip(f->s, TOPIC, p, 7, NOW + 5, NOW), E4_OK);
     assert_int_equal(roundtrip(f->s, TOPIC, p, 7, NOW + 6, NOW), E4_ERR_TIMESTAMP_IN_FUTURE);
-    /* A timestamp >= 2^63 is negative to the reference: too old. */
-    assert_int_equal(roundtrip(f->s, TOPIC, p, 7, UINT64_C(1) << 63, NOW), E4_ERR_TIMESTAMP_TOO_OLD);
+    /* A timestamp >= 2^63 is negative to the reference: too old (checked
+     * before authenticity, so a forged one shows it); protect refuses it. */
+    assert_int_equal(roundtrip(f->s, TOPIC, p, 7, UINT64_C(1) << 63, NOW), E4_ERR_INVALID_ARGUMENT);
+    uint8_t m[64], out[64];
+    size_t n, ol;
+    assert_int_equal(e4_protect(f->s, TOPIC, p, 7, m, sizeof m, &n, NOW), E4_OK);
+    memset(m, 0, 7);
+    m[7] = 0x80; /* little-endian 2^63 */
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m, n, out, sizeof out, &ol, NOW), E4_ERR_TIMESTAMP_TOO_OLD);
     destroy(f);
 }
 
@@ -279,6 +286,57 @@ static void test_pk_errors(void **st)
     e4_random_key(other);
     assert_int_equal(e4_pk_protect(other, id2, sk2, NOW, (const uint8_t *)"hi", 2, m), E4_OK);
     assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW), E4_ERR_NOT_AUTHENTIC);
+    destroy(f);
+}
+
+/* ---- what protect refuses (issue 11, item 16) ---------------------------- */
+
+/* An all-zero key, a timestamp >= 2^63 (no receiver could open the message)
+ * and a payload over E4_PAYLOAD_MAX are argument errors, reported before
+ * anything is read or written: the huge lengths below are never touched. */
+static void test_protect_refuses(void **st)
+{
+    (void)st;
+    static const uint8_t zero[64] = {0};
+    uint8_t key[32], m[200], out[200];
+    size_t ol;
+    e4_random_key(key);
+    const uint8_t *p = (const uint8_t *)"hi";
+    assert_int_equal(e4_sk_protect(zero, NOW, p, 2, m), E4_ERR_ZERO_KEY);
+    assert_int_equal(e4_sk_protect(key, NOW, p, 2, m), E4_OK);
+    assert_int_equal(e4_sk_unprotect(zero, m, 26, out, &ol, NOW, 0), E4_ERR_ZERO_KEY);
+    assert_int_equal(e4_sk_protect(key, UINT64_C(1) << 63, p, 2, m), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_sk_protect(key, UINT64_MAX, p, 2, m), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_sk_protect(key, (UINT64_C(1) << 63) - 1, p, 2, m), E4_OK);
+    assert_int_equal(e4_sk_protect(key, NOW, p, (size_t)E4_PAYLOAD_MAX + 1, m), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_sk_protect(key, NOW, p, (size_t)INT32_MAX + 1, m), E4_ERR_INVALID_ARGUMENT);
+    if (e4_pk_protect(key, key, zero, NOW, p, 2, m) != E4_ERR_UNSUPPORTED) {
+        uint8_t id[16], sk[64], pk[32];
+        e4_random_id(id);
+        e4_ed25519_keypair(sk, pk);
+        assert_int_equal(e4_pk_protect(zero, id, sk, NOW, p, 2, m), E4_ERR_ZERO_KEY);
+        assert_int_equal(e4_pk_protect(key, id, zero, NOW, p, 2, m), E4_ERR_ZERO_KEY);
+        assert_int_equal(e4_pk_protect(key, id, sk, UINT64_C(1) << 63, p, 2, m), E4_ERR_INVALID_ARGUMENT);
+        assert_int_equal(e4_pk_protect(key, id, sk, NOW, p, (size_t)INT32_MAX + 1, m),
+                         E4_ERR_INVALID_ARGUMENT);
+        assert_int_equal(e4_pk_protect(key, id, sk, NOW, p, 2, m), E4_OK);
+        assert_int_equal(e4_pk_unprotect(zero, pk, m, 106, out, &ol, NOW, 0), E4_ERR_ZERO_KEY);
+    }
+    /* On a state: the same, and topics as e4_validate_topic has them. */
+    fixture *f = make(E4_MODE_SK, (e4_limits){4, 0, 0});
+    assert_int_equal(e4_protect(f->s, TOPIC, p, 2, m, sizeof m, &ol, UINT64_C(1) << 63), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_protect(f->s, TOPIC, p, (size_t)INT32_MAX + 1, m, SIZE_MAX, &ol, NOW),
+                     E4_ERR_INVALID_ARGUMENT);
+    char long_topic[600];
+    memset(long_topic, 'a', 599);
+    long_topic[599] = 0;
+    assert_int_equal(e4_validate_topic(long_topic), E4_ERR_INVALID_TOPIC);
+    assert_int_equal(e4_state_set_topic_key(f->s, long_topic, key, NOW), E4_ERR_INVALID_TOPIC);
+    assert_int_equal(e4_state_set_topic_key(f->s, "", key, NOW), E4_ERR_INVALID_TOPIC);
+    long_topic[E4_TOPIC_MAX] = 0;
+    assert_int_equal(e4_state_set_topic_key(f->s, long_topic, key, NOW), E4_OK);
+    assert_int_equal(e4_state_set_topic_key(f->s, "x", zero, NOW), E4_ERR_ZERO_KEY);
+    assert_int_equal(e4_state_topic_count(f->s), 2);
     destroy(f);
 }
 
@@ -556,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_replay_many_and_commands),
         cmocka_unit_test(test_replay_pk_two_signers),
         cmocka_unit_test(test_pk_errors),
+        cmocka_unit_test(test_protect_refuses),
         cmocka_unit_test(test_key_transition),
         cmocka_unit_test(test_commands_sk),
         cmocka_unit_test(test_commands_pk),

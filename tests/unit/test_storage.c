@@ -17,6 +17,8 @@
 #include "backend.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/file.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -664,7 +666,7 @@ static void test_magic_version_and_fields(void **st)
         e4_err want;
     } cases[] = {
         {0, 'e', E4_ERR_STORAGE_CORRUPT},  {3, 'X', E4_ERR_STORAGE_CORRUPT},
-        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 2, E4_ERR_STORAGE_VERSION},
+        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 3, E4_ERR_STORAGE_VERSION},
         {4, 0xff, E4_ERR_STORAGE_VERSION}, {5, 0, E4_ERR_STORAGE_CORRUPT}, /* mode */
         {5, 3, E4_ERR_STORAGE_CORRUPT},    {6, 0, E4_ERR_STORAGE_CORRUPT}, /* control topic length */
         {6, 129, E4_ERR_STORAGE_CORRUPT},  {7, 1, E4_ERR_STORAGE_CORRUPT}, /* reserved */
@@ -692,6 +694,27 @@ static void test_magic_version_and_fields(void **st)
     memcpy(bad + tat + 4 + 88, bad + tat + 4, 16);
     fix_crc(bad, n);
     assert_int_equal(load_bytes(bad, n, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
+}
+
+/* Version 1 (before the applied commands were saved) still loads: the same
+ * bytes without the command count. */
+static void test_version1_loads(void **st)
+{
+    (void)st;
+    uint8_t good[8192], v1[8192];
+    e4_state *s = make_sk(&g_m1);
+    size_t n = save_bytes(s, good, sizeof good);
+    assert_int_equal(good[4], 2);
+    assert_memory_equal(good + n - 8, "\0\0\0\0", 4); /* no command applied */
+    memcpy(v1, good, n - 8);
+    v1[4] = 1;
+    memcpy(v1 + n - 8, good + n - 4, 4);
+    fix_crc(v1, n - 4);
+    assert_int_equal(load_bytes(v1, n - 4, &SK_LIMITS, &g_m2), E4_OK);
+    assert_states_equal(s, (const e4_state *)g_m2.b);
+    v1[4] = 2; /* and the same bytes as version 2 are short */
+    fix_crc(v1, n - 4);
+    assert_int_equal(load_bytes(v1, n - 4, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
 }
 
 static void test_capacity(void **st)
@@ -875,6 +898,91 @@ static void test_file_store_failures(void **st)
     assert_states_equal(s, load_file(&g_m2, &SK_LIMITS, E4_OK));
 }
 
+/* ---- stale temporaries and error reasons (issue 11, items 15 and 17) ---- */
+
+static void write_temporary(const char *name, const char *content, int lock)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", g_dir, name);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+    if (lock) {
+        assert_int_equal(flock(fd, LOCK_EX), 0);
+        return; /* kept open and locked: a live writer (closed at exit) */
+    }
+    close(fd);
+}
+
+static int exists_in_dir(const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", g_dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* A SIGKILL during a save leaves state.e4save-XXXXXX holding every key: the
+ * next load removes it (empty or begun), but not a temporary a live writer
+ * holds, nor the temporaries of another state, nor other files (a user's
+ * state.backup, a file that is not a state). */
+static void test_stale_temporaries_removed(void **st)
+{
+    (void)st;
+    save_file(make_sk(&g_m1));
+    write_temporary("state.e4save-a1B2c3", "E4ST\002keys", 0);
+    write_temporary("state.e4save-zzzzzz", "", 0);
+    write_temporary("state.e4save-LiVe00", "E4ST", 1);
+    write_temporary("state.e4save-notour", "something else", 0);
+    write_temporary("stateX.e4save-abcdef", "E4ST", 0);
+    write_temporary("other.e4save-abcdef", "E4ST", 0);
+    write_temporary("state.backup", "E4ST", 0);
+    write_temporary("state.e4save-toolong", "E4ST", 0);
+    load_file(&g_m2, &SK_LIMITS, E4_OK);
+    assert_false(exists_in_dir("state.e4save-a1B2c3"));
+    assert_false(exists_in_dir("state.e4save-zzzzzz"));
+    assert_true(exists_in_dir("state.e4save-LiVe00"));
+    assert_true(exists_in_dir("state.e4save-notour"));
+    assert_true(exists_in_dir("stateX.e4save-abcdef"));
+    assert_true(exists_in_dir("other.e4save-abcdef"));
+    assert_true(exists_in_dir("state.backup"));
+    assert_true(exists_in_dir("state.e4save-toolong"));
+    assert_true(exists_in_dir("state"));
+}
+
+/* A failure says what, where and why; a success leaves no message. */
+static void test_file_store_error_reason(void **st)
+{
+    (void)st;
+    e4_state *s = make_sk(&g_m1);
+    e4_file_store fs;
+    char path[400], want[500];
+    snprintf(path, sizeof path, "%s/missing/state", g_dir);
+    e4_file_store_init(&fs, path);
+    assert_string_equal(e4_file_store_error(&fs), "");
+    assert_int_equal(e4_state_save(s, &fs.storage), E4_ERR_STORAGE_IO);
+    snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", path, strerror(ENOENT));
+    assert_string_equal(e4_file_store_error(&fs), want);
+    assert_int_equal(e4_state_load(&s, g_m2.b, sizeof g_m2.b, &SK_LIMITS, &fs.storage), E4_ERR_STORAGE_IO);
+    snprintf(want, sizeof want, "cannot open %s: %s", path, strerror(ENOENT));
+    assert_string_equal(e4_file_store_error(&fs), want);
+
+    assert_int_equal(mkdir(g_path, 0700), 0); /* "state" is a directory */
+    e4_file_store_init(&fs, g_path);
+    assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_ERR_STORAGE_IO);
+    snprintf(want, sizeof want, "cannot replace %s: %s", g_path, strerror(EISDIR));
+    assert_string_equal(e4_file_store_error(&fs), want);
+    assert_int_equal(rmdir(g_path), 0);
+    assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_OK);
+    assert_string_equal(e4_file_store_error(&fs), "");
+    if (geteuid() != 0) { /* root writes anywhere */
+        assert_int_equal(chmod(g_dir, 0500), 0);
+        assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_ERR_STORAGE_IO);
+        snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", g_path, strerror(EACCES));
+        assert_string_equal(e4_file_store_error(&fs), want);
+        assert_int_equal(chmod(g_dir, 0700), 0);
+    }
+}
+
 /* ---- wiping ---------------------------------------------------------------------- */
 
 static void test_wipe(void **st)
@@ -920,6 +1028,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_commands_and_pubkeys, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_store_failures, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_wipe, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_version1_loads, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_stale_temporaries_removed, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_file_store_error_reason, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

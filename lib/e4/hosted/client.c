@@ -31,6 +31,23 @@ struct e4_client {
     void *sink_ctx;
 };
 
+/* The reason of the last E4_ERR_STORAGE_IO an e4_client call returned to
+ * this thread (a copy: the client may be gone, or saving again). */
+static _Thread_local char storage_error[E4_FILE_STORE_ERROR_MAX];
+
+const char *e4_client_storage_error(void)
+{
+    return storage_error;
+}
+
+/* Under the client's write lock (or before anyone else sees c). */
+static e4_err note_storage(const e4_client *c, e4_err err)
+{
+    if (err == E4_ERR_STORAGE_IO)
+        memcpy(storage_error, c->store.error, sizeof storage_error);
+    return err;
+}
+
 static uint64_t system_clock(void *ctx)
 {
     (void)ctx;
@@ -124,7 +141,7 @@ static e4_err client_create(e4_client **out, e4_mode mode, const uint8_t *id, co
     e4_err err = mode == E4_MODE_SK ? e4_state_init_sk(&c->state, c->mem, size, &l, id, key)
                                     : e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
     if (err == E4_OK)
-        err = client_finish(c, opt, 1);
+        err = note_storage(c, client_finish(c, opt, 1));
     if (err != E4_OK) {
         client_free_memory(c);
         return err;
@@ -160,6 +177,7 @@ e4_err e4_client_open(e4_client **out, const e4_client_options *opt)
         e4_err err = e4_state_load(&c->state, c->mem, e4_state_size(&l), &l, &c->store.storage);
         if (err == E4_OK)
             err = client_finish(c, opt, opt->control_topic || opt->clock_skew);
+        note_storage(c, err);
         if (err == E4_OK) {
             *out = c;
             return E4_OK;
@@ -209,7 +227,7 @@ static e4_err unprotect_command(e4_client *c, const uint8_t hash[E4_TOPIC_HASH_L
     void *sink_ctx = NULL;
     pthread_rwlock_wrlock(&c->lock);
     uint64_t now = c->clock(c->clock_ctx);
-    e4_err err = e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, now);
+    e4_err err = note_storage(c, e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, now));
     if (c->sink && (err == E4_COMMAND || e4_err_is_refusal(err)) &&
         e4_receipt_applied(c->state, in, in_len, err, receipt, now) == E4_OK) {
         sink = c->sink;
@@ -274,7 +292,7 @@ e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t ke
     if (!c)
         return E4_ERR_INVALID_ARGUMENT;
     pthread_rwlock_wrlock(&c->lock);
-    e4_err err = e4_state_set_topic_key(c->state, topic, key, c->clock(c->clock_ctx));
+    e4_err err = note_storage(c, e4_state_set_topic_key(c->state, topic, key, c->clock(c->clock_ctx)));
     pthread_rwlock_unlock(&c->lock);
     return err;
 }
@@ -284,7 +302,7 @@ e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN], const uin
     if (!c)
         return E4_ERR_INVALID_ARGUMENT;
     pthread_rwlock_wrlock(&c->lock);
-    e4_err err = e4_state_set_pubkey(c->state, id, pk);
+    e4_err err = note_storage(c, e4_state_set_pubkey(c->state, id, pk));
     pthread_rwlock_unlock(&c->lock);
     return err;
 }
