@@ -24,11 +24,16 @@ static void usage(void)
         "Identity (a new client, or --state FILE of a saved one):\n"
         "  -i, --id ID               client id: 32 hex digits (or a name, hashed)\n"
         "  -n, --name NAME           client name; the id is its hash\n"
-        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes)\n"
+        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes);\n"
+        "                            visible in ps: prefer --key-file or E4_KEY\n"
+        "      --key-file FILE       the key (hex) is the first line of FILE ('-':\n"
+        "                            stdin)\n"
         "  -p, --password PW         derive the key from a password, as e4go (the\n"
         "                            Ed25519 key in public-key mode)\n"
-        "      --password-file FILE  the password is the first line of FILE\n"
+        "      --password-file FILE  the password is the first line of FILE (or\n"
+        "                            E4_PASSWORD)\n"
         "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
+        "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
         "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
         "                            it (or --sign-key) selects public-key mode\n"
         "      --state FILE          keep the state in FILE: opened when it exists\n"
@@ -36,6 +41,7 @@ static void usage(void)
         "                            created from the identity options; every\n"
         "                            change is saved at once\n"
         "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
+        "      --topic-key-file TOPIC:FILE  the same, the key read from FILE\n"
         "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
         "                            public key (repeatable)\n"
         "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
@@ -56,7 +62,8 @@ static void usage(void)
         "                            the control topic always uses 2)\n"
         "  -s, --subscribe TOPIC     subscribe at start (repeatable)\n"
         "      --username USER       MQTT user name\n"
-        "      --mqtt-password PW    MQTT password\n"
+        "      --mqtt-password PW    MQTT password (visible in ps)\n"
+        "      --mqtt-password-file FILE  first line of FILE (or E4_MQTT_PASSWORD)\n"
         "      --keepalive SEC       MQTT keepalive (default 60)\n"
         "      --tls                 use TLS with the system's CA certificates\n"
         "      --cafile FILE         use TLS, trusting the CAs in FILE\n"
@@ -100,8 +107,12 @@ struct client_opts {
     const char *name, *password_arg, *password_file;
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
     int have_id, have_key, have_sign_key, have_c2_pk;
-    char **topic_keys;   /* TOPIC:HEX */
+    struct secret_src key_src, sign_key_src;
+    const char *mqtt_password_file;
+    char *mqtt_password_owned;
+    char **topic_keys;   /* TOPIC:HEX, or TOPIC:FILE for --topic-key-file */
     size_t ntopic_keys;
+    unsigned char *topic_key_is_file;
     char **pubkeys;      /* ID:HEX */
     size_t npubkeys;
     char **subscribe;
@@ -124,7 +135,12 @@ static void opts_free(struct client_opts *o)
 {
     e4_wipe(o->key, sizeof o->key);
     e4_wipe(o->sign_key, sizeof o->sign_key);
+    if (o->mqtt_password_owned) {
+        e4_wipe(o->mqtt_password_owned, strlen(o->mqtt_password_owned));
+        free(o->mqtt_password_owned);
+    }
     free(o->topic_keys);
+    free(o->topic_key_is_file);
     free(o->pubkeys);
     free(o->subscribe);
 }
@@ -133,8 +149,45 @@ enum {
     O_PASSWORD_FILE = 256, O_SIGN_KEY, O_C2_PUBKEY, O_STATE, O_TOPIC_KEY, O_PUBKEY,
     O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
     O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
-    O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL,
+    O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL, O_KEY_FILE, O_SIGN_KEY_FILE,
+    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE,
 };
+
+/* --topic-key TOPIC:HEX or --topic-key-file TOPIC:FILE. */
+static int push_topic_key(struct client_opts *o, char *value, int is_file)
+{
+    unsigned char *nf = realloc(o->topic_key_is_file, o->ntopic_keys + 1);
+    if (!nf) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    o->topic_key_is_file = nf;
+    nf[o->ntopic_keys] = (unsigned char)is_file;
+    return push(&o->topic_keys, &o->ntopic_keys, value);
+}
+
+/* The secrets' other routes: files and the environment. */
+static int resolve_secrets(struct client_opts *o)
+{
+    int rc;
+    const char *pw = getenv("E4_PASSWORD");
+
+    o->key_src.env = "E4_KEY";
+    o->sign_key_src.env = "E4_SIGN_KEY";
+    if (o->password_arg || o->password_file)
+        o->key_src.env = o->sign_key_src.env = NULL;
+    if ((rc = arg_secret_key("--key", &o->key_src, o->key, E4_KEY_LEN, &o->have_key)) ||
+        (rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, E4_ED25519_SK_LEN,
+                             &o->have_sign_key)))
+        return rc;
+    if (!o->have_key && !o->have_sign_key && !o->password_arg && !o->password_file && pw && *pw)
+        o->password_arg = pw;
+    rc = arg_secret(o->mqtt_password, o->mqtt_password_file, "E4_MQTT_PASSWORD",
+                    &o->mqtt_password_owned);
+    if (rc == 0 && o->mqtt_password_owned)
+        o->mqtt_password = o->mqtt_password_owned;
+    return rc;
+}
 
 static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
 {
@@ -142,12 +195,15 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"id", required_argument, NULL, 'i'},
         {"name", required_argument, NULL, 'n'},
         {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, O_KEY_FILE},
         {"password", required_argument, NULL, 'p'},
         {"password-file", required_argument, NULL, O_PASSWORD_FILE},
         {"sign-key", required_argument, NULL, O_SIGN_KEY},
+        {"sign-key-file", required_argument, NULL, O_SIGN_KEY_FILE},
         {"c2-pubkey", required_argument, NULL, O_C2_PUBKEY},
         {"state", required_argument, NULL, O_STATE},
         {"topic-key", required_argument, NULL, O_TOPIC_KEY},
+        {"topic-key-file", required_argument, NULL, O_TOPIC_KEY_FILE},
         {"pubkey", required_argument, NULL, O_PUBKEY},
         {"clock-skew", required_argument, NULL, O_CLOCK_SKEW},
         {"control-topic", required_argument, NULL, O_CONTROL_TOPIC},
@@ -159,6 +215,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"subscribe", required_argument, NULL, 's'},
         {"username", required_argument, NULL, O_USERNAME},
         {"mqtt-password", required_argument, NULL, O_MQTT_PASSWORD},
+        {"mqtt-password-file", required_argument, NULL, O_MQTT_PASSWORD_FILE},
         {"keepalive", required_argument, NULL, O_KEEPALIVE},
         {"tls", no_argument, NULL, O_TLS},
         {"cafile", required_argument, NULL, O_CAFILE},
@@ -184,19 +241,19 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         switch (c) {
         case 'i': rc = arg_id("--id", optarg, o->id); o->have_id = 1; break;
         case 'n': o->name = optarg; break;
-        case 'k': rc = arg_hex("--key", optarg, o->key, E4_KEY_LEN); o->have_key = 1; break;
+        case 'k': o->key_src.value = optarg; break;
+        case O_KEY_FILE: o->key_src.file = optarg; break;
         case 'p': o->password_arg = optarg; break;
         case O_PASSWORD_FILE: o->password_file = optarg; break;
-        case O_SIGN_KEY:
-            rc = arg_hex("--sign-key", optarg, o->sign_key, E4_ED25519_SK_LEN);
-            o->have_sign_key = 1;
-            break;
+        case O_SIGN_KEY: o->sign_key_src.value = optarg; break;
+        case O_SIGN_KEY_FILE: o->sign_key_src.file = optarg; break;
         case O_C2_PUBKEY:
             rc = arg_hex("--c2-pubkey", optarg, o->c2_pk, E4_X25519_LEN);
             o->have_c2_pk = 1;
             break;
         case O_STATE: o->state = optarg; break;
-        case O_TOPIC_KEY: rc = push(&o->topic_keys, &o->ntopic_keys, optarg); break;
+        case O_TOPIC_KEY: rc = push_topic_key(o, optarg, 0); break;
+        case O_TOPIC_KEY_FILE: rc = push_topic_key(o, optarg, 1); break;
         case O_PUBKEY: rc = push(&o->pubkeys, &o->npubkeys, optarg); break;
         case O_CLOCK_SKEW: rc = arg_u32("--clock-skew", optarg, UINT32_MAX, &o->clock_skew); break;
         case O_CONTROL_TOPIC: o->control_topic = optarg; break;
@@ -208,6 +265,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         case 's': rc = push(&o->subscribe, &o->nsubscribe, optarg); break;
         case O_USERNAME: o->username = optarg; break;
         case O_MQTT_PASSWORD: o->mqtt_password = optarg; break;
+        case O_MQTT_PASSWORD_FILE: o->mqtt_password_file = optarg; break;
         case O_KEEPALIVE: rc = arg_u32("--keepalive", optarg, 65535, &o->keepalive); break;
         case O_TLS: o->tls = 1; break;
         case O_CAFILE: o->cafile = optarg; o->tls = 1; break;
@@ -238,7 +296,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         return cli_usage_error("--cert and --tls-key go together");
     if ((o->cert || o->insecure) && !o->tls)
         o->tls = 1;
-    return 0;
+    return resolve_secrets(o);
 }
 
 /* ---- identity ---- */
@@ -347,33 +405,50 @@ static int open_client(struct client_opts *o, e4_client **out)
     return rc;
 }
 
+/* One --topic-key TOPIC:HEX (or --topic-key-file TOPIC:FILE). */
+static int provision_topic_key(client_ctx *c, const char *spec, int is_file)
+{
+    const char *opt = is_file ? "--topic-key-file" : "--topic-key";
+    char *topic, *text = NULL;
+    const char *right;
+    uint8_t key[E4_KEY_LEN];
+    e4_err err;
+    int rc;
+
+    if (arg_split_last_colon(spec, &topic, &right) != 0)
+        return cli_usage_error("%s: expected TOPIC:%s (no colon found)", opt,
+                               is_file ? "FILE" : "HEX");
+    rc = is_file ? arg_secret(NULL, right, NULL, &text) : 0;
+    if (rc == 0)
+        rc = arg_key(opt, text ? text : right, key, sizeof key);
+    if (text) {
+        e4_wipe(text, strlen(text));
+        free(text);
+    }
+    if (rc) {
+        free(topic);
+        return rc;
+    }
+    err = e4_client_set_topic_key(c->e4, topic, key);
+    e4_wipe(key, sizeof key);
+    if (err != E4_OK) {
+        cli_error("%s %s: %s", opt, topic, e4_strerror(err));
+        free(topic);
+        return 1;
+    }
+    names_add(c, topic);
+    free(topic);
+    return 0;
+}
+
 /* --topic-key and --pubkey. */
 static int provision(struct client_opts *o, client_ctx *c)
 {
     size_t i;
-    for (i = 0; i < o->ntopic_keys; i++) {
-        char *topic;
-        const char *hex;
-        uint8_t key[E4_KEY_LEN];
-        e4_err err;
-        int rc;
-        if (arg_split_last_colon(o->topic_keys[i], &topic, &hex) != 0)
-            return cli_usage_error("--topic-key: expected TOPIC:HEX, got '%s'", o->topic_keys[i]);
-        rc = arg_hex("--topic-key", hex, key, sizeof key);
-        if (rc) {
-            free(topic);
+    int rc;
+    for (i = 0; i < o->ntopic_keys; i++)
+        if ((rc = provision_topic_key(c, o->topic_keys[i], o->topic_key_is_file[i])))
             return rc;
-        }
-        err = e4_client_set_topic_key(c->e4, topic, key);
-        e4_wipe(key, sizeof key);
-        if (err != E4_OK) {
-            cli_error("--topic-key %s: %s", topic, e4_strerror(err));
-            free(topic);
-            return 1;
-        }
-        names_add(c, topic);
-        free(topic);
-    }
     if (o->npubkeys && e4_client_mode(c->e4) != E4_MODE_PK)
         return cli_usage_error("--pubkey needs a public-key mode client");
     for (i = 0; i < o->npubkeys; i++) {
@@ -381,7 +456,6 @@ static int provision(struct client_opts *o, client_ctx *c)
         const char *hex;
         uint8_t id[E4_ID_LEN], pk[E4_ED25519_PK_LEN];
         e4_err err;
-        int rc;
         if (arg_split_last_colon(o->pubkeys[i], &left, &hex) != 0)
             return cli_usage_error("--pubkey: expected ID:HEX, got '%s'", o->pubkeys[i]);
         rc = arg_id("--pubkey", left, id);
@@ -643,6 +717,7 @@ int cmd_client(int argc, char **argv)
     int port, rc, done, started = 0;
     size_t i;
 
+    cli_protect_secrets();
     memset(&o, 0, sizeof o);
     memset(&c, 0, sizeof c);
     o.broker = "localhost";

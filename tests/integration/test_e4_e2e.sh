@@ -293,5 +293,41 @@ eval "exec ${FD[quiet]}>&-"; unset "FD[quiet]"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "cannot connect" "$TMP/refused.err" && ok || ko "no broker: status $rc, $(cat "$TMP/refused.err")"
 
+# ---- issue 11 defect 10: secrets from files and the environment ------------
+KC=$(key)
+printf '%s\n' "$KC" >"$TMP/carol.key"
+printf '%s\n' "$TK1" >"$TMP/t1.key"
+client_start carol --name carol --key-file "$TMP/carol.key" --topic-key-file "sensors/t1:$TMP/t1.key" \
+  --subscribe sensors/t1
+m=$(mark carol)
+send carol "pub sensors/t1 via key files"
+expect carol "^message sensors/t1 via key files\$" "$m" "carol (--key-file, --topic-key-file) did not decrypt"
+client_stop carol
+CAROL=$("$E4" id carol)
+m=$(mark bob)
+E4_CLIENT_KEY=$KC "$E4" command reset-topics >"$TMP/cmd-env.bin" && ok || ko "E4_CLIENT_KEY"
+cmp -s "$TMP/cmd-env.bin" /dev/null && ko "empty command from E4_CLIENT_KEY" || ok
+(E4_KEY=$KC exec "$E4" client "${CLIENT_OPTS[@]}" --name carol --no-stdin >"$TMP/carol-env.out" 2>&1) &
+envpid=$!
+PIDS+=("$envpid")
+deadline=$(( $(date +%s) + TIMEOUT ))
+until grep -q "^ready id=$CAROL mode=sk" "$TMP/carol-env.out" || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+grep -q "^ready id=$CAROL mode=sk" "$TMP/carol-env.out" && ok || ko "E4_KEY client: $(cat "$TMP/carol-env.out")"
+kill -TERM "$envpid"; wait "$envpid"
+# MQTT password from a file and from E4_MQTT_PASSWORD, never on the command line
+MOSQ_MULTI_USER=dev MOSQ_MULTI_PASS=pw-1234 start_mosquitto_multi "$TMP/auth" 0 1 0 || die "auth broker"
+APORT=${MOSQ_AUTH_PORTS[0]}
+printf 'pw-1234\n' >"$TMP/mqtt.pw"
+printf 'wrong\n' >"$TMP/mqtt.bad"
+"$E4" client --broker "127.0.0.1:$APORT" --username dev --mqtt-password-file "$TMP/mqtt.pw" --name pwf \
+  --key "$(key)" <<<"quit" >"$TMP/pwf.out" 2>&1
+grep -q "^ready" "$TMP/pwf.out" && ok || ko "--mqtt-password-file: $(cat "$TMP/pwf.out")"
+E4_MQTT_PASSWORD=pw-1234 "$E4" client --broker "127.0.0.1:$APORT" --username dev --name pwe \
+  --key "$(key)" <<<"quit" >"$TMP/pwe.out" 2>&1
+grep -q "^ready" "$TMP/pwe.out" && ok || ko "E4_MQTT_PASSWORD: $(cat "$TMP/pwe.out")"
+"$E4" client --broker "127.0.0.1:$APORT" --username dev --mqtt-password-file "$TMP/mqtt.bad" --name pwb \
+  --key "$(key)" --timeout 3 <<<"quit" >"$TMP/pwb.out" 2>&1
+grep -q "^ready" "$TMP/pwb.out" && ko "wrong MQTT password accepted" || ok
+
 echo "test_e4_e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
