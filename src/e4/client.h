@@ -50,6 +50,7 @@ typedef struct client_ctx {
     e4_client *e4;
     int json;
     int qos;
+    size_t max_message;    /* --max-message: larger PUBLISH payloads are dropped */
     char *control_topic;
 
     pthread_mutex_t out_lock;
@@ -99,6 +100,8 @@ void out_message(client_ctx *c, const char *topic, const uint8_t *payload, size_
 void out_command(client_ctx *c, const char *topic);
 /* op: receive, command, publish, subscribe, unsubscribe, input, connection.
  * topic may be NULL; err is an e4_err or E4_OK when msg says it all. */
+/* e4_strerror, naming the option that raises a capacity that was reached. */
+const char *client_strerror(e4_err err);
 void out_error(client_ctx *c, const char *op, const char *topic, e4_err err, const char *msg);
 /* A bare event: "disconnected", "reconnected"... with an optional detail. */
 void out_event(client_ctx *c, const char *event, const char *detail);

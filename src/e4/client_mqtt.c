@@ -304,9 +304,17 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     client_ctx *c = obj;
     size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0, out_len = 0;
     int is_control = !strcmp(msg->topic, c->control_topic);
-    uint8_t *out = malloc(len + 1);
+    uint8_t *out;
     e4_err err;
 
+    if (c->max_message && len > c->max_message) {
+        char why[128];
+        snprintf(why, sizeof why, "message of %zu bytes dropped: more than --max-message %zu",
+                 len, c->max_message);
+        out_error(c, is_control ? "command" : "receive", msg->topic, E4_OK, why);
+        return;
+    }
+    out = malloc(len + 1);
     if (!out) {
         out_error(c, is_control ? "command" : "receive", msg->topic, E4_ERR_NO_MEMORY, NULL);
         return;

@@ -80,10 +80,17 @@ static void usage(void)
         "                            (default 3600; 0: only after connections and\n"
         "                            commands)\n"
         "\n"
+        "Limits:\n"
+        "      --max-message BYTES   drop (and report) received messages larger than\n"
+        "                            BYTES (default 1048576)\n"
+        "      --max-topics N        topic keys held at most (default 1024)\n"
+        "      --max-pubkeys N       public keys held at most (default 256)\n"
+        "\n"
         "Output:\n"
         "  -j, --json                one JSON object per line\n"
         "  -v, --verbose             also print the receipts sent, once acknowledged\n"
         "      --no-stdin            ignore stdin; run until SIGINT or SIGTERM\n"
+
         "  -h, --help                show this help and exit\n"
         "  -V, --version             show the version and exit\n"
         "\n"
@@ -103,6 +110,7 @@ struct client_opts {
     const char *cafile, *capath, *cert, *tls_key;
     int tls, insecure, json, no_stdin, no_replay, clean_session, no_receipts, verbose;
     uint32_t qos, keepalive, timeout, clock_skew, state_interval;
+    uint32_t max_message, max_topics, max_pubkeys;
     const char *control_topic, *state;
     const char *name, *password_arg, *password_file;
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
@@ -150,7 +158,7 @@ enum {
     O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
     O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
     O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL, O_KEY_FILE, O_SIGN_KEY_FILE,
-    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE,
+    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE, O_MAX_TOPICS, O_MAX_PUBKEYS,
 };
 
 /* --topic-key TOPIC:HEX or --topic-key-file TOPIC:FILE. */
@@ -186,6 +194,15 @@ static int resolve_secrets(struct client_opts *o)
                     &o->mqtt_password_owned);
     if (rc == 0 && o->mqtt_password_owned)
         o->mqtt_password = o->mqtt_password_owned;
+    return rc;
+}
+
+/* A capacity option: 1 .. 2^31 - 1. */
+static int arg_limit(const char *option, const char *value, uint32_t *out)
+{
+    int rc = arg_u32(option, value, INT32_MAX, out);
+    if (rc == 0 && *out == 0)
+        return cli_usage_error("%s: 0 (at least 1)", option);
     return rc;
 }
 
@@ -229,6 +246,9 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
         {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
         {"no-stdin", no_argument, NULL, O_NO_STDIN},
+        {"max-message", required_argument, NULL, O_MAX_MESSAGE},
+        {"max-topics", required_argument, NULL, O_MAX_TOPICS},
+        {"max-pubkeys", required_argument, NULL, O_MAX_PUBKEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -281,6 +301,9 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
             rc = arg_u32("--state-interval", optarg, 366u * 86400u, &o->state_interval);
             break;
         case O_NO_STDIN: o->no_stdin = 1; break;
+        case O_MAX_MESSAGE: rc = arg_limit("--max-message", optarg, &o->max_message); break;
+        case O_MAX_TOPICS: rc = arg_limit("--max-topics", optarg, &o->max_topics); break;
+        case O_MAX_PUBKEYS: rc = arg_limit("--max-pubkeys", optarg, &o->max_pubkeys); break;
         case 'h': usage(); *done = 1; return 0;
         case 'V': *done = 1; return cli_version();
         default: return cli_try_help();
@@ -382,6 +405,8 @@ static int open_client(struct client_opts *o, e4_client **out)
 
     memset(&eo, 0, sizeof eo);
     eo.clock_skew = o->clock_skew;
+    eo.max_topics = o->max_topics;
+    eo.max_pubkeys = o->max_pubkeys;
     eo.state_path = o->state;
     eo.control_topic = o->control_topic;
     if (o->no_replay)
@@ -432,7 +457,7 @@ static int provision_topic_key(client_ctx *c, const char *spec, int is_file)
     err = e4_client_set_topic_key(c->e4, topic, key);
     e4_wipe(key, sizeof key);
     if (err != E4_OK) {
-        cli_error("%s %s: %s", opt, topic, e4_strerror(err));
+        cli_error("%s %s: %s", opt, topic, client_strerror(err));
         free(topic);
         return 1;
     }
@@ -464,7 +489,7 @@ static int provision(struct client_opts *o, client_ctx *c)
             return rc;
         err = e4_client_set_pubkey(c->e4, id, pk);
         if (err != E4_OK) {
-            cli_error("--pubkey %s: %s", o->pubkeys[i], e4_strerror(err));
+            cli_error("--pubkey %s: %s", o->pubkeys[i], client_strerror(err));
             return 1;
         }
     }
@@ -725,6 +750,7 @@ int cmd_client(int argc, char **argv)
     o.keepalive = 60;
     o.timeout = 10;
     o.state_interval = 3600;
+    o.max_message = 1024 * 1024;
     c.wake[0] = c.wake[1] = -1;
     pthread_mutex_init(&c.out_lock, NULL);
     pthread_mutex_init(&c.log_lock, NULL);
@@ -738,6 +764,7 @@ int cmd_client(int argc, char **argv)
         goto out;
     c.json = o.json;
     c.qos = (int)o.qos;
+    c.max_message = o.max_message;
     c.verbose = o.verbose;
     c.receipts = !o.no_receipts;
     c.state_interval = o.state_interval;

@@ -361,5 +361,16 @@ expect_eq "command KEY @FILE" "$("$E4" command set-topic-key t "$k1" --client-ke
   "$("$E4" command set-topic-key t "@$TMP/k1" --client-key "$k1" --time 1 --hex)"
 expect_fail "key and key-file" 2 "only one" -- "$E4" protect --key "$k1" --key-file "$TMP/k1" </dev/null
 
+# ---- issue 11 defect 18: capacities are options, named when reached ---------
+expect_fail "client --max-topics" 1 "--max-topics" -- "$E4" client --name a --key "$k1" --max-topics 2 \
+  --topic-key "a:$k1" --topic-key "b:$k1" --topic-key "c:$k1" --broker 127.0.0.1:1
+c2pub=$("$E4" keygen --type x25519 | sed -n 's/^public: //p')
+edpub=$("$E4" keygen --type ed25519 | sed -n 's/^public: //p')
+edsk=$("$E4" keygen --type ed25519 | sed -n 's/^private: //p')
+expect_fail "client --max-pubkeys" 1 "--max-pubkeys" -- "$E4" client --name a --sign-key "$edsk" \
+  --c2-pubkey "$c2pub" --max-pubkeys 1 --pubkey "x:$edpub" --pubkey "y:$edpub" --broker 127.0.0.1:1
+expect_fail "client --max-topics 0" 2 "--max-topics" -- "$E4" client --name a --key "$k1" --max-topics 0
+"$E4" client --help | grep -q -- "--max-message BYTES" && ok || ko "--max-message not in --help"
+
 echo "test_e4_cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

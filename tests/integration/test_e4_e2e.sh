@@ -293,6 +293,24 @@ eval "exec ${FD[quiet]}>&-"; unset "FD[quiet]"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "cannot connect" "$TMP/refused.err" && ok || ko "no broker: status $rc, $(cat "$TMP/refused.err")"
 
+# ---- issue 11 defect 14: a cap on received message sizes --------------------
+BK=$(key)
+client_start big --name big --key "$(key)" --topic-key "big/t:$BK" --max-message 100 --subscribe big/t
+m=$(mark big)
+head -c 200 /dev/zero >"$TMP/200.bin"
+raw_pub big/t "$TMP/200.bin"
+expect big "^error receive big/t: message of 200 bytes dropped: more than --max-message 100\$" "$m" "--max-message 100: 200 bytes not dropped"
+m=$(mark big)
+send big "pub big/t small"
+expect big "^message big/t small\$" "$m" "--max-message 100: a small message was not delivered"
+client_stop big
+client_start big2 --name big2 --key "$(key)" --topic-key "big/t:$BK" --subscribe big/t
+m=$(mark big2)
+head -c $((1024 * 1024 + 1)) /dev/zero >"$TMP/1m.bin"
+raw_pub big/t "$TMP/1m.bin"
+expect big2 "^error receive big/t: message of 1048577 bytes dropped: more than --max-message 1048576\$" "$m" "default --max-message: 1 MiB + 1 not dropped"
+client_stop big2
+
 # ---- issue 11 defect 10: secrets from files and the environment ------------
 KC=$(key)
 printf '%s\n' "$KC" >"$TMP/carol.key"
