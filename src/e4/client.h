@@ -100,6 +100,9 @@ void out_message(client_ctx *c, const char *topic, const uint8_t *payload, size_
 void out_command(client_ctx *c, const char *topic);
 /* op: receive, command, publish, subscribe, unsubscribe, input, connection.
  * topic may be NULL; err is an e4_err or E4_OK when msg says it all. */
+/* A TCP connection to host:port within timeout_s seconds, closed at once
+ * (client_connect.c). 0, or -1 with the reason in why. */
+int client_tcp_probe(const char *host, int port, uint32_t timeout_s, char *why, size_t why_len);
 /* e4_strerror, naming the option that raises a capacity that was reached. */
 const char *client_strerror(e4_err err);
 void out_error(client_ctx *c, const char *op, const char *topic, e4_err err, const char *msg);

@@ -71,7 +71,8 @@ static void usage(void)
         "      --cert FILE           TLS client certificate (PEM)\n"
         "      --tls-key FILE        TLS client private key (PEM)\n"
         "      --insecure            do not check the server's host name\n"
-        "      --timeout SEC         wait at most SEC for the connection and, at the\n"
+        "      --timeout SEC         wait at most SEC for the connection (even when\n"
+        "                            the broker does not answer) and, at the\n"
         "                            end, for outstanding publishes (default 10)\n"
         "\n"
         "Receipts (to C2, on CONTROL/receipts, QoS 1; see docs/receipts.md):\n"
@@ -615,6 +616,21 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Connect without blocking past --timeout: a TCP attempt with a deadline
+ * first (a refused or unreachable broker is reported at once), then
+ * libmosquitto's connection without blocking (bounded by wait_ready). A
+ * MOSQ_ERR_* code, or -1 after reporting the probe's failure. */
+static int connect_bounded(client_ctx *c, const char *host, int port,
+                           const struct client_opts *o)
+{
+    char why[256];
+    if (client_tcp_probe(host, port, o->timeout, why, sizeof why) != 0) {
+        cli_error("cannot connect to %s:%d: %s", host, port, why);
+        return -1;
+    }
+    return mosquitto_connect_async(c->mosq, host, port, (int)o->keepalive);
+}
+
 /* Until ready; 0 when ready, 1 on failure (reported). A TLS failure before
  * the first connection (certificate not verified, refused by the broker...)
  * ends the wait at once: trying again would not help. */
@@ -797,9 +813,13 @@ int cmd_client(int argc, char **argv)
     mosquitto_lib_init();
     if ((rc = setup_mosquitto(&o, &c)) || (rc = setup_signals()) || (rc = receipts_init(&c)))
         goto out_mqtt;
-    rc = mosquitto_connect(c.mosq, host, port, (int)o.keepalive);
+    rc = connect_bounded(&c, host, port, &o);
     if (rc != MOSQ_ERR_SUCCESS) {
         char why[256];
+        if (rc == -1) {
+            rc = 1;
+            goto out_mqtt;
+        }
         mqtt_last_error(&c, why, sizeof why);
         if ((rc == MOSQ_ERR_TLS || mqtt_tls_failed(&c)) && why[0])
             cli_error("cannot connect to %s:%d: TLS error: %s", host, port, why);

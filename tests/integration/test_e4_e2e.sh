@@ -293,6 +293,32 @@ eval "exec ${FD[quiet]}>&-"; unset "FD[quiet]"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "cannot connect" "$TMP/refused.err" && ok || ko "no broker: status $rc, $(cat "$TMP/refused.err")"
 
+# ---- issue 11 defect 12: --timeout bounds the connection attempt -----------
+# a listener whose backlog is full: the kernel drops further SYNs, and a
+# blocking connect() waits for minutes
+python3 - >"$TMP/full.port" <<'PY' &
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    fill.append(c)
+print(port, flush=True)
+time.sleep(30)
+PY
+PIDS+=("$!")
+until [ -s "$TMP/full.port" ]; do sleep 0.05; done
+t0=$(date +%s)
+timeout 20 "$E4" client --broker "127.0.0.1:$(cat "$TMP/full.port")" --name full --key "$(key)" --timeout 2 \
+  </dev/null >/dev/null 2>"$TMP/full.err"
+rc=$?
+t=$(( $(date +%s) - t0 ))
+[ "$rc" -eq 1 ] && [ "$t" -le 4 ] && grep -q "cannot connect" "$TMP/full.err" && ok ||
+  ko "full backlog: --timeout 2 took ${t} s, status $rc: $(cat "$TMP/full.err")"
+
 # ---- issue 11 defect 14: a cap on received message sizes --------------------
 BK=$(key)
 client_start big --name big --key "$(key)" --topic-key "big/t:$BK" --max-message 100 --subscribe big/t
