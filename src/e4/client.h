@@ -23,12 +23,13 @@ struct mosquitto;
 
 enum pending_kind { PEND_SUB = 1, PEND_UNSUB, PEND_PUB, PEND_RECEIPT };
 
-/* An MQTT request waiting for its acknowledgement (or an acknowledgement
- * that arrived before the request was registered: done = 1). */
+/* An MQTT request waiting for its acknowledgement. A request is sent and
+ * registered under c->lock, so its acknowledgement (network thread, which
+ * takes c->lock) always finds it; any other acknowledgement is unsolicited
+ * and ignored. */
 struct pending {
     int mid;
     int kind;
-    int done;
     int granted;   /* SUBACK: granted QoS (0x80 = refused) */
     int initial;   /* one of the subscriptions made before "ready" */
     int silent;    /* a resubscription after a reconnect */
@@ -71,6 +72,7 @@ typedef struct client_ctx {
     int stopping;
     struct pending *pend;
     size_t npend, cap_pend;
+    unsigned long unsolicited; /* acknowledgements of no request in flight */
     char **subs;           /* current subscriptions, for resubscription */
     size_t nsubs;
 

@@ -319,6 +319,28 @@ t=$(( $(date +%s) - t0 ))
 [ "$rc" -eq 1 ] && [ "$t" -le 4 ] && grep -q "cannot connect" "$TMP/full.err" && ok ||
   ko "full backlog: --timeout 2 took ${t} s, status $rc: $(cat "$TMP/full.err")"
 
+# ---- issue 11 defect 13: only acknowledgements of requests in flight count --
+# a broker sending SUBACKs for ids 2..2000 that nobody asked for, and never a
+# PUBACK: a QoS 1 publish must not be reported published
+python3 "$E4_SRC_DIR/tests/integration/e4_hostile_broker.py" "$TMP/hostile.port" &
+PIDS+=("$!")
+until [ -s "$TMP/hostile.port" ]; do sleep 0.05; done
+SAVED_OPTS=("${CLIENT_OPTS[@]}")
+CLIENT_OPTS=(--broker "127.0.0.1:$(cat "$TMP/hostile.port")" --no-receipts --timeout 1)
+client_start hostile --name hostile --key "$(key)" --topic-key "h/t:$(key)"
+send hostile "pub h/t one" "pub h/t two"
+sleep 1.5
+grep -q "^published" "$TMP/hostile.out" && ko "published without a PUBACK: $(cat "$TMP/hostile.out")" || ok
+grep -q "unsolicited SUBACK" "$TMP/hostile.err" && ok || ko "unsolicited SUBACKs not logged: $(head -c 300 "$TMP/hostile.err")"
+[ "$(grep -c unsolicited "$TMP/hostile.err")" -le 10 ] && ok || ko "unsolicited acknowledgements logged one line each"
+eval "exec ${FD[hostile]}>&-"; unset "FD[hostile]"
+deadline=$(( $(date +%s) + TIMEOUT ))
+while kill -0 "${CPID[hostile]}" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+wait "${CPID[hostile]}"; rc=$?
+grep -q "2 requests not acknowledged" "$TMP/hostile.err" && ok ||
+  ko "hostile: exit $rc, the unacknowledged publishes not reported: $(cat "$TMP/hostile.err")"
+CLIENT_OPTS=("${SAVED_OPTS[@]}")
+
 # ---- issue 11 defect 14: a cap on received message sizes --------------------
 BK=$(key)
 client_start big --name big --key "$(key)" --topic-key "big/t:$BK" --max-message 100 --subscribe big/t
