@@ -175,15 +175,18 @@ static int push_topic_key(struct client_opts *o, char *value, int is_file)
     return push(&o->topic_keys, &o->ntopic_keys, value);
 }
 
-/* The secrets' other routes: files and the environment. */
+/* The secrets' other routes: files and the environment. The environment
+ * is used only when no option gives the client's key: E4_SIGN_KEY in
+ * public-key mode (--c2-pubkey), E4_KEY otherwise, then E4_PASSWORD. */
 static int resolve_secrets(struct client_opts *o)
 {
     int rc;
     const char *pw = getenv("E4_PASSWORD");
 
-    o->key_src.env = "E4_KEY";
-    o->sign_key_src.env = "E4_SIGN_KEY";
-    if (o->password_arg || o->password_file)
+    o->key_src.env = o->have_c2_pk ? NULL : "E4_KEY";
+    o->sign_key_src.env = o->have_c2_pk ? "E4_SIGN_KEY" : NULL;
+    if (o->password_arg || o->password_file || o->key_src.value || o->key_src.file ||
+        o->sign_key_src.value || o->sign_key_src.file)
         o->key_src.env = o->sign_key_src.env = NULL;
     if ((rc = arg_secret_key("--key", &o->key_src, o->key, E4_KEY_LEN, &o->have_key)) ||
         (rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, E4_ED25519_SK_LEN,

@@ -155,6 +155,8 @@ int cmd_protect(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!have_id) /* E4_SIGN_KEY only for a signed message */
+        sk_src.env = NULL;
     if ((rc = arg_secret_key("--key", &key_src, key, sizeof key, &have_key)) ||
         (rc = arg_secret_key("--sign-key", &sk_src, sk, sizeof sk, &have_sk)))
         goto out;

@@ -359,6 +359,10 @@ expect_eq "command E4_CLIENT_KEY" "$("$E4" command reset-topics --client-key "$k
   "$(E4_CLIENT_KEY=$k1 "$E4" command reset-topics --time 1 --hex)"
 expect_eq "command KEY @FILE" "$("$E4" command set-topic-key t "$k1" --client-key "$k1" --time 1 --hex)" \
   "$("$E4" command set-topic-key t "@$TMP/k1" --client-key "$k1" --time 1 --hex)"
+expect_eq "E4_SIGN_KEY ignored without --id" "$want" \
+  "$(printf 6869 | E4_KEY=$k1 E4_SIGN_KEY=zz "$E4" protect --time 1700000000 --hex)"
+expect_eq "--key wins over E4_KEY" "$want" \
+  "$(printf 6869 | E4_KEY=zz "$E4" protect --key "$k1" --time 1700000000 --hex)"
 expect_fail "key and key-file" 2 "only one" -- "$E4" protect --key "$k1" --key-file "$TMP/k1" </dev/null
 
 # ---- issue 11 defect 18: capacities are options, named when reached ---------
@@ -369,6 +373,8 @@ edpub=$("$E4" keygen --type ed25519 | sed -n 's/^public: //p')
 edsk=$("$E4" keygen --type ed25519 | sed -n 's/^private: //p')
 expect_fail "client --max-pubkeys" 1 "--max-pubkeys" -- "$E4" client --name a --sign-key "$edsk" \
   --c2-pubkey "$c2pub" --max-pubkeys 1 --pubkey "x:$edpub" --pubkey "y:$edpub" --broker 127.0.0.1:1
+expect_fail "client: E4_KEY ignored in public-key mode" 1 "cannot connect" -- env E4_KEY="$k1" E4_PASSWORD=pw-pw-pw-pw-pw-pw \
+  "$E4" client --name a --sign-key "$edsk" --c2-pubkey "$c2pub" --broker 127.0.0.1:1 --timeout 1
 expect_fail "client --max-topics 0" 2 "--max-topics" -- "$E4" client --name a --key "$k1" --max-topics 0
 "$E4" client --help | grep -- "--max-message BYTES" >/dev/null && ok || ko "--max-message not in --help"
 
