@@ -47,6 +47,8 @@ int arg_time(const char *option, const char *value, uint64_t *out)
     return rc;
 }
 
+int cli_stdin_is_data;
+
 int arg_secret(const char *value, const char *file, const char *env, char **text)
 {
     const char *e = env ? getenv(env) : NULL;
@@ -54,6 +56,9 @@ int arg_secret(const char *value, const char *file, const char *env, char **text
     if (value && file)
         return cli_usage_error("a secret was given both on the command line and in a file; "
                                "give only one");
+    if (file && cli_stdin_is_data && !strcmp(file, "-"))
+        return cli_usage_error("a secret cannot be read from stdin ('-') here: stdin carries "
+                               "the input; use a file (or /dev/fd/N)");
     if (file) {
         *text = arg_read_password_file(file);
         return *text ? 0 : 1;

@@ -57,6 +57,9 @@ int arg_time(const char *option, const char *value, uint64_t *out);
 struct secret_src {
     const char *value, *file, *env;
 };
+/* Set by commands whose stdin carries their input: a secret file "-" is
+ * then refused. */
+extern int cli_stdin_is_data;
 /* The secret's text, malloc'ed (*text NULL when none was given). 0 or an
  * exit status after printing the reason (never the secret). */
 int arg_secret(const char *value, const char *file, const char *env, char **text);

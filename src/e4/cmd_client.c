@@ -183,6 +183,7 @@ static int resolve_secrets(struct client_opts *o)
     int rc;
     const char *pw = getenv("E4_PASSWORD");
 
+    cli_stdin_is_data = !o->no_stdin;
     o->key_src.env = o->have_c2_pk ? NULL : "E4_KEY";
     o->sign_key_src.env = o->have_c2_pk ? "E4_SIGN_KEY" : NULL;
     if (o->password_arg || o->password_file || o->key_src.value || o->key_src.file ||

@@ -132,6 +132,7 @@ int cmd_protect(int argc, char **argv)
     e4_err err;
 
     cli_protect_secrets();
+    cli_stdin_is_data = 1;
     while ((c = getopt_long(argc, argv, "k:s:i:t:xhV", opts, NULL)) != -1) {
         switch (c) {
         case 'k': key_src.value = optarg; break;
@@ -255,6 +256,7 @@ int cmd_unprotect(int argc, char **argv)
     e4_err err;
 
     cli_protect_secrets();
+    cli_stdin_is_data = 1;
     while ((c = getopt_long(argc, argv, "k:p:Pn:xhV", opts, NULL)) != -1) {
         switch (c) {
         case 'k': key_src.value = optarg; break;

@@ -363,6 +363,8 @@ expect_eq "E4_SIGN_KEY ignored without --id" "$want" \
   "$(printf 6869 | E4_KEY=$k1 E4_SIGN_KEY=zz "$E4" protect --time 1700000000 --hex)"
 expect_eq "--key wins over E4_KEY" "$want" \
   "$(printf 6869 | E4_KEY=zz "$E4" protect --key "$k1" --time 1700000000 --hex)"
+expect_fail "protect --key-file - (stdin is the payload)" 2 "stdin" -- "$E4" protect --key-file - <"$TMP/k1"
+expect_fail "client --key-file - (stdin has commands)" 2 "stdin" -- "$E4" client --name a --key-file - <"$TMP/k1"
 expect_fail "key and key-file" 2 "only one" -- "$E4" protect --key "$k1" --key-file "$TMP/k1" </dev/null
 
 # ---- issue 11 defect 18: capacities are options, named when reached ---------
