@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 int is_all_zero(const uint8_t *p, size_t len)
 {
@@ -14,12 +15,80 @@ int is_all_zero(const uint8_t *p, size_t len)
     return acc == 0;
 }
 
+/* Never echoes the value: it may be a secret. Says only what is wrong. */
 int arg_hex(const char *option, const char *value, uint8_t *out, size_t len)
 {
+    size_t n = strlen(value);
+    if (n != 2 * len)
+        return cli_usage_error("%s: expected %zu hex digits (%zu bytes), got %zu characters",
+                               option, 2 * len, len, n);
     if (hex_decode_exact(out, len, value) != 0)
-        return cli_usage_error("%s: expected %zu hex digits (%zu bytes), got '%.80s'%s", option,
-                               2 * len, len, value, strlen(value) > 80 ? "..." : "");
+        return cli_usage_error("%s: expected %zu hex digits (%zu bytes), got a character that "
+                               "is not a hex digit",
+                               option, 2 * len, len);
     return 0;
+}
+
+int arg_key(const char *option, const char *value, uint8_t *out, size_t len)
+{
+    int rc = arg_hex(option, value, out, len);
+    if (rc == 0 && is_all_zero(out, len))
+        return cli_usage_error("%s: %s (an all-zero key is refused)", option,
+                               e4_strerror(E4_ERR_ZERO_KEY));
+    return rc;
+}
+
+int arg_time(const char *option, const char *value, uint64_t *out)
+{
+    int rc = arg_u64(option, value, out);
+    if (rc == 0 && *out > (uint64_t)INT64_MAX)
+        return cli_usage_error("%s: %s is 2^63 or more (no receiver could accept it)", option,
+                               value);
+    return rc;
+}
+
+int cli_stdin_is_data;
+
+int arg_secret(const char *value, const char *file, const char *env, char **text)
+{
+    const char *e = env ? getenv(env) : NULL;
+    *text = NULL;
+    if (value && file)
+        return cli_usage_error("a secret was given both on the command line and in a file; "
+                               "give only one");
+    if (file && cli_stdin_is_data && !strcmp(file, "-"))
+        return cli_usage_error("a secret cannot be read from stdin ('-') here: stdin carries "
+                               "the input; use a file (or /dev/fd/N)");
+    if (file) {
+        *text = arg_read_password_file(file);
+        return *text ? 0 : 1;
+    }
+    if (!value && e && *e)
+        value = e;
+    if (value && !(*text = strdup(value))) {
+        cli_error("out of memory");
+        return 1;
+    }
+    return 0;
+}
+
+int arg_secret_key(const char *option, const struct secret_src *src, uint8_t *out, size_t len,
+                   int *have)
+{
+    char *text = NULL;
+    int rc = arg_secret(src->value, src->file, src->env, &text);
+    if (rc || !text)
+        return rc;
+    rc = arg_key(option, text, out, len);
+    e4_wipe(text, strlen(text));
+    free(text);
+    *have = rc == 0;
+    return rc;
+}
+
+void cli_protect_secrets(void)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 int arg_u64(const char *option, const char *value, uint64_t *out)

@@ -48,6 +48,26 @@ int hex_decode_text(const char *text, size_t text_len, uint8_t **out, size_t *ou
 /* A key/hex option of exactly len bytes. Prints the reason and returns
  * EXIT_USAGE on failure, 0 on success. */
 int arg_hex(const char *option, const char *value, uint8_t *out, size_t len);
+/* arg_hex for a secret key: an all-zero key is refused. */
+int arg_key(const char *option, const char *value, uint8_t *out, size_t len);
+/* A timestamp: arg_u64 below 2^63. */
+int arg_time(const char *option, const char *value, uint64_t *out);
+/* Where a secret comes from: the option's value, a file (first line, "-" is
+ * stdin) or an environment variable, in that order; NULL members are unused. */
+struct secret_src {
+    const char *value, *file, *env;
+};
+/* Set by commands whose stdin carries their input: a secret file "-" is
+ * then refused. */
+extern int cli_stdin_is_data;
+/* The secret's text, malloc'ed (*text NULL when none was given). 0 or an
+ * exit status after printing the reason (never the secret). */
+int arg_secret(const char *value, const char *file, const char *env, char **text);
+/* arg_key from a secret_src; *have set when a key was read. */
+int arg_secret_key(const char *option, const struct secret_src *src, uint8_t *out, size_t len,
+                   int *have);
+/* Keep key memory out of core dumps (PR_SET_DUMPABLE 0). */
+void cli_protect_secrets(void);
 /* Unsigned decimal (full string, no sign). 0 on success. */
 int arg_u64(const char *option, const char *value, uint64_t *out);
 int arg_u32(const char *option, const char *value, uint32_t max, uint32_t *out);

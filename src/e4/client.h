@@ -23,12 +23,13 @@ struct mosquitto;
 
 enum pending_kind { PEND_SUB = 1, PEND_UNSUB, PEND_PUB, PEND_RECEIPT };
 
-/* An MQTT request waiting for its acknowledgement (or an acknowledgement
- * that arrived before the request was registered: done = 1). */
+/* An MQTT request waiting for its acknowledgement. A request is sent and
+ * registered under c->lock, so its acknowledgement (network thread, which
+ * takes c->lock) always finds it; any other acknowledgement is unsolicited
+ * and ignored. */
 struct pending {
     int mid;
     int kind;
-    int done;
     int granted;   /* SUBACK: granted QoS (0x80 = refused) */
     int initial;   /* one of the subscriptions made before "ready" */
     int silent;    /* a resubscription after a reconnect */
@@ -50,6 +51,7 @@ typedef struct client_ctx {
     e4_client *e4;
     int json;
     int qos;
+    size_t max_message;    /* --max-message: larger PUBLISH payloads are dropped */
     char *control_topic;
 
     pthread_mutex_t out_lock;
@@ -70,6 +72,7 @@ typedef struct client_ctx {
     int stopping;
     struct pending *pend;
     size_t npend, cap_pend;
+    unsigned long unsolicited; /* acknowledgements of no request in flight */
     char **subs;           /* current subscriptions, for resubscription */
     size_t nsubs;
 
@@ -99,6 +102,11 @@ void out_message(client_ctx *c, const char *topic, const uint8_t *payload, size_
 void out_command(client_ctx *c, const char *topic);
 /* op: receive, command, publish, subscribe, unsubscribe, input, connection.
  * topic may be NULL; err is an e4_err or E4_OK when msg says it all. */
+/* A TCP connection to host:port within timeout_s seconds, closed at once
+ * (client_connect.c). 0, or -1 with the reason in why. */
+int client_tcp_probe(const char *host, int port, uint32_t timeout_s, char *why, size_t why_len);
+/* e4_strerror, naming the option that raises a capacity that was reached. */
+const char *client_strerror(e4_err err);
 void out_error(client_ctx *c, const char *op, const char *topic, e4_err err, const char *msg);
 /* A bare event: "disconnected", "reconnected"... with an optional detail. */
 void out_event(client_ctx *c, const char *event, const char *detail);

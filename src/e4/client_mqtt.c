@@ -113,25 +113,34 @@ static void complete(client_ctx *c, struct pending *p, int granted)
     pthread_cond_broadcast(&c->cond);
 }
 
-/* An acknowledgement from the network thread. */
-static void acked(client_ctx *c, int mid, int granted)
+/* An acknowledgement from the network thread: it counts only for a request
+ * of that kind in flight; anything else is logged (the first few, then every
+ * 1000th) and ignored. */
+static void acked(client_ctx *c, int mid, int kind, int granted)
 {
+    static const char *const names[] = {"", "SUBACK", "UNSUBACK", "PUBACK", "PUBACK"};
     struct pending *p;
     pthread_mutex_lock(&c->lock);
     p = pend_find(c, mid);
-    if (p && !p->done) {
+    if (p && (p->kind == kind || (kind == PEND_PUB && p->kind == PEND_RECEIPT))) {
         complete(c, p, granted);
-    } else if ((p = pend_add(c, mid)) != NULL) {
-        /* acknowledged before the main thread registered the request */
-        p->done = 1;
-        p->granted = granted;
+    } else if (++c->unsolicited <= 3 || c->unsolicited % 1000 == 0) {
+        fprintf(stderr, "%s: ignored an unsolicited %s (message id %d; %lu so far)\n", cli_prog,
+                names[kind], mid, c->unsolicited);
     }
     pthread_mutex_unlock(&c->lock);
 }
 
-/* Copy what a request is (kind, flags, receipt details) into p. */
-static int describe(struct pending *p, const struct pending *req, const char *topic)
+/* Register a request just sent (c->lock held): req gives its kind and
+ * details. */
+static void track_locked(client_ctx *c, int mid, const struct pending *req, const char *topic)
 {
+    struct pending *p = pend_find(c, mid);
+    if (p) /* a request lost with its connection: its id was reused */
+        pend_remove(c, p);
+    p = pend_add(c, mid);
+    if (!p)
+        return;
     p->kind = req->kind;
     p->clear = req->clear;
     p->rkind = req->rkind;
@@ -139,27 +148,8 @@ static int describe(struct pending *p, const struct pending *req, const char *to
     p->rtopics = req->rtopics;
     p->rpubkeys = req->rpubkeys;
     p->topic = strdup(topic);
-    return p->topic != NULL;
-}
-
-/* Register a request just sent (takes c->lock): req gives its kind and
- * details. */
-static void track(client_ctx *c, int mid, const struct pending *req, const char *topic)
-{
-    struct pending *early, *p;
-    pthread_mutex_lock(&c->lock);
-    early = pend_find(c, mid);
-    if (early && early->done) {
-        int granted = early->granted;
-        if (describe(early, req, topic))
-            complete(c, early, granted);
-        else
-            pend_remove(c, early);
-    } else if ((p = pend_add(c, mid)) != NULL) {
-        if (!describe(p, req, topic))
-            pend_remove(c, p);
-    }
-    pthread_mutex_unlock(&c->lock);
+    if (!p->topic)
+        pend_remove(c, p);
 }
 
 /* ---- callbacks (network thread) ---- */
@@ -286,17 +276,17 @@ void mqtt_last_error(client_ctx *c, char *buf, size_t n)
 static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
                          const int *granted_qos)
 {
-    acked(obj, mid, qos_count > 0 ? granted_qos[0] : 0x80);
+    acked(obj, mid, PEND_SUB, qos_count > 0 ? granted_qos[0] : 0x80);
 }
 
 static void on_unsubscribe(struct mosquitto *mosq, void *obj, int mid)
 {
-    acked(obj, mid, 0);
+    acked(obj, mid, PEND_UNSUB, 0);
 }
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
-    acked(obj, mid, 0);
+    acked(obj, mid, PEND_PUB, 0);
 }
 
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
@@ -304,9 +294,17 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     client_ctx *c = obj;
     size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0, out_len = 0;
     int is_control = !strcmp(msg->topic, c->control_topic);
-    uint8_t *out = malloc(len + 1);
+    uint8_t *out;
     e4_err err;
 
+    if (c->max_message && len > c->max_message) {
+        char why[128];
+        snprintf(why, sizeof why, "message of %zu bytes dropped: more than --max-message %zu",
+                 len, c->max_message);
+        out_error(c, is_control ? "command" : "receive", msg->topic, E4_OK, why);
+        return;
+    }
+    out = malloc(len + 1);
     if (!out) {
         out_error(c, is_control ? "command" : "receive", msg->topic, E4_ERR_NO_MEMORY, NULL);
         return;
@@ -351,13 +349,12 @@ void mqtt_subscribe(client_ctx *c, const char *topic)
     }
     pthread_mutex_lock(&c->lock);
     subs_add(c, topic);
-    pthread_mutex_unlock(&c->lock);
     rc = mosquitto_subscribe(c->mosq, &mid, topic, c->qos);
-    if (rc != MOSQ_ERR_SUCCESS) {
+    if (rc == MOSQ_ERR_SUCCESS)
+        track_locked(c, mid, &(struct pending){.kind = PEND_SUB}, topic);
+    pthread_mutex_unlock(&c->lock);
+    if (rc != MOSQ_ERR_SUCCESS)
         out_error(c, "subscribe", topic, E4_OK, mosquitto_strerror(rc));
-        return;
-    }
-    track(c, mid, &(struct pending){.kind = PEND_SUB}, topic);
 }
 
 void mqtt_unsubscribe(client_ctx *c, const char *topic)
@@ -365,13 +362,12 @@ void mqtt_unsubscribe(client_ctx *c, const char *topic)
     int mid = 0, rc;
     pthread_mutex_lock(&c->lock);
     subs_remove(c, topic);
-    pthread_mutex_unlock(&c->lock);
     rc = mosquitto_unsubscribe(c->mosq, &mid, topic);
-    if (rc != MOSQ_ERR_SUCCESS) {
+    if (rc == MOSQ_ERR_SUCCESS)
+        track_locked(c, mid, &(struct pending){.kind = PEND_UNSUB}, topic);
+    pthread_mutex_unlock(&c->lock);
+    if (rc != MOSQ_ERR_SUCCESS)
         out_error(c, "unsubscribe", topic, E4_OK, mosquitto_strerror(rc));
-        return;
-    }
-    track(c, mid, &(struct pending){.kind = PEND_UNSUB}, topic);
 }
 
 void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear)
@@ -405,35 +401,36 @@ void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size
         free(buf);
         return;
     }
+    pthread_mutex_lock(&c->lock);
     rc = mosquitto_publish(c->mosq, &mid, topic, (int)out_len, payload, c->qos, false);
+    if (rc == MOSQ_ERR_SUCCESS)
+        track_locked(c, mid, &(struct pending){.kind = PEND_PUB, .clear = clear}, topic);
+    pthread_mutex_unlock(&c->lock);
     free(buf);
-    if (rc != MOSQ_ERR_SUCCESS) {
+    if (rc != MOSQ_ERR_SUCCESS)
         out_error(c, "publish", topic, E4_OK, mosquitto_strerror(rc));
-        return;
-    }
-    track(c, mid, &(struct pending){.kind = PEND_PUB, .clear = clear}, topic);
 }
 
 void mqtt_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info)
 {
     const char *topic = e4_client_receipt_topic(c->e4);
     struct pending req = *info;
-    int mid = 0, rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, receipt, 1, false);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        out_error(c, "receipt", topic, E4_OK, mosquitto_strerror(rc));
-        return;
-    }
+    int mid = 0, rc;
     req.kind = PEND_RECEIPT;
-    track(c, mid, &req, topic);
+    pthread_mutex_lock(&c->lock);
+    rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, receipt, 1, false);
+    if (rc == MOSQ_ERR_SUCCESS)
+        track_locked(c, mid, &req, topic);
+    pthread_mutex_unlock(&c->lock);
+    if (rc != MOSQ_ERR_SUCCESS)
+        out_error(c, "receipt", topic, E4_OK, mosquitto_strerror(rc));
 }
 
 size_t mqtt_pending_requests(client_ctx *c)
 {
-    size_t i, n = 0;
+    size_t n;
     pthread_mutex_lock(&c->lock);
-    for (i = 0; i < c->npend; i++)
-        if (!c->pend[i].done)
-            n++;
+    n = c->npend;
     pthread_mutex_unlock(&c->lock);
     return n;
 }

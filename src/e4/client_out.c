@@ -127,9 +127,18 @@ void out_message(client_ctx *c, const char *topic, const uint8_t *payload, size_
     end(c);
 }
 
+const char *client_strerror(e4_err err)
+{
+    if (err == E4_ERR_TOPICS_FULL)
+        return "topic key capacity reached (see --max-topics)";
+    if (err == E4_ERR_PUBKEYS_FULL)
+        return "public key capacity reached (see --max-pubkeys)";
+    return e4_strerror(err);
+}
+
 void out_error(client_ctx *c, const char *op, const char *topic, e4_err err, const char *msg)
 {
-    const char *text = msg ? msg : e4_strerror(err);
+    const char *text = msg ? msg : client_strerror(err);
     begin(c);
     if (c->json) {
         printf("{\"event\":\"error\",\"op\":\"%s\"", op);

@@ -24,11 +24,16 @@ static void usage(void)
         "Identity (a new client, or --state FILE of a saved one):\n"
         "  -i, --id ID               client id: 32 hex digits (or a name, hashed)\n"
         "  -n, --name NAME           client name; the id is its hash\n"
-        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes)\n"
+        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes);\n"
+        "                            visible in ps: prefer --key-file or E4_KEY\n"
+        "      --key-file FILE       the key (hex) is the first line of FILE ('-':\n"
+        "                            stdin)\n"
         "  -p, --password PW         derive the key from a password, as e4go (the\n"
         "                            Ed25519 key in public-key mode)\n"
-        "      --password-file FILE  the password is the first line of FILE\n"
+        "      --password-file FILE  the password is the first line of FILE (or\n"
+        "                            E4_PASSWORD)\n"
         "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
+        "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
         "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
         "                            it (or --sign-key) selects public-key mode\n"
         "      --state FILE          keep the state in FILE: opened when it exists\n"
@@ -36,6 +41,7 @@ static void usage(void)
         "                            created from the identity options; every\n"
         "                            change is saved at once\n"
         "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
+        "      --topic-key-file TOPIC:FILE  the same, the key read from FILE\n"
         "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
         "                            public key (repeatable)\n"
         "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
@@ -56,7 +62,8 @@ static void usage(void)
         "                            the control topic always uses 2)\n"
         "  -s, --subscribe TOPIC     subscribe at start (repeatable)\n"
         "      --username USER       MQTT user name\n"
-        "      --mqtt-password PW    MQTT password\n"
+        "      --mqtt-password PW    MQTT password (visible in ps)\n"
+        "      --mqtt-password-file FILE  first line of FILE (or E4_MQTT_PASSWORD)\n"
         "      --keepalive SEC       MQTT keepalive (default 60)\n"
         "      --tls                 use TLS with the system's CA certificates\n"
         "      --cafile FILE         use TLS, trusting the CAs in FILE\n"
@@ -64,7 +71,8 @@ static void usage(void)
         "      --cert FILE           TLS client certificate (PEM)\n"
         "      --tls-key FILE        TLS client private key (PEM)\n"
         "      --insecure            do not check the server's host name\n"
-        "      --timeout SEC         wait at most SEC for the connection and, at the\n"
+        "      --timeout SEC         wait at most SEC for the connection (even when\n"
+        "                            the broker does not answer) and, at the\n"
         "                            end, for outstanding publishes (default 10)\n"
         "\n"
         "Receipts (to C2, on CONTROL/receipts, QoS 1; see docs/receipts.md):\n"
@@ -73,10 +81,17 @@ static void usage(void)
         "                            (default 3600; 0: only after connections and\n"
         "                            commands)\n"
         "\n"
+        "Limits:\n"
+        "      --max-message BYTES   drop (and report) received messages larger than\n"
+        "                            BYTES (default 1048576)\n"
+        "      --max-topics N        topic keys held at most (default 1024)\n"
+        "      --max-pubkeys N       public keys held at most (default 256)\n"
+        "\n"
         "Output:\n"
         "  -j, --json                one JSON object per line\n"
         "  -v, --verbose             also print the receipts sent, once acknowledged\n"
         "      --no-stdin            ignore stdin; run until SIGINT or SIGTERM\n"
+
         "  -h, --help                show this help and exit\n"
         "  -V, --version             show the version and exit\n"
         "\n"
@@ -96,12 +111,17 @@ struct client_opts {
     const char *cafile, *capath, *cert, *tls_key;
     int tls, insecure, json, no_stdin, no_replay, clean_session, no_receipts, verbose;
     uint32_t qos, keepalive, timeout, clock_skew, state_interval;
+    uint32_t max_message, max_topics, max_pubkeys;
     const char *control_topic, *state;
     const char *name, *password_arg, *password_file;
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
     int have_id, have_key, have_sign_key, have_c2_pk;
-    char **topic_keys;   /* TOPIC:HEX */
+    struct secret_src key_src, sign_key_src;
+    const char *mqtt_password_file;
+    char *mqtt_password_owned;
+    char **topic_keys;   /* TOPIC:HEX, or TOPIC:FILE for --topic-key-file */
     size_t ntopic_keys;
+    unsigned char *topic_key_is_file;
     char **pubkeys;      /* ID:HEX */
     size_t npubkeys;
     char **subscribe;
@@ -124,7 +144,12 @@ static void opts_free(struct client_opts *o)
 {
     e4_wipe(o->key, sizeof o->key);
     e4_wipe(o->sign_key, sizeof o->sign_key);
+    if (o->mqtt_password_owned) {
+        e4_wipe(o->mqtt_password_owned, strlen(o->mqtt_password_owned));
+        free(o->mqtt_password_owned);
+    }
     free(o->topic_keys);
+    free(o->topic_key_is_file);
     free(o->pubkeys);
     free(o->subscribe);
 }
@@ -133,8 +158,58 @@ enum {
     O_PASSWORD_FILE = 256, O_SIGN_KEY, O_C2_PUBKEY, O_STATE, O_TOPIC_KEY, O_PUBKEY,
     O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
     O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
-    O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL,
+    O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL, O_KEY_FILE, O_SIGN_KEY_FILE,
+    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE, O_MAX_TOPICS, O_MAX_PUBKEYS,
 };
+
+/* --topic-key TOPIC:HEX or --topic-key-file TOPIC:FILE. */
+static int push_topic_key(struct client_opts *o, char *value, int is_file)
+{
+    unsigned char *nf = realloc(o->topic_key_is_file, o->ntopic_keys + 1);
+    if (!nf) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    o->topic_key_is_file = nf;
+    nf[o->ntopic_keys] = (unsigned char)is_file;
+    return push(&o->topic_keys, &o->ntopic_keys, value);
+}
+
+/* The secrets' other routes: files and the environment. The environment
+ * is used only when no option gives the client's key: E4_SIGN_KEY in
+ * public-key mode (--c2-pubkey), E4_KEY otherwise, then E4_PASSWORD. */
+static int resolve_secrets(struct client_opts *o)
+{
+    int rc;
+    const char *pw = getenv("E4_PASSWORD");
+
+    cli_stdin_is_data = !o->no_stdin;
+    o->key_src.env = o->have_c2_pk ? NULL : "E4_KEY";
+    o->sign_key_src.env = o->have_c2_pk ? "E4_SIGN_KEY" : NULL;
+    if (o->password_arg || o->password_file || o->key_src.value || o->key_src.file ||
+        o->sign_key_src.value || o->sign_key_src.file)
+        o->key_src.env = o->sign_key_src.env = NULL;
+    if ((rc = arg_secret_key("--key", &o->key_src, o->key, E4_KEY_LEN, &o->have_key)) ||
+        (rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, E4_ED25519_SK_LEN,
+                             &o->have_sign_key)))
+        return rc;
+    if (!o->have_key && !o->have_sign_key && !o->password_arg && !o->password_file && pw && *pw)
+        o->password_arg = pw;
+    rc = arg_secret(o->mqtt_password, o->mqtt_password_file, "E4_MQTT_PASSWORD",
+                    &o->mqtt_password_owned);
+    if (rc == 0 && o->mqtt_password_owned)
+        o->mqtt_password = o->mqtt_password_owned;
+    return rc;
+}
+
+/* A capacity option: 1 .. 2^31 - 1. */
+static int arg_limit(const char *option, const char *value, uint32_t *out)
+{
+    int rc = arg_u32(option, value, INT32_MAX, out);
+    if (rc == 0 && *out == 0)
+        return cli_usage_error("%s: 0 (at least 1)", option);
+    return rc;
+}
 
 static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
 {
@@ -142,12 +217,15 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"id", required_argument, NULL, 'i'},
         {"name", required_argument, NULL, 'n'},
         {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, O_KEY_FILE},
         {"password", required_argument, NULL, 'p'},
         {"password-file", required_argument, NULL, O_PASSWORD_FILE},
         {"sign-key", required_argument, NULL, O_SIGN_KEY},
+        {"sign-key-file", required_argument, NULL, O_SIGN_KEY_FILE},
         {"c2-pubkey", required_argument, NULL, O_C2_PUBKEY},
         {"state", required_argument, NULL, O_STATE},
         {"topic-key", required_argument, NULL, O_TOPIC_KEY},
+        {"topic-key-file", required_argument, NULL, O_TOPIC_KEY_FILE},
         {"pubkey", required_argument, NULL, O_PUBKEY},
         {"clock-skew", required_argument, NULL, O_CLOCK_SKEW},
         {"control-topic", required_argument, NULL, O_CONTROL_TOPIC},
@@ -159,6 +237,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"subscribe", required_argument, NULL, 's'},
         {"username", required_argument, NULL, O_USERNAME},
         {"mqtt-password", required_argument, NULL, O_MQTT_PASSWORD},
+        {"mqtt-password-file", required_argument, NULL, O_MQTT_PASSWORD_FILE},
         {"keepalive", required_argument, NULL, O_KEEPALIVE},
         {"tls", no_argument, NULL, O_TLS},
         {"cafile", required_argument, NULL, O_CAFILE},
@@ -172,6 +251,9 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
         {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
         {"no-stdin", no_argument, NULL, O_NO_STDIN},
+        {"max-message", required_argument, NULL, O_MAX_MESSAGE},
+        {"max-topics", required_argument, NULL, O_MAX_TOPICS},
+        {"max-pubkeys", required_argument, NULL, O_MAX_PUBKEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -184,19 +266,19 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         switch (c) {
         case 'i': rc = arg_id("--id", optarg, o->id); o->have_id = 1; break;
         case 'n': o->name = optarg; break;
-        case 'k': rc = arg_hex("--key", optarg, o->key, E4_KEY_LEN); o->have_key = 1; break;
+        case 'k': o->key_src.value = optarg; break;
+        case O_KEY_FILE: o->key_src.file = optarg; break;
         case 'p': o->password_arg = optarg; break;
         case O_PASSWORD_FILE: o->password_file = optarg; break;
-        case O_SIGN_KEY:
-            rc = arg_hex("--sign-key", optarg, o->sign_key, E4_ED25519_SK_LEN);
-            o->have_sign_key = 1;
-            break;
+        case O_SIGN_KEY: o->sign_key_src.value = optarg; break;
+        case O_SIGN_KEY_FILE: o->sign_key_src.file = optarg; break;
         case O_C2_PUBKEY:
             rc = arg_hex("--c2-pubkey", optarg, o->c2_pk, E4_X25519_LEN);
             o->have_c2_pk = 1;
             break;
         case O_STATE: o->state = optarg; break;
-        case O_TOPIC_KEY: rc = push(&o->topic_keys, &o->ntopic_keys, optarg); break;
+        case O_TOPIC_KEY: rc = push_topic_key(o, optarg, 0); break;
+        case O_TOPIC_KEY_FILE: rc = push_topic_key(o, optarg, 1); break;
         case O_PUBKEY: rc = push(&o->pubkeys, &o->npubkeys, optarg); break;
         case O_CLOCK_SKEW: rc = arg_u32("--clock-skew", optarg, UINT32_MAX, &o->clock_skew); break;
         case O_CONTROL_TOPIC: o->control_topic = optarg; break;
@@ -208,6 +290,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         case 's': rc = push(&o->subscribe, &o->nsubscribe, optarg); break;
         case O_USERNAME: o->username = optarg; break;
         case O_MQTT_PASSWORD: o->mqtt_password = optarg; break;
+        case O_MQTT_PASSWORD_FILE: o->mqtt_password_file = optarg; break;
         case O_KEEPALIVE: rc = arg_u32("--keepalive", optarg, 65535, &o->keepalive); break;
         case O_TLS: o->tls = 1; break;
         case O_CAFILE: o->cafile = optarg; o->tls = 1; break;
@@ -223,6 +306,9 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
             rc = arg_u32("--state-interval", optarg, 366u * 86400u, &o->state_interval);
             break;
         case O_NO_STDIN: o->no_stdin = 1; break;
+        case O_MAX_MESSAGE: rc = arg_limit("--max-message", optarg, &o->max_message); break;
+        case O_MAX_TOPICS: rc = arg_limit("--max-topics", optarg, &o->max_topics); break;
+        case O_MAX_PUBKEYS: rc = arg_limit("--max-pubkeys", optarg, &o->max_pubkeys); break;
         case 'h': usage(); *done = 1; return 0;
         case 'V': *done = 1; return cli_version();
         default: return cli_try_help();
@@ -238,7 +324,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         return cli_usage_error("--cert and --tls-key go together");
     if ((o->cert || o->insecure) && !o->tls)
         o->tls = 1;
-    return 0;
+    return resolve_secrets(o);
 }
 
 /* ---- identity ---- */
@@ -324,6 +410,8 @@ static int open_client(struct client_opts *o, e4_client **out)
 
     memset(&eo, 0, sizeof eo);
     eo.clock_skew = o->clock_skew;
+    eo.max_topics = o->max_topics;
+    eo.max_pubkeys = o->max_pubkeys;
     eo.state_path = o->state;
     eo.control_topic = o->control_topic;
     if (o->no_replay)
@@ -347,33 +435,50 @@ static int open_client(struct client_opts *o, e4_client **out)
     return rc;
 }
 
+/* One --topic-key TOPIC:HEX (or --topic-key-file TOPIC:FILE). */
+static int provision_topic_key(client_ctx *c, const char *spec, int is_file)
+{
+    const char *opt = is_file ? "--topic-key-file" : "--topic-key";
+    char *topic, *text = NULL;
+    const char *right;
+    uint8_t key[E4_KEY_LEN];
+    e4_err err;
+    int rc;
+
+    if (arg_split_last_colon(spec, &topic, &right) != 0)
+        return cli_usage_error("%s: expected TOPIC:%s (no colon found)", opt,
+                               is_file ? "FILE" : "HEX");
+    rc = is_file ? arg_secret(NULL, right, NULL, &text) : 0;
+    if (rc == 0)
+        rc = arg_key(opt, text ? text : right, key, sizeof key);
+    if (text) {
+        e4_wipe(text, strlen(text));
+        free(text);
+    }
+    if (rc) {
+        free(topic);
+        return rc;
+    }
+    err = e4_client_set_topic_key(c->e4, topic, key);
+    e4_wipe(key, sizeof key);
+    if (err != E4_OK) {
+        cli_error("%s %s: %s", opt, topic, client_strerror(err));
+        free(topic);
+        return 1;
+    }
+    names_add(c, topic);
+    free(topic);
+    return 0;
+}
+
 /* --topic-key and --pubkey. */
 static int provision(struct client_opts *o, client_ctx *c)
 {
     size_t i;
-    for (i = 0; i < o->ntopic_keys; i++) {
-        char *topic;
-        const char *hex;
-        uint8_t key[E4_KEY_LEN];
-        e4_err err;
-        int rc;
-        if (arg_split_last_colon(o->topic_keys[i], &topic, &hex) != 0)
-            return cli_usage_error("--topic-key: expected TOPIC:HEX, got '%s'", o->topic_keys[i]);
-        rc = arg_hex("--topic-key", hex, key, sizeof key);
-        if (rc) {
-            free(topic);
+    int rc;
+    for (i = 0; i < o->ntopic_keys; i++)
+        if ((rc = provision_topic_key(c, o->topic_keys[i], o->topic_key_is_file[i])))
             return rc;
-        }
-        err = e4_client_set_topic_key(c->e4, topic, key);
-        e4_wipe(key, sizeof key);
-        if (err != E4_OK) {
-            cli_error("--topic-key %s: %s", topic, e4_strerror(err));
-            free(topic);
-            return 1;
-        }
-        names_add(c, topic);
-        free(topic);
-    }
     if (o->npubkeys && e4_client_mode(c->e4) != E4_MODE_PK)
         return cli_usage_error("--pubkey needs a public-key mode client");
     for (i = 0; i < o->npubkeys; i++) {
@@ -381,7 +486,6 @@ static int provision(struct client_opts *o, client_ctx *c)
         const char *hex;
         uint8_t id[E4_ID_LEN], pk[E4_ED25519_PK_LEN];
         e4_err err;
-        int rc;
         if (arg_split_last_colon(o->pubkeys[i], &left, &hex) != 0)
             return cli_usage_error("--pubkey: expected ID:HEX, got '%s'", o->pubkeys[i]);
         rc = arg_id("--pubkey", left, id);
@@ -390,7 +494,7 @@ static int provision(struct client_opts *o, client_ctx *c)
             return rc;
         err = e4_client_set_pubkey(c->e4, id, pk);
         if (err != E4_OK) {
-            cli_error("--pubkey %s: %s", o->pubkeys[i], e4_strerror(err));
+            cli_error("--pubkey %s: %s", o->pubkeys[i], client_strerror(err));
             return 1;
         }
     }
@@ -514,6 +618,21 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Connect without blocking past --timeout: a TCP attempt with a deadline
+ * first (a refused or unreachable broker is reported at once), then
+ * libmosquitto's connection without blocking (bounded by wait_ready). A
+ * MOSQ_ERR_* code, or -1 after reporting the probe's failure. */
+static int connect_bounded(client_ctx *c, const char *host, int port,
+                           const struct client_opts *o)
+{
+    char why[256];
+    if (client_tcp_probe(host, port, o->timeout, why, sizeof why) != 0) {
+        cli_error("cannot connect to %s:%d: %s", host, port, why);
+        return -1;
+    }
+    return mosquitto_connect_async(c->mosq, host, port, (int)o->keepalive);
 }
 
 /* Until ready; 0 when ready, 1 on failure (reported). A TLS failure before
@@ -643,6 +762,7 @@ int cmd_client(int argc, char **argv)
     int port, rc, done, started = 0;
     size_t i;
 
+    cli_protect_secrets();
     memset(&o, 0, sizeof o);
     memset(&c, 0, sizeof c);
     o.broker = "localhost";
@@ -650,6 +770,7 @@ int cmd_client(int argc, char **argv)
     o.keepalive = 60;
     o.timeout = 10;
     o.state_interval = 3600;
+    o.max_message = 1024 * 1024;
     c.wake[0] = c.wake[1] = -1;
     pthread_mutex_init(&c.out_lock, NULL);
     pthread_mutex_init(&c.log_lock, NULL);
@@ -663,6 +784,7 @@ int cmd_client(int argc, char **argv)
         goto out;
     c.json = o.json;
     c.qos = (int)o.qos;
+    c.max_message = o.max_message;
     c.verbose = o.verbose;
     c.receipts = !o.no_receipts;
     c.state_interval = o.state_interval;
@@ -695,9 +817,13 @@ int cmd_client(int argc, char **argv)
     mosquitto_lib_init();
     if ((rc = setup_mosquitto(&o, &c)) || (rc = setup_signals()) || (rc = receipts_init(&c)))
         goto out_mqtt;
-    rc = mosquitto_connect(c.mosq, host, port, (int)o.keepalive);
+    rc = connect_bounded(&c, host, port, &o);
     if (rc != MOSQ_ERR_SUCCESS) {
         char why[256];
+        if (rc == -1) {
+            rc = 1;
+            goto out_mqtt;
+        }
         mqtt_last_error(&c, why, sizeof why);
         if ((rc == MOSQ_ERR_TLS || mqtt_tls_failed(&c)) && why[0])
             cli_error("cannot connect to %s:%d: TLS error: %s", host, port, why);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,16 +27,22 @@ static void usage(void)
            "  set-pubkey ID ED25519_PUBLIC store a signer's public key (public-key mode)\n"
            "  set-c2-key X25519_PUBLIC     replace C2's public key (public-key mode)\n"
            "ID is 32 hex digits, or a name that is hashed to an id (see 'e4 id').\n"
-           "Keys are hex.\n"
+           "Keys are hex; a KEY argument may be @FILE, the key read from the first line\n"
+           "of FILE (@- is stdin), so that it does not show in ps. All-zero keys and\n"
+           "--time of 2^63 or more are refused.\n"
            "\n"
            "Options:\n"
            "  -k, --client-key HEX     symmetric-key client: its key (32 bytes)\n"
+           "      --client-key-file FILE  the same, read from FILE ('-': stdin)\n"
            "  -c, --c2-key HEX         public-key client: C2's X25519 private key\n"
+           "      --c2-key-file FILE   the same, read from FILE ('-': stdin)\n"
            "  -p, --client-pubkey HEX  public-key client: its Ed25519 public key\n"
            "  -t, --time UNIX          timestamp instead of the clock\n"
            "  -x, --hex                write hex (and a newline) instead of binary\n"
            "  -h, --help               show this help and exit\n"
-           "  -V, --version            show the version and exit\n");
+           "  -V, --version            show the version and exit\n"
+           "\n"
+           "Environment: E4_CLIENT_KEY, E4_C2_KEY (used when no option gives the key).\n");
 }
 
 struct cmd_spec {
@@ -63,6 +70,33 @@ static int topic_hash_arg(const char *topic, uint8_t hash[E4_TOPIC_HASH_LEN])
     return 0;
 }
 
+/* A KEY argument: hex, or @FILE (first line of FILE, "@-" is stdin); an
+ * all-zero key is refused. len 0 accepts a 32- or 64-byte key. */
+static int key_arg(const char *a, uint8_t *out, size_t len, size_t *out_len)
+{
+    char *text = NULL;
+    const char *hex = a;
+    size_t n;
+    int rc;
+
+    if (a[0] == '@' && (rc = arg_secret(NULL, a + 1, NULL, &text)))
+        return rc;
+    if (text)
+        hex = text;
+    n = strlen(hex);
+    if (len == 0 && n != 2 * E4_KEY_LEN && n != 2 * E4_ED25519_SK_LEN)
+        rc = cli_usage_error("KEY: expected 64 hex digits (a 32-byte symmetric key) or 128 "
+                             "(a 64-byte Ed25519 private key), got %zu characters", n);
+    else
+        rc = arg_key("KEY", hex, out, len ? len : n / 2);
+    *out_len = len ? len : n / 2;
+    if (text) {
+        e4_wipe(text, strlen(text));
+        free(text);
+    }
+    return rc;
+}
+
 /* The command arguments in wire order. Returns 0 or an exit status. */
 static int build_args(const struct cmd_spec *spec, char **a, uint8_t *args, size_t *args_len)
 {
@@ -77,19 +111,10 @@ static int build_args(const struct cmd_spec *spec, char **a, uint8_t *args, size
     case E4_CMD_RESET_PUBKEYS:
         break;
     case E4_CMD_SET_ID_KEY:
-        if (strlen(a[0]) == 2 * E4_KEY_LEN) {
-            rc = arg_hex("KEY", a[0], args, E4_KEY_LEN);
-            *args_len = E4_KEY_LEN;
-        } else if (strlen(a[0]) == 2 * E4_ED25519_SK_LEN) {
-            rc = arg_hex("KEY", a[0], args, E4_ED25519_SK_LEN);
-            *args_len = E4_ED25519_SK_LEN;
-        } else {
-            rc = cli_usage_error("KEY: expected 64 hex digits (a 32-byte symmetric key) or 128 "
-                                 "(a 64-byte Ed25519 private key)");
-        }
+        rc = key_arg(a[0], args, 0, args_len);
         break;
     case E4_CMD_SET_TOPIC_KEY:
-        rc = arg_hex("KEY", a[1], args, E4_KEY_LEN);
+        rc = key_arg(a[1], args, E4_KEY_LEN, args_len);
         if (!rc)
             rc = topic_hash_arg(a[0], args + E4_KEY_LEN);
         *args_len = E4_KEY_LEN + E4_TOPIC_HASH_LEN;
@@ -118,7 +143,9 @@ int cmd_command(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"client-key", required_argument, NULL, 'k'},
+        {"client-key-file", required_argument, NULL, 'K'},
         {"c2-key", required_argument, NULL, 'c'},
+        {"c2-key-file", required_argument, NULL, 'C'},
         {"client-pubkey", required_argument, NULL, 'p'},
         {"time", required_argument, NULL, 't'},
         {"hex", no_argument, NULL, 'x'},
@@ -131,28 +158,24 @@ int cmd_command(int argc, char **argv)
     int have_key = 0, have_c2 = 0, have_pk = 0, hex = 0, c, rc = 0;
     uint64_t ts = (uint64_t)time(NULL);
     const struct cmd_spec *spec = NULL;
+    struct secret_src key_src = {NULL, NULL, "E4_CLIENT_KEY"}, c2_src = {NULL, NULL, "E4_C2_KEY"};
     size_t args_len = 0, plain_len = 0, i;
     e4_err err;
 
+    cli_protect_secrets();
     while ((c = getopt_long(argc, argv, "k:c:p:t:xhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'k':
-            if ((rc = arg_hex("--client-key", optarg, key, sizeof key)))
-                goto out;
-            have_key = 1;
-            break;
-        case 'c':
-            if ((rc = arg_hex("--c2-key", optarg, c2_sk, sizeof c2_sk)))
-                goto out;
-            have_c2 = 1;
-            break;
+        case 'k': key_src.value = optarg; break;
+        case 'K': key_src.file = optarg; break;
+        case 'c': c2_src.value = optarg; break;
+        case 'C': c2_src.file = optarg; break;
         case 'p':
             if ((rc = arg_hex("--client-pubkey", optarg, client_pk, sizeof client_pk)))
                 goto out;
             have_pk = 1;
             break;
         case 't':
-            if ((rc = arg_u64("--time", optarg, &ts)))
+            if ((rc = arg_time("--time", optarg, &ts)))
                 goto out;
             break;
         case 'x': hex = 1; break;
@@ -178,6 +201,9 @@ int cmd_command(int argc, char **argv)
                              spec->nargs == 1 ? "" : "s", argc - optind - 1);
         goto out;
     }
+    if ((rc = arg_secret_key("--client-key", &key_src, key, sizeof key, &have_key)) ||
+        (rc = arg_secret_key("--c2-key", &c2_src, c2_sk, sizeof c2_sk, &have_c2)))
+        goto out;
     if (have_key && (have_c2 || have_pk)) {
         rc = cli_usage_error("--client-key (symmetric-key client) excludes --c2-key and "
                              "--client-pubkey (public-key client)");

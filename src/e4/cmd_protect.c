@@ -13,9 +13,12 @@ static void usage_protect(void)
     printf("Usage: e4 protect --key HEX [--sign-key HEX --id ID] [--time UNIX] [--hex]\n"
            "Protect the payload read on stdin and write the protected message to stdout.\n"
            "\n"
-           "  -k, --key HEX        the topic key (32 bytes, 64 hex digits)\n"
+           "  -k, --key HEX        the topic key (32 bytes, 64 hex digits); visible in\n"
+           "                       ps: prefer --key-file or E4_KEY\n"
+           "      --key-file FILE  read the key (hex, first line) from FILE ('-': stdin)\n"
            "  -s, --sign-key HEX   public-key mode: the sender's Ed25519 private key\n"
            "                       (64 bytes: seed||public); needs --id\n"
+           "      --sign-key-file FILE  the same, read from FILE (or E4_SIGN_KEY)\n"
            "  -i, --id ID          public-key mode: the sender's id (32 hex digits, or a\n"
            "                       name that is hashed to an id)\n"
            "  -t, --time UNIX      timestamp to put in the message instead of the clock\n"
@@ -26,6 +29,8 @@ static void usage_protect(void)
            "\n"
            "Symmetric-key format: ts(8) || tag(16) || ciphertext; public-key format:\n"
            "ts(8) || id(16) || tag(16) || ciphertext || signature(64).\n"
+           "Environment: E4_KEY, E4_SIGN_KEY (used when no option gives the key).\n"
+           "All-zero keys and --time of 2^63 or more are refused.\n"
            "Exit status 1 with the reason on stderr on failure.\n");
 }
 
@@ -35,7 +40,9 @@ static void usage_unprotect(void)
            "Check and decrypt the protected message read on stdin, write the payload\n"
            "to stdout.\n"
            "\n"
-           "  -k, --key HEX         the topic key (32 bytes, 64 hex digits)\n"
+           "  -k, --key HEX         the topic key (32 bytes, 64 hex digits); visible in\n"
+           "                        ps: prefer --key-file or E4_KEY\n"
+           "      --key-file FILE   read the key (hex, first line) from FILE ('-': stdin)\n"
            "  -p, --pubkey ID:HEX   public-key mode: a signer's id (32 hex digits or a\n"
            "                        name) and Ed25519 public key; repeat for several\n"
            "                        signers. Without it the message is taken to be in\n"
@@ -50,6 +57,7 @@ static void usage_unprotect(void)
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
            "\n"
+           "Environment: E4_KEY (used when no option gives the key).\n"
            "Exit status 1 with the reason on stderr (e.g. \"not authentic\",\n"
            "\"timestamp too old\", \"public key not found\") on failure.\n");
 }
@@ -105,7 +113,9 @@ int cmd_protect(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, 'K'},
         {"sign-key", required_argument, NULL, 's'},
+        {"sign-key-file", required_argument, NULL, 'S'},
         {"id", required_argument, NULL, 'i'},
         {"time", required_argument, NULL, 't'},
         {"hex", no_argument, NULL, 'x'},
@@ -114,31 +124,28 @@ int cmd_protect(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     uint8_t key[E4_KEY_LEN], sk[E4_ED25519_SK_LEN], id[E4_ID_LEN];
+    struct secret_src key_src = {NULL, NULL, "E4_KEY"}, sk_src = {NULL, NULL, "E4_SIGN_KEY"};
     int have_key = 0, have_sk = 0, have_id = 0, hex = 0, c, rc;
     uint64_t ts = (uint64_t)time(NULL);
     uint8_t *in = NULL, *out = NULL;
     size_t in_len = 0, out_len;
     e4_err err;
 
+    cli_protect_secrets();
+    cli_stdin_is_data = 1;
     while ((c = getopt_long(argc, argv, "k:s:i:t:xhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'k':
-            if ((rc = arg_hex("--key", optarg, key, sizeof key)))
-                return rc;
-            have_key = 1;
-            break;
-        case 's':
-            if ((rc = arg_hex("--sign-key", optarg, sk, sizeof sk)))
-                return rc;
-            have_sk = 1;
-            break;
+        case 'k': key_src.value = optarg; break;
+        case 'K': key_src.file = optarg; break;
+        case 's': sk_src.value = optarg; break;
+        case 'S': sk_src.file = optarg; break;
         case 'i':
             if ((rc = arg_id("--id", optarg, id)))
                 return rc;
             have_id = 1;
             break;
         case 't':
-            if ((rc = arg_u64("--time", optarg, &ts)))
+            if ((rc = arg_time("--time", optarg, &ts)))
                 return rc;
             break;
         case 'x': hex = 1; break;
@@ -149,6 +156,11 @@ int cmd_protect(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!have_id) /* E4_SIGN_KEY only for a signed message */
+        sk_src.env = NULL;
+    if ((rc = arg_secret_key("--key", &key_src, key, sizeof key, &have_key)) ||
+        (rc = arg_secret_key("--sign-key", &sk_src, sk, sizeof sk, &have_sk)))
+        goto out;
     if (!have_key)
         return cli_usage_error("--key is required");
     if (have_sk != have_id)
@@ -222,6 +234,7 @@ int cmd_unprotect(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, 'K'},
         {"pubkey", required_argument, NULL, 'p'},
         {"pk", no_argument, NULL, 'P'},
         {"now", required_argument, NULL, 'n'},
@@ -232,6 +245,7 @@ int cmd_unprotect(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     uint8_t key[E4_KEY_LEN];
+    struct secret_src key_src = {NULL, NULL, "E4_KEY"};
     struct signer *signers = NULL;
     size_t nsigners = 0;
     int have_key = 0, hex = 0, pk_mode = 0, c, rc = 0;
@@ -241,13 +255,12 @@ int cmd_unprotect(int argc, char **argv)
     size_t in_len = 0, out_len = 0;
     e4_err err;
 
+    cli_protect_secrets();
+    cli_stdin_is_data = 1;
     while ((c = getopt_long(argc, argv, "k:p:Pn:xhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'k':
-            if ((rc = arg_hex("--key", optarg, key, sizeof key)))
-                goto out;
-            have_key = 1;
-            break;
+        case 'k': key_src.value = optarg; break;
+        case 'K': key_src.file = optarg; break;
         case 'p': {
             char *left;
             const char *right;
@@ -289,6 +302,8 @@ int cmd_unprotect(int argc, char **argv)
         rc = cli_usage_error("unexpected argument '%s'", argv[optind]);
         goto out;
     }
+    if ((rc = arg_secret_key("--key", &key_src, key, sizeof key, &have_key)))
+        goto out;
     if (!have_key) {
         rc = cli_usage_error("--key is required");
         goto out;

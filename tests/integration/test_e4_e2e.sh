@@ -293,5 +293,107 @@ eval "exec ${FD[quiet]}>&-"; unset "FD[quiet]"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "cannot connect" "$TMP/refused.err" && ok || ko "no broker: status $rc, $(cat "$TMP/refused.err")"
 
+# ---- issue 11 defect 12: --timeout bounds the connection attempt -----------
+# a listener whose backlog is full: the kernel drops further SYNs, and a
+# blocking connect() waits for minutes
+python3 - >"$TMP/full.port" <<'PY' &
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    fill.append(c)
+print(port, flush=True)
+time.sleep(30)
+PY
+PIDS+=("$!")
+until [ -s "$TMP/full.port" ]; do sleep 0.05; done
+t0=$(date +%s)
+timeout 20 "$E4" client --broker "127.0.0.1:$(cat "$TMP/full.port")" --name full --key "$(key)" --timeout 2 \
+  </dev/null >/dev/null 2>"$TMP/full.err"
+rc=$?
+t=$(( $(date +%s) - t0 ))
+[ "$rc" -eq 1 ] && [ "$t" -le 4 ] && grep -q "cannot connect" "$TMP/full.err" && ok ||
+  ko "full backlog: --timeout 2 took ${t} s, status $rc: $(cat "$TMP/full.err")"
+
+# ---- issue 11 defect 13: only acknowledgements of requests in flight count --
+# a broker sending SUBACKs for ids 2..2000 that nobody asked for, and never a
+# PUBACK: a QoS 1 publish must not be reported published
+python3 "$E4_SRC_DIR/tests/integration/e4_hostile_broker.py" "$TMP/hostile.port" &
+PIDS+=("$!")
+until [ -s "$TMP/hostile.port" ]; do sleep 0.05; done
+SAVED_OPTS=("${CLIENT_OPTS[@]}")
+CLIENT_OPTS=(--broker "127.0.0.1:$(cat "$TMP/hostile.port")" --no-receipts --timeout 1)
+client_start hostile --name hostile --key "$(key)" --topic-key "h/t:$(key)"
+send hostile "pub h/t one" "pub h/t two"
+sleep 1.5
+grep -q "^published" "$TMP/hostile.out" && ko "published without a PUBACK: $(cat "$TMP/hostile.out")" || ok
+grep -q "unsolicited SUBACK" "$TMP/hostile.err" && ok || ko "unsolicited SUBACKs not logged: $(head -c 300 "$TMP/hostile.err")"
+[ "$(grep -c unsolicited "$TMP/hostile.err")" -le 10 ] && ok || ko "unsolicited acknowledgements logged one line each"
+eval "exec ${FD[hostile]}>&-"; unset "FD[hostile]"
+deadline=$(( $(date +%s) + TIMEOUT ))
+while kill -0 "${CPID[hostile]}" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+wait "${CPID[hostile]}"; rc=$?
+grep -q "2 requests not acknowledged" "$TMP/hostile.err" && ok ||
+  ko "hostile: exit $rc, the unacknowledged publishes not reported: $(cat "$TMP/hostile.err")"
+CLIENT_OPTS=("${SAVED_OPTS[@]}")
+
+# ---- issue 11 defect 14: a cap on received message sizes --------------------
+BK=$(key)
+client_start big --name big --key "$(key)" --topic-key "big/t:$BK" --max-message 100 --subscribe big/t
+m=$(mark big)
+head -c 200 /dev/zero >"$TMP/200.bin"
+raw_pub big/t "$TMP/200.bin"
+expect big "^error receive big/t: message of 200 bytes dropped: more than --max-message 100\$" "$m" "--max-message 100: 200 bytes not dropped"
+m=$(mark big)
+send big "pub big/t small"
+expect big "^message big/t small\$" "$m" "--max-message 100: a small message was not delivered"
+client_stop big
+client_start big2 --name big2 --key "$(key)" --topic-key "big/t:$BK" --subscribe big/t
+m=$(mark big2)
+head -c $((1024 * 1024 + 1)) /dev/zero >"$TMP/1m.bin"
+raw_pub big/t "$TMP/1m.bin"
+expect big2 "^error receive big/t: message of 1048577 bytes dropped: more than --max-message 1048576\$" "$m" "default --max-message: 1 MiB + 1 not dropped"
+client_stop big2
+
+# ---- issue 11 defect 10: secrets from files and the environment ------------
+KC=$(key)
+printf '%s\n' "$KC" >"$TMP/carol.key"
+printf '%s\n' "$TK1" >"$TMP/t1.key"
+client_start carol --name carol --key-file "$TMP/carol.key" --topic-key-file "sensors/t1:$TMP/t1.key" \
+  --subscribe sensors/t1
+m=$(mark carol)
+send carol "pub sensors/t1 via key files"
+expect carol "^message sensors/t1 via key files\$" "$m" "carol (--key-file, --topic-key-file) did not decrypt"
+client_stop carol
+CAROL=$("$E4" id carol)
+m=$(mark bob)
+E4_CLIENT_KEY=$KC "$E4" command reset-topics >"$TMP/cmd-env.bin" && ok || ko "E4_CLIENT_KEY"
+cmp -s "$TMP/cmd-env.bin" /dev/null && ko "empty command from E4_CLIENT_KEY" || ok
+(E4_KEY=$KC exec "$E4" client "${CLIENT_OPTS[@]}" --name carol --no-stdin >"$TMP/carol-env.out" 2>&1) &
+envpid=$!
+PIDS+=("$envpid")
+deadline=$(( $(date +%s) + TIMEOUT ))
+until grep -q "^ready id=$CAROL mode=sk" "$TMP/carol-env.out" || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+grep -q "^ready id=$CAROL mode=sk" "$TMP/carol-env.out" && ok || ko "E4_KEY client: $(cat "$TMP/carol-env.out")"
+kill -TERM "$envpid"; wait "$envpid"
+# MQTT password from a file and from E4_MQTT_PASSWORD, never on the command line
+MOSQ_MULTI_USER=dev MOSQ_MULTI_PASS=pw-1234 start_mosquitto_multi "$TMP/auth" 0 1 0 || die "auth broker"
+APORT=${MOSQ_AUTH_PORTS[0]}
+printf 'pw-1234\n' >"$TMP/mqtt.pw"
+printf 'wrong\n' >"$TMP/mqtt.bad"
+"$E4" client --broker "127.0.0.1:$APORT" --username dev --mqtt-password-file "$TMP/mqtt.pw" --name pwf \
+  --key "$(key)" <<<"quit" >"$TMP/pwf.out" 2>&1
+grep -q "^ready" "$TMP/pwf.out" && ok || ko "--mqtt-password-file: $(cat "$TMP/pwf.out")"
+E4_MQTT_PASSWORD=pw-1234 "$E4" client --broker "127.0.0.1:$APORT" --username dev --name pwe \
+  --key "$(key)" <<<"quit" >"$TMP/pwe.out" 2>&1
+grep -q "^ready" "$TMP/pwe.out" && ok || ko "E4_MQTT_PASSWORD: $(cat "$TMP/pwe.out")"
+"$E4" client --broker "127.0.0.1:$APORT" --username dev --mqtt-password-file "$TMP/mqtt.bad" --name pwb \
+  --key "$(key)" --timeout 3 <<<"quit" >"$TMP/pwb.out" 2>&1
+grep -q "^ready" "$TMP/pwb.out" && ko "wrong MQTT password accepted" || ok
+
 echo "test_e4_e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
