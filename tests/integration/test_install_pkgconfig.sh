@@ -45,13 +45,16 @@ int main(void)
     return 0;
 }
 C
+# a sanitizer build installs an instrumented libe4: its users link the runtime too
+SAN=()
+grep -q '^E4_SANITIZE:BOOL=ON' "$E4_BUILD_DIR/CMakeCache.txt" && SAN=(-fsanitize=address,undefined)
 # shellcheck disable=SC2046
-"$CC" -o "$TMP/tiny" "$TMP/tiny.c" $(pkg-config --cflags --libs e4) || fail "tiny program does not build"
-LD_LIBRARY_PATH="$libdir" "$TMP/tiny" | grep -q '^libe4 ' || fail "tiny program does not run"
+"$CC" "${SAN[@]}" -o "$TMP/tiny" "$TMP/tiny.c" $(pkg-config --cflags --libs e4) || fail "tiny program does not build"
+out=$(LD_LIBRARY_PATH="$libdir" "$TMP/tiny") && [ "${out%% *}" = libe4 ] || fail "tiny program does not run"
 
 if pkg-config --exists libmosquitto; then
     # shellcheck disable=SC2046
-    "$CC" -o "$TMP/device" "$E4_SRC_DIR/docs/examples/device.c" \
+    "$CC" "${SAN[@]}" -o "$TMP/device" "$E4_SRC_DIR/docs/examples/device.c" \
         $(pkg-config --cflags --libs e4 libmosquitto) || fail "docs/examples/device.c does not build"
 fi
 echo "ok: installed, relocated and built against with pkg-config"
