@@ -46,11 +46,6 @@ static void put32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> 8 * i);
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static int all_zero(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -80,20 +75,12 @@ static void one(const uint8_t *data, size_t size)
     CHECK(e4_state_topic_count(s) <= LIMITS.topics && e4_state_pubkey_count(s) <= LIMITS.pubkeys);
     CHECK(e4_state_mode(s) == E4_MODE_SK || e4_state_mode(s) == E4_MODE_PK);
 
-    /* Saved again: the same bytes, but for old keys that mean nothing. */
+    /* Saved again (in the current format: a version-1 input comes back as
+     * version 2, and the replay entries of a version-2 one in the cache's
+     * order), */
     ms_init(&g_out);
     CHECK(e4_state_save(s, &g_out.st) == E4_OK);
-    CHECK(g_out.len == size);
-    uint8_t norm[4096];
-    memcpy(norm, data, size);
-    size_t off = 8 + 16 + 64 + 32 + 4 + data[6];
-    uint32_t ntopics = get32(norm + off);
-    off += 4;
-    for (uint32_t i = 0; i < ntopics; i++, off += 88)
-        if (e4i_load64le(norm + off + 80) == NO_OLD_KEY)
-            memset(norm + off + 48, 0, 32);
-    put32(norm + size - 4, crc32_ieee(norm, size - 4));
-    CHECK(memcmp(norm, g_out.buf, size) == 0);
+    CHECK(data[4] != 1 || g_out.len == size + 4);   /* v1 -> v2: an empty command list */
 
     /* Which loads to an equal state and saves to the same bytes. */
     e4_state *s2;
