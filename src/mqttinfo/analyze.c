@@ -17,11 +17,14 @@ const char *const mi_check_keys[MI_C_COUNT] = {
 void mi_result_init(mi_result *r)
 {
     memset(r, 0, sizeof *r);
-    for (int i = 0; i < MI_C_COUNT; i++)
+    for (int i = 0; i < MI_C_COUNT; i++) {
         r->v311.check[i] = r->v5.check[i] = MI_NULL;
+        r->v311.ack_code[i] = r->v5.ack_code[i] = -1;
+    }
     r->v311.version = 4;
     r->v5.version = 5;
     r->v311.anon_connack_code = r->v5.anon_connack_code = -1;
+    r->v311.qos2_answer = r->v5.qos2_answer = -1;
     r->sys.published = MI_NULL;
 }
 

@@ -71,6 +71,11 @@ static void read_props(mi_connack_props *cp, const mqtt_connack *ca)
     const mqtt_props *p = &ca->props;
     cp->present = true;
     cp->reason_code = ca->reason_code;
+    mqtt_prop item;
+    size_t off = 0;
+    cp->norder = 0;
+    while (cp->norder < (int)sizeof cp->order && mqtt_props_next(p, &off, &item))
+        cp->order[cp->norder++] = item.id;
     if ((cp->has_maximum_qos = mqtt_props_get_int(p, MQTT_PROP_MAXIMUM_QOS, &v) == MQTT_OK))
         cp->maximum_qos = (int)v;
     if ((cp->has_retain_available =
@@ -128,6 +133,7 @@ static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size
     if (c->version == MQTT_V5 && f->body_len == 2) {
         /* 3.1.1-shaped answer to a 5.0 CONNECT */
         *code = f->bytes[f->len - 1];
+        c->vr->v311_shaped_connack = true;
         snprintf(desc, desclen, "3.1.1-shaped CONNACK (code %d) to a 5.0 CONNECT", *code);
         return -1;
     }
@@ -215,9 +221,22 @@ static void publish_packet(mqtt_packet *p, const char *topic, int qos, uint16_t 
     p->publish.payload = mqtt_str(payload);
 }
 
-static const char *close_desc(int rc, const mi_frame *f, char *buf, size_t len)
+/* Keeps the first reason string a 5.0 DISCONNECT carried: products word
+ * them differently, which the fingerprint reads. */
+static void note_disconnect_reason(mi_version_result *vr, const mi_frame *f)
+{
+    mqtt_bytes b;
+    if (vr->disconnect_reason[0] || f->derr != MQTT_OK || f->body_len == 0 ||
+        mqtt_props_get_bytes(&f->p.disconnect.props, MQTT_PROP_REASON_STRING, &b) != MQTT_OK)
+        return;
+    mi_sanitize(vr->disconnect_reason, sizeof vr->disconnect_reason, b.ptr, b.len);
+}
+
+static const char *close_desc(mi_version_result *vr, int rc, const mi_frame *f, char *buf,
+                              size_t len)
 {
     if (rc == 0 && f->type == MQTT_DISCONNECT) {
+        note_disconnect_reason(vr, f);
         if (f->derr == MQTT_OK && f->body_len > 0)
             snprintf(buf, len, "DISCONNECT 0x%02x (%s)", f->p.disconnect.reason_code,
                      rc_name(MQTT_V5, MQTT_DISCONNECT, f->p.disconnect.reason_code));
@@ -273,6 +292,7 @@ static void subscribe_packet(mqtt_packet *p, const mqtt_sub *subs, size_t count,
 static void set_by_code(vctx *c, int check, const mi_frame *f, const char *yes_desc)
 {
     uint8_t code = f->p.ack.reason_code;
+    c->vr->ack_code[check] = code;
     if (success_code(c->version, code))
         set(c, check, MI_YES, "%s", yes_desc);
     else
@@ -287,7 +307,7 @@ static void set_unanswered(vctx *c, int check, const char *prefix, int rc, const
 {
     char d[64];
     if (is_close(rc, f))
-        set(c, check, MI_NO, "%s%s", prefix, close_desc(rc, f, d, sizeof d));
+        set(c, check, MI_NO, "%s%s", prefix, close_desc(c->vr, rc, f, d, sizeof d));
     else
         set(c, check, MI_NULL, "%s%s", prefix, mi_sess_result_name(rc));
     *alive = false;
@@ -310,7 +330,7 @@ static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
         return 0;
     }
     if (is_close(rc, &f)) {
-        set(c, check, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        set(c, check, MI_NO, "%s", close_desc(c->vr, rc, &f, d, sizeof d));
         *alive = false;
         return 0;
     }
@@ -354,6 +374,7 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
     int64_t dl = deadline(c);
     mi_frame f;
     int rc = send_wait(s, &p, dl, MI_TYPE(MQTT_PUBREC) | MI_TYPE(MQTT_PUBACK), id, &f);
+    c->vr->qos2_answer = rc == 0 ? (int)f.type : rc == MI_IO_CLOSED ? MQTT_DISCONNECT : 0;
     if (rc != 0 || f.type == MQTT_DISCONNECT) {
         set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
         return;
@@ -530,7 +551,7 @@ static int mx_acknowledged(const vctx *c, mx_state *x, const mi_frame *f)
 static int mx_outcome(const vctx *c, mx_state *x, int rc, const mi_frame *f)
 {
     if (is_close(rc, f)) {
-        close_desc(rc, f, x->desc, x->desclen);
+        close_desc(c->vr, rc, f, x->desc, x->desclen);
         return 1;
     }
     if (rc == MI_IO_TIMEOUT && x->pinged && !x->ack_mandatory) {
@@ -670,8 +691,10 @@ static void disconnect(mi_session *s, int64_t dl)
 void mi_checks_run(mi_actx *a, int version, mi_version_result *vr)
 {
     vctx c = {.a = a, .version = version, .vi = version == MQTT_V5, .vr = vr};
-    for (int i = 0; i < MI_C_COUNT; i++)
+    for (int i = 0; i < MI_C_COUNT; i++) {
         vr->check[i] = MI_NULL;
+        vr->ack_code[i] = -1;
+    }
     vr->version = version;
     vr->anon_connack_code = -1;
     const mi_options *o = a->o;

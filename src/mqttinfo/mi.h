@@ -82,18 +82,25 @@ typedef struct {
     char reason_string[160];
     char server_reference[160];
     bool has_assigned_client_id, has_reason_string, has_server_reference;
+    uint8_t order[16]; /* property identifiers in the order they came */
+    int norder;
 } mi_connack_props;
 
 typedef struct {
     int version; /* 4 or 5 */
     mi_tri check[MI_C_COUNT];
     char detail[MI_C_COUNT][MI_DETAIL_LEN]; /* what was observed, for evidence */
+    int ack_code[MI_C_COUNT];               /* reason code of the answering ack, -1: none */
     int anon_connack_code;                  /* -1: none received */
-    int anon_connack_len;                   /* remaining length of that CONNACK */
+    bool v311_shaped_connack;               /* 5.0 only: answered with a 3.1.1 CONNACK */
     mi_connack_props props;                 /* 5.0 only */
     char error[160];                        /* why the interface could not be analyzed */
     int nviolations;                        /* answers that break the standard */
     char violations[MI_MAX_VIOLATIONS][MI_DETAIL_LEN];
+    int qos2_answer;                        /* what a QoS 2 PUBLISH got: PUBREC, PUBACK,
+                                               DISCONNECT (also a close), 0 nothing,
+                                               -1 not asked */
+    char disconnect_reason[MI_DETAIL_LEN];  /* first 5.0 DISCONNECT reason string */
     int nseen;                              /* PUBLISH topics pushed while waiting for acks */
     char seen_topics[4][96];
 } mi_version_result;
@@ -116,6 +123,7 @@ typedef struct {
     char canary_client_id[64]; /* id of the connection made to provoke announcements */
     bool canary_announced;      /* its id was published under $SYS */
     char announce_topic[160];   /* where it was announced */
+    char advisory_topic[96];    /* first ActiveMQ/Advisory/... message (ActiveMQ's status tree) */
     char error[160];
 } mi_sys_tree;
 
