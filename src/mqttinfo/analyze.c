@@ -7,12 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const mi_check_keys[MI_C_COUNT] = {
-    "supported",           "anonymous",           "auth_ok",
-    "qos1",                "qos2",                "qos3_rejected",
-    "subscribe_all",       "invalid_filter_rejected", "invalid_utf8_rejected",
-    "sys_publish_allowed", "sys_publish_delivered",
-};
+#define CHECK_KEY(id, key, good) key,
+#define CHECK_GOOD(id, key, good) good,
+const char *const mi_check_keys[MI_C_COUNT] = {MI_CHECKS(CHECK_KEY)};
+const bool mi_check_good_when_true[MI_C_COUNT] = {MI_CHECKS(CHECK_GOOD)};
 
 void mi_result_init(mi_result *r)
 {

@@ -48,21 +48,26 @@ typedef struct {
 
 /* ---- result ---- */
 
-enum {
-    MI_C_SUPPORTED,
-    MI_C_ANONYMOUS,
-    MI_C_AUTH_OK,
-    MI_C_QOS1,
-    MI_C_QOS2,
-    MI_C_QOS3_REJECTED,
-    MI_C_SUBSCRIBE_ALL,
-    MI_C_INVALID_FILTER_REJECTED,
-    MI_C_INVALID_UTF8_REJECTED,
-    MI_C_SYS_PUBLISH_ALLOWED,
-    MI_C_SYS_PUBLISH_DELIVERED,
-    MI_C_COUNT
-};
+/* THE list of checks, in report order: the JSON key of each, and whether
+ * "yes" is the good answer (shown green in the text report). */
+#define MI_CHECKS(X)                                                                           \
+    X(SUPPORTED, "supported", true)                                                             \
+    X(ANONYMOUS, "anonymous", false)                                                            \
+    X(AUTH_OK, "auth_ok", true)                                                                 \
+    X(QOS1, "qos1", true)                                                                       \
+    X(QOS2, "qos2", true)                                                                       \
+    X(QOS3_REJECTED, "qos3_rejected", true)                                                     \
+    X(SUBSCRIBE_ALL, "subscribe_all", false)                                                    \
+    X(INVALID_FILTER_REJECTED, "invalid_filter_rejected", true)                                 \
+    X(INVALID_UTF8_REJECTED, "invalid_utf8_rejected", true)                                     \
+    X(SYS_PUBLISH_ALLOWED, "sys_publish_allowed", false)                                        \
+    X(SYS_PUBLISH_DELIVERED, "sys_publish_delivered", false)
+
+#define MI_CHECK_ENUM(id, key, good) MI_C_##id,
+enum { MI_CHECKS(MI_CHECK_ENUM) MI_C_COUNT };
+#undef MI_CHECK_ENUM
 extern const char *const mi_check_keys[MI_C_COUNT];
+extern const bool mi_check_good_when_true[MI_C_COUNT];
 
 #define MI_DETAIL_LEN 80
 #define MI_MAX_VIOLATIONS 4
