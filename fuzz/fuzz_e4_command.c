@@ -70,14 +70,14 @@ static void setup_one(int pk)
     CHECK(e4_state_set_topic_key(s, "t/a", key, NOW - 100) == E4_OK);
     fixed_key(key, 2);
     CHECK(e4_state_set_topic_key(s, "t/b", key, NOW - 100) == E4_OK);
-    ms_init(&g_store0[pk]);
+    memstore_init(&g_store0[pk]);
     CHECK(e4_state_save(s, &g_store0[pk].st) == E4_OK);
     memcpy(g_tmpl[pk], g_mem, sizeof g_mem);
 }
 
 static void save_to(memstore *m)
 {
-    ms_init(m);
+    memstore_init(m);
     CHECK(e4_state_save(g_s, &m->st) == E4_OK);
 }
 
