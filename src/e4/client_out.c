@@ -1,6 +1,7 @@
 /* e4 client: the event lines on stdout, as text or JSON (one per line). */
 #include "client.h"
 #include "cli.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
