@@ -58,7 +58,7 @@ static void signer_keys(int i, uint8_t id[E4_ID_LEN], uint8_t sk[64], uint8_t pk
 {
     uint8_t seed[32];
     fixed_key(seed, (uint8_t)(0x60 + i));
-    e4_hash_id(id, SIGNERS[i]);
+    CHECK(e4_hash_id(id, SIGNERS[i]) >= 0);
     CHECK(e4c_ed25519_seed_keypair(pk, sk, seed) == 0);
 }
 static void c2_keys(uint8_t x_sk[32], uint8_t x_pk[32])

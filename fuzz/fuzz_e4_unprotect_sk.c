@@ -54,7 +54,7 @@ static const uint8_t CLIENT_KEY_TAG = 0x40, OLD_KEY_TAG = 0x50;
 static void setup(void)
 {
     uint8_t id[E4_ID_LEN], key[32];
-    e4_hash_id(id, "fuzz-client");
+    CHECK(e4_hash_id(id, "fuzz-client") >= 0);
     fixed_key(key, CLIENT_KEY_TAG);
     CHECK(e4_state_init_sk(&g_s, g_mem, sizeof g_mem, &LIMITS, id, key) == E4_OK);
     e4_state_set_clock_skew(g_s, SKEW);

@@ -93,7 +93,7 @@ e4_err e4_validate_password(const char *password)
                                                                             : E4_ERR_INVALID_PASSWORD;
 }
 
-void e4_default_control_topic(char buf[36], const uint8_t id[E4_ID_LEN])
+void e4_default_control_topic(char buf[E4_DEFAULT_CONTROL_TOPIC_LEN], const uint8_t id[E4_ID_LEN])
 {
     static const char hex[] = "0123456789abcdef";
     memcpy(buf, "e4/", 3);

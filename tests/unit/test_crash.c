@@ -199,7 +199,7 @@ static void test_kill_during_changes(void **st)
     static mem expected_mem, check_mem;
     e4_state *expected;
     uint8_t id[E4_ID_LEN], key[32];
-    e4_hash_id(id, "crash-client");
+    assert_int_equal(e4_hash_id(id, "crash-client"), E4_OK);
     memset(key, 0x5a, sizeof key);
     assert_int_equal(e4_state_init_sk(&expected, expected_mem.b, sizeof expected_mem.b, &LIMITS, id, key),
                      E4_OK);

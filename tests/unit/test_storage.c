@@ -207,7 +207,7 @@ static e4_state *make_sk(mem *m)
 {
     e4_state *s;
     uint8_t id[E4_ID_LEN], key[32];
-    e4_hash_id(id, "storage-sk");
+    assert_int_equal(e4_hash_id(id, "storage-sk"), E4_OK);
     fill(key, 32, 1);
     assert_int_equal(e4_state_init_sk(&s, m->b, sizeof m->b, &SK_LIMITS, id, key), E4_OK);
     for (unsigned i = 0; i < 5; i++) {
@@ -230,7 +230,7 @@ static e4_state *make_pk(mem *m)
 {
     e4_state *s;
     uint8_t id[E4_ID_LEN], sk[64], pk[32], c2_sk[32], c2_pk[32], key[32];
-    e4_hash_id(id, "storage-pk");
+    assert_int_equal(e4_hash_id(id, "storage-pk"), E4_OK);
     ed_keypair(2, sk, pk);
     fill(c2_sk, 32, 3);
     assert_int_equal(e4c_x25519_base(c2_pk, c2_sk), 0);
@@ -240,7 +240,7 @@ static e4_state *make_pk(mem *m)
         uint8_t pid[E4_ID_LEN], psk[64], ppk[32];
         char name[32];
         snprintf(name, sizeof name, "peer-%u", i);
-        e4_hash_id(pid, name);
+        assert_int_equal(e4_hash_id(pid, name), E4_OK);
         ed_keypair(30 + i, psk, ppk);
         assert_int_equal(e4_state_set_pubkey(s, pid, ppk), E4_OK);
     }
@@ -389,7 +389,7 @@ static void test_roundtrip_pk(void **st)
     assert_states_equal(a, b);
     assert_states_equal(b, a);
     assert_int_equal(e4_state_pubkey_count(b), 4);
-    char def[36];
+    char def[E4_DEFAULT_CONTROL_TOPIC_LEN];
     uint8_t id[E4_ID_LEN];
     e4_state_id(a, id);
     e4_default_control_topic(def, id);
@@ -399,7 +399,7 @@ static void test_roundtrip_pk(void **st)
     uint8_t key[32], pid[16], psk[64], ppk[32], plain[5] = "abcd", msg[200], out[200];
     size_t n;
     fill(key, 32, 40);
-    e4_hash_id(pid, "peer-1");
+    assert_int_equal(e4_hash_id(pid, "peer-1"), E4_OK);
     ed_keypair(31, psk, ppk);
     assert_int_equal(e4_pk_protect(key, pid, psk, NOW, plain, sizeof plain, msg), E4_OK);
     assert_int_equal(e4_unprotect(b, "cmd/a", msg, sizeof plain + E4_PK_OVERHEAD, out, sizeof out, &n, NOW),
@@ -413,7 +413,7 @@ static void test_roundtrip_empty_and_full(void **st)
     e4_state *s;
     uint8_t id[16], key[32];
     const e4_limits small = {3, 0, 0};
-    e4_hash_id(id, "empty");
+    assert_int_equal(e4_hash_id(id, "empty"), E4_OK);
     fill(key, 32, 5);
     assert_int_equal(e4_state_init_sk(&s, g_m1.b, sizeof g_m1.b, &small, id, key), E4_OK);
     save_file(s);
@@ -748,7 +748,7 @@ static void test_failed_write_commands_and_pubkeys(void **st)
     e4_state_set_storage(s, &m->st);
 
     uint8_t id[16], pk[32], sk[64];
-    e4_hash_id(id, "peer-new");
+    assert_int_equal(e4_hash_id(id, "peer-new"), E4_OK);
     ed_keypair(77, sk, pk);
     for (int fault = 0; fault < 3; fault++) {
         m->fail_begin = fault == 0;
