@@ -47,3 +47,11 @@ if [ -f "$mqttinfo_node_dir/package.json" ] && [ ! -d "$mqttinfo_node_dir/node_m
   echo "install-deps: npm packages for the mqttinfo tests (aedes)" >&2
   (cd "$mqttinfo_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
 fi
+
+# @noble/post-quantum (npm), the independent oracle of libe4's ML-KEM-768,
+# ML-DSA-65 and X-Wing (tests/pq/test_pq_noble), from its package-lock.json.
+pq_node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/pq/node"
+if [ -f "$pq_node_dir/package.json" ] && [ ! -d "$pq_node_dir/node_modules/@noble/post-quantum" ]; then
+  echo "install-deps: npm packages for the post-quantum tests (@noble/post-quantum)" >&2
+  (cd "$pq_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
+fi

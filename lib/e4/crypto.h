@@ -26,6 +26,26 @@ void e4c_sha3_256(uint8_t out[32], const void *in, size_t len);
  * next to the label on the stack. */
 void e4c_sha3_256_cat(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen);
 
+/* Keccak (FIPS 202), one implementation for both backends (crypto/keccak.c).
+ * An XOF is absorbed, then squeezed any number of times in any amounts;
+ * e4c_xof_wipe clears it (it holds whatever was absorbed). */
+#define E4C_SHAKE128_RATE 168
+#define E4C_SHAKE256_RATE 136
+typedef struct e4c_xof {
+    uint64_t a[25];
+    unsigned rate, pos;
+    uint8_t suffix, squeezing;
+} e4c_xof;
+void e4c_shake128_init(e4c_xof *s);
+void e4c_shake256_init(e4c_xof *s);
+void e4c_xof_absorb(e4c_xof *s, const void *in, size_t len);
+void e4c_xof_squeeze(e4c_xof *s, uint8_t *out, size_t len);
+void e4c_xof_wipe(e4c_xof *s);
+/* SHA3-512(a || b) and SHA3-256(a || b) on this Keccak. */
+void e4c_sha3_512(uint8_t out[64], const void *a, size_t alen, const void *b, size_t blen);
+void e4c_keccak_sha3_256(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen);
+void e4c_keccak_f1600(uint64_t a[25]);
+
 /* RFC 5297 AES-SIV with the 64-byte key key||key and exactly one associated
  * data item (E4 uses the 8-byte timestamp; other lengths are supported for
  * the test vectors). seal writes tag(16) || ciphertext(n); plain may be
