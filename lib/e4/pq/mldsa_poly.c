@@ -5,6 +5,7 @@
 #include "pq/mldsa_poly.h"
 
 #include "crypto.h"
+#include "pq/xof.h"
 
 #define QINV 58728449u /* q^-1 mod 2^32 */
 #define INVNTT_F 41978 /* R^2 / 256 mod q: mont_reduce by it is * R / 256 */
@@ -195,9 +196,7 @@ void dsa_sample_ntt(dsa_poly *a, const uint8_t rho[32], uint8_t s, uint8_t r)
 {
     uint8_t idx[2] = {s, r}, buf[E4C_SHAKE128_RATE];
     e4c_xof x;
-    e4c_shake128_init(&x);
-    e4c_xof_absorb(&x, rho, 32);
-    e4c_xof_absorb(&x, idx, 2);
+    pq_xof_seeded(&x, PQ_SHAKE128, rho, 32, idx, 2);
     unsigned n = 0;
     while (n < DSA_N) {
         e4c_xof_squeeze(&x, buf, sizeof buf);
@@ -215,9 +214,7 @@ void dsa_sample_eta(dsa_poly *a, const uint8_t rhoprime[64], uint16_t index)
 {
     uint8_t idx[2] = {(uint8_t)index, (uint8_t)(index >> 8)}, buf[E4C_SHAKE256_RATE];
     e4c_xof x;
-    e4c_shake256_init(&x);
-    e4c_xof_absorb(&x, rhoprime, 64);
-    e4c_xof_absorb(&x, idx, 2);
+    pq_xof_seeded(&x, PQ_SHAKE256, rhoprime, 64, idx, 2);
     unsigned n = 0;
     while (n < DSA_N) {
         e4c_xof_squeeze(&x, buf, sizeof buf);
@@ -237,9 +234,7 @@ void dsa_sample_mask(dsa_poly *a, const uint8_t rhopp[64], uint16_t kappa)
 {
     uint8_t idx[2] = {(uint8_t)kappa, (uint8_t)(kappa >> 8)}, buf[32 * 20];
     e4c_xof x;
-    e4c_shake256_init(&x);
-    e4c_xof_absorb(&x, rhopp, 64);
-    e4c_xof_absorb(&x, idx, 2);
+    pq_xof_seeded(&x, PQ_SHAKE256, rhopp, 64, idx, 2);
     e4c_xof_squeeze(&x, buf, sizeof buf);
     dsa_unpack(a, buf, 20, DSA_GAMMA1);
     e4c_wipe(buf, sizeof buf);

@@ -5,6 +5,7 @@
 #include "pq/mlkem_poly.h"
 
 #include "crypto.h"
+#include "pq/xof.h"
 
 #define QINV 62209u    /* q^-1 mod 2^16 */
 #define BARRETT_V 20159 /* round(2^26 / q) */
@@ -125,9 +126,7 @@ void kem_sample_ntt(kem_poly *a, const uint8_t rho[32], uint8_t x, uint8_t y)
 {
     uint8_t idx[2] = {x, y}, buf[E4C_SHAKE128_RATE];
     e4c_xof s;
-    e4c_shake128_init(&s);
-    e4c_xof_absorb(&s, rho, 32);
-    e4c_xof_absorb(&s, idx, 2);
+    pq_xof_seeded(&s, PQ_SHAKE128, rho, 32, idx, 2);
     unsigned n = 0;
     while (n < KEM_N) {
         e4c_xof_squeeze(&s, buf, sizeof buf);
@@ -148,9 +147,7 @@ void kem_sample_cbd2(kem_poly *a, const uint8_t seed[32], uint8_t nonce)
 {
     uint8_t buf[64 * 2];
     e4c_xof s;
-    e4c_shake256_init(&s);
-    e4c_xof_absorb(&s, seed, 32);
-    e4c_xof_absorb(&s, &nonce, 1);
+    pq_xof_seeded(&s, PQ_SHAKE256, seed, 32, &nonce, 1);
     e4c_xof_squeeze(&s, buf, sizeof buf);
     e4c_xof_wipe(&s);
     for (unsigned i = 0; i < sizeof buf; i++) {
