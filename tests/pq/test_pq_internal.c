@@ -7,16 +7,19 @@
  * - the one Keccak: SHAKE128/256, SHA3-256/512 against OpenSSL's, absorbed
  *   and squeezed in random pieces;
  * - the refusals: a non-canonical ML-KEM key, a dk whose H(ek) is wrong,
- *   a context over 255 bytes, a low-order X25519 part of X-Wing.
+ *   a context over 255 bytes, a low-order X25519 part of X-Wing;
+ * - X-Wing against its draft's own test vectors (xwing-draft-vectors.json).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "crypto.h"
@@ -196,13 +199,55 @@ static void test_xwing_low_order(void **state)
     assert_int_equal(e4pq_xwing_encaps(ct, ss, pk, eseed), -1);
 }
 
+/* A hex string of exactly n bytes. */
+static void hex_n(const json_t *o, const char *key, uint8_t *out, size_t n)
+{
+    const char *h = json_string_value(json_object_get(o, key));
+    assert_non_null(h);
+    assert_int_equal(strlen(h), 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+}
+
+static void test_xwing_draft_vectors(void **state)
+{
+    (void)state;
+    json_error_t err;
+    json_t *doc = json_load_file(E4_PQ_DIR "/xwing-draft-vectors.json", 0, &err);
+    if (!doc)
+        fail_msg("xwing-draft-vectors.json: %s", err.text);
+    json_t *vectors = json_object_get(doc, "vectors"), *v;
+    size_t i;
+    assert_int_equal(json_array_size(vectors), 3);
+    json_array_foreach(vectors, i, v) {
+        uint8_t seed[32], eseed[64], ss[32], pk_head[36], ct_tail[40];
+        uint8_t pk[E4PQ_XWING_PK], ct[E4PQ_XWING_CT], my_ss[32];
+        hex_n(v, "seed", seed, sizeof seed);
+        hex_n(v, "eseed", eseed, sizeof eseed);
+        hex_n(v, "ss", ss, sizeof ss);
+        hex_n(v, "pk_head", pk_head, sizeof pk_head);
+        hex_n(v, "ct_tail", ct_tail, sizeof ct_tail);
+        assert_int_equal(e4pq_xwing_keygen(pk, seed), 0);
+        assert_memory_equal(pk, pk_head, sizeof pk_head);
+        assert_int_equal(e4pq_xwing_encaps(ct, my_ss, pk, eseed), 0);
+        assert_memory_equal(ct + sizeof ct - sizeof ct_tail, ct_tail, sizeof ct_tail);
+        assert_memory_equal(my_ss, ss, 32);
+        assert_int_equal(e4pq_xwing_decaps(my_ss, ct, seed), 0);
+        assert_memory_equal(my_ss, ss, 32);
+    }
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zeta_tables),      cmocka_unit_test(test_kem_compress),
         cmocka_unit_test(test_dsa_decompose),    cmocka_unit_test(test_keccak_vs_openssl),
         cmocka_unit_test(test_mlkem_refusals),   cmocka_unit_test(test_mldsa_refusals),
-        cmocka_unit_test(test_xwing_low_order),
+        cmocka_unit_test(test_xwing_low_order),  cmocka_unit_test(test_xwing_draft_vectors),
     };
     if (e4c_init() != 0)
         return 1;
