@@ -44,6 +44,19 @@ extern "C" {
 #define E4_CONTROL_TOPIC_MAX 128   /* longest control-topic override */
 #define E4_MAX_DELAY         600   /* seconds a timestamp may be in the past */
 #define E4_TRANSITION_TTL   3600   /* seconds an old topic key stays usable */
+/* Cipher suites (spec e4-suites.md). BASE is the reference's SK and PK
+ * formats, the default; every other suite's messages start with the
+ * authenticated header 0xE4 || suite(1) || ts(8). */
+typedef enum e4_suite {
+    E4_SUITE_BASE = 0x00,
+    E4_SUITE_FIPS_SK = 0x10,   /* AES-256-GCM */
+    E4_SUITE_FIPS_PK = 0x11,   /* not yet in libe4 */
+    E4_SUITE_PQ_PK = 0x21      /* not yet in libe4 */
+} e4_suite;
+#define E4_SUITE_MAGIC      0xE4
+#define E4_SUITE_HEADER_LEN   10   /* 0xE4 || suite || ts */
+#define E4_GCM_IV_LEN         12
+#define E4_FIPS_SK_OVERHEAD   38   /* header || iv || tag */
 /* Largest payload protect accepts (the protected message, payload plus at
  * most E4_PK_OVERHEAD, stays below 2 GiB); larger: E4_ERR_INVALID_ARGUMENT. */
 #define E4_PAYLOAD_MAX (0x7fffffffu - E4_PK_OVERHEAD)
@@ -68,6 +81,7 @@ typedef enum e4_err {
     E4_ERR_PUBKEY_NOT_FOUND = -15,
     E4_ERR_INVALID_SIGNATURE = -16,
     E4_ERR_REPLAYED = -17,
+    E4_ERR_WRONG_SUITE = -18,      /* magic or suite byte not the receiver's suite */
 
     E4_ERR_INVALID_COMMAND = -20,  /* unknown command byte or empty command */
     E4_ERR_INVALID_ARG_LENGTH = -21,
@@ -164,6 +178,19 @@ e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4
                        const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
                        uint64_t now, uint32_t skew);
 
+/* fips-sk format: 0xE4 || 0x10 || ts || iv || C || tag, C and tag =
+ * AES-256-GCM(key, iv, AD = header, plain); out needs plain_len + 38 bytes.
+ * iv NULL takes 12 fresh random bytes (the normal case); a given iv is for
+ * test vectors and must never repeat under one key. */
+e4_err e4_fips_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts,
+                          const uint8_t iv[E4_GCM_IV_LEN], const uint8_t *plain, size_t plain_len,
+                          uint8_t *out);
+/* Checks length (E4_ERR_TOO_SHORT), header (E4_ERR_WRONG_SUITE), timestamp
+ * window, then authenticity; out needs in_len - 38 bytes (an empty payload
+ * is valid). */
+e4_err e4_fips_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                            uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
+
 /* ---- C2 side: commands --------------------------------------------------- */
 
 typedef enum e4_command {
@@ -223,11 +250,17 @@ e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limi
 e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                         const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN]);
+/* The same as e4_state_init_sk in the fips-sk suite: messages and commands
+ * in the fips-sk format (AES-256-GCM) under the same keys. Needs a backend
+ * with GCM (E4_ERR_UNSUPPORTED in the portable one). */
+e4_err e4_state_init_fips_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                             const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN]);
 /* Wipe every key in the state; the memory may then be reused. */
 void e4_state_wipe(e4_state *s);
 
 typedef enum e4_mode { E4_MODE_SK = 1, E4_MODE_PK = 2 } e4_mode;
 e4_mode e4_state_mode(const e4_state *s);
+e4_suite e4_state_suite(const e4_state *s);
 void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]);
 const e4_limits *e4_state_limits(const e4_state *s);
 uint32_t e4_state_topic_count(const e4_state *s);

@@ -62,6 +62,16 @@ int e4c_siv_open(const uint8_t key[32], const uint8_t *ad, size_t ad_len, const 
  * removed); NULL drops them all. */
 void e4c_siv_forget(const uint8_t key[32]);
 
+/* AES-256-GCM (SP 800-38D) with a 96-bit iv, for the fips-sk and fips-pk
+ * suites. seal writes C(n) || tag(16); open reads the same (n = ciphertext
+ * length) and writes the n bytes of plaintext only when authentic. The
+ * portable backend has no GCM: e4c_has_gcm() is 0 and both fail. */
+int e4c_has_gcm(void);
+int e4c_gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
+                 const uint8_t *plain, size_t n, uint8_t *out);
+int e4c_gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
+                 const uint8_t *in, size_t n, uint8_t *out);
+
 /* Ed25519 with the 64-byte seed||public private key. */
 int e4c_ed25519_seed_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);
 int e4c_ed25519_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64]);
