@@ -222,7 +222,7 @@ typedef struct e4_state e4_state;
 /* Capacities fixed when the state is created. replay = 0 disables the
  * replay cache; otherwise it remembers that many recent messages. The C2
  * commands it remembers as applied are saved with the state (storage format
- * version 2; version 1 files still load) and reloaded, so a command replayed
+ * version 2 and later; older files still load) and reloaded, so a command replayed
  * after a restart is refused too (no key rollback). */
 typedef struct e4_limits {
     uint32_t topics;
