@@ -72,6 +72,19 @@ int e4c_gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad,
 int e4c_gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
                  const uint8_t *in, size_t n, uint8_t *out);
 
+/* ECDSA and ECDH on P-256 (the fips-pk suite). Public keys are compressed
+ * SEC1 points (33 bytes), private keys 32-byte big-endian scalars in
+ * [1, n-1]. Signatures are r || s (32 + 32, big-endian) over SHA-256(msg);
+ * sign produces low-S (s <= n/2), verify refuses high-S, r or s of 0 or
+ * >= n, and public keys not on the curve. ECDH gives the x-coordinate of
+ * sk * peer (fails on a point off the curve). The portable backend has
+ * none: e4c_has_p256() is 0 and all fail. */
+int e4c_has_p256(void);
+int e4c_p256_public(uint8_t pk[33], const uint8_t sk[32]);
+int e4c_p256_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[32]);
+int e4c_p256_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[33]);
+int e4c_p256_ecdh(uint8_t z[32], const uint8_t sk[32], const uint8_t peer_pk[33]);
+
 /* Ed25519 with the 64-byte seed||public private key. */
 int e4c_ed25519_seed_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);
 int e4c_ed25519_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64]);
