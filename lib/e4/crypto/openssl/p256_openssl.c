@@ -80,28 +80,35 @@ int e4c_p256_public(uint8_t pk[33], const uint8_t sk[32])
     return rc;
 }
 
+/* The parameters of a P-256 key: group, public point, and d when given. */
+static OSSL_PARAM *key_params(const uint8_t pk[33], const BIGNUM *d)
+{
+    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    if (b && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pk, 33) &&
+        (!d || OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d)))
+        params = OSSL_PARAM_BLD_to_param(b);
+    OSSL_PARAM_BLD_free(b);
+    return params;
+}
+
 /* An EVP key from the compressed public key, with the private scalar when
  * sk is given. */
 static EVP_PKEY *evp_key(const uint8_t pk[33], const uint8_t *sk)
 {
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     EVP_PKEY *key = NULL;
     BIGNUM *d = sk ? BN_secure_new() : NULL;
-    int ok = b && ctx && (!sk || (d && BN_bin2bn(sk, 32, d)));
-    ok = ok && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
-    ok = ok && OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pk, 33);
-    ok = ok && (!sk || OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d));
-    ok = ok && (params = OSSL_PARAM_BLD_to_param(b)) != NULL;
-    ok = ok && EVP_PKEY_fromdata_init(ctx) == 1 &&
+    OSSL_PARAM *params = NULL;
+    int ok = ctx && (!sk || (d && BN_bin2bn(sk, 32, d)));
+    ok = ok && (params = key_params(pk, d)) != NULL && EVP_PKEY_fromdata_init(ctx) == 1 &&
          EVP_PKEY_fromdata(ctx, &key, sk ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) == 1;
     if (!ok) {
         EVP_PKEY_free(key);
         key = NULL;
     }
-    OSSL_PARAM_free(params); /* OSSL_PARAM_clear_free where available: 3.0 has only free */
-    OSSL_PARAM_BLD_free(b);
+    OSSL_PARAM_free(params); /* the scalar's copy: 3.0 has no OSSL_PARAM_clear_free */
     EVP_PKEY_CTX_free(ctx);
     BN_clear_free(d);
     return key;
