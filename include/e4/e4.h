@@ -57,6 +57,10 @@ typedef enum e4_suite {
 #define E4_SUITE_HEADER_LEN   10   /* 0xE4 || suite || ts */
 #define E4_GCM_IV_LEN         12
 #define E4_FIPS_SK_OVERHEAD   38   /* header || iv || tag */
+#define E4_FIPS_PK_OVERHEAD  118   /* header || signer id || iv || tag || signature */
+#define E4_P256_SK_LEN        32   /* big-endian scalar in [1, n-1] */
+#define E4_P256_PK_LEN        33   /* compressed SEC1 point */
+#define E4_P256_SIG_LEN       64   /* r || s, low-S */
 /* Largest payload protect accepts (the protected message, payload plus at
  * most E4_PK_OVERHEAD, stays below 2 GiB); larger: E4_ERR_INVALID_ARGUMENT. */
 #define E4_PAYLOAD_MAX (0x7fffffffu - E4_PK_OVERHEAD)
@@ -190,6 +194,31 @@ e4_err e4_fips_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts,
  * is valid). */
 e4_err e4_fips_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
                             uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
+
+/* fips-pk format (the state does not know this suite yet: stateless only):
+ * 0xE4 || 0x11 || ts || signer id || iv || C || tag || sig, C and tag =
+ * AES-256-GCM(key, iv, AD = header, plain), sig = ECDSA-P256-SHA256 (r || s,
+ * low-S) over everything before it; out needs plain_len + 118 bytes. iv
+ * NULL: random, as e4_fips_sk_protect. */
+e4_err e4_fips_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+                          const uint8_t sign_sk[E4_P256_SK_LEN], uint64_t ts,
+                          const uint8_t iv[E4_GCM_IV_LEN], const uint8_t *plain, size_t plain_len,
+                          uint8_t *out);
+/* The signer id of a fips-pk message (E4_ERR_TOO_SHORT, E4_ERR_WRONG_SUITE). */
+e4_err e4_fips_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
+/* Checks length, header, timestamp window, the signature with signer_pk
+ * (E4_ERR_INVALID_SIGNATURE, also for a high-S one), then authenticity. */
+e4_err e4_fips_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_P256_PK_LEN],
+                            const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
+                            uint64_t now, uint32_t skew);
+/* The fips-pk command key between C2 and a client, from either side:
+ * SHA3-256(00000001 || x(ECDH(agree_sk, peer_agree_pk)) || "E4 fips-pk
+ * command key v1") (SP 800-56C one-step KDF). Commands then use the fips-sk
+ * format under it. E4_ERR_INVALID_KEY for a bad scalar or point. */
+e4_err e4_fips_pk_command_key(uint8_t key[E4_KEY_LEN], const uint8_t agree_sk[E4_P256_SK_LEN],
+                              const uint8_t peer_agree_pk[E4_P256_PK_LEN]);
+/* A random P-256 key pair (for signing or for key agreement: one each). */
+e4_err e4_p256_keypair(uint8_t sk[E4_P256_SK_LEN], uint8_t pk[E4_P256_PK_LEN]);
 
 /* ---- C2 side: commands --------------------------------------------------- */
 
