@@ -61,6 +61,18 @@ typedef enum e4_suite {
 #define E4_P256_SK_LEN        32   /* big-endian scalar in [1, n-1] */
 #define E4_P256_PK_LEN        33   /* compressed SEC1 point */
 #define E4_P256_SIG_LEN       64   /* r || s, low-S */
+#define E4_MLDSA65_SEED_LEN   32   /* an ML-DSA-65 private key is its seed */
+#define E4_MLDSA65_PK_LEN   1952
+#define E4_MLDSA65_SIG_LEN  3309
+#define E4_XWING_SEED_LEN     32   /* an X-Wing private key is its seed */
+#define E4_XWING_PK_LEN     1216
+#define E4_XWING_CT_LEN     1120
+/* pq-pk: header || signer id || V || sig_ed25519 || sig_mldsa65 */
+#define E4_PQ_PK_OVERHEAD   3415
+/* pq-pk control topic: header || kind || epoch || ct || both signatures */
+#define E4_PQ_PK_KEY_MSG_LEN (E4_SUITE_HEADER_LEN + 1 + 4 + E4_XWING_CT_LEN + 64 + E4_MLDSA65_SIG_LEN)
+/* pq-pk command: header || kind || epoch || V || C */
+#define E4_PQ_PK_CMD_OVERHEAD (E4_SUITE_HEADER_LEN + 1 + 4 + 16)
 /* Largest payload protect accepts (the protected message, payload plus at
  * most E4_PK_OVERHEAD, stays below 2 GiB); larger: E4_ERR_INVALID_ARGUMENT. */
 #define E4_PAYLOAD_MAX (0x7fffffffu - E4_PK_OVERHEAD)
@@ -219,6 +231,50 @@ e4_err e4_fips_pk_command_key(uint8_t key[E4_KEY_LEN], const uint8_t agree_sk[E4
                               const uint8_t peer_agree_pk[E4_P256_PK_LEN]);
 /* A random P-256 key pair (for signing or for key agreement: one each). */
 e4_err e4_p256_keypair(uint8_t sk[E4_P256_SK_LEN], uint8_t pk[E4_P256_PK_LEN]);
+
+/* pq-pk format (hybrid; stateless only, the state does not know this suite
+ * yet): M = 0xE4 || 0x21 || ts || signer id || V || C with V || C =
+ * AES-SIV(key, AD = [header], plain); message = M || Ed25519(M) ||
+ * ML-DSA-65(M, ctx "E4 pq-pk v1", hedged). out needs plain_len + 3,415. */
+e4_err e4_pq_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+                        const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                        const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN], uint64_t ts,
+                        const uint8_t *plain, size_t plain_len, uint8_t *out);
+e4_err e4_pq_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
+/* Checks length, header, timestamp, both signatures (either failing:
+ * E4_ERR_INVALID_SIGNATURE), then authenticity. */
+e4_err e4_pq_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_ed25519_pk[E4_ED25519_PK_LEN],
+                          const uint8_t signer_mldsa_pk[E4_MLDSA65_PK_LEN], const uint8_t *in,
+                          size_t in_len, uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
+/* The public keys of an ML-DSA-65 seed and of an X-Wing seed. */
+e4_err e4_mldsa65_public(uint8_t pk[E4_MLDSA65_PK_LEN], const uint8_t seed[E4_MLDSA65_SEED_LEN]);
+e4_err e4_xwing_public(uint8_t pk[E4_XWING_PK_LEN], const uint8_t seed[E4_XWING_SEED_LEN]);
+
+/* pq-pk key establishment, C2's side: X-Wing encapsulation to the client's
+ * key (eseed NULL: 64 random bytes; given: test vectors), signed by C2 with
+ * both keys (ML-DSA context "E4 pq-pk c2 v1"); *out is
+ * E4_PQ_PK_KEY_MSG_LEN bytes and cmd_key receives
+ * K_epoch = SHA3-256("E4 pq-pk command key v1" || epoch(4, LE) || ss). */
+e4_err e4_pq_pk_key_establish(uint8_t out[E4_PQ_PK_KEY_MSG_LEN], uint8_t cmd_key[E4_KEY_LEN],
+                              const uint8_t c2_ed25519_sk[E4_ED25519_SK_LEN],
+                              const uint8_t c2_mldsa_seed[E4_MLDSA65_SEED_LEN],
+                              const uint8_t client_xwing_pk[E4_XWING_PK_LEN], uint32_t epoch,
+                              uint64_t ts, const uint8_t eseed[64]);
+/* The client's side: header, timestamp, C2's two signatures, then
+ * decapsulation; gives K_epoch and the epoch (whose order, no rollback, is
+ * the state's to check). */
+e4_err e4_pq_pk_key_open(uint8_t cmd_key[E4_KEY_LEN], uint32_t *epoch, const uint8_t *in,
+                         size_t in_len, const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN],
+                         const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN],
+                         const uint8_t xwing_seed[E4_XWING_SEED_LEN], uint64_t now, uint32_t skew);
+/* A command under K_epoch: header || 0x02 || epoch || V || C, V || C =
+ * AES-SIV(K_epoch, AD = [header || 0x02 || epoch], cmd); out needs
+ * cmd_len + E4_PQ_PK_CMD_OVERHEAD. open gives the command and its epoch. */
+e4_err e4_pq_pk_command_protect(const uint8_t cmd_key[E4_KEY_LEN], uint32_t epoch, uint64_t ts,
+                                const uint8_t *cmd, size_t cmd_len, uint8_t *out);
+e4_err e4_pq_pk_command_open(const uint8_t cmd_key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                             uint8_t *out, size_t *out_len, uint32_t *epoch, uint64_t now,
+                             uint32_t skew);
 
 /* ---- C2 side: commands --------------------------------------------------- */
 
