@@ -62,8 +62,8 @@ static int load_oracle(void **state)
         json_array_append_new(cases, o);
     int status = pclose(p);
     if (status != 0) {
-        fprintf(stderr, "oracle failed (status %d): is @noble/post-quantum installed in %s "
-                        "(scripts/install-deps.sh)?\n", status, E4_PQ_NODE_DIR);
+        fprintf(stderr, "oracle failed (status %d): are node (%s) and @noble/post-quantum in %s "
+                        "installed (scripts/install-deps.sh)?\n", status, E4_NODE, E4_PQ_NODE_DIR);
         return -1;
     }
     return 0;
