@@ -178,27 +178,34 @@ static int sign_response(sign_ws *w)
     return over ? -1 : 0;
 }
 
-/* Row i: r = w - c s2 must have small low bits, c t0 must be small; the
- * hint is HighBits(r + c t0) != HighBits(r). Returns the hint count or -1. */
+/* r = w - c s2 for every row; 0 when every r has low bits below
+ * gamma2 - beta (the check that rejects most attempts, so it runs before
+ * any c t0 is computed). */
+static int sign_low_bits(sign_ws *w)
+{
+    for (unsigned i = 0; i < DSA_K; i++) {
+        dsa_poly *r = w->w.p + i;
+        dsa_pointwise(&w->tmp, &w->c, w->s2hat.p + i);
+        dsa_invntt(&w->tmp);
+        dsa_sub(r, &w->tmp);
+        dsa_freeze(r);
+        for (unsigned n = 0; n < DSA_N; n++)
+            (void)e4pq_dsa_decompose(&w->hint.c[n], r->c[n]);
+        if (dsa_norm_exceeds(&w->hint, DSA_GAMMA2 - DSA_BETA))
+            return -1;
+    }
+    return 0;
+}
+
+/* Row i: c t0 must be small; the hint is HighBits(r + c t0) !=
+ * HighBits(r). Returns the hint count so far, or -1. */
 static int sign_hint_row(sign_ws *w, unsigned i, uint8_t *hints, int count)
 {
     dsa_poly *r = w->w.p + i, *ct0 = &w->tmp;
-    dsa_pointwise(ct0, &w->c, w->s2hat.p + i);
-    dsa_invntt(ct0);
-    dsa_sub(r, ct0);
-    dsa_freeze(r);
-    int over = 0;
-    for (unsigned n = 0; n < DSA_N; n++) {
-        int32_t r0;
-        (void)e4pq_dsa_decompose(&r0, r->c[n]);
-        w->hint.c[n] = r0;
-    }
-    over |= dsa_norm_exceeds(&w->hint, DSA_GAMMA2 - DSA_BETA);
     dsa_pointwise(ct0, &w->c, w->t0hat.p + i);
     dsa_invntt(ct0);
     dsa_reduce(ct0);
-    over |= dsa_norm_exceeds(ct0, DSA_GAMMA2);
-    if (over)
+    if (dsa_norm_exceeds(ct0, DSA_GAMMA2))
         return -1;
     w->hint = *r; /* r + c t0 */
     dsa_add(&w->hint, ct0);
@@ -218,7 +225,7 @@ static int sign_hint_row(sign_ws *w, unsigned i, uint8_t *hints, int count)
 static int sign_attempt(sign_ws *w, uint16_t kappa, uint8_t sig[E4PQ_MLDSA65_SIG])
 {
     sign_commit(w, kappa);
-    if (sign_response(w) != 0)
+    if (sign_response(w) != 0 || sign_low_bits(w) != 0)
         return -1;
     uint8_t *hints = sig + SIG_H;
     memset(hints, 0, DSA_OMEGA + DSA_K);
