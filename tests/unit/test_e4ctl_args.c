@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "../../src/e4ctl/commands.c"
+#include "../../src/e4ctl/duration.c"
 #include "../../src/e4ctl/parse.c"
 #include "../../src/e4ctl/request.c"
 #include "../../src/e4ctl/util.c"
