@@ -73,6 +73,11 @@ int render_is_page(enum ctl_render r)
            r == R_MONITORING;
 }
 
+static long long int_of(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
 /* The command's sentence: {1}, {2} are its arguments, {n} the count after the first. */
 static void sentence(const struct ctl_request *req)
 {
@@ -231,11 +236,6 @@ static void traffic(const json_t *doc)
         format_time(when, sizeof when, int_of(off, "at"));
         printf("%-16s%s at %s\n", "last offender:", str_of(off, "kind"), when);
     }
-}
-
-static long long int_of(const json_t *o, const char *key)
-{
-    return (long long)json_integer_value(json_object_get(o, key));
 }
 
 void render_answer(const struct ctl_request *req, const json_t *doc)

@@ -108,13 +108,19 @@ check "next due an interval after the run" \
   '[ $(( $(policy_field topics/room next_due) - $(date +%s) )) -ge 3500 ]'
 
 # ---- max_age, on_join, on_leave -------------------------------------------------------
+# "aged" was made hours ago: a max_age of 2 h finds its key too old at once
 api PUT /v1/topics/aged/policy '{"max_age":7200}' >/dev/null
 check "max_age set" '[ "$HTTP_STATUS" = 200 ]'
+check "a key older than max_age: rotated at once" 'wait_until "[ \"\$(version_of aged)\" = 2 ]"'
 advance 3700
 sleep 1.5
-check "younger than max_age: kept" '[ "$(version_of aged)" = 1 ]'
+check "younger than max_age: kept" '[ "$(version_of aged)" = 2 ]'
+"$E4CTL" topic rotate aged >/dev/null
 advance 3600
-check "older than max_age: rotated" 'wait_until "[ \"\$(version_of aged)\" = 2 ]"'
+sleep 1.5
+check "a manual rotation made the key young again: kept" '[ "$(version_of aged)" = 3 ]'
+advance 3601
+check "older than max_age: rotated" 'wait_until "[ \"\$(version_of aged)\" = 4 ]"'
 api PUT /v1/topics/joined/policy '{"on_join":true,"on_leave":false}' >/dev/null
 "$E4CTL" topic join joined alice >/dev/null
 check "on_join: a join rotates" '[ "$(version_of joined)" = 2 ]'
