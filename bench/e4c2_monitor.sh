@@ -2,16 +2,16 @@
 # Traffic monitoring benchmark. Not part of the pass/fail tests.
 #
 # N monitored topics (100), RATE valid E4 messages per second in total
-# (1,000) for SECONDS (20), published by e4c2_monitor_load on mosquitto:
+# (1,000) for DURATION seconds (20), published by e4c2_monitor_load on mosquitto:
 # the CPU seconds e4c2 spends (utime + stime from /proc/PID/stat) as a
 # fraction of one core, next to the broker's. The same load is then run
 # with monitoring off: the broker alone, e4c2 idle. Goal: e4c2 monitoring
 # fits on one core (well under 1.0).
 #
 #   bash bench/e4c2_monitor.sh
-#   N=10 RATE=200 SECONDS=5 E4_BIN_DIR=build-dev/bin bash bench/e4c2_monitor.sh
+#   N=10 RATE=200 DURATION=5 E4_BIN_DIR=build-dev/bin bash bench/e4c2_monitor.sh
 #
-# Environment: N, RATE, SECONDS, E4_BIN_DIR (default build/bin). Progress on
+# Environment: N, RATE, DURATION, E4_BIN_DIR (default build/bin). Progress on
 # stderr, the table on stdout.
 set -euo pipefail
 
@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 E4_BIN_DIR=${E4_BIN_DIR:-$ROOT/build/bin}
 N=${N:-100}
 RATE=${RATE:-1000}
-SECONDS_RUN=${SECONDS:-20}
+SECONDS_RUN=${DURATION:-20}
 
 say() { echo "e4c2_monitor: $*" >&2; }
 die() { say "FATAL: $*"; exit 1; }
@@ -27,7 +27,7 @@ for bin in e4c2 e4ctl e4c2_monitor_load; do
   [ -x "$E4_BIN_DIR/$bin" ] || die "$E4_BIN_DIR/$bin is missing: build with -DE4_BENCH=ON or set E4_BIN_DIR"
 done
 [[ "$N" =~ ^[1-9][0-9]*$ && "$RATE" =~ ^[1-9][0-9]*$ && "$SECONDS_RUN" =~ ^[1-9][0-9]*$ ]] ||
-  die "N, RATE and SECONDS must be positive integers"
+  die "N, RATE and DURATION must be positive integers"
 
 mkdir -p "${E4_TMP_DIR:-/tmp}"
 TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4c2-monitor.XXXXXX")
