@@ -90,6 +90,13 @@ static void fuzz_route(char *s)
         CHECK(valid_text(out[i], E4_TOPIC_MAX));
 }
 
+static void check_query(const api_query *q)
+{
+    CHECK(q->limit >= 1 && q->limit <= API_LIMIT_MAX && q->offset >= 0 && q->after >= 0);
+    CHECK(q->rotate >= -1 && q->rotate <= 1 && q->hours >= 1 && q->hours <= 168);
+    CHECK(!q->has_search || valid_text(q->search, E4_TOPIC_MAX));
+}
+
 static void fuzz_query(char *s, unsigned allowed)
 {
     api_kv kv[16];
@@ -112,10 +119,7 @@ static void fuzz_query(char *s, unsigned allowed)
         check_error(&e);
         return;
     }
-    CHECK(q.limit >= 1 && q.limit <= API_LIMIT_MAX && q.offset >= 0 && q.after >= 0);
-    CHECK(q.rotate == -1 || q.rotate == 0 || q.rotate == 1);
-    CHECK(q.hours >= 1 && q.hours <= 168);
-    CHECK(!q.has_search || valid_text(q.search, E4_TOPIC_MAX));
+    check_query(&q);
 }
 
 static const char *str_of(const json_t *o, const char *name)
@@ -224,7 +228,19 @@ static void fuzz_bodies(const char *data, size_t len, unsigned flags)
     json_decref(j);
 }
 
-/* Accepted policies are within the documented bounds, and of their kind. */
+static int interval_ok(int64_t v)
+{
+    return v == 0 || (v >= C2_INTERVAL_MIN && v <= C2_INTERVAL_MAX);
+}
+
+/* An accepted policy is within the documented bounds, and of its kind. */
+static void check_policy(const c2_policy *p, int client)
+{
+    CHECK(interval_ok(p->every) && interval_ok(p->max_age));
+    CHECK((p->on_join == 0 || p->on_join == 1) && (p->on_leave == 0 || p->on_leave == 1));
+    CHECK(!client || (p->max_age == 0 && p->on_join == 0 && p->on_leave == 1));
+}
+
 static void fuzz_policy(const char *data, size_t len, unsigned flags)
 {
     api_error e;
@@ -240,10 +256,8 @@ static void fuzz_policy(const char *data, size_t len, unsigned flags)
         CHECK(rc != 0 || enabled == 0 || enabled == 1);
     } else {
         rc = api_parse_policy(j, flags & 1 ? C2_POLICY_CLIENT : C2_POLICY_TOPIC, &p, &e);
-        CHECK(rc != 0 || ((p.every == 0 || (p.every >= C2_INTERVAL_MIN && p.every <= C2_INTERVAL_MAX)) &&
-                          (p.max_age == 0 || (p.max_age >= C2_INTERVAL_MIN && p.max_age <= C2_INTERVAL_MAX)) &&
-                          (p.on_join == 0 || p.on_join == 1) && (p.on_leave == 0 || p.on_leave == 1)));
-        CHECK(rc != 0 || !(flags & 1) || (p.max_age == 0 && p.on_join == 0 && p.on_leave == 1));
+        if (rc == 0)
+            check_policy(&p, flags & 1);
     }
     if (rc != 0) {
         CHECK(e.status == 400);
