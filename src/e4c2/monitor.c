@@ -159,7 +159,8 @@ static void install(monitor *m, struct reload *rl)
     free(m->topics);
     m->topics = rl->list;
     m->n = rl->n;
-    qsort(m->topics, m->n, sizeof *m->topics, by_name);
+    if (m->n)
+        qsort(m->topics, m->n, sizeof *m->topics, by_name);
 }
 
 static void drop_topics(monitor *m)
