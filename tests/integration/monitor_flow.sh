@@ -40,11 +40,7 @@ wait_for alice '^command applied' "$m" || die "alice did not get the topic key"
 traffic() { api GET /v1/topics/room/traffic; }
 count_of() { traffic | json_get "counts.$1"; }
 wait_count() { # RESULT N
-  local deadline=$(( $(date +%s) + TIMEOUT ))
-  until [ "$(count_of "$1")" = "$2" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "$1: $(count_of "$1"), not $2" >&2; return 1; }
-    sleep 0.1
-  done
+  wait_until "[ \"\$(count_of $1)\" = $2 ]" || { echo "$1: $(count_of "$1"), not $2" >&2; return 1; }
 }
 metric() { curl -sS -H "Authorization: Bearer $E4C2_TOKEN" "$E4C2_URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 anomaly_events() { # KIND: the traffic.anomaly events of that kind, as "count" lines
@@ -80,11 +76,10 @@ base=$(count_of valid)
 # ---- valid messages, and one captured for a replay -----------------------------------
 stdbuf -oL mosquitto_sub -p "$MOSQUITTO_PORT" -t room -C 1 -d -F 'HEX:%x' >"$TMP/capture.out" 2>&1 &
 PIDS+=("$!")
-wait_until_suback() { for _ in $(seq 1 100); do grep -q SUBACK "$TMP/capture.out" && return 0; sleep 0.05; done; return 1; }
-wait_until_suback || die "mosquitto_sub did not subscribe"
+wait_until 'grep -q SUBACK "$TMP/capture.out"' || die "mosquitto_sub did not subscribe"
 for i in 1 2 3; do send alice "pub room $MARK-$i"; done
 check "three valid messages counted" 'wait_count valid $((base + 3))'
-for _ in $(seq 1 50); do grep -q '^HEX:' "$TMP/capture.out" && break; sleep 0.05; done
+wait_until "grep -q '^HEX:' \"\$TMP/capture.out\"" || die "nothing captured"
 sed -n 's/^HEX://p' "$TMP/capture.out" | head -n 1 | xxd -r -p >"$TMP/captured.bin"
 [ -s "$TMP/captured.bin" ] || die "no message captured"
 
