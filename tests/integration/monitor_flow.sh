@@ -7,6 +7,7 @@
 #    events (traffic.anomaly, at most one per kind per 10 s);
 #  - the skew histogram, the rate, the per-minute history, the last offender;
 #  - turning monitoring off stops the counting; read-only tokens cannot;
+#  - two e4c2 on the database: every message counted once;
 #  - no payload byte reaches the database (a unique marker, grepped in the
 #    SQLite files or a PostgreSQL dump).
 C2_TEST="monitor-$C2_MODE-$C2_BACKEND"
@@ -17,6 +18,9 @@ start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 c2_database c2
 c2_init "$C2_MODE" || die "e4c2 init --mode $C2_MODE"
 c2_start c2 --monitor-flush 1 || die "e4c2 did not start"
+# a second e4c2 on the same database: one of the two monitors (a lease), so
+# every count below is exact, never doubled
+c2_start c2b --monitor-flush 1 || die "the second e4c2 did not start"
 export E4C2_TOKEN
 E4C2_TOKEN=$(c2_token admin)
 READ_TOKEN=$(c2_token viewer --read-only)
