@@ -14,7 +14,7 @@
 #include "metrics.h"
 
 #define POLICY_LEASE 300
-#define RETRY_FIRST 30
+#define RETRY_FIRST 10
 #define RETRY_MAX 3600
 
 typedef struct claim {
