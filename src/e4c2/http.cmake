@@ -26,6 +26,7 @@ add_library(e4c2_api STATIC
   ${CMAKE_CURRENT_LIST_DIR}/api_body.c
   ${CMAKE_CURRENT_LIST_DIR}/api_route.c
   ${CMAKE_CURRENT_LIST_DIR}/api_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/api_json_auto.c
   ${CMAKE_CURRENT_LIST_DIR}/errors.c
   ${CMAKE_CURRENT_LIST_DIR}/ui_files.c
   ${CMAKE_CURRENT_BINARY_DIR}/openapi_doc.c)
@@ -53,7 +54,8 @@ add_library(e4c2_http STATIC
   ${CMAKE_CURRENT_LIST_DIR}/api_topics.c
   ${CMAKE_CURRENT_LIST_DIR}/api_pubkeys.c
   ${CMAKE_CURRENT_LIST_DIR}/api_misc.c
-  ${CMAKE_CURRENT_LIST_DIR}/api_events.c)
+  ${CMAKE_CURRENT_LIST_DIR}/api_events.c
+  ${CMAKE_CURRENT_LIST_DIR}/api_auto.c)
 target_include_directories(e4c2_http PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(e4c2_http PUBLIC e4c2_api e4c2_metrics PkgConfig::MHD Threads::Threads)
 

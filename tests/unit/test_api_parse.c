@@ -183,7 +183,7 @@ static void test_query_ok(void **state)
     OK(query(API_Q_PAGE, &q, &e, NULL, NULL, NULL, NULL), &e);
     assert_int_equal(q.offset, 0);
     assert_int_equal(q.limit, 100);
-    assert_int_equal(q.rotate, 1);
+    assert_int_equal(q.rotate, -1);   /* not given: the policy decides */
     assert_int_equal(q.has_search, 0);
     assert_int_equal(q.has_after, 0);
     OK(query(API_Q_PAGE, &q, &e, "offset", "5", "limit", "1000"), &e);
@@ -214,7 +214,7 @@ static void test_query_behind(void **state)
     assert_int_equal(q.behind, 0);
     OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "true", NULL, NULL), &e);
     assert_int_equal(q.behind, 1);
-    assert_int_equal(q.rotate, 1);   /* the other flag keeps its default */
+    assert_int_equal(q.rotate, -1);   /* the other flag keeps its default */
     OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "false", "limit", "3"), &e);
     assert_int_equal(q.behind, 0);
     assert_int_equal(q.limit, 3);
