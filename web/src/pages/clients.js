@@ -51,11 +51,12 @@ function ImportClients({ onImported }) {
   const submit = async (e) => {
     e.preventDefault();
     if (!file) return;
-    const text = await file.text();
-    // A JSON array, or one client per line (NDJSON): the API takes both.
-    const type = text.trimStart().startsWith('[') ? 'application/json' : 'application/x-ndjson';
-    const r = await a.run(() => api.raw('POST', '/v1/clients/import', text, type),
-      (r) => `Imported ${fmtNum(r.imported)} client(s).`);
+    const r = await a.run(async () => {
+      const text = await file.text();
+      // A JSON array, or one client per line (NDJSON): the API takes both.
+      const type = text.trimStart().startsWith('[') ? 'application/json' : 'application/x-ndjson';
+      return api.raw('POST', '/v1/clients/import', text, type);
+    }, (r) => `Imported ${fmtNum(r.imported)} client(s).`);
     if (r) onImported();
   };
   return html`<section class="card" aria-labelledby="import-title">

@@ -6,6 +6,9 @@ import { api, seg } from '../api.js';
 import { ErrorBox, Facts, Notice, confirmAction, fmtDuration, fmtTime, parseDuration, useAction, useLoad, useSession } from '../ui.js';
 
 const path = (kind, target) => `/v1/${kind === 'topic' ? 'topics' : 'clients'}/${seg(target)}/policy`;
+// GET answers the defaults when no policy is set.
+const isDefault = (p) => !p || (p.rotate_every == null && p.max_age == null && p.rekey_every == null &&
+  !p.on_join && p.on_leave !== false);
 const asText = (s) => (s === null || s === undefined ? '' : fmtDuration(s));
 
 function formOf(p) {
@@ -65,9 +68,9 @@ export function PolicyEditor({ kind, target, onChange }) {
   };
   return html`<div class="policy">
     <${ErrorBox} error=${cur.error} />
-    ${cur.data === null && !cur.loading && html`<p class="muted" id="policy-none">No policy: the defaults apply
+    ${isDefault(cur.data) && !cur.loading && !cur.error && html`<p class="muted" id="policy-none">No policy: the defaults apply
       ${kind === 'topic' ? '(rotate on every leave, not on join, no timed rotation)' : '(no timed rekey)'}.</p>`}
-    ${cur.data && html`<${PolicyStatus} p=${cur.data} />`}
+    ${!isDefault(cur.data) && html`<${PolicyStatus} p=${cur.data} />`}
     ${canWrite && html`<form class="inline" onSubmit=${save} aria-label=${`policy of ${kind} ${target}`}>
       ${kind === 'topic' ? html`
         <label>Rotate every <input id=${id('rotate-every')} placeholder="e.g. 24h" size="8"
@@ -81,7 +84,7 @@ export function PolicyEditor({ kind, target, onChange }) {
         <label>Rekey every <input id=${id('rekey-every')} placeholder="e.g. 30d" size="8"
           value=${f.rekey_every} onInput=${set('rekey_every')} /></label>`}
       <button type="submit" disabled=${a.busy}>Save policy</button>
-      ${cur.data && html`<button type="button" class="secondary" onClick=${clear}>Clear policy</button>`}
+      ${!isDefault(cur.data) && html`<button type="button" class="secondary" onClick=${clear}>Clear policy</button>`}
     </form>`}
     <${ErrorBox} error=${a.error} />
     <${Notice} text=${a.notice} />

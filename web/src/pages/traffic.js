@@ -47,7 +47,7 @@ export function Traffic({ topic }) {
           { name: 'anomalies', values: hist.map((h) => h.anomalies) },
         ]} />
         <${BarChart} title="Clock skew (seconds, messages per bucket)"
-          bars=${buckets.map((b) => ({ label: `≤${b.le}`, value: b.count }))} />
+          bars=${buckets.map((b, i) => ({ label: b.le === null ? `>${i ? buckets[i - 1].le : 0}` : `≤${b.le}`, value: b.count }))} />
       </div>`}
   </div>`;
 }
