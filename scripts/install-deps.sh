@@ -14,6 +14,7 @@ packages=(
   faketime pmccabe curl xxd                             # moving clocks in tests; complexity report
   strace util-linux iproute2        # mqttinfo tests: write() counts; unshare and ip for the DNS test
   python3 procps
+  chromium                          # the web console's browser tests (driven by playwright-core)
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # libe4 on a Cortex-M4 (scripts/mcu-test.sh)
 )
 
@@ -46,4 +47,13 @@ mqttinfo_node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/mqttinfo/
 if [ -f "$mqttinfo_node_dir/package.json" ] && [ ! -d "$mqttinfo_node_dir/node_modules/aedes" ]; then
   echo "install-deps: npm packages for the mqttinfo tests (aedes)" >&2
   (cd "$mqttinfo_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
+fi
+
+# The web console (web/): Preact and htm, bundled by esbuild; playwright-core
+# drives Debian's chromium in its browser tests. Installed from the committed
+# package-lock.json (npm ci); skipped when already in place.
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/web"
+if [ -f "$web_dir/package-lock.json" ] && { [ ! -d "$web_dir/node_modules/esbuild" ] || [ ! -d "$web_dir/node_modules/playwright-core" ] || [ ! -d "$web_dir/node_modules/preact" ]; }; then
+  echo "install-deps: npm packages for the web console (esbuild, preact, htm, playwright-core)" >&2
+  (cd "$web_dir" && npm ci --no-audit --no-fund >/dev/null)
 fi
