@@ -157,6 +157,10 @@ e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t 
 e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
                      const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts,
                      const uint8_t *plain, size_t plain_len, uint8_t *out);
+/* The timestamp an SK or PK message claims (unix seconds), not checked nor
+ * authenticated: for monitors measuring clock skew (E4_ERR_TOO_SHORT if the
+ * message is shorter than a timestamp). */
+e4_err e4_message_timestamp(uint64_t *ts, const uint8_t *in, size_t in_len);
 /* The signer id of a PK message (E4_ERR_TOO_SHORT if it cannot be one). */
 e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
 /* Checks length, timestamp, signature with signer_pk, then authenticity. */

@@ -87,6 +87,16 @@ e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_I
     return E4_OK;
 }
 
+e4_err e4_message_timestamp(uint64_t *ts, const uint8_t *in, size_t in_len)
+{
+    if (!ts || (!in && in_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (in_len < E4_TIMESTAMP_LEN)
+        return E4_ERR_TOO_SHORT;
+    *ts = e4i_load64le(in);
+    return E4_OK;
+}
+
 e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len)
 {
     if (!id || (!in && in_len))

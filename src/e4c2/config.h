@@ -25,6 +25,7 @@ typedef struct c2_config {
     char *ui_dir;               /* the web console's files (default: http_ui_default_dir) */
     char *lease, *pool, *max_inflight, *publishers;
     char *receipts, *state_interval, *clock_skew;
+    char *policies, *monitor, *monitor_flush;
     /* token */
     int read_only;
     int json;

@@ -13,7 +13,9 @@ add_library(e4c2_store STATIC
   ${CMAKE_CURRENT_LIST_DIR}/store_monitor.c ${CMAKE_CURRENT_LIST_DIR}/store_traffic.c
   ${CMAKE_CURRENT_LIST_DIR}/outbox.c ${CMAKE_CURRENT_LIST_DIR}/publisher.c
   ${CMAKE_CURRENT_LIST_DIR}/sync.c ${CMAKE_CURRENT_LIST_DIR}/sync_keys.c
-  ${CMAKE_CURRENT_LIST_DIR}/sync_state.c ${CMAKE_CURRENT_LIST_DIR}/receiver.c)
+  ${CMAKE_CURRENT_LIST_DIR}/sync_state.c ${CMAKE_CURRENT_LIST_DIR}/receiver.c
+  ${CMAKE_CURRENT_LIST_DIR}/scheduler.c ${CMAKE_CURRENT_LIST_DIR}/monitor.c
+  ${CMAKE_CURRENT_LIST_DIR}/monitor_check.c)
 target_include_directories(e4c2_store PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(e4c2_store PUBLIC e4c2_db e4c2_metrics e4_static PkgConfig::MOSQUITTO Threads::Threads)
 
