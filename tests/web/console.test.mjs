@@ -21,7 +21,7 @@ const TMP = process.env.TMP;
 const SHOTS = process.env.E4_CONSOLE_SHOTS || '';
 const WAIT = 20000;
 
-let passed = 0, failed = 0;
+let passed = 0, failed = 0, shotOnFailure = null, failures = 0;
 function check(name, ok, detail = '') {
   if (ok) passed++;
   else {
@@ -37,6 +37,8 @@ async function checkWait(name, fn) {
   } catch (e) {
     failed++;
     console.error(`FAIL: ${name} (${String(e.message || e).split('\n')[0]})`);
+    // what the page showed, kept with the logs (E4_KEEP_TMP=1)
+    if (shotOnFailure) await shotOnFailure.screenshot({ path: join(TMP, `failure-${++failures}.png`), fullPage: true }).catch(() => {});
   }
 }
 
@@ -283,6 +285,7 @@ async function pagingFlow(page) {
 
 async function policyFlow(page, alice) {
   await go(page, 'topics/room', 'Topic room');
+  await checkWait('the topic has no policy yet: the defaults', () => waitText(page.locator('#policy-none'), /defaults apply/));
   await page.locator('#policy-rotate-every').fill('30s');
   await page.getByRole('button', { name: 'Save policy' }).click();
   const bad = await apiCall('PUT', '/v1/topics/room/policy', { rotate_every: 30, max_age: null, on_join: false, on_leave: true });
@@ -306,20 +309,22 @@ async function policyFlow(page, alice) {
   await page.getByRole('button', { name: 'Start monitoring' }).click();
   await checkWait('monitoring on', () => waitText(page.locator('#monitoring-table'), /room/));
   check('the API says monitoring is on', (await apiCall('GET', '/v1/topics/room/traffic')).json.enabled === true);
-  // a valid message and a clear-text one, counted by e4c2
-  await new Promise((r) => setTimeout(r, 1000));   // e4c2 subscribes within its poll
-  alice.p.stdin.write('pub room hello-from-alice\n');
+  // alice publishes (until e4c2, which reloads its topic list every few
+  // seconds, has subscribed): the valid messages are counted
   await page.getByRole('button', { name: 'traffic of room' }).click();
-  await checkWait('the traffic view counts the valid message', async () => {
+  await checkWait('the traffic view counts alice\'s valid messages', async () => {
     const deadline = Date.now() + WAIT;
-    for (;;) {
-      const v = await page.locator('#traffic-counts td[data-kind="valid"]').textContent().catch(() => '0');
-      if (Number(v) >= 1) return;
-      if (Date.now() > deadline) throw new Error(`valid count ${v}`);
+    for (let i = 0; ; i++) {
+      alice.p.stdin.write(`pub room hello-${i}\n`);
+      await page.waitForTimeout(1000);
       await page.getByRole('button', { name: 'Refresh' }).click();
-      await page.waitForTimeout(500);
+      await page.waitForTimeout(200);
+      const v = await page.locator('#traffic-counts td[data-kind="valid"]').textContent().catch(() => '0');
+      if (Number(v.replace(/,/g, '')) >= 1) return;
+      if (Date.now() > deadline) throw new Error(`valid count ${v}`);
     }
   });
+  check('no anomaly counted', (await page.locator('#traffic-counts td[data-kind="not_authentic"]').textContent()) === '0');
   await shot(page, 'monitoring');
 }
 
@@ -355,6 +360,7 @@ async function main() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT);
+    shotOnFailure = page;
     const consoleErrors = [];
     page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(String(e)));

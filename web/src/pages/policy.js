@@ -71,7 +71,7 @@ export function PolicyEditor({ kind, target, onChange }) {
     ${isDefault(cur.data) && !cur.loading && !cur.error && html`<p class="muted" id="policy-none">No policy: the defaults apply
       ${kind === 'topic' ? '(rotate on every leave, not on join, no timed rotation)' : '(no timed rekey)'}.</p>`}
     ${!isDefault(cur.data) && html`<${PolicyStatus} p=${cur.data} />`}
-    ${canWrite && html`<form class="inline" onSubmit=${save} aria-label=${`policy of ${kind} ${target}`}>
+    ${canWrite && cur.data && html`<form class="inline" onSubmit=${save} aria-label=${`policy of ${kind} ${target}`}>
       ${kind === 'topic' ? html`
         <label>Rotate every <input id=${id('rotate-every')} placeholder="e.g. 24h" size="8"
           value=${f.rotate_every} onInput=${set('rotate_every')} /></label>
