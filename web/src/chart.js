@@ -32,7 +32,7 @@ export function LineChart({ title, at, series }) {
   const max = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
   const x = (i) => L + (n <= 1 ? 0 : ((W - L - R) * i) / (n - 1));
   const y = (v) => T + (H - T - B) * (1 - v / max);
-  const ticks = n ? [0, Math.floor((n - 1) / 2), n - 1] : [];
+  const ticks = n ? [...new Set([0, Math.floor((n - 1) / 2), n - 1])] : [];
   const summary = series.map((s) => `${s.name}: ${s.values.reduce((a, b) => a + b, 0)} in total`).join('; ');
   return html`<figure class="chart-box">
     <figcaption><strong>${title}</strong>
@@ -41,7 +41,8 @@ export function LineChart({ title, at, series }) {
     <svg class="chart" viewBox=${`0 0 ${W} ${H}`} role="img" aria-label=${`${title}. ${summary}`}>
       ${yGrid(max)}
       <line class="axis" x1=${L} x2=${W - R} y1=${H - B} y2=${H - B} />
-      ${ticks.map((i) => html`<text x=${x(i)} y=${H - 8} text-anchor="middle">${hhmm(at[i])}</text>`)}
+      ${ticks.map((i, k) => html`<text x=${x(i)} y=${H - 8}
+        text-anchor=${k === 0 ? 'start' : k === ticks.length - 1 ? 'end' : 'middle'}>${hhmm(at[i])}</text>`)}
       ${series.map((s, k) => html`<g class=${`s${k}`}>
         <polyline fill="none" stroke-width="2" points=${s.values.map((v, i) => `${x(i)},${y(v)}`).join(' ')} />
         ${s.values.map((v, i) => (v ? html`<circle cx=${x(i)} cy=${y(v)} r="2.5"><title>${hhmm(at[i])}: ${v}</title></circle>` : null))}

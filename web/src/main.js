@@ -84,7 +84,7 @@ function Console({ who, mode, onSignOut }) {
       <h1>e4c2 console</h1>
       <span class="who">signed in as <strong>${who.name}</strong>
         ${who.read_only ? html` <span class="badge" id="read-only">read-only</span>` : null}
-        · ${mode.toUpperCase()} mode
+        ${' · '}${mode.toUpperCase()} mode
         <button type="button" class="secondary" onClick=${onSignOut}>Sign out</button></span>
     </header>
     <div class="layout">
@@ -127,4 +127,6 @@ function App() {
   return html`<${Console} who=${who} mode=${mode} onSignOut=${() => signOut()} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';   // the "Loading" line of index.html
+render(html`<${App} />`, root);

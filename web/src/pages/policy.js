@@ -68,7 +68,7 @@ export function PolicyEditor({ kind, target, onChange }) {
   };
   return html`<div class="policy">
     <${ErrorBox} error=${cur.error} />
-    ${isDefault(cur.data) && !cur.loading && !cur.error && html`<p class="muted" id="policy-none">No policy: the defaults apply
+    ${isDefault(cur.data) && !cur.loading && !cur.error && html`<p class="muted" id="policy-none">No policy: the defaults apply${' '}
       ${kind === 'topic' ? '(rotate on every leave, not on join, no timed rotation)' : '(no timed rekey)'}.</p>`}
     ${!isDefault(cur.data) && html`<${PolicyStatus} p=${cur.data} />`}
     ${canWrite && cur.data && html`<form class="inline" onSubmit=${save} aria-label=${`policy of ${kind} ${target}`}>
