@@ -2,6 +2,7 @@
 // formatting, and the read-only switch.
 import { html } from 'htm/preact';
 import { createContext } from 'preact';
+import { api } from './api.js';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 
 // {canWrite, mode ('sk'|'pk'), name} of the signed-in token.
@@ -170,3 +171,17 @@ export const link = (...parts) => `#/${parts.map(encodeURIComponent).join('/')}`
 // A page's heading: focused when the page changes (keyboard and screen
 // reader users land on the new content).
 export const Title = ({ children }) => html`<h2 tabindex="-1">${children}</h2>`;
+
+// A searchable, paged listing: the search box's text (debounced), the
+// offset, and the page the API answers for them (only that page is loaded).
+export function useSearchPage(path, limit) {
+  const [typed, setTyped] = useState('');
+  const [search, setSearch] = useState('');
+  const [offset, setOffset] = useState(0);
+  useEffect(() => {
+    const t = setTimeout(() => { setSearch(typed.trim()); setOffset(0); }, 250);
+    return () => clearTimeout(t);
+  }, [typed]);
+  const page = useLoad(() => api.get(path, { offset, limit, search }), [path, offset, search]);
+  return { page, typed, setTyped, offset, setOffset };
+}

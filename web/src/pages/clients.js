@@ -1,9 +1,9 @@
 // Clients: search and page through any number of them (the API pages;
 // only one page is ever loaded), add one, import a file.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { Badge, ErrorBox, Pager, Title, fmtNum, fmtTime, link, useAction, useLoad, useSession, Notice } from '../ui.js';
+import { Badge, ErrorBox, Pager, Title, fmtNum, fmtTime, link, useAction, useSearchPage, useSession, Notice } from '../ui.js';
 
 const LIMIT = 50;
 
@@ -75,14 +75,7 @@ function ImportClients({ onImported }) {
 
 export function Clients() {
   const { canWrite, mode } = useSession();
-  const [search, setSearch] = useState('');
-  const [typed, setTyped] = useState('');
-  const [offset, setOffset] = useState(0);
-  useEffect(() => {
-    const t = setTimeout(() => { setSearch(typed.trim()); setOffset(0); }, 250);
-    return () => clearTimeout(t);
-  }, [typed]);
-  const page = useLoad(() => api.get('/v1/clients', { offset, limit: LIMIT, search }), [offset, search]);
+  const { page, typed, setTyped, offset, setOffset } = useSearchPage('/v1/clients', LIMIT);
   const d = page.data;
   return html`<${Title}>Clients<//>
     ${canWrite && html`<${AddClient} onAdded=${page.reload} /><${ImportClients} onImported=${page.reload} />`}

@@ -1,8 +1,8 @@
 // Topics: search and page, add one.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { ErrorBox, Notice, Pager, Title, fmtNum, fmtTime, link, useAction, useLoad, useSession } from '../ui.js';
+import { ErrorBox, Notice, Pager, Title, fmtNum, fmtTime, link, useAction, useSearchPage, useSession } from '../ui.js';
 
 const LIMIT = 50;
 
@@ -26,14 +26,7 @@ function AddTopic({ onAdded }) {
 
 export function Topics() {
   const { canWrite } = useSession();
-  const [typed, setTyped] = useState('');
-  const [search, setSearch] = useState('');
-  const [offset, setOffset] = useState(0);
-  useEffect(() => {
-    const t = setTimeout(() => { setSearch(typed.trim()); setOffset(0); }, 250);
-    return () => clearTimeout(t);
-  }, [typed]);
-  const page = useLoad(() => api.get('/v1/topics', { offset, limit: LIMIT, search }), [offset, search]);
+  const { page, typed, setTyped, offset, setOffset } = useSearchPage('/v1/topics', LIMIT);
   const d = page.data;
   return html`<${Title}>Topics<//>
     ${canWrite && html`<${AddTopic} onAdded=${page.reload} />`}
