@@ -17,10 +17,17 @@ c2_init sk || die "e4c2 init failed"
 c2_start c2 || die "e4c2 did not start"
 ADMIN=$(c2_token admin) || die "token create failed"
 VIEWER=$(c2_token viewer --read-only) || die "token create --read-only failed"
+SK_URL=$E4C2_URL
+# a second e4c2, in PK mode, for the public-key pages
+c2_database c2pk
+c2_init pk || die "e4c2 init --mode pk failed"
+c2_start c2pk || die "e4c2 (pk) did not start"
+PK_URL=$E4C2_URL
+PK_TOKEN=$(c2_token admin) || die "token create (pk) failed"
 
-E4C2_URL=$E4C2_URL E4C2_ADMIN_TOKEN=$ADMIN E4C2_VIEWER_TOKEN=$VIEWER MOSQUITTO_PORT=$MOSQUITTO_PORT \
+E4C2_URL=$SK_URL E4C2_PK_URL=$PK_URL E4C2_PK_TOKEN=$PK_TOKEN E4C2_ADMIN_TOKEN=$ADMIN E4C2_VIEWER_TOKEN=$VIEWER MOSQUITTO_PORT=$MOSQUITTO_PORT \
   E4="$E4" TMP="$TMP" CHROMIUM="$CHROMIUM" E4_SRC_DIR="$E4_SRC_DIR" \
   timeout 150 node "$E4_SRC_DIR/tests/web/console.test.mjs" 2>&1
 rc=$?
-grep -E '"level":"(error|fatal)"' "$TMP/c2.log" >&2 && { echo "FAIL: e4c2 logged errors" >&2; rc=1; }
+grep -E '"level":"(error|fatal)"' "$TMP/c2.log" "$TMP/c2pk.log" >&2 && { echo "FAIL: e4c2 logged errors" >&2; rc=1; }
 exit $rc

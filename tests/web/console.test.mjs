@@ -3,7 +3,8 @@
 // `e4 client` devices. Started by tests/integration/test_e4c2_console.sh,
 // which gives: E4C2_URL, E4C2_ADMIN_TOKEN, E4C2_VIEWER_TOKEN,
 // MOSQUITTO_PORT, E4 (the e4 program), TMP (scratch directory),
-// CHROMIUM (the browser), and optionally E4_CONSOLE_SHOTS (a directory:
+// CHROMIUM (the browser), E4C2_PK_URL and E4C2_PK_TOKEN (a second e4c2, in
+// PK mode), and optionally E4_CONSOLE_SHOTS (a directory:
 // screenshots of the main pages, scripts/console-screenshots.sh).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -350,6 +351,80 @@ async function readOnlyFlow(browser) {
   await context.close();
 }
 
+// PK mode (a second e4c2): generated key pairs, public keys shared on join,
+// the public keys page (remove one, with its dialog), links, and C2's own
+// key rotation with its stragglers.
+async function pkFlow(browser) {
+  const url = process.env.E4C2_PK_URL, tok = process.env.E4C2_PK_TOKEN;
+  const pkApi = async (method, path, body) => {
+    const res = await fetch(url + path, { method, headers: { Authorization: `Bearer ${tok}`,
+      ...(body ? { 'Content-Type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    return { status: res.status, json: await res.json() };
+  };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  shotOnFailure = page;
+  await page.goto(`${url}/ui/`);
+  await page.locator('#token').fill(tok);
+  await page.keyboard.press('Enter');
+  await checkWait('PK: signed in, PK mode shown', () => waitText(page.locator('header .who'), /PK mode/));
+  check('PK: the public keys and C2 key pages are offered',
+    (await page.getByRole('link', { name: 'Public keys' }).count()) === 1 && (await page.getByRole('link', { name: 'C2 key' }).count()) === 1);
+  await page.goto(`${url}/ui/#/clients`);
+  for (const name of ['cam-1', 'cam-2', 'cam-3']) {
+    await page.locator('#client-name').fill(name);
+    await page.getByRole('button', { name: 'Add client' }).click();
+    await checkWait(`PK: added ${name}`, () => waitText(page.locator('.notice'), new RegExp(`^Added client ${name}\\b`)));
+    check(`PK: ${name}'s private key shown once`, /^[0-9a-f]{128}$/.test(await textOf(page.locator('#added-key code'))));
+  }
+  await page.goto(`${url}/ui/#/topics`);
+  await page.locator('#topic-name').fill('plant/cams');
+  await page.getByRole('button', { name: 'Add topic' }).click();
+  await checkWait('PK: topic added', () => waitText(page.locator('.notice'), /Added topic plant\/cams/));
+  await page.goto(`${url}/ui/#/topics/${encodeURIComponent('plant/cams')}`);
+  await page.locator('#join-clients').fill('cam-1 cam-2');
+  await page.locator('#join-share').check();
+  await page.getByRole('button', { name: 'Join' }).click();
+  await checkWait('PK: joined, sharing public keys', () => waitText(page.locator('.notice'), /2 clients joined/));
+
+  await page.goto(`${url}/ui/#/pubkeys/cam-1`);
+  const keysCard = page.locator('section.card').filter({ hasText: 'Public keys cam-1 holds' });
+  await checkWait('PK: cam-1 holds cam-2\'s public key', () => waitText(keysCard.locator('table'), /cam-2/));
+  await keysCard.getByRole('button', { name: 'Remove' }).click();
+  await checkWait('PK: removing a public key says what is sent', () => waitText(page.locator('dialog[open] .sends'),
+    /^Sends RemovePubKey\(cam-2\) to cam-1: it can no longer check cam-2's signatures\.$/));
+  await page.locator('dialog[open] button.danger').click();
+  await checkWait('PK: the key is gone from the list', () => waitText(keysCard, /No public keys/));
+  check('PK: the API agrees', (await pkApi('GET', '/v1/clients/cam-1/pubkeys')).json.total === 0);
+  const linksCard = page.locator('section.card').filter({ hasText: 'Links of cam-1' });
+  await page.locator('#links-source').fill('cam-3');
+  await page.getByRole('button', { name: 'Link', exact: true }).click();
+  await checkWait('PK: linked cam-1 to cam-3', () => waitText(linksCard.locator('table'), /cam-3/));
+  await page.locator('#links-source').fill('nobody');
+  await page.getByRole('button', { name: 'Link', exact: true }).click();
+  const bad = await pkApi('POST', '/v1/clients/cam-1/links', { source: 'nobody' });
+  await checkWait('PK: linking an unknown client shows the API\'s error', () =>
+    waitText(linksCard.locator('.error'), new RegExp(`^${bad.status} ${bad.json.error.code}: `)));
+
+  await page.goto(`${url}/ui/#/c2key`);
+  await page.getByRole('heading', { level: 2, name: 'C2 key' }).waitFor();
+  await page.locator('.row').getByRole('button', { name: 'Rotate C2 key' }).click();
+  await checkWait('PK: C2 key rotation says what is sent', () => waitText(page.locator('dialog[open] .sends'),
+    /^Sends SetC2Key \(the new public key\) to every client \(3 clients\)/));
+  await page.locator('dialog[open] button.danger').click();
+  await checkWait('PK: rotated, generation 2', () => waitText(page.locator('.notice'), /generation 2/));
+  await page.getByRole('button', { name: 'Finish rotation' }).click();
+  await checkWait('PK: finishing warns about the 3 stragglers', () => waitText(page.locator('dialog[open] .sends'),
+    /the 3 clients that never confirmed the new key \(stragglers\) can no longer be reached/));
+  await page.locator('dialog[open] button.danger').click();
+  await checkWait('PK: the stragglers are listed', () =>
+    waitText(page.locator('section.card').filter({ hasText: 'Stragglers' }), /cam-1[\s\S]*cam-2[\s\S]*cam-3/));
+  check('PK: the API says the rotation is over', (await pkApi('GET', '/v1/status')).json.c2_key.rotating === false);
+  check('PK: every control is labelled', (await unlabelled(page)).length === 0);
+  await context.close();
+}
+
 async function main() {
   // Debian's chromium refuses to start as root with its sandbox on (CI runs
   // the tests as root); the sandbox is only dropped in that case.
@@ -375,6 +450,7 @@ async function main() {
     check('no script error or CSP violation in the page', consoleErrors.length === 0, consoleErrors.join(' | '));
     await context.close();
     await readOnlyFlow(browser);
+    await pkFlow(browser);
   } catch (e) {
     failed++;
     console.error(`FAIL: ${e.stack || e}`);

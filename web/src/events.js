@@ -58,6 +58,10 @@ export function createEventStream() {
     const headers = { Authorization: `Bearer ${token.get() || ''}`, Accept: 'text/event-stream' };
     if (lastId) headers['Last-Event-ID'] = lastId;
     const res = await fetch('/v1/events', { headers, signal: abort.signal, cache: 'no-store' });
+    if (res.status === 401 || res.status === 403) {
+      stopped = true;   // the token is gone: api.js's next call signs out
+      return;
+    }
     if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
     setState('open');
     const reader = res.body.getReader();
