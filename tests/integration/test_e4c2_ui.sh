@@ -87,6 +87,19 @@ check "default: the build tree's console" '[ "$STATUS" = 200 ] && cmp -s "$TMP/b
 check "the log says where the console is" 'grep -q "\"dir\":\"$BUILD_UI\"" "$TMP/default.log"'
 c2_stop_all
 
+# installed: cmake --install puts the console in share/e4c2/ui, where the
+# installed e4c2 finds it by default
+cmake --install "${E4_BUILD_DIR:-$E4_SRC_DIR/build}" --prefix "$TMP/opt" >"$TMP/install.log" 2>&1 || die "cmake --install failed"
+check "installed: share/e4c2/ui/index.html" 'cmp -s "$TMP/opt/share/e4c2/ui/index.html" "$BUILD_UI/index.html"'
+C2_PORT=$(free_port)
+E4C2="$TMP/opt/bin/e4c2" c2_spawn "$TMP/installed.log" --broker "mqtt://127.0.0.1:$MOSQUITTO_PORT" --listen "127.0.0.1:$C2_PORT"
+E4C2_URL="http://127.0.0.1:$C2_PORT"
+wait_port "$C2_PORT" 20 || die "the installed e4c2 does not listen: $(cat "$TMP/installed.log")"
+get /ui/console.js
+check "installed e4c2 serves the installed console" '[ "$STATUS" = 200 ] && cmp -s "$TMP/body" "$TMP/opt/share/e4c2/ui/console.js"'
+check "its log names the installed directory" 'grep -q "\"dir\":\"$TMP/opt/bin/../share/e4c2/ui\"" "$TMP/installed.log"'
+c2_stop_all
+
 # a missing console: a clear 404, the API still runs
 c2_start missing --ui-dir "$TMP/no-such-dir" || die "e4c2 without a console did not start"
 get /ui/
