@@ -103,6 +103,19 @@ static int read_password(run_plan *r, const char *path)
     return 0;
 }
 
+/* The threads' switches; NULL or what is wrong. */
+static const char *validate_workers(const c2_config *cfg, run_plan *r)
+{
+    if (!on_off(cfg->receipts) || !on_off(cfg->policies) || !on_off(cfg->monitor))
+        return "--receipts, --policies and --monitor are on or off";
+    if (positive(cfg->monitor_flush, 5, 60, &r->monitor_flush))
+        return "--monitor-flush takes 1..60 seconds";
+    r->receipts = !cfg->receipts || !strcmp(cfg->receipts, "on");
+    r->policies = !cfg->policies || !strcmp(cfg->policies, "on");
+    r->monitor = !cfg->monitor || !strcmp(cfg->monitor, "on");
+    return NULL;
+}
+
 static int validate(const c2_config *cfg, run_plan *r)
 {
     const char *bad = NULL;
@@ -117,21 +130,16 @@ static int validate(const c2_config *cfg, run_plan *r)
     else if (positive(cfg->state_interval, 3600, 7 * 86400, &r->state_interval) ||
              (cfg->clock_skew && strcmp(cfg->clock_skew, "0") && positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
         bad = "--state-interval (1..604800) and --clock-skew (0..3600) take a number of seconds";
-    else if (!on_off(cfg->receipts) || !on_off(cfg->policies) || !on_off(cfg->monitor))
-        bad = "--receipts, --policies and --monitor are on or off";
-    else if (positive(cfg->monitor_flush, 5, 60, &r->monitor_flush))
-        bad = "--monitor-flush takes 1..60 seconds";
     else if (!cfg->tls_cert != !cfg->tls_key)
         bad = "--tls-cert and --tls-key go together";
     else if (cfg->broker_password_file && read_password(r, cfg->broker_password_file) != 0)
         bad = "cannot read --broker-password-file";
+    if (!bad)
+        bad = validate_workers(cfg, r);
     if (bad) {
         fprintf(stderr, "e4c2 run: %s\n", bad);
         return 2;
     }
-    r->receipts = !cfg->receipts || !strcmp(cfg->receipts, "on");
-    r->policies = !cfg->policies || !strcmp(cfg->policies, "on");
-    r->monitor = !cfg->monitor || !strcmp(cfg->monitor, "on");
     store_set_state_interval(r->state_interval);
     r->pub.cafile = cfg->broker_cafile;
     r->pub.username = cfg->broker_username;

@@ -47,6 +47,16 @@ static c2_traffic_result of_error(e4_err rc)
     }
 }
 
+/* Long enough for the mode, and a claimed time some clock could have
+ * written (else clear text, whatever its first bytes). */
+static int looks_e4(c2_mode mode, const uint8_t *msg, size_t len, uint64_t now, uint64_t *ts)
+{
+    if (len <= (mode == C2_MODE_PK ? E4_PK_OVERHEAD - 1 : E4_SK_OVERHEAD) ||
+        e4_message_timestamp(ts, msg, len) != E4_OK || *ts >= (UINT64_C(1) << 62))
+        return 0;
+    return (int64_t)*ts <= (int64_t)now + MONITOR_PLAUSIBLE_S && (int64_t)*ts >= (int64_t)now - MONITOR_PLAUSIBLE_S;
+}
+
 static e4_err open_with(const monitor_keys *k, const uint8_t key[E4_KEY_LEN], const uint8_t *pk,
                         const uint8_t *msg, size_t len, uint64_t now, uint8_t *out)
 {
@@ -66,10 +76,7 @@ c2_traffic_result monitor_check(const monitor_keys *k, monitor_replay *rp, const
     e4_err rc;
     *has_skew = 0;
     *skew = 0;
-    /* too short to be E4, or a "time" that no clock would write: clear text */
-    if (len <= (k->mode == C2_MODE_PK ? E4_PK_OVERHEAD - 1 : E4_SK_OVERHEAD) || scratch_len < len ||
-        e4_message_timestamp(&ts, msg, len) != E4_OK || ts >= (UINT64_C(1) << 62) ||
-        (int64_t)ts > (int64_t)now + MONITOR_PLAUSIBLE_S || (int64_t)ts < (int64_t)now - MONITOR_PLAUSIBLE_S)
+    if (scratch_len < len || !looks_e4(k->mode, msg, len, now, &ts))
         return C2_TR_unprotected;
     *has_skew = 1;
     *skew = (int64_t)ts > (int64_t)now ? (int64_t)(ts - now) : (int64_t)(now - ts);
