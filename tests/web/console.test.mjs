@@ -326,6 +326,20 @@ async function policyFlow(page, alice) {
     }
   });
   check('no anomaly counted', (await page.locator('#traffic-counts td[data-kind="not_authentic"]').textContent()) === '0');
+  // a clear-text message on the topic (a leaking device): counted as unprotected
+  const pub = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', process.env.MOSQUITTO_PORT, '-t', 'room', '-m', 'clear text']);
+  await new Promise((r) => pub.on('exit', r));
+  await checkWait('the traffic view counts the clear-text message as unprotected', async () => {
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+      const v = await page.locator('#traffic-counts td[data-kind="unprotected"]').textContent().catch(() => '0');
+      if (v === '1') return;
+      if (Date.now() > deadline) throw new Error(`unprotected count ${v}`);
+    }
+  });
+  await checkWait('the last offender is shown', () => waitText(page.locator('.traffic dl'), /unprotected at \d{4}-/));
   await shot(page, 'monitoring');
 }
 

@@ -7,6 +7,8 @@ import { BarChart, LineChart } from '../chart.js';
 import { ErrorBox, Facts, Notice, confirmAction, fmtNum, fmtTime, useAction, useLoad, useSession } from '../ui.js';
 
 export const KINDS = ['valid', 'unprotected', 'not_authentic', 'replayed', 'too_old', 'in_future', 'unknown_signer'];
+const SHORT = { valid: 'valid', unprotected: 'clear', not_authentic: 'forged', replayed: 'replay',
+  too_old: 'old', in_future: 'future', unknown_signer: 'signer?' };
 
 export function Traffic({ topic }) {
   const { canWrite } = useSession();
@@ -42,6 +44,8 @@ export function Traffic({ topic }) {
         ? `${d.last_offender.kind} at ${fmtTime(d.last_offender.at)}${d.last_offender.publisher ? ` from ${d.last_offender.publisher}` : ' (the broker does not tell the publisher)'}`
         : '—']]} />
       <div class="charts">
+        <${BarChart} title="Messages by result since monitoring began"
+          bars=${KINDS.map((k) => ({ label: SHORT[k], value: (d.counts || {})[k] || 0 }))} />
         <${LineChart} title="Messages per minute (last hour)" at=${hist.map((h) => h.at)} series=${[
           { name: 'valid', values: hist.map((h) => h.valid) },
           { name: 'anomalies', values: hist.map((h) => h.anomalies) },
