@@ -179,9 +179,10 @@ export function useSearchPage(path, limit) {
   const [search, setSearch] = useState('');
   const [offset, setOffset] = useState(0);
   useEffect(() => {
+    if (typed.trim() === search) return undefined;   // back to the first page only for a new search
     const t = setTimeout(() => { setSearch(typed.trim()); setOffset(0); }, 250);
     return () => clearTimeout(t);
-  }, [typed]);
+  }, [typed, search]);
   const page = useLoad(() => api.get(path, { offset, limit, search }), [path, offset, search]);
   return { page, typed, setTyped, offset, setOffset };
 }
