@@ -6,6 +6,30 @@ import { token } from './api.js';
 
 const MAX_KEPT = 200;
 
+// One SSE record per blank line: "id: N", "event: T", "data: JSON",
+// ": comment". Calls onRecord for each whole record in buffer; returns the
+// unfinished rest (to be prefixed to the next chunk).
+export function parseSSE(buffer, onRecord) {
+  const blocks = buffer.split(/\r?\n\r?\n/);
+  const rest = blocks.pop();
+  for (const block of blocks) {
+    const rec = { id: null, event: null, data: '' };
+    let any = false;
+    for (const line of block.split(/\r?\n/)) {
+      if (!line || line.startsWith(':')) continue;
+      any = true;
+      const at = line.indexOf(':');
+      const field = at < 0 ? line : line.slice(0, at);
+      const value = at < 0 ? '' : line.slice(at + 1).replace(/^ /, '');
+      if (field === 'data') rec.data += (rec.data ? '\n' : '') + value;
+      else if (field === 'id') rec.id = value;
+      else if (field === 'event') rec.event = value;
+    }
+    if (any) onRecord(rec);
+  }
+  return rest;
+}
+
 export function createEventStream() {
   const listeners = new Set();
   let events = [];
@@ -13,6 +37,7 @@ export function createEventStream() {
   let abort = null;
   let state = 'closed';
   let stopped = true;
+  let generation = 0;   // a stop and a start make a new loop; the old one ends
 
   const emit = () => listeners.forEach((fn) => fn({ events, state }));
   const setState = (s) => {
@@ -33,26 +58,6 @@ export function createEventStream() {
     emit();
   }
 
-  // One SSE record per blank line: "id: N", "event: T", "data: JSON", ": comment".
-  function parse(buffer, onRecord) {
-    const blocks = buffer.split(/\r?\n\r?\n/);
-    const rest = blocks.pop();
-    for (const block of blocks) {
-      const rec = { id: null, event: null, data: '' };
-      for (const line of block.split(/\r?\n/)) {
-        if (!line || line.startsWith(':')) continue;
-        const at = line.indexOf(':');
-        const field = at < 0 ? line : line.slice(0, at);
-        const value = at < 0 ? '' : line.slice(at + 1).replace(/^ /, '');
-        if (field === 'data') rec.data += (rec.data ? '\n' : '') + value;
-        else if (field === 'id') rec.id = value;
-        else if (field === 'event') rec.event = value;
-      }
-      onRecord(rec);
-    }
-    return rest;
-  }
-
   async function readOnce() {
     abort = new AbortController();
     const headers = { Authorization: `Bearer ${token.get() || ''}`, Accept: 'text/event-stream' };
@@ -70,25 +75,26 @@ export function createEventStream() {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer = parse(buffer + decoder.decode(value, { stream: true }), deliver);
+      buffer = parseSSE(buffer + decoder.decode(value, { stream: true }), deliver);
     }
   }
 
-  async function loop() {
+  async function loop(gen) {
     let delay = 500;
-    while (!stopped) {
+    const live = () => !stopped && gen === generation;
+    while (live()) {
       try {
         await readOnce();
         delay = 500;
       } catch {
-        if (stopped) break;
+        if (!live()) break;
       }
-      if (stopped) break;
+      if (!live()) break;
       setState('reconnecting');
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 10000);
     }
-    setState('closed');
+    if (gen === generation) setState('closed');
   }
 
   return {
@@ -96,7 +102,7 @@ export function createEventStream() {
       if (!stopped) return;
       stopped = false;
       setState('connecting');
-      loop();
+      loop(++generation);
     },
     stop() {
       stopped = true;
