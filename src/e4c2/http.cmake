@@ -26,7 +26,6 @@ add_library(e4c2_api STATIC
   ${CMAKE_CURRENT_LIST_DIR}/api_body.c
   ${CMAKE_CURRENT_LIST_DIR}/api_route.c
   ${CMAKE_CURRENT_LIST_DIR}/api_json.c
-  ${CMAKE_CURRENT_LIST_DIR}/api_json_auto.c
   ${CMAKE_CURRENT_LIST_DIR}/errors.c
   ${CMAKE_CURRENT_LIST_DIR}/ui_files.c
   ${CMAKE_CURRENT_BINARY_DIR}/openapi_doc.c)

@@ -156,6 +156,7 @@ static void put_label(text *t, const char *v)
 struct traffic_acc {
     text *t;
     int64_t skew[C2_SKEW_BUCKETS];
+    int64_t skew_sum;
 };
 
 static int traffic_topic(void *ctx, const c2_traffic *tr)
@@ -169,6 +170,7 @@ static int traffic_topic(void *ctx, const c2_traffic *tr)
     }
     for (int i = 0; i < C2_SKEW_BUCKETS; i++)
         a->skew[i] += tr->skew[i];
+    a->skew_sum += tr->skew_sum;
     return 0;
 }
 
@@ -176,7 +178,7 @@ static int traffic_topic(void *ctx, const c2_traffic *tr)
  * every e4c2 on it. At most the first 1,000 monitored topics. */
 static void traffic_metrics(text *t, store *s)
 {
-    struct traffic_acc a = {t, {0}};
+    struct traffic_acc a = {t, {0}, 0};
     c2_page pg = {0, 1000, NULL};
     int64_t total = 0, cumulative = 0;
     c2_error e = {0};
@@ -192,6 +194,7 @@ static void traffic_metrics(text *t, store *s)
         else
             put(t, "%s_bucket{le=\"+Inf\"} %lld\n", name, (long long)cumulative);
     }
+    put(t, "%s_sum %lld\n", name, (long long)a.skew_sum);
     put(t, "%s_count %lld\n", name, (long long)cumulative);
 }
 

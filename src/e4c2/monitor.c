@@ -159,7 +159,8 @@ static void install(monitor *m, struct reload *rl)
     free(m->topics);
     m->topics = rl->list;
     m->n = rl->n;
-    qsort(m->topics, m->n, sizeof *m->topics, by_name);
+    if (m->n)
+        qsort(m->topics, m->n, sizeof *m->topics, by_name);
 }
 
 static void drop_topics(monitor *m)
@@ -185,6 +186,7 @@ static void flush(monitor *m)
         d[k++] = t->d;
         memset(t->d.counts, 0, sizeof t->d.counts);
         memset(t->d.skew, 0, sizeof t->d.skew);
+        t->d.skew_sum = 0;
         t->d.last_kind = -1;
     }
     if (k && store_traffic_flush(m->st, d, k, &e) != C2_OK)
@@ -231,8 +233,10 @@ static void on_message(struct mosquitto *mq, void *obj, const struct mosquitto_m
         free(scratch);
     t->d.counts[r]++;
     t->d.minute = now - now % 60;
-    if (has_skew)
+    if (has_skew) {
         t->d.skew[monitor_skew_bucket(skew)]++;
+        t->d.skew_sum += skew;
+    }
     if (r != C2_TR_valid) {
         t->d.last_kind = (int)r;
         t->d.last_at = now;

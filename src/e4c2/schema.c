@@ -110,7 +110,7 @@ static const char *const migrations[] = {
     " unknown_signer %INT% NOT NULL DEFAULT 0,"
     " skew0 %INT% NOT NULL DEFAULT 0, skew1 %INT% NOT NULL DEFAULT 0, skew2 %INT% NOT NULL DEFAULT 0,"
     " skew3 %INT% NOT NULL DEFAULT 0, skew4 %INT% NOT NULL DEFAULT 0, skew5 %INT% NOT NULL DEFAULT 0,"
-    " skew6 %INT% NOT NULL DEFAULT 0, skew7 %INT% NOT NULL DEFAULT 0,"
+    " skew6 %INT% NOT NULL DEFAULT 0, skew7 %INT% NOT NULL DEFAULT 0, skew_sum %INT% NOT NULL DEFAULT 0,"
     " last_kind TEXT, last_at %INT%);"
     "CREATE TABLE traffic_minutes ("
     " topic_id %INT% NOT NULL REFERENCES topics(id) ON DELETE CASCADE, at %INT% NOT NULL,"

@@ -84,6 +84,7 @@ typedef struct c2_traffic {
     int64_t since;
     int64_t counts[C2_TR_COUNT];
     int64_t skew[C2_SKEW_BUCKETS];
+    int64_t skew_sum;                 /* seconds, summed over the messages in skew[] */
     double rate;                      /* messages per second over the last minute */
     char last_kind[24];               /* "" = none */
     int64_t last_at;
@@ -105,6 +106,7 @@ typedef struct c2_traffic_delta {
     int64_t topic_rowid;
     int64_t counts[C2_TR_COUNT];
     int64_t skew[C2_SKEW_BUCKETS];
+    int64_t skew_sum;
     int last_kind;                    /* c2_traffic_result, or -1 */
     int64_t last_at;
     int64_t minute;                   /* the minute (unix seconds, floor 60) counted in */

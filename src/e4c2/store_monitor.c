@@ -46,7 +46,7 @@ c2_err store_monitor_set(store *s, const char *topic, int enabled, c2_error *e)
 #define TRAFFIC_COLUMNS \
     "t.name, m.enabled, m.since, m.valid, m.unprotected, m.not_authentic, m.replayed, m.too_old," \
     " m.in_future, m.unknown_signer, m.last_kind, m.last_at, t.id, m.skew0, m.skew1, m.skew2, m.skew3," \
-    " m.skew4, m.skew5, m.skew6, m.skew7"
+    " m.skew4, m.skew5, m.skew6, m.skew7, m.skew_sum"
 
 static void traffic_read(db_rows *r, c2_traffic *out)
 {
@@ -60,6 +60,7 @@ static void traffic_read(db_rows *r, c2_traffic *out)
     out->last_at = db_is_null(r, 11) ? 0 : db_int(r, 11);
     for (int i = 0; i < C2_SKEW_BUCKETS; i++)
         out->skew[i] = db_int(r, 13 + i);
+    out->skew_sum = db_int(r, 13 + C2_SKEW_BUCKETS);
 }
 
 /* The last 60 minutes of one topic: history and the rate of the last

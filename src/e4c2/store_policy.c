@@ -101,6 +101,16 @@ c2_err store_policy_get(store *s, c2_policy_kind kind, const char *target, c2_po
 
 /* ---- set and clear ------------------------------------------------------- */
 
+/* policy.set / policy.cleared: {"kind", "target"} */
+static c2_err policy_event(store *s, const char *type, c2_policy_kind kind, const char *target, c2_error *e)
+{
+    char data[E4_TOPIC_MAX * 6 + 64], esc[E4_TOPIC_MAX * 6 + 1];
+    json_escape(esc, sizeof esc, target);
+    snprintf(data, sizeof data, "{\"kind\":\"%s\",\"target\":\"%s\"}",
+             kind == C2_POLICY_TOPIC ? "topic" : "client", esc);
+    return event_add(s, type, data, e);
+}
+
 static int64_t min_due(int64_t a, int64_t b)
 {
     return !a ? b : !b ? a : a < b ? a : b;
@@ -161,7 +171,7 @@ static c2_err set_tx(store *s, void *arg, c2_error *e)
     }
     if (n != 1)
         return db_error(s, e, "cannot store the policy");
-    return event_add(s, "policy.set", NULL, e);
+    return policy_event(s, "policy.set", in->kind, in->target, e);
 }
 
 c2_err store_policy_set(store *s, const c2_policy *in, c2_policy *out, c2_error *e)
@@ -193,7 +203,7 @@ static c2_err clear_tx(store *s, void *arg, c2_error *e)
     if (db_exec(s->d, a->kind == C2_POLICY_TOPIC ? "DELETE FROM policies WHERE topic_id = $1"
                                                  : "DELETE FROM policies WHERE client_id = $1", p, 1) < 0)
         return db_error(s, e, "cannot clear the policy");
-    return event_add(s, "policy.cleared", NULL, e);
+    return policy_event(s, "policy.cleared", a->kind, a->target, e);
 }
 
 c2_err store_policy_clear(store *s, c2_policy_kind kind, const char *target, c2_error *e)

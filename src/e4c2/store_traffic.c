@@ -17,7 +17,7 @@
 static c2_err flush_one(store *s, const c2_traffic_delta *d, c2_error *e)
 {
     int64_t anomalies = 0, n;
-    db_val p[18] = { DB_INT(d->topic_rowid) };
+    db_val p[19] = { DB_INT(d->topic_rowid) };
     for (int i = 1; i < C2_TR_COUNT; i++)
         anomalies += d->counts[i];
     for (int i = 0; i < C2_TR_COUNT; i++)
@@ -26,13 +26,14 @@ static c2_err flush_one(store *s, const c2_traffic_delta *d, c2_error *e)
         p[10 + i] = DB_INT(d->skew[i]);
     p[8] = d->last_kind >= 0 ? DB_TEXT(c2_traffic_result_name((c2_traffic_result)d->last_kind)) : DB_NULLV;
     p[9] = d->last_kind >= 0 ? DB_INT(d->last_at) : DB_NULLV;
+    p[18] = DB_INT(d->skew_sum);
     if (db_exec(s->d, "UPDATE monitors SET valid = valid + $2, unprotected = unprotected + $3,"
                       " not_authentic = not_authentic + $4, replayed = replayed + $5, too_old = too_old + $6,"
                       " in_future = in_future + $7, unknown_signer = unknown_signer + $8,"
                       " last_kind = COALESCE($9, last_kind), last_at = COALESCE($10, last_at),"
                       " skew0 = skew0 + $11, skew1 = skew1 + $12, skew2 = skew2 + $13, skew3 = skew3 + $14,"
-                      " skew4 = skew4 + $15, skew5 = skew5 + $16, skew6 = skew6 + $17, skew7 = skew7 + $18"
-                      " WHERE topic_id = $1", p, 18) < 0)
+                      " skew4 = skew4 + $15, skew5 = skew5 + $16, skew6 = skew6 + $17, skew7 = skew7 + $18,"
+                      " skew_sum = skew_sum + $19 WHERE topic_id = $1", p, 19) < 0)
         return db_error(s, e, "cannot record traffic");
     p[1] = DB_INT(d->minute);
     p[2] = DB_INT(d->counts[C2_TR_valid]);

@@ -17,15 +17,11 @@ C2_TEST="policy-$C2_BACKEND"
 TIMEOUT_DEFAULT=30
 source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
 
-FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep -m1 'libfaketimeMT.so.1$')
-[ -n "$FAKETIME_LIB" ] || die "libfaketime is not installed (scripts/install-deps.sh)"
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 [ "$C2_BACKEND" = pg ] && { start_postgres "$TMP/pg" || die "postgres did not start"; }
-echo "+0" >"$TMP/clock"
+fake_clock   # e4c2 runs on the clock in $TMP/clock
 OFFSET=0
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-export LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$TMP/clock" FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1
-advance() { OFFSET=$((OFFSET + $1)); echo "+$OFFSET" >"$TMP/clock"; }   # SECONDS
+advance() { OFFSET=$((OFFSET + $1)); move_clock "+$OFFSET"; }   # SECONDS
 
 c2_database c2
 c2_init sk || die "e4c2 init"
@@ -36,14 +32,6 @@ READ_TOKEN=$(c2_token viewer --read-only)
 
 version_of() { api GET "/v1/topics/$1" | json_get version; }
 policy_field() { api GET "/v1/$1/policy" | json_get "$2"; }
-# wait_until CONDITION: polls (the scheduler looks once a second)
-wait_until() {
-  local deadline=$(( $(date +%s) + TIMEOUT ))
-  until eval "$1"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
 metric_sum() { # NAME{LABELS}: summed over every e4c2 in URLS
   local url total=0 v
   for url in "${URLS[@]}"; do
