@@ -228,7 +228,10 @@ static int serve(run_plan *r, store_pool *pool)
         return 1;
     }
     log_info("e4c2 is running", "listen", r->http.listen);
-    log_info("the web console is served at /ui/", "dir", r->http.ui_dir);
+    if (http_ui_installed(r->http.ui_dir))
+        log_info("the web console is served at /ui/", "dir", r->http.ui_dir);
+    else
+        log_warn("the web console is not installed: /ui/ answers 404", "dir", r->http.ui_dir);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);

@@ -106,7 +106,7 @@ static struct MHD_Response *file(const char *dir, const char *name, int *status)
     return resp;
 }
 
-static int installed(const char *dir)
+int http_ui_installed(const char *dir)
 {
     char index[PATH_MAX];
     return dir && *dir && (size_t)snprintf(index, sizeof index, "%s/index.html", dir) < sizeof index &&
@@ -126,7 +126,7 @@ struct MHD_Response *http_ui_answer(const char *dir, const char *method, const c
     }
     if (strncmp(url, "/ui/", 4) != 0)
         return redirect(status);
-    if (!installed(dir))
+    if (!http_ui_installed(dir))
         return text(404, "the web console is not installed: build web/ (cmake --build) or run "
                          "e4c2 with --ui-dir DIR\n", status);
     if (ui_name_ok(name) != 0)

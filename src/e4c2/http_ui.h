@@ -24,6 +24,9 @@ int http_ui_path(const char *url);
 struct MHD_Response *http_ui_answer(const char *dir, const char *method, const char *url,
                                     int *status);
 
+/* Non-zero when dir holds the console (an index.html to read). */
+int http_ui_installed(const char *dir);
+
 /* The directory served when --ui-dir is not given: the build tree's bundle
  * when this program runs from its build directory's bin/, else the
  * installed one (DATADIR/e4c2/ui beside the program's bin/). */

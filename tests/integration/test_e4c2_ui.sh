@@ -106,5 +106,6 @@ get /ui/
 check "no console: 404 saying so" '[ "$STATUS" = 404 ] && grep -q "web console is not installed" "$TMP/body"'
 get /healthz
 check "no console: e4c2 runs on" '[ "$STATUS" = 200 ]'
+check "no console: the log warns, naming the directory" 'grep "\"level\":\"warn\"" "$TMP/missing.log" | grep -q "web console is not installed.*no-such-dir"'
 
 c2_done
