@@ -17,7 +17,7 @@ c2_init sk || die "e4c2 init failed"
 c2_start c2 || die "e4c2 did not start"
 ADMIN=$(c2_token admin) || die "token create failed"
 VIEWER=$(c2_token viewer --read-only) || die "token create --read-only failed"
-SK_URL=$E4C2_URL
+SK_URL=$E4C2_URL SK_DB=$C2_DB SK_PID=$C2_PID
 # a second e4c2, in PK mode, for the public-key pages
 c2_database c2pk
 c2_init pk || die "e4c2 init --mode pk failed"
@@ -25,9 +25,9 @@ c2_start c2pk || die "e4c2 (pk) did not start"
 PK_URL=$E4C2_URL
 PK_TOKEN=$(c2_token admin) || die "token create (pk) failed"
 
-E4C2_URL=$SK_URL E4C2_PK_URL=$PK_URL E4C2_PK_TOKEN=$PK_TOKEN E4C2_ADMIN_TOKEN=$ADMIN E4C2_VIEWER_TOKEN=$VIEWER MOSQUITTO_PORT=$MOSQUITTO_PORT \
+E4C2_URL=$SK_URL C2_DB=$SK_DB C2_PID=$SK_PID E4C2="$E4C2" E4C2_PK_URL=$PK_URL E4C2_PK_TOKEN=$PK_TOKEN E4C2_ADMIN_TOKEN=$ADMIN E4C2_VIEWER_TOKEN=$VIEWER MOSQUITTO_PORT=$MOSQUITTO_PORT \
   E4="$E4" TMP="$TMP" CHROMIUM="$CHROMIUM" E4_SRC_DIR="$E4_SRC_DIR" \
   timeout 150 node "$E4_SRC_DIR/tests/web/console.test.mjs" 2>&1
 rc=$?
-grep -E '"level":"(error|fatal)"' "$TMP/c2.log" "$TMP/c2pk.log" >&2 && { echo "FAIL: e4c2 logged errors" >&2; rc=1; }
+grep -E '"level":"(error|fatal)"' "$TMP/c2.log" "$TMP/c2pk.log" "$TMP/c2-restarted.log" >&2 && { echo "FAIL: e4c2 logged errors" >&2; rc=1; }
 exit $rc
