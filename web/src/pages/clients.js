@@ -72,7 +72,6 @@ function ImportClients({ onImported }) {
   </section>`;
 }
 
-
 export function Clients() {
   const { canWrite, mode } = useSession();
   const { page, typed, setTyped, offset, setOffset } = useSearchPage('/v1/clients', LIMIT);
