@@ -253,6 +253,7 @@ async function topicFlow(page, devs, ids) {
   await go(page, 'clients/alice', 'Client alice');
   await checkWait('alice\'s commands and their state', () =>
     waitText(page.locator('#client-commands'), /set_topic_key[\s\S]*set_topic_key[\s\S]*set_topic_key/));
+  check('client page: every control is labelled', (await unlabelled(page)).length === 0, (await unlabelled(page)).join(' '));
 }
 
 async function pagingFlow(page) {
@@ -340,6 +341,7 @@ async function policyFlow(page, alice) {
     }
   });
   await checkWait('the last offender is shown', () => waitText(page.locator('.traffic dl'), /unprotected at \d{4}-/));
+  check('monitoring page: every control is labelled', (await unlabelled(page)).length === 0, (await unlabelled(page)).join(' '));
   await shot(page, 'monitoring');
 }
 
@@ -445,6 +447,7 @@ async function pkFlow(browser) {
   await page.locator('dialog[open] button.danger').click();
   await checkWait('PK: the key is gone from the list', () => waitText(keysCard, /No public keys/));
   check('PK: the API agrees', (await pkApi('GET', '/v1/clients/cam-1/pubkeys')).json.total === 0);
+  check('PK: public keys page: every control is labelled', (await unlabelled(page)).length === 0, (await unlabelled(page)).join(' '));
   const linksCard = page.locator('section.card').filter({ hasText: 'Links of cam-1' });
   await page.locator('#links-source').fill('cam-3');
   await page.getByRole('button', { name: 'Link', exact: true }).click();
