@@ -198,6 +198,12 @@ json_t *api_policy_json(const c2_policy *p, int all_fields)
     return o;
 }
 
+/* Messages per second to three decimals (what a person or a chart reads). */
+static double rate3(double r)
+{
+    return (double)(int64_t)(r * 1000.0 + 0.5) / 1000.0;
+}
+
 static json_t *counts_json(const c2_traffic *t)
 {
     json_t *o = json_object();
@@ -233,7 +239,7 @@ json_t *api_traffic_json(const c2_traffic *t)
     set(o, "enabled", json_boolean(t->enabled));
     set(o, "since", time_or_null(t->since));
     set(o, "counts", counts_json(t));
-    set(o, "rate", json_real(t->rate));
+    set(o, "rate", json_real(rate3(t->rate)));
     set(o, "skew", skew_json(t));
     set(o, "last_offender", offender_json(t));
     for (int i = 0; i < t->nhist; i++)
@@ -246,7 +252,7 @@ json_t *api_traffic_json(const c2_traffic *t)
 
 json_t *api_monitored_json(const c2_traffic *t)
 {
-    return json_pack("{sssosf}", "topic", t->topic, "counts", counts_json(t), "rate", t->rate);
+    return json_pack("{sssosf}", "topic", t->topic, "counts", counts_json(t), "rate", rate3(t->rate));
 }
 
 json_t *api_history_json(const c2_hour *h, int n)

@@ -14,7 +14,7 @@
 #include "metrics.h"
 
 #define POLICY_LEASE 300
-#define RETRY_FIRST 30
+#define RETRY_FIRST 10
 #define RETRY_MAX 3600
 
 typedef struct claim {
@@ -164,6 +164,16 @@ static c2_err fail_tx(store *s, void *arg, c2_error *e)
     return run_event(s, a->c, "policy.failed", a->error, e);
 }
 
+/* The run rolled back: say why on the policy, in an event and a metric. */
+static c2_err record_failure(store *s, claim *c, const c2_error *why, c2_policy_run *out, c2_error *e)
+{
+    struct fail_arg fa = { c, out->error };
+    out->failed = 1;
+    snprintf(out->error, sizeof out->error, "%s", why->message);
+    metrics_policy_run(c->kind == C2_POLICY_CLIENT, 1);
+    return store_tx(s, fail_tx, &fa, e);
+}
+
 c2_err store_policy_run_due(store *s, c2_policy_run *out, c2_error *e)
 {
     claim c = { 0 };
@@ -185,11 +195,5 @@ c2_err store_policy_run_due(store *s, c2_policy_run *out, c2_error *e)
     }
     if (fe.code == C2_CONFLICT)
         return C2_OK;   /* the lease ran out and another process took it */
-    out->failed = 1;
-    snprintf(out->error, sizeof out->error, "%s", fe.message);
-    metrics_policy_run(c.kind == C2_POLICY_CLIENT, 1);
-    {
-        struct fail_arg fa = { &c, out->error };
-        return store_tx(s, fail_tx, &fa, e);
-    }
+    return record_failure(s, &c, &fe, out, e);
 }
