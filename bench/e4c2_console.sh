@@ -2,8 +2,8 @@
 # The web console with many clients: N clients (default 100,000, from
 # `e4sim --generate`) imported into e4c2 (SQLite), then in chromium
 # (bench/e4c2_console.mjs, playwright-core) the clients page is opened, paged
-# forward and searched, timed from the action until the table shows the
-# answer, with the bytes of API data the page fetched; next to the bare API
+# forward and searched, timed inside the page from the action until the
+# table shows the answer, with the bytes of API data the page fetched; next to the bare API
 # (curl) answering the same page, and to loading every client (limit 1000
 # pages) as a console that loaded them all would. Not part of the pass/fail
 # tests.
