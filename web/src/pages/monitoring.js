@@ -36,7 +36,7 @@ export function Monitoring() {
           ${KINDS.map((k) => html`<th class="num">${k.replace('_', ' ')}</th>`)}<th class="num">msgs/s</th><th>details</th></tr></thead>
         <tbody>${d.items.map((m) => html`<tr><td><a href=${link('topics', m.topic)}>${m.topic}</a></td>
           ${KINDS.map((k) => html`<td class="num" data-kind=${k}>${fmtNum((m.counts || {})[k] || 0)}</td>`)}
-          <td class="num">${Number(m.rate || 0).toFixed(2)}</td>
+          <td class="num">${Number(m.rate || 0).toFixed(3)}</td>
           <td><button type="button" class="secondary" aria-label=${`traffic of ${m.topic}`}
             onClick=${() => setShown(m.topic)}>Traffic</button></td></tr>`)}</tbody></table>`}`}
     </section>

@@ -39,7 +39,7 @@ export function Traffic({ topic }) {
       <table id="traffic-counts"><thead><tr>${KINDS.map((k) => html`<th class="num">${k.replace('_', ' ')}</th>`)}
         <th class="num">msgs/s (last minute)</th></tr></thead>
         <tbody><tr>${KINDS.map((k) => html`<td class="num" data-kind=${k}>${fmtNum((d.counts || {})[k] || 0)}</td>`)}
-          <td class="num">${Number(d.rate || 0).toFixed(2)}</td></tr></tbody></table>
+          <td class="num">${Number(d.rate || 0).toFixed(3)}</td></tr></tbody></table>
       <${Facts} rows=${[['last offender', d.last_offender
         ? `${d.last_offender.kind} at ${fmtTime(d.last_offender.at)}${d.last_offender.publisher ? ` from ${d.last_offender.publisher}` : ' (the broker does not tell the publisher)'}`
         : '—']]} />
