@@ -9,8 +9,8 @@ const W = 480, H = 170, L = 40, R = 10, T = 10, B = 24;
 function niceMax(v) {
   if (v <= 4) return 4;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return v;
+  for (const m of [1, 2, 4, 8]) if (m * p >= v) return m * p;   // quarters stay whole
+  return 10 * p;
 }
 
 function yGrid(max) {

@@ -38,8 +38,10 @@ export function describe(ev) {
     return d.commands.slice(0, 8).map((c) => `${c.command} → ${c.client}`).join(', ') +
       (d.commands.length > 8 ? ` … (${d.count} in all)` : '');
   const parts = [];
-  for (const k of ['topic', 'client', 'name', 'version', 'count', 'kind', 'target', 'error', 'clients'])
-    if (d[k] !== undefined && d[k] !== null) parts.push(`${k}: ${Array.isArray(d[k]) ? d[k].join(', ') : d[k]}`);
+  const show = (v) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  for (const k of ['topic', 'topic_hash', 'id', 'client', 'name', 'version', 'count', 'clients', 'kind', 'target',
+    'publisher', 'error', 'differences', 'unsent', 'stragglers'])
+    if (d[k] !== undefined && d[k] !== null) parts.push(`${k}: ${show(d[k])}`);
   return parts.join(' · ');
 }
 
