@@ -63,14 +63,17 @@ static void traffic_read(db_rows *r, c2_traffic *out)
     out->skew_sum = db_int(r, 13 + C2_SKEW_BUCKETS);
 }
 
-/* The last 60 minutes of one topic: history and the rate of the last
- * complete minute. */
+/* The last 60 minutes of one topic: history (every minute, zeros where
+ * nothing came) and the rate of the last complete minute. */
 static c2_err traffic_history(store *s, int64_t topic_id, c2_traffic *out, int history, c2_error *e)
 {
     int64_t now = now_s(), minute = now - now % 60;
     db_val p[2] = { DB_INT(topic_id), DB_INT(minute - 59 * 60) };
     db_rows *r = NULL;
     int rc;
+    out->nhist = history ? 60 : 0;
+    for (int i = 0; i < out->nhist; i++)
+        out->hist_at[i] = minute - (59 - i) * 60;
     if (db_query(s->d, &r, "SELECT at, valid, anomalies FROM traffic_minutes WHERE topic_id = $1 AND at >= $2"
                            " ORDER BY at", p, 2) != DB_OK)
         return db_error(s, e, "cannot read the traffic history");
@@ -78,10 +81,10 @@ static c2_err traffic_history(store *s, int64_t topic_id, c2_traffic *out, int h
         int64_t at = db_int(r, 0), n = db_int(r, 1) + db_int(r, 2);
         if (at == minute - 60 || (at == minute && !out->rate))
             out->rate = (double)n / (at == minute ? (double)(now - minute + 1) : 60.0);
-        if (history && out->nhist < 60) {
-            out->hist_at[out->nhist] = at;
-            out->hist_valid[out->nhist] = db_int(r, 1);
-            out->hist_anomalies[out->nhist++] = db_int(r, 2);
+        int64_t i = (at - (minute - 59 * 60)) / 60;
+        if (history && i >= 0 && i < 60) {
+            out->hist_valid[i] = db_int(r, 1);
+            out->hist_anomalies[i] = db_int(r, 2);
         }
     }
     db_rows_free(r);

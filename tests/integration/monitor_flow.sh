@@ -126,7 +126,7 @@ far=sum(x[\"count\"] for x in b if x[\"le\"] is None or x[\"le\"] > 600)
 near=sum(x[\"count\"] for x in b if x[\"le\"] is not None and x[\"le\"] <= 60)
 sys.exit(not (far == 2 and near >= 5))" "$TMP/traffic.json"'
 check "rate and history" \
-  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); h=d[\"history\"]; sys.exit(not (d[\"rate\"] > 0 and h and sum(x[\"valid\"] for x in h) >= 3 and sum(x[\"anomalies\"] for x in h) >= 7))" "$TMP/traffic.json"'
+  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); h=d[\"history\"]; sys.exit(not (d[\"rate\"] > 0 and len(h) == 60 and all(b[\"at\"] - a[\"at\"] == 60 for a, b in zip(h, h[1:])) and sum(x[\"valid\"] for x in h) >= 3 and sum(x[\"anomalies\"] for x in h) >= 7))" "$TMP/traffic.json"'
 for k in valid "${kinds[@]}"; do
   want=$(count_of "$k")
   check "/metrics: $k on room" '[ "$(metric "e4c2_traffic_messages_total{topic=\"room\",result=\"$k\"}")" = "$want" ]'
