@@ -14,13 +14,7 @@
 
 #include "ui_files.h"
 
-#define CHECK(c)                                                       \
-    do {                                                               \
-        if (!(c)) {                                                    \
-            fprintf(stderr, "invariant failed: %s\n", #c);             \
-            abort();                                                   \
-        }                                                              \
-    } while (0)
+#include "check.h"
 
 static void check_accepted(const char *s, size_t n)
 {
