@@ -50,7 +50,8 @@ struct e4_state {
     uint32_t magic;
     uint8_t mode;                   /* e4_mode */
     uint8_t control_topic_len;
-    uint8_t pad_[2];
+    uint8_t data_replay_off;        /* e4_state_set_data_replay_check(s, 0) */
+    uint8_t pad_[1];
     e4_limits limits;
     uint32_t ntopics, npubkeys;
     uint32_t clock_skew;

@@ -229,6 +229,7 @@ static int open_client(struct identity_opts *o, e4_client **out)
     eo.max_pubkeys = o->max_pubkeys;
     eo.state_path = o->state;
     eo.control_topic = o->control_topic;
+    eo.replay_cache = o->replay_cache;
     if (o->no_replay)
         eo.replay_cache = E4_REPLAY_OFF;
 

@@ -54,6 +54,7 @@ struct identity_opts {
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
     int have_id, have_key, have_sign_key, have_c2_pk, no_replay;
     uint32_t clock_skew, max_topics, max_pubkeys;
+    uint32_t replay_cache;  /* set by the program: e4_client_options' (0: default) */
     struct secret_src key_src, sign_key_src;
     char **topic_keys; /* TOPIC:HEX, or TOPIC:FILE for --topic-key-file */
     unsigned char *topic_key_is_file;

@@ -74,6 +74,7 @@ static int map_line(proxy *px, const char *path, int lineno, char *line)
     }
     memset(&eo, 0, sizeof eo);
     eo.state_path = state;
+    eo.replay_cache = E4_REPLAY_COMMANDS_ONLY; /* data: per connection (PROXY_SEEN_MAX) */
     if ((err = e4_client_open(&e4, &eo)) != E4_OK) {
         cli_error("%s:%d: cannot open the client state %s: %s", path, lineno, state,
                   err == E4_ERR_STORAGE_IO ? e4_client_storage_error() : e4_strerror(err));
@@ -114,6 +115,8 @@ int ids_open(proxy *px, struct identity_opts *io)
     e4_client *e4 = NULL;
     int rc;
 
+    px->replay_check = !io->no_replay;
+    io->replay_cache = E4_REPLAY_COMMANDS_ONLY; /* data: per connection (PROXY_SEEN_MAX) */
     if (px->conf.gateway_map)
         return open_map(px, px->conf.gateway_map);
     if ((rc = identity_open(io, &e4, NULL, NULL)) != 0) {

@@ -30,6 +30,10 @@
 
 #define PROXY_ALIAS_MAX 32          /* topic aliases resolved per direction */
 #define PROXY_DEFAULT_MAX_PACKET (256u * 1024u)
+/* Replays are refused per client connection, as each device would refuse
+ * them (the identity's own cache would refuse the second copy the broker
+ * sends to a second subscriber behind the same proxy). */
+#define PROXY_SEEN_MAX 256
 
 /* ---- buffers (buf.c) ---- */
 
@@ -148,6 +152,7 @@ typedef struct proxy {
     uint8_t *scratch;     /* protect / unprotect output */
     size_t scratch_cap;
     uint64_t next_serial;
+    bool replay_check;    /* not with --no-replay-check */
 } proxy;
 
 /* The identity for a downstream MQTT client id, NULL when none. */
@@ -200,6 +205,9 @@ typedef struct pconn {
     bool want_upstream;      /* CONNECT accepted: the loop connects up */
     bool clean_disconnect;   /* the client sent DISCONNECT */
     bool dead;               /* closed; freed at the end of the loop's turn */
+    uint8_t (*seen)[16];     /* tags of the last messages unprotected for this
+                                client (replays), PROXY_SEEN_MAX, lazily */
+    unsigned seen_next, seen_count;
     struct pconn *next, *prev;
 } pconn;
 

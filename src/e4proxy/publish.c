@@ -184,6 +184,29 @@ static e4_err transform(proxy *px, pconn *pc, bool up, mqtt_bytes topic, mqtt_by
     return err;
 }
 
+/* A message this client already received (same tag): a replay. Only
+ * authentic messages are remembered. */
+static bool replayed(proxy *px, pconn *pc, mqtt_bytes protected_msg)
+{
+    size_t at = pc->id->overhead == E4_SK_OVERHEAD ? E4_TIMESTAMP_LEN
+                                                   : E4_TIMESTAMP_LEN + E4_ID_LEN;
+    const uint8_t *tag = protected_msg.ptr + at;
+    unsigned i;
+
+    if (!px->replay_check)
+        return false;
+    if (!pc->seen && !(pc->seen = malloc(PROXY_SEEN_MAX * sizeof *pc->seen)))
+        return true; /* cannot tell: refuse */
+    for (i = 0; i < pc->seen_count; i++)
+        if (memcmp(pc->seen[i], tag, 16) == 0)
+            return true;
+    memcpy(pc->seen[pc->seen_next], tag, 16);
+    pc->seen_next = (pc->seen_next + 1) % PROXY_SEEN_MAX;
+    if (pc->seen_count < PROXY_SEEN_MAX)
+        pc->seen_count++;
+    return false;
+}
+
 static int forward_clear(pconn *pc, struct side *from, struct side *to, const mqtt_publish *pub,
                          mqtt_bytes topic, bool aliased, const uint8_t *pkt, size_t len)
 {
@@ -215,6 +238,8 @@ int publish_forward(proxy *px, pconn *pc, struct side *from, struct side *to,
     if (decision == POLICY_CLEAR || pub->payload.len == 0)
         return forward_clear(pc, from, to, pub, topic, aliased, pkt, len);
     err = transform(px, pc, up, topic, pub->payload, &payload);
+    if (err == E4_OK && !up && replayed(px, pc, pub->payload))
+        err = E4_ERR_REPLAYED;
     if (err == E4_ERR_TOPIC_KEY_NOT_FOUND && decision == POLICY_PROTECT_OR_CLEAR)
         return forward_clear(pc, from, to, pub, topic, aliased, pkt, len);
     if (err != E4_OK)

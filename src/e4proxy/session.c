@@ -38,6 +38,8 @@ void session_free(pconn *pc)
 {
     side_free(&pc->down);
     side_free(&pc->up);
+    free(pc->seen);
+    pc->seen = NULL;
 }
 
 int session_send(pconn *pc, struct side *to, const mqtt_packet *p)
