@@ -47,3 +47,11 @@ if [ -f "$mqttinfo_node_dir/package.json" ] && [ ! -d "$mqttinfo_node_dir/node_m
   echo "install-deps: npm packages for the mqttinfo tests (aedes)" >&2
   (cd "$mqttinfo_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
 fi
+
+# MQTT.js (npm "mqtt"), a third-party client of the e4proxy tests: from the
+# committed package-lock.json; skipped when already in place.
+e4proxy_node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/e4proxy/node"
+if [ -f "$e4proxy_node_dir/package.json" ] && [ ! -d "$e4proxy_node_dir/node_modules/mqtt" ]; then
+  echo "install-deps: npm packages for the e4proxy tests (mqtt)" >&2
+  (cd "$e4proxy_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
+fi

@@ -41,10 +41,39 @@ void plog(const char *level, const char *event, uint64_t conn, const char *detai
     pthread_mutex_unlock(&log_lock);
 }
 
+/* A flood of bad messages must not flood the log: at most DROP_LINES_PER_S
+ * lines a second, then one line counting the others (metrics count all). */
+#define DROP_LINES_PER_S 20
+static time_t drop_second;
+static unsigned drop_lines, drop_suppressed;
+
+static bool drop_log_allowed(void)
+{
+    time_t now = time(NULL);
+    if (now != drop_second) {
+        if (drop_suppressed) {
+            begin("warn", "dropped_unlogged");
+            fprintf(stderr, ",\"count\":%u}\n", drop_suppressed);
+        }
+        drop_second = now;
+        drop_lines = drop_suppressed = 0;
+    }
+    if (drop_lines >= DROP_LINES_PER_S) {
+        drop_suppressed++;
+        return false;
+    }
+    drop_lines++;
+    return true;
+}
+
 void plog_drop(uint64_t conn, const char *direction, const uint8_t *topic, size_t tlen,
                enum drop_reason why, const char *detail)
 {
     pthread_mutex_lock(&log_lock);
+    if (!drop_log_allowed()) {
+        pthread_mutex_unlock(&log_lock);
+        return;
+    }
     begin("warn", "dropped");
     fprintf(stderr, ",\"conn\":%llu,\"direction\":\"%s\",\"topic\":", (unsigned long long)conn,
             direction);
