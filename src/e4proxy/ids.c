@@ -109,9 +109,28 @@ static int open_map(proxy *px, const char *path)
     return rc;
 }
 
+int ids_adopt(proxy *px, e4_client *e4)
+{
+    proxy_identity *id = ids_add(px);
+    if (!id) {
+        e4_client_free(e4);
+        return 1;
+    }
+    return identity_init(id, e4);
+}
+
+int proxy_prepare(proxy *px)
+{
+    px->scratch_cap = (size_t)px->conf.max_packet + E4_PK_OVERHEAD;
+    if (!(px->scratch = malloc(px->scratch_cap))) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    return 0;
+}
+
 int ids_open(proxy *px, struct identity_opts *io)
 {
-    proxy_identity *id;
     e4_client *e4 = NULL;
     int rc;
 
@@ -124,11 +143,7 @@ int ids_open(proxy *px, struct identity_opts *io)
             e4_client_free(e4);
         return rc;
     }
-    if (!(id = ids_add(px))) {
-        e4_client_free(e4);
-        return 1;
-    }
-    return identity_init(id, e4);
+    return ids_adopt(px, e4);
 }
 
 void ids_close(proxy *px)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+bool plog_enabled = true;
 
 static void json_string(FILE *f, const uint8_t *s, size_t len)
 {
@@ -28,6 +29,8 @@ static void begin(const char *level, const char *event)
 
 void plog(const char *level, const char *event, uint64_t conn, const char *detail)
 {
+    if (!plog_enabled)
+        return;
     pthread_mutex_lock(&log_lock);
     begin(level, event);
     if (conn)
@@ -69,6 +72,8 @@ static bool drop_log_allowed(void)
 void plog_drop(uint64_t conn, const char *direction, const uint8_t *topic, size_t tlen,
                enum drop_reason why, const char *detail)
 {
+    if (!plog_enabled)
+        return;
     pthread_mutex_lock(&log_lock);
     if (!drop_log_allowed()) {
         pthread_mutex_unlock(&log_lock);

@@ -339,6 +339,7 @@ static int open_listener(loop *lp)
         return 1;
     fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        (c->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
         bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 4096) != 0) {
         cli_error("--listen %s: %s", c->listen, strerror(errno));
         if (fd >= 0)

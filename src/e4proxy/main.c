@@ -33,6 +33,9 @@ static void usage(void)
            "      --max-packet BYTES    largest MQTT packet accepted from either side\n"
            "                            (default 262144); bounds each connection's memory\n"
            "      --max-connections N   clients served at once (default 100000)\n"
+           "      --reuse-port          let several e4proxy processes listen on the same\n"
+           "                            port (the kernel spreads the clients); each\n"
+           "                            needs two descriptors per client\n"
            "      --keepalive SEC       keepalive of the control connections (default 60)\n"
            "      --no-receipts         send no receipts to C2\n"
            "      --state-interval SEC  a STATE receipt at least every SEC s (default 3600)\n"
@@ -53,7 +56,7 @@ static void usage(void)
 
 enum {
     O_PROTECT = 256, O_ALLOW_CLEAR, O_GATEWAY_MAP, O_UP_USER, O_UP_PASSWORD_FILE, O_MAX_PACKET,
-    O_MAX_CONNS, O_KEEPALIVE, O_NO_RECEIPTS, O_STATE_INTERVAL, O_METRICS, O_CONFIG,
+    O_MAX_CONNS, O_REUSE_PORT, O_KEEPALIVE, O_NO_RECEIPTS, O_STATE_INTERVAL, O_METRICS, O_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +69,7 @@ static const struct option long_opts[] = {
     {"upstream-password-file", required_argument, NULL, O_UP_PASSWORD_FILE},
     {"max-packet", required_argument, NULL, O_MAX_PACKET},
     {"max-connections", required_argument, NULL, O_MAX_CONNS},
+    {"reuse-port", no_argument, NULL, O_REUSE_PORT},
     {"keepalive", required_argument, NULL, O_KEEPALIVE},
     {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
     {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
@@ -98,6 +102,7 @@ static int proxy_opt(struct opts *o, int c, const char *arg)
     case O_UP_PASSWORD_FILE: o->password_file = arg; return 0;
     case O_MAX_PACKET: return arg_u32("--max-packet", arg, 64u * 1024u * 1024u, &pc->max_packet);
     case O_MAX_CONNS: return arg_u32("--max-connections", arg, 10000000u, &pc->max_conns);
+    case O_REUSE_PORT: pc->reuse_port = 1; return 0;
     case O_KEEPALIVE: return arg_u32("--keepalive", arg, 65535u, &pc->keepalive);
     case O_NO_RECEIPTS: pc->no_receipts = 1; return 0;
     case O_STATE_INTERVAL:
@@ -230,11 +235,8 @@ static int run(proxy *px)
     int mport = 0, rc = 0;
     size_t i;
 
-    px->scratch_cap = (size_t)px->conf.max_packet + E4_PK_OVERHEAD;
-    if (!(px->scratch = malloc(px->scratch_cap))) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+    if (proxy_prepare(px))
         return 1;
-    }
     block_signals();
     mosquitto_lib_init();
     if (px->conf.metrics &&

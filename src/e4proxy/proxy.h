@@ -109,6 +109,8 @@ void metrics_stop(void);
 /* ---- logs (log.c): JSON lines on stderr, never a key or a payload ---- */
 
 void plog(const char *level, const char *event, uint64_t conn, const char *detail);
+/* false: nothing is written (the fuzz target). */
+extern bool plog_enabled;
 /* A dropped message: direction "up" (client to broker) or "down". */
 void plog_drop(uint64_t conn, const char *direction, const uint8_t *topic, size_t tlen,
                enum drop_reason why, const char *detail);
@@ -141,6 +143,7 @@ typedef struct proxy_conf {
     char *password;
     uint32_t max_packet, max_conns, keepalive, state_interval;
     int no_receipts;
+    int reuse_port;            /* several e4proxy processes share --listen */
     int log_level;
 } proxy_conf;
 
@@ -161,6 +164,10 @@ proxy_identity *proxy_identity_for(proxy *px, const uint8_t *client_id, size_t l
  * states. 0 or 1 (reported). */
 int ids_open(proxy *px, struct identity_opts *io);
 void ids_close(proxy *px);
+/* Serve with e4 (taken over, freed by ids_close) as the single identity. */
+int ids_adopt(proxy *px, e4_client *e4);
+/* The scratch buffer for px->conf.max_packet: 0 or 1 (reported). */
+int proxy_prepare(proxy *px);
 /* Is topic this identity's control topic (or under it: receipts)? */
 bool ids_is_control(const proxy_identity *id, const uint8_t *topic, size_t len);
 
@@ -205,9 +212,8 @@ typedef struct pconn {
     bool want_upstream;      /* CONNECT accepted: the loop connects up */
     bool clean_disconnect;   /* the client sent DISCONNECT */
     bool dead;               /* closed; freed at the end of the loop's turn */
-    uint8_t (*seen)[16];     /* tags of the last messages unprotected for this
-                                client (replays), PROXY_SEEN_MAX, lazily */
-    unsigned seen_next, seen_count;
+    uint8_t (*seen)[16];     /* tags of messages unprotected for this client
+                                (replays), PROXY_SEEN_MAX slots, lazily */
     struct pconn *next, *prev;
 } pconn;
 

@@ -136,14 +136,15 @@ static int send_rebuilt(pconn *pc, struct side *from, struct side *to, const mqt
     p.publish.payload = payload;
     if (pc->version == MQTT_V5)
         p.publish.props = mqtt_props_array(props, forward_props(&pub->props, mode, props));
-    if (mqtt_encode(NULL, 0, &need, &p, pc->version, 0) != MQTT_ERR_NO_SPACE)
+    /* the fields come from a packet decoded (validated) just now */
+    if (mqtt_encode(NULL, 0, &need, &p, pc->version, MQTT_ENC_NO_VALIDATE) != MQTT_ERR_NO_SPACE)
         goto out;
     if (to->max_packet && need > to->max_packet) {
         rc = drop(pc, from, pub, topic, DROP_TOO_LARGE, NULL);
         goto out;
     }
     if ((dst = pbuf_reserve(&to->out, need)) &&
-        mqtt_encode(dst, need, &need, &p, pc->version, 0) == MQTT_OK) {
+        mqtt_encode(dst, need, &need, &p, pc->version, MQTT_ENC_NO_VALIDATE) == MQTT_OK) {
         to->out.len += need;
         rc = 0;
     }
@@ -185,25 +186,24 @@ static e4_err transform(proxy *px, pconn *pc, bool up, mqtt_bytes topic, mqtt_by
 }
 
 /* A message this client already received (same tag): a replay. Only
- * authentic messages are remembered. */
+ * authentic messages are remembered, in a direct-mapped table indexed by
+ * the tag's first byte (one comparison per message; the tag is a MAC, so
+ * its bytes are uniform). */
 static bool replayed(proxy *px, pconn *pc, mqtt_bytes protected_msg)
 {
     size_t at = pc->id->overhead == E4_SK_OVERHEAD ? E4_TIMESTAMP_LEN
                                                    : E4_TIMESTAMP_LEN + E4_ID_LEN;
     const uint8_t *tag = protected_msg.ptr + at;
-    unsigned i;
+    uint8_t *slot;
 
     if (!px->replay_check)
         return false;
-    if (!pc->seen && !(pc->seen = malloc(PROXY_SEEN_MAX * sizeof *pc->seen)))
+    if (!pc->seen && !(pc->seen = calloc(PROXY_SEEN_MAX, sizeof *pc->seen)))
         return true; /* cannot tell: refuse */
-    for (i = 0; i < pc->seen_count; i++)
-        if (memcmp(pc->seen[i], tag, 16) == 0)
-            return true;
-    memcpy(pc->seen[pc->seen_next], tag, 16);
-    pc->seen_next = (pc->seen_next + 1) % PROXY_SEEN_MAX;
-    if (pc->seen_count < PROXY_SEEN_MAX)
-        pc->seen_count++;
+    slot = pc->seen[tag[0] % PROXY_SEEN_MAX];
+    if (memcmp(slot, tag, 16) == 0)
+        return true;
+    memcpy(slot, tag, 16);
     return false;
 }
 
