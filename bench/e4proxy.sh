@@ -10,14 +10,13 @@
 #   - 10,000 concurrent connections held (two e4proxy processes sharing the
 #     port with --reuse-port when one process's descriptor limit cannot take
 #     20,000 sockets).
-# Usage: bench/e4proxy.sh [BUILD_DIR]   (default build)
+# Usage: bash bench/e4proxy.sh   (programs from E4_BIN_DIR, default build/bin)
 # Environment: COUNT (messages, default 200000), LAT_COUNT (default 5000),
 #   HOLD (connections held, default 10000).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$ROOT/build}
-BIN=$BUILD/bin
+BIN=${E4_BIN_DIR:-$ROOT/build/bin}
 COUNT=${COUNT:-200000}
 LAT_COUNT=${LAT_COUNT:-5000}
 HOLD=${HOLD:-10000}

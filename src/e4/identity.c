@@ -122,16 +122,21 @@ int identity_opt(struct identity_opts *o, int c, const char *arg)
 /* The secrets' other routes: files and the environment. The environment
  * is used only when no option gives the client's key: E4_SIGN_KEY in
  * public-key mode (--c2-pubkey), E4_KEY otherwise, then E4_PASSWORD. */
-int identity_resolve_secrets(struct identity_opts *o)
+static void choose_env(struct identity_opts *o)
 {
-    int rc;
-    const char *pw = getenv("E4_PASSWORD");
-
     o->key_src.env = o->have_c2_pk ? NULL : "E4_KEY";
     o->sign_key_src.env = o->have_c2_pk ? "E4_SIGN_KEY" : NULL;
     if (o->password_arg || o->password_file || o->key_src.value || o->key_src.file ||
         o->sign_key_src.value || o->sign_key_src.file)
         o->key_src.env = o->sign_key_src.env = NULL;
+}
+
+int identity_resolve_secrets(struct identity_opts *o)
+{
+    int rc;
+    const char *pw = getenv("E4_PASSWORD");
+
+    choose_env(o);
     if ((rc = arg_secret_key("--key", &o->key_src, o->key, E4_KEY_LEN, &o->have_key)) ||
         (rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, E4_ED25519_SK_LEN,
                              &o->have_sign_key)))
@@ -160,12 +165,10 @@ static int read_password(const struct identity_opts *o, char **password)
     return 0;
 }
 
-/* The identity options are consistent: 0 or EXIT_USAGE (reported). */
-static int check_identity(struct identity_opts *o, int pk)
+/* --id or --name: 0, or an exit status (reported). */
+static int check_id(struct identity_opts *o)
 {
-    int have_password = o->password_arg || o->password_file;
     e4_err err;
-
     if (o->have_id && o->name)
         return cli_usage_error("--id and --name are exclusive");
     if (!o->have_id && !o->name)
@@ -175,6 +178,16 @@ static int check_identity(struct identity_opts *o, int pk)
         cli_error("--name: %s", e4_strerror(err));
         return 1;
     }
+    return 0;
+}
+
+/* The identity options are consistent: 0 or EXIT_USAGE (reported). */
+static int check_identity(struct identity_opts *o, int pk)
+{
+    int have_password = o->password_arg || o->password_file, rc;
+
+    if ((rc = check_id(o)))
+        return rc;
     if (pk && o->have_key)
         return cli_usage_error("--key is the symmetric-key mode; public-key mode takes "
                                "--sign-key (or --password) and --c2-pubkey");

@@ -127,6 +127,13 @@ int control_start(proxy *px, proxy_identity *id)
     mosquitto_reconnect_delay_set(l->mosq, 1, 30, true);
     if (px->conf.username)
         mosquitto_username_pw_set(l->mosq, px->conf.username, px->conf.password);
+    if (px->conf.broker_tls &&
+        (rc = px->conf.cafile || px->conf.capath
+                  ? mosquitto_tls_set(l->mosq, px->conf.cafile, px->conf.capath, NULL, NULL, NULL)
+                  : mosquitto_int_option(l->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1)) != MOSQ_ERR_SUCCESS) {
+        cli_error("control connection TLS: %s", mosquitto_strerror(rc));
+        return 1;
+    }
     mosquitto_connect_callback_set(l->mosq, on_connect);
     mosquitto_subscribe_callback_set(l->mosq, on_subscribe);
     mosquitto_disconnect_callback_set(l->mosq, on_disconnect);

@@ -69,6 +69,7 @@ static void list_push(pconn **head, pconn *pc)
 
 static void side_close(loop *lp, struct side *s)
 {
+    tls_detach(s);
     if (s->fd >= 0) {
         epoll_ctl(lp->epfd, EPOLL_CTL_DEL, s->fd, NULL);
         close(s->fd);
@@ -80,7 +81,7 @@ static void side_close(loop *lp, struct side *s)
 static void flush_now(struct side *s)
 {
     while (s->fd >= 0 && s->out.len > 0 && !s->connecting) {
-        ssize_t n = send(s->fd, s->out.data, s->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = side_write(s, s->out.data, s->out.len);
         if (n <= 0)
             break;
         pbuf_consume(&s->out, (size_t)n);
@@ -124,9 +125,10 @@ static void update_side(loop *lp, struct side *s, bool paused)
 
     if (s->fd < 0)
         return;
+    s->paused = paused;
     if (!paused && !s->connecting)
         ev |= EPOLLIN;
-    if (s->out.len > 0 || s->connecting)
+    if (s->out.len > 0 || s->connecting || s->tls_want_write)
         ev |= EPOLLOUT;
     if (ev == s->ev)
         return;
@@ -147,7 +149,7 @@ static void update_pair(loop *lp, pconn *pc)
 static int flush_side(struct side *s)
 {
     while (s->fd >= 0 && s->out.len > 0 && !s->connecting) {
-        ssize_t n = send(s->fd, s->out.data, s->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = side_write(s, s->out.data, s->out.len);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
         if (n < 0 && errno == EINTR)
@@ -175,6 +177,8 @@ static int start_upstream(loop *lp, pconn *pc)
         return -1;
     }
     pc->up.fd = fd;
+    if (tls_attach(&pc->up, false, lp->px->conf.broker_host) != 0)
+        return -1;
     pc->up.connecting = true;
     pc->up.ev = EPOLLOUT;
     e.events = EPOLLOUT;
@@ -231,7 +235,7 @@ static void after_input(loop *lp, pconn *pc)
 
 static void on_readable(loop *lp, pconn *pc, struct side *s)
 {
-    ssize_t n = recv(s->fd, lp->rbuf, READ_CHUNK, 0);
+    ssize_t n = side_read(s, lp->rbuf, READ_CHUNK);
 
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
@@ -247,6 +251,21 @@ static void on_readable(loop *lp, pconn *pc, struct side *s)
         return;
     }
     after_input(lp, pc);
+}
+
+/* TLS records already decrypted raise no epoll event: read them while the
+ * pair is not held back. */
+static void tls_drain(loop *lp, pconn *pc)
+{
+    int i;
+    for (i = 0; i < 2; i++) {
+        struct side *s = i ? &pc->up : &pc->down;
+        while (!pc->dead && !s->paused && tls_pending(s) > 0) {
+            on_readable(lp, pc, s);
+            if (!pc->dead)
+                update_pair(lp, pc);
+        }
+    }
 }
 
 static void on_side_event(loop *lp, struct side *s, uint32_t events)
@@ -266,8 +285,12 @@ static void on_side_event(loop *lp, struct side *s, uint32_t events)
     }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
         on_readable(lp, pc, s);
+    /* TLS: a handshake that read may now let a pending write go */
+    if (!pc->dead && s->ssl && flush_side(s) != 0)
+        pair_close(lp, pc, "write failed");
     if (!pc->dead)
         update_pair(lp, pc);
+    tls_drain(lp, pc);
 }
 
 static void on_accept(loop *lp)
@@ -290,10 +313,16 @@ static void on_accept(loop *lp)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         session_init(pc, ++lp->px->next_serial);
         pc->down.fd = fd;
+        if (tls_attach(&pc->down, true, NULL) != 0) {
+            close(fd);
+            free(pc);
+            continue;
+        }
         pc->down.ev = EPOLLIN;
         e.events = EPOLLIN;
         e.data.ptr = &pc->down;
         if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {
+            tls_detach(&pc->down);
             close(fd);
             free(pc);
             continue;

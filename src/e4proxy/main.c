@@ -19,10 +19,17 @@ static void usage(void)
            "Proxy:\n"
            "  -l, --listen HOST:PORT    where clients connect (default 127.0.0.1:1883)\n"
            "  -b, --broker URL          the broker: mqtt://HOST[:PORT] (default port 1883)\n"
+           "                            or mqtts://HOST[:PORT] (TLS, default port 8883)\n"
            "      --protect FILTER      protect the topics matching FILTER (repeatable;\n"
            "                            default: every topic but the $-topics)\n"
            "      --allow-clear FILTER  a message on such a protected topic without a\n"
            "                            key passes in clear instead of being dropped\n"
+           "      --tls-cert FILE       clients connect with TLS: the proxy's certificate\n"
+           "                            (PEM, chain)\n"
+           "      --tls-key FILE        its private key (PEM)\n"
+           "      --cafile FILE         verify an mqtts:// broker against these CAs\n"
+           "                            (default: the system's)\n"
+           "      --capath DIR          the same, a directory of CAs\n"
            "      --gateway-map FILE    gateway mode: lines 'CLIENT-ID STATE-FILE', one\n"
            "                            E4 identity (a saved e4 client state) per\n"
            "                            downstream MQTT client id; others are refused\n"
@@ -56,7 +63,7 @@ static void usage(void)
 
 enum {
     O_PROTECT = 256, O_ALLOW_CLEAR, O_GATEWAY_MAP, O_UP_USER, O_UP_PASSWORD_FILE, O_MAX_PACKET,
-    O_MAX_CONNS, O_REUSE_PORT, O_KEEPALIVE, O_NO_RECEIPTS, O_STATE_INTERVAL, O_METRICS, O_CONFIG,
+    O_MAX_CONNS, O_REUSE_PORT, O_TLS_CERT, O_TLS_KEY, O_CAFILE, O_CAPATH, O_KEEPALIVE, O_NO_RECEIPTS, O_STATE_INTERVAL, O_METRICS, O_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +77,10 @@ static const struct option long_opts[] = {
     {"max-packet", required_argument, NULL, O_MAX_PACKET},
     {"max-connections", required_argument, NULL, O_MAX_CONNS},
     {"reuse-port", no_argument, NULL, O_REUSE_PORT},
+    {"tls-cert", required_argument, NULL, O_TLS_CERT},
+    {"tls-key", required_argument, NULL, O_TLS_KEY},
+    {"cafile", required_argument, NULL, O_CAFILE},
+    {"capath", required_argument, NULL, O_CAPATH},
     {"keepalive", required_argument, NULL, O_KEEPALIVE},
     {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
     {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
@@ -103,6 +114,10 @@ static int proxy_opt(struct opts *o, int c, const char *arg)
     case O_MAX_PACKET: return arg_u32("--max-packet", arg, 64u * 1024u * 1024u, &pc->max_packet);
     case O_MAX_CONNS: return arg_u32("--max-connections", arg, 10000000u, &pc->max_conns);
     case O_REUSE_PORT: pc->reuse_port = 1; return 0;
+    case O_TLS_CERT: pc->tls_cert = arg; return 0;
+    case O_TLS_KEY: pc->tls_key = arg; return 0;
+    case O_CAFILE: pc->cafile = arg; return 0;
+    case O_CAPATH: pc->capath = arg; return 0;
     case O_KEEPALIVE: return arg_u32("--keepalive", arg, 65535u, &pc->keepalive);
     case O_NO_RECEIPTS: pc->no_receipts = 1; return 0;
     case O_STATE_INTERVAL:
@@ -153,13 +168,17 @@ static int validate_broker(proxy_conf *c)
     const char *b = c->broker;
     if (!b)
         return cli_usage_error("give the broker: --broker mqtt://HOST[:PORT]");
-    if (!strncmp(b, "mqtts://", 8))
-        return cli_usage_error("--broker %s: TLS to the broker is not supported yet", b);
-    if (!strncmp(b, "mqtt://", 7))
+    if (!strncmp(b, "mqtts://", 8)) {
+        c->broker_tls = 1;
+        b += 8;
+    } else if (!strncmp(b, "mqtt://", 7)) {
         b += 7;
-    else if (strstr(b, "://"))
-        return cli_usage_error("--broker %s: expected mqtt://HOST[:PORT]", b);
-    return arg_broker("--broker", b, 1883, &c->broker_host, &c->broker_port);
+    } else if (strstr(b, "://")) {
+        return cli_usage_error("--broker %s: expected mqtt:// or mqtts://HOST[:PORT]", b);
+    }
+    if ((c->cafile || c->capath) && !c->broker_tls)
+        return cli_usage_error("--cafile and --capath verify an mqtts:// broker");
+    return arg_broker("--broker", b, c->broker_tls ? 8883 : 1883, &c->broker_host, &c->broker_port);
 }
 
 static int validate(struct opts *o)
@@ -170,6 +189,8 @@ static int validate(struct opts *o)
     if ((rc = validate_broker(c)) ||
         (rc = arg_broker("--listen", c->listen, 1883, &c->listen_host, &c->listen_port)))
         return rc;
+    if ((c->tls_cert != NULL) != (c->tls_key != NULL))
+        return cli_usage_error("--tls-cert and --tls-key go together");
     if (c->max_packet < 1024)
         return cli_usage_error("--max-packet %u: at least 1024", (unsigned)c->max_packet);
     if (c->max_conns == 0)
@@ -237,6 +258,8 @@ static int run(proxy *px)
 
     if (proxy_prepare(px))
         return 1;
+    if (tls_setup(&px->conf))
+        return 1;
     block_signals();
     mosquitto_lib_init();
     if (px->conf.metrics &&
@@ -250,6 +273,7 @@ static int run(proxy *px)
 out:
     ids_close(px);
     metrics_stop();
+    tls_free();
     mosquitto_lib_cleanup();
     free(mhost);
     return rc;

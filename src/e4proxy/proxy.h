@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <e4/client.h>
 #include <mqtt.h>
@@ -139,6 +140,9 @@ typedef struct proxy_conf {
     const char *metrics;       /* HOST:PORT or NULL */
     const char *gateway_map;   /* FILE: CLIENT-ID STATE-FILE lines */
     const char *config;        /* --config FILE */
+    const char *tls_cert, *tls_key; /* clients connect with TLS */
+    const char *cafile, *capath;    /* verifying an mqtts:// broker */
+    int broker_tls;
     const char *username;      /* upstream credentials replacing the clients' */
     char *password;
     uint32_t max_packet, max_conns, keepalive, state_interval;
@@ -182,6 +186,25 @@ void control_stop(proxy_identity *id);
  * when the proxy could not start (reported). */
 int loop_run(proxy *px, int (*reload)(proxy *px));
 
+/* ---- TLS (tls.c) ---- */
+
+struct side;
+
+/* The contexts the configuration asks for: 0 or 1 (reported). */
+int tls_setup(const proxy_conf *c);
+void tls_free(void);
+/* Use TLS on s (its fd set) when that side is configured for it: the
+ * server side for clients, the client side (host checked) for the broker.
+ * 0, or -1. */
+int tls_attach(struct side *s, bool server, const char *host);
+void tls_detach(struct side *s);
+/* Bytes TLS has decrypted and not yet returned. */
+size_t tls_pending(const struct side *s);
+/* recv / send, through TLS when the side has it: > 0 bytes, 0 at the end,
+ * -1 with errno (EAGAIN: when the socket allows). */
+ssize_t side_read(struct side *s, void *buf, size_t n);
+ssize_t side_write(struct side *s, const void *buf, size_t n);
+
 /* ---- one connection pair and its session (session.c) ---- */
 
 enum { TAG_DOWN = 1, TAG_UP = 2, TAG_LISTEN = 3, TAG_SIGNAL = 4 };
@@ -201,6 +224,8 @@ struct side {
     size_t nheld, capheld;
     uint32_t ev;           /* epoll events registered (loop.c) */
     bool paused, connecting;
+    void *ssl;             /* SSL * when this side uses TLS (tls.c) */
+    bool tls_want_write;   /* TLS needs the socket writable to go on */
 };
 
 typedef struct pconn {
