@@ -27,6 +27,18 @@ static void begin(const char *level, const char *event)
             now.tv_nsec / 1000000L, level, event);
 }
 
+/* The detail (if any), the end of the line; releases the lock. */
+static void end(const char *detail)
+{
+    if (detail) {
+        fputs(",\"detail\":", stderr);
+        json_string(stderr, (const uint8_t *)detail, strlen(detail));
+    }
+    fputs("}\n", stderr);
+    fflush(stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
 void plog(const char *level, const char *event, uint64_t conn, const char *detail)
 {
     if (!plog_enabled)
@@ -35,13 +47,7 @@ void plog(const char *level, const char *event, uint64_t conn, const char *detai
     begin(level, event);
     if (conn)
         fprintf(stderr, ",\"conn\":%llu", (unsigned long long)conn);
-    if (detail) {
-        fputs(",\"detail\":", stderr);
-        json_string(stderr, (const uint8_t *)detail, strlen(detail));
-    }
-    fputs("}\n", stderr);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_lock);
+    end(detail);
 }
 
 /* A flood of bad messages must not flood the log: at most DROP_LINES_PER_S
@@ -84,11 +90,5 @@ void plog_drop(uint64_t conn, const char *direction, const uint8_t *topic, size_
             direction);
     json_string(stderr, topic, tlen);
     fprintf(stderr, ",\"reason\":\"%s\"", drop_reason_name(why));
-    if (detail) {
-        fputs(",\"detail\":", stderr);
-        json_string(stderr, (const uint8_t *)detail, strlen(detail));
-    }
-    fputs("}\n", stderr);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_lock);
+    end(detail);
 }

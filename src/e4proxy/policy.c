@@ -39,7 +39,7 @@ int policy_add(policy *p, const char *filter, int clear_ok)
     if (err != MQTT_OK) {
         cli_error("%s '%s': %s", clear_ok ? "--allow-clear" : "--protect", filter,
                   mqtt_strerror(err));
-        return 1;
+        return EXIT_USAGE;
     }
     nr = realloc(p->rules, (p->n + 1) * sizeof *nr);
     if (!nr || !(nr[p->n].filter = strdup(filter))) {

@@ -63,8 +63,8 @@ enum { POLICY_CLEAR = 0, POLICY_PROTECT = 1, POLICY_PROTECT_OR_CLEAR = 2 };
 /* What to do with topic: POLICY_CLEAR (not protected), POLICY_PROTECT,
  * POLICY_PROTECT_OR_CLEAR (protected when a key exists, else clear). */
 int policy_decide(const policy *p, const uint8_t *topic, size_t len);
-/* Add --protect FILTER (clear_ok 0) or --allow-clear FILTER (1): 0, or 1
- * (reported: an invalid filter). */
+/* Add --protect FILTER (clear_ok 0) or --allow-clear FILTER (1): 0, or
+ * EXIT_USAGE for an invalid filter, 1 without memory (reported). */
 int policy_add(policy *p, const char *filter, int clear_ok);
 void policy_free(policy *p);
 

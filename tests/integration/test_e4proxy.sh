@@ -7,38 +7,29 @@
 # broker sees only ciphertext that `e4 unprotect` opens with the topic key.
 # An `e4 client` on the broker talks with the legacy clients; C2 commands
 # change the proxy's keys without a restart; SIGHUP reloads the policy;
-# /metrics counts. Public-key mode and gateway mode at the end.
+# /metrics counts; logs hold no key and no payload. (Faults, gateway mode
+# with public-key identities and TLS: the other test_e4proxy_*.sh.)
 set -uo pipefail
 
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
-E4="$E4_BIN_DIR/e4"
-PROXY="$E4_BIN_DIR/e4proxy"
-NODE_DIR="$E4_SRC_DIR/tests/integration/e4proxy/node"
-MQTTJS="$NODE_DIR/mqttjs.mjs"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4proxy.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
-
-# shellcheck source=brokers.sh
-source "$E4_SRC_DIR/tests/integration/brokers.sh"
-# shellcheck source=e4_clients.sh
-source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 # shellcheck source=e4proxy/proxies.sh
 source "$E4_SRC_DIR/tests/integration/e4proxy/proxies.sh"
-
-for tool in "$E4" "$PROXY" mosquitto mosquitto_sub mosquitto_pub node curl; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "FAIL: $tool not found" >&2; exit 1; }
+proxy_test_setup e4proxy
+for tool in "$E4" "$PROXY" mosquitto mosquitto_sub mosquitto_pub node curl xxd; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
-[ -d "$NODE_DIR/node_modules/mqtt" ] || { echo "FAIL: MQTT.js missing: run scripts/install-deps.sh" >&2; exit 1; }
+[ -d "$NODE_DIR/node_modules/mqtt" ] || die "MQTT.js missing: run scripts/install-deps.sh"
 
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
+# ---- the command line --------------------------------------------------------
+"$PROXY" --help >"$TMP/help.out" && grep -q '^Usage: e4proxy' "$TMP/help.out" && ok || ko "--help"
+"$PROXY" --version >/dev/null && ok || ko "--version"
+"$PROXY" --name x --key "$(key)" 2>"$TMP/usage.err"
+[ $? -eq 2 ] && grep -q 'give the broker' "$TMP/usage.err" && ok || ko "no --broker: $(cat "$TMP/usage.err")"
+"$PROXY" --broker mqtt://127.0.0.1 --protect 'a/#/b' --name x --key "$(key)" 2>"$TMP/usage.err"
+[ $? -eq 2 ] && grep -q "protect 'a/#/b'" "$TMP/usage.err" && ok || ko "bad --protect filter: $(cat "$TMP/usage.err")"
+printf 'brokr = mqtt://x\n' >"$TMP/bad.conf"
+"$PROXY" --config "$TMP/bad.conf" 2>"$TMP/usage.err"
+[ $? -ne 0 ] && grep -q "bad.conf:1: unknown setting 'brokr'" "$TMP/usage.err" && ok || ko "bad config: $(cat "$TMP/usage.err")"
 
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 PORT=$MOSQUITTO_PORT
@@ -141,7 +132,7 @@ expect rcpt "^e4/$IDA/receipts [0-9a-f]" 0 "no receipt on e4/$IDA/receipts"
 
 # ---- SIGHUP reloads the policy from the config file ------------------------
 printf 'protect = sensors/#\nallow-clear = sensors/open/#\n' >"$TMP/pb.conf"
-proxy_start pc "$(free_port)" --config "$TMP/pb.conf" --name proxy-c --key "$KB"
+E4PROXY_MAX_PACKET=2048 proxy_start pc "$(free_port)" --config "$TMP/pb.conf" --name proxy-c --key "$KB"
 PC=$PROXY_PORT
 mosquitto_pub -p "$PC" -t other/x -q 1 -m "not protected" || ko "publish other/x"
 sleep 0.3
@@ -151,6 +142,10 @@ kill -HUP "${PROXY_PIDS[pc]}"
 wait_log pc '"event":"reload","detail":"topic policy reloaded"' || ko "SIGHUP: no reload"
 mosquitto_pub -p "$PC" -t other/y -q 1 -m "now protected" || ko "publish other/y"
 wait_log pc '"topic":"other/y","reason":"no_key"' || ko "SIGHUP: other/# not protected after reload"
+
+# the environment's setting (E4PROXY_MAX_PACKET=2048) applies
+head -c 3000 /dev/zero | tr '\0' x | mosquitto_pub -p "$PC" -t other/z -s >/dev/null 2>&1
+wait_log pc '"event":"oversized".*--max-packet 2048' || ko "E4PROXY_MAX_PACKET not applied"
 
 # ---- metrics ---------------------------------------------------------------
 curl -sf "http://127.0.0.1:$PM/metrics" >"$TMP/metrics.out" || ko "GET /metrics"

@@ -7,28 +7,9 @@
 set -uo pipefail
 
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
-E4="$E4_BIN_DIR/e4"
-PROXY="$E4_BIN_DIR/e4proxy"
-RAW="$E4_SRC_DIR/tests/integration/e4proxy/raw_mqtt.py"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4proxy-faults.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
-
-# shellcheck source=brokers.sh
-source "$E4_SRC_DIR/tests/integration/brokers.sh"
-# shellcheck source=e4_clients.sh
-source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 # shellcheck source=e4proxy/proxies.sh
 source "$E4_SRC_DIR/tests/integration/e4proxy/proxies.sh"
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
+proxy_test_setup e4proxy-faults
 
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 PORT=$MOSQUITTO_PORT

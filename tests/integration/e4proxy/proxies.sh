@@ -1,9 +1,36 @@
 # shellcheck shell=bash
-# Sourced by the e4proxy tests after brokers.sh and e4_clients.sh: start
-# e4proxy processes and plain subscribers, wait for their lines (bounded).
-# Uses PROXY (the program), TMP, TIMEOUT, PIDS, die, ok/ko.
+# Sourced by the e4proxy tests (E4_SRC_DIR set): brings brokers.sh and
+# e4_clients.sh, sets up the test (proxy_test_setup), starts e4proxy
+# processes and plain subscribers and waits for their lines (bounded).
+
+# shellcheck source=../brokers.sh
+source "$E4_SRC_DIR/tests/integration/brokers.sh"
+# shellcheck source=../e4_clients.sh
+source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 
 declare -gA PROXY_PIDS
+
+# proxy_test_setup NAME: E4, PROXY, RAW, NODE_DIR, MQTTJS, TMP (a fresh
+# directory), TIMEOUT; die; cleanup on exit.
+proxy_test_setup() {
+  E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
+  E4="$E4_BIN_DIR/e4"
+  PROXY="$E4_BIN_DIR/e4proxy"
+  RAW="$E4_SRC_DIR/tests/integration/e4proxy/raw_mqtt.py"
+  NODE_DIR="$E4_SRC_DIR/tests/integration/e4proxy/node"
+  MQTTJS="$NODE_DIR/mqttjs.mjs"
+  mkdir -p "${E4_TMP_DIR:-/tmp}"
+  TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/$1.XXXXXX")
+  TIMEOUT=${E4_TEST_TIMEOUT:-15}
+  trap cleanup EXIT
+}
+
+die() {
+  echo "FATAL: $*" >&2
+  local f
+  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
+  exit 1
+}
 
 # proxy_start NAME PORT OPTION...: e4proxy on 127.0.0.1:PORT in front of the
 # broker on $PORT (unless --broker is among the options); stderr (its JSON
