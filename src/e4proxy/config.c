@@ -75,16 +75,11 @@ static int config_line(struct argv_list *a, const struct option *opts, const cha
     return argv_push(a, name, value) ? 1 : 0;
 }
 
-int config_file(struct argv_list *a, const struct option *opts, const char *path)
+int config_stream(struct argv_list *a, const struct option *opts, const char *path, FILE *f)
 {
     char line[4096];
     int lineno = 0, rc = 0;
-    FILE *f = fopen(path, "r");
 
-    if (!f) {
-        cli_error("--config %s: %s", path, strerror(errno));
-        return 1;
-    }
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
         if (!strchr(line, '\n') && !feof(f)) {
@@ -95,6 +90,19 @@ int config_file(struct argv_list *a, const struct option *opts, const char *path
         if (line[0] != '#')
             rc = config_line(a, opts, path, lineno, line);
     }
+    return rc;
+}
+
+int config_file(struct argv_list *a, const struct option *opts, const char *path)
+{
+    int rc;
+    FILE *f = fopen(path, "r");
+
+    if (!f) {
+        cli_error("--config %s: %s", path, strerror(errno));
+        return 1;
+    }
+    rc = config_stream(a, opts, path, f);
     fclose(f);
     return rc;
 }

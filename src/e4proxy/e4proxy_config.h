@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli.h"
 
@@ -15,6 +16,8 @@ struct argv_list {
  * 0, or 1 (reported; or out of memory). */
 int config_argv(struct argv_list *a, const struct option *opts, int argc, char **argv);
 int config_file(struct argv_list *a, const struct option *opts, const char *path);
+/* The same over an open stream (path names it in messages). */
+int config_stream(struct argv_list *a, const struct option *opts, const char *path, FILE *f);
 int config_env(struct argv_list *a, const struct option *opts);
 const char *config_path(int argc, char **argv);
 void argv_free(struct argv_list *a);

@@ -1,0 +1,57 @@
+/*
+ * fuzz_e4proxy_config.c - libFuzzer target for e4proxy's config file
+ * parser (src/e4proxy/config.c): any text, over an option table like
+ * e4proxy's. Invariant: every setting accepted becomes one well-formed
+ * long option "--NAME" or "--NAME=VALUE" whose NAME is in the table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e4proxy_config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct option opts[] = {
+    {"broker", required_argument, NULL, 'b'},
+    {"protect", required_argument, NULL, 1},
+    {"no-receipts", no_argument, NULL, 2},
+    {"config", required_argument, NULL, 3},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct argv_list a = {0};
+    FILE *f;
+    size_t i;
+
+    if (size == 0)
+        return 0;
+    if (!(f = fmemopen((void *)data, size, "r")))
+        return 0;
+    freopen("/dev/null", "w", stderr); /* the errors name lines: not needed here */
+    (void)config_stream(&a, opts, "fuzz.conf", f);
+    fclose(f);
+    for (i = 0; i < a.n; i++) {
+        const char *s = a.v[i], *eq;
+        size_t len;
+        const struct option *o;
+        if (strncmp(s, "--", 2) != 0)
+            abort();
+        eq = strchr(s + 2, '=');
+        len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+        for (o = opts; o->name; o++)
+            if (strlen(o->name) == len && memcmp(o->name, s + 2, len) == 0)
+                break;
+        if (!o->name || !strcmp(o->name, "config") || !strcmp(o->name, "help"))
+            abort();
+        if ((o->has_arg == required_argument) != (eq != NULL))
+            abort();
+    }
+    if (a.v && a.v[a.n] != NULL)
+        abort();
+    argv_free(&a);
+    return 0;
+}
