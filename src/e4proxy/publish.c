@@ -85,6 +85,26 @@ static int resolve_topic(pconn *pc, struct side *from, const mqtt_publish *pub,
 
 /* ---- dropping ---- */
 
+/* Remember a QoS 2 id the proxy answered (3.1.1), once: at most 65535
+ * entries per side, whatever the peer sends. */
+static int hold_id(struct side *from, uint16_t id)
+{
+    size_t i;
+    for (i = 0; i < from->nheld; i++)
+        if (from->held[i] == id)
+            return 0;
+    if (from->nheld == from->capheld) {
+        size_t ncap = from->capheld ? 2 * from->capheld : 8;
+        uint16_t *nh = realloc(from->held, ncap * sizeof *nh);
+        if (!nh)
+            return -1;
+        from->held = nh;
+        from->capheld = ncap;
+    }
+    from->held[from->nheld++] = id;
+    return 0;
+}
+
 /* The sender of a dropped message gets the acknowledgement it waits for:
  * in 5.0 an error reason (the flow ends there); in 3.1.1 a plain PUBACK,
  * or PUBREC and later PUBCOMP for its PUBREL. */
@@ -101,16 +121,8 @@ static int drop(pconn *pc, struct side *from, const mqtt_publish *pub, mqtt_byte
     ack.ack.packet_id = pub->packet_id;
     if (pc->version == MQTT_V5) {
         ack.ack.reason_code = MQTT_RC_IMPLEMENTATION_SPECIFIC;
-    } else if (pub->qos == 2) {
-        if (from->nheld == from->capheld) {
-            size_t ncap = from->capheld ? 2 * from->capheld : 8;
-            uint16_t *nh = realloc(from->held, ncap * sizeof *nh);
-            if (!nh)
-                return -1;
-            from->held = nh;
-            from->capheld = ncap;
-        }
-        from->held[from->nheld++] = pub->packet_id;
+    } else if (pub->qos == 2 && hold_id(from, pub->packet_id) != 0) {
+        return -1;
     }
     return session_send(pc, from, &ack);
 }
