@@ -110,6 +110,12 @@ char *metrics_render(size_t *len)
             "e4proxy_bytes_total{from=\"clients\"} %llu\ne4proxy_bytes_total{from=\"broker\"} %llu\n",
         (unsigned long long)get(&proxy_metrics.bytes_from_clients),
         (unsigned long long)get(&proxy_metrics.bytes_from_broker));
+    put(&t, "# HELP e4proxy_buffer_bytes Bytes in the connections' buffers now.\n"
+            "# TYPE e4proxy_buffer_bytes gauge\ne4proxy_buffer_bytes %llu\n"
+            "# HELP e4proxy_buffer_bytes_peak The most bytes ever in the connections' buffers.\n"
+            "# TYPE e4proxy_buffer_bytes_peak gauge\ne4proxy_buffer_bytes_peak %llu\n",
+        (unsigned long long)get(&proxy_metrics.buffer_bytes),
+        (unsigned long long)get(&proxy_metrics.buffer_bytes_peak));
     counter(&t, "malformed_packets_total", "Connections closed for a malformed packet.",
             &proxy_metrics.malformed);
     counter(&t, "oversized_packets_total", "Connections closed for a packet over --max-packet.",

@@ -97,6 +97,7 @@ typedef struct metrics {
     uint64_t dropped[DROP_COUNT];
     uint64_t bytes_from_clients, bytes_from_broker;
     uint64_t malformed, oversized;
+    uint64_t buffer_bytes, buffer_bytes_peak; /* connections' buffers (gauges) */
 } metrics;
 extern metrics proxy_metrics;
 #define METRIC_ADD(field, n) __atomic_fetch_add(&proxy_metrics.field, (n), __ATOMIC_RELAXED)
