@@ -21,9 +21,31 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* "--NAME" or "--NAME=VALUE", NAME in the table (not config or help), a
+ * value exactly when the option takes one. */
+static void check_setting(const char *s)
+{
+    const char *eq;
+    size_t len;
+    const struct option *o;
+
+    if (strncmp(s, "--", 2) != 0)
+        abort();
+    eq = strchr(s + 2, '=');
+    len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+    for (o = opts; o->name; o++)
+        if (strlen(o->name) == len && memcmp(o->name, s + 2, len) == 0)
+            break;
+    if (!o->name || !strcmp(o->name, "config") || !strcmp(o->name, "help"))
+        abort();
+    if ((o->has_arg == required_argument) != (eq != NULL))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct argv_list a = {0};
+    char err[512];
     FILE *f;
     size_t i;
 
@@ -31,25 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (!(f = fmemopen((void *)data, size, "r")))
         return 0;
-    freopen("/dev/null", "w", stderr); /* the errors name lines: not needed here */
-    (void)config_stream(&a, opts, "fuzz.conf", f);
+    err[0] = '\0';
+    /* an error always names the file and the line (or says memory ran out) */
+    if (config_stream(&a, opts, "fuzz.conf", f, err, sizeof err) != 0 &&
+        strncmp(err, "fuzz.conf:", 10) != 0 && strcmp(err, e4_strerror(E4_ERR_NO_MEMORY)) != 0)
+        abort();
     fclose(f);
-    for (i = 0; i < a.n; i++) {
-        const char *s = a.v[i], *eq;
-        size_t len;
-        const struct option *o;
-        if (strncmp(s, "--", 2) != 0)
-            abort();
-        eq = strchr(s + 2, '=');
-        len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
-        for (o = opts; o->name; o++)
-            if (strlen(o->name) == len && memcmp(o->name, s + 2, len) == 0)
-                break;
-        if (!o->name || !strcmp(o->name, "config") || !strcmp(o->name, "help"))
-            abort();
-        if ((o->has_arg == required_argument) != (eq != NULL))
-            abort();
-    }
+    for (i = 0; i < a.n; i++)
+        check_setting(a.v[i]);
     if (a.v && a.v[a.n] != NULL)
         abort();
     argv_free(&a);

@@ -48,9 +48,10 @@ static char *trim(char *s)
     return s;
 }
 
-/* One "name = value" (or "name" for a flag) line: 0 or 1 (reported). */
+/* One "name = value" (or "name" for a flag) line: 0, or 1 with the reason
+ * in err. */
 static int config_line(struct argv_list *a, const struct option *opts, const char *path,
-                       int lineno, char *line)
+                       int lineno, char *line, char *err, size_t errlen)
 {
     char *eq = strchr(line, '='), *name, *value = NULL;
     const struct option *o;
@@ -64,18 +65,23 @@ static int config_line(struct argv_list *a, const struct option *opts, const cha
         return 0;
     if (!(o = find_option(opts, name)) || !strcmp(name, "config") || !strcmp(name, "help") ||
         !strcmp(name, "version")) {
-        cli_error("%s:%d: unknown setting '%s'", path, lineno, name);
+        snprintf(err, errlen, "%s:%d: unknown setting '%s'", path, lineno, name);
         return 1;
     }
     if ((o->has_arg == required_argument) != (value != NULL)) {
-        cli_error("%s:%d: '%s' %s", path, lineno, name,
-                  value ? "takes no value" : "needs a value (name = value)");
+        snprintf(err, errlen, "%s:%d: '%s' %s", path, lineno, name,
+                 value ? "takes no value" : "needs a value (name = value)");
         return 1;
     }
-    return argv_push(a, name, value) ? 1 : 0;
+    if (argv_push(a, name, value) != 0) {
+        snprintf(err, errlen, "%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    return 0;
 }
 
-int config_stream(struct argv_list *a, const struct option *opts, const char *path, FILE *f)
+int config_stream(struct argv_list *a, const struct option *opts, const char *path, FILE *f,
+                  char *err, size_t errlen)
 {
     char line[4096];
     int lineno = 0, rc = 0;
@@ -83,18 +89,19 @@ int config_stream(struct argv_list *a, const struct option *opts, const char *pa
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
         if (!strchr(line, '\n') && !feof(f)) {
-            cli_error("%s:%d: line too long", path, lineno);
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
             rc = 1;
             break;
         }
         if (line[0] != '#')
-            rc = config_line(a, opts, path, lineno, line);
+            rc = config_line(a, opts, path, lineno, line, err, errlen);
     }
     return rc;
 }
 
 int config_file(struct argv_list *a, const struct option *opts, const char *path)
 {
+    char why[512];
     int rc;
     FILE *f = fopen(path, "r");
 
@@ -102,8 +109,10 @@ int config_file(struct argv_list *a, const struct option *opts, const char *path
         cli_error("--config %s: %s", path, strerror(errno));
         return 1;
     }
-    rc = config_stream(a, opts, path, f);
+    rc = config_stream(a, opts, path, f, why, sizeof why);
     fclose(f);
+    if (rc)
+        cli_error("%s", why);
     return rc;
 }
 

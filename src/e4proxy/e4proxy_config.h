@@ -16,8 +16,10 @@ struct argv_list {
  * 0, or 1 (reported; or out of memory). */
 int config_argv(struct argv_list *a, const struct option *opts, int argc, char **argv);
 int config_file(struct argv_list *a, const struct option *opts, const char *path);
-/* The same over an open stream (path names it in messages). */
-int config_stream(struct argv_list *a, const struct option *opts, const char *path, FILE *f);
+/* The same over an open stream: 0, or 1 with the reason (naming path and
+ * the line) in err; nothing printed. */
+int config_stream(struct argv_list *a, const struct option *opts, const char *path, FILE *f,
+                  char *err, size_t errlen);
 int config_env(struct argv_list *a, const struct option *opts);
 const char *config_path(int argc, char **argv);
 void argv_free(struct argv_list *a);

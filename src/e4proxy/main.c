@@ -181,20 +181,25 @@ static int validate_broker(proxy_conf *c)
     return arg_broker("--broker", b, c->broker_tls ? 8883 : 1883, &c->broker_host, &c->broker_port);
 }
 
-static int validate(struct opts *o)
+static int validate_limits(const proxy_conf *c)
 {
-    proxy_conf *c = o->conf;
-    int rc;
-
-    if ((rc = validate_broker(c)) ||
-        (rc = arg_broker("--listen", c->listen, 1883, &c->listen_host, &c->listen_port)))
-        return rc;
     if ((c->tls_cert != NULL) != (c->tls_key != NULL))
         return cli_usage_error("--tls-cert and --tls-key go together");
     if (c->max_packet < 1024)
         return cli_usage_error("--max-packet %u: at least 1024", (unsigned)c->max_packet);
     if (c->max_conns == 0)
         return cli_usage_error("--max-connections: at least 1");
+    return 0;
+}
+
+static int validate(struct opts *o)
+{
+    proxy_conf *c = o->conf;
+    int rc;
+
+    if ((rc = validate_broker(c)) || (rc = validate_limits(c)) ||
+        (rc = arg_broker("--listen", c->listen, 1883, &c->listen_host, &c->listen_port)))
+        return rc;
     if (c->gateway_map && (o->id.have_id || o->id.name || o->id.state || o->id.ntopic_keys))
         return cli_usage_error("--gateway-map takes the identities from its state files; "
                                "no --id, --name, --state or --topic-key with it");
