@@ -8,6 +8,8 @@
  */
 #include <e4/e4.h>
 
+#include "check.h"
+
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -134,7 +136,7 @@ static e4_state *make_state(e4_mode mode, uint32_t topics, const char *topic, co
     void *mem = aligned_alloc(8, (e4_state_size(&l) + 7) & ~(size_t)7);
     e4_state *s;
     uint8_t c2_sk[32], c2_pk[32];
-    e4_x25519_keypair(c2_sk, c2_pk);
+    CHECK(e4_x25519_keypair(c2_sk, c2_pk) >= 0);
     if ((mode == E4_MODE_SK ? e4_state_init_sk(&s, mem, e4_state_size(&l), &l, id, key)
                             : e4_state_init_pk(&s, mem, e4_state_size(&l), &l, id, ed_sk, c2_pk)) != E4_OK)
         exit(1);
@@ -144,11 +146,11 @@ static e4_state *make_state(e4_mode mode, uint32_t topics, const char *topic, co
         uint8_t k[32];
         snprintf(t, sizeof t, "fleet/device-%u/telemetry", i);
         e4_random_key(k);
-        e4_state_set_topic_key(s, t, k, NOW);
+        CHECK(e4_state_set_topic_key(s, t, k, NOW) >= 0);
     }
-    e4_state_set_topic_key(s, topic, key, NOW);
+    CHECK(e4_state_set_topic_key(s, topic, key, NOW) >= 0);
     if (mode == E4_MODE_PK)
-        e4_state_set_pubkey(s, id, ed_pk);
+        CHECK(e4_state_set_pubkey(s, id, ed_pk) >= 0);
     return s;
 }
 
@@ -181,7 +183,7 @@ int main(int argc, char **argv)
     uint8_t key[32], id[16], ed_sk[64], ed_pk[32];
     e4_random_key(key);
     e4_random_id(id);
-    e4_ed25519_keypair(ed_sk, ed_pk);
+    CHECK(e4_ed25519_keypair(ed_sk, ed_pk) >= 0);
     e4_state *sk = make_state(E4_MODE_SK, 1, topic, key, NULL, NULL, id);
     e4_state *pk = make_state(E4_MODE_PK, 1, topic, key, ed_sk, ed_pk, id);
 
@@ -208,11 +210,11 @@ int main(int argc, char **argv)
         op_evp_seal(&b, 0); /* a real tag and ciphertext for opening */
         memcpy(b.tag, b.out, 16);
         memcpy(b.evp_ct, b.out + 16, b.n);
-        e4_protect(sk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW);
+        CHECK(e4_protect(sk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >= 0);
         measure_pair(op_unprotect, op_evp_open, &b, &r->sk_u, &r->evp_o);
         b.state = pk;
         measure_pair(op_protect, op_sign, &b, &r->pk_p, &r->sign);
-        e4_protect(pk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW);
+        CHECK(e4_protect(pk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >= 0);
         op_sign(&b, 0);
         measure_pair(op_unprotect, op_verify, &b, &r->pk_u, &r->verify);
     }
@@ -221,7 +223,7 @@ int main(int argc, char **argv)
     b.n = 64;
     e4_state *many = make_state(E4_MODE_SK, 10000, topic, key, NULL, NULL, id);
     b.state = sk;
-    e4_protect(sk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW);
+    CHECK(e4_protect(sk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >= 0);
     double one, tenk, unused;
     measure_pair(op_unprotect, NULL, &b, &one, &unused);
     b.state = many;

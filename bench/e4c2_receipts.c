@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "check.h"
 #include <time.h>
 
 #include <e4/receipt.h>
@@ -59,7 +61,7 @@ static void add_clients(store *s, device *dev, size_t n)
         fail("out of memory", NULL);
     for (i = 0; i < n; i++) {
         snprintf(names[i], sizeof names[i], "bench-%zu", i);
-        e4_hash_id(dev[i].id, names[i]);
+        CHECK(e4_hash_id(dev[i].id, names[i]) >= 0);
         randombytes_buf(dev[i].key, E4_KEY_LEN);
         nc[i].name = names[i];
         nc[i].key = dev[i].key;
@@ -101,8 +103,8 @@ static void send_all(store *s, device *dev, size_t n)
         for (i = 0; i < got; i++) {
             uint8_t msg[E4_COMMAND_MAX + E4_SK_OVERHEAD];
             device probe, *k;
-            e4_sk_protect(items[i].key, (uint64_t)now_s(), items[i].cmd, items[i].cmd_len, msg);
-            e4_command_digest(items[i].digest, msg, items[i].cmd_len + E4_SK_OVERHEAD);
+            CHECK(e4_sk_protect(items[i].key, (uint64_t)now_s(), items[i].cmd, items[i].cmd_len, msg) >= 0);
+            CHECK(e4_command_digest(items[i].digest, msg, items[i].cmd_len + E4_SK_OVERHEAD) >= 0);
             memcpy(probe.id, items[i].client_id, E4_ID_LEN);
             if (!(k = bsearch(&probe, dev, n, sizeof *dev, by_id)))
                 fail("a command for no device", NULL);
@@ -130,19 +132,19 @@ static void make_receipts(const device *dev, size_t n, sync_receipt *r)
         e4_topic_key tk;
         memcpy(r[i].client_id, dev[i].id, E4_ID_LEN);
         memcpy(r[n + i].client_id, dev[i].id, E4_ID_LEN);
-        e4_receipt_key(rkey, dev[i].key);
+        CHECK(e4_receipt_key(rkey, dev[i].key) >= 0);
         plain[0] = E4_RECEIPT_MAGIC, plain[1] = E4_RECEIPT_VERSION, plain[2] = E4_RECEIPT_APPLIED;
         memcpy(plain + 3, dev[i].digest, E4_DIGEST_LEN);
         plain[3 + E4_DIGEST_LEN] = 0;
         r[i].len = 4 + E4_DIGEST_LEN + E4_SK_OVERHEAD;
         r[i].payload = malloc(r[i].len);
-        e4_sk_protect(rkey, (uint64_t)now_s(), plain, 4 + E4_DIGEST_LEN, r[i].payload);
-        e4_hash_topic(tk.hash, "bench/fleet");
+        CHECK(e4_sk_protect(rkey, (uint64_t)now_s(), plain, 4 + E4_DIGEST_LEN, r[i].payload) >= 0);
+        CHECK(e4_hash_topic(tk.hash, "bench/fleet") >= 0);
         memcpy(tk.key, dev[i].topic_key, E4_KEY_LEN);
-        e4_receipt_state_expected(plain, sizeof plain, &len, &tk, 1, NULL, 0, NULL);
+        CHECK(e4_receipt_state_expected(plain, sizeof plain, &len, &tk, 1, NULL, 0, NULL) >= 0);
         r[n + i].len = len + E4_SK_OVERHEAD;
         r[n + i].payload = malloc(r[n + i].len);
-        e4_sk_protect(rkey, (uint64_t)now_s(), plain, len, r[n + i].payload);
+        CHECK(e4_sk_protect(rkey, (uint64_t)now_s(), plain, len, r[n + i].payload) >= 0);
     }
 }
 
@@ -164,7 +166,7 @@ static double open_all(const device *dev, const sync_receipt *r, size_t n)
     e4_receipt got;
     double t0 = seconds();
     for (size_t i = 0; i < 2 * n; i++) {
-        e4_receipt_key(rkey, dev[i % n].key);
+        CHECK(e4_receipt_key(rkey, dev[i % n].key) >= 0);
         if (e4_receipt_open(&got, plain, sizeof plain, rkey, r[i].payload, r[i].len, (uint64_t)now_s(), 0) != E4_OK)
             fail("a receipt does not open", NULL);
     }

@@ -48,7 +48,7 @@ static void setup_one(int pk)
     uint8_t id[E4_ID_LEN], key[32], seed[32], sk[64], edpk[32], x_sk[32], x_pk[32];
     e4_state *s;
     CHECK(e4c_init() == 0);
-    e4_hash_id(id, "fuzz-command");
+    CHECK(e4_hash_id(id, "fuzz-command") >= 0);
     if (pk) {
         fixed_key(seed, 0x61);
         CHECK(e4c_ed25519_seed_keypair(edpk, sk, seed) == 0);
@@ -56,9 +56,9 @@ static void setup_one(int pk)
         CHECK(e4c_x25519_base(x_pk, x_sk) == 0);
         CHECK(e4_state_init_pk(&s, g_mem, sizeof g_mem, &LIMITS_PK, id, sk, x_pk) == E4_OK);
         uint8_t pid[E4_ID_LEN];
-        e4_hash_id(pid, "signer-a");
+        CHECK(e4_hash_id(pid, "signer-a") >= 0);
         CHECK(e4_state_set_pubkey(s, pid, edpk) == E4_OK);
-        e4_hash_id(pid, "signer-b");
+        CHECK(e4_hash_id(pid, "signer-b") >= 0);
         fixed_key(seed, 0x62);
         CHECK(e4c_ed25519_seed_keypair(edpk, sk, seed) == 0);
         CHECK(e4_state_set_pubkey(s, pid, edpk) == E4_OK);
@@ -70,14 +70,14 @@ static void setup_one(int pk)
     CHECK(e4_state_set_topic_key(s, "t/a", key, NOW - 100) == E4_OK);
     fixed_key(key, 2);
     CHECK(e4_state_set_topic_key(s, "t/b", key, NOW - 100) == E4_OK);
-    ms_init(&g_store0[pk]);
+    memstore_init(&g_store0[pk]);
     CHECK(e4_state_save(s, &g_store0[pk].st) == E4_OK);
     memcpy(g_tmpl[pk], g_mem, sizeof g_mem);
 }
 
 static void save_to(memstore *m)
 {
-    ms_init(m);
+    memstore_init(m);
     CHECK(e4_state_save(g_s, &m->st) == E4_OK);
 }
 

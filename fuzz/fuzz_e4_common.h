@@ -1,6 +1,6 @@
 /*
- * Harness code shared by the e4 fuzz targets (fuzz_e4_*.c): the CHECK
- * invariant macro, an in-memory e4_storage and a comparison of two states.
+ * Harness code shared by the e4 fuzz targets (fuzz_e4_*.c): a comparison of
+ * two states, with CHECK and the in-memory store from tests/support.
  * Static functions in a header: each target is one translation unit.
  */
 #ifndef E4_FUZZ_COMMON_H
@@ -15,54 +15,10 @@
 
 #include "internal.h"
 
-#define CHECK(c)                                                                       \
-    do {                                                                               \
-        if (!(c)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
-
-/* ---- an in-memory e4_storage ------------------------------------------ */
-
-typedef struct memstore {
-    e4_storage st;
-    uint8_t buf[4096], pending[4096];
-    size_t len, plen, pos;
-} memstore;
-
-static int ms_begin(void *c) { ((memstore *)c)->plen = 0; return 0; }
-static int ms_write(void *c, const void *d, size_t n)
-{
-    memstore *m = c;
-    if (n > sizeof m->pending - m->plen)
-        return -1;
-    memcpy(m->pending + m->plen, d, n);
-    m->plen += n;
-    return 0;
-}
-static int ms_commit(void *c)
-{
-    memstore *m = c;
-    memcpy(m->buf, m->pending, m->plen);
-    m->len = m->plen;
-    m->pos = 0;
-    return 0;
-}
-static void ms_abort(void *c) { ((memstore *)c)->plen = 0; ((memstore *)c)->pos = 0; }
-static long ms_read(void *c, void *d, size_t n)
-{
-    memstore *m = c;
-    size_t k = m->len - m->pos < n ? m->len - m->pos : n;
-    memcpy(d, m->buf + m->pos, k);
-    m->pos += k;
-    return (long)k;
-}
-static void ms_init(memstore *m)
-{
-    memset(m, 0, sizeof *m);
-    m->st = (e4_storage){m, ms_begin, ms_write, ms_commit, ms_abort, ms_read};
-}
+/* Fuzz targets copy stores for every input: keep them small. */
+#define MEMSTORE_CAP 4096
+#include "check.h"
+#include "memstore.h"
 
 /* Everything a state keeps across a restart (the replay cache is not kept);
  * topics and pubkeys compared as sets. */

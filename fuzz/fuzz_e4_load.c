@@ -20,6 +20,7 @@
 
 #include "internal.h"
 
+#include "crc32.h"
 #include "fuzz_e4_common.h"
 
 /* ---- the harness ------------------------------------------------------------ */
@@ -28,17 +29,6 @@ static const e4_limits LIMITS = {8, 4, 8}, SMALL = {1, 1, 0};
 #define MEM_SIZE E4_STATE_SIZE(8, 4, 8)
 static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_mem2[MEM_SIZE];
 static memstore g_in, g_out, g_out2;
-
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = c >> 1 ^ (0xedb88320u & -(c & 1));
-    }
-    return ~c;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -58,7 +48,7 @@ static void one(const uint8_t *data, size_t size)
 {
     if (size > sizeof g_in.buf)
         return;
-    ms_init(&g_in);
+    memstore_init(&g_in);
     memcpy(g_in.buf, data, size);
     g_in.len = size;
 
@@ -78,7 +68,7 @@ static void one(const uint8_t *data, size_t size)
     /* Saved again (in the current format: a version-1 input comes back as
      * version 2, and the replay entries of a version-2 one in the cache's
      * order), */
-    ms_init(&g_out);
+    memstore_init(&g_out);
     CHECK(e4_state_save(s, &g_out.st) == E4_OK);
     CHECK(data[4] != 1 || g_out.len == size + 4);   /* v1 -> v2: an empty command list */
 
@@ -86,7 +76,7 @@ static void one(const uint8_t *data, size_t size)
     e4_state *s2;
     CHECK(e4_state_load(&s2, g_mem2, sizeof g_mem2, &LIMITS, &g_out.st) == E4_OK);
     CHECK(states_equal(s, s2) && states_equal(s2, s));
-    ms_init(&g_out2);
+    memstore_init(&g_out2);
     CHECK(e4_state_save(s2, &g_out2.st) == E4_OK);
     CHECK(g_out2.len == g_out.len && memcmp(g_out.buf, g_out2.buf, g_out.len) == 0);
 
@@ -110,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= 4 && size <= 4096) {
         uint8_t fixed[4096];
         memcpy(fixed, data, size);
-        put32(fixed + size - 4, crc32_ieee(fixed, size - 4));
+        put32(fixed + size - 4, support_crc32(fixed, size - 4));
         one(fixed, size);
     }
     return 0;

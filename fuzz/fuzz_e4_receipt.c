@@ -27,15 +27,7 @@
 #define NOW UINT64_C(1700000000)
 #define SKEW 30
 
-/* As fuzz_e4_common.h's, whose storage helpers this target does not use
- * (static functions there would be unused here). */
-#define CHECK(c)                                                                       \
-    do {                                                                               \
-        if (!(c)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 static uint8_t g_rkey[E4_KEY_LEN];
 static int g_ready;

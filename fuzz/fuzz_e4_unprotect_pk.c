@@ -58,7 +58,7 @@ static void signer_keys(int i, uint8_t id[E4_ID_LEN], uint8_t sk[64], uint8_t pk
 {
     uint8_t seed[32];
     fixed_key(seed, (uint8_t)(0x60 + i));
-    e4_hash_id(id, SIGNERS[i]);
+    CHECK(e4_hash_id(id, SIGNERS[i]) >= 0);
     CHECK(e4c_ed25519_seed_keypair(pk, sk, seed) == 0);
 }
 static void c2_keys(uint8_t x_sk[32], uint8_t x_pk[32])
@@ -87,7 +87,7 @@ static void setup(void)
     fixed_key(key, 2); /* t/rotated: current key 2, old key OLD_KEY_TAG */
     CHECK(e4_state_set_topic_key(g_s, TOPICS[2], key, NOW - 50) == E4_OK);
     snprintf(g_control, sizeof g_control, "%s", e4_state_control_topic(g_s));
-    ms_init(&g_store);
+    memstore_init(&g_store);
     CHECK(e4_state_save(g_s, &g_store.st) == E4_OK);
     e4_state_set_storage(g_s, &g_store.st);
     g_store0 = g_store;
@@ -149,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(states_equal(g_s, s2));
     CHECK(states_equal(s2, g_s));
     /* And e4_state_save agrees. */
-    ms_init(&g_scratch);
+    memstore_init(&g_scratch);
     CHECK(e4_state_save(g_s, &g_scratch.st) == E4_OK);
 
     if (rc == E4_OK || rc == E4_COMMAND) {

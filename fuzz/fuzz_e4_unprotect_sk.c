@@ -54,7 +54,7 @@ static const uint8_t CLIENT_KEY_TAG = 0x40, OLD_KEY_TAG = 0x50;
 static void setup(void)
 {
     uint8_t id[E4_ID_LEN], key[32];
-    e4_hash_id(id, "fuzz-client");
+    CHECK(e4_hash_id(id, "fuzz-client") >= 0);
     fixed_key(key, CLIENT_KEY_TAG);
     CHECK(e4_state_init_sk(&g_s, g_mem, sizeof g_mem, &LIMITS, id, key) == E4_OK);
     e4_state_set_clock_skew(g_s, SKEW);
@@ -65,7 +65,7 @@ static void setup(void)
     fixed_key(key, 2); /* t/rotated: current key 2, old key OLD_KEY_TAG */
     CHECK(e4_state_set_topic_key(g_s, TOPICS[2], key, NOW - 50) == E4_OK);
     snprintf(g_control, sizeof g_control, "%s", e4_state_control_topic(g_s));
-    ms_init(&g_store);
+    memstore_init(&g_store);
     CHECK(e4_state_save(g_s, &g_store.st) == E4_OK);
     e4_state_set_storage(g_s, &g_store.st);
     g_store0 = g_store;
@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(states_equal(g_s, s2));
     CHECK(states_equal(s2, g_s));
     /* And e4_state_save agrees. */
-    ms_init(&g_scratch);
+    memstore_init(&g_scratch);
     CHECK(e4_state_save(g_s, &g_scratch.st) == E4_OK);
 
     if (rc == E4_OK || rc == E4_COMMAND) {

@@ -26,13 +26,7 @@
 #include "api_route.h"
 #include "mqtt.h"
 
-#define CHECK(c)                                                                       \
-    do {                                                                               \
-        if (!(c)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 static void check_error(const api_error *e)
 {

@@ -21,13 +21,7 @@
 
 #include "config.h"
 
-#define CHECK(c)                                                                       \
-    do {                                                                               \
-        if (!(c)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 /* Every string field of c2_config, with the key that sets it. */
 #define F(f, key) { offsetof(c2_config, f), key }

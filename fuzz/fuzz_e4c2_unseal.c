@@ -48,13 +48,7 @@
 #include "keyring.h"
 #include "schema.h"
 
-#define CHECK(c)                                                                       \
-    do {                                                                               \
-        if (!(c)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 #define AD_CAP 1024     /* keyring.c's associated-data buffer */
 #define PLAIN_FUZZ_MAX 200

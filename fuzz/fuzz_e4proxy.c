@@ -15,15 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "proxy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static proxy px;
 

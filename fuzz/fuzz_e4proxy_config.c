@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "e4proxy_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,17 +30,14 @@ static void check_setting(const char *s)
     size_t len;
     const struct option *o;
 
-    if (strncmp(s, "--", 2) != 0)
-        abort();
+    CHECK(strncmp(s, "--", 2) == 0);
     eq = strchr(s + 2, '=');
     len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
     for (o = opts; o->name; o++)
         if (strlen(o->name) == len && memcmp(o->name, s + 2, len) == 0)
             break;
-    if (!o->name || !strcmp(o->name, "config") || !strcmp(o->name, "help"))
-        abort();
-    if ((o->has_arg == required_argument) != (eq != NULL))
-        abort();
+    CHECK(o->name && strcmp(o->name, "config") != 0 && strcmp(o->name, "help") != 0);
+    CHECK((o->has_arg == required_argument) == (eq != NULL));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,14 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     err[0] = '\0';
     /* an error always names the file and the line (or says memory ran out) */
-    if (config_stream(&a, opts, "fuzz.conf", f, err, sizeof err) != 0 &&
-        strncmp(err, "fuzz.conf:", 10) != 0 && strcmp(err, e4_strerror(E4_ERR_NO_MEMORY)) != 0)
-        abort();
+    if (config_stream(&a, opts, "fuzz.conf", f, err, sizeof err) != 0)
+        CHECK(strncmp(err, "fuzz.conf:", 10) == 0 || strcmp(err, e4_strerror(E4_ERR_NO_MEMORY)) == 0);
     fclose(f);
     for (i = 0; i < a.n; i++)
         check_setting(a.v[i]);
-    if (a.v && a.v[a.n] != NULL)
-        abort();
+    CHECK(!a.v || a.v[a.n] == NULL);
     argv_free(&a);
     return 0;
 }

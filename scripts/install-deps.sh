@@ -15,6 +15,9 @@ packages=(
   strace util-linux iproute2        # mqttinfo tests: write() counts; unshare and ip for the DNS test
   python3 procps
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # libe4 on a Cortex-M4 (scripts/mcu-test.sh)
+  # Other brokers mqttinfo must recognize (tests/integration/test_mqttinfo_<product>.sh);
+  # ActiveMQ's MQTT transport needs the two fusesource libraries Debian packages apart.
+  rabbitmq-server ejabberd activemq libmqtt-client-java libhawtdispatch-java
 )
 
 # aedes (npm) needs Node.js; a machine that already has node and npm keeps them
@@ -30,8 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "install-deps: installing ${missing[*]}" >&2
+  # Packages that ship a daemon (mosquitto, PostgreSQL, RabbitMQ, ejabberd)
+  # must not start a system instance: the tests start their own, unprivileged,
+  # on free loopback ports. policy-rc.d is Debian's switch for that.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$guard" >/dev/null
+    $sudo chmod 755 "$guard"
+  fi
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$guard" ] || $sudo rm -f "$guard"
 fi
 
 # mosquitto's Debian package enables a system broker on port 1883; the project
@@ -40,18 +53,14 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto
   systemctl stop mosquitto >/dev/null 2>&1 || true
 fi
 
-# aedes (npm), the second broker of the mqttinfo integration tests: installed
-# from the committed package-lock.json; skipped when already in place.
-mqttinfo_node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/mqttinfo/node"
-if [ -f "$mqttinfo_node_dir/package.json" ] && [ ! -d "$mqttinfo_node_dir/node_modules/aedes" ]; then
-  echo "install-deps: npm packages for the mqttinfo tests (aedes)" >&2
-  (cd "$mqttinfo_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
-fi
-
-# MQTT.js (npm "mqtt"), a third-party client of the e4proxy tests: from the
-# committed package-lock.json; skipped when already in place.
-e4proxy_node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/e4proxy/node"
-if [ -f "$e4proxy_node_dir/package.json" ] && [ ! -d "$e4proxy_node_dir/node_modules/mqtt" ]; then
-  echo "install-deps: npm packages for the e4proxy tests (mqtt)" >&2
-  (cd "$e4proxy_node_dir" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
-fi
+# npm packages, each directory from its committed package-lock.json; skipped
+# when already in place. npm_dir DIR MODULE WHAT
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_dir() {
+  [ -f "$root/$1/package.json" ] && [ ! -d "$root/$1/node_modules/$2" ] || return 0
+  echo "install-deps: npm packages for $3" >&2
+  (cd "$root/$1" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
+}
+npm_dir tests/integration/mqttinfo/node aedes "the mqttinfo tests (aedes)"
+npm_dir tests/integration/mqttinfo/mosca mosca "the mqttinfo tests (mosca)"
+npm_dir tests/integration/e4proxy/node mqtt "the e4proxy tests (MQTT.js)"

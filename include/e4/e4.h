@@ -14,14 +14,36 @@
  *              default, and is safe for concurrent protect/unprotect from
  *              several threads.
  *
- * Every function that can fail returns an e4_err; e4_strerror() names it.
- * Buffers given to libe4 are never retained after a call returns.
+ * Conventions, for every function unless its comment says otherwise:
+ *   - Outputs come first; a buffer's size sits beside it; a fixed-size array
+ *     is written with its length constant (E4_KEY_LEN...), which is the
+ *     capacity the caller must provide.
+ *   - A function that can fail returns an e4_err: E4_OK (0), or a positive
+ *     status that is still a success (E4_COMMAND), or a negative E4_ERR_*.
+ *     e4_strerror() names each. The result must be looked at (E4_NODISCARD).
+ *     On failure, outputs are unspecified and the state is unchanged.
+ *   - Input and output buffers must not overlap.
+ *   - Buffers given to libe4 are never retained after a call returns.
+ *   - Returned strings are NUL-terminated and never NULL: e4_strerror() and
+ *     e4_version() are static; a state's or client's control topic lives
+ *     until the state or client is changed, wiped or freed.
  */
 #ifndef E4_E4_H
 #define E4_E4_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* E4_API marks the public functions: the library is built with
+ * -fvisibility=hidden, so nothing else is exported. E4_NODISCARD marks the
+ * functions whose result must be looked at (every e4_err). */
+#if defined(__GNUC__) || defined(__clang__)
+#define E4_API __attribute__((visibility("default")))
+#define E4_NODISCARD __attribute__((warn_unused_result))
+#else
+#define E4_API
+#define E4_NODISCARD
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,8 +114,8 @@ typedef enum e4_err {
     E4_ERR_RECEIPT_ORDER = -54     /* STATE entries not strictly ascending */
 } e4_err;
 
-const char *e4_strerror(e4_err err);
-const char *e4_version(void);
+E4_API const char *e4_strerror(e4_err err);
+E4_API const char *e4_version(void);
 
 /* ---- identities, topics, keys --------------------------------------- */
 
@@ -101,42 +123,44 @@ const char *e4_version(void);
  * hash any string; the e4_validate_* functions check the protocol's rules
  * (topic 1..512 bytes; name 1..255 bytes of UTF-8; password >= 16 bytes of
  * UTF-8) where a program wants them enforced. */
-e4_err e4_hash_topic(uint8_t hash[E4_TOPIC_HASH_LEN], const char *topic);
-e4_err e4_hash_id(uint8_t id[E4_ID_LEN], const char *name);
-e4_err e4_validate_topic(const char *topic);
-e4_err e4_validate_name(const char *name);
-e4_err e4_validate_password(const char *password);
-/* "e4/" + hex(id): buf needs 36 bytes. */
-void e4_default_control_topic(char buf[36], const uint8_t id[E4_ID_LEN]);
+E4_API E4_NODISCARD e4_err e4_hash_topic(uint8_t hash[E4_TOPIC_HASH_LEN], const char *topic);
+E4_API E4_NODISCARD e4_err e4_hash_id(uint8_t id[E4_ID_LEN], const char *name);
+E4_API E4_NODISCARD e4_err e4_validate_topic(const char *topic);
+E4_API E4_NODISCARD e4_err e4_validate_name(const char *name);
+E4_API E4_NODISCARD e4_err e4_validate_password(const char *password);
+/* "e4/" + hex(id), NUL-terminated. */
+#define E4_DEFAULT_CONTROL_TOPIC_LEN (3 + 2 * E4_ID_LEN + 1)
+E4_API void e4_default_control_topic(char buf[E4_DEFAULT_CONTROL_TOPIC_LEN],
+                                     const uint8_t id[E4_ID_LEN]);
 
 /* The source of random bytes for key generation: fn(ctx, buf, len) fills buf
  * and returns 0. Devices (the portable crypto backend) must set one, e.g.
  * their TRNG, before generating keys; protect and unprotect need none. On
  * hosts it replaces the system CSPRNG (tests). NULL restores the default. */
 typedef int (*e4_random_fn)(void *ctx, uint8_t *buf, size_t len);
-void e4_set_random(e4_random_fn fn, void *ctx);
+E4_API void e4_set_random(e4_random_fn fn, void *ctx);
 
 /* Random keys from the system CSPRNG (or the source set above). */
-void e4_random_key(uint8_t key[E4_KEY_LEN]);
-void e4_random_id(uint8_t id[E4_ID_LEN]);
-e4_err e4_ed25519_keypair(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN]);
-e4_err e4_x25519_keypair(uint8_t sk[E4_X25519_LEN], uint8_t pk[E4_X25519_LEN]);
+E4_API void e4_random_key(uint8_t key[E4_KEY_LEN]);
+E4_API void e4_random_id(uint8_t id[E4_ID_LEN]);
+E4_API E4_NODISCARD e4_err e4_ed25519_keypair(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN]);
+E4_API E4_NODISCARD e4_err e4_x25519_keypair(uint8_t sk[E4_X25519_LEN], uint8_t pk[E4_X25519_LEN]);
 
 /* Argon2i(password, empty salt, t=1, m=64 MiB, p=4), as the reference does.
  * Takes about a quarter of a second and 64 MiB of heap: hosted use only. */
-e4_err e4_derive_key(uint8_t key[E4_KEY_LEN], const char *password);
+E4_API E4_NODISCARD e4_err e4_derive_key(uint8_t key[E4_KEY_LEN], const char *password);
 /* The same output used as the Ed25519 seed. */
-e4_err e4_derive_ed25519(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN],
+E4_API E4_NODISCARD e4_err e4_derive_ed25519(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN],
                          const char *password);
 
 /* Ed25519 -> X25519, as the reference (C2 uses the public form). */
-e4_err e4_ed25519_sk_to_x25519(uint8_t x_sk[E4_X25519_LEN], const uint8_t ed_sk[E4_ED25519_SK_LEN]);
-e4_err e4_ed25519_pk_to_x25519(uint8_t x_pk[E4_X25519_LEN], const uint8_t ed_pk[E4_ED25519_PK_LEN]);
-e4_err e4_x25519_public(uint8_t pk[E4_X25519_LEN], const uint8_t sk[E4_X25519_LEN]);
+E4_API E4_NODISCARD e4_err e4_ed25519_sk_to_x25519(uint8_t x_sk[E4_X25519_LEN], const uint8_t ed_sk[E4_ED25519_SK_LEN]);
+E4_API E4_NODISCARD e4_err e4_ed25519_pk_to_x25519(uint8_t x_pk[E4_X25519_LEN], const uint8_t ed_pk[E4_ED25519_PK_LEN]);
+E4_API E4_NODISCARD e4_err e4_x25519_public(uint8_t pk[E4_X25519_LEN], const uint8_t sk[E4_X25519_LEN]);
 
 /* Constant-time comparison (1 when equal) and wiping, for applications. */
-int e4_memeq(const void *a, const void *b, size_t len);
-void e4_wipe(void *p, size_t len);
+E4_API int e4_memeq(const void *a, const void *b, size_t len);
+E4_API void e4_wipe(void *p, size_t len);
 
 /* ---- stateless message functions (tools, C2, tests) -------------------- */
 
@@ -145,22 +169,22 @@ void e4_wipe(void *p, size_t len);
  * accept it) or a payload over E4_PAYLOAD_MAX (E4_ERR_INVALID_ARGUMENT). */
 
 /* SK format: ts || tag || ciphertext; out needs plain_len + 24 bytes. */
-e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
+E4_API E4_NODISCARD e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
                      size_t plain_len, uint8_t *out);
 /* Checks length, timestamp window (max_delay seconds back, skew ahead), then
  * authenticity; out needs in_len - 24 bytes. */
-e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+E4_API E4_NODISCARD e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
                        uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
 
 /* PK format: ts || signer id || tag || ciphertext || signature;
  * out needs plain_len + 104 bytes. */
-e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+E4_API E4_NODISCARD e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
                      const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts,
                      const uint8_t *plain, size_t plain_len, uint8_t *out);
 /* The signer id of a PK message (E4_ERR_TOO_SHORT if it cannot be one). */
-e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
+E4_API E4_NODISCARD e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
 /* Checks length, timestamp, signature with signer_pk, then authenticity. */
-e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_ED25519_PK_LEN],
+E4_API E4_NODISCARD e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_ED25519_PK_LEN],
                        const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
                        uint64_t now, uint32_t skew);
 
@@ -181,11 +205,11 @@ typedef enum e4_command {
 /* Build the command plaintext opcode || args (args in wire order, exact
  * length checked). Protect it with e4_sk_protect under the client's key
  * (SK mode) or e4_c2_shared_key() (PK mode). */
-e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
+E4_API E4_NODISCARD e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
                         const uint8_t *args, size_t args_len);
 /* The key protecting commands to a PK client:
  * SHA3-256(X25519(c2_x25519_sk, x_pub(client_ed25519_pk))). */
-e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X25519_LEN],
+E4_API E4_NODISCARD e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X25519_LEN],
                         const uint8_t client_ed25519_pk[E4_ED25519_PK_LEN]);
 
 /* ---- the core state --------------------------------------------------- */
@@ -206,7 +230,7 @@ typedef struct e4_limits {
 /* Bytes of caller memory a state with these limits needs (8-byte aligned).
  * E4_STATE_SIZE is the same figure as a constant expression, for static
  * buffers on devices. */
-size_t e4_state_size(const e4_limits *limits);
+E4_API size_t e4_state_size(const e4_limits *limits);
 #define E4_STATE_HEADER_SIZE 448
 #define E4_TOPIC_ENTRY_SIZE   96   /* slot + two index words */
 #define E4_PUBKEY_ENTRY_SIZE  56
@@ -218,44 +242,43 @@ size_t e4_state_size(const e4_limits *limits);
 
 /* Create a symmetric-key (SK) or public-key (PK) client state in mem.
  * *out points into mem; nothing else is allocated. */
-e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+E4_API E4_NODISCARD e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                         const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN]);
-e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+E4_API E4_NODISCARD e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                         const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN]);
 /* Wipe every key in the state; the memory may then be reused. */
-void e4_state_wipe(e4_state *s);
+E4_API void e4_state_wipe(e4_state *s);
 
 typedef enum e4_mode { E4_MODE_SK = 1, E4_MODE_PK = 2 } e4_mode;
-e4_mode e4_state_mode(const e4_state *s);
-void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]);
-const e4_limits *e4_state_limits(const e4_state *s);
-uint32_t e4_state_topic_count(const e4_state *s);
-uint32_t e4_state_pubkey_count(const e4_state *s);
+E4_API e4_mode e4_state_mode(const e4_state *s);
+E4_API void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]);
+E4_API const e4_limits *e4_state_limits(const e4_state *s);
+E4_API uint32_t e4_state_topic_count(const e4_state *s);
+E4_API uint32_t e4_state_pubkey_count(const e4_state *s);
 
 /* Seconds a timestamp may lie in the future (default 0, as the reference). */
-void e4_state_set_clock_skew(e4_state *s, uint32_t seconds);
+E4_API void e4_state_set_clock_skew(e4_state *s, uint32_t seconds);
 /* Whether the replay cache refuses data messages seen before (default 1).
  * 0 leaves that to the caller, e.g. a proxy that delivers one broker
  * message to several devices and checks replays per device; C2 commands
  * are always checked (no key rollback). Not saved with the state. */
-void e4_state_set_data_replay_check(e4_state *s, int on);
-
+E4_API void e4_state_set_data_replay_check(e4_state *s, int on);
 /* Override the control topic (default "e4/<hex id>"); 1..128 bytes. */
-e4_err e4_state_set_control_topic(e4_state *s, const char *topic);
-const char *e4_state_control_topic(const e4_state *s);
+E4_API E4_NODISCARD e4_err e4_state_set_control_topic(e4_state *s, const char *topic);
+E4_API const char *e4_state_control_topic(const e4_state *s);
 
 /* Local key management (what C2 commands do, for provisioning and tests).
  * These are persisted like commands when storage is set. The topic must
  * pass e4_validate_topic (E4_ERR_INVALID_TOPIC); a zero key is refused. */
-e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now);
-e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN]);
+E4_API E4_NODISCARD e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now);
+E4_API E4_NODISCARD e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN]);
 
 /* Bytes a protected message of a payload of plain_len takes. */
-size_t e4_protected_len(const e4_state *s, size_t plain_len);
+E4_API size_t e4_protected_len(const e4_state *s, size_t plain_len);
 
 /* Protect plain for topic at time now (unix seconds) into out. */
-e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t plain_len,
+E4_API E4_NODISCARD e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t plain_len,
                   uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
 
 /* Unprotect a message received on topic. Returns E4_OK with the payload in
@@ -263,21 +286,21 @@ e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t p
  * (it has been applied and persisted; *out_len is 0). out needs in_len bytes
  * at most. On error out holds no plaintext (it may have been zeroed) and the
  * state is unchanged. */
-e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len,
+E4_API E4_NODISCARD e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
 
 /* The same with the topic hash already computed (saves a SHA3 per call). */
-e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
+E4_API E4_NODISCARD e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
                          const uint8_t *plain, size_t plain_len,
                          uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
-e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
+E4_API E4_NODISCARD e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
                            const uint8_t *in, size_t in_len,
                            uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
 
 /* Iterate stored keys (for tools: `keys`). Returns E4_OK while i is valid. */
-e4_err e4_state_topic_at(const e4_state *s, uint32_t i, uint8_t hash[E4_TOPIC_HASH_LEN],
+E4_API E4_NODISCARD e4_err e4_state_topic_at(const e4_state *s, uint32_t i, uint8_t hash[E4_TOPIC_HASH_LEN],
                          uint8_t key[E4_KEY_LEN], int *has_old_key);
-e4_err e4_state_pubkey_at(const e4_state *s, uint32_t i, uint8_t id[E4_ID_LEN],
+E4_API E4_NODISCARD e4_err e4_state_pubkey_at(const e4_state *s, uint32_t i, uint8_t id[E4_ID_LEN],
                           uint8_t pk[E4_ED25519_PK_LEN]);
 
 /* ---- durable state ------------------------------------------------------ */
@@ -297,11 +320,11 @@ typedef struct e4_storage {
 /* Once set, every change (command, local key change) is written before the
  * call that made it returns; if writing fails the change is not applied.
  * The storage struct must outlive the state. NULL detaches. */
-void e4_state_set_storage(e4_state *s, const e4_storage *storage);
-e4_err e4_state_save(const e4_state *s, const e4_storage *storage);
+E4_API void e4_state_set_storage(e4_state *s, const e4_storage *storage);
+E4_API E4_NODISCARD e4_err e4_state_save(const e4_state *s, const e4_storage *storage);
 /* Load a saved state into mem. A truncated or damaged store is an error and
  * leaves no state behind. */
-e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+E4_API E4_NODISCARD e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                      const e4_storage *storage);
 
 /* The file store: atomic replace (temporary file PATH.e4save-XXXXXX, mode
@@ -317,13 +340,13 @@ typedef struct e4_file_store {
     char tmp_path[4096];
     char error[E4_FILE_STORE_ERROR_MAX]; /* see e4_file_store_error */
 } e4_file_store;
-void e4_file_store_init(e4_file_store *fs, const char *path);
+E4_API void e4_file_store_init(e4_file_store *fs, const char *path);
 /* Why the last load or save through fs failed (E4_ERR_STORAGE_IO): the
  * operation, the path and the system's reason, e.g. "cannot create a
  * temporary file beside /var/lib/e4/dev.e4: Read-only file system". "" when
  * the last operation did not fail in the file system. Never holds key
  * material. Valid until the next operation on fs. */
-const char *e4_file_store_error(const e4_file_store *fs);
+E4_API const char *e4_file_store_error(const e4_file_store *fs);
 
 #ifdef __cplusplus
 }

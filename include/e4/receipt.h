@@ -41,13 +41,13 @@ typedef enum e4_receipt_kind { E4_RECEIPT_APPLIED = 0x01, E4_RECEIPT_STATE = 0x0
 /* ---- keys, checks, digests ------------------------------------------------ */
 
 /* R = SHA3-256("e4-receipt-v1" || cmd_key). */
-e4_err e4_receipt_key(uint8_t rkey[E4_KEY_LEN], const uint8_t cmd_key[E4_KEY_LEN]);
+E4_API E4_NODISCARD e4_err e4_receipt_key(uint8_t rkey[E4_KEY_LEN], const uint8_t cmd_key[E4_KEY_LEN]);
 /* check(x) = SHA3-256("e4-check-v1" || x)[0:8]. */
-e4_err e4_key_check(uint8_t check[E4_CHECK_LEN], const uint8_t *x, size_t len);
+E4_API E4_NODISCARD e4_err e4_key_check(uint8_t check[E4_CHECK_LEN], const uint8_t *x, size_t len);
 /* SHA3-256(protected command bytes as received)[0:16]. */
-e4_err e4_command_digest(uint8_t digest[E4_DIGEST_LEN], const uint8_t *cmd, size_t len);
+E4_API E4_NODISCARD e4_err e4_command_digest(uint8_t digest[E4_DIGEST_LEN], const uint8_t *cmd, size_t len);
 /* "<control_topic>/receipts" into buf (E4_RECEIPT_TOPIC_MAX bytes suffice). */
-e4_err e4_receipt_topic(char *buf, size_t cap, const char *control_topic);
+E4_API E4_NODISCARD e4_err e4_receipt_topic(char *buf, size_t cap, const char *control_topic);
 
 /* ---- device side (core, no heap) ------------------------------------------ */
 
@@ -55,18 +55,18 @@ e4_err e4_receipt_topic(char *buf, size_t cap, const char *control_topic);
  * means the command authenticated and was refused: an APPLIED receipt
  * reports it. 0 for E4_OK, E4_COMMAND and every failure before or of
  * authentication (too short, time window, not authentic, replayed). */
-int e4_err_is_refusal(e4_err err);
+E4_API int e4_err_is_refusal(e4_err err);
 
 /* APPLIED for the protected command cmd (as received), result E4_COMMAND
  * (applied) or a refusal; protected at time now under s's receipt key. */
-e4_err e4_receipt_applied(const e4_state *s, const uint8_t *cmd, size_t cmd_len, e4_err result,
+E4_API E4_NODISCARD e4_err e4_receipt_applied(const e4_state *s, const uint8_t *cmd, size_t cmd_len, e4_err result,
                           uint8_t out[E4_RECEIPT_APPLIED_LEN], uint64_t now);
 
 /* Bytes of the protected STATE of s as it is now. */
-size_t e4_receipt_state_len(const e4_state *s);
+E4_API size_t e4_receipt_state_len(const e4_state *s);
 /* STATE of s (current topic keys sorted by hash, public keys sorted by id,
  * C2 key check), protected at time now. Sorted in out: no heap. */
-e4_err e4_receipt_state(const e4_state *s, uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
+E4_API E4_NODISCARD e4_err e4_receipt_state(const e4_state *s, uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now);
 
 /* ---- C2 side ---------------------------------------------------------------- */
 
@@ -90,12 +90,12 @@ typedef struct e4_receipt {
  * authenticity under rkey, then parse. plain receives in_len - 24 bytes.
  * Errors: E4_ERR_TOO_SHORT, E4_ERR_TIMESTAMP_*, E4_ERR_NOT_AUTHENTIC, and
  * those of e4_receipt_parse(). */
-e4_err e4_receipt_open(e4_receipt *r, uint8_t *plain, size_t plain_cap, const uint8_t rkey[E4_KEY_LEN],
+E4_API E4_NODISCARD e4_err e4_receipt_open(e4_receipt *r, uint8_t *plain, size_t plain_cap, const uint8_t rkey[E4_KEY_LEN],
                        const uint8_t *in, size_t in_len, uint64_t now, uint32_t skew);
 /* Parse an authenticated plaintext: E4_ERR_RECEIPT_MAGIC, _VERSION, _KIND,
  * _LENGTH (sizes disagree with the counts), _ORDER (entries not strictly
  * ascending). */
-e4_err e4_receipt_parse(e4_receipt *r, const uint8_t *plain, size_t len);
+E4_API E4_NODISCARD e4_err e4_receipt_parse(e4_receipt *r, const uint8_t *plain, size_t len);
 
 typedef struct e4_topic_key {
     uint8_t hash[E4_TOPIC_HASH_LEN];
@@ -111,7 +111,7 @@ typedef struct e4_peer_key {
  * any order; c2_pk NULL in SK mode). out needs
  * E4_RECEIPT_STATE_PLAIN_LEN(ntopics, npubkeys) bytes. Compare with
  * e4_memeq(). */
-e4_err e4_receipt_state_expected(uint8_t *out, size_t out_cap, size_t *out_len,
+E4_API E4_NODISCARD e4_err e4_receipt_state_expected(uint8_t *out, size_t out_cap, size_t *out_len,
                                  const e4_topic_key *topics, uint32_t ntopics,
                                  const e4_peer_key *pubkeys, uint32_t npubkeys,
                                  const uint8_t *c2_pk);

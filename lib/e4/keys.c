@@ -2,6 +2,7 @@
  * Identities, topic hashes, key generation and derivation, error names.
  */
 #include "internal.h"
+#include "utf8.h"
 
 #include <stdio.h>
 
@@ -73,25 +74,6 @@ e4_err e4_hash_id(uint8_t id[E4_ID_LEN], const char *name)
     return E4_OK;
 }
 
-/* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
-static int utf8_valid(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        uint8_t c = p[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (!len || i + len > n || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
-            return 0;
-        for (size_t k = 1; k < len; k++)
-            if ((p[i + k] & 0xc0) != 0x80)
-                return 0;
-        if ((len == 3 && c == 0xe0 && p[i + 1] < 0xa0) || (len == 3 && c == 0xed && p[i + 1] > 0x9f) ||
-            (len == 4 && c == 0xf0 && p[i + 1] < 0x90) || (len == 4 && c == 0xf4 && p[i + 1] > 0x8f))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 e4_err e4_validate_topic(const char *topic)
 {
     size_t n = topic ? strlen(topic) : 0;
@@ -111,7 +93,7 @@ e4_err e4_validate_password(const char *password)
                                                                             : E4_ERR_INVALID_PASSWORD;
 }
 
-void e4_default_control_topic(char buf[36], const uint8_t id[E4_ID_LEN])
+void e4_default_control_topic(char buf[E4_DEFAULT_CONTROL_TOPIC_LEN], const uint8_t id[E4_ID_LEN])
 {
     static const char hex[] = "0123456789abcdef";
     memcpy(buf, "e4/", 3);

@@ -119,18 +119,14 @@ int arg_u32(const char *option, const char *value, uint32_t max, uint32_t *out)
 
 e4_err cli_hash_topic(uint8_t hash[E4_TOPIC_HASH_LEN], const char *topic)
 {
-    size_t n = strlen(topic);
-    if (n < 1 || n > E4_TOPIC_MAX)
-        return E4_ERR_INVALID_TOPIC;
-    return e4_hash_topic(hash, topic);
+    e4_err err = e4_validate_topic(topic);
+    return err ? err : e4_hash_topic(hash, topic);
 }
 
 e4_err cli_hash_name(uint8_t id[E4_ID_LEN], const char *name)
 {
-    size_t n = strlen(name);
-    if (n < 1 || n > E4_NAME_MAX || !utf8_valid((const uint8_t *)name, n))
-        return E4_ERR_INVALID_NAME;
-    return e4_hash_id(id, name);
+    e4_err err = e4_validate_name(name);
+    return err ? err : e4_hash_id(id, name);
 }
 
 int arg_id(const char *option, const char *value, uint8_t id[E4_ID_LEN])

@@ -104,8 +104,6 @@ int io_write_all(int fd, const void *buf, size_t len);
 void escape_text(FILE *f, const uint8_t *s, size_t len, int escape_space);
 /* A JSON string literal (with quotes). Invalid UTF-8 becomes U+FFFD. */
 void escape_json(FILE *f, const uint8_t *s, size_t len);
-/* 1 when s is valid UTF-8 without NUL. */
-int utf8_valid(const uint8_t *s, size_t len);
 
 /* ---- when to send STATE receipts (receipt_schedule.c) ---- */
 

@@ -2,6 +2,7 @@
 #include "client.h"
 #include "identity.h"
 #include "cli.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>

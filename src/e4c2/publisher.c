@@ -149,14 +149,15 @@ static void disconnect_broker(publisher *p, const char *why)
 static int publish_one(publisher *p, outbox_item *it)
 {
     uint8_t msg[E4_COMMAND_MAX + E4_SK_OVERHEAD];
-    char topic[36];
+    char topic[E4_DEFAULT_CONTROL_TOPIC_LEN];
     int mid = 0, rc;
     e4_default_control_topic(topic, it->client_id);
     if (e4_sk_protect(it->key, (uint64_t)now_s(), it->cmd, it->cmd_len, msg) != E4_OK)
         return -1;
     sodium_memzero(it->key, sizeof it->key);
     sodium_memzero(it->cmd, sizeof it->cmd);
-    e4_command_digest(it->digest, msg, it->cmd_len + E4_SK_OVERHEAD);
+    if (e4_command_digest(it->digest, msg, it->cmd_len + E4_SK_OVERHEAD) != E4_OK)
+        return -1;
     rc = mosquitto_publish(p->mosq, &mid, topic, (int)(it->cmd_len + E4_SK_OVERHEAD), msg, 2, false);
     if (rc != MOSQ_ERR_SUCCESS)
         return -1;

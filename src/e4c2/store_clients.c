@@ -87,8 +87,8 @@ static c2_err prepare(store *s, const c2_new_client *nc, int allow_generate, pre
         return rc;
     if (nc->id)
         memcpy(p->id, nc->id, E4_ID_LEN);
-    else
-        e4_hash_id(p->id, nc->name);
+    else if (e4_hash_id(p->id, nc->name) != E4_OK)
+        return set_error(e, C2_INTERNAL, "cannot hash the client name");
     rc = s->mode == C2_MODE_SK ? sk_material(s, nc, p, gen, e) : pk_material(nc, p, gen, e);
     sodium_memzero(p->key, sizeof p->key);
     return rc;

@@ -113,7 +113,8 @@ static c2_err add_tx(store *s, void *arg, c2_error *e)
     int64_t now = now_s();
     c2_err rc = topic_new_key(s, a->name, 1, key, sealed, id, e);
     sodium_memzero(key, sizeof key);
-    e4_hash_topic(hash, a->name);
+    if (rc == C2_OK && e4_hash_topic(hash, a->name) != E4_OK)
+        rc = set_error(e, C2_INTERNAL, "cannot hash the topic name");
     if (rc == C2_OK) {
         db_val p[6] = { DB_TEXT(a->name), DB_BLOB(hash, sizeof hash), DB_BLOB(sealed, sizeof sealed),
                         DB_BLOB(id, sizeof id), DB_INT(now), DB_INT(now) };

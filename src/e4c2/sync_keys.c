@@ -80,8 +80,7 @@ static c2_err load_pairs(store *s, sync_ctx *x, c2_error *e)
             return set_error(e, C2_INTERNAL, "a C2 private key does not open: the database was altered");
         }
         memcpy(p->pk, pk, pl);
-        e4_key_check(p->check, p->pk, sizeof p->pk);
-        x->npairs++;
+        x->npairs += e4_key_check(p->check, p->pk, sizeof p->pk) == E4_OK;
     }
     db_rows_free(r);
     x->pairs_loaded_ms = now_ms();
@@ -108,15 +107,14 @@ static c2_err derive_keys(store *s, sync_ctx *x, const client_row *c, rkey_entry
         if (unseal(s->kr, cmd, sizeof cmd, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
                    c->key_sealed_len) != 0 || len != E4_KEY_LEN)
             return set_error(e, C2_INTERNAL, "the key of client %.200s does not open", c->name);
-        e4_receipt_key(k->rkey[0], cmd);
+        k->nkeys = e4_receipt_key(k->rkey[0], cmd) == E4_OK;
         k->gen[0] = 0;
-        k->nkeys = 1;
     }
     for (i = 0; s->mode == C2_MODE_PK && i < x->npairs; i++) {
         if (e4_c2_shared_key(cmd, x->pairs[i].sk, c->pubkey) != E4_OK)
             continue;   /* a client key C2 cannot agree with: no receipt opens */
-        e4_receipt_key(k->rkey[k->nkeys], cmd);
-        k->gen[k->nkeys++] = x->pairs[i].gen;
+        if (e4_receipt_key(k->rkey[k->nkeys], cmd) == E4_OK)
+            k->gen[k->nkeys++] = x->pairs[i].gen;
     }
     sodium_memzero(cmd, sizeof cmd);
     return C2_OK;
@@ -193,8 +191,10 @@ c2_err sync_topic_check(store *s, sync_ctx *x, const topic_row *t, uint8_t check
     }
     if (topic_key(s, t, key, e) != C2_OK)
         return e->code;
-    e4_key_check(check, key, sizeof key);
+    e4_err err = e4_key_check(check, key, sizeof key);
     sodium_memzero(key, sizeof key);
+    if (err != E4_OK)
+        return set_error(e, C2_INTERNAL, "cannot compute a key check");
     if (!c->topic_id)
         x->checks_used++;
     c->topic_id = t->rowid;

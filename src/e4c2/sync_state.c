@@ -141,8 +141,7 @@ static c2_err load_pubkeys(store *s, sync_view *v, c2_error *e)
         if (n != E4_ED25519_PK_LEN)
             continue;
         memcpy(w->pk, pk, n);
-        e4_key_check(w->check, w->pk, sizeof w->pk);
-        v->npubkeys++;
+        v->npubkeys += e4_key_check(w->check, w->pk, sizeof w->pk) == E4_OK;
     }
     db_rows_free(r);
     if (rc != 0)

@@ -1,5 +1,6 @@
 /* Small helpers: growing strings, files, wiping, UTF-8, safe printing. */
 #include "ctl.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -200,50 +201,9 @@ char *ctl_read_first_line(const char *path, const char *what, char *err, size_t 
 
 /* ---- UTF-8 and URLs ---- */
 
-/* From a lead byte: the sequence length (0: not a lead byte) and its bits. */
-static size_t utf8_lead(unsigned char c, uint32_t *cp)
-{
-    if (c >= 0xc2 && c <= 0xdf)
-        return *cp = c & 0x1fu, 2;
-    if (c >= 0xe0 && c <= 0xef)
-        return *cp = c & 0x0fu, 3;
-    if (c >= 0xf0 && c <= 0xf4)
-        return *cp = c & 0x07u, 4;
-    return 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
- * no overlong forms, surrogates or code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    uint32_t cp = 0;
-    size_t len, i;
-    if (s[0] < 0x80)
-        return s[0] ? 1 : 0;
-    len = utf8_lead(s[0], &cp);
-    if (len == 0 || n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-        return 0;
-    return len == 4 && (cp < 0x10000 || cp > 0x10ffff) ? 0 : len;
-}
-
 int ctl_utf8_valid(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t k = utf8_seq(p + i, len - i);
-        if (!k)
-            return 0;
-        i += k;
-    }
-    return 1;
+    return utf8_valid((const uint8_t *)s, len);
 }
 
 int ctl_url_valid(const char *url)
@@ -284,9 +244,10 @@ char *ctl_safe_dup(const char *s)
     size_t n = strlen(s), i = 0;
     struct sbuf b = {0};
     while (i < n) {
-        size_t k = utf8_seq(p + i, n - i);
-        int c1 = k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
-        if (k == 0 || c1 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+        uint32_t cp = 0;
+        int len = utf8_decode(p + i, n - i, &cp);
+        size_t k = len > 0 ? (size_t)len : 0;
+        if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             sb_addf(&b, "\\x%02x", p[i]);
             i++;
         } else {

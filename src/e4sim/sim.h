@@ -78,7 +78,7 @@ typedef struct held_key {
 
 typedef struct sim_device {
     char *name;
-    char control_topic[36];
+    char control_topic[E4_DEFAULT_CONTROL_TOPIC_LEN];
     void *mem;         /* the state's memory (e4_state_size bytes) */
     e4_state *state;   /* its connection's thread only */
     uint32_t line;     /* in the devices file */

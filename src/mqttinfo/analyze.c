@@ -7,21 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const mi_check_keys[MI_C_COUNT] = {
-    "supported",           "anonymous",           "auth_ok",
-    "qos1",                "qos2",                "qos3_rejected",
-    "subscribe_all",       "invalid_filter_rejected", "invalid_utf8_rejected",
-    "sys_publish_allowed", "sys_publish_delivered",
-};
+#define CHECK_KEY(id, key, good) key,
+#define CHECK_GOOD(id, key, good) good,
+const char *const mi_check_keys[MI_C_COUNT] = {MI_CHECKS(CHECK_KEY)};
+const bool mi_check_good_when_true[MI_C_COUNT] = {MI_CHECKS(CHECK_GOOD)};
 
 void mi_result_init(mi_result *r)
 {
     memset(r, 0, sizeof *r);
-    for (int i = 0; i < MI_C_COUNT; i++)
+    for (int i = 0; i < MI_C_COUNT; i++) {
         r->v311.check[i] = r->v5.check[i] = MI_NULL;
+        r->v311.ack_code[i] = r->v5.ack_code[i] = -1;
+    }
     r->v311.version = 4;
     r->v5.version = 5;
     r->v311.anon_connack_code = r->v5.anon_connack_code = -1;
+    r->v311.qos2_answer = r->v5.qos2_answer = -1;
     r->sys.published = MI_NULL;
 }
 

@@ -71,6 +71,11 @@ static void read_props(mi_connack_props *cp, const mqtt_connack *ca)
     const mqtt_props *p = &ca->props;
     cp->present = true;
     cp->reason_code = ca->reason_code;
+    mqtt_prop item;
+    size_t off = 0;
+    cp->norder = 0;
+    while (cp->norder < (int)sizeof cp->order && mqtt_props_next(p, &off, &item))
+        cp->order[cp->norder++] = item.id;
     if ((cp->has_maximum_qos = mqtt_props_get_int(p, MQTT_PROP_MAXIMUM_QOS, &v) == MQTT_OK))
         cp->maximum_qos = (int)v;
     if ((cp->has_retain_available =
@@ -128,6 +133,7 @@ static int judge_connack(vctx *c, const mi_frame *f, int *code, char *desc, size
     if (c->version == MQTT_V5 && f->body_len == 2) {
         /* 3.1.1-shaped answer to a 5.0 CONNECT */
         *code = f->bytes[f->len - 1];
+        c->vr->v311_shaped_connack = true;
         snprintf(desc, desclen, "3.1.1-shaped CONNACK (code %d) to a 5.0 CONNECT", *code);
         return -1;
     }
@@ -215,9 +221,22 @@ static void publish_packet(mqtt_packet *p, const char *topic, int qos, uint16_t 
     p->publish.payload = mqtt_str(payload);
 }
 
-static const char *close_desc(int rc, const mi_frame *f, char *buf, size_t len)
+/* Keeps the first reason string a 5.0 DISCONNECT carried: products word
+ * them differently, which the fingerprint reads. */
+static void note_disconnect_reason(mi_version_result *vr, const mi_frame *f)
+{
+    mqtt_bytes b;
+    if (vr->disconnect_reason[0] || f->derr != MQTT_OK || f->body_len == 0 ||
+        mqtt_props_get_bytes(&f->p.disconnect.props, MQTT_PROP_REASON_STRING, &b) != MQTT_OK)
+        return;
+    mi_sanitize(vr->disconnect_reason, sizeof vr->disconnect_reason, b.ptr, b.len);
+}
+
+static const char *close_desc(mi_version_result *vr, int rc, const mi_frame *f, char *buf,
+                              size_t len)
 {
     if (rc == 0 && f->type == MQTT_DISCONNECT) {
+        note_disconnect_reason(vr, f);
         if (f->derr == MQTT_OK && f->body_len > 0)
             snprintf(buf, len, "DISCONNECT 0x%02x (%s)", f->p.disconnect.reason_code,
                      rc_name(MQTT_V5, MQTT_DISCONNECT, f->p.disconnect.reason_code));
@@ -273,6 +292,7 @@ static void subscribe_packet(mqtt_packet *p, const mqtt_sub *subs, size_t count,
 static void set_by_code(vctx *c, int check, const mi_frame *f, const char *yes_desc)
 {
     uint8_t code = f->p.ack.reason_code;
+    c->vr->ack_code[check] = code;
     if (success_code(c->version, code))
         set(c, check, MI_YES, "%s", yes_desc);
     else
@@ -287,7 +307,7 @@ static void set_unanswered(vctx *c, int check, const char *prefix, int rc, const
 {
     char d[64];
     if (is_close(rc, f))
-        set(c, check, MI_NO, "%s%s", prefix, close_desc(rc, f, d, sizeof d));
+        set(c, check, MI_NO, "%s%s", prefix, close_desc(c->vr, rc, f, d, sizeof d));
     else
         set(c, check, MI_NULL, "%s%s", prefix, mi_sess_result_name(rc));
     *alive = false;
@@ -310,7 +330,7 @@ static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
         return 0;
     }
     if (is_close(rc, &f)) {
-        set(c, check, MI_NO, "%s", close_desc(rc, &f, d, sizeof d));
+        set(c, check, MI_NO, "%s", close_desc(c->vr, rc, &f, d, sizeof d));
         *alive = false;
         return 0;
     }
@@ -354,6 +374,7 @@ static void check_qos2(vctx *c, mi_session *s, bool *alive)
     int64_t dl = deadline(c);
     mi_frame f;
     int rc = send_wait(s, &p, dl, MI_TYPE(MQTT_PUBREC) | MI_TYPE(MQTT_PUBACK), id, &f);
+    c->vr->qos2_answer = rc == 0 ? (int)f.type : rc == MI_IO_CLOSED ? MQTT_DISCONNECT : 0;
     if (rc != 0 || f.type == MQTT_DISCONNECT) {
         set_unanswered(c, MI_C_QOS2, "", rc, &f, alive);
         return;
@@ -530,7 +551,7 @@ static int mx_acknowledged(const vctx *c, mx_state *x, const mi_frame *f)
 static int mx_outcome(const vctx *c, mx_state *x, int rc, const mi_frame *f)
 {
     if (is_close(rc, f)) {
-        close_desc(rc, f, x->desc, x->desclen);
+        close_desc(c->vr, rc, f, x->desc, x->desclen);
         return 1;
     }
     if (rc == MI_IO_TIMEOUT && x->pinged && !x->ack_mandatory) {
@@ -667,97 +688,136 @@ static void disconnect(mi_session *s, int64_t dl)
     mi_sess_close(s);
 }
 
-void mi_checks_run(mi_actx *a, int version, mi_version_result *vr)
+/* The first probe, without credentials: supported and anonymous. Returns
+ * the session result (0: a CONNACK came); *accepted when it was accepted. */
+static int probe_anonymous(vctx *c, mi_session *anon, bool *accepted, bool *open_fail)
 {
-    vctx c = {.a = a, .version = version, .vi = version == MQTT_V5, .vr = vr};
-    for (int i = 0; i < MI_C_COUNT; i++)
-        vr->check[i] = MI_NULL;
-    vr->version = version;
-    vr->anon_connack_code = -1;
-    const mi_options *o = a->o;
-    bool have_creds = o->user || o->password;
+    int verdict, code;
+    char desc[160];
+    int rc = probe(c, anon, "a", NULL, NULL, &verdict, &code, desc, sizeof desc, open_fail);
+    mi_actx *a = c->a;
+    c->vr->anon_connack_code = code;
+    a->probe_rc[c->vi] = rc;
+    a->probe_open_fail[c->vi] = *open_fail;
+    mi_strlcpy(a->probe_err[c->vi], desc, sizeof a->probe_err[c->vi]);
+    *accepted = rc == 0 && verdict == 1;
+    if (rc != 0 || verdict < -1) {
+        set(c, MI_C_SUPPORTED, MI_NULL, "%s", desc);
+    } else if (verdict == -1) {
+        set(c, MI_C_SUPPORTED, MI_NO, "%s", desc);
+    } else {
+        set(c, MI_C_SUPPORTED, MI_YES, "%s", desc);
+        mi_tri anon_ok = verdict == 1                                ? MI_YES
+                         : refused_for_credentials(c->version, code) ? MI_NO
+                                                                     : MI_NULL;
+        set(c, MI_C_ANONYMOUS, anon_ok, "%s", desc);
+    }
+    return rc;
+}
 
-    /* Probe: anonymous, then (if supplied) the credentials. */
-    mi_session anon, cred;
+/* The second probe, with the credentials given: auth_ok (and supported,
+ * when the anonymous attempt got no understood answer). true: accepted. */
+static bool probe_credentials(vctx *c, mi_session *cred, int anon_rc)
+{
+    const mi_options *o = c->a->o;
     int verdict, code;
     bool open_fail;
     char desc[160];
-    int rc = probe(&c, &anon, "a", NULL, NULL, &verdict, &code, desc, sizeof desc, &open_fail);
-    bool anon_ok = rc == 0 && verdict == 1;
-    vr->anon_connack_code = code;
-    int use = MI_USE_NONE;
-    a->probe_rc[c.vi] = rc;
-    a->probe_open_fail[c.vi] = open_fail;
-    mi_strlcpy(a->probe_err[c.vi], desc, sizeof a->probe_err[c.vi]);
-    if (rc == 0) {
-        if (verdict == -1) {
-            set(&c, MI_C_SUPPORTED, MI_NO, "%s", desc);
-        } else if (verdict >= 0) {
-            set(&c, MI_C_SUPPORTED, MI_YES, "%s", desc);
-            if (verdict == 1)
-                set(&c, MI_C_ANONYMOUS, MI_YES, "%s", desc);
-            else if (refused_for_credentials(version, code))
-                set(&c, MI_C_ANONYMOUS, MI_NO, "%s", desc);
-            else
-                set(&c, MI_C_ANONYMOUS, MI_NULL, "%s", desc);
-        } else {
-            set(&c, MI_C_SUPPORTED, MI_NULL, "%s", desc);
-        }
-    } else {
-        set(&c, MI_C_SUPPORTED, MI_NULL, "%s", desc);
+    int rc = probe(c, cred, "c", o->user, o->password, &verdict, &code, desc, sizeof desc,
+                   &open_fail);
+    if (rc == 0 && verdict == -1) {
+        set(c, MI_C_SUPPORTED, MI_NO, "%s", desc);
+        return false;
     }
-    if (anon_ok)
-        use = MI_USE_ANON;
+    if (rc != 0 || verdict < 0) {
+        set(c, MI_C_AUTH_OK, MI_NULL, "%s", desc);
+        return false;
+    }
+    mi_tri ok = verdict == 1                                ? MI_YES
+                : refused_for_credentials(c->version, code) ? MI_NO
+                                                            : MI_NULL;
+    set(c, MI_C_AUTH_OK, ok, "%s", desc);
+    if (c->vr->check[MI_C_SUPPORTED] != MI_YES) {
+        /* The anonymous attempt was closed or silent; this one was understood. */
+        set(c, MI_C_SUPPORTED, MI_YES, "%s", desc);
+        if (anon_rc == MI_IO_CLOSED)
+            set(c, MI_C_ANONYMOUS, MI_NO, "connection closed without CONNACK");
+        c->a->probe_rc[c->vi] = 0;
+    }
+    return verdict == 1;
+}
 
-    bool cred_ok = false;
-    if (have_creds && !open_fail && vr->check[MI_C_SUPPORTED] != MI_NO) {
-        int crc = probe(&c, &cred, "c", o->user, o->password, &verdict, &code, desc, sizeof desc,
-                        &open_fail);
-        if (crc == 0 && verdict >= 0) {
-            cred_ok = verdict == 1;
-            if (cred_ok)
-                set(&c, MI_C_AUTH_OK, MI_YES, "%s", desc);
-            else if (refused_for_credentials(version, code))
-                set(&c, MI_C_AUTH_OK, MI_NO, "%s", desc);
-            else
-                set(&c, MI_C_AUTH_OK, MI_NULL, "%s", desc);
-            if (vr->check[MI_C_SUPPORTED] != MI_YES) {
-                /* The anonymous attempt was closed or silent; this one was
-                 * understood. */
-                set(&c, MI_C_SUPPORTED, MI_YES, "%s", desc);
-                if (rc == MI_IO_CLOSED)
-                    set(&c, MI_C_ANONYMOUS, MI_NO, "connection closed without CONNACK");
-                a->probe_rc[c.vi] = 0;
-            }
-        } else if (crc == 0 && verdict == -1) {
-            set(&c, MI_C_SUPPORTED, MI_NO, "%s", desc);
-        } else {
-            set(&c, MI_C_AUTH_OK, MI_NULL, "%s", desc);
-        }
-        if (cred_ok) {
-            use = MI_USE_CREDS;
-            if (anon_ok)
-                mi_sess_close(&anon);
-        }
-    }
+/* Tells the $SYS collection (waiting in another thread) which connection
+ * works for this version. */
+static void announce_usable(mi_actx *a, int vi, int use)
+{
     pthread_mutex_lock(&a->mu);
-    a->probe_done[c.vi] = true;
-    a->usable[c.vi] = use;
+    a->probe_done[vi] = true;
+    a->usable[vi] = use;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
+}
 
+/* On the accepted connection: QoS 1, QoS 2, $SYS publish, '#'. A check
+ * that kills the connection makes the next one reconnect. */
+static void accepted_checks(vctx *c, mi_session *s)
+{
+    static void (*const seq[])(vctx *, mi_session *, bool *) = {
+        check_qos1, check_qos2, check_sys_publish, check_subscribe_all};
+    bool alive = true;
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        if (!alive) {
+            mi_sess_close(s);
+            char why[160];
+            if (open_connected(c, s, "m", why, sizeof why) != 0)
+                break;
+            alive = true;
+        }
+        seq[i](c, s, &alive);
+    }
+    if (alive)
+        disconnect(s, deadline(c));
+    else
+        mi_sess_close(s);
+}
+
+static void checks_reset(mi_version_result *vr, int version)
+{
+    for (int i = 0; i < MI_C_COUNT; i++) {
+        vr->check[i] = MI_NULL;
+        vr->ack_code[i] = -1;
+    }
+    vr->version = version;
+    vr->anon_connack_code = -1;
+}
+
+void mi_checks_run(mi_actx *a, int version, mi_version_result *vr)
+{
+    vctx c = {.a = a, .version = version, .vi = version == MQTT_V5, .vr = vr};
+    checks_reset(vr, version);
+    const mi_options *o = a->o;
+    bool have_creds = o->user || o->password;
+    mi_session anon, cred;
+    bool anon_ok, open_fail;
+    int anon_rc = probe_anonymous(&c, &anon, &anon_ok, &open_fail);
+    int use = anon_ok ? MI_USE_ANON : MI_USE_NONE;
+    if (have_creds && !open_fail && vr->check[MI_C_SUPPORTED] != MI_NO &&
+        probe_credentials(&c, &cred, anon_rc)) {
+        use = MI_USE_CREDS;
+        if (anon_ok)
+            mi_sess_close(&anon);
+    }
+    announce_usable(a, c.vi, use);
     if (use == MI_USE_NONE) {
         if (vr->check[MI_C_SUPPORTED] == MI_YES)
             snprintf(vr->error, sizeof vr->error, "no connection accepted%s",
                      have_creds ? "" : " (credentials may be required: -u/-P)");
         return;
     }
-    mi_session *s = use == MI_USE_CREDS ? &cred : &anon;
     if (use == MI_USE_CREDS) {
         c.user = o->user;
         c.pass = o->password;
     }
-
     /* Deliberately invalid packets, each on its own connection, in a second
      * thread: a broker that is slow to answer one check never delays the
      * others. */
@@ -767,27 +827,7 @@ void mi_checks_run(mi_actx *a, int version, mi_version_result *vr)
     pthread_attr_setstacksize(&attr, 256 * 1024);
     bool threaded = pthread_create(&mt, &attr, malformed_checks, &c) == 0;
     pthread_attr_destroy(&attr);
-
-    /* On the accepted connection: QoS 1, QoS 2, $SYS publish, '#'. A check
-     * that kills the connection makes the next one reconnect. */
-    bool alive = true;
-    void (*const seq[])(vctx *, mi_session *, bool *) = {check_qos1, check_qos2,
-                                                         check_sys_publish, check_subscribe_all};
-    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
-        if (!alive) {
-            mi_sess_close(s);
-            char why[160];
-            if (open_connected(&c, s, "m", why, sizeof why) != 0)
-                break;
-            alive = true;
-        }
-        seq[i](&c, s, &alive);
-    }
-    if (alive)
-        disconnect(s, deadline(&c));
-    else
-        mi_sess_close(s);
-
+    accepted_checks(&c, use == MI_USE_CREDS ? &cred : &anon);
     if (threaded)
         pthread_join(mt, NULL);
     else

@@ -48,21 +48,26 @@ typedef struct {
 
 /* ---- result ---- */
 
-enum {
-    MI_C_SUPPORTED,
-    MI_C_ANONYMOUS,
-    MI_C_AUTH_OK,
-    MI_C_QOS1,
-    MI_C_QOS2,
-    MI_C_QOS3_REJECTED,
-    MI_C_SUBSCRIBE_ALL,
-    MI_C_INVALID_FILTER_REJECTED,
-    MI_C_INVALID_UTF8_REJECTED,
-    MI_C_SYS_PUBLISH_ALLOWED,
-    MI_C_SYS_PUBLISH_DELIVERED,
-    MI_C_COUNT
-};
+/* THE list of checks, in report order: the JSON key of each, and whether
+ * "yes" is the good answer (shown green in the text report). */
+#define MI_CHECKS(X)                                                                           \
+    X(SUPPORTED, "supported", true)                                                             \
+    X(ANONYMOUS, "anonymous", false)                                                            \
+    X(AUTH_OK, "auth_ok", true)                                                                 \
+    X(QOS1, "qos1", true)                                                                       \
+    X(QOS2, "qos2", true)                                                                       \
+    X(QOS3_REJECTED, "qos3_rejected", true)                                                     \
+    X(SUBSCRIBE_ALL, "subscribe_all", false)                                                    \
+    X(INVALID_FILTER_REJECTED, "invalid_filter_rejected", true)                                 \
+    X(INVALID_UTF8_REJECTED, "invalid_utf8_rejected", true)                                     \
+    X(SYS_PUBLISH_ALLOWED, "sys_publish_allowed", false)                                        \
+    X(SYS_PUBLISH_DELIVERED, "sys_publish_delivered", false)
+
+#define MI_CHECK_ENUM(id, key, good) MI_C_##id,
+enum { MI_CHECKS(MI_CHECK_ENUM) MI_C_COUNT };
+#undef MI_CHECK_ENUM
 extern const char *const mi_check_keys[MI_C_COUNT];
+extern const bool mi_check_good_when_true[MI_C_COUNT];
 
 #define MI_DETAIL_LEN 80
 #define MI_MAX_VIOLATIONS 4
@@ -82,18 +87,25 @@ typedef struct {
     char reason_string[160];
     char server_reference[160];
     bool has_assigned_client_id, has_reason_string, has_server_reference;
+    uint8_t order[16]; /* property identifiers in the order they came */
+    int norder;
 } mi_connack_props;
 
 typedef struct {
     int version; /* 4 or 5 */
     mi_tri check[MI_C_COUNT];
     char detail[MI_C_COUNT][MI_DETAIL_LEN]; /* what was observed, for evidence */
+    int ack_code[MI_C_COUNT];               /* reason code of the answering ack, -1: none */
     int anon_connack_code;                  /* -1: none received */
-    int anon_connack_len;                   /* remaining length of that CONNACK */
+    bool v311_shaped_connack;               /* 5.0 only: answered with a 3.1.1 CONNACK */
     mi_connack_props props;                 /* 5.0 only */
     char error[160];                        /* why the interface could not be analyzed */
     int nviolations;                        /* answers that break the standard */
     char violations[MI_MAX_VIOLATIONS][MI_DETAIL_LEN];
+    int qos2_answer;                        /* what a QoS 2 PUBLISH got: PUBREC, PUBACK,
+                                               DISCONNECT (also a close), 0 nothing,
+                                               -1 not asked */
+    char disconnect_reason[MI_DETAIL_LEN];  /* first 5.0 DISCONNECT reason string */
     int nseen;                              /* PUBLISH topics pushed while waiting for acks */
     char seen_topics[4][96];
 } mi_version_result;
@@ -116,6 +128,7 @@ typedef struct {
     char canary_client_id[64]; /* id of the connection made to provoke announcements */
     bool canary_announced;      /* its id was published under $SYS */
     char announce_topic[160];   /* where it was announced */
+    char advisory_topic[96];    /* first ActiveMQ/Advisory/... message (ActiveMQ's status tree) */
     char error[160];
 } mi_sys_tree;
 

@@ -11,9 +11,4 @@ char *mi_result_json(const mi_result *r, bool pretty);
 /* The readable report; colour escapes only when color is true. */
 void mi_result_text(FILE *out, const mi_result *r, bool color);
 
-/* `mqttinfo report FILE [--json]` */
-int mi_report_main(int argc, char **argv);
-/* `mqttinfo scan ...` */
-int mi_scan_main(int argc, char **argv);
-
 #endif

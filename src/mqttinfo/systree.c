@@ -1,11 +1,14 @@
-/* mqttinfo: what the broker publishes under $SYS. Subscribes to $SYS/#,
- * provokes one connection announcement (a "canary" client connects and
- * leaves) and collects until the messages stop for a short quiet window. */
+/* mqttinfo: what the broker publishes under $SYS. Subscribes to $SYS/#
+ * (and ActiveMQ's ActiveMQ/Advisory/#), provokes one connection
+ * announcement (a "canary" client connects and leaves) and collects until
+ * the messages stop for a short quiet window. */
 #include "analyze.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ADVISORY_PREFIX "ActiveMQ/Advisory/"
 
 static bool has_topic(const mi_sys_tree *st, const uint8_t *t, size_t n)
 {
@@ -33,34 +36,70 @@ static char *dup_sanitized(const uint8_t *p, size_t n, size_t cap)
     return s;
 }
 
+static bool ends_with_str(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
 /* Topics whose values are worth reporting. */
 static bool interesting(const char *t)
 {
     static const char *const suffixes[] = {"/version", "/uptime", "/clients/connected",
                                            "/clients/total", "/clients/maximum", "/timestamp",
                                            "/sysdescr", "/datetime"};
-    size_t tl = strlen(t);
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        size_t sl = strlen(suffixes[i]);
-        if (tl >= sl && strcmp(t + tl - sl, suffixes[i]) == 0)
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        if (ends_with_str(t, suffixes[i]))
             return true;
-    }
     return false;
 }
 
-static void record(mi_sys_tree *st, const mqtt_publish *pub)
+/* Keeps the value of an interesting topic, and the version, uptime and
+ * client count it may be. */
+static void keep_value(mi_sys_tree *st, const char *name, const mqtt_publish *pub)
 {
-    const uint8_t *t = pub->topic.ptr;
-    size_t tn = pub->topic.len;
-    if (tn < 4 || memcmp(t, "$SYS", 4) != 0)
+    if (!interesting(name) || st->nvalues >= MI_SYS_MAX_VALUES)
         return;
-    st->published = MI_YES;
+    char *v = dup_sanitized(pub->payload.ptr, pub->payload.len, 120);
+    char *tcopy = strdup(name);
+    if (!v || !tcopy) {
+        free(v);
+        free(tcopy);
+        return;
+    }
+    st->value_topic[st->nvalues] = tcopy;
+    st->value[st->nvalues++] = v;
+    if (ends_with_str(name, "/version") && !st->version[0]) {
+        mi_strlcpy(st->version, v, sizeof st->version);
+        mi_strlcpy(st->version_topic, name, sizeof st->version_topic);
+    } else if (strstr(name, "/uptime") && !st->uptime[0]) {
+        mi_strlcpy(st->uptime, v, sizeof st->uptime);
+    } else if (strstr(name, "/clients/connected") && !st->clients[0]) {
+        mi_strlcpy(st->clients, v, sizeof st->clients);
+    }
+}
+
+static void note_canary(mi_sys_tree *st, const uint8_t *t, size_t tn, const mqtt_publish *pub)
+{
     if (st->canary_client_id[0] && !st->canary_announced &&
         (contains(pub->payload.ptr, pub->payload.len, st->canary_client_id) ||
          contains(t, tn, st->canary_client_id))) {
         st->canary_announced = true;
         mi_sanitize(st->announce_topic, sizeof st->announce_topic, t, tn);
     }
+}
+
+static void record(mi_sys_tree *st, const mqtt_publish *pub)
+{
+    const uint8_t *t = pub->topic.ptr;
+    size_t tn = pub->topic.len;
+    size_t an = strlen(ADVISORY_PREFIX);
+    if (tn > an && memcmp(t, ADVISORY_PREFIX, an) == 0 && !st->advisory_topic[0])
+        mi_sanitize(st->advisory_topic, sizeof st->advisory_topic, t, tn);
+    if (tn < 4 || memcmp(t, "$SYS", 4) != 0)
+        return;
+    st->published = MI_YES;
+    note_canary(st, t, tn, pub);
     if (has_topic(st, t, tn))
         return;
     st->ntopics++;
@@ -70,27 +109,7 @@ static void record(mi_sys_tree *st, const mqtt_publish *pub)
     if (!name)
         return;
     st->topics[st->ntopics_stored++] = name;
-    if (interesting(name) && st->nvalues < MI_SYS_MAX_VALUES) {
-        char *v = dup_sanitized(pub->payload.ptr, pub->payload.len, 120);
-        char *tcopy = strdup(name);
-        if (v && tcopy) {
-            st->value_topic[st->nvalues] = tcopy;
-            st->value[st->nvalues++] = v;
-            size_t nl = strlen(name);
-            if (nl >= 8 && strcmp(name + nl - 8, "/version") == 0 && !st->version[0])
-            {
-                mi_strlcpy(st->version, v, sizeof st->version);
-                mi_strlcpy(st->version_topic, name, sizeof st->version_topic);
-            }
-            else if (strstr(name, "/uptime") && !st->uptime[0])
-                mi_strlcpy(st->uptime, v, sizeof st->uptime);
-            else if (strstr(name, "/clients/connected") && !st->clients[0])
-                mi_strlcpy(st->clients, v, sizeof st->clients);
-        } else {
-            free(v);
-            free(tcopy);
-        }
-    }
+    keep_value(st, name, pub);
 }
 
 /* The canary: connect, and leave at once. */
@@ -158,15 +177,18 @@ static int sys_subscribe(sys_collect *k)
         mi_sess_close(&k->s);
         return -1;
     }
-    mqtt_sub sub;
-    memset(&sub, 0, sizeof sub);
-    sub.filter = mqtt_str("$SYS/#");
+    /* ActiveMQ keeps its status tree outside $SYS, where '#' does not
+     * reach: ask for it too (any other broker just grants or refuses it). */
+    mqtt_sub subs[2];
+    memset(subs, 0, sizeof subs);
+    subs[0].filter = mqtt_str("$SYS/#");
+    subs[1].filter = mqtt_str(ADVISORY_PREFIX "#");
     mqtt_packet p;
     mqtt_packet_init(&p, MQTT_SUBSCRIBE);
     k->pid = mi_sess_packet_id(&k->s);
     p.subscribe.packet_id = k->pid;
-    p.subscribe.subs = &sub;
-    p.subscribe.count = 1;
+    p.subscribe.subs = subs;
+    p.subscribe.count = 2;
     mi_client_id(a, k->version, "k", k->st->canary_client_id, sizeof k->st->canary_client_id);
     return mi_sess_send(&k->s, &p, MQTT_ENC_DEFAULT, k->dl);
 }

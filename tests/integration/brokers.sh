@@ -3,6 +3,7 @@
 # brokers_stop_all (the sourcing script sets it as an EXIT trap) to stop them.
 
 BROKER_PIDS=()
+BROKER_GROUPS=()
 
 free_port() {
   python3 - <<'PY'
@@ -49,10 +50,21 @@ stop_pid() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
+# stop_group PGID: a broker started with setsid (a script that forks its
+# server, as rabbitmq-server and erl do), every process of its group.
+stop_group() {
+  local pgid=$1
+  kill -TERM -- "-$pgid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 -- "-$pgid" 2>/dev/null || return 0; sleep 0.05; done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
 brokers_stop_all() {
   local pid
   for pid in "${BROKER_PIDS[@]}"; do stop_pid "$pid"; done
+  for pid in "${BROKER_GROUPS[@]}"; do stop_group "$pid"; done
   BROKER_PIDS=()
+  BROKER_GROUPS=()
 }
 
 # free_ports N: N distinct free loopback ports, one per line.

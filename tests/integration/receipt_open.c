@@ -92,7 +92,8 @@ int main(int argc, char **argv)
         return 2;
     }
     uint32_t skew = argc == 3 ? (uint32_t)strtoul(argv[2], NULL, 10) : 0;
-    e4_receipt_key(rkey, cmd_key);
+    if (e4_receipt_key(rkey, cmd_key) != E4_OK)
+        return 1;
     while (fgets(line, sizeof line, stdin)) {
         line[strcspn(line, "\r\n")] = '\0';
         char *sp = strchr(line, ' ');

@@ -145,6 +145,16 @@ expect_json "auth, wrong password: auth_ok false" "$WORK/auth-wrong.json" v311.a
   v311.anonymous=false v311.qos1=null 'findings=~credentials-rejected'
 MQTTINFO_PASSWORD="$PASSWORD" run_mqttinfo "$WORK/auth-env.json" -p "$AUTH_PORT" -u "$USER_NAME" 127.0.0.1
 expect_json "password from MQTTINFO_PASSWORD" "$WORK/auth-env.json" v311.auth_ok=true v5.auth_ok=true
+printf '%s\n' "$PASSWORD" > "$WORK/auth/mqttinfo-password"
+run_mqttinfo "$WORK/auth-file.json" -p "$AUTH_PORT" -u "$USER_NAME" --password-file "$WORK/auth/mqttinfo-password" 127.0.0.1
+expect_json "password from --password-file" "$WORK/auth-file.json" v311.auth_ok=true v5.auth_ok=true
+printf '%s\n' "$PASSWORD" | run_mqttinfo "$WORK/auth-stdin.json" -p "$AUTH_PORT" -u "$USER_NAME" --password-file - 127.0.0.1
+expect_json "password from --password-file - (stdin)" "$WORK/auth-stdin.json" v311.auth_ok=true
+run_mqttinfo "$WORK/auth-both.json" -p "$AUTH_PORT" -u "$USER_NAME" -P x --password-file "$WORK/auth/mqttinfo-password" 127.0.0.1
+[ "$MI_STATUS" -eq 2 ] && ok "-P with --password-file: usage error" || fail "-P with --password-file: exit $MI_STATUS"
+run_mqttinfo "$WORK/auth-nofile.json" -u "$USER_NAME" --password-file "$WORK/auth/absent" 127.0.0.1
+if [ "$MI_STATUS" -eq 2 ] && grep -q "cannot read the password file" "$WORK/auth-nofile.json.err"; then ok "missing password file: exit 2, said so"
+else fail "missing password file: exit $MI_STATUS: $(cat "$WORK/auth-nofile.json.err")"; fi
 
 # ---- 3. broker with an ACL denying client writes to $SYS/# ----
 mkdir -p "$WORK/acl"

@@ -120,7 +120,7 @@ static void op_probe_command(const mv_op *o)
     static const uint8_t cmd[] = {E4_CMD_RESET_TOPICS};
     uint8_t prot[1 + E4_SK_OVERHEAD];
     size_t n;
-    e4_sk_protect(o->a, o->now, cmd, 1, prot);
+    expect_err(e4_sk_protect(o->a, o->now, cmd, 1, prot), E4_OK, __func__, "setup");
     int err = e4_unprotect(st, e4_state_control_topic(st), prot, sizeof prot, back, sizeof back,
                            &n, o->now);
     expect_err(err, o->want, o->name, "command under the probed key");
@@ -238,7 +238,7 @@ static e4_err send_command(e4_command c, const uint8_t *args, size_t len, uint64
     e4_err err = e4_command_build(cmd, &cmd_len, c, args, len);
     if (err)
         return err;
-    e4_sk_protect(client_key, now, cmd, cmd_len, prot);
+    expect_err(e4_sk_protect(client_key, now, cmd, cmd_len, prot), E4_OK, __func__, "setup");
     return e4_unprotect(st, e4_state_control_topic(st), prot, cmd_len + E4_SK_OVERHEAD, back,
                         sizeof back, &n, now);
 }
@@ -248,7 +248,7 @@ static void commands(void)
     uint8_t args[48], hash[16], old_key[32];
     size_t n, m;
     new_client(client_id, client_key);
-    e4_hash_topic(hash, "actuators/valve");
+    expect_err(e4_hash_topic(hash, "actuators/valve"), E4_OK, __func__, "setup");
     test_trng(NULL, args, 32);
     memcpy(old_key, args, 32);
     memcpy(args + 32, hash, 16);
@@ -309,10 +309,10 @@ static void measure_stack(void)
     uint8_t cmd[E4_COMMAND_MAX], args[48] = {7};
     size_t len;
     new_client(client_id, client_key);
-    e4_state_set_topic_key(st, "sensors/room1", client_key, NOW);
-    e4_hash_topic(args + 32, "sensors/room2");
-    e4_command_build(cmd, &len, E4_CMD_SET_TOPIC_KEY, args, 48);
-    e4_sk_protect(client_key, NOW, cmd, len, cmd_prot);
+    expect_err(e4_state_set_topic_key(st, "sensors/room1", client_key, NOW), E4_OK, __func__, "setup");
+    expect_err(e4_hash_topic(args + 32, "sensors/room2"), E4_OK, __func__, "setup");
+    expect_err(e4_command_build(cmd, &len, E4_CMD_SET_TOPIC_KEY, args, 48), E4_OK, __func__, "setup");
+    expect_err(e4_sk_protect(client_key, NOW, cmd, len, cmd_prot), E4_OK, __func__, "setup");
     mcu_print_u("stack: e4_protect (64 bytes) ", mcu_stack_used(do_protect), " bytes\n");
     expect_err(last_err, E4_OK, "stack", "protect");
     mcu_print_u("stack: e4_unprotect (64 bytes) ", mcu_stack_used(do_unprotect), " bytes\n");

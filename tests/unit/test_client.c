@@ -317,7 +317,7 @@ static void test_receipt_sink(void **st)
     e4_client_set_receipt_sink(c, sink, &l);
 
     e4_random_key(cmd + 1);
-    e4_hash_topic(cmd + 33, TOPIC);
+    assert_int_equal(e4_hash_topic(cmd + 33, TOPIC), E4_OK);
     assert_int_equal(send_cmd(c, key, cmd, sizeof cmd, now, msg), E4_COMMAND);
     assert_int_equal(l.calls, 1);
     assert_applied(&l, rkey, msg, sizeof cmd + 24, now, 0);
@@ -362,7 +362,7 @@ static void test_state_receipt(void **st)
     for (int i = 0; i < 2; i++) {
         e4_random_key(tk[i].key);
         assert_int_equal(e4_client_set_topic_key(c, i ? "b" : "a", tk[i].key), E4_OK);
-        e4_hash_topic(tk[i].hash, i ? "b" : "a");
+        assert_int_equal(e4_hash_topic(tk[i].hash, i ? "b" : "a"), E4_OK);
     }
     uint8_t *buf = NULL;
     size_t len = 0, wl;
@@ -421,8 +421,8 @@ static void *commands(void *arg)
         snprintf(t, sizeof t, "other/%d", i);
         cmd[0] = E4_CMD_SET_TOPIC_KEY;
         e4_random_key(cmd + 1);
-        e4_hash_topic(cmd + 33, t);
-        e4_sk_protect(k->key, (uint64_t)time(NULL), cmd, sizeof cmd, msg);
+        assert_int_equal(e4_hash_topic(cmd + 33, t), E4_OK);
+        assert_int_equal(e4_sk_protect(k->key, (uint64_t)time(NULL), cmd, sizeof cmd, msg), E4_OK);
         if (e4_client_unprotect(k->c, e4_client_control_topic(k->c), msg, sizeof cmd + 24, out, sizeof out, &ol) !=
             E4_COMMAND)
             k->failures++;

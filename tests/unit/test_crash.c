@@ -38,6 +38,8 @@
 
 #include <e4/e4.h>
 
+#include "memstore.h"
+
 #define BASE_TIME UINT64_C(1700000000)
 #define SEQ_SEED UINT64_C(0x6534637261736821)
 #define TOPICS_MAX 64
@@ -84,43 +86,9 @@ static e4_err apply_change(e4_state *s, uint64_t i)
     return e4_state_set_topic_key(s, topic, key, BASE_TIME + i);
 }
 
-/* ---- an in-memory store for serializing expected states ------------------- */
-
-typedef struct membuf {
-    e4_storage st;
-    uint8_t buf[16384];
-    size_t len, pos;
-} membuf;
-
-static int mb_begin(void *c) { ((membuf *)c)->len = 0; return 0; }
-static int mb_write(void *c, const void *d, size_t n)
+static void serialize(const e4_state *s, memstore *m)
 {
-    membuf *m = c;
-    if (n > sizeof m->buf - m->len)
-        return -1;
-    memcpy(m->buf + m->len, d, n);
-    m->len += n;
-    return 0;
-}
-static int mb_commit(void *c) { (void)c; return 0; }
-static void mb_abort(void *c) { ((membuf *)c)->pos = 0; }
-static long mb_read(void *c, void *d, size_t n)
-{
-    membuf *m = c;
-    size_t k = m->len - m->pos < n ? m->len - m->pos : n;
-    memcpy(d, m->buf + m->pos, k);
-    m->pos += k;
-    return (long)k;
-}
-static void mb_init(membuf *m)
-{
-    memset(m, 0, sizeof *m);
-    m->st = (e4_storage){m, mb_begin, mb_write, mb_commit, mb_abort, mb_read};
-}
-
-static void serialize(const e4_state *s, membuf *m)
-{
-    mb_init(m);
+    memstore_init(m);
     assert_int_equal(e4_state_save(s, &m->st), E4_OK);
 }
 
@@ -231,7 +199,7 @@ static void test_kill_during_changes(void **st)
     static mem expected_mem, check_mem;
     e4_state *expected;
     uint8_t id[E4_ID_LEN], key[32];
-    e4_hash_id(id, "crash-client");
+    assert_int_equal(e4_hash_id(id, "crash-client"), E4_OK);
     memset(key, 0x5a, sizeof key);
     assert_int_equal(e4_state_init_sk(&expected, expected_mem.b, sizeof expected_mem.b, &LIMITS, id, key),
                      E4_OK);
@@ -243,7 +211,7 @@ static void test_kill_during_changes(void **st)
     assert_true(sh != MAP_FAILED);
 
     static uint8_t file[16384];
-    static membuf want;
+    static memstore want;
     uint64_t j = 0; /* changes the file holds */
     unsigned rounds = 0, in_flight_seen = 0, zero_progress = 0, slow_rounds = 0;
     struct timespec t0;
@@ -300,7 +268,7 @@ static void test_kill_during_changes(void **st)
         e4_file_store rfs;
         e4_file_store_init(&rfs, g_path);
         assert_int_equal(e4_state_load(&loaded, check_mem.b, sizeof check_mem.b, &LIMITS, &rfs.storage), E4_OK);
-        membuf again;
+        static memstore again;
         serialize(loaded, &again);
         assert_int_equal(again.len, n);
         assert_memory_equal(again.buf, file, n);

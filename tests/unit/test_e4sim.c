@@ -189,7 +189,7 @@ static int setup(void **state)
                          E4_OK);
     }
     assert_int_equal(tracker_init(&f->t), 0);
-    e4_hash_topic(f->th, "fleet/t");
+    assert_int_equal(e4_hash_topic(f->th, "fleet/t"), E4_OK);
     *state = f;
     return 0;
 }

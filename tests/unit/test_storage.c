@@ -27,6 +27,8 @@
 
 #include "crypto.h"
 #include "internal.h"
+#include "crc32.h"
+#include "memstore.h"
 
 #define NOW UINT64_C(1700000000)
 
@@ -112,83 +114,14 @@ static int all_zero(const void *p, size_t n)
     return 1;
 }
 
-/* ---- an in-memory store, with faults on demand ------------------------------ */
-
-typedef struct memstore {
-    e4_storage st;
-    uint8_t buf[65536], pending[65536];
-    size_t len, plen, pos;
-    long fail_write_after; /* < 0: never; else a write past this many bytes fails */
-    int fail_begin, fail_commit, fail_read_at, read_chunk;
-    int begins, commits, aborts;
-} memstore;
-
-static int ms_begin(void *c)
-{
-    memstore *m = c;
-    m->begins++;
-    m->plen = 0;
-    return m->fail_begin ? -1 : 0;
-}
-
-static int ms_write(void *c, const void *d, size_t n)
-{
-    memstore *m = c;
-    if (m->fail_write_after >= 0 && m->plen + n > (size_t)m->fail_write_after)
-        return -1;
-    assert_true(m->plen + n <= sizeof m->pending);
-    memcpy(m->pending + m->plen, d, n);
-    m->plen += n;
-    return 0;
-}
-
-static int ms_commit(void *c)
-{
-    memstore *m = c;
-    if (m->fail_commit)
-        return -1;
-    m->commits++;
-    memcpy(m->buf, m->pending, m->plen);
-    m->len = m->plen;
-    m->pos = 0;
-    return 0;
-}
-
-static void ms_abort(void *c)
-{
-    memstore *m = c;
-    m->aborts++;
-    m->plen = 0;
-    m->pos = 0;
-}
-
-static long ms_read(void *c, void *d, size_t n)
-{
-    memstore *m = c;
-    if (m->fail_read_at > 0 && m->pos >= (size_t)m->fail_read_at)
-        return -1;
-    if (m->read_chunk && n > (size_t)m->read_chunk)
-        n = (size_t)m->read_chunk;
-    size_t k = m->len - m->pos < n ? m->len - m->pos : n;
-    memcpy(d, m->buf + m->pos, k);
-    m->pos += k;
-    return (long)k;
-}
+/* ---- an in-memory store, with faults on demand (tests/support) ------------- */
 
 static memstore *ms_new(void)
 {
-    memstore *m = calloc(1, sizeof *m);
+    memstore *m = malloc(sizeof *m);
     assert_non_null(m);
-    m->st = (e4_storage){m, ms_begin, ms_write, ms_commit, ms_abort, ms_read};
-    m->fail_write_after = -1;
+    memstore_init(m);
     return m;
-}
-
-static void ms_set(memstore *m, const uint8_t *p, size_t n)
-{
-    memcpy(m->buf, p, n);
-    m->len = n;
-    m->pos = 0;
 }
 
 /* A file store whose writes can fail after N bytes, or whose commit fails
@@ -274,7 +207,7 @@ static e4_state *make_sk(mem *m)
 {
     e4_state *s;
     uint8_t id[E4_ID_LEN], key[32];
-    e4_hash_id(id, "storage-sk");
+    assert_int_equal(e4_hash_id(id, "storage-sk"), E4_OK);
     fill(key, 32, 1);
     assert_int_equal(e4_state_init_sk(&s, m->b, sizeof m->b, &SK_LIMITS, id, key), E4_OK);
     for (unsigned i = 0; i < 5; i++) {
@@ -297,7 +230,7 @@ static e4_state *make_pk(mem *m)
 {
     e4_state *s;
     uint8_t id[E4_ID_LEN], sk[64], pk[32], c2_sk[32], c2_pk[32], key[32];
-    e4_hash_id(id, "storage-pk");
+    assert_int_equal(e4_hash_id(id, "storage-pk"), E4_OK);
     ed_keypair(2, sk, pk);
     fill(c2_sk, 32, 3);
     assert_int_equal(e4c_x25519_base(c2_pk, c2_sk), 0);
@@ -307,7 +240,7 @@ static e4_state *make_pk(mem *m)
         uint8_t pid[E4_ID_LEN], psk[64], ppk[32];
         char name[32];
         snprintf(name, sizeof name, "peer-%u", i);
-        e4_hash_id(pid, name);
+        assert_int_equal(e4_hash_id(pid, name), E4_OK);
         ed_keypair(30 + i, psk, ppk);
         assert_int_equal(e4_state_set_pubkey(s, pid, ppk), E4_OK);
     }
@@ -456,7 +389,7 @@ static void test_roundtrip_pk(void **st)
     assert_states_equal(a, b);
     assert_states_equal(b, a);
     assert_int_equal(e4_state_pubkey_count(b), 4);
-    char def[36];
+    char def[E4_DEFAULT_CONTROL_TOPIC_LEN];
     uint8_t id[E4_ID_LEN];
     e4_state_id(a, id);
     e4_default_control_topic(def, id);
@@ -466,7 +399,7 @@ static void test_roundtrip_pk(void **st)
     uint8_t key[32], pid[16], psk[64], ppk[32], plain[5] = "abcd", msg[200], out[200];
     size_t n;
     fill(key, 32, 40);
-    e4_hash_id(pid, "peer-1");
+    assert_int_equal(e4_hash_id(pid, "peer-1"), E4_OK);
     ed_keypair(31, psk, ppk);
     assert_int_equal(e4_pk_protect(key, pid, psk, NOW, plain, sizeof plain, msg), E4_OK);
     assert_int_equal(e4_unprotect(b, "cmd/a", msg, sizeof plain + E4_PK_OVERHEAD, out, sizeof out, &n, NOW),
@@ -480,7 +413,7 @@ static void test_roundtrip_empty_and_full(void **st)
     e4_state *s;
     uint8_t id[16], key[32];
     const e4_limits small = {3, 0, 0};
-    e4_hash_id(id, "empty");
+    assert_int_equal(e4_hash_id(id, "empty"), E4_OK);
     fill(key, 32, 5);
     assert_int_equal(e4_state_init_sk(&s, g_m1.b, sizeof g_m1.b, &small, id, key), E4_OK);
     save_file(s);
@@ -529,24 +462,6 @@ static void test_short_reads(void **st)
 
 /* ---- damage ------------------------------------------------------------------------ */
 
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = c >> 1 ^ (0xedb88320u & -(c & 1));
-    }
-    return ~c;
-}
-
-static void fix_crc(uint8_t *p, size_t n)
-{
-    uint32_t c = crc32_ieee(p, n - 4);
-    for (int i = 0; i < 4; i++)
-        p[n - 4 + i] = (uint8_t)(c >> 8 * i);
-}
-
 /* Offsets of the two count fields of a saved state. */
 static void count_offsets(const uint8_t *p, size_t *topics_at, size_t *pubkeys_at)
 {
@@ -559,7 +474,7 @@ static void count_offsets(const uint8_t *p, size_t *topics_at, size_t *pubkeys_a
 static e4_err load_bytes(const uint8_t *p, size_t n, const e4_limits *l, mem *m)
 {
     memstore *ms = ms_new();
-    ms_set(ms, p, n);
+    memstore_set(ms, p, n);
     e4_state *s = NULL;
     memset(m->b, 0xaa, sizeof m->b);
     e4_err err = e4_state_load(&s, m->b, sizeof m->b, l, &ms->st);
@@ -643,7 +558,7 @@ static void test_truncated_and_trailing(void **st)
         memcpy(bad, good, n);
         memset(bad + n, 0, extra);
         assert_int_equal(load_bytes(bad, n + extra, &PK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
-        fix_crc(bad, n + extra);
+        support_fix_crc32(bad, n + extra);
         assert_int_equal(load_bytes(bad, n + extra, &PK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
         write_file(g_path, bad, n + extra);
         load_file(&g_m2, &PK_LIMITS, E4_ERR_STORAGE_CORRUPT);
@@ -676,7 +591,7 @@ static void test_magic_version_and_fields(void **st)
             memcpy(bad, good, n);
             bad[cases[i].off] = cases[i].val;
             if (crc)
-                fix_crc(bad, n);
+                support_fix_crc32(bad, n);
             e4_err got = load_bytes(bad, n, &SK_LIMITS, &g_m2);
             if (got != cases[i].want)
                 fail_msg("byte %zu = %u (crc %s): got %d, want %d", cases[i].off, cases[i].val,
@@ -692,7 +607,7 @@ static void test_magic_version_and_fields(void **st)
     count_offsets(good, &tat, &pat);
     memcpy(bad, good, n);
     memcpy(bad + tat + 4 + 88, bad + tat + 4, 16);
-    fix_crc(bad, n);
+    support_fix_crc32(bad, n);
     assert_int_equal(load_bytes(bad, n, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
 }
 
@@ -709,11 +624,11 @@ static void test_version1_loads(void **st)
     memcpy(v1, good, n - 8);
     v1[4] = 1;
     memcpy(v1 + n - 8, good + n - 4, 4);
-    fix_crc(v1, n - 4);
+    support_fix_crc32(v1, n - 4);
     assert_int_equal(load_bytes(v1, n - 4, &SK_LIMITS, &g_m2), E4_OK);
     assert_states_equal(s, (const e4_state *)g_m2.b);
     v1[4] = 2; /* and the same bytes as version 2 are short */
-    fix_crc(v1, n - 4);
+    support_fix_crc32(v1, n - 4);
     assert_int_equal(load_bytes(v1, n - 4, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
 }
 
@@ -736,7 +651,7 @@ static void test_capacity(void **st)
     assert_int_equal(load_bytes(b, n, &pk4, &g_m2), E4_OK);
     /* The caller's buffer too small for the limits: not a storage error. */
     memstore *m = ms_new();
-    ms_set(m, b, n);
+    memstore_set(m, b, n);
     e4_state *s;
     assert_int_equal(e4_state_load(&s, g_m2.b, e4_state_size(&pk4) - 8, &pk4, &m->st),
                      E4_ERR_BUFFER_TOO_SMALL);
@@ -751,7 +666,7 @@ static void test_read_error(void **st)
     size_t n = save_bytes(make_pk(&g_m1), b, sizeof b);
     for (size_t at = 1; at < n; at += 37) {
         memstore *m = ms_new();
-        ms_set(m, b, n);
+        memstore_set(m, b, n);
         m->fail_read_at = (int)at;
         m->read_chunk = 16;
         e4_state *s = NULL;
@@ -833,7 +748,7 @@ static void test_failed_write_commands_and_pubkeys(void **st)
     e4_state_set_storage(s, &m->st);
 
     uint8_t id[16], pk[32], sk[64];
-    e4_hash_id(id, "peer-new");
+    assert_int_equal(e4_hash_id(id, "peer-new"), E4_OK);
     ed_keypair(77, sk, pk);
     for (int fault = 0; fault < 3; fault++) {
         m->fail_begin = fault == 0;

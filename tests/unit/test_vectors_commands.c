@@ -145,8 +145,8 @@ static void apply_sk(const json_t *e, int op, const uint8_t *cmd, size_t cmd_len
     const char *t1 = "vectors/precondition/one", *t2 = "vectors/precondition/two";
     e4_random_key(k1);
     e4_random_key(k2);
-    e4_hash_topic(h1, t1);
-    e4_hash_topic(h2, t2);
+    assert_int_equal(e4_hash_topic(h1, t1), E4_OK);
+    assert_int_equal(e4_hash_topic(h2, t2), E4_OK);
     const char *topic = op == E4_CMD_REMOVE_TOPIC ? vu_str(args, "topic") : t1;
     if (op == E4_CMD_REMOVE_TOPIC || op == E4_CMD_RESET_TOPICS)
         VU_EXPECT_ERR(e4_state_set_topic_key(s, topic, k1, now), E4_OK, "precondition topic 1");
@@ -388,7 +388,7 @@ static void test_commands(void **state)
         /* symkey: protected under the client key */
         const json_t *sk = json_object_get(e, "symkey");
         uint8_t id[16], key[32], out[E4_COMMAND_MAX + E4_SK_OVERHEAD];
-        char topic[36];
+        char topic[E4_DEFAULT_CONTROL_TOPIC_LEN];
         vu_hex_n(sk, "client_id", id, 16);
         vu_hex_n(sk, "client_key", key, 32);
         e4_default_control_topic(topic, id);
@@ -415,7 +415,7 @@ static void test_commands(void **state)
         vu_hex_n(pk, "c2_curve25519_private", c2sk, 32);
         if (vu_has(pk, "client_name")) {
             uint8_t nid[16];
-            e4_hash_id(nid, vu_str(pk, "client_name"));
+            assert_int_equal(e4_hash_id(nid, vu_str(pk, "client_name")), E4_OK);
             VU_EXPECT_MEM(nid, 16, id, 16, "client_id == e4_hash_id(client_name)");
         }
         e4_default_control_topic(topic, id);

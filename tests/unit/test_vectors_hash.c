@@ -65,7 +65,7 @@ static void test_id_alias(void **state)
         VU_EXPECT(strcmp(name, vu_str(e, "name")) == 0, "name text differs from name_hex");
 
         uint8_t id[E4_ID_LEN];
-        char topic[36];
+        char topic[E4_DEFAULT_CONTROL_TOPIC_LEN];
         VU_EXPECT_ERR(e4_hash_id(id, name), E4_OK, "e4_hash_id");
         VU_EXPECT_HEX(e, "id", id, sizeof id);
         e4_default_control_topic(topic, id);

@@ -109,7 +109,7 @@ static void neg_pubkey_message(const json_t *e, const uint8_t *prot, size_t len,
     uint8_t *pt = vu_hex(e, "plaintext", &pt_len);
     {
         uint8_t id[16];
-        e4_hash_id(id, vu_str(e, "sender_name"));
+        assert_int_equal(e4_hash_id(id, vu_str(e, "sender_name")), E4_OK);
         VU_EXPECT_MEM(id, 16, sid, 16, "sender_id == e4_hash_id(sender_name)");
     }
     e4_state *s;
@@ -125,7 +125,7 @@ static void neg_pubkey_message(const json_t *e, const uint8_t *prot, size_t len,
         uint8_t kid[16], kpk[32], hid[16];
         vu_hex_n(k, "id", kid, 16);
         vu_hex_n(k, "ed25519_public", kpk, 32);
-        e4_hash_id(hid, vu_str(k, "name"));
+        assert_int_equal(e4_hash_id(hid, vu_str(k, "name")), E4_OK);
         VU_EXPECT_MEM(hid, 16, kid, 16, "known signer id == e4_hash_id(name)");
         VU_EXPECT_ERR(e4_state_set_pubkey(s, kid, kpk), E4_OK, "set_pubkey(known signer)");
     }

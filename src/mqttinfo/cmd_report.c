@@ -2,6 +2,7 @@
  * the form of the 2019 survey quoted in the spec. Streams the file: memory
  * does not grow with the number of endpoints (only with distinct product
  * names and finding ids). */
+#include "cli.h"
 #include "report.h"
 
 #include <getopt.h>

@@ -47,6 +47,8 @@ typedef struct {
     bool resume;
     int progress_opt; /* -1 auto, 0 off, 1 on */
     mi_options opts;
+    const char *password_file;
+    char password[256]; /* from --password-file; wiped at the end */
     pthread_mutex_t in_mu, out_mu, stat_mu;
 } scan_ctx;
 
@@ -352,7 +354,8 @@ static void scan_usage(FILE *out)
           "      --resume           skip targets already present in the output file\n"
           "  -p, --port PORT        port for targets written without one, URLs included\n"
           "                         (default: the scheme's, 1883 for plain targets)\n"
-          "  -u, --user USER / -P, --password PASS   credentials for every target\n"
+          "  -u, --user USER / --password-file FILE   credentials for every target\n"
+          "                         (or -P PASS, visible in ps; or MQTTINFO_PASSWORD)\n"
           "      --tls, --cafile FILE, --insecure    as for a single analysis\n"
           "      --progress / --no-progress          force the progress bar on or off\n"
           "                         (default: on when stderr is a terminal)\n",
@@ -405,7 +408,8 @@ static int repair_tail(int fd, const char *path)
     return ftruncate(fd, start);
 }
 
-enum { O_TIMEOUT = 256, O_RESUME, O_TLS, O_CAFILE, O_INSECURE, O_PROGRESS, O_NOPROGRESS, O_HELP };
+enum { O_TIMEOUT = 256, O_RESUME, O_TLS, O_CAFILE, O_INSECURE, O_PROGRESS, O_NOPROGRESS, O_HELP,
+       O_PASSFILE };
 
 /* Parses a number option into *v within [lo, hi]; 0 or -1 (message). */
 static int int_opt(const char *what, const char *arg, int lo, int hi, int *v)
@@ -444,6 +448,7 @@ static int scan_option(scan_ctx *sc, int ch, const char *arg)
     case 'p': return int_opt("port", arg, 1, 65535, &sc->default_port);
     case 'u': sc->opts.user = arg; return 0;
     case 'P': sc->opts.password = arg; return 0;
+    case O_PASSFILE: sc->password_file = arg; return 0;
     case O_TLS: sc->tls = true; return 0;
     case O_CAFILE: sc->opts.cafile = arg; return 0;
     case O_INSECURE: sc->opts.insecure = true; return 0;
@@ -463,6 +468,7 @@ static int scan_parse(scan_ctx *sc, int argc, char **argv)
         {"rate", required_argument, NULL, 'r'},   {"timeout", required_argument, NULL, O_TIMEOUT},
         {"resume", no_argument, NULL, O_RESUME},  {"port", required_argument, NULL, 'p'},
         {"user", required_argument, NULL, 'u'},   {"password", required_argument, NULL, 'P'},
+        {"password-file", required_argument, NULL, O_PASSFILE},
         {"tls", no_argument, NULL, O_TLS},        {"cafile", required_argument, NULL, O_CAFILE},
         {"insecure", no_argument, NULL, O_INSECURE},
         {"progress", no_argument, NULL, O_PROGRESS},
@@ -474,8 +480,9 @@ static int scan_parse(scan_ctx *sc, int argc, char **argv)
         rc = scan_option(sc, ch, optarg);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    if (!sc->opts.password && sc->opts.user && getenv("MQTTINFO_PASSWORD"))
-        sc->opts.password = getenv("MQTTINFO_PASSWORD");
+    if (mi_password_resolve(&sc->opts, sc->password_file, sc->password, sizeof sc->password,
+                            "mqttinfo scan") != 0)
+        return 2;
     sc->args = argv + optind;
     sc->nargs = argc - optind;
     if ((sc->input != NULL) == (sc->nargs > 0)) {
@@ -582,6 +589,7 @@ static int scan_free(scan_ctx *sc, int status)
     pthread_mutex_destroy(&sc->out_mu);
     pthread_mutex_destroy(&sc->stat_mu);
     mi_tls_global_free();
+    memset(sc->password, 0, sizeof sc->password);
     free(sc);
     return status;
 }
