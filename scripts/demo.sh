@@ -246,4 +246,4 @@ for name in sensor display old; do
 done
 sleep 0.3
 say "devices, e4c2, mosquitto_sub and mosquitto are stopped by PID on exit. Try next:"
-say "  $BUILD/bin/e4ctl --help, docs/e4c2.md, docs/e4.md, man docs/man/e4c2.8"
+say "  $BUILD/bin/e4ctl --help, docs/e4c2.md, docs/e4.md, docs/e4proxy.md, man docs/man/e4c2.8"
