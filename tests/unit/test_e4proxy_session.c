@@ -292,6 +292,31 @@ static void test_malformed(void **st)
     feed(&pc.down, &p, MQTT_V311, -1);
 }
 
+/* The topic policy: default (all but $-topics), --protect, --allow-clear. */
+static void test_policy(void **st)
+{
+    policy p = {0};
+#define DECIDE(t) policy_decide(&p, (const uint8_t *)(t), strlen(t))
+    (void)st;
+    assert_int_equal(DECIDE("a/b"), POLICY_PROTECT);
+    assert_int_equal(DECIDE("$SYS/broker/uptime"), POLICY_CLEAR);
+    /* --allow-clear alone keeps the default protection */
+    assert_int_equal(policy_add(&p, "pub/#", 1), 0);
+    assert_int_equal(DECIDE("a/b"), POLICY_PROTECT);
+    assert_int_equal(DECIDE("pub/x"), POLICY_PROTECT_OR_CLEAR);
+    /* with --protect, only what it names */
+    assert_int_equal(policy_add(&p, "plant/+/t", 0), 0);
+    assert_int_equal(DECIDE("a/b"), POLICY_CLEAR);
+    assert_int_equal(DECIDE("plant/4/t"), POLICY_PROTECT);
+    assert_int_equal(policy_add(&p, "#", 0), 0);
+    assert_int_equal(DECIDE("pub/x"), POLICY_PROTECT_OR_CLEAR);
+    assert_int_equal(DECIDE("$SYS/x"), POLICY_CLEAR); /* '#' does not match $-topics */
+    assert_int_equal(policy_add(&p, "a/#/b", 0), EXIT_USAGE);
+    assert_int_equal(p.n, 3);
+    policy_free(&p);
+#undef DECIDE
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_v311_qos2_drop),
         cmocka_unit_test(test_empty_and_too_large),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_policy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
