@@ -99,6 +99,12 @@ expect subB "^sensors/will device lost\$" 0 "the will did not arrive clear throu
 expect spy "^sensors/will " 0 "the will did not reach the broker"
 grep -q "$(hex_of 'device lost')" "$TMP/spy.out" && ko "the will was in clear on the broker" || ok
 
+# ---- a persistent session through the proxies: queued while away ----------
+timeout "$TIMEOUT" mosquitto_sub -p "$PB" -i persist-1 -c -q 1 -t sensors/t -C 1 -W 2 >/dev/null 2>&1
+mosquitto_pub -p "$PA" -t sensors/t -q 1 -m "while away" || ko "publish while away"
+timeout "$TIMEOUT" mosquitto_sub -p "$PB" -i persist-1 -c -q 1 -t sensors/t -C 1 >"$TMP/persist.out" 2>&1
+[ "$(cat "$TMP/persist.out")" = "while away" ] && ok || ko "session not kept through the proxy: $(cat "$TMP/persist.out")"
+
 # ---- MQTT.js: topic aliases and the payload format indicator -------------
 node_start jsub "$PB" 'sensors/#' 2
 node "$MQTTJS" pub-alias "mqtt://127.0.0.1:$PA" sensors/t "alias first" "alias second" >"$TMP/jpub.out" 2>&1 ||

@@ -43,6 +43,11 @@ still_works oversized
 python3 "$RAW" midpacket "$PP" >/dev/null
 still_works midpacket
 
+# keep-alive as if direct: a client silent past 1.5 x its keep-alive is
+# dropped by the broker, and the proxy closes the client's side at once
+out=$(python3 "$RAW" silent "$PP" 2)
+[[ "$out" =~ ^closed\ after\ [234]\ s$ ]] && ok || ko "keep-alive through the proxy: $out"
+
 # ---- a client that stops reading: back-pressure, bounded memory -------------
 # the proxy's own account of its buffers (RSS would count a sanitizer's
 # quarantine too)

@@ -5,6 +5,9 @@
   raw_mqtt.py garbage PORT         bytes that are no CONNECT
   raw_mqtt.py oversized PORT SIZE  CONNECT, then a PUBLISH of SIZE bytes
   raw_mqtt.py midpacket PORT       CONNECT, then half a PUBLISH, then close
+  raw_mqtt.py silent PORT KEEPALIVE
+        connect with that keep-alive and send nothing: prints "closed after
+        N s" when the connection ends (the broker's keep-alive check)
   raw_mqtt.py stall PORT TOPIC SECONDS
         subscribe to TOPIC and never read for SECONDS (a client that stops
         reading), then read for 2 s at most and report the bytes
@@ -36,13 +39,13 @@ def packet(first, body):
     return bytes([first]) + varint(len(body)) + body
 
 
-def connect(cid):
-    return packet(0x10, string("MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big") + string(cid))
+def connect(cid, keepalive=60):
+    return packet(0x10, string("MQTT") + bytes([4, 0x02]) + keepalive.to_bytes(2, "big") + string(cid))
 
 
-def dial(port, cid):
+def dial(port, cid, keepalive=60):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(connect(cid))
+    s.sendall(connect(cid, keepalive))
     ack = s.recv(4)
     if ack[:1] != b"\x20":
         print("no CONNACK")
@@ -81,6 +84,16 @@ def main():
         s.sendall(p[:40])
         s.close()
         print("closed")
+    elif mode == "silent":
+        s = dial(port, "raw-silent", int(sys.argv[3]))
+        start = time.time()
+        s.settimeout(30)
+        try:
+            while s.recv(16):
+                pass
+        except OSError:
+            pass
+        print("closed after %d s" % round(time.time() - start))
     elif mode == "stall":
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
