@@ -4,7 +4,8 @@
  *
  * Input: flags || { len(1) || command plaintext(len) }*. Bit 0 of flags picks
  * the mode (SK or PK state, each starting with two topics; PK with two
- * public keys). Every plaintext is protected under the state's current
+ * public keys); bit 1 with SK picks the fips-sk suite (commands in its
+ * AES-GCM format, fixed ivs). Every plaintext is protected under the state's current
  * command key at a fixed clock and unprotected on the control topic, so any
  * command, valid or not, reaches plan/persist/apply; a sequence can fill
  * the tables, rotate, remove and reset.
@@ -32,8 +33,8 @@
 
 static const e4_limits LIMITS_SK = {4, 0, 16}, LIMITS_PK = {4, 3, 16};
 #define MEM_SIZE E4_STATE_SIZE(4, 3, 16)
-static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_mem2[MEM_SIZE], g_tmpl[2][MEM_SIZE];
-static memstore g_store, g_store0[2], g_a, g_b;
+static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_mem2[MEM_SIZE], g_tmpl[3][MEM_SIZE];
+static memstore g_store, g_store0[3], g_a, g_b;
 static e4_state *g_s;
 static const e4_limits *g_limits;
 
@@ -43,8 +44,10 @@ static void fixed_key(uint8_t key[32], uint8_t tag)
         key[i] = (uint8_t)(tag * 31 + i + 1);
 }
 
-static void setup_one(int pk)
+/* kind 0: SK, 1: PK, 2: SK in the fips-sk suite. */
+static void setup_one(int kind)
 {
+    const int pk = kind == 1;
     uint8_t id[E4_ID_LEN], key[32], seed[32], sk[64], edpk[32], x_sk[32], x_pk[32];
     e4_state *s;
     CHECK(e4c_init() == 0);
@@ -64,15 +67,16 @@ static void setup_one(int pk)
         CHECK(e4_state_set_pubkey(s, pid, edpk) == E4_OK);
     } else {
         fixed_key(key, 0x40);
-        CHECK(e4_state_init_sk(&s, g_mem, sizeof g_mem, &LIMITS_SK, id, key) == E4_OK);
+        CHECK((kind == 2 ? e4_state_init_fips_sk : e4_state_init_sk)(&s, g_mem, sizeof g_mem, &LIMITS_SK,
+                                                                     id, key) == E4_OK);
     }
     fixed_key(key, 1);
     CHECK(e4_state_set_topic_key(s, "t/a", key, NOW - 100) == E4_OK);
     fixed_key(key, 2);
     CHECK(e4_state_set_topic_key(s, "t/b", key, NOW - 100) == E4_OK);
-    memstore_init(&g_store0[pk]);
-    CHECK(e4_state_save(s, &g_store0[pk].st) == E4_OK);
-    memcpy(g_tmpl[pk], g_mem, sizeof g_mem);
+    memstore_init(&g_store0[kind]);
+    CHECK(e4_state_save(s, &g_store0[kind].st) == E4_OK);
+    memcpy(g_tmpl[kind], g_mem, sizeof g_mem);
 }
 
 static void save_to(memstore *m)
@@ -150,15 +154,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!g_limits) {
         setup_one(0);
         setup_one(1);
+        setup_one(2);
         g_limits = &LIMITS_SK;
     }
     if (size < 1)
         return 0;
-    const int pk = data[0] & 1;
+    const int pk = data[0] & 1, kind = pk ? 1 : data[0] & 2 ? 2 : 0;
     g_limits = pk ? &LIMITS_PK : &LIMITS_SK;
-    memcpy(g_mem, g_tmpl[pk], sizeof g_mem);
+    memcpy(g_mem, g_tmpl[kind], sizeof g_mem);
     g_s = (e4_state *)g_mem;
-    g_store = g_store0[pk];
+    g_store = g_store0[kind];
     g_store.st.ctx = &g_store; /* the copy's callbacks must act on the copy */
     e4_state_set_storage(g_s, &g_store.st);
     char control[E4_CONTROL_TOPIC_MAX + 1];
@@ -173,14 +178,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *cmd = data + off;
         off += n;
 
-        uint8_t msg[24 + 256], out[24 + 256], cmd_key[32], id[E4_ID_LEN];
+        uint8_t msg[E4_FIPS_SK_OVERHEAD + 256], out[E4_FIPS_SK_OVERHEAD + 256], cmd_key[32], id[E4_ID_LEN];
         size_t out_len = 0xdeadbeef;
         memcpy(cmd_key, g_s->cmd_key, 32);
         memcpy(id, g_s->id, E4_ID_LEN);
         save_to(&g_a);
         const memstore before = g_store;
-        CHECK(e4_sk_protect(g_s->cmd_key, NOW - i % 500, cmd, n, msg) == E4_OK);
-        e4_err rc = e4_unprotect(g_s, control, msg, n + 24, out, sizeof out, &out_len, NOW);
+        const uint8_t iv[E4_GCM_IV_LEN] = {(uint8_t)i, (uint8_t)(i >> 8), 0xf5};
+        if (kind == 2)
+            CHECK(e4_fips_sk_protect(g_s->cmd_key, NOW - i % 500, iv, cmd, n, msg) == E4_OK);
+        else
+            CHECK(e4_sk_protect(g_s->cmd_key, NOW - i % 500, cmd, n, msg) == E4_OK);
+        const size_t msg_len = n + (kind == 2 ? E4_FIPS_SK_OVERHEAD : E4_SK_OVERHEAD);
+        e4_err rc = e4_unprotect(g_s, control, msg, msg_len, out, sizeof out, &out_len, NOW);
 
         CHECK(g_s->mode == mode);
         CHECK(g_s->ntopics <= g_limits->topics && g_s->npubkeys <= g_limits->pubkeys);

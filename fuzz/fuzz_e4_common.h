@@ -22,9 +22,9 @@
 
 /* Everything a state keeps across a restart (the replay cache is not kept);
  * topics and pubkeys compared as sets. */
-static int states_equal(const e4_state *a, const e4_state *b)
+static inline int states_equal(const e4_state *a, const e4_state *b)
 {
-    if (a->mode != b->mode || a->clock_skew != b->clock_skew ||
+    if (a->mode != b->mode || a->suite != b->suite || a->clock_skew != b->clock_skew ||
         a->control_topic_len != b->control_topic_len || a->ntopics != b->ntopics ||
         a->npubkeys != b->npubkeys || memcmp(a->id, b->id, E4_ID_LEN) != 0 ||
         memcmp(a->key, b->key, sizeof a->key) != 0 || memcmp(a->c2_pk, b->c2_pk, 32) != 0 ||

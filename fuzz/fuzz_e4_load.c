@@ -66,11 +66,12 @@ static void one(const uint8_t *data, size_t size)
     CHECK(e4_state_mode(s) == E4_MODE_SK || e4_state_mode(s) == E4_MODE_PK);
 
     /* Saved again (in the current format: a version-1 input comes back as
-     * version 2, and the replay entries of a version-2 one in the cache's
-     * order), */
+     * version 3 with an empty command list, versions 2 and 3 with their
+     * replay entries in the cache's order), */
     memstore_init(&g_out);
     CHECK(e4_state_save(s, &g_out.st) == E4_OK);
-    CHECK(data[4] != 1 || g_out.len == size + 4);   /* v1 -> v2: an empty command list */
+    CHECK(data[4] != 1 || g_out.len == size + 4);   /* v1 -> v3: an empty command list */
+    CHECK(g_out.buf[4] == 3 && g_out.buf[7] == (uint8_t)e4_state_suite(s));
 
     /* Which loads to an equal state and saves to the same bytes. */
     e4_state *s2;

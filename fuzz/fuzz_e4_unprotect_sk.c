@@ -1,5 +1,6 @@
 /*
- * Fuzz e4_unprotect on a fixed symmetric-key state.
+ * Fuzz e4_unprotect on a fixed symmetric-key state: base SK, or the
+ * fips-sk suite when built as fuzz_e4_unprotect_fips_sk (E4_FUZZ_FIPS_SK).
  *
  * Input: selector byte || message. The low bits of the selector pick the
  * topic (four topics with keys, one of them rotated so the key-transition path
@@ -9,7 +10,7 @@
  * check and mutations reach authentication and command processing.
  *
  * Invariants: no crash or sanitizer report; E4_OK only on a data topic with
- * out_len = in_len - 24; E4_COMMAND only on the control topic with out_len 0,
+ * out_len = in_len - the suite's overhead (24, fips-sk 38); E4_COMMAND only on the control topic with out_len 0,
  * the change persisted (the store loads to the state in memory); on error
  * out_len is untouched (0 after a replay or a command, which wipe the
  * plaintext), out holds only its old bytes or zeros, and the state is
@@ -27,6 +28,13 @@
 
 #define NOW UINT64_C(1700000000)
 #define SKEW 30
+#ifdef E4_FUZZ_FIPS_SK
+#define INIT_STATE e4_state_init_fips_sk
+#define OVERHEAD E4_FIPS_SK_OVERHEAD
+#else
+#define INIT_STATE e4_state_init_sk
+#define OVERHEAD E4_SK_OVERHEAD
+#endif
 #include "fuzz_e4_common.h"
 
 /* ---- the fixed state ------------------------------------------------------ */
@@ -56,7 +64,7 @@ static void setup(void)
     uint8_t id[E4_ID_LEN], key[32];
     CHECK(e4_hash_id(id, "fuzz-client") >= 0);
     fixed_key(key, CLIENT_KEY_TAG);
-    CHECK(e4_state_init_sk(&g_s, g_mem, sizeof g_mem, &LIMITS, id, key) == E4_OK);
+    CHECK(INIT_STATE(&g_s, g_mem, sizeof g_mem, &LIMITS, id, key) == E4_OK);
     e4_state_set_clock_skew(g_s, SKEW);
     for (int i = 0; i < NTOPICS; i++) {
         fixed_key(key, i == 2 ? OLD_KEY_TAG : (uint8_t)i);
@@ -101,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(e4_state_pubkey_count(g_s) == 0);
     if (rc == E4_OK) {
         CHECK(sel != SEL_CONTROL);
-        CHECK(in_len >= E4_SK_OVERHEAD && out_len == in_len - E4_SK_OVERHEAD && out_len <= cap);
+        CHECK(in_len >= OVERHEAD && out_len == in_len - OVERHEAD && out_len <= cap);
     } else if (rc == E4_COMMAND) {
         CHECK(sel == SEL_CONTROL);
         CHECK(out_len == 0);

@@ -10,6 +10,8 @@
  *   4 members / source / new topic / empty body (flags & 3)
  *   5 headers: Authorization, Content-Type, Accept, Last-Event-ID, Content-Length
  *   6 percent-decoding of a raw segment (flags: output capacity)
+ *   7 policy bodies (flags & 1: a client's, else a topic's) and the monitor
+ *     switch (flags & 2)
  *
  * Invariants: every rejection has a status among those the API answers, a
  * code and a non-empty message that never contains a key, a password or a
@@ -82,6 +84,13 @@ static void fuzz_route(char *s)
         CHECK(valid_text(out[i], E4_TOPIC_MAX));
 }
 
+static void check_query(const api_query *q)
+{
+    CHECK(q->limit >= 1 && q->limit <= API_LIMIT_MAX && q->offset >= 0 && q->after >= 0);
+    CHECK(q->rotate >= -1 && q->rotate <= 1 && q->hours >= 1 && q->hours <= 168);
+    CHECK(!q->has_search || valid_text(q->search, E4_TOPIC_MAX));
+}
+
 static void fuzz_query(char *s, unsigned allowed)
 {
     api_kv kv[16];
@@ -104,9 +113,7 @@ static void fuzz_query(char *s, unsigned allowed)
         check_error(&e);
         return;
     }
-    CHECK(q.limit >= 1 && q.limit <= API_LIMIT_MAX && q.offset >= 0 && q.after >= 0);
-    CHECK(q.rotate == 0 || q.rotate == 1);
-    CHECK(!q.has_search || valid_text(q.search, E4_TOPIC_MAX));
+    check_query(&q);
 }
 
 static const char *str_of(const json_t *o, const char *name)
@@ -215,6 +222,44 @@ static void fuzz_bodies(const char *data, size_t len, unsigned flags)
     json_decref(j);
 }
 
+static int interval_ok(int64_t v)
+{
+    return v == 0 || (v >= C2_INTERVAL_MIN && v <= C2_INTERVAL_MAX);
+}
+
+/* An accepted policy is within the documented bounds, and of its kind. */
+static void check_policy(const c2_policy *p, int client)
+{
+    CHECK(interval_ok(p->every) && interval_ok(p->max_age));
+    CHECK((p->on_join == 0 || p->on_join == 1) && (p->on_leave == 0 || p->on_leave == 1));
+    CHECK(!client || (p->max_age == 0 && p->on_join == 0 && p->on_leave == 1));
+}
+
+static void fuzz_policy(const char *data, size_t len, unsigned flags)
+{
+    api_error e;
+    c2_policy p;
+    int enabled = -1, rc;
+    json_t *j = api_json_parse(data, len, &e);
+    if (!j) {
+        check_error(&e);
+        return;
+    }
+    if (flags & 2) {
+        rc = api_parse_monitor(j, &enabled, &e);
+        CHECK(rc != 0 || enabled == 0 || enabled == 1);
+    } else {
+        rc = api_parse_policy(j, flags & 1 ? C2_POLICY_CLIENT : C2_POLICY_TOPIC, &p, &e);
+        if (rc == 0)
+            check_policy(&p, flags & 1);
+    }
+    if (rc != 0) {
+        CHECK(e.status == 400);
+        check_error(&e);
+    }
+    json_decref(j);
+}
+
 static void fuzz_headers(const char *s, unsigned flags)
 {
     char tok[API_TOKEN_MAX + 1];
@@ -269,14 +314,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(s, data + 2, size - 2);
     s[size - 2] = 0;
-    switch (data[0] % 7) {
+    switch (data[0] % 8) {
     case 0: fuzz_route(s); break;
-    case 1: fuzz_query(s, flags & 31); break;
+    case 1: fuzz_query(s, flags & 127); break;
     case 2: fuzz_client((const char *)data + 2, size - 2, flags); break;
     case 3: fuzz_import((const char *)data + 2, size - 2, flags); break;
     case 4: fuzz_bodies((const char *)data + 2, size - 2, flags); break;
     case 5: fuzz_headers(s, flags); break;
-    default: fuzz_percent((const char *)data + 2, size - 2, flags); break;
+    case 6: fuzz_percent((const char *)data + 2, size - 2, flags); break;
+    default: fuzz_policy((const char *)data + 2, size - 2, flags); break;
     }
     free(s);
     return 0;

@@ -63,4 +63,5 @@ npm_dir() {
 }
 npm_dir tests/integration/mqttinfo/node aedes "the mqttinfo tests (aedes)"
 npm_dir tests/integration/mqttinfo/mosca mosca "the mqttinfo tests (mosca)"
+npm_dir tests/pq/node @noble/post-quantum "the post-quantum tests (@noble/post-quantum)"
 npm_dir tests/integration/e4proxy/node mqtt "the e4proxy tests (MQTT.js)"

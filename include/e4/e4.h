@@ -66,6 +66,35 @@ extern "C" {
 #define E4_CONTROL_TOPIC_MAX 128   /* longest control-topic override */
 #define E4_MAX_DELAY         600   /* seconds a timestamp may be in the past */
 #define E4_TRANSITION_TTL   3600   /* seconds an old topic key stays usable */
+/* Cipher suites (spec e4-suites.md). BASE is the reference's SK and PK
+ * formats, the default; every other suite's messages start with the
+ * authenticated header 0xE4 || suite(1) || ts(8). */
+typedef enum e4_suite {
+    E4_SUITE_BASE = 0x00,
+    E4_SUITE_FIPS_SK = 0x10,   /* AES-256-GCM */
+    E4_SUITE_FIPS_PK = 0x11,   /* not yet in libe4 */
+    E4_SUITE_PQ_PK = 0x21      /* not yet in libe4 */
+} e4_suite;
+#define E4_SUITE_MAGIC      0xE4
+#define E4_SUITE_HEADER_LEN   10   /* 0xE4 || suite || ts */
+#define E4_GCM_IV_LEN         12
+#define E4_FIPS_SK_OVERHEAD   38   /* header || iv || tag */
+#define E4_FIPS_PK_OVERHEAD  118   /* header || signer id || iv || tag || signature */
+#define E4_P256_SK_LEN        32   /* big-endian scalar in [1, n-1] */
+#define E4_P256_PK_LEN        33   /* compressed SEC1 point */
+#define E4_P256_SIG_LEN       64   /* r || s, low-S */
+#define E4_MLDSA65_SEED_LEN   32   /* an ML-DSA-65 private key is its seed */
+#define E4_MLDSA65_PK_LEN   1952
+#define E4_MLDSA65_SIG_LEN  3309
+#define E4_XWING_SEED_LEN     32   /* an X-Wing private key is its seed */
+#define E4_XWING_PK_LEN     1216
+#define E4_XWING_CT_LEN     1120
+/* pq-pk: header || signer id || V || sig_ed25519 || sig_mldsa65 */
+#define E4_PQ_PK_OVERHEAD   3415
+/* pq-pk control topic: header || kind || epoch || ct || both signatures */
+#define E4_PQ_PK_KEY_MSG_LEN (E4_SUITE_HEADER_LEN + 1 + 4 + E4_XWING_CT_LEN + 64 + E4_MLDSA65_SIG_LEN)
+/* pq-pk command: header || kind || epoch || V || C */
+#define E4_PQ_PK_CMD_OVERHEAD (E4_SUITE_HEADER_LEN + 1 + 4 + 16)
 /* Largest payload protect accepts (the protected message, payload plus at
  * most E4_PK_OVERHEAD, stays below 2 GiB); larger: E4_ERR_INVALID_ARGUMENT. */
 #define E4_PAYLOAD_MAX (0x7fffffffu - E4_PK_OVERHEAD)
@@ -90,6 +119,7 @@ typedef enum e4_err {
     E4_ERR_PUBKEY_NOT_FOUND = -15,
     E4_ERR_INVALID_SIGNATURE = -16,
     E4_ERR_REPLAYED = -17,
+    E4_ERR_WRONG_SUITE = -18,      /* magic or suite byte not the receiver's suite */
 
     E4_ERR_INVALID_COMMAND = -20,  /* unknown command byte or empty command */
     E4_ERR_INVALID_ARG_LENGTH = -21,
@@ -181,12 +211,98 @@ E4_API E4_NODISCARD e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const 
 E4_API E4_NODISCARD e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
                      const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts,
                      const uint8_t *plain, size_t plain_len, uint8_t *out);
+/* The timestamp an SK or PK message claims (unix seconds), not checked nor
+ * authenticated: for monitors measuring clock skew (E4_ERR_TOO_SHORT if the
+ * message is shorter than a timestamp). */
+e4_err e4_message_timestamp(uint64_t *ts, const uint8_t *in, size_t in_len);
 /* The signer id of a PK message (E4_ERR_TOO_SHORT if it cannot be one). */
 E4_API E4_NODISCARD e4_err e4_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
 /* Checks length, timestamp, signature with signer_pk, then authenticity. */
 E4_API E4_NODISCARD e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_ED25519_PK_LEN],
                        const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
                        uint64_t now, uint32_t skew);
+
+/* fips-sk format: 0xE4 || 0x10 || ts || iv || C || tag, C and tag =
+ * AES-256-GCM(key, iv, AD = header, plain); out needs plain_len + 38 bytes.
+ * iv NULL takes 12 fresh random bytes (the normal case); a given iv is for
+ * test vectors and must never repeat under one key. */
+E4_API E4_NODISCARD e4_err e4_fips_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts,
+                          const uint8_t iv[E4_GCM_IV_LEN], const uint8_t *plain, size_t plain_len,
+                          uint8_t *out);
+/* Checks length (E4_ERR_TOO_SHORT), header (E4_ERR_WRONG_SUITE), timestamp
+ * window, then authenticity; out needs in_len - 38 bytes (an empty payload
+ * is valid). */
+E4_API E4_NODISCARD e4_err e4_fips_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                            uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
+
+/* fips-pk format (the state does not know this suite yet: stateless only):
+ * 0xE4 || 0x11 || ts || signer id || iv || C || tag || sig, C and tag =
+ * AES-256-GCM(key, iv, AD = header, plain), sig = ECDSA-P256-SHA256 (r || s,
+ * low-S) over everything before it; out needs plain_len + 118 bytes. iv
+ * NULL: random, as e4_fips_sk_protect. */
+E4_API E4_NODISCARD e4_err e4_fips_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+                          const uint8_t sign_sk[E4_P256_SK_LEN], uint64_t ts,
+                          const uint8_t iv[E4_GCM_IV_LEN], const uint8_t *plain, size_t plain_len,
+                          uint8_t *out);
+/* The signer id of a fips-pk message (E4_ERR_TOO_SHORT, E4_ERR_WRONG_SUITE). */
+E4_API E4_NODISCARD e4_err e4_fips_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
+/* Checks length, header, timestamp window, the signature with signer_pk
+ * (E4_ERR_INVALID_SIGNATURE, also for a high-S one), then authenticity. */
+E4_API E4_NODISCARD e4_err e4_fips_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4_P256_PK_LEN],
+                            const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
+                            uint64_t now, uint32_t skew);
+/* The fips-pk command key between C2 and a client, from either side:
+ * SHA3-256(00000001 || x(ECDH(agree_sk, peer_agree_pk)) || "E4 fips-pk
+ * command key v1") (SP 800-56C one-step KDF). Commands then use the fips-sk
+ * format under it. E4_ERR_INVALID_KEY for a bad scalar or point. */
+E4_API E4_NODISCARD e4_err e4_fips_pk_command_key(uint8_t key[E4_KEY_LEN], const uint8_t agree_sk[E4_P256_SK_LEN],
+                              const uint8_t peer_agree_pk[E4_P256_PK_LEN]);
+/* A random P-256 key pair (for signing or for key agreement: one each). */
+E4_API E4_NODISCARD e4_err e4_p256_keypair(uint8_t sk[E4_P256_SK_LEN], uint8_t pk[E4_P256_PK_LEN]);
+
+/* pq-pk format (hybrid; stateless only, the state does not know this suite
+ * yet): M = 0xE4 || 0x21 || ts || signer id || V || C with V || C =
+ * AES-SIV(key, AD = [header], plain); message = M || Ed25519(M) ||
+ * ML-DSA-65(M, ctx "E4 pq-pk v1", hedged). out needs plain_len + 3,415. */
+E4_API E4_NODISCARD e4_err e4_pq_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
+                        const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                        const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN], uint64_t ts,
+                        const uint8_t *plain, size_t plain_len, uint8_t *out);
+E4_API E4_NODISCARD e4_err e4_pq_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len);
+/* Checks length, header, timestamp, both signatures (either failing:
+ * E4_ERR_INVALID_SIGNATURE), then authenticity. */
+E4_API E4_NODISCARD e4_err e4_pq_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_ed25519_pk[E4_ED25519_PK_LEN],
+                          const uint8_t signer_mldsa_pk[E4_MLDSA65_PK_LEN], const uint8_t *in,
+                          size_t in_len, uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew);
+/* The public keys of an ML-DSA-65 seed and of an X-Wing seed. */
+E4_API E4_NODISCARD e4_err e4_mldsa65_public(uint8_t pk[E4_MLDSA65_PK_LEN], const uint8_t seed[E4_MLDSA65_SEED_LEN]);
+E4_API E4_NODISCARD e4_err e4_xwing_public(uint8_t pk[E4_XWING_PK_LEN], const uint8_t seed[E4_XWING_SEED_LEN]);
+
+/* pq-pk key establishment, C2's side: X-Wing encapsulation to the client's
+ * key (eseed NULL: 64 random bytes; given: test vectors), signed by C2 with
+ * both keys (ML-DSA context "E4 pq-pk c2 v1"); *out is
+ * E4_PQ_PK_KEY_MSG_LEN bytes and cmd_key receives
+ * K_epoch = SHA3-256("E4 pq-pk command key v1" || epoch(4, LE) || ss). */
+E4_API E4_NODISCARD e4_err e4_pq_pk_key_establish(uint8_t out[E4_PQ_PK_KEY_MSG_LEN], uint8_t cmd_key[E4_KEY_LEN],
+                              const uint8_t c2_ed25519_sk[E4_ED25519_SK_LEN],
+                              const uint8_t c2_mldsa_seed[E4_MLDSA65_SEED_LEN],
+                              const uint8_t client_xwing_pk[E4_XWING_PK_LEN], uint32_t epoch,
+                              uint64_t ts, const uint8_t eseed[64]);
+/* The client's side: header, timestamp, C2's two signatures, then
+ * decapsulation; gives K_epoch and the epoch (whose order, no rollback, is
+ * the state's to check). */
+E4_API E4_NODISCARD e4_err e4_pq_pk_key_open(uint8_t cmd_key[E4_KEY_LEN], uint32_t *epoch, const uint8_t *in,
+                         size_t in_len, const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN],
+                         const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN],
+                         const uint8_t xwing_seed[E4_XWING_SEED_LEN], uint64_t now, uint32_t skew);
+/* A command under K_epoch: header || 0x02 || epoch || V || C, V || C =
+ * AES-SIV(K_epoch, AD = [header || 0x02 || epoch], cmd); out needs
+ * cmd_len + E4_PQ_PK_CMD_OVERHEAD. open gives the command and its epoch. */
+E4_API E4_NODISCARD e4_err e4_pq_pk_command_protect(const uint8_t cmd_key[E4_KEY_LEN], uint32_t epoch, uint64_t ts,
+                                const uint8_t *cmd, size_t cmd_len, uint8_t *out);
+E4_API E4_NODISCARD e4_err e4_pq_pk_command_open(const uint8_t cmd_key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                             uint8_t *out, size_t *out_len, uint32_t *epoch, uint64_t now,
+                             uint32_t skew);
 
 /* ---- C2 side: commands --------------------------------------------------- */
 
@@ -219,7 +335,7 @@ typedef struct e4_state e4_state;
 /* Capacities fixed when the state is created. replay = 0 disables the
  * replay cache; otherwise it remembers that many recent messages. The C2
  * commands it remembers as applied are saved with the state (storage format
- * version 2; version 1 files still load) and reloaded, so a command replayed
+ * version 2 and later; older files still load) and reloaded, so a command replayed
  * after a restart is refused too (no key rollback). */
 typedef struct e4_limits {
     uint32_t topics;
@@ -247,11 +363,17 @@ E4_API E4_NODISCARD e4_err e4_state_init_sk(e4_state **out, void *mem, size_t me
 E4_API E4_NODISCARD e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                         const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN]);
+/* The same as e4_state_init_sk in the fips-sk suite: messages and commands
+ * in the fips-sk format (AES-256-GCM) under the same keys. Needs a backend
+ * with GCM (E4_ERR_UNSUPPORTED in the portable one). */
+E4_API E4_NODISCARD e4_err e4_state_init_fips_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                             const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN]);
 /* Wipe every key in the state; the memory may then be reused. */
 E4_API void e4_state_wipe(e4_state *s);
 
 typedef enum e4_mode { E4_MODE_SK = 1, E4_MODE_PK = 2 } e4_mode;
 E4_API e4_mode e4_state_mode(const e4_state *s);
+E4_API e4_suite e4_state_suite(const e4_state *s);
 E4_API void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]);
 E4_API const e4_limits *e4_state_limits(const e4_state *s);
 E4_API uint32_t e4_state_topic_count(const e4_state *s);

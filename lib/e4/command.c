@@ -8,20 +8,130 @@
  */
 #include "internal.h"
 
+/* What a planner looks at and fills: phase one of applying a command
+ * (below), for one opcode. */
+typedef struct plan_args {
+    const e4_state *s;
+    const uint8_t *a; /* the arguments, of the length the spec says */
+    size_t alen;
+    e4i_edit *e;            /* the edit that describes the command */
+    int *noop;              /* set when the command changes nothing */
+    uint8_t *new_cmd_key;   /* E4_KEY_LEN: the command key after SetIDKey/SetC2Key */
+} plan_args;
+
+/* The command key a changed state would have: computed before anything
+ * changes, so an unusable key is refused first. */
+static e4_err probe_cmd_key(const e4_state *s, const uint8_t *id_key, const uint8_t *c2_pk,
+                            uint8_t new_cmd_key[E4_KEY_LEN])
+{
+    e4_state probe = *s;
+    if (id_key)
+        memcpy(probe.key, id_key, E4_ED25519_SK_LEN);
+    if (c2_pk)
+        memcpy(probe.c2_pk, c2_pk, E4_X25519_LEN);
+    e4_err err = e4i_derive_cmd_key(&probe);
+    memcpy(new_cmd_key, probe.cmd_key, E4_KEY_LEN);
+    e4c_wipe(&probe, sizeof probe);
+    return err;
+}
+
+static e4_err plan_remove_topic(const plan_args *p)
+{
+    p->e->op = EDIT_TOPIC_REMOVE;
+    p->e->hash = p->a;
+    *p->noop = e4i_topic_find(p->s, p->a) == NULL;
+    return E4_OK;
+}
+
+static e4_err plan_reset_topics(const plan_args *p)
+{
+    p->e->op = EDIT_TOPICS_RESET;
+    *p->noop = p->s->ntopics == 0;
+    return E4_OK;
+}
+
+static e4_err plan_set_id_key(const plan_args *p)
+{
+    if (e4i_is_zero(p->a, p->alen))
+        return E4_ERR_ZERO_KEY;
+    p->e->op = EDIT_ID_KEY;
+    p->e->key = p->a;
+    if (p->s->mode == E4_MODE_PK) /* the command key follows the identity key */
+        return probe_cmd_key(p->s, p->a, NULL, p->new_cmd_key);
+    memcpy(p->new_cmd_key, p->a, E4_KEY_LEN);
+    return E4_OK;
+}
+
+static e4_err plan_set_topic_key(const plan_args *p)
+{
+    if (e4i_is_zero(p->a, E4_KEY_LEN))
+        return E4_ERR_ZERO_KEY;
+    const topic_slot *t = e4i_topic_find(p->s, p->a + E4_KEY_LEN);
+    if (!t && p->s->ntopics >= p->s->limits.topics)
+        return E4_ERR_TOPICS_FULL;
+    p->e->op = EDIT_TOPIC_SET;
+    p->e->key = p->a;
+    p->e->hash = p->a + E4_KEY_LEN;
+    *p->noop = t && e4c_memeq(t->key, p->a, E4_KEY_LEN); /* the same key again */
+    return E4_OK;
+}
+
+static e4_err plan_remove_pubkey(const plan_args *p)
+{
+    if (!e4i_pubkey_find(p->s, p->a))
+        return E4_ERR_PUBKEY_NOT_FOUND;
+    p->e->op = EDIT_PUBKEY_REMOVE;
+    p->e->hash = p->a;
+    return E4_OK;
+}
+
+static e4_err plan_reset_pubkeys(const plan_args *p)
+{
+    p->e->op = EDIT_PUBKEYS_RESET;
+    *p->noop = p->s->npubkeys == 0;
+    return E4_OK;
+}
+
+static e4_err plan_set_pubkey(const plan_args *p)
+{
+    if (e4i_is_zero(p->a, E4_ED25519_PK_LEN))
+        return E4_ERR_ZERO_KEY;
+    const pubkey_slot *k = e4i_pubkey_find(p->s, p->a + E4_ED25519_PK_LEN);
+    if (!k && p->s->npubkeys >= p->s->limits.pubkeys)
+        return E4_ERR_PUBKEYS_FULL;
+    p->e->op = EDIT_PUBKEY_SET;
+    p->e->key = p->a;
+    p->e->hash = p->a + E4_ED25519_PK_LEN;
+    *p->noop = k && memcmp(k->pk, p->a, E4_ED25519_PK_LEN) == 0;
+    return E4_OK;
+}
+
+static e4_err plan_set_c2_key(const plan_args *p)
+{
+    if (e4i_is_zero(p->a, E4_X25519_LEN))
+        return E4_ERR_ZERO_KEY;
+    p->e->op = EDIT_C2_KEY;
+    p->e->key = p->a;
+    return probe_cmd_key(p->s, NULL, p->a, p->new_cmd_key);
+}
+
+/* THE command table: exact argument lengths per mode (NA: not in that
+ * mode) and how each is planned. */
 typedef struct command_spec {
-    size_t args_sk, args_pk; /* exact argument lengths per mode; SIZE_MAX: unsupported */
+    size_t args_sk, args_pk;
+    e4_err (*plan)(const plan_args *p);
 } command_spec;
 
 #define NA SIZE_MAX
 static const command_spec specs[] = {
-    [E4_CMD_REMOVE_TOPIC] = {16, 16},
-    [E4_CMD_RESET_TOPICS] = {0, 0},
-    [E4_CMD_SET_ID_KEY] = {32, 64},
-    [E4_CMD_SET_TOPIC_KEY] = {48, 48},
-    [E4_CMD_REMOVE_PUBKEY] = {NA, 16},
-    [E4_CMD_RESET_PUBKEYS] = {NA, 0},
-    [E4_CMD_SET_PUBKEY] = {NA, 48},
-    [E4_CMD_SET_C2_KEY] = {NA, 32},
+    [E4_CMD_REMOVE_TOPIC] = {16, 16, plan_remove_topic},
+    [E4_CMD_RESET_TOPICS] = {0, 0, plan_reset_topics},
+    [E4_CMD_SET_ID_KEY] = {32, 64, plan_set_id_key},
+    [E4_CMD_SET_TOPIC_KEY] = {48, 48, plan_set_topic_key},
+    [E4_CMD_REMOVE_PUBKEY] = {NA, 16, plan_remove_pubkey},
+    [E4_CMD_RESET_PUBKEYS] = {NA, 0, plan_reset_pubkeys},
+    [E4_CMD_SET_PUBKEY] = {NA, 48, plan_set_pubkey},
+    [E4_CMD_SET_C2_KEY] = {NA, 32, plan_set_c2_key},
 };
 
 e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
@@ -86,91 +196,16 @@ static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t n
 {
     if (len == 0 || cmd[0] >= sizeof specs / sizeof specs[0])
         return E4_ERR_INVALID_COMMAND;
-    const uint8_t op = cmd[0], *a = cmd + 1;
-    const size_t alen = len - 1;
-    const size_t want = s->mode == E4_MODE_PK ? specs[op].args_pk : specs[op].args_sk;
+    const command_spec *sp = &specs[cmd[0]];
+    const size_t want = s->mode == E4_MODE_PK ? sp->args_pk : sp->args_sk;
     if (want == NA)
         return E4_ERR_UNSUPPORTED_COMMAND;
-    if (alen != want)
+    if (len - 1 != want)
         return E4_ERR_INVALID_ARG_LENGTH;
-
     *noop = 0;
     e->now = now;
-    switch (op) {
-    case E4_CMD_REMOVE_TOPIC:
-        e->op = EDIT_TOPIC_REMOVE;
-        e->hash = a;
-        *noop = e4i_topic_find(s, a) == NULL;
-        return E4_OK;
-    case E4_CMD_RESET_TOPICS:
-        e->op = EDIT_TOPICS_RESET;
-        *noop = s->ntopics == 0;
-        return E4_OK;
-    case E4_CMD_SET_ID_KEY:
-        if (e4i_is_zero(a, alen))
-            return E4_ERR_ZERO_KEY;
-        e->op = EDIT_ID_KEY;
-        e->key = a;
-        if (s->mode == E4_MODE_PK) {
-            /* The command key follows the new identity key; compute it now
-             * so that an unusable key is refused before anything changes. */
-            e4_state probe = *s;
-            memcpy(probe.key, a, E4_ED25519_SK_LEN);
-            e4_err err = e4i_derive_cmd_key(&probe);
-            memcpy(new_cmd_key, probe.cmd_key, E4_KEY_LEN);
-            e4c_wipe(&probe, sizeof probe);
-            return err;
-        }
-        memcpy(new_cmd_key, a, E4_KEY_LEN);
-        return E4_OK;
-    case E4_CMD_SET_TOPIC_KEY: {
-        if (e4i_is_zero(a, E4_KEY_LEN))
-            return E4_ERR_ZERO_KEY;
-        const topic_slot *t = e4i_topic_find(s, a + E4_KEY_LEN);
-        if (!t && s->ntopics >= s->limits.topics)
-            return E4_ERR_TOPICS_FULL;
-        e->op = EDIT_TOPIC_SET;
-        e->key = a;
-        e->hash = a + E4_KEY_LEN;
-        *noop = t && e4c_memeq(t->key, a, E4_KEY_LEN); /* the same key again */
-        return E4_OK;
-    }
-    case E4_CMD_REMOVE_PUBKEY:
-        if (!e4i_pubkey_find(s, a))
-            return E4_ERR_PUBKEY_NOT_FOUND;
-        e->op = EDIT_PUBKEY_REMOVE;
-        e->hash = a;
-        return E4_OK;
-    case E4_CMD_RESET_PUBKEYS:
-        e->op = EDIT_PUBKEYS_RESET;
-        *noop = s->npubkeys == 0;
-        return E4_OK;
-    case E4_CMD_SET_PUBKEY: {
-        if (e4i_is_zero(a, E4_ED25519_PK_LEN))
-            return E4_ERR_ZERO_KEY;
-        const pubkey_slot *p = e4i_pubkey_find(s, a + E4_ED25519_PK_LEN);
-        if (!p && s->npubkeys >= s->limits.pubkeys)
-            return E4_ERR_PUBKEYS_FULL;
-        e->op = EDIT_PUBKEY_SET;
-        e->key = a;
-        e->hash = a + E4_ED25519_PK_LEN;
-        *noop = p && memcmp(p->pk, a, E4_ED25519_PK_LEN) == 0;
-        return E4_OK;
-    }
-    case E4_CMD_SET_C2_KEY: {
-        if (e4i_is_zero(a, E4_X25519_LEN))
-            return E4_ERR_ZERO_KEY;
-        e4_state probe = *s;
-        memcpy(probe.c2_pk, a, E4_X25519_LEN);
-        e4_err err = e4i_derive_cmd_key(&probe);
-        memcpy(new_cmd_key, probe.cmd_key, E4_KEY_LEN);
-        e4c_wipe(&probe, sizeof probe);
-        e->op = EDIT_C2_KEY;
-        e->key = a;
-        return err;
-    }
-    }
-    return E4_ERR_INVALID_COMMAND;
+    const plan_args p = {s, cmd + 1, len - 1, e, noop, new_cmd_key};
+    return sp->plan(&p);
 }
 
 /* Phase three: the change in memory. Cannot fail. */

@@ -26,6 +26,26 @@ void e4c_sha3_256(uint8_t out[32], const void *in, size_t len);
  * next to the label on the stack. */
 void e4c_sha3_256_cat(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen);
 
+/* Keccak (FIPS 202), one implementation for both backends (crypto/keccak.c).
+ * An XOF is absorbed, then squeezed any number of times in any amounts;
+ * e4c_xof_wipe clears it (it holds whatever was absorbed). */
+#define E4C_SHAKE128_RATE 168
+#define E4C_SHAKE256_RATE 136
+typedef struct e4c_xof {
+    uint64_t a[25];
+    unsigned rate, pos;
+    uint8_t suffix, squeezing;
+} e4c_xof;
+void e4c_shake128_init(e4c_xof *s);
+void e4c_shake256_init(e4c_xof *s);
+void e4c_xof_absorb(e4c_xof *s, const void *in, size_t len);
+void e4c_xof_squeeze(e4c_xof *s, uint8_t *out, size_t len);
+void e4c_xof_wipe(e4c_xof *s);
+/* SHA3-512(a || b) and SHA3-256(a || b) on this Keccak. */
+void e4c_sha3_512(uint8_t out[64], const void *a, size_t alen, const void *b, size_t blen);
+void e4c_keccak_sha3_256(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen);
+void e4c_keccak_f1600(uint64_t a[25]);
+
 /* RFC 5297 AES-SIV with the 64-byte key key||key and exactly one associated
  * data item (E4 uses the 8-byte timestamp; other lengths are supported for
  * the test vectors). seal writes tag(16) || ciphertext(n); plain may be
@@ -41,6 +61,29 @@ int e4c_siv_open(const uint8_t key[32], const uint8_t *ad, size_t ad_len, const 
 /* Drop any expanded copy of key the backend keeps (key replaced or
  * removed); NULL drops them all. */
 void e4c_siv_forget(const uint8_t key[32]);
+
+/* AES-256-GCM (SP 800-38D) with a 96-bit iv, for the fips-sk and fips-pk
+ * suites. seal writes C(n) || tag(16); open reads the same (n = ciphertext
+ * length) and writes the n bytes of plaintext only when authentic. The
+ * portable backend has no GCM: e4c_has_gcm() is 0 and both fail. */
+int e4c_has_gcm(void);
+int e4c_gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
+                 const uint8_t *plain, size_t n, uint8_t *out);
+int e4c_gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
+                 const uint8_t *in, size_t n, uint8_t *out);
+
+/* ECDSA and ECDH on P-256 (the fips-pk suite). Public keys are compressed
+ * SEC1 points (33 bytes), private keys 32-byte big-endian scalars in
+ * [1, n-1]. Signatures are r || s (32 + 32, big-endian) over SHA-256(msg);
+ * sign produces low-S (s <= n/2), verify refuses high-S, r or s of 0 or
+ * >= n, and public keys not on the curve. ECDH gives the x-coordinate of
+ * sk * peer (fails on a point off the curve). The portable backend has
+ * none: e4c_has_p256() is 0 and all fail. */
+int e4c_has_p256(void);
+int e4c_p256_public(uint8_t pk[33], const uint8_t sk[32]);
+int e4c_p256_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[32]);
+int e4c_p256_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[33]);
+int e4c_p256_ecdh(uint8_t z[32], const uint8_t sk[32], const uint8_t peer_pk[33]);
 
 /* Ed25519 with the 64-byte seed||public private key. */
 int e4c_ed25519_seed_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);

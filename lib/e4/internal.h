@@ -50,8 +50,8 @@ struct e4_state {
     uint32_t magic;
     uint8_t mode;                   /* e4_mode */
     uint8_t control_topic_len;
+    uint8_t suite;                  /* e4_suite */
     uint8_t data_replay_off;        /* e4_state_set_data_replay_check(s, 0) */
-    uint8_t pad_[1];
     e4_limits limits;
     uint32_t ntopics, npubkeys;
     uint32_t clock_skew;
@@ -91,6 +91,19 @@ size_t e4i_replay_slots(const e4_state *s);
 /* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key). */
 e4_err e4i_derive_cmd_key(e4_state *s);
 e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits);
+
+/* message.c: the checks every format shares. */
+e4_err e4i_check_timestamp(uint64_t ts, uint64_t now, uint32_t skew);
+e4_err e4i_check_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, size_t plain_len);
+/* A suite message: at least `overhead` bytes (E4_ERR_TOO_SHORT), then
+ * magic and suite byte (E4_ERR_WRONG_SUITE). */
+e4_err e4i_check_suite_header(const uint8_t *in, size_t in_len, e4_suite suite, size_t overhead);
+
+/* suite_fips_sk.c: the fips-sk format after the caller's length check. */
+e4_err e4i_fips_sk_open(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                        uint8_t *out, size_t *out_len);
+/* The 16 bytes identifying a message for the replay cache (its tag). */
+const uint8_t *e4i_fips_sk_tag(const uint8_t *in, size_t in_len);
 
 /* command.c: tag and ts identify a C2 command (its SIV tag and timestamp),
  * saved with the change; NULL for local changes. */

@@ -28,6 +28,7 @@ const char *e4_strerror(e4_err err)
     case E4_ERR_PUBKEY_NOT_FOUND: return "signer public key not found";
     case E4_ERR_INVALID_SIGNATURE: return "invalid signature";
     case E4_ERR_REPLAYED: return "message replayed";
+    case E4_ERR_WRONG_SUITE: return "message of another cipher suite (or not an E4 suite message)";
     case E4_ERR_INVALID_COMMAND: return "invalid command";
     case E4_ERR_INVALID_ARG_LENGTH: return "invalid command argument length";
     case E4_ERR_UNSUPPORTED_COMMAND: return "command not supported in symmetric-key mode";

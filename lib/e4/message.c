@@ -9,7 +9,7 @@
 
 /* Valid iff now - 600 <= ts <= now + skew. A timestamp >= 2^63 reads as a
  * negative number in the reference: too old. */
-static e4_err check_timestamp(uint64_t ts, uint64_t now, uint32_t skew)
+e4_err e4i_check_timestamp(uint64_t ts, uint64_t now, uint32_t skew)
 {
     if (ts >= (UINT64_C(1) << 63))
         return E4_ERR_TIMESTAMP_TOO_OLD;
@@ -23,7 +23,7 @@ static e4_err check_timestamp(uint64_t ts, uint64_t now, uint32_t skew)
 /* What protect refuses before writing anything: an all-zero key (never
  * valid), a timestamp no receiver accepts (>= 2^63 reads as negative, so the
  * message could never be opened), a payload over E4_PAYLOAD_MAX. */
-static e4_err check_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, size_t plain_len)
+e4_err e4i_check_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, size_t plain_len)
 {
     if (e4i_is_zero(key, E4_KEY_LEN))
         return E4_ERR_ZERO_KEY;
@@ -32,12 +32,21 @@ static e4_err check_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, size_t p
     return E4_OK;
 }
 
+e4_err e4i_check_suite_header(const uint8_t *in, size_t in_len, e4_suite suite, size_t overhead)
+{
+    if (in_len < overhead)
+        return E4_ERR_TOO_SHORT;
+    if (in[0] != E4_SUITE_MAGIC || in[1] != (uint8_t)suite)
+        return E4_ERR_WRONG_SUITE;
+    return E4_OK;
+}
+
 e4_err e4_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, const uint8_t *plain,
                      size_t plain_len, uint8_t *out)
 {
     if (!key || !out || (!plain && plain_len))
         return E4_ERR_INVALID_ARGUMENT;
-    e4_err err = check_protect(key, ts, plain_len);
+    e4_err err = e4i_check_protect(key, ts, plain_len);
     if (err)
         return err;
     e4i_store64le(out, ts);
@@ -55,7 +64,7 @@ e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t 
         return E4_ERR_ZERO_KEY;
     if (in_len <= E4_SK_OVERHEAD)
         return E4_ERR_TOO_SHORT;
-    e4_err err = check_timestamp(e4i_load64le(in), now, skew);
+    e4_err err = e4i_check_timestamp(e4i_load64le(in), now, skew);
     if (err)
         return err;
     size_t n = in_len - E4_SK_OVERHEAD;
@@ -73,7 +82,7 @@ e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_I
         return E4_ERR_INVALID_ARGUMENT;
     if (!e4c_has_pk())
         return E4_ERR_UNSUPPORTED;
-    e4_err err = check_protect(key, ts, plain_len);
+    e4_err err = e4i_check_protect(key, ts, plain_len);
     if (err)
         return err;
     if (e4i_is_zero(ed25519_sk, E4_ED25519_SK_LEN))
@@ -84,6 +93,16 @@ e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_I
     if (e4c_siv_seal(key, out, E4_TIMESTAMP_LEN, plain, plain_len, out + E4_TIMESTAMP_LEN + E4_ID_LEN) ||
         e4c_ed25519_sign(out + signed_len, out, signed_len, ed25519_sk))
         return E4_ERR_CRYPTO;
+    return E4_OK;
+}
+
+e4_err e4_message_timestamp(uint64_t *ts, const uint8_t *in, size_t in_len)
+{
+    if (!ts || (!in && in_len))
+        return E4_ERR_INVALID_ARGUMENT;
+    if (in_len < E4_TIMESTAMP_LEN)
+        return E4_ERR_TOO_SHORT;
+    *ts = e4i_load64le(in);
     return E4_OK;
 }
 
@@ -123,15 +142,31 @@ e4_err e4_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_pk[E4
         return E4_ERR_ZERO_KEY;
     if (in_len < E4_PK_OVERHEAD)
         return E4_ERR_TOO_SHORT;
-    e4_err err = check_timestamp(e4i_load64le(in), now, skew);
+    e4_err err = e4i_check_timestamp(e4i_load64le(in), now, skew);
     return err ? err : pk_open(key, signer_pk, in, in_len, out, out_len);
 }
 
 /* ---- on a state ---------------------------------------------------------------- */
 
+static size_t overhead_of(const e4_state *s)
+{
+    if (s->suite == E4_SUITE_FIPS_SK)
+        return E4_FIPS_SK_OVERHEAD;
+    return s->mode == E4_MODE_PK ? E4_PK_OVERHEAD : E4_SK_OVERHEAD;
+}
+
 size_t e4_protected_len(const e4_state *s, size_t plain_len)
 {
-    return plain_len + (s->mode == E4_MODE_PK ? E4_PK_OVERHEAD : E4_SK_OVERHEAD);
+    return plain_len + overhead_of(s);
+}
+
+static e4_err protect_with(const e4_state *s, const topic_slot *t, const uint8_t *plain,
+                           size_t plain_len, uint8_t *out, uint64_t now)
+{
+    if (s->suite == E4_SUITE_FIPS_SK)
+        return e4_fips_sk_protect(t->key, now, NULL, plain, plain_len, out);
+    return s->mode == E4_MODE_PK ? e4_pk_protect(t->key, s->id, s->key, now, plain, plain_len, out)
+                                 : e4_sk_protect(t->key, now, plain, plain_len, out);
 }
 
 e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
@@ -148,9 +183,7 @@ e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN
     size_t len = e4_protected_len(s, plain_len);
     if (out_cap < len || len < plain_len)
         return E4_ERR_BUFFER_TOO_SMALL;
-    e4_err err = s->mode == E4_MODE_PK
-                     ? e4_pk_protect(t->key, s->id, s->key, now, plain, plain_len, out)
-                     : e4_sk_protect(t->key, now, plain, plain_len, out);
+    e4_err err = protect_with(s, t, plain, plain_len, out, now);
     if (err == E4_OK)
         *out_len = len;
     return err;
@@ -164,21 +197,24 @@ e4_err e4_protect(e4_state *s, const char *topic, const uint8_t *plain, size_t p
     return err ? err : e4_protect_hashed(s, hash, plain, plain_len, out, out_cap, out_len, now);
 }
 
-/* A command on the control topic: SK format under the command key. The
- * plaintext passes through out (the caller's buffer) and is wiped. */
+/* A command on the control topic: the suite's SK format under the command
+ * key. The plaintext passes through out (the caller's buffer) and is wiped. */
 static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, uint8_t *out,
                                 size_t out_cap, size_t *out_len, uint64_t now)
 {
     size_t n;
-    if (in_len > E4_SK_OVERHEAD && out_cap < in_len - E4_SK_OVERHEAD)
+    const size_t overhead = overhead_of(s);
+    const int fips = s->suite == E4_SUITE_FIPS_SK;
+    if (in_len > overhead && out_cap < in_len - overhead)
         return E4_ERR_BUFFER_TOO_SMALL;
-    e4_err err = e4_sk_unprotect(s->cmd_key, in, in_len, out, &n, now, s->clock_skew);
+    e4_err err = fips ? e4_fips_sk_unprotect(s->cmd_key, in, in_len, out, &n, now, s->clock_skew)
+                      : e4_sk_unprotect(s->cmd_key, in, in_len, out, &n, now, s->clock_skew);
     if (err)
         return err;
     /* Recorded only once applied: a command whose write failed must be
      * accepted when C2 sends it again. */
-    const uint8_t *tag = in + E4_TIMESTAMP_LEN;
-    const uint64_t ts = e4i_load64le(in);
+    const uint8_t *tag = fips ? e4i_fips_sk_tag(in, in_len) : in + E4_TIMESTAMP_LEN;
+    const uint64_t ts = e4i_load64le(fips ? in + 2 : in);
     if (e4i_replay_check(s, tag, ts | REPLAY_COMMAND, 0))
         err = E4_ERR_REPLAYED;
     else if ((err = e4i_command_apply(s, out, n, now, tag, ts)) == E4_OK)
@@ -190,16 +226,78 @@ static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, u
 
 /* Replay identity: the SIV tag (a MAC of key, timestamp and payload), with
  * the signer id folded in so that two signers' identical readings differ. */
-static int replayed(e4_state *s, const uint8_t *in, uint64_t ts)
+static int replayed(e4_state *s, const uint8_t *in, size_t in_len, uint64_t ts)
 {
     uint8_t ident[E4_TAG_LEN];
-    if (s->mode == E4_MODE_PK) {
+    if (s->suite == E4_SUITE_FIPS_SK) {
+        return e4i_replay_check(s, e4i_fips_sk_tag(in, in_len), ts, 1);
+    } else if (s->mode == E4_MODE_PK) {
         for (int i = 0; i < E4_TAG_LEN; i++)
             ident[i] = in[E4_TIMESTAMP_LEN + E4_ID_LEN + i] ^ in[E4_TIMESTAMP_LEN + i];
     } else {
         memcpy(ident, in + E4_TIMESTAMP_LEN, E4_TAG_LEN);
     }
     return e4i_replay_check(s, ident, ts, 1);
+}
+
+/* Key transition: the previous key may be tried only when the current one
+ * said "not authentic" and the old key is at most an hour old. Like the
+ * reference, an old key outside its validity reports why (its timestamp). */
+static e4_err old_key_usable(const topic_slot *t, uint64_t now)
+{
+    if (t->old_ts == NO_OLD_KEY)
+        return E4_ERR_NOT_AUTHENTIC;
+    if (t->old_ts > now)
+        return E4_ERR_TIMESTAMP_IN_FUTURE;
+    if (now - t->old_ts > E4_TRANSITION_TTL)
+        return E4_ERR_TIMESTAMP_TOO_OLD;
+    return E4_OK;
+}
+
+/* The base formats (reference order): length, timestamp, signer's key and
+ * signature (PK), then authenticity, then the transition key. */
+static e4_err open_base(e4_state *s, const topic_slot *t, const uint8_t *in, size_t in_len,
+                        uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+{
+    const int pk = s->mode == E4_MODE_PK;
+    const size_t overhead = overhead_of(s);
+    if (pk ? in_len < overhead : in_len <= overhead)
+        return E4_ERR_TOO_SHORT;
+    e4_err err = e4i_check_timestamp(e4i_load64le(in), now, s->clock_skew);
+    if (err)
+        return err;
+    if (out_cap < in_len - overhead)
+        return E4_ERR_BUFFER_TOO_SMALL;
+    if (pk) {
+        const pubkey_slot *p = e4i_pubkey_find(s, in + E4_TIMESTAMP_LEN);
+        if (!p)
+            return E4_ERR_PUBKEY_NOT_FOUND;
+        err = pk_open(t->key, p->pk, in, in_len, out, out_len);
+    } else {
+        err = e4_sk_unprotect(t->key, in, in_len, out, out_len, now, s->clock_skew);
+    }
+    if (err == E4_ERR_NOT_AUTHENTIC && (err = old_key_usable(t, now)) == E4_OK)
+        err = pk ? pk_open(t->old_key, NULL, in, in_len, out, out_len)
+                 : e4_sk_unprotect(t->old_key, in, in_len, out, out_len, now, s->clock_skew);
+    return err;
+}
+
+/* fips-sk (spec order): length, suite, timestamp, authenticity, the
+ * transition key. */
+static e4_err open_fips_sk(e4_state *s, const topic_slot *t, const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+{
+    e4_err err = e4i_check_suite_header(in, in_len, E4_SUITE_FIPS_SK, E4_FIPS_SK_OVERHEAD);
+    if (err == E4_OK)
+        err = e4i_check_timestamp(e4i_load64le(in + 2), now, s->clock_skew);
+    if (err)
+        return err;
+    if (out_cap < in_len - E4_FIPS_SK_OVERHEAD)
+        return E4_ERR_BUFFER_TOO_SMALL;
+    err = e4i_fips_sk_open(t->key, in, in_len, out, out_len);
+    if (err == E4_ERR_NOT_AUTHENTIC && (err = old_key_usable(t, now)) == E4_OK)
+        err = e4i_fips_sk_open(t->old_key, in, in_len, out, out_len);
+    return err;
 }
 
 e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
@@ -214,40 +312,10 @@ e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_L
     const topic_slot *t = e4i_topic_find(s, topic_hash);
     if (!t)
         return E4_ERR_TOPIC_KEY_NOT_FOUND;
-    const int pk = s->mode == E4_MODE_PK;
-    const size_t overhead = pk ? E4_PK_OVERHEAD : E4_SK_OVERHEAD;
-    if (pk ? in_len < overhead : in_len <= overhead)
-        return E4_ERR_TOO_SHORT;
-    const uint64_t ts = e4i_load64le(in);
-    e4_err err = check_timestamp(ts, now, s->clock_skew);
-    if (err)
-        return err;
-    if (out_cap < in_len - overhead)
-        return E4_ERR_BUFFER_TOO_SMALL;
-
-    const uint8_t *signer_pk = NULL;
-    if (pk) {
-        const pubkey_slot *p = e4i_pubkey_find(s, in + E4_TIMESTAMP_LEN);
-        if (!p)
-            return E4_ERR_PUBKEY_NOT_FOUND;
-        signer_pk = p->pk;
-        err = pk_open(t->key, signer_pk, in, in_len, out, out_len);
-    } else {
-        err = e4_sk_unprotect(t->key, in, in_len, out, out_len, now, s->clock_skew);
-    }
-    /* Key transition: the previous key, only when the current one said "not
-     * authentic" and the old key is at most an hour old. Like the reference,
-     * an old key outside its validity reports why (its timestamp). */
-    if (err == E4_ERR_NOT_AUTHENTIC && t->old_ts != NO_OLD_KEY) {
-        if (t->old_ts > now)
-            err = E4_ERR_TIMESTAMP_IN_FUTURE;
-        else if (now - t->old_ts > E4_TRANSITION_TTL)
-            err = E4_ERR_TIMESTAMP_TOO_OLD;
-        else
-            err = pk ? pk_open(t->old_key, NULL, in, in_len, out, out_len)
-                     : e4_sk_unprotect(t->old_key, in, in_len, out, out_len, now, s->clock_skew);
-    }
-    if (err == E4_OK && !s->data_replay_off && replayed(s, in, ts)) {
+    const int fips = s->suite == E4_SUITE_FIPS_SK;
+    e4_err err = fips ? open_fips_sk(s, t, in, in_len, out, out_cap, out_len, now)
+                      : open_base(s, t, in, in_len, out, out_cap, out_len, now);
+    if (err == E4_OK && !s->data_replay_off && replayed(s, in, in_len, e4i_load64le(fips ? in + 2 : in))) {
         e4c_wipe(out, *out_len);
         *out_len = 0;
         err = E4_ERR_REPLAYED;

@@ -309,6 +309,17 @@ e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limi
     return E4_OK;
 }
 
+e4_err e4_state_init_fips_sk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                             const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN])
+{
+    if (!e4c_has_gcm())
+        return E4_ERR_UNSUPPORTED;
+    e4_err err = e4_state_init_sk(out, mem, mem_len, limits, id, key);
+    if (err == E4_OK)
+        (*out)->suite = E4_SUITE_FIPS_SK;
+    return err;
+}
+
 e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
                         const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN])
@@ -345,6 +356,7 @@ void e4_state_wipe(e4_state *s)
 /* ---- accessors ---------------------------------------------------------------- */
 
 e4_mode e4_state_mode(const e4_state *s) { return (e4_mode)s->mode; }
+e4_suite e4_state_suite(const e4_state *s) { return (e4_suite)s->suite; }
 void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]) { memcpy(id, s->id, E4_ID_LEN); }
 const e4_limits *e4_state_limits(const e4_state *s) { return &s->limits; }
 uint32_t e4_state_topic_count(const e4_state *s) { return s->ntopics; }

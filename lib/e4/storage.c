@@ -3,19 +3,20 @@
  * edit applied on the fly) and loading. The atomic file store, which needs
  * POSIX, is in hosted/file_store.c.
  *
- * Format version 2, all integers little-endian:
+ * Format version 3, all integers little-endian:
  *
- *   "E4ST" | version u8 | mode u8 | control_topic_len u8 | reserved u8
+ *   "E4ST" | version u8 | mode u8 | control_topic_len u8 | suite u8
  *   id(16) | key(64) | c2_pk(32) | clock_skew u32
  *   control_topic(control_topic_len)
  *   ntopics u32  | ntopics x (hash(16) key(32) old_key(32) old_ts u64)
  *   npubkeys u32 | npubkeys x (id(16) pk(32))
- *   ncommands u32 | ncommands x (tag(16) ts u64)       (version 2 only)
+ *   ncommands u32 | ncommands x (tag(16) ts u64)       (version 2 and later)
  *   crc32 u32 of everything before it
  *
  * The commands are the C2 commands the replay cache remembers as applied
  * (with the one being saved): reloaded into the cache, they keep a replayed
- * command refused after a restart. Version 1 (no commands) still loads.
+ * command refused after a restart. Versions 1 (no commands) and 2 (suite
+ * byte reserved, 0: the base suite) still load.
  *
  * The CRC detects truncation and corruption (with the counts, which must
  * match the bytes); a damaged store loads as an error, never as a state.
@@ -23,7 +24,8 @@
 #include "internal.h"
 
 
-#define FORMAT_VERSION 2
+#define FORMAT_VERSION 3
+#define FORMAT_VERSION_V2 2 /* the suite byte reserved (0, base) */
 #define FORMAT_VERSION_V1 1 /* without the commands */
 #define TOPIC_RECORD 88
 #define PUBKEY_RECORD 48
@@ -124,7 +126,7 @@ static void w_commands(writer *w, const e4_state *s, const e4i_edit *e)
 
 static void w_identity(writer *w, const e4_state *s, const e4i_edit *e)
 {
-    uint8_t head[8] = {'E', '4', 'S', 'T', FORMAT_VERSION, s->mode, s->control_topic_len, 0};
+    uint8_t head[8] = {'E', '4', 'S', 'T', FORMAT_VERSION, s->mode, s->control_topic_len, s->suite};
     w_put(w, head, sizeof head);
     w_put(w, s->id, E4_ID_LEN);
     if (is(e, EDIT_ID_KEY)) {
@@ -331,6 +333,15 @@ static int identity_valid(const e4_state *s)
     return !e4i_is_zero(s->key, E4_ED25519_SK_LEN) && !e4i_is_zero(s->c2_pk, E4_X25519_LEN);
 }
 
+/* The suites libe4 implements, each with its mode; before version 3 the
+ * byte was reserved (0). */
+static int suite_valid(uint8_t suite, uint8_t mode, uint8_t version)
+{
+    if (suite == E4_SUITE_BASE)
+        return 1;
+    return version >= FORMAT_VERSION && suite == E4_SUITE_FIPS_SK && mode == E4_MODE_SK;
+}
+
 /* The header and identity; *version is the format version read. */
 static e4_err read_identity(e4_state *s, reader *r, uint8_t *version)
 {
@@ -339,13 +350,14 @@ static e4_err read_identity(e4_state *s, reader *r, uint8_t *version)
         return r->err;
     if (memcmp(head, "E4ST", 4) != 0)
         return E4_ERR_STORAGE_CORRUPT;
-    if (head[4] != FORMAT_VERSION && head[4] != FORMAT_VERSION_V1)
+    if (head[4] != FORMAT_VERSION && head[4] != FORMAT_VERSION_V2 && head[4] != FORMAT_VERSION_V1)
         return E4_ERR_STORAGE_VERSION;
     if ((head[5] != E4_MODE_SK && head[5] != E4_MODE_PK) || head[6] == 0 ||
-        head[6] > E4_CONTROL_TOPIC_MAX || head[7] != 0)
+        head[6] > E4_CONTROL_TOPIC_MAX || !suite_valid(head[7], head[5], head[4]))
         return E4_ERR_STORAGE_CORRUPT;
     *version = head[4];
     s->mode = head[5];
+    s->suite = head[7];
     s->control_topic_len = head[6];
     r_get(r, s->id, E4_ID_LEN);
     r_get(r, s->key, sizeof s->key);
@@ -381,7 +393,7 @@ static e4_err read_state(e4_state *s, reader *r)
     e4_err err = read_identity(s, r, &version);
     if (err == E4_OK)
         err = read_keys(s, r, &over);
-    if (err == E4_OK && version == FORMAT_VERSION)
+    if (err == E4_OK && version >= FORMAT_VERSION_V2)
         err = read_commands(s, r);
     if (err)
         return err;

@@ -145,24 +145,29 @@ bool mqtt_unsub_next(const mqtt_unsubscribe *u, size_t *off, mqtt_bytes *out)
     return true;
 }
 
-static mqtt_err dec_connect(mqtt_rd *r, int version, mqtt_connect *c)
+/* Protocol name and level; *version becomes the level when it was 0. */
+static mqtt_err dec_connect_protocol(mqtt_rd *r, int *version, mqtt_connect *c)
 {
     mqtt_err e;
-    uint8_t fl;
     if ((e = mqtt_rd_bytes(r, &c->protocol_name)) != MQTT_OK)
         return e;
     if (c->protocol_name.len != 4 || memcmp(c->protocol_name.ptr, "MQTT", 4) != 0)
         return MQTT_ERR_PROTOCOL_NAME;
     if ((e = mqtt_rd_u8(r, &c->protocol_level)) != MQTT_OK)
         return e;
-    if (version == 0) {
-        if (c->protocol_level != MQTT_V311 && c->protocol_level != MQTT_V5)
-            return MQTT_ERR_PROTOCOL_VERSION;
-        version = c->protocol_level;
-    } else if (c->protocol_level != version) {
+    if (*version == 0 && c->protocol_level != MQTT_V311 && c->protocol_level != MQTT_V5)
         return MQTT_ERR_PROTOCOL_VERSION;
-    }
-    if ((e = mqtt_rd_u8(r, &fl)) != MQTT_OK)
+    if (*version != 0 && c->protocol_level != *version)
+        return MQTT_ERR_PROTOCOL_VERSION;
+    *version = c->protocol_level;
+    return MQTT_OK;
+}
+
+static mqtt_err dec_connect_flags(mqtt_rd *r, int version, mqtt_connect *c)
+{
+    uint8_t fl;
+    mqtt_err e = mqtt_rd_u8(r, &fl);
+    if (e != MQTT_OK)
         return e;
     c->connect_flags = fl;
     c->clean_start = (fl & MQTT_CONNECT_FLAG_CLEAN) != 0;
@@ -179,22 +184,34 @@ static mqtt_err dec_connect(mqtt_rd *r, int version, mqtt_connect *c)
         return MQTT_ERR_CONNECT_FLAGS;
     if (version == MQTT_V311 && c->has_password && !c->has_username)
         return MQTT_ERR_CONNECT_FLAGS;
-    if ((e = mqtt_rd_u16(r, &c->keep_alive)) != MQTT_OK)
+    return MQTT_OK;
+}
+
+static mqtt_err dec_connect_will(mqtt_rd *r, int version, mqtt_connect *c)
+{
+    mqtt_err e;
+    if (version == MQTT_V5 && (e = rd_props(r, MQTT_PROPS_WILL, &c->will_props)) != MQTT_OK)
+        return e;
+    if ((e = mqtt_rd_bytes(r, &c->will_topic)) != MQTT_OK)
+        return e;
+    if ((e = mqtt_topic_name_validate(c->will_topic.ptr, c->will_topic.len)) != MQTT_OK)
+        return e;
+    return mqtt_rd_bytes(r, &c->will_payload);
+}
+
+static mqtt_err dec_connect(mqtt_rd *r, int version, mqtt_connect *c)
+{
+    mqtt_err e;
+    if ((e = dec_connect_protocol(r, &version, c)) != MQTT_OK ||
+        (e = dec_connect_flags(r, version, c)) != MQTT_OK ||
+        (e = mqtt_rd_u16(r, &c->keep_alive)) != MQTT_OK)
         return e;
     if (version == MQTT_V5 && (e = rd_props(r, MQTT_CONNECT, &c->props)) != MQTT_OK)
         return e;
     if ((e = rd_string(r, &c->client_id)) != MQTT_OK)
         return e;
-    if (c->will) {
-        if (version == MQTT_V5 && (e = rd_props(r, MQTT_PROPS_WILL, &c->will_props)) != MQTT_OK)
-            return e;
-        if ((e = mqtt_rd_bytes(r, &c->will_topic)) != MQTT_OK)
-            return e;
-        if ((e = mqtt_topic_name_validate(c->will_topic.ptr, c->will_topic.len)) != MQTT_OK)
-            return e;
-        if ((e = mqtt_rd_bytes(r, &c->will_payload)) != MQTT_OK)
-            return e;
-    }
+    if (c->will && (e = dec_connect_will(r, version, c)) != MQTT_OK)
+        return e;
     if (c->has_username && (e = rd_string(r, &c->username)) != MQTT_OK)
         return e;
     if (c->has_password && (e = mqtt_rd_bytes(r, &c->password)) != MQTT_OK)
@@ -324,6 +341,46 @@ static mqtt_err dec_reason(mqtt_rd *r, int version, int type, mqtt_reason *d)
     return MQTT_OK;
 }
 
+/* The fixed header's type and flags, before the length is read. */
+static mqtt_err check_type_flags(int type, uint8_t flags, int version)
+{
+    if (version == 0 && type != MQTT_CONNECT)
+        return MQTT_ERR_ARG;
+    if (version != 0 && version != MQTT_V311 && version != MQTT_V5)
+        return MQTT_ERR_ARG;
+    if (type == 0 || (type == MQTT_AUTH && version == MQTT_V311))
+        return MQTT_ERR_BAD_TYPE;
+    if (type == MQTT_PUBLISH)
+        return ((flags >> 1) & 3u) == 3               ? MQTT_ERR_BAD_QOS
+               : (flags & 0x8u) && !(flags & 0x6u) ? MQTT_ERR_BAD_FLAGS /* DUP with QoS 0 */
+                                                   : MQTT_OK;
+    bool two = type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE;
+    return flags == (two ? 2u : 0u) ? MQTT_OK : MQTT_ERR_BAD_FLAGS;
+}
+
+/* The variable header and payload of a packet of this type. */
+static mqtt_err dec_body(mqtt_rd *r, int version, int type, uint8_t flags, mqtt_packet *out)
+{
+    switch (type) {
+    case MQTT_CONNECT: return dec_connect(r, version, &out->connect);
+    case MQTT_CONNACK: return dec_connack(r, version, &out->connack);
+    case MQTT_PUBLISH: return dec_publish(r, version, flags, &out->publish);
+    case MQTT_PUBACK:
+    case MQTT_PUBREC:
+    case MQTT_PUBREL:
+    case MQTT_PUBCOMP: return dec_ack(r, version, type, &out->ack);
+    case MQTT_SUBSCRIBE: return dec_subscribe(r, version, &out->subscribe);
+    case MQTT_SUBACK:
+    case MQTT_UNSUBACK: return dec_suback(r, version, type, &out->suback);
+    case MQTT_UNSUBSCRIBE: return dec_unsubscribe(r, version, &out->unsubscribe);
+    case MQTT_PINGREQ:
+    case MQTT_PINGRESP: return MQTT_OK;
+    case MQTT_DISCONNECT: return dec_reason(r, version, type, &out->disconnect);
+    case MQTT_AUTH: return dec_reason(r, version, type, &out->auth);
+    default: return MQTT_ERR_BAD_TYPE;
+    }
+}
+
 mqtt_err mqtt_decode(const uint8_t *buf, size_t len, int version, mqtt_packet *out)
 {
     if (!out || (!buf && len))
@@ -335,83 +392,20 @@ mqtt_err mqtt_decode(const uint8_t *buf, size_t len, int version, mqtt_packet *o
     uint8_t flags = buf[0] & 0x0Fu;
     out->type = (mqtt_type)type;
     out->flags = flags;
-    if (version == 0 && type != MQTT_CONNECT)
-        return MQTT_ERR_ARG;
-    if (version != 0 && version != MQTT_V311 && version != MQTT_V5)
-        return MQTT_ERR_ARG;
-
-    if (type == 0 || (type == MQTT_AUTH && version == MQTT_V311))
-        return MQTT_ERR_BAD_TYPE;
-    if (type == MQTT_PUBLISH) {
-        if (((flags >> 1) & 3u) == 3)
-            return MQTT_ERR_BAD_QOS;
-        if ((flags & 0x8u) && !(flags & 0x6u))
-            return MQTT_ERR_BAD_FLAGS; /* DUP with QoS 0 */
-    } else {
-        uint8_t want = (type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE)
-                           ? 2u
-                           : 0u;
-        if (flags != want)
-            return MQTT_ERR_BAD_FLAGS;
-    }
-
+    mqtt_err e = check_type_flags(type, flags, version);
+    if (e != MQTT_OK)
+        return e;
     uint32_t rl;
     size_t used;
-    mqtt_err e = mqtt_varint_decode(buf + 1, len - 1, &rl, &used);
-    if (e == MQTT_NEED_MORE)
-        return MQTT_ERR_TRUNCATED;
+    e = mqtt_varint_decode(buf + 1, len - 1, &rl, &used);
     if (e != MQTT_OK)
-        return e;
+        return e == MQTT_NEED_MORE ? MQTT_ERR_TRUNCATED : e;
     size_t total = 1 + used + (size_t)rl;
-    if (len < total)
-        return MQTT_ERR_TRUNCATED;
-    if (len > total)
-        return MQTT_ERR_TRAILING;
-
+    if (len != total)
+        return len < total ? MQTT_ERR_TRUNCATED : MQTT_ERR_TRAILING;
     mqtt_rd r = {buf + 1 + used, rl, 0};
-    switch (type) {
-    case MQTT_CONNECT:
-        e = dec_connect(&r, version, &out->connect);
-        break;
-    case MQTT_CONNACK:
-        e = dec_connack(&r, version, &out->connack);
-        break;
-    case MQTT_PUBLISH:
-        e = dec_publish(&r, version, flags, &out->publish);
-        break;
-    case MQTT_PUBACK:
-    case MQTT_PUBREC:
-    case MQTT_PUBREL:
-    case MQTT_PUBCOMP:
-        e = dec_ack(&r, version, type, &out->ack);
-        break;
-    case MQTT_SUBSCRIBE:
-        e = dec_subscribe(&r, version, &out->subscribe);
-        break;
-    case MQTT_SUBACK:
-    case MQTT_UNSUBACK:
-        e = dec_suback(&r, version, type, &out->suback);
-        break;
-    case MQTT_UNSUBSCRIBE:
-        e = dec_unsubscribe(&r, version, &out->unsubscribe);
-        break;
-    case MQTT_PINGREQ:
-    case MQTT_PINGRESP:
-        e = MQTT_OK;
-        break;
-    case MQTT_DISCONNECT:
-        e = dec_reason(&r, version, type, &out->disconnect);
-        break;
-    case MQTT_AUTH:
-        e = dec_reason(&r, version, type, &out->auth);
-        break;
-    default:
-        e = MQTT_ERR_BAD_TYPE;
-        break;
-    }
-    if (e != MQTT_OK)
-        return e;
-    if (mqtt_rd_left(&r))
+    e = dec_body(&r, version, type, flags, out);
+    if (e == MQTT_OK && mqtt_rd_left(&r))
         return MQTT_ERR_TRAILING;
-    return MQTT_OK;
+    return e;
 }

@@ -58,7 +58,7 @@ json_t *api_json_parse(const char *buf, size_t len, api_error *e)
 
 /* ---- fields --------------------------------------------------------------- */
 
-typedef enum ftype { F_STRING, F_BOOL, F_ARRAY } ftype;
+typedef enum ftype { F_STRING, F_BOOL, F_ARRAY, F_SECONDS } ftype;
 
 typedef struct field {
     const char *name;
@@ -66,11 +66,17 @@ typedef struct field {
     int required;
 } field;
 
-static const char *const TYPE_NAMES[] = {"a string", "true or false", "an array"};
+static const char *const TYPE_NAMES[] = {"a string", "true or false", "an array",
+                                         "an integer number of seconds or null"};
 
 static int type_ok(ftype t, const json_t *v)
 {
-    return t == F_STRING ? json_is_string(v) : t == F_BOOL ? json_is_boolean(v) : json_is_array(v);
+    switch (t) {
+    case F_STRING: return json_is_string(v);
+    case F_BOOL: return json_is_boolean(v);
+    case F_ARRAY: return json_is_array(v);
+    default: return json_is_integer(v) || json_is_null(v);
+    }
 }
 
 /* obj is an object, has only the fields f[], each of its type, and the
@@ -409,4 +415,50 @@ int api_parse_topic_new(const json_t *obj, const char **name, api_error *e)
 int api_parse_empty(const json_t *obj, api_error *e)
 {
     return obj ? check_fields(obj, NULL, 0, "", e) : 0;
+}
+
+/* An interval field: absent or null is 0 (none); otherwise 60 s..10 years. */
+static int interval_field(const json_t *obj, const char *name, int64_t *out, api_error *e)
+{
+    const json_t *v = json_object_get(obj, name);
+    *out = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+    if (json_is_integer(v) && (*out < C2_INTERVAL_MIN || *out > C2_INTERVAL_MAX))
+        return api_fail(e, 400, "%s must be from %d seconds to 10 years (%lld seconds), or null", name,
+                        C2_INTERVAL_MIN, (long long)C2_INTERVAL_MAX);
+    return 0;
+}
+
+static int bool_field(const json_t *obj, const char *name, int dflt)
+{
+    const json_t *v = json_object_get(obj, name);
+    return v ? json_is_true(v) : dflt;
+}
+
+int api_parse_policy(const json_t *obj, c2_policy_kind kind, c2_policy *out, api_error *e)
+{
+    static const field topic[] = {{"rotate_every", F_SECONDS, 0}, {"max_age", F_SECONDS, 0},
+                                   {"on_join", F_BOOL, 0}, {"on_leave", F_BOOL, 0}};
+    static const field client[] = {{"rekey_every", F_SECONDS, 0}};
+    int is_topic = kind == C2_POLICY_TOPIC;
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    out->on_leave = 1;
+    if (check_fields(obj, is_topic ? topic : client, is_topic ? 4 : 1, "", e) ||
+        interval_field(obj, is_topic ? "rotate_every" : "rekey_every", &out->every, e) ||
+        (is_topic && interval_field(obj, "max_age", &out->max_age, e)))
+        return -1;
+    if (is_topic) {
+        out->on_join = bool_field(obj, "on_join", 0);
+        out->on_leave = bool_field(obj, "on_leave", 1);
+    }
+    return 0;
+}
+
+int api_parse_monitor(const json_t *obj, int *enabled, api_error *e)
+{
+    static const field f[] = {{"enabled", F_BOOL, 1}};
+    if (check_fields(obj, f, 1, "", e))
+        return -1;
+    *enabled = json_is_true(json_object_get(obj, "enabled"));
+    return 0;
 }

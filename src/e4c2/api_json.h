@@ -10,6 +10,7 @@
 
 #include "api_parse.h"
 #include "store.h"
+#include "store_auto.h"
 
 /* {"id", "name", "created", "pubkey" (PK mode only), "topics", "pending"} */
 json_t *api_client_json(const c2_client *c, c2_mode mode);
@@ -29,6 +30,15 @@ json_t *api_token_json(const c2_token *t);
 json_t *api_status_json(const c2_status *st);
 /* {"items": items, "total", "offset", "limit"}; steals items. */
 json_t *api_page_json(json_t *items, int64_t total, int64_t offset, int64_t limit);
+/* A policy: kind, target, its fields (all_fields: those of both kinds, as
+ * /v1/policies lists them), next_due, last_run, last_error, failures. */
+json_t *api_policy_json(const c2_policy *p, int all_fields);
+/* GET /v1/topics/{topic}/traffic */
+json_t *api_traffic_json(const c2_traffic *t);
+/* An item of GET /v1/monitoring: {"topic", "counts", "rate"} */
+json_t *api_monitored_json(const c2_traffic *t);
+/* GET /v1/stats/history: {"bucket": 3600, "items": [...]} */
+json_t *api_history_json(const c2_hour *h, int n);
 /* {"error": {"code", "message"}} */
 json_t *api_error_json(const api_error *e);
 /* j as compact JSON text, malloc'ed; NULL on allocation failure. */

@@ -201,6 +201,9 @@ static int query_value(unsigned flag, const char *val, api_query *q, api_error *
         q->has_after = 1;
         return parse_int(val, 0, INT64_MAX, &q->after) == 0
                    ? 0 : api_fail(e, 400, "after must be a non-negative integer");
+    case API_Q_HOURS:
+        return parse_int(val, 1, 168, &q->hours) == 0
+                   ? 0 : api_fail(e, 400, "hours must be an integer from 1 to 168");
     case API_Q_ROTATE:
     case API_Q_BEHIND:
         if (strcmp(val, "true") == 0 || strcmp(val, "false") == 0) {
@@ -220,6 +223,7 @@ static const struct {
 } QUERY_PARAMS[] = {
     {"offset", API_Q_OFFSET}, {"limit", API_Q_LIMIT}, {"search", API_Q_SEARCH},
     {"after", API_Q_AFTER},   {"rotate", API_Q_ROTATE}, {"behind", API_Q_BEHIND},
+    {"hours", API_Q_HOURS},
 };
 
 static unsigned query_flag(const char *key)
@@ -262,7 +266,8 @@ int api_parse_query(const api_kv *kv, size_t n, unsigned allowed, api_query *q, 
     unsigned seen = 0;
     memset(q, 0, sizeof *q);
     q->limit = API_LIMIT_DEFAULT;
-    q->rotate = 1;
+    q->rotate = -1;   /* not given: the topic's policy decides */
+    q->hours = 24;
     for (size_t i = 0; i < n; i++)
         if (query_one(&kv[i], allowed, &seen, q, e) != 0)
             return -1;

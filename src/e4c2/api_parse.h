@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_auto.h"
 
 #define API_BODY_MAX        ((size_t)1 << 20)   /* 1 MiB */
 #define API_IMPORT_BODY_MAX ((size_t)64 << 20)  /* 64 MiB, POST /v1/clients/import */
@@ -82,6 +83,7 @@ enum {
     API_Q_AFTER = 1u << 3,
     API_Q_ROTATE = 1u << 4,
     API_Q_BEHIND = 1u << 5,
+    API_Q_HOURS = 1u << 6,
     API_Q_PAGE = API_Q_OFFSET | API_Q_LIMIT,
     API_Q_EVENTS = API_Q_AFTER | API_Q_LIMIT
 };
@@ -98,8 +100,9 @@ typedef struct api_query {
     int64_t limit;                   /* 1..1000, default 100 */
     int64_t after;                   /* default 0 */
     int has_after;
-    int rotate;                      /* default 1 */
+    int rotate;                      /* 1, 0, or -1 when not given (the topic's policy) */
     int behind;                      /* members: only those not on the current key (0) */
+    int64_t hours;                   /* stats history: 1..168, default 24 */
     int has_search;
     char search[E4_TOPIC_MAX + 1];   /* decoded */
 } api_query;
@@ -179,6 +182,13 @@ int api_parse_members(const json_t *obj, const char *flag_name, int flag_default
 int api_parse_source(const json_t *obj, const char **source, api_error *e);
 /* {"name": topic} (POST /v1/topics). */
 int api_parse_topic_new(const json_t *obj, const char **name, api_error *e);
+/* PUT /v1/topics/{topic}/policy {"rotate_every", "max_age", "on_join",
+ * "on_leave"} and /v1/clients/{client}/policy {"rekey_every"}: every field
+ * optional (absent: the default), intervals integer seconds from 60 to 10
+ * years or null. */
+int api_parse_policy(const json_t *obj, c2_policy_kind kind, c2_policy *out, api_error *e);
+/* PUT /v1/topics/{topic}/monitor {"enabled": bool}. */
+int api_parse_monitor(const json_t *obj, int *enabled, api_error *e);
 /* A body where no field is accepted: NULL or {}. */
 int api_parse_empty(const json_t *obj, api_error *e);
 

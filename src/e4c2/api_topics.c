@@ -97,7 +97,7 @@ int api_members_leave(api_req *r)
     api_refs refs;
     c2_error e = {0};
     c2_err rc;
-    if (api_parse_members(r->body, "rotate", 1, &refs, &r->err) != 0)
+    if (api_parse_members(r->body, "rotate", -1, &refs, &r->err) != 0)
         return -1;
     rc = store_topic_leave(r->s, r->param[0], refs.refs, refs.n, refs.flag, &e);
     free(refs.refs);

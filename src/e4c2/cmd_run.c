@@ -11,8 +11,10 @@
 #include "commands.h"
 #include "http.h"
 #include "log.h"
+#include "monitor.h"
 #include "publisher.h"
 #include "receiver.h"
+#include "scheduler.h"
 #include "schema.h"
 
 typedef struct run_plan {
@@ -24,6 +26,7 @@ typedef struct run_plan {
     int publishers;
     int receipts;          /* subscribe to receipts (default on) */
     int state_interval, clock_skew;
+    int policies, monitor, monitor_flush;
 } run_plan;
 
 #define MAX_PUBLISHERS 16
@@ -78,6 +81,12 @@ static int positive(const char *s, int dflt, int max, int *out)
     return 0;
 }
 
+/* Unset, "on" or "off". */
+static int on_off(const char *v)
+{
+    return !v || !strcmp(v, "on") || !strcmp(v, "off");
+}
+
 static int read_password(run_plan *r, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -91,6 +100,19 @@ static int read_password(run_plan *r, const char *path)
     r->password[n] = 0;
     r->pub.password = r->password;
     return 0;
+}
+
+/* The threads' switches; NULL or what is wrong. */
+static const char *validate_workers(const c2_config *cfg, run_plan *r)
+{
+    if (!on_off(cfg->receipts) || !on_off(cfg->policies) || !on_off(cfg->monitor))
+        return "--receipts, --policies and --monitor are on or off";
+    if (positive(cfg->monitor_flush, 5, 60, &r->monitor_flush))
+        return "--monitor-flush takes 1..60 seconds";
+    r->receipts = !cfg->receipts || !strcmp(cfg->receipts, "on");
+    r->policies = !cfg->policies || !strcmp(cfg->policies, "on");
+    r->monitor = !cfg->monitor || !strcmp(cfg->monitor, "on");
+    return NULL;
 }
 
 static int validate(const c2_config *cfg, run_plan *r)
@@ -107,17 +129,16 @@ static int validate(const c2_config *cfg, run_plan *r)
     else if (positive(cfg->state_interval, 3600, 7 * 86400, &r->state_interval) ||
              (cfg->clock_skew && strcmp(cfg->clock_skew, "0") && positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
         bad = "--state-interval (1..604800) and --clock-skew (0..3600) take a number of seconds";
-    else if (cfg->receipts && strcmp(cfg->receipts, "on") && strcmp(cfg->receipts, "off"))
-        bad = "--receipts is on or off";
     else if (!cfg->tls_cert != !cfg->tls_key)
         bad = "--tls-cert and --tls-key go together";
     else if (cfg->broker_password_file && read_password(r, cfg->broker_password_file) != 0)
         bad = "cannot read --broker-password-file";
+    if (!bad)
+        bad = validate_workers(cfg, r);
     if (bad) {
         fprintf(stderr, "e4c2 run: %s\n", bad);
         return 2;
     }
-    r->receipts = !cfg->receipts || !strcmp(cfg->receipts, "on");
     store_set_state_interval(r->state_interval);
     r->pub.cafile = cfg->broker_cafile;
     r->pub.username = cfg->broker_username;
@@ -162,21 +183,46 @@ static void stop_publishers(publisher **pubs, int n)
         publisher_stop(pubs[i]);
 }
 
+/* The threads besides the API: publishers, receipts, policies, monitoring. */
+typedef struct workers {
+    publisher *pubs[MAX_PUBLISHERS];
+    receiver *rcv;
+    scheduler *sched;
+    monitor *mon;
+} workers;
+
+static int start_workers(run_plan *r, store_pool *pool, workers *w, c2_error *e)
+{
+    monitor_config mc = { &r->pub, r->monitor_flush, (uint32_t)r->clock_skew };
+    if (start_publishers(r, pool, w->pubs, e) != 0 ||
+        (r->receipts && !(w->rcv = receiver_start(&r->pub, r->clock_skew, pool, e))) ||
+        (r->policies && !(w->sched = scheduler_start(pool, e))) ||
+        (r->monitor && !(w->mon = monitor_start(&mc, pool, e))))
+        return -1;
+    return 0;
+}
+
+static void stop_workers(run_plan *r, workers *w)
+{
+    monitor_stop(w->mon);
+    scheduler_stop(w->sched);
+    receiver_stop(w->rcv);
+    stop_publishers(w->pubs, r->publishers);
+}
+
 /* Serve until SIGTERM, SIGINT or SIGHUP. */
 static int serve(run_plan *r, store_pool *pool)
 {
     c2_error e = { 0 };
-    publisher *pubs[MAX_PUBLISHERS] = { 0 };
-    receiver *rcv = NULL;
+    workers w = { { 0 }, NULL, NULL, NULL };
     sigset_t set;
     int sig = 0;
     http_server *http = NULL;
-    if (start_publishers(r, pool, pubs, &e) == 0 && (!r->receipts || (rcv = receiver_start(&r->pub, r->clock_skew, pool, &e))))
+    if (start_workers(r, pool, &w, &e) == 0)
         http = http_start(&r->http, pool, &e);
     if (!http) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
-        receiver_stop(rcv);
-        stop_publishers(pubs, r->publishers);
+        stop_workers(r, &w);
         return 1;
     }
     log_info("e4c2 is running", "listen", r->http.listen);
@@ -188,8 +234,7 @@ static int serve(run_plan *r, store_pool *pool)
     log_info("stopping: finishing the commands in flight", "signal",
              sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
     http_stop(http);
-    receiver_stop(rcv);
-    stop_publishers(pubs, r->publishers);
+    stop_workers(r, &w);
     log_info("stopped", NULL, NULL);
     return 0;
 }
@@ -216,7 +261,7 @@ int cmd_run(const c2_config *cfg)
     mosquitto_lib_init();
     if (!(kr = unlock(cfg, &src, pass, sizeof pass, &e)))
         return 1;
-    pool = store_pool_open(config_db_url(cfg), kr, r.pool + r.publishers + r.receipts, &e);
+    pool = store_pool_open(config_db_url(cfg), kr, r.pool + r.publishers + r.receipts + r.policies + r.monitor, &e);
     if (!pool) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
         keyring_free(kr);

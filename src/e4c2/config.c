@@ -35,7 +35,10 @@ static const struct setting {
     { "publishers", FIELD(publishers), CFG_RUN, "N", "MQTT connections sending the outbox (default 4)" },
     { "receipts", FIELD(receipts), CFG_RUN, "on|off", "subscribe to devices' receipts and repair their state (on)" },
     { "state-interval", FIELD(state_interval), CFG_RUN, "SEC", "devices' STATE interval: stale after twice it (3600)" },
-    { "clock-skew", FIELD(clock_skew), CFG_RUN, "SEC", "seconds a receipt's time may be ahead of C2's (0)" },
+    { "clock-skew", FIELD(clock_skew), CFG_RUN, "SEC", "seconds a receipt's or monitored message's time may be ahead of C2's (0)" },
+    { "policies", FIELD(policies), CFG_RUN, "on|off", "run due rotation policies (on)" },
+    { "monitor", FIELD(monitor), CFG_RUN, "on|off", "check the traffic of monitored topics (on)" },
+    { "monitor-flush", FIELD(monitor_flush), CFG_RUN, "SEC", "seconds between writes of traffic counts to the database, 1..60 (5)" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

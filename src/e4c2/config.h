@@ -24,6 +24,7 @@ typedef struct c2_config {
     char *tls_cert, *tls_key;
     char *lease, *pool, *max_inflight, *publishers;
     char *receipts, *state_interval, *clock_skew;
+    char *policies, *monitor, *monitor_flush;
     /* token */
     int read_only;
     int json;

@@ -3,6 +3,7 @@
  * names of the other enums of store.h that the API shows.
  */
 #include "store.h"
+#include "store_auto.h"
 
 const char *c2_err_code(c2_err e)
 {
@@ -43,3 +44,18 @@ const char *c2_cmd_state_name(c2_cmd_state s)
     static const char *const names[] = { "queued", "sent", "applied", "refused", "closed" };
     return s >= 0 && s <= C2_CMD_CLOSED ? names[s] : "unknown";
 }
+
+/* ---- monitoring (store_auto.h) ---- */
+
+const int64_t C2_SKEW_LE[C2_SKEW_BUCKETS - 1] = {1, 5, 30, 60, 300, 600, 3600};
+
+const char *c2_traffic_result_name(c2_traffic_result r)
+{
+    static const char *const names[] = {
+#define C2_TR_NAME(name) #name,
+        C2_TRAFFIC_RESULTS(C2_TR_NAME)
+#undef C2_TR_NAME
+    };
+    return r >= 0 && r < C2_TR_COUNT ? names[r] : "?";
+}
+

@@ -51,6 +51,7 @@ add_library(e4c2_http STATIC
   ${CMAKE_CURRENT_LIST_DIR}/api_topics.c
   ${CMAKE_CURRENT_LIST_DIR}/api_pubkeys.c
   ${CMAKE_CURRENT_LIST_DIR}/api_misc.c
-  ${CMAKE_CURRENT_LIST_DIR}/api_events.c)
+  ${CMAKE_CURRENT_LIST_DIR}/api_events.c
+  ${CMAKE_CURRENT_LIST_DIR}/api_auto.c)
 target_include_directories(e4c2_http PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(e4c2_http PUBLIC e4c2_api e4c2_metrics PkgConfig::MHD Threads::Threads)

@@ -4,6 +4,8 @@
  */
 #include "metrics.h"
 
+#include "store_auto.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,11 @@ void metrics_rotation(uint64_t micros)
     atomic_fetch_add(&g_metrics.rotations, 1);
     atomic_fetch_add(&g_metrics.rotation_us_sum, micros);
     atomic_fetch_add(&g_metrics.rotation_buckets[i], 1);
+}
+
+void metrics_policy_run(int client, int failed)
+{
+    atomic_fetch_add(failed ? &g_metrics.policy_failures[client != 0] : &g_metrics.policy_runs[client != 0], 1);
 }
 
 /* ---- the exposition ------------------------------------------------------- */
@@ -133,6 +140,77 @@ static void receipts(text *t)
             atomic_load(&g_metrics.repair_commands));
 }
 
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void put_label(text *t, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            put(t, "\\%c", *v);
+        else if (*v == '\n')
+            put(t, "\\n");
+        else
+            put(t, "%c", *v);
+    }
+}
+
+struct traffic_acc {
+    text *t;
+    int64_t skew[C2_SKEW_BUCKETS];
+    int64_t skew_sum;
+};
+
+static int traffic_topic(void *ctx, const c2_traffic *tr)
+{
+    struct traffic_acc *a = ctx;
+    for (int r = 0; r < C2_TR_COUNT; r++) {
+        put(a->t, "e4c2_traffic_messages_total{topic=\"");
+        put_label(a->t, tr->topic);
+        put(a->t, "\",result=\"%s\"} %lld\n", c2_traffic_result_name((c2_traffic_result)r),
+            (long long)tr->counts[r]);
+    }
+    for (int i = 0; i < C2_SKEW_BUCKETS; i++)
+        a->skew[i] += tr->skew[i];
+    a->skew_sum += tr->skew_sum;
+    return 0;
+}
+
+/* From the database (what every process flushed): the same numbers in
+ * every e4c2 on it. At most the first 1,000 monitored topics. */
+static void traffic_metrics(text *t, store *s)
+{
+    struct traffic_acc a = {t, {0}, 0};
+    c2_page pg = {0, 1000, NULL};
+    int64_t total = 0, cumulative = 0;
+    c2_error e = {0};
+    const char *name = "e4c2_traffic_skew_seconds";
+    metric(t, "e4c2_traffic_messages_total", "counter", "Messages seen on monitored topics, by result.");
+    if (!s || store_monitoring_list(s, &pg, traffic_topic, &a, &total, &e) != C2_OK)
+        return;
+    metric(t, name, "histogram", "Distance of monitored messages' timestamps from the clock.");
+    for (int i = 0; i < C2_SKEW_BUCKETS; i++) {
+        cumulative += a.skew[i];
+        if (i + 1 < C2_SKEW_BUCKETS)
+            put(t, "%s_bucket{le=\"%lld\"} %lld\n", name, (long long)C2_SKEW_LE[i], (long long)cumulative);
+        else
+            put(t, "%s_bucket{le=\"+Inf\"} %lld\n", name, (long long)cumulative);
+    }
+    put(t, "%s_sum %lld\n", name, (long long)a.skew_sum);
+    put(t, "%s_count %lld\n", name, (long long)cumulative);
+}
+
+static void policies(text *t)
+{
+    static const char *const kinds[] = {"topic", "client"};
+    metric(t, "e4c2_policy_runs_total", "counter", "Rotation policies run (rotations and rekeys they made).");
+    for (int i = 0; i < 2; i++)
+        put(t, "e4c2_policy_runs_total{kind=\"%s\"} %llu\n", kinds[i],
+            (unsigned long long)atomic_load(&g_metrics.policy_runs[i]));
+    metric(t, "e4c2_policy_failures_total", "counter", "Policy runs that failed (retried with backoff).");
+    for (int i = 0; i < 2; i++)
+        put(t, "e4c2_policy_failures_total{kind=\"%s\"} %llu\n", kinds[i],
+            (unsigned long long)atomic_load(&g_metrics.policy_failures[i]));
+}
+
 static void api_requests(text *t)
 {
     metric(t, "e4c2_api_requests_total", "counter", "HTTP API responses by status.");
@@ -174,6 +252,8 @@ char *metrics_render(store *s)
     api_requests(&t);
     rotation_histogram(&t);
     receipts(&t);
+    policies(&t);
+    traffic_metrics(&t, s);
     if (t.oom) {
         free(t.s);
         return NULL;

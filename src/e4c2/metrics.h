@@ -30,12 +30,16 @@ typedef struct c2_metrics {
     atomic_uint_fast64_t receipts_rejected[SYNC_REJECT_COUNT];
     atomic_uint_fast64_t repairs;            /* repairs queued */
     atomic_uint_fast64_t repair_commands;    /* differences they covered */
+    atomic_uint_fast64_t policy_runs[2];     /* rotation policies run: topic, client */
+    atomic_uint_fast64_t policy_failures[2];
 } c2_metrics;
 
 extern c2_metrics g_metrics;
 
 void metrics_api_request(int http_status);
 void metrics_rotation(uint64_t micros);
+/* A policy run (client: 0 topic, 1 client) that succeeded or failed. */
+void metrics_policy_run(int client, int failed);
 /* The whole exposition, malloc'ed (NUL-terminated); NULL on allocation
  * failure. Reads gauges through s. */
 char *metrics_render(store *s);

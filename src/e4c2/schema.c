@@ -82,6 +82,40 @@ static const char *const migrations[] = {
     "ALTER TABLE outbox ADD COLUMN result %INT%;"
     "ALTER TABLE outbox ADD COLUMN done_at %INT%;"
     "ALTER TABLE outbox ADD COLUMN repair %INT% NOT NULL DEFAULT 0;",
+    /* 3: rotation policies and traffic monitoring (issue 8). A policy is
+     * one row per topic or client (kind 1 topic, 2 client), removed with
+     * its subject. every_due is when the interval comes due; next_due the
+     * earliest of that, the key's maximum age and a retry: the scheduler
+     * claims rows by next_due. A topic keeps its previous key sealed for
+     * the monitor (messages of the key transition). Monitoring counters are
+     * totals per topic plus one row per topic and minute; never a payload
+     * byte. rotations_hourly counts rotations for the overview's chart
+     * (events are trimmed). */
+    "CREATE TABLE policies ("
+    " id %SERIAL%, kind %INT% NOT NULL,"
+    " topic_id %INT% UNIQUE REFERENCES topics(id) ON DELETE CASCADE,"
+    " client_id %INT% UNIQUE REFERENCES clients(id) ON DELETE CASCADE,"
+    " every %INT%, max_age %INT%, on_join %INT% NOT NULL DEFAULT 0, on_leave %INT% NOT NULL DEFAULT 1,"
+    " every_due %INT%, next_due %INT%, last_run %INT%, last_error TEXT,"
+    " failures %INT% NOT NULL DEFAULT 0);"
+    "CREATE INDEX policies_due ON policies (next_due) WHERE next_due IS NOT NULL;"
+    "ALTER TABLE topics ADD COLUMN prev_key_sealed %BLOB%;"
+    "CREATE TABLE rotations_hourly (at %INT% PRIMARY KEY, n %INT% NOT NULL);"
+    "CREATE TABLE monitors ("
+    " topic_id %INT% PRIMARY KEY REFERENCES topics(id) ON DELETE CASCADE,"
+    " enabled %INT% NOT NULL, since %INT% NOT NULL,"
+    " valid %INT% NOT NULL DEFAULT 0, unprotected %INT% NOT NULL DEFAULT 0,"
+    " not_authentic %INT% NOT NULL DEFAULT 0, replayed %INT% NOT NULL DEFAULT 0,"
+    " too_old %INT% NOT NULL DEFAULT 0, in_future %INT% NOT NULL DEFAULT 0,"
+    " unknown_signer %INT% NOT NULL DEFAULT 0,"
+    " skew0 %INT% NOT NULL DEFAULT 0, skew1 %INT% NOT NULL DEFAULT 0, skew2 %INT% NOT NULL DEFAULT 0,"
+    " skew3 %INT% NOT NULL DEFAULT 0, skew4 %INT% NOT NULL DEFAULT 0, skew5 %INT% NOT NULL DEFAULT 0,"
+    " skew6 %INT% NOT NULL DEFAULT 0, skew7 %INT% NOT NULL DEFAULT 0, skew_sum %INT% NOT NULL DEFAULT 0,"
+    " last_kind TEXT, last_at %INT%);"
+    "CREATE TABLE traffic_minutes ("
+    " topic_id %INT% NOT NULL REFERENCES topics(id) ON DELETE CASCADE, at %INT% NOT NULL,"
+    " valid %INT% NOT NULL, anomalies %INT% NOT NULL, PRIMARY KEY (topic_id, at));"
+    "CREATE TABLE monitor_lease (id %INT% PRIMARY KEY, owner TEXT NOT NULL, until %INT% NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

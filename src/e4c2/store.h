@@ -218,8 +218,9 @@ c2_err store_topic_members_behind(store *s, const char *name, const c2_page *pg,
  * newcomers' public keys to the members and theirs to the newcomers. */
 c2_err store_topic_join(store *s, const char *name, const char *const *refs, size_t n,
                         int share_pubkeys, c2_error *e);
-/* RemoveTopic to each leaving client, then (rotate) one rotation for the
- * remaining members. */
+/* RemoveTopic to each leaving client, then one rotation for the remaining
+ * members: rotate 1 yes, 0 no, -1 as the topic's policy says (on_leave,
+ * default yes). A join rotates too when the policy says on_join. */
 c2_err store_topic_leave(store *s, const char *name, const char *const *refs, size_t n,
                          int rotate, c2_error *e);
 

@@ -159,15 +159,20 @@ static c2_err rekey_pk(store *s, client_row *c, c2_error *e)
     return send_new_pubkey(s, c, e);
 }
 
-static c2_err rekey_tx(store *s, void *arg, c2_error *e)
+c2_err client_rekey_locked(store *s, const char *ref, c2_error *e)
 {
-    struct change_arg *a = arg;
     client_row c;
-    if (client_resolve(s, a->ref, &c, e) != C2_OK)
+    if (client_resolve(s, ref, &c, e) != C2_OK)
         return e->code;
     if ((s->mode == C2_MODE_SK ? rekey_sk(s, &c, e) : rekey_pk(s, &c, e)) != C2_OK)
         return e->code;
     return client_event(s, "client.rekeyed", &c, e);
+}
+
+static c2_err rekey_tx(store *s, void *arg, c2_error *e)
+{
+    struct change_arg *a = arg;
+    return client_rekey_locked(s, a->ref, e);
 }
 
 c2_err store_client_rekey(store *s, const char *ref, c2_error *e)

@@ -177,6 +177,21 @@ void hex_encode(char *out, const uint8_t *in, size_t len)
     out[2 * len] = 0;
 }
 
+void json_escape(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    const unsigned char *c;
+    for (c = (const unsigned char *)s; *c && n + 7 < cap; c++) {
+        if (*c == '"' || *c == '\\')
+            out[n++] = '\\', out[n++] = (char)*c;
+        else if (*c < 0x20)
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *c);
+        else
+            out[n++] = (char)*c;
+    }
+    out[n] = 0;
+}
+
 void key_id_of(uint8_t out[C2_KEY_ID_LEN], const uint8_t key[E4_KEY_LEN])
 {
     uint8_t h[32];

@@ -146,6 +146,12 @@ void like_pattern(char *buf, size_t cap, const char *search);
  * seconds, 0 if none). */
 c2_sync client_sync_status(int sync, int64_t state_at);
 
+/* s as the inside of a JSON string (quotes, backslashes and controls
+ * escaped), truncated to fit cap. */
+void json_escape(char *out, size_t cap, const char *s);
+/* SetIDKey (SK) or a new pair (PK) for a client, inside a transaction. */
+c2_err client_rekey_locked(store *s, const char *ref, c2_error *e);
+
 void hex_encode(char *out, const uint8_t *in, size_t len);
 void key_id_of(uint8_t out[C2_KEY_ID_LEN], const uint8_t key[E4_KEY_LEN]);
 

@@ -1,4 +1,5 @@
 /* Memberships: join (with the topic key) and leave (with a rotation). */
+#include "store_auto.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -68,7 +69,10 @@ static c2_err join_tx(store *s, void *arg, c2_error *e)
     for (i = 0; rc == C2_OK && i < a->n; i++)
         rc = join_one(s, &t, args, a->refs[i], a->flag, e);
     sodium_memzero(args, sizeof args);
-    return rc == C2_OK ? members_event(s, "topic.joined", &t, a->n, e) : rc;
+    if (rc == C2_OK)
+        rc = members_event(s, "topic.joined", &t, a->n, e);
+    /* a policy may ask that newcomers not read what came before */
+    return rc == C2_OK && topic_policy_flag(s, t.rowid, 1) ? topic_rotate_locked(s, &t, e) : rc;
 }
 
 static c2_err leave_one(store *s, const topic_row *t, const char *ref, c2_error *e)
@@ -96,8 +100,12 @@ static c2_err leave_tx(store *s, void *arg, c2_error *e)
         rc = leave_one(s, &t, a->refs[i], e);
     if (rc == C2_OK)
         rc = members_event(s, "topic.left", &t, a->n, e);
-    /* the departed must not read what follows: a new key for those who stay */
-    return rc == C2_OK && a->flag ? topic_rotate_locked(s, &t, e) : rc;
+    /* the departed must not read what follows: a new key for those who
+     * stay, unless asked otherwise (flag 0) or, when not asked (flag < 0),
+     * the topic's policy says no */
+    if (rc != C2_OK || a->flag == 0 || (a->flag < 0 && !topic_policy_flag(s, t.rowid, 0)))
+        return rc;
+    return topic_rotate_locked(s, &t, e);
 }
 
 static c2_err members_change(store *s, c2_err (*fn)(store *, void *, c2_error *), struct members_arg *a,

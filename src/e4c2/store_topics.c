@@ -83,17 +83,7 @@ c2_err store_topic_get(store *s, const char *name, c2_topic *out, c2_error *e)
 static c2_err topic_event(store *s, const char *type, const char *name, int64_t version, c2_error *e)
 {
     char data[E4_TOPIC_MAX * 6 + 64], esc[E4_TOPIC_MAX * 6 + 1];
-    size_t n = 0;
-    const unsigned char *c;
-    for (c = (const unsigned char *)name; *c && n + 7 < sizeof esc; c++) {
-        if (*c == '"' || *c == '\\')
-            esc[n++] = '\\', esc[n++] = (char)*c;
-        else if (*c < 0x20)
-            n += (size_t)snprintf(esc + n, sizeof esc - n, "\\u%04x", *c);
-        else
-            esc[n++] = (char)*c;
-    }
-    esc[n] = 0;
+    json_escape(esc, sizeof esc, name);
     snprintf(data, sizeof data, "{\"topic\":\"%s\",\"version\":%lld}", esc, (long long)version);
     return event_add(s, type, data, e);
 }
@@ -151,6 +141,16 @@ static c2_err send_topic_key(store *s, const client_row *c, void *arg, c2_error 
     return outbox_add(s, c, E4_CMD_SET_TOPIC_KEY, k->args, sizeof k->args, k->topic, NULL, e);
 }
 
+/* One more rotation in the hour of now (the overview's chart). */
+static c2_err count_rotation(store *s, int64_t now, c2_error *e)
+{
+    db_val p[1] = { DB_INT(now - now % 3600) };
+    if (db_exec(s->d, "INSERT INTO rotations_hourly (at, n) VALUES ($1, 1)"
+                      " ON CONFLICT (at) DO UPDATE SET n = rotations_hourly.n + 1", p, 1) != 1)
+        return db_error(s, e, "cannot count the rotation");
+    return C2_OK;
+}
+
 /* New key and version for t, sent to every member, in this transaction. */
 c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e)
 {
@@ -163,11 +163,14 @@ c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e)
                         DB_INT(now), DB_INT(t->rowid), DB_INT(t->t.version) };
         memcpy(k.args + E4_KEY_LEN, t->t.hash, E4_TOPIC_HASH_LEN);
         /* the version check makes concurrent rotations of one topic serial */
-        if (db_exec(s->d, "UPDATE topics SET key_sealed = $1, key_id = $2, version = $3, rotated_at = $4"
-                          " WHERE id = $5 AND version = $6", p, 6) != 1)
+        /* the previous key stays (sealed for its version) for the monitor */
+        if (db_exec(s->d, "UPDATE topics SET prev_key_sealed = key_sealed, key_sealed = $1, key_id = $2,"
+                          " version = $3, rotated_at = $4 WHERE id = $5 AND version = $6", p, 6) != 1)
             rc = db_last_status(s->d) == DB_OK ? set_error(e, C2_UNAVAILABLE, "topic changed meanwhile; retry")
                                                : db_error(s, e, "cannot rotate");
     }
+    if (rc == C2_OK)
+        rc = count_rotation(s, now, e);
     if (rc == C2_OK)
         rc = for_each_member(s, t->rowid, send_topic_key, &k, e);
     sodium_memzero(k.args, sizeof k.args);

@@ -40,8 +40,21 @@ const struct ctl_command ctl_commands[] = {
     CMD("topic", "leave", "TOPIC CLIENT...", O_NO_ROTATE, "POST", "/v1/topics/{1}/members/leave",
         B_LEAVE, R_TOPIC_DONE, "{n} client(s) left topic {1}",
         "remove clients from a topic (and rotate its key)"),
+    CMD("topic", "monitor", "TOPIC on|off", 0, "PUT", "/v1/topics/{1}/monitor", B_MONITOR, R_DONE,
+        "monitoring of topic {1}: {2}", "check a topic's traffic (counts, anomalies) or stop"),
+    CMD("topic", "traffic", "TOPIC", 0, "GET", "/v1/topics/{1}/traffic", B_NONE, R_TRAFFIC, NULL,
+        "what monitoring counted on a topic"),
     CMD("topic", "members", "TOPIC", O_PAGE | O_BEHIND, "GET", "/v1/topics/{1}/members", B_NONE,
         R_CLIENTS, NULL, "list the members of a topic (--behind: not on its current key)"),
+    /* rotation policies */
+    CMD("policy", "list", "", O_PAGE, "GET", "/v1/policies", B_NONE, R_POLICIES, NULL,
+        "list rotation policies and when they are next due"),
+    CMD("policy", "show", "topic|client NAME", 0, "GET", "/v1/{K}/{2}/policy", B_NONE, R_POLICY,
+        NULL, "show the policy of a topic or a client"),
+    CMD("policy", "set", "topic|client NAME", O_POLICY, "PUT", "/v1/{K}/{2}/policy", B_POLICY,
+        R_POLICY, NULL, "set a policy (options not given take their defaults)"),
+    CMD("policy", "clear", "topic|client NAME", 0, "DELETE", "/v1/{K}/{2}/policy", B_NONE,
+        R_POLICY, NULL, "back to the defaults (topics: rotate on leave only)"),
     /* public keys (public-key mode) */
     CMD("pubkey", "send", "TARGET SOURCE", 0, "POST", "/v1/clients/{1}/pubkeys", B_SOURCE, R_DONE,
         "sent the public key of {2} to {1}", "send SOURCE's public key to TARGET"),
@@ -69,6 +82,8 @@ const struct ctl_command ctl_commands[] = {
         NULL, "list a client's commands and their state, newest first"),
     CMD(NULL, "events", "", O_FOLLOW | O_AFTER | O_LIMIT, "GET", "/v1/events", B_NONE, R_EVENTS,
         NULL, "print events (--follow: as they happen)"),
+    CMD(NULL, "monitoring", "", O_PAGE, "GET", "/v1/monitoring", B_NONE, R_MONITORING, NULL,
+        "monitored topics with their counts and rate"),
     CMD(NULL, "status", "", 0, "GET", "/v1/status", B_NONE, R_STATUS, NULL,
         "counts, outbox depth and age, clients per sync status, mode"),
 };
@@ -76,7 +91,8 @@ const size_t ctl_ncommands = sizeof ctl_commands / sizeof ctl_commands[0];
 
 const struct ctl_group ctl_groups[] = {
     {"client", "clients: add, import, list, show, remove, rekey, reset, topics"},
-    {"topic", "topics: add, list, show, remove, rotate, join, leave, members"},
+    {"topic", "topics: add, list, show, remove, rotate, join, leave, members, monitor, traffic"},
+    {"policy", "rotation policies: list, show, set, clear"},
     {"pubkey", "public keys held by clients (public-key mode): send, remove, reset, list"},
     {"c2", "C2's own key pair (public-key mode): rotate-key, pubkey"},
 };
@@ -98,6 +114,11 @@ const struct ctl_option ctl_options[] = {
     {"no-rotate", 0, O_NO_ROTATE, NULL, "keep the topic's key (by default it is rotated)"},
     {"finish", 0, O_FINISH, NULL, "finish the rotation: forget the old key, list stragglers"},
     {"behind", 0, O_BEHIND, NULL, "only the members not on the topic's current key version"},
+    {"rotate-every", 0, O_ROTATE_EVERY, "DURATION", "rotate the topic's key this often (90s, 15m, 24h, 7d)"},
+    {"max-age", 0, O_MAX_AGE, "DURATION", "rotate the topic's key once it is older than this"},
+    {"on-join", 0, O_ON_JOIN, "on|off", "rotate the topic's key when clients join (default off)"},
+    {"on-leave", 0, O_ON_LEAVE, "on|off", "rotate the topic's key when clients leave (default on)"},
+    {"rekey-every", 0, O_REKEY_EVERY, "DURATION", "give the client a new key this often"},
     {"follow", 'f', O_FOLLOW, NULL, "keep listening and print events as they happen"},
     {"after", 0, O_AFTER, "ID", "only events after event ID"},
     {"url", 0, G_URL, "URL", "e4c2's address (default: $E4C2_URL, else " CTL_DEFAULT_URL ")"},

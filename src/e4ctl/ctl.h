@@ -43,6 +43,11 @@ enum {
     O_FOLLOW = 1u << 11,
     O_AFTER = 1u << 12,
     O_BEHIND = 1u << 13,
+    O_ROTATE_EVERY = 1u << 14,
+    O_MAX_AGE = 1u << 15,
+    O_ON_JOIN = 1u << 16,
+    O_ON_LEAVE = 1u << 17,
+    O_REKEY_EVERY = 1u << 18,
     /* global options, accepted everywhere */
     G_URL = 1u << 20,
     G_TOKEN_FILE = 1u << 21,
@@ -52,6 +57,7 @@ enum {
     G_VERSION = 1u << 25,
 };
 #define O_PAGE (O_OFFSET | O_LIMIT | O_ALL)
+#define O_POLICY (O_ROTATE_EVERY | O_MAX_AGE | O_ON_JOIN | O_ON_LEAVE | O_REKEY_EVERY)
 #define G_ALL (G_URL | G_TOKEN_FILE | G_CACERT | G_JSON | G_HELP | G_VERSION)
 
 struct ctl_option {
@@ -71,6 +77,8 @@ enum ctl_body {
     B_SOURCE,     /* {"source": SOURCE} (second argument) */
     B_JOIN,       /* {"clients": [...], "share_pubkeys"?: true} */
     B_LEAVE,      /* {"clients": [...], "rotate"?: false} */
+    B_POLICY,     /* {"rotate_every", "max_age", "on_join", "on_leave"} or {"rekey_every"} */
+    B_MONITOR,    /* {"enabled": ARG2 == "on"} */
 };
 
 /* How a successful answer is printed without --json. */
@@ -87,6 +95,10 @@ enum ctl_render {
     R_STATUS,       /* status: field per line */
     R_IMPORTED,     /* "imported N clients" */
     R_C2KEY,        /* C2 public key and generation; or the end of a rotation (stragglers) */
+    R_POLICY,       /* one policy, field per line */
+    R_POLICIES,     /* page of policies: table */
+    R_TRAFFIC,      /* a topic's traffic: counts, rate, skew, last offender */
+    R_MONITORING,   /* page of monitored topics: table */
 };
 
 struct ctl_command {
@@ -95,7 +107,8 @@ struct ctl_command {
     const char *args;   /* positional names; a last one ending in "..." takes 1 or more */
     unsigned opts;      /* O_* bits accepted (globals always are) */
     const char *method; /* GET, POST, DELETE */
-    const char *route;  /* "/v1/clients/{1}/pubkeys/{2}": {N} is argument N, percent-encoded */
+    const char *route;  /* "/v1/clients/{1}/pubkeys/{2}": {N} is argument N, percent-encoded;
+                         * {K}: "topics" or "clients" after argument 1 (a policy's kind) */
     enum ctl_body body;
     enum ctl_render render;
     const char *done;   /* R_DONE/R_TOPIC_DONE: {1} {2} arguments, {n} how many after the first */
@@ -129,6 +142,8 @@ struct ctl_request {
     const char *url, *token_file, *cacert;
     const char *id, *key, *password_file, *pubkey, *search;
     unsigned long long offset, limit, after;
+    long long rotate_every, max_age, rekey_every;  /* seconds (policy set) */
+    int on_join, on_leave;                         /* policy set: 0 / 1, -1 not given */
     const char **args; /* positional arguments of the command (array owned here) */
     size_t nargs;
     char error[512];   /* the usage error, when ctl_parse fails */
@@ -145,6 +160,8 @@ void ctl_request_prog(const struct ctl_request *req, char *out, size_t len);
 size_t ctl_spec_args(const char *spec, int *variadic);
 /* Checks a base URL: http:// or https://, a host, no spaces or controls. */
 int ctl_url_valid(const char *url);
+/* "90s", "15m", "24h", "7d", "2w" or a number of seconds; 0 or -1. */
+int ctl_parse_duration(const char *s, long long *out);
 /* 1 when s is valid UTF-8 (no NUL). */
 int ctl_utf8_valid(const char *s, size_t len);
 

@@ -279,6 +279,62 @@ static int check_args(struct ctl_request *req, const char **words, size_t n)
     return 0;
 }
 
+static int on_off(struct ctl_request *req, const char *what, const char *v, int *out)
+{
+    if (strcmp(v, "on") && strcmp(v, "off"))
+        return perr(req, "%s: expected on or off, got '%.64s'", what, v);
+    *out = !strcmp(v, "on");
+    return 0;
+}
+
+static int duration(struct ctl_request *req, const struct split *sp, unsigned bit, long long *out)
+{
+    const char *v = last_value(sp, bit), *name = ctl_option_bit(bit)->name;
+    if (!(req->set & bit))
+        return 0;
+    if (ctl_parse_duration(v, out) != 0)
+        return perr(req, "--%s: expected a duration like 90s, 15m, 24h or 7d, got '%.64s'", name, v);
+    if (*out < 60 || *out > 10LL * 366 * 86400)
+        return perr(req, "--%s: from 60 seconds to 10 years, got '%.64s'", name, v);
+    return 0;
+}
+
+/* policy show|set|clear: the kind, and the options that go with it. */
+static int validate_policy(struct ctl_request *req, const struct split *sp)
+{
+    int topic = !strcmp(req->args[0], "topic");
+    int rc = 0;
+    req->on_join = req->on_leave = -1;
+    if (!topic && strcmp(req->args[0], "client"))
+        return perr(req, "expected 'topic' or 'client', got '%.64s'", req->args[0]);
+    if (topic && (req->set & O_REKEY_EVERY))
+        return perr(req, "--rekey-every is for clients; topics take --rotate-every");
+    if (!topic && (req->set & (O_ROTATE_EVERY | O_MAX_AGE | O_ON_JOIN | O_ON_LEAVE)))
+        return perr(req, "a client's policy has only --rekey-every");
+    rc = duration(req, sp, O_ROTATE_EVERY, &req->rotate_every);
+    if (!rc)
+        rc = duration(req, sp, O_MAX_AGE, &req->max_age);
+    if (!rc)
+        rc = duration(req, sp, O_REKEY_EVERY, &req->rekey_every);
+    if (!rc && (req->set & O_ON_JOIN))
+        rc = on_off(req, "--on-join", last_value(sp, O_ON_JOIN), &req->on_join);
+    if (!rc && (req->set & O_ON_LEAVE))
+        rc = on_off(req, "--on-leave", last_value(sp, O_ON_LEAVE), &req->on_leave);
+    return rc;
+}
+
+static int validate_command(struct ctl_request *req, const struct split *sp)
+{
+    int dummy;
+    if (req->cmd->body == B_CLIENT_ADD)
+        return validate_client_add(req);
+    if (strstr(req->cmd->route, "{K}"))
+        return validate_policy(req, sp);
+    if (req->cmd->body == B_MONITOR)
+        return on_off(req, "the second argument", req->args[1], &dummy);
+    return 0;
+}
+
 static int validate(struct ctl_request *req, const struct split *sp)
 {
     int rc = validate_numbers(req, sp);
@@ -286,8 +342,8 @@ static int validate(struct ctl_request *req, const struct split *sp)
         rc = perr(req, "--url: expected http://HOST[:PORT] or https://..., got '%.80s'", req->url);
     if (!rc && (req->set & O_FOLLOW) && (req->set & O_LIMIT))
         rc = perr(req, "--limit cannot be used with --follow");
-    if (!rc && req->cmd && req->cmd->body == B_CLIENT_ADD)
-        rc = validate_client_add(req);
+    if (!rc && req->cmd)
+        rc = validate_command(req, sp);
     if (!rc && req->search && !ctl_utf8_valid(req->search, strlen(req->search)))
         rc = perr(req, "--search: not valid UTF-8");
     return rc;

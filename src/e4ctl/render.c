@@ -39,13 +39,38 @@ static const struct column topic_fields[] = {
     {"members", "members", C_INT, NULL},   {"behind", "behind", C_INT, NULL},
     {"not current", "not_current", C_INT, NULL},
 };
+/* Intervals are shown in seconds (C_INT), as the API gives them. */
+static const struct column policy_cols[] = {
+    {"KIND", "kind", C_STR, NULL},            {"TARGET", "target", C_STR, NULL},
+    {"EVERY(S)", "rotate_every", C_INT, "rekey_every"}, {"MAX AGE(S)", "max_age", C_INT, NULL},
+    {"ON JOIN", "on_join", C_BOOL, NULL},     {"ON LEAVE", "on_leave", C_BOOL, NULL},
+    {"NEXT DUE", "next_due", C_TIME, NULL},   {"LAST RUN", "last_run", C_TIME, NULL},
+    {"FAILURES", "failures", C_INT, NULL},    {"LAST ERROR", "last_error", C_STR, NULL},
+};
+static const struct column policy_fields[] = {
+    {"kind", "kind", C_STR, NULL},            {"target", "target", C_STR, NULL},
+    {"rotate every (s)", "rotate_every", C_INT, NULL}, {"max age (s)", "max_age", C_INT, NULL},
+    {"on join", "on_join", C_BOOL, NULL},     {"on leave", "on_leave", C_BOOL, NULL},
+    {"rekey every (s)", "rekey_every", C_INT, NULL},
+    {"next due", "next_due", C_TIME, NULL},   {"last run", "last_run", C_TIME, NULL},
+    {"failures", "failures", C_INT, NULL},    {"last error", "last_error", C_STR, NULL},
+};
+/* monitoring: the counts are flattened into each row (flatten_counts) */
+static const struct column monitoring_cols[] = {
+    {"TOPIC", "topic", C_STR, NULL},         {"RATE/S", "rate", C_JSON, NULL},
+    {"VALID", "valid", C_INT, NULL},         {"UNPROTECTED", "unprotected", C_INT, NULL},
+    {"NOT AUTHENTIC", "not_authentic", C_INT, NULL}, {"REPLAYED", "replayed", C_INT, NULL},
+    {"TOO OLD", "too_old", C_INT, NULL},     {"IN FUTURE", "in_future", C_INT, NULL},
+    {"UNKNOWN SIGNER", "unknown_signer", C_INT, NULL},
+};
 static const struct column straggler_cols[] = {
     {"NAME", "name", C_STR, NULL}, {"ID", "id", C_STR, NULL},
 };
 
 int render_is_page(enum ctl_render r)
 {
-    return r == R_CLIENTS || r == R_TOPICS || r == R_COMMANDS || r == R_EVENTS;
+    return r == R_CLIENTS || r == R_TOPICS || r == R_COMMANDS || r == R_EVENTS || r == R_POLICIES ||
+           r == R_MONITORING;
 }
 
 static long long int_of(const json_t *o, const char *key)
@@ -166,6 +191,53 @@ static void c2key(const struct ctl_request *req, const json_t *doc)
                "'e4ctl c2 rotate-key --finish'\n");
 }
 
+/* The items with each "counts" object's members copied up (a new array). */
+static json_t *flatten_counts(const json_t *items)
+{
+    json_t *out = json_array(), *item;
+    size_t i;
+    json_array_foreach ((json_t *)items, i, item) {
+        json_t *row = json_deep_copy(item);
+        if (row)
+            json_object_update(row, json_object_get(item, "counts"));
+        json_array_append_new(out, row);
+    }
+    return out;
+}
+
+/* topic traffic: the counts, rate, skew, last offender and a note on history. */
+static void traffic(const json_t *doc)
+{
+    const json_t *counts = json_object_get(doc, "counts"), *off = json_object_get(doc, "last_offender");
+    const json_t *buckets = json_object_get(json_object_get(doc, "skew"), "buckets"), *b, *v;
+    const char *key;
+    char when[32] = "-";
+    size_t i;
+    printf("%-16s%s\n", "monitored:", json_is_true(json_object_get(doc, "enabled")) ? "yes" : "no");
+    if (json_is_integer(json_object_get(doc, "since")))
+        format_time(when, sizeof when, int_of(doc, "since"));
+    printf("%-16s%s\n", "since:", when);
+    printf("%-16s%.2f messages/s\n", "rate:", json_number_value(json_object_get(doc, "rate")));
+    json_object_foreach ((json_t *)counts, key, v) {
+        char label[32];
+        snprintf(label, sizeof label, "%s:", key);
+        printf("%-16s%lld\n", label, (long long)json_integer_value(v));
+    }
+    printf("%-16s", "clock skew:");
+    json_array_foreach ((json_t *)buckets, i, b) {
+        const json_t *le = json_object_get(b, "le");
+        if (json_is_integer(le))
+            printf("<=%llds:%lld ", (long long)json_integer_value(le), int_of(b, "count"));
+        else
+            printf(">:%lld", int_of(b, "count"));
+    }
+    putchar('\n');
+    if (json_is_object(off)) {
+        format_time(when, sizeof when, int_of(off, "at"));
+        printf("%-16s%s at %s\n", "last offender:", str_of(off, "kind"), when);
+    }
+}
+
 void render_answer(const struct ctl_request *req, const json_t *doc)
 {
     switch (req->cmd->render) {
@@ -180,6 +252,8 @@ void render_answer(const struct ctl_request *req, const json_t *doc)
     case R_STATUS: status(doc); break;
     case R_IMPORTED: printf("imported %lld client(s)\n", int_of(doc, "imported")); break;
     case R_C2KEY: c2key(req, doc); break;
+    case R_POLICY: print_fields(doc, policy_fields, N(policy_fields)); break;
+    case R_TRAFFIC: traffic(doc); break;
     default: break; /* pages: page_* */
     }
 }
@@ -236,6 +310,15 @@ void page_begin(struct page_printer *pp, const struct ctl_request *req)
         pp->events = 1;
         pp->noun = "events";
         break;
+    case R_POLICIES:
+        table_init(&pp->table, policy_cols, N(policy_cols));
+        pp->noun = "policies";
+        break;
+    case R_MONITORING:
+        table_init(&pp->table, monitoring_cols, N(monitoring_cols));
+        pp->noun = "monitored topics";
+        pp->flatten = 1;
+        break;
     default:
         table_init(&pp->table, client_cols, N(client_cols));
         pp->noun = "clients";
@@ -249,6 +332,10 @@ void page_rows(struct page_printer *pp, const json_t *items)
     if (pp->events) {
         for (i = 0; i < json_array_size(items); i++)
             render_event_line(json_array_get(items, i));
+    } else if (json_array_size(items) > 0 && pp->flatten) {
+        json_t *rows = flatten_counts(items);
+        table_page(&pp->table, rows);
+        json_decref(rows);
     } else if (json_array_size(items) > 0) {
         table_page(&pp->table, items);
     }

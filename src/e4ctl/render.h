@@ -15,6 +15,7 @@ struct page_printer {
     struct table table;
     const char *noun; /* "clients", "topics"... */
     int events;       /* events: one line each, no table */
+    int flatten;      /* monitoring: each row's counts shown as columns */
     unsigned long long shown;
 };
 void page_begin(struct page_printer *pp, const struct ctl_request *req);

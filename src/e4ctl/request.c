@@ -37,7 +37,10 @@ static void add_route(struct sbuf *b, const struct ctl_request *req)
         size_t n = strcspn(p, "{");
         sb_add(b, p, n);
         p += n;
-        if (*p == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
+        if (*p == '{' && p[1] == 'K' && p[2] == '}') {
+            sb_adds(b, req->nargs && !strcmp(req->args[0], "client") ? "clients" : "topics");
+            p += 3;
+        } else if (*p == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
             size_t idx = (size_t)(p[1] - '1');
             if (idx < req->nargs)
                 sb_encode(b, req->args[idx]);
@@ -136,6 +139,23 @@ static json_t *client_array(const struct ctl_request *req)
     return a;
 }
 
+/* Options not given are left out: the API takes its defaults. */
+static int policy_body(const struct ctl_request *req, json_t *o)
+{
+    int rc = 0;
+    if (req->set & O_ROTATE_EVERY)
+        rc |= json_object_set_new(o, "rotate_every", json_integer(req->rotate_every));
+    if (req->set & O_MAX_AGE)
+        rc |= json_object_set_new(o, "max_age", json_integer(req->max_age));
+    if (req->set & O_REKEY_EVERY)
+        rc |= json_object_set_new(o, "rekey_every", json_integer(req->rekey_every));
+    if (req->on_join >= 0)
+        rc |= json_object_set_new(o, "on_join", json_boolean(req->on_join));
+    if (req->on_leave >= 0)
+        rc |= json_object_set_new(o, "on_leave", json_boolean(req->on_leave));
+    return rc;
+}
+
 static int json_body(const struct ctl_request *req, json_t *o, char *err, size_t errlen)
 {
     int rc = 0;
@@ -147,6 +167,12 @@ static int json_body(const struct ctl_request *req, json_t *o, char *err, size_t
         break;
     case B_SOURCE:
         rc = json_object_set_new(o, "source", json_string(req->args[1]));
+        break;
+    case B_POLICY:
+        rc = policy_body(req, o);
+        break;
+    case B_MONITOR:
+        rc = json_object_set_new(o, "enabled", json_boolean(!strcmp(req->args[1], "on")));
         break;
     case B_JOIN:
     case B_LEAVE:

@@ -65,15 +65,16 @@ static void on_disconnect(struct mosquitto *m, void *ctx, int rc)
 static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
 {
     control_link *l = ctx;
-    uint8_t out[E4_COMMAND_MAX + E4_PK_OVERHEAD];
-    size_t olen = 0;
+    size_t cap = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 1, olen = 0;
+    uint8_t *out;
     e4_err err;
 
-    if (strcmp(msg->topic, l->id->control_topic) != 0)
+    if (strcmp(msg->topic, l->id->control_topic) != 0 || !(out = malloc(cap)))
         return;
     err = e4_client_unprotect(l->id->e4, msg->topic, msg->payload, (size_t)msg->payloadlen, out,
-                              sizeof out, &olen);
-    e4_wipe(out, sizeof out);
+                              cap, &olen);
+    e4_wipe(out, cap);
+    free(out);
     METRIC_ADD(commands, 1);
     if (err == E4_COMMAND)
         plog("info", "command_applied", 0, l->id->control_topic);

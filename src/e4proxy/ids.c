@@ -37,7 +37,7 @@ static int identity_init(proxy_identity *id, e4_client *e4)
         return 1;
     }
     id->control_len = strlen(id->control_topic);
-    id->overhead = e4_client_mode(e4) == E4_MODE_PK ? E4_PK_OVERHEAD : E4_SK_OVERHEAD;
+    id->overhead = e4_client_protected_len(e4, 0); /* the identity's suite decides */
     return 0;
 }
 
@@ -121,7 +121,11 @@ int ids_adopt(proxy *px, e4_client *e4)
 
 int proxy_prepare(proxy *px)
 {
-    px->scratch_cap = (size_t)px->conf.max_packet + E4_PK_OVERHEAD;
+    size_t i, overhead = 0;
+    for (i = 0; i < px->nids; i++)
+        if (px->ids[i].overhead > overhead)
+            overhead = px->ids[i].overhead;
+    px->scratch_cap = (size_t)px->conf.max_packet + overhead;
     if (!(px->scratch = malloc(px->scratch_cap))) {
         cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
         return 1;

@@ -126,7 +126,7 @@ typedef struct proxy_identity {
     e4_client *e4;
     char *control_topic;   /* never unprotected as data: C2's channel */
     size_t control_len;
-    size_t overhead;       /* E4_SK_OVERHEAD or E4_PK_OVERHEAD */
+    size_t overhead;       /* bytes protection adds (24 SK, 104 PK, its suite's) */
     control_link *link;
 } proxy_identity;
 
@@ -171,7 +171,8 @@ int ids_open(proxy *px, struct identity_opts *io);
 void ids_close(proxy *px);
 /* Serve with e4 (taken over, freed by ids_close) as the single identity. */
 int ids_adopt(proxy *px, e4_client *e4);
-/* The scratch buffer for px->conf.max_packet: 0 or 1 (reported). */
+/* The scratch buffer for px->conf.max_packet and the identities' largest
+ * overhead (after ids_open / ids_adopt): 0 or 1 (reported). */
 int proxy_prepare(proxy *px);
 /* Is topic this identity's control topic (or under it: receipts)? */
 bool ids_is_control(const proxy_identity *id, const uint8_t *topic, size_t len);

@@ -4,6 +4,7 @@
  * forwarded packet carries the full topic. */
 #include "proxy.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,19 +198,17 @@ static e4_err transform(proxy *px, pconn *pc, bool up, mqtt_bytes topic, mqtt_by
     return err;
 }
 
-/* A message this client already received (same tag): a replay. Only
- * authentic messages are remembered, in a direct-mapped table indexed by
- * the tag's first byte (one comparison per message; the tag is a MAC, so
- * its bytes are uniform). */
+/* A message this client already received (same bytes): a replay. Only
+ * authentic messages are remembered, by a 16-byte BLAKE2b digest of the
+ * protected message (whatever the suite's layout), in a direct-mapped table
+ * indexed by its first byte: one comparison per message. */
 static bool replayed(proxy *px, pconn *pc, mqtt_bytes protected_msg)
 {
-    size_t at = pc->id->overhead == E4_SK_OVERHEAD ? E4_TIMESTAMP_LEN
-                                                   : E4_TIMESTAMP_LEN + E4_ID_LEN;
-    const uint8_t *tag = protected_msg.ptr + at;
-    uint8_t *slot;
+    uint8_t tag[16], *slot;
 
     if (!px->replay_check)
         return false;
+    crypto_generichash(tag, sizeof tag, protected_msg.ptr, protected_msg.len, NULL, 0);
     if (!pc->seen && !(pc->seen = calloc(PROXY_SEEN_MAX, sizeof *pc->seen)))
         return true; /* cannot tell: refuse */
     slot = pc->seen[tag[0] % PROXY_SEEN_MAX];

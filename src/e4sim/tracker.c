@@ -228,6 +228,7 @@ const char *tracker_kind_name(int kind)
     case E4_ERR_PUBKEY_NOT_FOUND: return "pubkey_not_found";
     case E4_ERR_INVALID_SIGNATURE: return "invalid_signature";
     case E4_ERR_REPLAYED: return "replayed";
+    case E4_ERR_WRONG_SUITE: return "wrong_suite";
     case E4_ERR_INVALID_COMMAND: return "invalid_command";
     case E4_ERR_INVALID_ARG_LENGTH: return "invalid_arg_length";
     case E4_ERR_UNSUPPORTED_COMMAND: return "unsupported_command";

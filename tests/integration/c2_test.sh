@@ -54,6 +54,32 @@ sim_wait() {
   wait_for sim "^(ok|timeout) $1 $2" "$from" && tail -n +"$((from + 1))" "$TMP/sim.out" | grep -q "^ok $1 $2"
 }
 
+# wait_until CONDITION: eval it every 0.1 s until true, at most TIMEOUT s.
+wait_until() {
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until eval "$1"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+# fake_clock: the processes started from here on (not the brokers and
+# databases started before) run on the clock in $TMP/clock, "+0" at first;
+# move_clock OFFSET (faketime's "+40m", "+3600") moves it. The file is read
+# at every clock call (with a cache, e4c2 was seen to keep the old time for
+# seconds). Monotonic clocks stay real: faked, they jump to the wall
+# clock's value and timed waits on them (e4sim's receipt thread) end late
+# or never.
+fake_clock() {
+  local lib
+  lib=$(dpkg -L libfaketime 2>/dev/null | grep -m1 'libfaketimeMT.so.1$')
+  [ -n "$lib" ] || die "libfaketime is not installed (scripts/install-deps.sh)"
+  echo "+0" >"$TMP/clock"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+  export LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$TMP/clock" FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1
+}
+move_clock() { echo "$1" >"$TMP/clock"; }
+
 # c2_done: the closing line CTest's log shows, and the exit status.
 c2_done() {
   echo "$passed passed, $failed failed"

@@ -15,19 +15,10 @@ C2_TEST="sync-$C2_MODE-$C2_BACKEND"
 TIMEOUT_DEFAULT=30
 source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
 
-FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep -m1 'libfaketimeMT.so.1$')
-[ -n "$FAKETIME_LIB" ] || die "libfaketime is not installed (scripts/install-deps.sh)"
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 [ "$C2_BACKEND" = pg ] && { start_postgres "$TMP/pg" || die "postgres did not start"; }
 # from here on, C2 and the devices run on the clock in $TMP/clock
-echo "+0" >"$TMP/clock"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-# (read at every clock call: with a cache, e4c2 was seen to keep the old
-# time for seconds). Monotonic clocks stay real: faked, they jump to the
-# wall clock's value and timed waits on them (e4sim's receipt thread) end
-# late or never.
-export LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$TMP/clock" FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1
-move_clock() { echo "$1" >"$TMP/clock"; }
+fake_clock
 
 c2_database c2
 c2_init "$C2_MODE" || die "e4c2 init --mode $C2_MODE"

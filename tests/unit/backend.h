@@ -43,4 +43,11 @@ static inline int tb_pk(void)
             skip();         \
     } while (0)
 
+/* The FIPS suites need AES-GCM, which the portable backend lacks. */
+#define TB_REQUIRE_GCM()    \
+    do {                    \
+        if (!e4c_has_gcm()) \
+            skip();         \
+    } while (0)
+
 #endif

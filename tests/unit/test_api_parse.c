@@ -183,7 +183,7 @@ static void test_query_ok(void **state)
     OK(query(API_Q_PAGE, &q, &e, NULL, NULL, NULL, NULL), &e);
     assert_int_equal(q.offset, 0);
     assert_int_equal(q.limit, 100);
-    assert_int_equal(q.rotate, 1);
+    assert_int_equal(q.rotate, -1);   /* not given: the policy decides */
     assert_int_equal(q.has_search, 0);
     assert_int_equal(q.has_after, 0);
     OK(query(API_Q_PAGE, &q, &e, "offset", "5", "limit", "1000"), &e);
@@ -214,7 +214,7 @@ static void test_query_behind(void **state)
     assert_int_equal(q.behind, 0);
     OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "true", NULL, NULL), &e);
     assert_int_equal(q.behind, 1);
-    assert_int_equal(q.rotate, 1);   /* the other flag keeps its default */
+    assert_int_equal(q.rotate, -1);   /* the other flag keeps its default */
     OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "false", "limit", "3"), &e);
     assert_int_equal(q.behind, 0);
     assert_int_equal(q.limit, 3);
@@ -733,6 +733,55 @@ static void test_wipe_on_free(void **state)
     json_set_alloc_funcs(malloc, free);
 }
 
+/* ---- policies, monitoring, hours ------------------------------------------- */
+
+static int policy_of(const char *text, c2_policy_kind kind, c2_policy *p, api_error *e)
+{
+    json_t *j = parse(text);
+    int rc = api_parse_policy(j, kind, p, e);
+    json_decref(j);
+    return rc;
+}
+
+static void test_policy_bodies(void **state)
+{
+    c2_policy p;
+    api_query q;
+    api_error e;
+    json_t *j;
+    int on = -1;
+    (void)state;
+    OK(policy_of("{}", C2_POLICY_TOPIC, &p, &e), &e);   /* the defaults */
+    assert_true(p.every == 0 && p.max_age == 0 && p.on_join == 0 && p.on_leave == 1);
+    OK(policy_of("{\"rotate_every\":86400,\"max_age\":null,\"on_join\":true,\"on_leave\":false}",
+                 C2_POLICY_TOPIC, &p, &e), &e);
+    assert_true(p.every == 86400 && p.max_age == 0 && p.on_join == 1 && p.on_leave == 0);
+    OK(policy_of("{\"rekey_every\":60}", C2_POLICY_CLIENT, &p, &e), &e);
+    assert_int_equal(p.every, 60);
+    BAD(policy_of("{\"rotate_every\":59}", C2_POLICY_TOPIC, &p, &e), &e, "rotate_every must be from 60 seconds");
+    BAD(policy_of("{\"max_age\":400000000}", C2_POLICY_TOPIC, &p, &e), &e, "max_age must be from 60 seconds");
+    BAD(policy_of("{\"rotate_every\":3600.5}", C2_POLICY_TOPIC, &p, &e), &e,
+        "rotate_every must be an integer number of seconds or null");
+    BAD(policy_of("{\"rotate_every\":\"1h\"}", C2_POLICY_TOPIC, &p, &e), &e, "rotate_every must be");
+    BAD(policy_of("{\"on_join\":1}", C2_POLICY_TOPIC, &p, &e), &e, "on_join must be true or false");
+    BAD(policy_of("{\"rekey_every\":3600}", C2_POLICY_TOPIC, &p, &e), &e, "unknown field \"rekey_every\"");
+    BAD(policy_of("{\"rotate_every\":3600}", C2_POLICY_CLIENT, &p, &e), &e, "unknown field \"rotate_every\"");
+    j = parse("{\"enabled\":false}");
+    OK(api_parse_monitor(j, &on, &e), &e);
+    assert_int_equal(on, 0);
+    json_decref(j);
+    j = parse("{}");
+    BAD(api_parse_monitor(j, &on, &e), &e, "missing field \"enabled\"");
+    json_decref(j);
+    OK(query(API_Q_HOURS, &q, &e, NULL, NULL, NULL, NULL), &e);
+    assert_int_equal(q.hours, 24);
+    OK(query(API_Q_HOURS, &q, &e, "hours", "168", NULL, NULL), &e);
+    assert_int_equal(q.hours, 168);
+    BAD(query(API_Q_HOURS, &q, &e, "hours", "169", NULL, NULL), &e, "hours must be an integer from 1 to 168");
+    BAD(query(API_Q_HOURS, &q, &e, "hours", "0", NULL, NULL), &e, "hours must be");
+    BAD(query(API_Q_PAGE, &q, &e, "hours", "2", NULL, NULL), &e, "unknown query parameter \"hours\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_import),
         cmocka_unit_test(test_members),
         cmocka_unit_test(test_source_topic_empty),
+        cmocka_unit_test(test_policy_bodies),
         cmocka_unit_test(test_wipe_on_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "../../src/e4ctl/commands.c"
+#include "../../src/e4ctl/duration.c"
 #include "../../src/e4ctl/parse.c"
 #include "../../src/e4ctl/request.c"
 #include "../../src/e4ctl/util.c"
@@ -151,8 +152,12 @@ static void test_parse_every_command(void **state)
         assert_int_equal(ctl_parse(argc + 1, argv, &req), 0);
         assert_ptr_equal(req.cmd, c);
         ctl_request_free(&req);
-        for (j = 0; j < want; j++)
-            argv[argc + (int)j] = (char *)dummy[j];
+        for (j = 0; j < want; j++) {   /* a word from a set of choices: its first one */
+            char word[32];
+            spec_word(c->args, j, word, sizeof word);
+            argv[argc + (int)j] = !strcmp(word, "on|off") ? (char *)"on"
+                                  : !strcmp(word, "topic|client") ? (char *)"topic" : (char *)dummy[j];
+        }
         rc = ctl_parse(argc + (int)want, argv, &req);
         if (rc)
             fail_msg("%s %s: %s", c->group ? c->group : "", c->name, req.error);
@@ -167,6 +172,66 @@ static void test_parse_every_command(void **state)
         assert_int_equal(rc, variadic ? 0 : CTL_EXIT_USAGE);
         ctl_request_free(&req);
     }
+}
+
+static void test_policy_commands(void **state)
+{
+    struct ctl_request req;
+    struct ctl_body_out body;
+    char err[128], *path;
+    long long d = 0;
+    (void)state;
+    assert_int_equal(ctl_parse_duration("90s", &d), 0);
+    assert_int_equal(d, 90);
+    assert_int_equal(ctl_parse_duration("15m", &d), 0);
+    assert_int_equal(d, 900);
+    assert_int_equal(ctl_parse_duration("24h", &d), 0);
+    assert_int_equal(d, 86400);
+    assert_int_equal(ctl_parse_duration("7d", &d), 0);
+    assert_int_equal(d, 604800);
+    assert_int_equal(ctl_parse_duration("3600", &d), 0);
+    assert_int_equal(d, 3600);
+    assert_int_equal(ctl_parse_duration("", &d), -1);
+    assert_int_equal(ctl_parse_duration("h", &d), -1);
+    assert_int_equal(ctl_parse_duration("1.5h", &d), -1);
+    assert_int_equal(ctl_parse_duration("-5m", &d), -1);
+    assert_int_equal(ctl_parse_duration("99999999999999d", &d), -1);
+    assert_int_equal(parse_words(&req, "policy", "set", "topic", "a/b", "--rotate-every", "24h",
+                                 "--max-age", "7d", "--on-join", "on", "--on-leave", "off", NULL), 0);
+    path = ctl_build_path(&req);
+    assert_string_equal(path, "/v1/topics/a%2Fb/policy");
+    free(path);
+    assert_int_equal(ctl_build_body(&req, &body, err, sizeof err), 0);
+    assert_string_equal(body.data,
+                        "{\"rotate_every\":86400,\"max_age\":604800,\"on_join\":true,\"on_leave\":false}");
+    ctl_body_free(&body);
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "policy", "set", "client", "c1", "--rekey-every", "30d", NULL), 0);
+    path = ctl_build_path(&req);
+    assert_string_equal(path, "/v1/clients/c1/policy");
+    free(path);
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "policy", "set", "client", "c1", "--rotate-every", "1h", NULL),
+                     CTL_EXIT_USAGE);
+    assert_non_null(strstr(req.error, "--rekey-every"));
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "policy", "set", "topic", "t", "--rotate-every", "30s", NULL),
+                     CTL_EXIT_USAGE);
+    assert_non_null(strstr(req.error, "--rotate-every: from 60 seconds"));
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "policy", "set", "topic", "t", "--max-age", "soon", NULL),
+                     CTL_EXIT_USAGE);
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "policy", "show", "group", "t", NULL), CTL_EXIT_USAGE);
+    assert_non_null(strstr(req.error, "'topic' or 'client'"));
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "topic", "monitor", "t", "maybe", NULL), CTL_EXIT_USAGE);
+    ctl_request_free(&req);
+    assert_int_equal(parse_words(&req, "topic", "monitor", "t", "off", NULL), 0);
+    assert_int_equal(ctl_build_body(&req, &body, err, sizeof err), 0);
+    assert_string_equal(body.data, "{\"enabled\":false}");
+    ctl_body_free(&body);
+    ctl_request_free(&req);
 }
 
 /* ---- parsing: usage errors (exit status 2) -------------------------------- */
@@ -523,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_parse_help_version),
         cmocka_unit_test(test_parse_every_command),
         cmocka_unit_test(test_parse_usage_errors),
+        cmocka_unit_test(test_policy_commands),
         cmocka_unit_test(test_error_names_the_command),
         cmocka_unit_test(test_urlencode),
         cmocka_unit_test(test_paths),

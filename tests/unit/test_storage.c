@@ -488,7 +488,9 @@ static e4_err load_bytes(const uint8_t *p, size_t n, const e4_limits *l, mem *m)
 }
 
 /* Every single-bit flip at every offset is detected: E4_ERR_STORAGE_VERSION
- * for the version byte, E4_ERR_STORAGE_CORRUPT elsewhere. Through the file
+ * for the version byte when it becomes an unknown version (a flip to the
+ * older versions 1 or 2 fails their layout or CRC: E4_ERR_STORAGE_CORRUPT),
+ * E4_ERR_STORAGE_CORRUPT elsewhere. Through the file
  * store for one bit per byte, through memory for all eight. */
 static void check_every_bit(const e4_state *s, const e4_limits *l)
 {
@@ -500,7 +502,7 @@ static void check_every_bit(const e4_state *s, const e4_limits *l)
         for (int bit = 0; bit < 8; bit++) {
             memcpy(bad, good, n);
             bad[off] ^= (uint8_t)(1u << bit);
-            e4_err want = off == 4 ? E4_ERR_STORAGE_VERSION : E4_ERR_STORAGE_CORRUPT;
+            e4_err want = off == 4 && bad[4] > 3 ? E4_ERR_STORAGE_VERSION : E4_ERR_STORAGE_CORRUPT;
             e4_err got = load_bytes(bad, n, l, &g_m2);
             if (got == E4_ERR_STORAGE_CAPACITY) {
                 /* Known library issue (reported to lib/e4): a count is checked
@@ -581,10 +583,11 @@ static void test_magic_version_and_fields(void **st)
         e4_err want;
     } cases[] = {
         {0, 'e', E4_ERR_STORAGE_CORRUPT},  {3, 'X', E4_ERR_STORAGE_CORRUPT},
-        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 3, E4_ERR_STORAGE_VERSION},
+        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 4, E4_ERR_STORAGE_VERSION},
         {4, 0xff, E4_ERR_STORAGE_VERSION}, {5, 0, E4_ERR_STORAGE_CORRUPT}, /* mode */
         {5, 3, E4_ERR_STORAGE_CORRUPT},    {6, 0, E4_ERR_STORAGE_CORRUPT}, /* control topic length */
-        {6, 129, E4_ERR_STORAGE_CORRUPT},  {7, 1, E4_ERR_STORAGE_CORRUPT}, /* reserved */
+        {6, 129, E4_ERR_STORAGE_CORRUPT},  {7, 1, E4_ERR_STORAGE_CORRUPT}, /* suite */
+        {7, 0x11, E4_ERR_STORAGE_CORRUPT}, {7, 0x21, E4_ERR_STORAGE_CORRUPT}, /* not in libe4 yet */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (int crc = 0; crc < 2; crc++) { /* damaged, and deliberately made so */
@@ -611,15 +614,25 @@ static void test_magic_version_and_fields(void **st)
     assert_int_equal(load_bytes(bad, n, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
 }
 
-/* Version 1 (before the applied commands were saved) still loads: the same
- * bytes without the command count. */
+/* Version 2 (the suite byte reserved) and version 1 (before the applied
+ * commands were saved) still load: the same bytes, and for version 1
+ * without the command count. */
 static void test_version1_loads(void **st)
 {
     (void)st;
     uint8_t good[8192], v1[8192];
     e4_state *s = make_sk(&g_m1);
     size_t n = save_bytes(s, good, sizeof good);
-    assert_int_equal(good[4], 2);
+    assert_int_equal(good[4], 3);
+    assert_int_equal(good[7], E4_SUITE_BASE);
+    memcpy(v1, good, n);
+    v1[4] = 2;
+    support_fix_crc32(v1, n);
+    assert_int_equal(load_bytes(v1, n, &SK_LIMITS, &g_m2), E4_OK);
+    assert_states_equal(s, (const e4_state *)g_m2.b);
+    v1[7] = E4_SUITE_FIPS_SK; /* version 2 has no suites */
+    support_fix_crc32(v1, n);
+    assert_int_equal(load_bytes(v1, n, &SK_LIMITS, &g_m2), E4_ERR_STORAGE_CORRUPT);
     assert_memory_equal(good + n - 8, "\0\0\0\0", 4); /* no command applied */
     memcpy(v1, good, n - 8);
     v1[4] = 1;

@@ -13,6 +13,7 @@
  * vector tests prove it.
  */
 #include "crypto.h"
+#include "crypto/openssl/openssl_internal.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -27,7 +28,7 @@
 #define CHUNK_BLOCKS 32 /* scratch of 512 bytes on the stack */
 #define CACHE_WAYS 4    /* keys with an expanded schedule, per thread */
 
-static EVP_CIPHER *aes_cbc, *aes_ecb, *aes_ctr;
+static EVP_CIPHER *aes_cbc, *aes_ecb, *aes_ctr, *aes_gcm;
 static EVP_MD *sha3;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_ok;
@@ -53,6 +54,9 @@ typedef struct thread_state {
     unsigned long clock;
     unsigned generation;
     EVP_MD_CTX *md;
+    EVP_CIPHER_CTX *gcm;          /* keyed with gcm_key when gcm_keyed */
+    uint8_t gcm_key[32];
+    int gcm_keyed;
 } thread_state;
 
 static void thread_state_free(void *p)
@@ -66,6 +70,7 @@ static void thread_state_free(void *p)
         EVP_CIPHER_CTX_free(t->ways[i].ctr);
     }
     EVP_MD_CTX_free(t->md);
+    EVP_CIPHER_CTX_free(t->gcm);
     sodium_memzero(t, sizeof *t);
     free(t);
 }
@@ -77,8 +82,9 @@ static void init_once_fn(void)
     aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     aes_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
     aes_ctr = EVP_CIPHER_fetch(NULL, "AES-256-CTR", NULL);
+    aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     sha3 = EVP_MD_fetch(NULL, "SHA3-256", NULL);
-    if (!aes_cbc || !aes_ecb || !aes_ctr || !sha3)
+    if (!aes_cbc || !aes_ecb || !aes_ctr || !aes_gcm || !sha3)
         return;
     if (pthread_key_create(&thread_key, thread_state_free) != 0)
         return;
@@ -109,7 +115,8 @@ static thread_state *thread_get(void)
             goto fail;
     }
     t->md = EVP_MD_CTX_new();
-    if (!t->md || pthread_setspecific(thread_key, t) != 0)
+    t->gcm = EVP_CIPHER_CTX_new();
+    if (!t->md || !t->gcm || pthread_setspecific(thread_key, t) != 0)
         goto fail;
     t->generation = atomic_load(&forget_generation);
     return t;
@@ -186,19 +193,45 @@ static int siv_key_setup(siv_key *k, const uint8_t key[32])
     return 0;
 }
 
+/* After e4c_siv_forget, drop every cached key of this thread. */
+static void thread_forget_if_asked(thread_state *t)
+{
+    unsigned gen = atomic_load(&forget_generation);
+    if (gen == t->generation)
+        return;
+    for (int i = 0; i < CACHE_WAYS; i++) {
+        sodium_memzero(t->ways[i].key, offsetof(siv_key, used));
+        t->ways[i].used = 0;
+    }
+    if (t->gcm_keyed)
+        EVP_CIPHER_CTX_reset(t->gcm); /* drops the key schedule */
+    sodium_memzero(t->gcm_key, sizeof t->gcm_key);
+    t->gcm_keyed = 0;
+    t->generation = gen;
+}
+
+EVP_CIPHER_CTX *e4o_gcm_ctx(const uint8_t key[32])
+{
+    thread_state *t = thread_get();
+    if (!t)
+        return NULL;
+    thread_forget_if_asked(t);
+    if (t->gcm_keyed && key_equal(t->gcm_key, key))
+        return t->gcm;
+    t->gcm_keyed = 0;
+    if (EVP_CipherInit_ex2(t->gcm, aes_gcm, key, NULL, 1, NULL) != 1)
+        return NULL;
+    memcpy(t->gcm_key, key, 32);
+    t->gcm_keyed = 1;
+    return t->gcm;
+}
+
 static siv_key *siv_key_get(const uint8_t key[32])
 {
     thread_state *t = thread_get();
     if (!t)
         return NULL;
-    unsigned gen = atomic_load(&forget_generation);
-    if (gen != t->generation) {
-        for (int i = 0; i < CACHE_WAYS; i++) {
-            sodium_memzero(t->ways[i].key, offsetof(siv_key, used));
-            t->ways[i].used = 0;
-        }
-        t->generation = gen;
-    }
+    thread_forget_if_asked(t);
     siv_key *victim = &t->ways[0];
     for (int i = 0; i < CACHE_WAYS; i++) {
         siv_key *k = &t->ways[i];

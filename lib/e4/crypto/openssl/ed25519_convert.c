@@ -65,93 +65,88 @@ static int bn_to_le32(const BIGNUM *a, uint8_t out[32])
     return 0;
 }
 
+/* The field and the curve constant, with the scratch numbers the
+ * conversion uses, all from one BN_CTX frame. */
+typedef struct {
+    BN_CTX *ctx;
+    BIGNUM *p, *e, *d, *y, *y2, *num, *den, *t, *one;
+} field;
+
+/* p = 2^255 - 19; d = -121665 / 121666 mod p, the inverse computed as
+ * x^(p-2), which is also how the reference's FeInvert behaves (0 maps to 0). */
+static int field_init(field *f)
+{
+    BIGNUM **all[] = {&f->p, &f->e, &f->d, &f->y, &f->y2, &f->num, &f->den, &f->t, &f->one};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        *all[i] = BN_CTX_get(f->ctx);
+    if (f->one == NULL) /* the last get fails if any earlier one did */
+        return -1;
+    BN_zero(f->p);
+    return BN_set_bit(f->p, 255) && BN_sub_word(f->p, 19) && BN_one(f->one) &&
+                   BN_copy(f->e, f->p) && BN_sub_word(f->e, 2) && BN_set_word(f->t, 121666) &&
+                   BN_mod_exp(f->t, f->t, f->e, f->p, f->ctx) && BN_set_word(f->d, 121665) &&
+                   BN_mod_sub(f->d, f->p, f->d, f->p, f->ctx) &&
+                   BN_mod_mul(f->d, f->d, f->t, f->p, f->ctx)
+               ? 0
+               : -1;
+}
+
+/* y = low 255 bits, reduced mod p: the reference's FeFromBytes drops the
+ * sign bit and its arithmetic works mod p, so y = p encodes 0 and
+ * y in [p, 2^255) is accepted as y - p. */
+static int decode_y(field *f, const uint8_t ed_pk[32])
+{
+    uint8_t enc[32];
+    memcpy(enc, ed_pk, 32);
+    enc[31] &= 0x7f;
+    return bn_from_le32(enc, f->y) != NULL && BN_nnmod(f->y, f->y, f->p, f->ctx) ? 0 : -1;
+}
+
+/* On-curve test: -x^2 + y^2 = 1 + d x^2 y^2  <=>  x^2 = (y^2 - 1) / (d y^2 + 1).
+ * A point exists iff that quotient is a square (0 included), checked with
+ * Euler's criterion q^((p-1)/2) in {0, 1}. d y^2 + 1 is never 0 because
+ * -1/d is not a square mod p. The reference's decoding accepts exactly
+ * these y (its square-root candidate passes v x^2 = +-u for every square),
+ * whatever the sign bit, so x = 0 with the sign bit set is accepted too.
+ * 0 on the curve; -1 not (e4go panics, we fail) or an error. */
+static int on_curve(field *f)
+{
+    BN_CTX *c = f->ctx;
+    if (!BN_mod_sqr(f->y2, f->y, f->p, c) || !BN_mod_sub(f->num, f->y2, f->one, f->p, c) ||
+        !BN_mod_mul(f->den, f->d, f->y2, f->p, c) || !BN_mod_add(f->den, f->den, f->one, f->p, c) ||
+        !BN_mod_exp(f->t, f->den, f->e, f->p, c) || !BN_mod_mul(f->t, f->num, f->t, f->p, c))
+        return -1;
+    if (!BN_copy(f->e, f->p) || !BN_sub_word(f->e, 1) || !BN_rshift1(f->e, f->e) ||
+        !BN_mod_exp(f->t, f->t, f->e, f->p, c))
+        return -1;
+    return BN_is_zero(f->t) || BN_is_one(f->t) ? 0 : -1;
+}
+
+/* u = (1 + y) * (1 - y)^(p-2): y = 1 (identity) gives u = 0, like the
+ * reference's FeInvert(0) = 0. */
+static int montgomery_u(field *f, uint8_t x_pk[32])
+{
+    BN_CTX *c = f->ctx;
+    if (!BN_copy(f->e, f->p) || !BN_sub_word(f->e, 2) ||
+        !BN_mod_sub(f->den, f->one, f->y, f->p, c) || !BN_mod_exp(f->den, f->den, f->e, f->p, c) ||
+        !BN_mod_add(f->num, f->one, f->y, f->p, c) || !BN_mod_mul(f->t, f->num, f->den, f->p, c))
+        return -1;
+    return bn_to_le32(f->t, x_pk);
+}
+
 int e4c_ed25519_pk_to_x25519(uint8_t x_pk[32], const uint8_t ed_pk[32])
 {
-    if (x_pk == NULL || ed_pk == NULL) {
+    if (x_pk == NULL || ed_pk == NULL)
         return -1;
-    }
-
-    int rc = -1;
-    BN_CTX *ctx = BN_CTX_new();
-    if (ctx == NULL) {
+    field f = {.ctx = BN_CTX_new()};
+    if (f.ctx == NULL)
         return -1;
-    }
-    BN_CTX_start(ctx);
-    BIGNUM *p = BN_CTX_get(ctx);
-    BIGNUM *e = BN_CTX_get(ctx);
-    BIGNUM *d = BN_CTX_get(ctx);
-    BIGNUM *y = BN_CTX_get(ctx);
-    BIGNUM *y2 = BN_CTX_get(ctx);
-    BIGNUM *num = BN_CTX_get(ctx);
-    BIGNUM *den = BN_CTX_get(ctx);
-    BIGNUM *t = BN_CTX_get(ctx);
-    BIGNUM *one = BN_CTX_get(ctx);
-    if (BN_CTX_get(ctx) == NULL) { /* the last get fails if any earlier one did */
-        goto done;
-    }
-
-    /* p = 2^255 - 19 */
-    BN_zero(p);
-    if (!BN_set_bit(p, 255) || !BN_sub_word(p, 19) || !BN_one(one)) {
-        goto done;
-    }
-
-    /* d = -121665 / 121666 mod p; the inverse is computed as x^(p-2), which
-     * is also how the reference's FeInvert behaves (0 maps to 0). */
-    if (!BN_copy(e, p) || !BN_sub_word(e, 2)) {
-        goto done;
-    }
-    if (!BN_set_word(t, 121666) || !BN_mod_exp(t, t, e, p, ctx) ||
-        !BN_set_word(d, 121665) || !BN_mod_sub(d, p, d, p, ctx) ||
-        !BN_mod_mul(d, d, t, p, ctx)) {
-        goto done;
-    }
-
-    /* y = low 255 bits, reduced mod p: the reference's FeFromBytes drops the
-     * sign bit and its arithmetic works mod p, so y = p encodes 0 and
-     * y in [p, 2^255) is accepted as y - p. */
-    {
-        uint8_t enc[32];
-        memcpy(enc, ed_pk, 32);
-        enc[31] &= 0x7f;
-        if (bn_from_le32(enc, y) == NULL || !BN_nnmod(y, y, p, ctx)) {
-            goto done;
-        }
-    }
-
-    /* On-curve test: -x^2 + y^2 = 1 + d x^2 y^2  <=>  x^2 = (y^2 - 1) / (d y^2 + 1).
-     * A point exists iff that quotient is a square (0 included), checked with
-     * Euler's criterion q^((p-1)/2) in {0, 1}. d y^2 + 1 is never 0 because
-     * -1/d is not a square mod p. The reference's decoding accepts exactly
-     * these y (its square-root candidate passes v x^2 = +-u for every square),
-     * whatever the sign bit, so x = 0 with the sign bit set is accepted too. */
-    if (!BN_mod_sqr(y2, y, p, ctx) || !BN_mod_sub(num, y2, one, p, ctx) ||
-        !BN_mod_mul(den, d, y2, p, ctx) || !BN_mod_add(den, den, one, p, ctx) ||
-        !BN_mod_exp(t, den, e, p, ctx) || !BN_mod_mul(t, num, t, p, ctx)) {
-        goto done;
-    }
-    if (!BN_copy(e, p) || !BN_sub_word(e, 1) || !BN_rshift1(e, e) ||
-        !BN_mod_exp(t, t, e, p, ctx)) {
-        goto done;
-    }
-    if (!BN_is_zero(t) && !BN_is_one(t)) {
-        goto done; /* not on the curve: e4go panics, we fail */
-    }
-
-    /* u = (1 + y) * (1 - y)^(p-2): y = 1 (identity) gives u = 0, like the
-     * reference's FeInvert(0) = 0. */
-    if (!BN_copy(e, p) || !BN_sub_word(e, 2) || !BN_mod_sub(den, one, y, p, ctx) ||
-        !BN_mod_exp(den, den, e, p, ctx) || !BN_mod_add(num, one, y, p, ctx) ||
-        !BN_mod_mul(t, num, den, p, ctx)) {
-        goto done;
-    }
-    if (bn_to_le32(t, x_pk) != 0) {
-        goto done;
-    }
-    rc = 0;
-
-done:
-    BN_CTX_end(ctx);
-    BN_CTX_free(ctx);
+    BN_CTX_start(f.ctx);
+    int rc = field_init(&f) == 0 && decode_y(&f, ed_pk) == 0 && on_curve(&f) == 0 &&
+                     montgomery_u(&f, x_pk) == 0
+                 ? 0
+                 : -1;
+    BN_CTX_end(f.ctx);
+    BN_CTX_free(f.ctx);
     return rc;
 }

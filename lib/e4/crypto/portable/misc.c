@@ -92,3 +92,49 @@ int e4c_ed25519_pk_to_x25519(uint8_t x_pk[32], const uint8_t ed_pk[32])
 {
     return -1;
 }
+
+/* ---- AES-GCM (the FIPS suites): not in this backend -------------------- */
+
+int e4c_has_gcm(void)
+{
+    return 0;
+}
+
+int e4c_gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
+                 const uint8_t *plain, size_t n, uint8_t *out)
+{
+    return -1;
+}
+
+int e4c_gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *ad, size_t ad_len,
+                 const uint8_t *in, size_t n, uint8_t *out)
+{
+    return -1;
+}
+
+/* ---- P-256 (the fips-pk suite): not in this backend -------------------- */
+
+int e4c_has_p256(void)
+{
+    return 0;
+}
+
+int e4c_p256_public(uint8_t pk[33], const uint8_t sk[32])
+{
+    return -1;
+}
+
+int e4c_p256_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[32])
+{
+    return -1;
+}
+
+int e4c_p256_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[33])
+{
+    return -1;
+}
+
+int e4c_p256_ecdh(uint8_t z[32], const uint8_t sk[32], const uint8_t peer_pk[33])
+{
+    return -1;
+}
