@@ -43,10 +43,13 @@ still_works oversized
 python3 "$RAW" midpacket "$PP" >/dev/null
 still_works midpacket
 
-# keep-alive as if direct: a client silent past 1.5 x its keep-alive is
-# dropped by the broker, and the proxy closes the client's side at once
+# keep-alive as if direct: a client silent past 1.5 x its keep-alive (2 s)
+# is dropped by the broker, and the proxy then closes the client's side
+# (not before 3 s; well before the helper's 30 s wait, however busy the
+# machine)
 out=$(python3 "$RAW" silent "$PP" 2)
-[[ "$out" =~ ^closed\ after\ [234]\ s$ ]] && ok || ko "keep-alive through the proxy: $out"
+n=$(sed -n 's/^closed after \([0-9]*\) s$/\1/p' <<<"$out")
+[ -n "$n" ] && [ "$n" -ge 2 ] && [ "$n" -le 20 ] && ok || ko "keep-alive through the proxy: $out"
 
 # ---- a client that stops reading: back-pressure, bounded memory -------------
 # the proxy's own account of its buffers (RSS would count a sanitizer's
