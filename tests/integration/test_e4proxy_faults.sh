@@ -45,8 +45,8 @@ still_works midpacket
 
 # keep-alive as if direct: a client silent past 1.5 x its keep-alive (2 s)
 # is dropped by the broker, and the proxy then closes the client's side
-# (not before 3 s; well before the helper's 30 s wait, however busy the
-# machine)
+# (after about 3 s, counted in whole seconds; well before the helper's 30 s
+# wait, however busy the machine)
 out=$(python3 "$RAW" silent "$PP" 2)
 n=$(sed -n 's/^closed after \([0-9]*\) s$/\1/p' <<<"$out")
 [ -n "$n" ] && [ "$n" -ge 2 ] && [ "$n" -le 20 ] && ok || ko "keep-alive through the proxy: $out"
