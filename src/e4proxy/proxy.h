@@ -80,7 +80,6 @@ void policy_free(policy *p);
     X(TOO_SHORT, "too_short")           /* cannot be a protected message */    \
     X(TOO_LARGE, "too_large")           /* over the receiver's maximum packet size */ \
     X(BAD_TOPIC, "bad_topic")           /* topic longer than E4 allows */      \
-    X(UNKNOWN_ALIAS, "unknown_alias")                                          \
     X(OTHER, "other")
 enum drop_reason {
 #define X(id, name) DROP_##id,
