@@ -14,6 +14,7 @@ packages=(
   faketime pmccabe curl xxd                             # moving clocks in tests; complexity report
   strace util-linux iproute2        # mqttinfo tests: write() counts; unshare and ip for the DNS test
   python3 procps
+  chromium                          # the web console's browser tests (driven by playwright-core)
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # libe4 on a Cortex-M4 (scripts/mcu-test.sh)
   # Other brokers mqttinfo must recognize (tests/integration/test_mqttinfo_<product>.sh);
   # ActiveMQ's MQTT transport needs the two fusesource libraries Debian packages apart.
@@ -64,4 +65,7 @@ npm_dir() {
 npm_dir tests/integration/mqttinfo/node aedes "the mqttinfo tests (aedes)"
 npm_dir tests/integration/mqttinfo/mosca mosca "the mqttinfo tests (mosca)"
 npm_dir tests/pq/node @noble/post-quantum "the post-quantum tests (@noble/post-quantum)"
+# The web console (web/): Preact and htm, bundled by esbuild; playwright-core
+# drives Debian's chromium in its browser tests.
+npm_dir web playwright-core "the web console (esbuild, preact, htm, playwright-core)"
 npm_dir tests/integration/e4proxy/node mqtt "the e4proxy tests (MQTT.js)"

@@ -26,6 +26,8 @@ typedef struct api_req {
     unsigned allow;                              /* for 405: the methods the path takes */
     store *s;                                    /* pooled, while the handler runs */
     c2_mode mode;
+    char token_name[sizeof ((c2_token *)0)->name];  /* the request's token (http_auth) */
+    int read_only;
     char param[API_PARAMS_MAX][E4_TOPIC_MAX + 1];/* decoded path parameters */
     api_query q;
     json_t *body;                                /* the parsed JSON body, or NULL */
@@ -70,6 +72,8 @@ int api_each_topic(void *ctx, const c2_topic *t);
 /* ---- the server (http.c) -------------------------------------------------- */
 
 store_pool *http_pool(const http_server *h);
+/* The directory of the console's files (http_ui.h), or NULL. */
+const char *http_ui_dir(const http_server *h);
 /* Non-zero once http_stop has begun: long requests (streams) end. */
 int http_stopping(const http_server *h);
 

@@ -1,5 +1,6 @@
 /*
- * api_misc: /healthz, /metrics, /v1/openapi.json, /v1/status, /v1/tokens.
+ * api_misc: /healthz, /metrics, /v1/openapi.json, /v1/status, /v1/tokens,
+ * /v1/whoami.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +53,11 @@ int api_tokens(api_req *r)
         return api_reply_c2(r, &e);
     }
     return api_reply(r, 200, json_pack("{so}", "items", items));
+}
+
+/* The console asks which token it holds, to show write controls only when
+ * they can work (the API still refuses a read-only token's writes). */
+int api_whoami(api_req *r)
+{
+    return api_reply(r, 200, json_pack("{sssb}", "name", r->token_name, "read_only", r->read_only));
 }

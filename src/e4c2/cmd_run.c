@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "http.h"
+#include "http_ui.h"
 #include "log.h"
 #include "monitor.h"
 #include "publisher.h"
@@ -145,6 +146,7 @@ static int validate(const c2_config *cfg, run_plan *r)
     r->http.listen = cfg->listen ? cfg->listen : "127.0.0.1:8640";
     r->http.tls_cert_file = cfg->tls_cert;
     r->http.tls_key_file = cfg->tls_key;
+    r->http.ui_dir = cfg->ui_dir ? cfg->ui_dir : http_ui_default_dir();
     r->http.threads = 64;   /* connections; each request borrows a store briefly */
     return 0;
 }
@@ -226,6 +228,10 @@ static int serve(run_plan *r, store_pool *pool)
         return 1;
     }
     log_info("e4c2 is running", "listen", r->http.listen);
+    if (http_ui_installed(r->http.ui_dir))
+        log_info("the web console is served at /ui/", "dir", r->http.ui_dir);
+    else
+        log_warn("the web console is not installed: /ui/ answers 404", "dir", r->http.ui_dir);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);

@@ -29,6 +29,7 @@ static const struct setting {
     { "listen", FIELD(listen), CFG_RUN, "HOST:PORT", "HTTP API address (default 127.0.0.1:8640)" },
     { "tls-cert", FIELD(tls_cert), CFG_RUN, "FILE", "HTTPS certificate (PEM)" },
     { "tls-key", FIELD(tls_key), CFG_RUN, "FILE", "HTTPS private key (PEM)" },
+    { "ui-dir", FIELD(ui_dir), CFG_RUN, "DIR", "the web console's files, served at /ui/ (default: the installed ones)" },
     { "lease", FIELD(lease), CFG_RUN, "SEC", "how long a claimed command is ours before others retry it (30)" },
     { "pool", FIELD(pool), CFG_RUN, "N", "database connections for the API (default 8)" },
     { "max-inflight", FIELD(max_inflight), CFG_RUN, "N", "MQTT window: QoS 2 publishes in flight (20, as the broker allows)" },

@@ -22,6 +22,7 @@ typedef struct c2_config {
     char *broker_cafile, *broker_username, *broker_password_file;
     char *listen;               /* 127.0.0.1:8640 */
     char *tls_cert, *tls_key;
+    char *ui_dir;               /* the web console's files (default: http_ui_default_dir) */
     char *lease, *pool, *max_inflight, *publishers;
     char *receipts, *state_interval, *clock_skew;
     char *policies, *monitor, *monitor_flush;

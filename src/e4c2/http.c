@@ -38,12 +38,18 @@ struct http_server {
     atomic_int stopping;
     atomic_int starting;
     char *cert, *key;          /* PEM, NUL-terminated; the key is wiped at stop */
+    char *ui_dir;              /* the console's files, or NULL */
     char start_err[200];       /* MHD's last message while starting */
 };
 
 store_pool *http_pool(const http_server *h)
 {
     return h->pool;
+}
+
+const char *http_ui_dir(const http_server *h)
+{
+    return h->ui_dir;
 }
 
 int http_stopping(const http_server *h)
@@ -207,6 +213,7 @@ static void free_server(http_server *h)
         e4_wipe(h->key, HTTP_PEM_MAX + 1);
     free(h->key);
     free(h->cert);
+    free(h->ui_dir);
     free(h);
 }
 
@@ -223,6 +230,7 @@ http_server *http_start(const http_config *cfg, store_pool *pool, c2_error *e)
         return NULL;
     }
     h->pool = pool;
+    h->ui_dir = cfg->ui_dir ? strdup(cfg->ui_dir) : NULL;
     if (resolve_listen(listen, &ss, &v6, e) != 0 || load_tls(h, cfg, e) != 0) {
         free_server(h);
         return NULL;

@@ -27,6 +27,7 @@ add_library(e4c2_api STATIC
   ${CMAKE_CURRENT_LIST_DIR}/api_route.c
   ${CMAKE_CURRENT_LIST_DIR}/api_json.c
   ${CMAKE_CURRENT_LIST_DIR}/errors.c
+  ${CMAKE_CURRENT_LIST_DIR}/ui_files.c
   ${CMAKE_CURRENT_BINARY_DIR}/openapi_doc.c)
 target_include_directories(e4c2_api PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(e4c2_api PUBLIC e4_static e4mqtt PkgConfig::JANSSON)
@@ -47,6 +48,7 @@ add_library(e4c2_http STATIC
   ${CMAKE_CURRENT_LIST_DIR}/http_route.c
   ${CMAKE_CURRENT_LIST_DIR}/http_auth.c
   ${CMAKE_CURRENT_LIST_DIR}/http_reply.c
+  ${CMAKE_CURRENT_LIST_DIR}/http_ui.c
   ${CMAKE_CURRENT_LIST_DIR}/api_clients.c
   ${CMAKE_CURRENT_LIST_DIR}/api_topics.c
   ${CMAKE_CURRENT_LIST_DIR}/api_pubkeys.c
@@ -55,3 +57,9 @@ add_library(e4c2_http STATIC
   ${CMAKE_CURRENT_LIST_DIR}/api_auto.c)
 target_include_directories(e4c2_http PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(e4c2_http PUBLIC e4c2_api e4c2_metrics PkgConfig::MHD Threads::Threads)
+
+# Where http_ui.c finds the console (web/CMakeLists.txt builds it into
+# E4C2_UI_BUILD_DIR and installs it under DATADIR/e4c2/ui).
+set(E4C2_UI_BUILD_DIR ${CMAKE_BINARY_DIR}/ui CACHE INTERNAL "the console's bundle in the build tree")
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/http_ui.c PROPERTIES COMPILE_DEFINITIONS
+  "E4C2_UI_BUILD_DIR=\"${E4C2_UI_BUILD_DIR}\";E4C2_BUILD_BIN_DIR=\"${CMAKE_BINARY_DIR}/bin\";E4C2_UI_DATADIR=\"${CMAKE_INSTALL_DATADIR}\";E4C2_UI_INSTALL_DIR=\"${CMAKE_INSTALL_FULL_DATADIR}/e4c2/ui\"")

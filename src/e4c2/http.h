@@ -16,6 +16,7 @@ typedef struct http_config {
                              port 0 picks a free port (see http_port) */
     const char *tls_cert_file, *tls_key_file;  /* PEM files: HTTPS when both are set */
     int threads;          /* most connections served at once (one thread each); 0: 64 */
+    const char *ui_dir;   /* the console's files, served at /ui/ (http_ui.h); NULL: none */
 } http_config;
 
 typedef struct http_server http_server;

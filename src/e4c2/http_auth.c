@@ -29,6 +29,8 @@ int http_auth(api_req *r)
     if (rc != C2_OK)
         return api_fail_code(&r->err, c2_err_http_status(rc), c2_err_code(rc),
                              "the token could not be checked; retry");
+    memcpy(r->token_name, t.name, sizeof r->token_name);
+    r->read_only = t.read_only;
     if (r->route->access == API_WRITE && t.read_only) {
         api_quote(shown, sizeof shown, t.name);
         return api_fail(&r->err, 403, "token \"%s\" is read-only", shown);

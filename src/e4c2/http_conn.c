@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "http_conn.h"
+#include "http_ui.h"
 #include "metrics.h"
 
 typedef struct http_req {
@@ -129,6 +130,12 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const ch
         *con_cls = q;
         q->r.srv = cls;
         q->r.conn = conn;
+        if (http_ui_path(url)) {
+            q->r.response = http_ui_answer(http_ui_dir(cls), method, url, &q->r.status);
+            if (!q->r.response)
+                api_fail(&q->r.err, 500, "out of memory");
+            return respond(q);
+        }
         return http_route_begin(&q->r, method, url) == 0 ? MHD_YES : respond(q);
     }
     if (*upload_size) {

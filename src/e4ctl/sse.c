@@ -190,6 +190,7 @@ static enum follow_result follow_once(const struct ctl_request *req, struct ctl_
         res = resp.status >= 500 ? F_RETRY : F_FATAL;
     }
     http_resp_free(&resp);
+    s->resp = NULL; /* it pointed at this frame */
     sb_wipe(&s->line);
     reset_event(s);
     return res;

@@ -41,8 +41,6 @@ struct mi_conn {
 
 static SSL_CTX *g_ctx;
 
-const char *mi_conn_error(const mi_conn *c) { return c->err; }
-
 int mi_endpoint_resolve(mi_endpoint *ep, const mi_target *t, int64_t deadline, char *err,
                         size_t errlen)
 {

@@ -43,6 +43,5 @@ int mi_conn_write(mi_conn *c, const uint8_t *buf, size_t n, int64_t deadline);
 /* Reads at most n bytes: >0 bytes read or a negative MI_IO_* code. */
 int mi_conn_read(mi_conn *c, uint8_t *buf, size_t n, int64_t deadline);
 void mi_conn_close(mi_conn *c);
-const char *mi_conn_error(const mi_conn *c);
 
 #endif

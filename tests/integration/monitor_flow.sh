@@ -43,6 +43,19 @@ wait_for alice '^command applied' "$m" || die "alice did not get the topic key"
 
 traffic() { api GET /v1/topics/room/traffic; }
 count_of() { traffic | json_get "counts.$1"; }
+# settled RESULT: its count once two reads 2 s apart (two flushes at
+# --monitor-flush 1, with room for a loaded machine) agree.
+settled() {
+  local a b
+  a=$(count_of "$1")
+  for _ in $(seq 1 "$TIMEOUT"); do
+    sleep 2
+    b=$(count_of "$1")
+    [ "$a" = "$b" ] && break
+    a=$b
+  done
+  echo "$b"
+}
 wait_count() { # RESULT N
   wait_until "[ \"\$(count_of $1)\" = $2 ]" || { echo "$1: $(count_of "$1"), not $2" >&2; return 1; }
 }
@@ -75,8 +88,7 @@ for i in $(seq 1 100); do
   [ "$(count_of valid)" != 0 ] && { ready=1; break; }
 done
 [ "$ready" = 1 ] || die "the monitor never counted a message"
-sleep 1.2   # the warm-up's last messages counted
-base=$(count_of valid)
+base=$(settled valid)   # the warm-up's last messages counted
 
 # ---- valid messages, and one captured for a replay -----------------------------------
 stdbuf -oL mosquitto_sub -p "$MOSQUITTO_PORT" -t room -C 1 -d -F 'HEX:%x' >"$TMP/capture.out" 2>&1 &
@@ -133,9 +145,8 @@ for k in valid "${kinds[@]}"; do
 done
 check "/metrics: the skew histogram (two messages an hour off in its sum)" \
   '[ "$(metric e4c2_traffic_skew_seconds_count)" -ge 7 ] && [ "$(metric e4c2_traffic_skew_seconds_sum)" -ge 7200 ]'
-sleep 1.2   # the anomaly events go out at the monitor's next turn
-for k in "${kinds[@]}"; do
-  check "a traffic.anomaly event for $k" '[ -n "$(anomaly_events "$k")" ]'
+for k in "${kinds[@]}"; do   # the anomaly events go out at the monitor's next turn
+  check "a traffic.anomaly event for $k" 'wait_until "[ -n \"\$(anomaly_events $k)\" ]"'
 done
 check "three clear-text messages, fewer events, the counts carried (rate limit)" \
   '[ "$(anomaly_events unprotected | wc -l)" -lt 3 ] && [ "$(anomaly_sum unprotected)" -le 3 ]'
@@ -145,10 +156,10 @@ check "e4ctl topic traffic prints the counts" '"$E4CTL" topic traffic room | gre
 # ---- off -------------------------------------------------------------------------------------
 "$E4CTL" topic monitor room off >/dev/null || die "topic monitor off"
 check "a monitor.off event" 'api GET "/v1/events?limit=1000" | grep "\"monitor.off\"" >/dev/null'
-sleep 2.5   # the monitor's refresh unsubscribes
-before=$(count_of unprotected)
+sleep 4   # the monitor's refresh (every 2 s) unsubscribes
+before=$(settled unprotected)
 mosquitto_pub -p "$MOSQUITTO_PORT" -t room -m "clear text $MARK after"
-sleep 1.5
+sleep 3   # three flushes: what would have been counted is in the database
 check "off: nothing more counted" '[ "$(count_of unprotected)" = "$before" ] && [ "$(traffic | json_get enabled)" = false ]'
 check "off: not listed" '[ "$("$E4CTL" monitoring --json | json_get total)" = 0 ]'
 

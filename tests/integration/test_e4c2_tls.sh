@@ -43,6 +43,9 @@ check "e4ctl reaches the HTTPS API with --cacert" '"$E4CTL" --cacert "$PKI/ca.cr
 "$E4CTL" status >/dev/null 2>"$TMP/untrusted.err"
 check "an untrusted certificate is refused" '[ $? -eq 1 ]'
 check "plain HTTP on the HTTPS port gets no API" '! curl -fsS "http://127.0.0.1:$C2_PORT/healthz" >/dev/null 2>&1'
+curl -sS --cacert "$PKI/ca.crt" -D "$TMP/ui.h" -o /dev/null "$E4C2_URL/ui/" 2>/dev/null
+check "the web console is served on the same HTTPS listener, with its CSP" \
+  'grep -q "^HTTP/1.1 200" "$TMP/ui.h" && grep -qi "^Content-Security-Policy: default-src .self." "$TMP/ui.h"'
 
 K=$("$E4CTL" --cacert "$PKI/ca.crt" client add tdev --json | json_get key)
 CLIENT_OPTS=(--broker "127.0.0.1:$MOSQUITTO_PORT" --cafile "$PKI/ca.crt" --username device --mqtt-password device-password-1)
