@@ -265,7 +265,8 @@ static int throughput(int pub_port, int sub_port, int qos, long count, size_t si
     start = idle_since = now_s();
     t.last = start;
     while (t.received < count) {
-        struct pollfd fds[2] = {{rs.fd, POLLIN, 0}, {rp.fd, POLLIN | (sent < count ? POLLOUT : 0), 0}};
+        struct pollfd fds[2] = {{rs.fd, POLLIN, 0},
+                                {rp.fd, POLLIN | (sent < count ? POLLOUT : 0), 0}};
         long before = t.received;
         poll(fds, 2, 100);
         if ((fds[0].revents & POLLIN) && reader_pump(&rs, on_sub, &t) != 0)

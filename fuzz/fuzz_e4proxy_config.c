@@ -14,12 +14,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct option opts[] = {
-    {"broker", required_argument, NULL, 'b'},
-    {"protect", required_argument, NULL, 1},
-    {"no-receipts", no_argument, NULL, 2},
-    {"config", required_argument, NULL, 3},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"broker", required_argument, NULL, 'b'}, {"protect", required_argument, NULL, 1},
+    {"no-receipts", no_argument, NULL, 2},    {"config", required_argument, NULL, 3},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 };
 
 /* "--NAME" or "--NAME=VALUE", NAME in the table (not config or help), a
@@ -54,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     /* an error always names the file and the line (or says memory ran out) */
     if (config_stream(&a, opts, "fuzz.conf", f, err, sizeof err) != 0)
-        CHECK(strncmp(err, "fuzz.conf:", 10) == 0 || strcmp(err, e4_strerror(E4_ERR_NO_MEMORY)) == 0);
+        CHECK(strncmp(err, "fuzz.conf:", 10) == 0 ||
+              strcmp(err, e4_strerror(E4_ERR_NO_MEMORY)) == 0);
     fclose(f);
     for (i = 0; i < a.n; i++)
         check_setting(a.v[i]);

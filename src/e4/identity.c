@@ -7,36 +7,35 @@
 
 void identity_usage(FILE *f)
 {
-    fputs(
-        "Identity (a new client, or --state FILE of a saved one):\n"
-        "  -i, --id ID               client id: 32 hex digits (or a name, hashed)\n"
-        "  -n, --name NAME           client name; the id is its hash\n"
-        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes);\n"
-        "                            visible in ps: prefer --key-file or E4_KEY\n"
-        "      --key-file FILE       the key (hex) is the first line of FILE ('-':\n"
-        "                            stdin)\n"
-        "  -p, --password PW         derive the key from a password, as e4go (the\n"
-        "                            Ed25519 key in public-key mode)\n"
-        "      --password-file FILE  the password is the first line of FILE (or\n"
-        "                            E4_PASSWORD)\n"
-        "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
-        "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
-        "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
-        "                            it (or --sign-key) selects public-key mode\n"
-        "      --state FILE          keep the state in FILE: opened when it exists\n"
-        "                            (identity options are then ignored), otherwise\n"
-        "                            created from the identity options; every\n"
-        "                            change is saved at once\n"
-        "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
-        "      --topic-key-file TOPIC:FILE  the same, the key read from FILE\n"
-        "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
-        "                            public key (repeatable)\n"
-        "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
-        "      --control-topic TOPIC override the control topic (default e4/<id>)\n"
-        "      --no-replay-check     accept replayed messages\n"
-        "      --max-topics N        topic keys held at most (default 1024)\n"
-        "      --max-pubkeys N       public keys held at most (default 256)\n",
-        f);
+    fputs("Identity (a new client, or --state FILE of a saved one):\n"
+          "  -i, --id ID               client id: 32 hex digits (or a name, hashed)\n"
+          "  -n, --name NAME           client name; the id is its hash\n"
+          "  -k, --key HEX             symmetric-key mode: the client key (32 bytes);\n"
+          "                            visible in ps: prefer --key-file or E4_KEY\n"
+          "      --key-file FILE       the key (hex) is the first line of FILE ('-':\n"
+          "                            stdin)\n"
+          "  -p, --password PW         derive the key from a password, as e4go (the\n"
+          "                            Ed25519 key in public-key mode)\n"
+          "      --password-file FILE  the password is the first line of FILE (or\n"
+          "                            E4_PASSWORD)\n"
+          "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
+          "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
+          "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
+          "                            it (or --sign-key) selects public-key mode\n"
+          "      --state FILE          keep the state in FILE: opened when it exists\n"
+          "                            (identity options are then ignored), otherwise\n"
+          "                            created from the identity options; every\n"
+          "                            change is saved at once\n"
+          "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
+          "      --topic-key-file TOPIC:FILE  the same, the key read from FILE\n"
+          "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
+          "                            public key (repeatable)\n"
+          "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
+          "      --control-topic TOPIC override the control topic (default e4/<id>)\n"
+          "      --no-replay-check     accept replayed messages\n"
+          "      --max-topics N        topic keys held at most (default 1024)\n"
+          "      --max-pubkeys N       public keys held at most (default 256)\n",
+          f);
 }
 
 int cli_push(char ***list, size_t *n, char *value)
@@ -105,7 +104,9 @@ int identity_opt(struct identity_opts *o, int c, const char *arg)
     case IDO_PASSWORD_FILE: o->password_file = arg; return 0;
     case IDO_SIGN_KEY: o->sign_key_src.value = arg; return 0;
     case IDO_SIGN_KEY_FILE: o->sign_key_src.file = arg; return 0;
-    case IDO_C2_PUBKEY: o->have_c2_pk = 1; return arg_hex("--c2-pubkey", arg, o->c2_pk, E4_X25519_LEN);
+    case IDO_C2_PUBKEY:
+        o->have_c2_pk = 1;
+        return arg_hex("--c2-pubkey", arg, o->c2_pk, E4_X25519_LEN);
     case IDO_STATE: o->state = arg; return 0;
     case IDO_TOPIC_KEY: return push_topic_key(o, arg, 0);
     case IDO_TOPIC_KEY_FILE: return push_topic_key(o, arg, 1);

@@ -23,38 +23,50 @@
 
 /* getopt_long codes of the identity options (short ones: i n k p). */
 enum {
-    IDO_KEY_FILE = 0x1000, IDO_PASSWORD_FILE, IDO_SIGN_KEY, IDO_SIGN_KEY_FILE, IDO_C2_PUBKEY,
-    IDO_STATE, IDO_TOPIC_KEY, IDO_TOPIC_KEY_FILE, IDO_PUBKEY, IDO_CLOCK_SKEW,
-    IDO_CONTROL_TOPIC, IDO_NO_REPLAY, IDO_MAX_TOPICS, IDO_MAX_PUBKEYS,
+    IDO_KEY_FILE = 0x1000,
+    IDO_PASSWORD_FILE,
+    IDO_SIGN_KEY,
+    IDO_SIGN_KEY_FILE,
+    IDO_C2_PUBKEY,
+    IDO_STATE,
+    IDO_TOPIC_KEY,
+    IDO_TOPIC_KEY_FILE,
+    IDO_PUBKEY,
+    IDO_CLOCK_SKEW,
+    IDO_CONTROL_TOPIC,
+    IDO_NO_REPLAY,
+    IDO_MAX_TOPICS,
+    IDO_MAX_PUBKEYS,
 };
 #define IDENTITY_SHORT_OPTIONS "i:n:k:p:"
 /* Entries for a program's struct option table. */
-#define IDENTITY_LONG_OPTIONS                                                  \
-    {"id", required_argument, NULL, 'i'},                                      \
-    {"name", required_argument, NULL, 'n'},                                    \
-    {"key", required_argument, NULL, 'k'},                                     \
-    {"key-file", required_argument, NULL, IDO_KEY_FILE},                       \
-    {"password", required_argument, NULL, 'p'},                                \
-    {"password-file", required_argument, NULL, IDO_PASSWORD_FILE},             \
-    {"sign-key", required_argument, NULL, IDO_SIGN_KEY},                       \
-    {"sign-key-file", required_argument, NULL, IDO_SIGN_KEY_FILE},             \
-    {"c2-pubkey", required_argument, NULL, IDO_C2_PUBKEY},                     \
-    {"state", required_argument, NULL, IDO_STATE},                             \
-    {"topic-key", required_argument, NULL, IDO_TOPIC_KEY},                     \
-    {"topic-key-file", required_argument, NULL, IDO_TOPIC_KEY_FILE},           \
-    {"pubkey", required_argument, NULL, IDO_PUBKEY},                           \
-    {"clock-skew", required_argument, NULL, IDO_CLOCK_SKEW},                   \
-    {"control-topic", required_argument, NULL, IDO_CONTROL_TOPIC},             \
-    {"no-replay-check", no_argument, NULL, IDO_NO_REPLAY},                     \
-    {"max-topics", required_argument, NULL, IDO_MAX_TOPICS},                   \
-    {"max-pubkeys", required_argument, NULL, IDO_MAX_PUBKEYS}
+#define IDENTITY_LONG_OPTIONS                                                     \
+    {"id", required_argument, NULL, 'i'}, {"name", required_argument, NULL, 'n'}, \
+        {"key", required_argument, NULL, 'k'},                                    \
+        {"key-file", required_argument, NULL, IDO_KEY_FILE},                      \
+        {"password", required_argument, NULL, 'p'},                               \
+        {"password-file", required_argument, NULL, IDO_PASSWORD_FILE},            \
+        {"sign-key", required_argument, NULL, IDO_SIGN_KEY},                      \
+        {"sign-key-file", required_argument, NULL, IDO_SIGN_KEY_FILE},            \
+        {"c2-pubkey", required_argument, NULL, IDO_C2_PUBKEY},                    \
+        {"state", required_argument, NULL, IDO_STATE},                            \
+        {"topic-key", required_argument, NULL, IDO_TOPIC_KEY},                    \
+        {"topic-key-file", required_argument, NULL, IDO_TOPIC_KEY_FILE},          \
+        {"pubkey", required_argument, NULL, IDO_PUBKEY},                          \
+        {"clock-skew", required_argument, NULL, IDO_CLOCK_SKEW},                  \
+        {"control-topic", required_argument, NULL, IDO_CONTROL_TOPIC},            \
+        {"no-replay-check", no_argument, NULL, IDO_NO_REPLAY},                    \
+        {"max-topics", required_argument, NULL, IDO_MAX_TOPICS},                  \
+    {                                                                             \
+        "max-pubkeys", required_argument, NULL, IDO_MAX_PUBKEYS                   \
+    }
 
 struct identity_opts {
     const char *name, *password_arg, *password_file, *state, *control_topic;
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
     int have_id, have_key, have_sign_key, have_c2_pk, no_replay;
     uint32_t clock_skew, max_topics, max_pubkeys;
-    uint32_t replay_cache;  /* set by the program: e4_client_options' (0: default) */
+    uint32_t replay_cache; /* set by the program: e4_client_options' (0: default) */
     struct secret_src key_src, sign_key_src;
     char **topic_keys; /* TOPIC:HEX, or TOPIC:FILE for --topic-key-file */
     unsigned char *topic_key_is_file;

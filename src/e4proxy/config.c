@@ -50,8 +50,8 @@ static char *trim(char *s)
 
 /* One "name = value" (or "name" for a flag) line: 0, or 1 with the reason
  * in err. */
-static int config_line(struct argv_list *a, const struct option *opts, const char *path,
-                       int lineno, char *line, char *err, size_t errlen)
+static int config_line(struct argv_list *a, const struct option *opts, const char *path, int lineno,
+                       char *line, char *err, size_t errlen)
 {
     char *eq = strchr(line, '='), *name, *value = NULL;
     const struct option *o;

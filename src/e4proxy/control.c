@@ -16,7 +16,7 @@
 struct control_link {
     struct mosquitto *mosq;
     proxy_identity *id;
-    pthread_mutex_t lock;   /* the schedule and online */
+    pthread_mutex_t lock; /* the schedule and online */
     receipt_schedule rs;
     uint32_t state_interval;
     int receipts, online, sub_mid;
@@ -131,7 +131,8 @@ int control_start(proxy *px, proxy_identity *id)
     if (px->conf.broker_tls &&
         (rc = px->conf.cafile || px->conf.capath
                   ? mosquitto_tls_set(l->mosq, px->conf.cafile, px->conf.capath, NULL, NULL, NULL)
-                  : mosquitto_int_option(l->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1)) != MOSQ_ERR_SUCCESS) {
+                  : mosquitto_int_option(l->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1)) !=
+            MOSQ_ERR_SUCCESS) {
         cli_error("control connection TLS: %s", mosquitto_strerror(rc));
         return 1;
     }

@@ -80,7 +80,8 @@ static int map_line(proxy *px, const char *path, int lineno, char *line)
                   err == E4_ERR_STORAGE_IO ? e4_client_storage_error() : e4_strerror(err));
         return 1;
     }
-    if (!(id = ids_add(px)) || !(id->client_id = strdup(cid)) || !(id->state_path = strdup(state))) {
+    if (!(id = ids_add(px)) || !(id->client_id = strdup(cid)) ||
+        !(id->state_path = strdup(state))) {
         e4_client_free(e4);
         return 1;
     }

@@ -194,8 +194,8 @@ static void upstream_failed(loop *lp, pconn *pc, int err)
     mqtt_packet ack;
     METRIC_ADD(connections_failed, 1);
     mqtt_packet_init(&ack, MQTT_CONNACK);
-    ack.connack.reason_code = pc->version == MQTT_V5 ? MQTT_RC_SERVER_UNAVAILABLE
-                                                     : MQTT_V3_CONNACK_SERVER_UNAVAILABLE;
+    ack.connack.reason_code =
+        pc->version == MQTT_V5 ? MQTT_RC_SERVER_UNAVAILABLE : MQTT_V3_CONNACK_SERVER_UNAVAILABLE;
     pbuf_free(&pc->down.out);
     (void)session_send(pc, &pc->down, &ack);
     pair_close(lp, pc, err ? strerror(err) : "cannot reach the broker");
@@ -241,7 +241,7 @@ static void on_readable(loop *lp, pconn *pc, struct side *s)
         return;
     if (n <= 0) {
         const char *who = s == &pc->down ? (pc->clean_disconnect ? "client disconnected"
-                                                                  : "client closed the connection")
+                                                                 : "client closed the connection")
                                          : "broker closed the connection";
         pair_close(lp, pc, n == 0 ? who : strerror(errno));
         return;
@@ -459,8 +459,8 @@ static void on_signal(loop *lp, int (*reload)(proxy *px))
     struct signalfd_siginfo si;
     while (read(lp->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGHUP) {
-            plog("info", "reload", 0, reload(lp->px) == 0 ? "topic policy reloaded"
-                                                          : "reload failed: policy unchanged");
+            plog("info", "reload", 0,
+                 reload(lp->px) == 0 ? "topic policy reloaded" : "reload failed: policy unchanged");
         } else {
             lp->stopping = 1;
         }

@@ -62,8 +62,23 @@ static void usage(void)
 }
 
 enum {
-    O_PROTECT = 256, O_ALLOW_CLEAR, O_GATEWAY_MAP, O_UP_USER, O_UP_PASSWORD_FILE, O_MAX_PACKET,
-    O_MAX_CONNS, O_REUSE_PORT, O_TLS_CERT, O_TLS_KEY, O_CAFILE, O_CAPATH, O_KEEPALIVE, O_NO_RECEIPTS, O_STATE_INTERVAL, O_METRICS, O_CONFIG,
+    O_PROTECT = 256,
+    O_ALLOW_CLEAR,
+    O_GATEWAY_MAP,
+    O_UP_USER,
+    O_UP_PASSWORD_FILE,
+    O_MAX_PACKET,
+    O_MAX_CONNS,
+    O_REUSE_PORT,
+    O_TLS_CERT,
+    O_TLS_KEY,
+    O_CAFILE,
+    O_CAPATH,
+    O_KEEPALIVE,
+    O_NO_RECEIPTS,
+    O_STATE_INTERVAL,
+    O_METRICS,
+    O_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -97,7 +112,7 @@ struct opts {
     policy *pol;
     struct identity_opts id;
     const char *password_file;
-    int policy_only;          /* SIGHUP: only --protect and --allow-clear */
+    int policy_only; /* SIGHUP: only --protect and --allow-clear */
 };
 
 static int proxy_opt(struct opts *o, int c, const char *arg)
@@ -136,7 +151,8 @@ static int parse(struct opts *o, int argc, char **argv, int *done)
     *done = 0;
     optind = 0; /* re-parsed at each SIGHUP */
     opterr = !o->policy_only;
-    while ((c = getopt_long(argc, argv, "l:b:" IDENTITY_SHORT_OPTIONS "hV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:b:" IDENTITY_SHORT_OPTIONS "hV", long_opts, NULL)) !=
+           -1) {
         if (o->policy_only) {
             if ((c == O_PROTECT || c == O_ALLOW_CLEAR) && (rc = proxy_opt(o, c, optarg)))
                 return rc;

@@ -85,8 +85,9 @@ char *metrics_render(size_t *len)
 {
     struct text t = {0};
     int i;
-    put(&t, "# HELP e4proxy_connections Client connections open now.\n"
-            "# TYPE e4proxy_connections gauge\ne4proxy_connections %llu\n",
+    put(&t,
+        "# HELP e4proxy_connections Client connections open now.\n"
+        "# TYPE e4proxy_connections gauge\ne4proxy_connections %llu\n",
         (unsigned long long)get(&proxy_metrics.connections_open));
     counter(&t, "connections_total", "Client connections accepted.",
             &proxy_metrics.connections_total);
@@ -105,15 +106,17 @@ char *metrics_render(size_t *len)
     for (i = 0; i < DROP_COUNT; i++)
         put(&t, "e4proxy_messages_dropped_total{reason=\"%s\"} %llu\n", drop_names[i],
             (unsigned long long)get(&proxy_metrics.dropped[i]));
-    put(&t, "# HELP e4proxy_bytes_total Bytes received, by side.\n"
-            "# TYPE e4proxy_bytes_total counter\n"
-            "e4proxy_bytes_total{from=\"clients\"} %llu\ne4proxy_bytes_total{from=\"broker\"} %llu\n",
+    put(&t,
+        "# HELP e4proxy_bytes_total Bytes received, by side.\n"
+        "# TYPE e4proxy_bytes_total counter\n"
+        "e4proxy_bytes_total{from=\"clients\"} %llu\ne4proxy_bytes_total{from=\"broker\"} %llu\n",
         (unsigned long long)get(&proxy_metrics.bytes_from_clients),
         (unsigned long long)get(&proxy_metrics.bytes_from_broker));
-    put(&t, "# HELP e4proxy_buffer_bytes Bytes in the connections' buffers now.\n"
-            "# TYPE e4proxy_buffer_bytes gauge\ne4proxy_buffer_bytes %llu\n"
-            "# HELP e4proxy_buffer_bytes_peak The most bytes ever in the connections' buffers.\n"
-            "# TYPE e4proxy_buffer_bytes_peak gauge\ne4proxy_buffer_bytes_peak %llu\n",
+    put(&t,
+        "# HELP e4proxy_buffer_bytes Bytes in the connections' buffers now.\n"
+        "# TYPE e4proxy_buffer_bytes gauge\ne4proxy_buffer_bytes %llu\n"
+        "# HELP e4proxy_buffer_bytes_peak The most bytes ever in the connections' buffers.\n"
+        "# TYPE e4proxy_buffer_bytes_peak gauge\ne4proxy_buffer_bytes_peak %llu\n",
         (unsigned long long)get(&proxy_metrics.buffer_bytes),
         (unsigned long long)get(&proxy_metrics.buffer_bytes_peak));
     counter(&t, "malformed_packets_total", "Connections closed for a malformed packet.",

@@ -29,7 +29,7 @@
 #include "cli.h"
 #include "identity.h"
 
-#define PROXY_ALIAS_MAX 32          /* topic aliases resolved per direction */
+#define PROXY_ALIAS_MAX 32 /* topic aliases resolved per direction */
 #define PROXY_DEFAULT_MAX_PACKET (256u * 1024u)
 /* Replays are refused per client connection, as each device would refuse
  * them (the identity's own cache would refuse the second copy the broker
@@ -53,10 +53,10 @@ void pbuf_free(pbuf *b);
 
 typedef struct policy_rule {
     char *filter;
-    int clear_ok;   /* a message without a key goes in clear (--allow-clear) */
+    int clear_ok; /* a message without a key goes in clear (--allow-clear) */
 } policy_rule;
 typedef struct policy {
-    policy_rule *rules;  /* none: every topic but $-topics is protected */
+    policy_rule *rules; /* none: every topic but $-topics is protected */
     size_t n;
 } policy;
 enum { POLICY_CLEAR = 0, POLICY_PROTECT = 1, POLICY_PROTECT_OR_CLEAR = 2 };
@@ -71,21 +71,21 @@ void policy_free(policy *p);
 /* ---- metrics (metrics.c) ---- */
 
 /* Why a message was dropped; the one list (metrics labels, logs). */
-#define PROXY_DROP_REASONS(X)                                                  \
-    X(NO_KEY, "no_key")                 /* protected topic, no topic key */    \
-    X(NOT_AUTHENTIC, "not_authentic")   /* failed authentication / signature */ \
-    X(TOO_OLD, "too_old")                                                      \
-    X(IN_FUTURE, "in_future")                                                  \
-    X(REPLAYED, "replayed")                                                    \
-    X(TOO_SHORT, "too_short")           /* cannot be a protected message */    \
-    X(TOO_LARGE, "too_large")           /* over the receiver's maximum packet size */ \
-    X(BAD_TOPIC, "bad_topic")           /* topic longer than E4 allows */      \
+#define PROXY_DROP_REASONS(X)                                                 \
+    X(NO_KEY, "no_key")               /* protected topic, no topic key */     \
+    X(NOT_AUTHENTIC, "not_authentic") /* failed authentication / signature */ \
+    X(TOO_OLD, "too_old")                                                     \
+    X(IN_FUTURE, "in_future")                                                 \
+    X(REPLAYED, "replayed")                                                   \
+    X(TOO_SHORT, "too_short") /* cannot be a protected message */             \
+    X(TOO_LARGE, "too_large") /* over the receiver's maximum packet size */   \
+    X(BAD_TOPIC, "bad_topic") /* topic longer than E4 allows */               \
     X(OTHER, "other")
 enum drop_reason {
 #define X(id, name) DROP_##id,
     PROXY_DROP_REASONS(X)
 #undef X
-    DROP_COUNT
+        DROP_COUNT
 };
 const char *drop_reason_name(enum drop_reason r);
 enum drop_reason drop_reason_of(e4_err err);
@@ -120,34 +120,34 @@ void plog_drop(uint64_t conn, const char *direction, const uint8_t *topic, size_
 
 typedef struct control_link control_link;
 typedef struct proxy_identity {
-    char *client_id;       /* gateway: the downstream MQTT client id; NULL: anyone */
+    char *client_id; /* gateway: the downstream MQTT client id; NULL: anyone */
     char *state_path;
     e4_client *e4;
-    char *control_topic;   /* never unprotected as data: C2's channel */
+    char *control_topic; /* never unprotected as data: C2's channel */
     size_t control_len;
-    size_t overhead;       /* bytes protection adds (24 SK, 104 PK, its suite's) */
+    size_t overhead; /* bytes protection adds (24 SK, 104 PK, its suite's) */
     control_link *link;
 } proxy_identity;
 
 /* ---- the proxy ---- */
 
 typedef struct proxy_conf {
-    const char *listen;        /* HOST:PORT */
-    const char *broker;        /* mqtt://HOST:PORT */
+    const char *listen; /* HOST:PORT */
+    const char *broker; /* mqtt://HOST:PORT */
     char *broker_host;
     int broker_port, listen_port;
     char *listen_host;
-    const char *metrics;       /* HOST:PORT or NULL */
-    const char *gateway_map;   /* FILE: CLIENT-ID STATE-FILE lines */
-    const char *config;        /* --config FILE */
+    const char *metrics;            /* HOST:PORT or NULL */
+    const char *gateway_map;        /* FILE: CLIENT-ID STATE-FILE lines */
+    const char *config;             /* --config FILE */
     const char *tls_cert, *tls_key; /* clients connect with TLS */
     const char *cafile, *capath;    /* verifying an mqtts:// broker */
     int broker_tls;
-    const char *username;      /* upstream credentials replacing the clients' */
+    const char *username; /* upstream credentials replacing the clients' */
     char *password;
     uint32_t max_packet, max_conns, keepalive, state_interval;
     int no_receipts;
-    int reuse_port;            /* several e4proxy processes share --listen */
+    int reuse_port; /* several e4proxy processes share --listen */
     int log_level;
 } proxy_conf;
 
@@ -156,10 +156,10 @@ typedef struct proxy {
     policy pol;
     proxy_identity *ids;
     size_t nids;
-    uint8_t *scratch;     /* protect / unprotect output */
+    uint8_t *scratch; /* protect / unprotect output */
     size_t scratch_cap;
     uint64_t next_serial;
-    bool replay_check;    /* not with --no-replay-check */
+    bool replay_check; /* not with --no-replay-check */
 } proxy;
 
 /* The identity for a downstream MQTT client id, NULL when none. */
@@ -178,7 +178,7 @@ bool ids_is_control(const proxy_identity *id, const uint8_t *topic, size_t len);
 
 /* Control connections (control.c). */
 int control_start(proxy *px, proxy_identity *id);
-void control_tick(proxy_identity *id);  /* once a second: STATE receipts due */
+void control_tick(proxy_identity *id); /* once a second: STATE receipts due */
 void control_stop(proxy_identity *id);
 
 /* ---- the event loop (loop.c) ---- */
@@ -214,32 +214,32 @@ enum pc_state { PC_WAIT_CONNECT, PC_CONNECTING, PC_OPEN, PC_CLOSING };
 
 struct pconn;
 struct side {
-    int kind;              /* first member: the epoll tag (loop.c) */
+    int kind; /* first member: the epoll tag (loop.c) */
     int fd;
     struct pconn *pc;
     pbuf in, out;
-    uint32_t max_packet;   /* largest packet the peer on this side accepts */
-    uint16_t alias_max;    /* aliases this side's peer may send us */
-    char **alias;          /* topics of the aliases received from this side */
-    uint16_t *held;        /* QoS 2 ids the proxy answered itself (dropped) */
+    uint32_t max_packet; /* largest packet the peer on this side accepts */
+    uint16_t alias_max;  /* aliases this side's peer may send us */
+    char **alias;        /* topics of the aliases received from this side */
+    uint16_t *held;      /* QoS 2 ids the proxy answered itself (dropped) */
     size_t nheld, capheld;
-    uint32_t ev;           /* epoll events registered (loop.c) */
+    uint32_t ev; /* epoll events registered (loop.c) */
     bool paused, connecting;
-    void *ssl;             /* SSL * when this side uses TLS (tls.c) */
-    bool tls_want_write;   /* TLS needs the socket writable to go on */
+    void *ssl;           /* SSL * when this side uses TLS (tls.c) */
+    bool tls_want_write; /* TLS needs the socket writable to go on */
 };
 
 typedef struct pconn {
     struct side down, up;
     enum pc_state state;
-    int version;             /* MQTT_V311 or MQTT_V5, 0 before CONNECT */
-    uint64_t serial;         /* in logs */
+    int version;     /* MQTT_V311 or MQTT_V5, 0 before CONNECT */
+    uint64_t serial; /* in logs */
     proxy_identity *id;
-    bool want_upstream;      /* CONNECT accepted: the loop connects up */
-    bool clean_disconnect;   /* the client sent DISCONNECT */
-    bool dead;               /* closed; freed at the end of the loop's turn */
-    uint8_t (*seen)[16];     /* tags of messages unprotected for this client
-                                (replays), PROXY_SEEN_MAX slots, lazily */
+    bool want_upstream;    /* CONNECT accepted: the loop connects up */
+    bool clean_disconnect; /* the client sent DISCONNECT */
+    bool dead;             /* closed; freed at the end of the loop's turn */
+    uint8_t (*seen)[16];   /* tags of messages unprotected for this client
+                              (replays), PROXY_SEEN_MAX slots, lazily */
     struct pconn *next, *prev;
 } pconn;
 
@@ -260,8 +260,8 @@ void session_free(pconn *pc);
 /* A PUBLISH from the client (to = &pc->up) or the broker (to = &pc->down),
  * decoded from pkt: forwarded protected / unprotected / as is, or dropped
  * with the acknowledgement the sender expects. 0, or -1 to close. */
-int publish_forward(proxy *px, pconn *pc, struct side *from, struct side *to,
-                    const mqtt_packet *p, const uint8_t *pkt, size_t len);
+int publish_forward(proxy *px, pconn *pc, struct side *from, struct side *to, const mqtt_packet *p,
+                    const uint8_t *pkt, size_t len);
 /* The will of a CONNECT: its payload protected in place into the proxy's
  * scratch (c->will_payload updated; its properties rebuilt in wprops,
  * wcap entries) or the will removed. */

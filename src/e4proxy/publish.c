@@ -54,8 +54,8 @@ static size_t forward_props(const mqtt_props *in, int mode, mqtt_prop *out)
 /* The topic of pub from side `from`: its own, or the one its alias names
  * (recorded when it comes with a topic). -1: an invalid alias (a protocol
  * error of the sender). */
-static int resolve_topic(pconn *pc, struct side *from, const mqtt_publish *pub,
-                         mqtt_bytes *topic, bool *aliased)
+static int resolve_topic(pconn *pc, struct side *from, const mqtt_publish *pub, mqtt_bytes *topic,
+                         bool *aliased)
 {
     uint32_t alias = 0;
     char *copy;
@@ -190,8 +190,8 @@ static e4_err transform(proxy *px, pconn *pc, bool up, mqtt_bytes topic, mqtt_by
     if (up)
         err = e4_client_protect(pc->id->e4, t, in.ptr, in.len, px->scratch, px->scratch_cap, &olen);
     else
-        err = e4_client_unprotect(pc->id->e4, t, in.ptr, in.len, px->scratch, px->scratch_cap,
-                                  &olen);
+        err =
+            e4_client_unprotect(pc->id->e4, t, in.ptr, in.len, px->scratch, px->scratch_cap, &olen);
     if (err == E4_COMMAND) /* never on data topics: the control topic passes as is */
         err = E4_ERR_INVALID_ARGUMENT;
     *out = mqtt_bin(px->scratch, olen);
@@ -229,8 +229,8 @@ static int forward_clear(pconn *pc, struct side *from, struct side *to, const mq
     return pbuf_append(&to->out, pkt, len);
 }
 
-int publish_forward(proxy *px, pconn *pc, struct side *from, struct side *to,
-                    const mqtt_packet *p, const uint8_t *pkt, size_t len)
+int publish_forward(proxy *px, pconn *pc, struct side *from, struct side *to, const mqtt_packet *p,
+                    const uint8_t *pkt, size_t len)
 {
     const mqtt_publish *pub = &p->publish;
     bool up = to == &pc->up, aliased;

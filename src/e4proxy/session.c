@@ -80,8 +80,7 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
  * size the client accepts grows by the protection's overhead (what arrives
  * protected shrinks on its way down) within the proxy's own limit; topic
  * aliases from the broker are resolved here, so at most PROXY_ALIAS_MAX. */
-static size_t connect_props(proxy *px, pconn *pc, const mqtt_props *in, mqtt_prop *out,
-                            size_t cap)
+static size_t connect_props(proxy *px, pconn *pc, const mqtt_props *in, mqtt_prop *out, size_t cap)
 {
     static const uint8_t drop[] = {MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_TOPIC_ALIAS_MAXIMUM};
     uint32_t client_max = 0, aliases = 0;
@@ -220,17 +219,13 @@ static int from_client(proxy *px, pconn *pc, mqtt_packet *p, const uint8_t *pkt,
         return -1;
     }
     switch (p->type) {
-    case MQTT_PUBLISH:
-        return publish_forward(px, pc, &pc->down, &pc->up, p, pkt, len);
+    case MQTT_PUBLISH: return publish_forward(px, pc, &pc->down, &pc->up, p, pkt, len);
     case MQTT_PUBREL:
         if (held_take(&pc->down, p->ack.packet_id))
             return answer_pubrel(pc, &pc->down, p);
         break;
-    case MQTT_DISCONNECT:
-        pc->clean_disconnect = true;
-        break;
-    default:
-        break;
+    case MQTT_DISCONNECT: pc->clean_disconnect = true; break;
+    default: break;
     }
     return pbuf_append(&pc->up.out, pkt, len);
 }
@@ -238,16 +233,13 @@ static int from_client(proxy *px, pconn *pc, mqtt_packet *p, const uint8_t *pkt,
 static int from_broker(proxy *px, pconn *pc, mqtt_packet *p, const uint8_t *pkt, size_t len)
 {
     switch (p->type) {
-    case MQTT_CONNACK:
-        return handle_connack(px, pc, p, pkt, len);
-    case MQTT_PUBLISH:
-        return publish_forward(px, pc, &pc->up, &pc->down, p, pkt, len);
+    case MQTT_CONNACK: return handle_connack(px, pc, p, pkt, len);
+    case MQTT_PUBLISH: return publish_forward(px, pc, &pc->up, &pc->down, p, pkt, len);
     case MQTT_PUBREL:
         if (held_take(&pc->up, p->ack.packet_id))
             return answer_pubrel(pc, &pc->up, p);
         break;
-    default:
-        break;
+    default: break;
     }
     return pbuf_append(&pc->down.out, pkt, len);
 }

@@ -27,7 +27,8 @@ static int server_setup(const proxy_conf *c)
         return 1;
     }
     SSL_CTX_set_min_proto_version(server_ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(server_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(server_ctx,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (SSL_CTX_use_certificate_chain_file(server_ctx, c->tls_cert) != 1) {
         tls_error("--tls-cert", c->tls_cert);
         return 1;
@@ -47,7 +48,8 @@ static int client_setup(const proxy_conf *c)
         return 1;
     }
     SSL_CTX_set_min_proto_version(client_ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(client_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(client_ctx,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, NULL);
     if (c->cafile || c->capath) {
         if (SSL_CTX_load_verify_locations(client_ctx, c->cafile, c->capath) != 1) {
@@ -121,15 +123,12 @@ static ssize_t ssl_result(struct side *s, int n)
 {
     char why[200];
     switch (SSL_get_error(s->ssl, n)) {
-    case SSL_ERROR_WANT_READ:
-        errno = EAGAIN;
-        return -1;
+    case SSL_ERROR_WANT_READ: errno = EAGAIN; return -1;
     case SSL_ERROR_WANT_WRITE:
         s->tls_want_write = true;
         errno = EAGAIN;
         return -1;
-    case SSL_ERROR_ZERO_RETURN:
-        return 0;
+    case SSL_ERROR_ZERO_RETURN: return 0;
     case SSL_ERROR_SYSCALL:
         if (errno == 0)
             errno = ECONNRESET;

@@ -16,7 +16,7 @@
 
 #include "proxy.h"
 
-static const uint8_t TK[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t TK[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static proxy px;
@@ -94,9 +94,11 @@ static void open_session(int version)
     assert_int_equal(p.type, MQTT_CONNECT);
     if (version == MQTT_V5) {
         uint32_t v;
-        assert_int_equal(mqtt_props_get_int(&p.connect.props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &v), MQTT_OK);
+        assert_int_equal(mqtt_props_get_int(&p.connect.props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &v),
+                         MQTT_OK);
         assert_int_equal(v, 1000 + E4_SK_OVERHEAD);
-        assert_int_equal(mqtt_props_get_int(&p.connect.props, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &v), MQTT_OK);
+        assert_int_equal(mqtt_props_get_int(&p.connect.props, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &v),
+                         MQTT_OK);
         assert_int_equal(v, 5);
     }
     mqtt_packet_init(&p, MQTT_CONNACK);
@@ -107,9 +109,11 @@ static void open_session(int version)
     assert_int_equal(p.type, MQTT_CONNACK);
     if (version == MQTT_V5) {
         uint32_t v;
-        assert_int_equal(mqtt_props_get_int(&p.connack.props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &v), MQTT_OK);
+        assert_int_equal(mqtt_props_get_int(&p.connack.props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &v),
+                         MQTT_OK);
         assert_int_equal(v, 2000 - E4_SK_OVERHEAD);
-        assert_int_equal(mqtt_props_get_int(&p.connack.props, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &v), MQTT_OK);
+        assert_int_equal(mqtt_props_get_int(&p.connack.props, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, &v),
+                         MQTT_OK);
         assert_int_equal(v, PROXY_ALIAS_MAX);
     }
     assert_int_equal(pc.state, PC_OPEN);
@@ -127,7 +131,8 @@ static void publish(mqtt_packet *p, const char *topic, const char *payload, int 
 static void protect(const char *plain, uint8_t *out, size_t *len)
 {
     assert_int_equal(e4_client_protect(px.ids[0].e4, "s/t", (const uint8_t *)plain, strlen(plain),
-                                       out, 256, len), E4_OK);
+                                       out, 256, len),
+                     E4_OK);
 }
 
 /* ---- tests ---- */
@@ -156,7 +161,8 @@ static void test_client_alias_and_format(void **st)
     assert_int_equal(mqtt_props_count(&out.publish.props, MQTT_PROP_USER_PROPERTY), 1);
     assert_int_equal(out.publish.payload.len, 5 + E4_SK_OVERHEAD);
     assert_int_equal(e4_sk_unprotect(TK, out.publish.payload.ptr, out.publish.payload.len, plain,
-                                     &len, (uint64_t)time(NULL), 0), E4_OK);
+                                     &len, (uint64_t)time(NULL), 0),
+                     E4_OK);
     assert_memory_equal(plain, "hello", 5);
 
     /* the alias alone: same topic, same key */
@@ -166,7 +172,8 @@ static void test_client_alias_and_format(void **st)
     assert_true(take(&pc.up, &out));
     assert_memory_equal(out.publish.topic.ptr, "s/t", 3);
     assert_int_equal(e4_sk_unprotect(TK, out.publish.payload.ptr, out.publish.payload.len, plain,
-                                     &len, (uint64_t)time(NULL), 0), E4_OK);
+                                     &len, (uint64_t)time(NULL), 0),
+                     E4_OK);
     assert_memory_equal(plain, "again", 5);
 
     /* an alias never set: a protocol error closes the pair */
@@ -195,8 +202,8 @@ static void test_broker_alias_and_replay(void **st)
     assert_true(take(&pc.down, &out));
     assert_int_equal(out.publish.payload.len, 7);
     assert_memory_equal(out.publish.payload.ptr, "reading", 7);
-    assert_int_equal(mqtt_props_get_int(&out.publish.props, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, &pfi),
-                     MQTT_OK);
+    assert_int_equal(
+        mqtt_props_get_int(&out.publish.props, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, &pfi), MQTT_OK);
     assert_int_equal(pfi, 1);
     assert_int_equal(mqtt_props_count(&out.publish.props, MQTT_PROP_USER_PROPERTY), 0);
     assert_int_equal(mqtt_props_count(&out.publish.props, MQTT_PROP_TOPIC_ALIAS), 0);
@@ -260,7 +267,8 @@ static void test_empty_and_too_large(void **st)
     assert_true(out.publish.retain);
 
     memset(big, 'a', sizeof big);
-    assert_int_equal(e4_client_protect(px.ids[0].e4, "s/t", big, sizeof big, ct, sizeof ct, &len), E4_OK);
+    assert_int_equal(e4_client_protect(px.ids[0].e4, "s/t", big, sizeof big, ct, sizeof ct, &len),
+                     E4_OK);
     publish(&p, "s/t", "", 1, 4);
     p.publish.payload = mqtt_bin(ct, len);
     feed(&pc.up, &p, MQTT_V5, 0);
