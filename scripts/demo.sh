@@ -4,7 +4,9 @@
 # MQTT, protected); the sensor publishes readings, the displays decrypt them,
 # while a plain mosquitto_sub shows what the broker sees: ciphertext only.
 # Halfway, one display leaves the topic: C2 rotates the key and the departed
-# device can read nothing more.
+# device can read nothing more. Then a legacy meter (an unmodified
+# mosquitto_pub) publishes through e4proxy, which C2 manages like a device:
+# the display reads it, the broker sees ciphertext only.
 #
 #   bash scripts/demo.sh
 #
@@ -31,15 +33,15 @@ step "Installing missing dependencies (scripts/install-deps.sh)"
 bash scripts/install-deps.sh
 say "ok"
 
-step "Building e4, e4c2 and e4ctl"
+step "Building e4, e4c2, e4ctl and e4proxy"
 mkdir -p "$BUILD"
-if ! { cmake -S . -B "$BUILD" && cmake --build "$BUILD" -j2 --target e4_cli e4c2 e4ctl; } >"$BUILD/demo-build.log" 2>&1; then
+if ! { cmake -S . -B "$BUILD" && cmake --build "$BUILD" -j2 --target e4_cli e4c2 e4ctl e4proxy; } >"$BUILD/demo-build.log" 2>&1; then
   tail -n 40 "$BUILD/demo-build.log" >&2
   echo "${R}build failed; the full log is $BUILD/demo-build.log${N}" >&2
   exit 1
 fi
 case "$BUILD" in /*) BIN="$BUILD/bin" ;; *) BIN="$ROOT/$BUILD/bin" ;; esac
-E4="$BIN/e4" E4C2="$BIN/e4c2" E4CTL="$BIN/e4ctl"
+E4="$BIN/e4" E4C2="$BIN/e4c2" E4CTL="$BIN/e4ctl" E4PROXY="$BIN/e4proxy"
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 say "$("$E4" --version)  ($BUILD/bin/e4)"
 
@@ -182,11 +184,42 @@ for reading in "${readings[@]}"; do
   sleep 0.4
 done
 
+# ---- 4b. a legacy device behind e4proxy ------------------------------------
+step "A legacy meter whose firmware cannot change, behind e4proxy"
+LEGACY_KEY=$("$E4CTL" client add legacy-meter --json | json_field key)
+PROXY_PORT=$(free_port)
+E4_KEY=$LEGACY_KEY "$E4PROXY" --listen "127.0.0.1:$PROXY_PORT" --broker "mqtt://127.0.0.1:$PORT" \
+  --name legacy-meter --state "$TMP/legacy-meter.e4" 2>"$TMP/e4proxy.log" &
+PIDS+=("$!")
+wait_port "$PROXY_PORT" "$TIMEOUT"
+wait_line "$TMP/e4proxy.log" '"event":"control_connected"'
+d=$(wc -l <"$TMP/display.out")
+"$E4CTL" topic join "$TOPIC" legacy-meter >/dev/null
+wait_line "$TMP/e4proxy.log" '"event":"command_applied"'
+say "e4proxy listens on 127.0.0.1:$PROXY_PORT as the E4 client legacy-meter;"
+say "C2 sent it the topic key like to any device (e4ctl topic join)"
+seen_broker=$(wc -l <"$TMP/broker.out")
+legacy="legacy-meter: temperature=19.8C"
+mosquitto_pub -h 127.0.0.1 -p "$PROXY_PORT" -q 1 -t "$TOPIC" -m "$legacy"
+wait_after "$TMP/display.out" "$d" "^message $TOPIC $legacy"
+deadline=$(( $(date +%s) + TIMEOUT ))
+until [ "$(wc -l <"$TMP/broker.out")" -gt "$seen_broker" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "${R}the broker saw nothing${N}" >&2; exit 1; }
+  sleep 0.05
+done
+cipher=$(tail -n 1 "$TMP/broker.out")
+printf '\n  %sthe legacy meter (an unmodified mosquitto_pub, talking to e4proxy)%s\n' "$B" "$N"
+printf '    meter sends      %s"%s"%s\n' "$G" "$legacy" "$N"
+printf '    broker sees      %s%s%s %s(%d bytes)%s\n' "$Y" "${cipher:0:48}..." "$N" "$D" $(( ${#cipher} / 2 )) "$N"
+printf '    display prints   %s"%s"%s\n' "$G" "$(grep '^message ' "$TMP/display.out" | tail -n 1 | cut -d' ' -f3-)" "$N"
+readings+=("$legacy")
+
 # ---- 5. receipts ---------------------------------------------------------
 step "What C2 knows: the devices' receipts (e4ctl client list)"
 sync_of() { "$E4CTL" client show "$1" --json | json_field sync; }
 deadline=$(( $(date +%s) + TIMEOUT ))
-until [ "$(sync_of greenhouse-sensor)" = in_sync ] && [ "$(sync_of greenhouse-display)" = in_sync ]; do
+until [ "$(sync_of greenhouse-sensor)" = in_sync ] && [ "$(sync_of greenhouse-display)" = in_sync ] &&
+      [ "$(sync_of legacy-meter)" = in_sync ]; do
   [ "$(date +%s)" -lt "$deadline" ] || break
   sleep 0.1
 done
@@ -213,4 +246,4 @@ for name in sensor display old; do
 done
 sleep 0.3
 say "devices, e4c2, mosquitto_sub and mosquitto are stopped by PID on exit. Try next:"
-say "  $BUILD/bin/e4ctl --help, docs/e4c2.md, docs/e4.md, man docs/man/e4c2.8"
+say "  $BUILD/bin/e4ctl --help, docs/e4c2.md, docs/e4.md, docs/e4proxy.md, man docs/man/e4c2.8"

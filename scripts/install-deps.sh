@@ -68,3 +68,4 @@ npm_dir tests/pq/node @noble/post-quantum "the post-quantum tests (@noble/post-q
 # The web console (web/): Preact and htm, bundled by esbuild; playwright-core
 # drives Debian's chromium in its browser tests.
 npm_dir web playwright-core "the web console (esbuild, preact, htm, playwright-core)"
+npm_dir tests/integration/e4proxy/node mqtt "the e4proxy tests (MQTT.js)"

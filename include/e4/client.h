@@ -19,6 +19,9 @@ extern "C" {
 typedef struct e4_client e4_client;
 
 #define E4_REPLAY_OFF UINT32_MAX
+/* replay_cache: the default cache, for C2 commands only (data messages:
+ * e4_state_set_data_replay_check(s, 0)). */
+#define E4_REPLAY_COMMANDS_ONLY (UINT32_MAX - 1)
 
 /* Zero-initialise, then set what you need; zero fields take the defaults. */
 typedef struct e4_client_options {

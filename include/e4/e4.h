@@ -381,6 +381,11 @@ E4_API uint32_t e4_state_pubkey_count(const e4_state *s);
 
 /* Seconds a timestamp may lie in the future (default 0, as the reference). */
 E4_API void e4_state_set_clock_skew(e4_state *s, uint32_t seconds);
+/* Whether the replay cache refuses data messages seen before (default 1).
+ * 0 leaves that to the caller, e.g. a proxy that delivers one broker
+ * message to several devices and checks replays per device; C2 commands
+ * are always checked (no key rollback). Not saved with the state. */
+E4_API void e4_state_set_data_replay_check(e4_state *s, int on);
 /* Override the control topic (default "e4/<hex id>"); 1..128 bytes. */
 E4_API E4_NODISCARD e4_err e4_state_set_control_topic(e4_state *s, const char *topic);
 E4_API const char *e4_state_control_topic(const e4_state *s);

@@ -51,7 +51,7 @@ struct e4_state {
     uint8_t mode;                   /* e4_mode */
     uint8_t control_topic_len;
     uint8_t suite;                  /* e4_suite */
-    uint8_t pad_;
+    uint8_t data_replay_off;        /* e4_state_set_data_replay_check(s, 0) */
     e4_limits limits;
     uint32_t ntopics, npubkeys;
     uint32_t clock_skew;

@@ -362,6 +362,7 @@ const e4_limits *e4_state_limits(const e4_state *s) { return &s->limits; }
 uint32_t e4_state_topic_count(const e4_state *s) { return s->ntopics; }
 uint32_t e4_state_pubkey_count(const e4_state *s) { return s->npubkeys; }
 void e4_state_set_clock_skew(e4_state *s, uint32_t seconds) { s->clock_skew = seconds; }
+void e4_state_set_data_replay_check(e4_state *s, int on) { s->data_replay_off = !on; }
 const char *e4_state_control_topic(const e4_state *s) { return s->control_topic; }
 void e4_state_set_storage(e4_state *s, const e4_storage *storage) { s->storage = storage; }
 

@@ -349,6 +349,14 @@ mqtt_err mqtt_props_get_bytes(const mqtt_props *p, uint8_t id, mqtt_bytes *out);
  * both representations. */
 mqtt_err mqtt_props_validate(const mqtt_props *p, int where);
 
+/* Copy the properties of `in` (either representation) into out[0..cap),
+ * in order, leaving out every property whose id is in drop[0..ndrop) (to
+ * re-encode a packet with some properties removed, replaced or added).
+ * *count = properties copied; MQTT_ERR_NO_SPACE when cap is too small
+ * (*count = the number needed). The copies are views into in's bytes. */
+mqtt_err mqtt_props_copy_except(mqtt_prop *out, size_t cap, size_t *count, const mqtt_props *in,
+                                const uint8_t *drop, size_t ndrop);
+
 /* Encoded size of the property list (without its length prefix). For an
  * array, an unknown id or over-long string gives MQTT_ERR_PROPERTY /
  * MQTT_ERR_STRING_TOO_LONG. */

@@ -381,3 +381,22 @@ mqtt_err mqtt_props_encode(uint8_t *buf, size_t cap, size_t *len, const mqtt_pro
     mqtt__props_write(&w, p);
     return MQTT_OK;
 }
+
+mqtt_err mqtt_props_copy_except(mqtt_prop *out, size_t cap, size_t *count, const mqtt_props *in,
+                                const uint8_t *drop, size_t ndrop)
+{
+    size_t off = 0, n = 0;
+    mqtt_prop v;
+
+    if (!count || !in || (cap && !out) || (ndrop && !drop))
+        return MQTT_ERR_ARG;
+    while (mqtt_props_next(in, &off, &v)) {
+        if (ndrop && memchr(drop, v.id, ndrop))
+            continue;
+        if (n < cap)
+            out[n] = v;
+        n++;
+    }
+    *count = n;
+    return n > cap ? MQTT_ERR_NO_SPACE : MQTT_OK;
+}

@@ -1,5 +1,6 @@
 /* e4 client: the event lines on stdout, as text or JSON (one per line). */
 #include "client.h"
+#include "identity.h"
 #include "cli.h"
 #include "utf8.h"
 
@@ -130,11 +131,7 @@ void out_message(client_ctx *c, const char *topic, const uint8_t *payload, size_
 
 const char *client_strerror(e4_err err)
 {
-    if (err == E4_ERR_TOPICS_FULL)
-        return "topic key capacity reached (see --max-topics)";
-    if (err == E4_ERR_PUBKEYS_FULL)
-        return "public key capacity reached (see --max-pubkeys)";
-    return e4_strerror(err);
+    return identity_strerror(err);
 }
 
 void out_error(client_ctx *c, const char *op, const char *topic, e4_err err, const char *msg)

@@ -1,6 +1,7 @@
 /* e4 client: an E4 device on the command line. Options, identity, main loop. */
 #include "client.h"
 #include "cli.h"
+#include "identity.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,32 +22,9 @@ static void usage(void)
         "its control topic and applies the C2 commands received there, reads commands\n"
         "on stdin and prints what happens, one line per event.\n"
         "\n"
-        "Identity (a new client, or --state FILE of a saved one):\n"
-        "  -i, --id ID               client id: 32 hex digits (or a name, hashed)\n"
-        "  -n, --name NAME           client name; the id is its hash\n"
-        "  -k, --key HEX             symmetric-key mode: the client key (32 bytes);\n"
-        "                            visible in ps: prefer --key-file or E4_KEY\n"
-        "      --key-file FILE       the key (hex) is the first line of FILE ('-':\n"
-        "                            stdin)\n"
-        "  -p, --password PW         derive the key from a password, as e4go (the\n"
-        "                            Ed25519 key in public-key mode)\n"
-        "      --password-file FILE  the password is the first line of FILE (or\n"
-        "                            E4_PASSWORD)\n"
-        "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
-        "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
-        "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
-        "                            it (or --sign-key) selects public-key mode\n"
-        "      --state FILE          keep the state in FILE: opened when it exists\n"
-        "                            (identity options are then ignored), otherwise\n"
-        "                            created from the identity options; every\n"
-        "                            change is saved at once\n"
-        "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
-        "      --topic-key-file TOPIC:FILE  the same, the key read from FILE\n"
-        "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
-        "                            public key (repeatable)\n"
-        "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
-        "      --control-topic TOPIC override the control topic (default e4/<id>)\n"
-        "      --no-replay-check     accept replayed messages\n"
+    );
+    identity_usage(stdout);
+    printf(
         "\n"
         "MQTT:\n"
         "  -b, --broker HOST[:PORT]  broker address (default localhost:1883, or port\n"
@@ -84,8 +62,6 @@ static void usage(void)
         "Limits:\n"
         "      --max-message BYTES   drop (and report) received messages larger than\n"
         "                            BYTES (default 1048576)\n"
-        "      --max-topics N        topic keys held at most (default 1024)\n"
-        "      --max-pubkeys N       public keys held at most (default 256)\n"
         "\n"
         "Output:\n"
         "  -j, --json                one JSON object per line\n"
@@ -107,94 +83,41 @@ static void usage(void)
 }
 
 struct client_opts {
+    struct identity_opts id;
     const char *broker, *client_id, *username, *mqtt_password;
     const char *cafile, *capath, *cert, *tls_key;
-    int tls, insecure, json, no_stdin, no_replay, clean_session, no_receipts, verbose;
-    uint32_t qos, keepalive, timeout, clock_skew, state_interval;
-    uint32_t max_message, max_topics, max_pubkeys;
-    const char *control_topic, *state;
-    const char *name, *password_arg, *password_file;
-    uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
-    int have_id, have_key, have_sign_key, have_c2_pk;
-    struct secret_src key_src, sign_key_src;
+    int tls, insecure, json, no_stdin, clean_session, no_receipts, verbose;
+    uint32_t qos, keepalive, timeout, state_interval, max_message;
     const char *mqtt_password_file;
     char *mqtt_password_owned;
-    char **topic_keys;   /* TOPIC:HEX, or TOPIC:FILE for --topic-key-file */
-    size_t ntopic_keys;
-    unsigned char *topic_key_is_file;
-    char **pubkeys;      /* ID:HEX */
-    size_t npubkeys;
     char **subscribe;
     size_t nsubscribe;
 };
 
-static int push(char ***list, size_t *n, char *value)
-{
-    char **nl = realloc(*list, (*n + 1) * sizeof *nl);
-    if (!nl) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        return 1;
-    }
-    nl[(*n)++] = value;
-    *list = nl;
-    return 0;
-}
-
 static void opts_free(struct client_opts *o)
 {
-    e4_wipe(o->key, sizeof o->key);
-    e4_wipe(o->sign_key, sizeof o->sign_key);
+    identity_free(&o->id);
     if (o->mqtt_password_owned) {
         e4_wipe(o->mqtt_password_owned, strlen(o->mqtt_password_owned));
         free(o->mqtt_password_owned);
     }
-    free(o->topic_keys);
-    free(o->topic_key_is_file);
-    free(o->pubkeys);
     free(o->subscribe);
 }
 
 enum {
-    O_PASSWORD_FILE = 256, O_SIGN_KEY, O_C2_PUBKEY, O_STATE, O_TOPIC_KEY, O_PUBKEY,
-    O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
-    O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
-    O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL, O_KEY_FILE, O_SIGN_KEY_FILE,
-    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE, O_MAX_TOPICS, O_MAX_PUBKEYS,
+    O_CLIENT_ID = 256, O_USERNAME, O_MQTT_PASSWORD, O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH,
+    O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT, O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS,
+    O_STATE_INTERVAL, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE,
 };
 
-/* --topic-key TOPIC:HEX or --topic-key-file TOPIC:FILE. */
-static int push_topic_key(struct client_opts *o, char *value, int is_file)
-{
-    unsigned char *nf = realloc(o->topic_key_is_file, o->ntopic_keys + 1);
-    if (!nf) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        return 1;
-    }
-    o->topic_key_is_file = nf;
-    nf[o->ntopic_keys] = (unsigned char)is_file;
-    return push(&o->topic_keys, &o->ntopic_keys, value);
-}
-
-/* The secrets' other routes: files and the environment. The environment
- * is used only when no option gives the client's key: E4_SIGN_KEY in
- * public-key mode (--c2-pubkey), E4_KEY otherwise, then E4_PASSWORD. */
+/* The secrets' other routes: files and the environment. */
 static int resolve_secrets(struct client_opts *o)
 {
     int rc;
-    const char *pw = getenv("E4_PASSWORD");
 
     cli_stdin_is_data = !o->no_stdin;
-    o->key_src.env = o->have_c2_pk ? NULL : "E4_KEY";
-    o->sign_key_src.env = o->have_c2_pk ? "E4_SIGN_KEY" : NULL;
-    if (o->password_arg || o->password_file || o->key_src.value || o->key_src.file ||
-        o->sign_key_src.value || o->sign_key_src.file)
-        o->key_src.env = o->sign_key_src.env = NULL;
-    if ((rc = arg_secret_key("--key", &o->key_src, o->key, E4_KEY_LEN, &o->have_key)) ||
-        (rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, E4_ED25519_SK_LEN,
-                             &o->have_sign_key)))
+    if ((rc = identity_resolve_secrets(&o->id)))
         return rc;
-    if (!o->have_key && !o->have_sign_key && !o->password_arg && !o->password_file && pw && *pw)
-        o->password_arg = pw;
     rc = arg_secret(o->mqtt_password, o->mqtt_password_file, "E4_MQTT_PASSWORD",
                     &o->mqtt_password_owned);
     if (rc == 0 && o->mqtt_password_owned)
@@ -214,22 +137,7 @@ static int arg_limit(const char *option, const char *value, uint32_t *out)
 static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
 {
     static const struct option opts[] = {
-        {"id", required_argument, NULL, 'i'},
-        {"name", required_argument, NULL, 'n'},
-        {"key", required_argument, NULL, 'k'},
-        {"key-file", required_argument, NULL, O_KEY_FILE},
-        {"password", required_argument, NULL, 'p'},
-        {"password-file", required_argument, NULL, O_PASSWORD_FILE},
-        {"sign-key", required_argument, NULL, O_SIGN_KEY},
-        {"sign-key-file", required_argument, NULL, O_SIGN_KEY_FILE},
-        {"c2-pubkey", required_argument, NULL, O_C2_PUBKEY},
-        {"state", required_argument, NULL, O_STATE},
-        {"topic-key", required_argument, NULL, O_TOPIC_KEY},
-        {"topic-key-file", required_argument, NULL, O_TOPIC_KEY_FILE},
-        {"pubkey", required_argument, NULL, O_PUBKEY},
-        {"clock-skew", required_argument, NULL, O_CLOCK_SKEW},
-        {"control-topic", required_argument, NULL, O_CONTROL_TOPIC},
-        {"no-replay-check", no_argument, NULL, O_NO_REPLAY},
+        IDENTITY_LONG_OPTIONS,
         {"broker", required_argument, NULL, 'b'},
         {"client-id", required_argument, NULL, O_CLIENT_ID},
         {"clean-session", no_argument, NULL, O_CLEAN_SESSION},
@@ -252,8 +160,6 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
         {"no-stdin", no_argument, NULL, O_NO_STDIN},
         {"max-message", required_argument, NULL, O_MAX_MESSAGE},
-        {"max-topics", required_argument, NULL, O_MAX_TOPICS},
-        {"max-pubkeys", required_argument, NULL, O_MAX_PUBKEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -261,33 +167,14 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
     int c, rc;
 
     *done = 0;
-    while ((c = getopt_long(argc, argv, "i:n:k:p:b:q:s:jvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, IDENTITY_SHORT_OPTIONS "b:q:s:jvhV", opts, NULL)) != -1) {
         rc = 0;
         switch (c) {
-        case 'i': rc = arg_id("--id", optarg, o->id); o->have_id = 1; break;
-        case 'n': o->name = optarg; break;
-        case 'k': o->key_src.value = optarg; break;
-        case O_KEY_FILE: o->key_src.file = optarg; break;
-        case 'p': o->password_arg = optarg; break;
-        case O_PASSWORD_FILE: o->password_file = optarg; break;
-        case O_SIGN_KEY: o->sign_key_src.value = optarg; break;
-        case O_SIGN_KEY_FILE: o->sign_key_src.file = optarg; break;
-        case O_C2_PUBKEY:
-            rc = arg_hex("--c2-pubkey", optarg, o->c2_pk, E4_X25519_LEN);
-            o->have_c2_pk = 1;
-            break;
-        case O_STATE: o->state = optarg; break;
-        case O_TOPIC_KEY: rc = push_topic_key(o, optarg, 0); break;
-        case O_TOPIC_KEY_FILE: rc = push_topic_key(o, optarg, 1); break;
-        case O_PUBKEY: rc = push(&o->pubkeys, &o->npubkeys, optarg); break;
-        case O_CLOCK_SKEW: rc = arg_u32("--clock-skew", optarg, UINT32_MAX, &o->clock_skew); break;
-        case O_CONTROL_TOPIC: o->control_topic = optarg; break;
-        case O_NO_REPLAY: o->no_replay = 1; break;
         case 'b': o->broker = optarg; break;
         case O_CLIENT_ID: o->client_id = optarg; break;
         case O_CLEAN_SESSION: o->clean_session = 1; break;
         case 'q': rc = arg_u32("--qos", optarg, 2, &o->qos); break;
-        case 's': rc = push(&o->subscribe, &o->nsubscribe, optarg); break;
+        case 's': rc = cli_push(&o->subscribe, &o->nsubscribe, optarg); break;
         case O_USERNAME: o->username = optarg; break;
         case O_MQTT_PASSWORD: o->mqtt_password = optarg; break;
         case O_MQTT_PASSWORD_FILE: o->mqtt_password_file = optarg; break;
@@ -307,11 +194,12 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
             break;
         case O_NO_STDIN: o->no_stdin = 1; break;
         case O_MAX_MESSAGE: rc = arg_limit("--max-message", optarg, &o->max_message); break;
-        case O_MAX_TOPICS: rc = arg_limit("--max-topics", optarg, &o->max_topics); break;
-        case O_MAX_PUBKEYS: rc = arg_limit("--max-pubkeys", optarg, &o->max_pubkeys); break;
         case 'h': usage(); *done = 1; return 0;
         case 'V': *done = 1; return cli_version();
-        default: return cli_try_help();
+        default:
+            if ((rc = identity_opt(&o->id, c, optarg)) < 0)
+                return cli_try_help();
+            break;
         }
         if (rc)
             return rc;
@@ -329,176 +217,9 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
 
 /* ---- identity ---- */
 
-static int read_password(const struct client_opts *o, char **password)
+static void name_topic(void *ctx, const char *topic)
 {
-    *password = NULL;
-    if (o->password_arg && o->password_file)
-        return cli_usage_error("--password and --password-file are exclusive");
-    if (o->password_file) {
-        *password = arg_read_password_file(o->password_file);
-        return *password ? 0 : 1;
-    }
-    if (o->password_arg) {
-        *password = strdup(o->password_arg);
-        if (!*password) {
-            cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int create_client(struct client_opts *o, const e4_client_options *eo, e4_client **out)
-{
-    int pk = o->have_sign_key || o->have_c2_pk, rc;
-    int have_password = o->password_arg || o->password_file;
-    char *password = NULL;
-    e4_err err;
-
-    if (o->have_id && o->name)
-        return cli_usage_error("--id and --name are exclusive");
-    if (!o->have_id && !o->name)
-        return cli_usage_error("give the client's identity: --id or --name with --key, "
-                               "--sign-key or --password (or --state FILE of a saved client)");
-    if (o->name) {
-        err = cli_hash_name(o->id, o->name);
-        if (err != E4_OK) {
-            cli_error("--name: %s", e4_strerror(err));
-            return 1;
-        }
-    }
-    if (pk && o->have_key)
-        return cli_usage_error("--key is the symmetric-key mode; public-key mode takes "
-                               "--sign-key (or --password) and --c2-pubkey");
-    if (pk && !o->have_c2_pk)
-        return cli_usage_error("public-key mode needs --c2-pubkey");
-    if (have_password && (o->have_key || o->have_sign_key))
-        return cli_usage_error("--password replaces --key / --sign-key; give only one");
-    if (!have_password && !o->have_key && !o->have_sign_key)
-        return cli_usage_error("give the client's key: --key, --sign-key or --password");
-    if ((rc = read_password(o, &password)))
-        return rc;
-
-    err = E4_OK;
-    if (password) {
-        uint8_t pub[E4_ED25519_PK_LEN];
-        err = pk ? e4_derive_ed25519(o->sign_key, pub, password) : e4_derive_key(o->key, password);
-        e4_wipe(password, strlen(password));
-        free(password);
-        if (err != E4_OK) {
-            cli_error("cannot derive the key from the password: %s", e4_strerror(err));
-            return 1;
-        }
-    }
-    if (pk)
-        err = e4_client_new_pk(out, o->id, o->sign_key, o->c2_pk, eo);
-    else
-        err = e4_client_new_sk(out, o->id, o->key, eo);
-    if (err != E4_OK) {
-        cli_error("cannot create the client%s%s: %s", eo->state_path ? " state " : "",
-                  eo->state_path ? eo->state_path : "", e4_strerror(err));
-        return 1;
-    }
-    return 0;
-}
-
-static int open_client(struct client_opts *o, e4_client **out)
-{
-    e4_client_options eo;
-    e4_err err;
-    int rc;
-
-    memset(&eo, 0, sizeof eo);
-    eo.clock_skew = o->clock_skew;
-    eo.max_topics = o->max_topics;
-    eo.max_pubkeys = o->max_pubkeys;
-    eo.state_path = o->state;
-    eo.control_topic = o->control_topic;
-    if (o->no_replay)
-        eo.replay_cache = E4_REPLAY_OFF;
-
-    if (o->state && access(o->state, F_OK) == 0) {
-        if (o->have_id || o->name || o->have_key || o->have_sign_key || o->have_c2_pk ||
-            o->password_arg || o->password_file)
-            fprintf(stderr, "%s: %s exists: using the saved client, identity options ignored\n",
-                    cli_prog, o->state);
-        err = e4_client_open(out, &eo);
-        if (err != E4_OK) {
-            cli_error("cannot open the client state %s: %s", o->state, e4_strerror(err));
-            return 1;
-        }
-        return 0;
-    }
-    rc = create_client(o, &eo, out);
-    e4_wipe(o->key, sizeof o->key);
-    e4_wipe(o->sign_key, sizeof o->sign_key);
-    return rc;
-}
-
-/* One --topic-key TOPIC:HEX (or --topic-key-file TOPIC:FILE). */
-static int provision_topic_key(client_ctx *c, const char *spec, int is_file)
-{
-    const char *opt = is_file ? "--topic-key-file" : "--topic-key";
-    char *topic, *text = NULL;
-    const char *right;
-    uint8_t key[E4_KEY_LEN];
-    e4_err err;
-    int rc;
-
-    if (arg_split_last_colon(spec, &topic, &right) != 0)
-        return cli_usage_error("%s: expected TOPIC:%s (no colon found)", opt,
-                               is_file ? "FILE" : "HEX");
-    rc = is_file ? arg_secret(NULL, right, NULL, &text) : 0;
-    if (rc == 0)
-        rc = arg_key(opt, text ? text : right, key, sizeof key);
-    if (text) {
-        e4_wipe(text, strlen(text));
-        free(text);
-    }
-    if (rc) {
-        free(topic);
-        return rc;
-    }
-    err = e4_client_set_topic_key(c->e4, topic, key);
-    e4_wipe(key, sizeof key);
-    if (err != E4_OK) {
-        cli_error("%s %s: %s", opt, topic, client_strerror(err));
-        free(topic);
-        return 1;
-    }
-    names_add(c, topic);
-    free(topic);
-    return 0;
-}
-
-/* --topic-key and --pubkey. */
-static int provision(struct client_opts *o, client_ctx *c)
-{
-    size_t i;
-    int rc;
-    for (i = 0; i < o->ntopic_keys; i++)
-        if ((rc = provision_topic_key(c, o->topic_keys[i], o->topic_key_is_file[i])))
-            return rc;
-    if (o->npubkeys && e4_client_mode(c->e4) != E4_MODE_PK)
-        return cli_usage_error("--pubkey needs a public-key mode client");
-    for (i = 0; i < o->npubkeys; i++) {
-        char *left;
-        const char *hex;
-        uint8_t id[E4_ID_LEN], pk[E4_ED25519_PK_LEN];
-        e4_err err;
-        if (arg_split_last_colon(o->pubkeys[i], &left, &hex) != 0)
-            return cli_usage_error("--pubkey: expected ID:HEX, got '%s'", o->pubkeys[i]);
-        rc = arg_id("--pubkey", left, id);
-        free(left);
-        if (rc || (rc = arg_hex("--pubkey", hex, pk, sizeof pk)))
-            return rc;
-        err = e4_client_set_pubkey(c->e4, id, pk);
-        if (err != E4_OK) {
-            cli_error("--pubkey %s: %s", o->pubkeys[i], client_strerror(err));
-            return 1;
-        }
-    }
-    return 0;
+    names_add(ctx, topic);
 }
 
 /* ---- MQTT connection ---- */
@@ -789,7 +510,7 @@ int cmd_client(int argc, char **argv)
     c.receipts = !o.no_receipts;
     c.state_interval = o.state_interval;
 
-    if ((rc = open_client(&o, &c.e4)))
+    if ((rc = identity_open(&o.id, &c.e4, name_topic, &c)))
         goto out;
     c.control_topic = strdup(e4_client_control_topic(c.e4));
     if (!c.control_topic) {
@@ -797,8 +518,6 @@ int cmd_client(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    if ((rc = provision(&o, &c)))
-        goto out;
     for (i = 0; i < o.nsubscribe; i++) {
         if (mosquitto_sub_topic_check(o.subscribe[i]) != MOSQ_ERR_SUCCESS) {
             rc = cli_usage_error("--subscribe: invalid topic filter '%s'", o.subscribe[i]);

@@ -202,6 +202,31 @@ static void test_command_replay_after_restart(void **st)
     e4_client_free(c);
 }
 
+/* E4_REPLAY_COMMANDS_ONLY: the same data message opens twice (a proxy
+ * delivers it to two devices and checks replays per device), a replayed
+ * command is still refused. */
+static void test_replay_commands_only(void **st)
+{
+    (void)st;
+    uint8_t id[16], key[32], k1[32], m1[128], msg[64], out[64];
+    size_t l1, len, ol;
+    uint64_t now = 1800000000;
+    e4_client_options o = {.replay_cache = E4_REPLAY_COMMANDS_ONLY};
+    e4_client *c;
+
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_random_key(k1);
+    assert_int_equal(e4_client_new_sk(&c, id, key, &o), E4_OK);
+    e4_client_set_clock(c, fixed_clock, &now);
+    assert_int_equal(send_set_topic_key(c, key, k1, now, m1, &l1), E4_COMMAND);
+    replay(c, m1, l1, E4_ERR_REPLAYED);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"v", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
+    e4_client_free(c);
+}
+
 static void test_clock_override(void **st)
 {
     (void)st;
@@ -438,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_persist_and_reopen),
         cmocka_unit_test(test_grows_to_fit_saved_state),
         cmocka_unit_test(test_command_replay_after_restart),
+        cmocka_unit_test(test_replay_commands_only),
         cmocka_unit_test(test_clock_override),
         cmocka_unit_test(test_receipt_sink),
         cmocka_unit_test(test_state_receipt),

@@ -981,6 +981,60 @@ static void test_args(void **state)
     assert_int_equal(d.publish.payload.len, sizeof big);
 }
 
+/* A decoded PUBLISH re-encoded with a new payload and some properties
+ * replaced (what e4proxy does to a protected message). */
+static void test_props_copy_except(void **state)
+{
+    (void)state;
+    mqtt_prop props[] = {
+        mqtt_prop_int(MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, 1),
+        mqtt_prop_user(mqtt_str("k"), mqtt_str("v")),
+        mqtt_prop_int(MQTT_PROP_TOPIC_ALIAS, 3),
+        mqtt_prop_int(MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, 60),
+    };
+    uint8_t buf[128], out[128];
+    size_t len, olen, n;
+    mqtt_packet p, d, e;
+    mqtt_prop kept[4];
+    static const uint8_t drop[] = {MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, MQTT_PROP_TOPIC_ALIAS};
+
+    mqtt_packet_init(&p, MQTT_PUBLISH);
+    p.publish.qos = 1;
+    p.publish.packet_id = 7;
+    p.publish.topic = mqtt_str("a/b");
+    p.publish.payload = mqtt_str("clear");
+    p.publish.props = mqtt_props_array(props, 4);
+    assert_int_equal(mqtt_encode(buf, sizeof buf, &len, &p, MQTT_V5, 0), MQTT_OK);
+    assert_int_equal(mqtt_decode(buf, len, MQTT_V5, &d), MQTT_OK);
+
+    /* too small: the number needed */
+    assert_int_equal(mqtt_props_copy_except(kept, 1, &n, &d.publish.props, drop, 2),
+                     MQTT_ERR_NO_SPACE);
+    assert_int_equal(n, 2);
+    assert_int_equal(mqtt_props_copy_except(kept, 4, &n, &d.publish.props, drop, 2), MQTT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(kept[0].id, MQTT_PROP_USER_PROPERTY);
+    assert_int_equal(kept[1].id, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL);
+    assert_int_equal(kept[1].num, 60);
+    /* nothing dropped: all four, from an array too */
+    assert_int_equal(mqtt_props_copy_except(kept, 4, &n, &p.publish.props, NULL, 0), MQTT_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(mqtt_props_copy_except(kept, 4, &n, NULL, NULL, 0), MQTT_ERR_ARG);
+
+    /* re-encode with a new payload and the kept properties */
+    assert_int_equal(mqtt_props_copy_except(kept, 4, &n, &d.publish.props, drop, 2), MQTT_OK);
+    d.publish.payload = mqtt_str("ciphertext!");
+    d.publish.props = mqtt_props_array(kept, n);
+    assert_int_equal(mqtt_encode(out, sizeof out, &olen, &d, MQTT_V5, 0), MQTT_OK);
+    assert_int_equal(mqtt_decode(out, olen, MQTT_V5, &e), MQTT_OK);
+    assert_int_equal(e.publish.packet_id, 7);
+    assert_int_equal(e.publish.qos, 1);
+    assert_int_equal(e.publish.payload.len, 11);
+    assert_int_equal(mqtt_props_count(&e.publish.props, MQTT_PROP_TOPIC_ALIAS), 0);
+    assert_int_equal(mqtt_props_count(&e.publish.props, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR), 0);
+    assert_int_equal(mqtt_props_count(&e.publish.props, MQTT_PROP_USER_PROPERTY), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -991,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_connect_errors),
         cmocka_unit_test(test_connack),
         cmocka_unit_test(test_publish),
+        cmocka_unit_test(test_props_copy_except),
         cmocka_unit_test(test_malformed_builders),
         cmocka_unit_test(test_acks),
         cmocka_unit_test(test_subscribe),

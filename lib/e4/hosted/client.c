@@ -67,7 +67,9 @@ static e4_limits limits_of(const e4_client_options *o, e4_mode mode)
     e4_limits l = {
         .topics = o && o->max_topics ? o->max_topics : DEFAULT_TOPICS,
         .pubkeys = mode == E4_MODE_PK ? (o && o->max_pubkeys ? o->max_pubkeys : DEFAULT_PUBKEYS) : 0,
-        .replay = !o || !o->replay_cache ? DEFAULT_REPLAY : o->replay_cache == E4_REPLAY_OFF ? 0 : o->replay_cache,
+        .replay = !o || !o->replay_cache || o->replay_cache == E4_REPLAY_COMMANDS_ONLY
+                      ? DEFAULT_REPLAY
+                  : o->replay_cache == E4_REPLAY_OFF ? 0 : o->replay_cache,
     };
     return l;
 }
@@ -116,6 +118,8 @@ static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_n
         return err;
     s->replay_lock = replay_lock;
     s->replay_lock_ctx = &c->replay_mutex;
+    if (o && o->replay_cache == E4_REPLAY_COMMANDS_ONLY)
+        e4_state_set_data_replay_check(s, 0);
     if ((err = e4_receipt_topic(c->receipt_topic, sizeof c->receipt_topic, e4_state_control_topic(s))) != E4_OK)
         return err;
     if (c->path) {

@@ -1,0 +1,98 @@
+/*
+ * The E4 identity of a device program, from its command line: one device
+ * model for `e4 client`, e4proxy (and whoever else acts as a device).
+ *
+ * Options (see IDENTITY_LONG_OPTIONS): --id/--name with --key (--key-file,
+ * E4_KEY) or --password (--password-file, E4_PASSWORD); --sign-key
+ * (--sign-key-file, E4_SIGN_KEY) with --c2-pubkey; --state FILE; the
+ * repeatable --topic-key TOPIC:HEX, --topic-key-file TOPIC:FILE and
+ * --pubkey ID:HEX; --clock-skew, --control-topic, --no-replay-check,
+ * --max-topics, --max-pubkeys.
+ */
+#ifndef E4_CLI_IDENTITY_H
+#define E4_CLI_IDENTITY_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <e4/client.h>
+
+#include "cli.h"
+
+/* getopt_long codes of the identity options (short ones: i n k p). */
+enum {
+    IDO_KEY_FILE = 0x1000,
+    IDO_PASSWORD_FILE,
+    IDO_SIGN_KEY,
+    IDO_SIGN_KEY_FILE,
+    IDO_C2_PUBKEY,
+    IDO_STATE,
+    IDO_TOPIC_KEY,
+    IDO_TOPIC_KEY_FILE,
+    IDO_PUBKEY,
+    IDO_CLOCK_SKEW,
+    IDO_CONTROL_TOPIC,
+    IDO_NO_REPLAY,
+    IDO_MAX_TOPICS,
+    IDO_MAX_PUBKEYS,
+};
+#define IDENTITY_SHORT_OPTIONS "i:n:k:p:"
+/* Entries for a program's struct option table. */
+#define IDENTITY_LONG_OPTIONS                                                     \
+    {"id", required_argument, NULL, 'i'}, {"name", required_argument, NULL, 'n'}, \
+        {"key", required_argument, NULL, 'k'},                                    \
+        {"key-file", required_argument, NULL, IDO_KEY_FILE},                      \
+        {"password", required_argument, NULL, 'p'},                               \
+        {"password-file", required_argument, NULL, IDO_PASSWORD_FILE},            \
+        {"sign-key", required_argument, NULL, IDO_SIGN_KEY},                      \
+        {"sign-key-file", required_argument, NULL, IDO_SIGN_KEY_FILE},            \
+        {"c2-pubkey", required_argument, NULL, IDO_C2_PUBKEY},                    \
+        {"state", required_argument, NULL, IDO_STATE},                            \
+        {"topic-key", required_argument, NULL, IDO_TOPIC_KEY},                    \
+        {"topic-key-file", required_argument, NULL, IDO_TOPIC_KEY_FILE},          \
+        {"pubkey", required_argument, NULL, IDO_PUBKEY},                          \
+        {"clock-skew", required_argument, NULL, IDO_CLOCK_SKEW},                  \
+        {"control-topic", required_argument, NULL, IDO_CONTROL_TOPIC},            \
+        {"no-replay-check", no_argument, NULL, IDO_NO_REPLAY},                    \
+        {"max-topics", required_argument, NULL, IDO_MAX_TOPICS},                  \
+    {                                                                             \
+        "max-pubkeys", required_argument, NULL, IDO_MAX_PUBKEYS                   \
+    }
+
+struct identity_opts {
+    const char *name, *password_arg, *password_file, *state, *control_topic;
+    uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
+    int have_id, have_key, have_sign_key, have_c2_pk, no_replay;
+    uint32_t clock_skew, max_topics, max_pubkeys;
+    uint32_t replay_cache; /* set by the program: e4_client_options' (0: default) */
+    struct secret_src key_src, sign_key_src;
+    char **topic_keys; /* TOPIC:HEX, or TOPIC:FILE for --topic-key-file */
+    unsigned char *topic_key_is_file;
+    size_t ntopic_keys;
+    char **pubkeys; /* ID:HEX */
+    size_t npubkeys;
+};
+
+/* The identity part of a program's --help. */
+void identity_usage(FILE *f);
+/* Handle getopt code c with its argument: 0 (or an exit status after
+ * printing the reason) when c is an identity option, -1 when it is not. */
+int identity_opt(struct identity_opts *o, int c, const char *arg);
+/* After parsing: read the secrets' files and environment (never echoed). */
+int identity_resolve_secrets(struct identity_opts *o);
+/* Open --state FILE when it exists, else create the client from the
+ * identity options (saved to --state FILE when given); then the local
+ * --topic-key and --pubkey provisioning. named(ctx, topic) is told every
+ * topic given a key (may be NULL). Key material is wiped from o. */
+int identity_open(struct identity_opts *o, e4_client **out,
+                  void (*named)(void *ctx, const char *topic), void *ctx);
+/* e4_strerror, naming the option that raises a capacity that was reached. */
+const char *identity_strerror(e4_err err);
+/* Wipes the keys and frees the lists. */
+void identity_free(struct identity_opts *o);
+/* Append value to a malloc'ed list: 0, or 1 (reported). */
+int cli_push(char ***list, size_t *n, char *value);
+
+#endif
