@@ -2,7 +2,7 @@
  * mosquitto_connect blocks in connect() for minutes against a listener whose
  * backlog is full (the kernel drops the SYNs and retries), whatever
  * --timeout says. */
-#include "client.h"
+#include "device.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* e4 client: the commands read on stdin, one per line. */
-#include "client.h"
+#include "device.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -52,9 +52,9 @@ int input_line(client_ctx *c, char *line)
         }
         if (cmd[0] == 's') {
             names_add(c, rest);
-            mqtt_subscribe(c, rest);
+            broker_subscribe(c, rest);
         } else {
-            mqtt_unsubscribe(c, rest);
+            broker_unsubscribe(c, rest);
         }
     } else if (!strcmp(cmd, "pub") || !strcmp(cmd, "pubclear")) {
         char *message;
@@ -64,7 +64,7 @@ int input_line(client_ctx *c, char *line)
             return 0;
         }
         names_add(c, topic);
-        mqtt_publish(c, topic, (const uint8_t *)message, strlen(message), cmd[3] == 'c');
+        broker_publish(c, topic, (const uint8_t *)message, strlen(message), cmd[3] == 'c');
     } else if (!strcmp(cmd, "keys")) {
         out_keys(c);
     } else if (!strcmp(cmd, "help")) {

@@ -1,5 +1,5 @@
 /* e4 client: topics named by the user, so `keys` can show names by hash. */
-#include "client.h"
+#include "device.h"
 #include "cli.h"
 
 #include <stdlib.h>

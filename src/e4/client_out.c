@@ -1,5 +1,5 @@
 /* e4 client: the event lines on stdout, as text or JSON (one per line). */
-#include "client.h"
+#include "device.h"
 #include "identity.h"
 #include "cli.h"
 #include "utf8.h"

@@ -9,7 +9,7 @@
  * monotonic clock; the receipts' own timestamps come from the e4 client's
  * clock (time()) when they are built.
  */
-#include "client.h"
+#include "device.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -93,7 +93,7 @@ void receipts_after_control(client_ctx *c, e4_err err)
         return;
     if (c->have_applied) {
         struct pending info = {.rkind = E4_RECEIPT_APPLIED, .rresult = err == E4_COMMAND ? 0 : -(int)err};
-        mqtt_publish_receipt(c, c->applied, sizeof c->applied, &info);
+        broker_publish_receipt(c, c->applied, sizeof c->applied, &info);
         c->have_applied = 0;
     }
     uint64_t now = mono_ms();
@@ -146,7 +146,7 @@ static void send_state(client_ctx *c)
         return;
     }
     e4_client_inspect(c->e4, count_keys, &info);
-    mqtt_publish_receipt(c, buf, len, &info);
+    broker_publish_receipt(c, buf, len, &info);
     free(buf);
 }
 

@@ -1,5 +1,5 @@
 /* e4 client: an E4 device on the command line. Options, identity, main loop. */
-#include "client.h"
+#include "device.h"
 #include "cli.h"
 #include "identity.h"
 
@@ -299,7 +299,7 @@ static int setup_mosquitto(struct client_opts *o, client_ctx *c)
             return 1;
         }
     }
-    mqtt_set_callbacks(c);
+    broker_set_callbacks(c);
     return 0;
 }
 
@@ -368,7 +368,7 @@ static int wait_ready(client_ctx *c, uint32_t timeout_s, const char *host, int p
     pthread_mutex_lock(&c->lock);
     while (!c->ready && !c->connack_refused && !cli_stop_signal && now_ms() < end) {
         struct timespec ts;
-        if (!c->connected_once && (tls_failed = mqtt_tls_failed(c)) != 0)
+        if (!c->connected_once && (tls_failed = broker_tls_failed(c)) != 0)
             break;
         deadline_in(&ts, 100);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
@@ -378,7 +378,7 @@ static int wait_ready(client_ctx *c, uint32_t timeout_s, const char *host, int p
     pthread_mutex_unlock(&c->lock);
     if (ready || cli_stop_signal)
         return 0;
-    mqtt_last_error(c, why, sizeof why);
+    broker_last_error(c, why, sizeof why);
     if (refused)
         cli_error("the broker refused the connection: %s", mosquitto_connack_string(refused));
     else if (tls_failed)
@@ -395,7 +395,7 @@ static void drain(client_ctx *c, uint32_t timeout_s)
 {
     uint64_t end = now_ms() + (uint64_t)timeout_s * 1000u;
     size_t left;
-    while ((left = mqtt_pending_requests(c)) > 0 && !cli_stop_signal && now_ms() < end) {
+    while ((left = broker_pending_requests(c)) > 0 && !cli_stop_signal && now_ms() < end) {
         struct timespec ts;
         pthread_mutex_lock(&c->lock);
         deadline_in(&ts, 100);
@@ -475,130 +475,161 @@ static void input_loop(client_ctx *c, int use_stdin)
     free(r.buf);
 }
 
+static void client_init(struct client_opts *o, client_ctx *c)
+{
+    memset(o, 0, sizeof *o);
+    memset(c, 0, sizeof *c);
+    o->broker = "localhost";
+    o->qos = 1;
+    o->keepalive = 60;
+    o->timeout = 10;
+    o->state_interval = 3600;
+    o->max_message = 1024 * 1024;
+    c->wake[0] = c->wake[1] = -1;
+    pthread_mutex_init(&c->out_lock, NULL);
+    pthread_mutex_init(&c->log_lock, NULL);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+}
+
+/* The --subscribe filters, checked and kept. 0, or the exit status. */
+static int add_subscriptions(client_ctx *c, const struct client_opts *o)
+{
+    for (size_t i = 0; i < o->nsubscribe; i++) {
+        if (mosquitto_sub_topic_check(o->subscribe[i]) != MOSQ_ERR_SUCCESS)
+            return cli_usage_error("--subscribe: invalid topic filter '%s'", o->subscribe[i]);
+        names_add(c, o->subscribe[i]);
+        char **subs = realloc(c->subs, (c->nsubs + 1) * sizeof *c->subs);
+        if (subs)
+            c->subs = subs;
+        if (!subs || !(c->subs[c->nsubs] = strdup(o->subscribe[i]))) {
+            cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+            return 1;
+        }
+        c->nsubs++;
+    }
+    return 0;
+}
+
+/* Options -> the device: broker address, identity, subscriptions. */
+static int client_validate(struct client_opts *o, client_ctx *c, char **host, int *port)
+{
+    int rc = arg_broker("--broker", o->broker, o->tls ? 8883 : 1883, host, port);
+    if (rc)
+        return rc;
+    c->json = o->json;
+    c->qos = (int)o->qos;
+    c->max_message = o->max_message;
+    c->verbose = o->verbose;
+    c->receipts = !o->no_receipts;
+    c->state_interval = o->state_interval;
+    if ((rc = identity_open(&o->id, &c->e4, name_topic, c)))
+        return rc;
+    c->control_topic = strdup(e4_client_control_topic(c->e4));
+    if (!c->control_topic) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    return add_subscriptions(c, o);
+}
+
+/* A failed connect, said as precisely as libmosquitto lets us. */
+static int connect_failed(client_ctx *c, int rc, const char *host, int port)
+{
+    char why[256];
+    if (rc == -1)
+        return 1; /* already said */
+    broker_last_error(c, why, sizeof why);
+    if ((rc == MOSQ_ERR_TLS || broker_tls_failed(c)) && why[0])
+        cli_error("cannot connect to %s:%d: TLS error: %s", host, port, why);
+    else
+        cli_error("cannot connect to %s:%d: %s", host, port,
+                  rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+    return 1;
+}
+
+/* Connects, starts the network thread, runs until stdin ends or a signal.
+ * *started tells the cleanup whether the network thread runs. */
+static int client_run(struct client_opts *o, client_ctx *c, const char *host, int port,
+                      int *started)
+{
+    int rc;
+    if ((rc = setup_mosquitto(o, c)) || (rc = setup_signals()) || (rc = receipts_init(c)))
+        return rc;
+    rc = connect_bounded(c, host, port, o);
+    if (rc != MOSQ_ERR_SUCCESS)
+        return connect_failed(c, rc, host, port);
+    /* the network thread must not take SIGINT/SIGTERM from the main thread */
+    block_signals(1);
+    rc = mosquitto_loop_start(c->mosq);
+    block_signals(0);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        cli_error("cannot start the network thread: %s", mosquitto_strerror(rc));
+        return 1;
+    }
+    *started = 1;
+    rc = wait_ready(c, o->timeout, host, port);
+    if (rc == 0) {
+        input_loop(c, !o->no_stdin);
+        drain(c, o->timeout);
+    }
+    return rc;
+}
+
+static void client_stop(client_ctx *c, int started)
+{
+    if (!c->mosq)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = 1;
+    pthread_mutex_unlock(&c->lock);
+    if (started) {
+        mosquitto_disconnect(c->mosq);
+        mosquitto_loop_stop(c->mosq, false);
+    }
+    mosquitto_destroy(c->mosq);
+}
+
+static void client_free(struct client_opts *o, client_ctx *c)
+{
+    receipts_close(c);
+    if (c->e4)
+        e4_client_free(c->e4);
+    for (size_t i = 0; i < c->nsubs; i++)
+        free(c->subs[i]);
+    free(c->subs);
+    for (size_t i = 0; i < c->npend; i++)
+        free(c->pend[i].topic);
+    free(c->pend);
+    names_free(c);
+    free(c->control_topic);
+    opts_free(o);
+    cli_stop_signals_close();
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->log_lock);
+    pthread_mutex_destroy(&c->out_lock);
+}
+
 int cmd_client(int argc, char **argv)
 {
     struct client_opts o;
     client_ctx c;
     char *host = NULL;
-    int port, rc, done, started = 0;
-    size_t i;
+    int port = 0, done = 0, started = 0;
 
     cli_protect_secrets();
-    memset(&o, 0, sizeof o);
-    memset(&c, 0, sizeof c);
-    o.broker = "localhost";
-    o.qos = 1;
-    o.keepalive = 60;
-    o.timeout = 10;
-    o.state_interval = 3600;
-    o.max_message = 1024 * 1024;
-    c.wake[0] = c.wake[1] = -1;
-    pthread_mutex_init(&c.out_lock, NULL);
-    pthread_mutex_init(&c.log_lock, NULL);
-    pthread_mutex_init(&c.lock, NULL);
-    pthread_cond_init(&c.cond, NULL);
-
-    rc = parse_opts(argc, argv, &o, &done);
-    if (rc || done)
-        goto out;
-    if ((rc = arg_broker("--broker", o.broker, o.tls ? 8883 : 1883, &host, &port)))
-        goto out;
-    c.json = o.json;
-    c.qos = (int)o.qos;
-    c.max_message = o.max_message;
-    c.verbose = o.verbose;
-    c.receipts = !o.no_receipts;
-    c.state_interval = o.state_interval;
-
-    if ((rc = identity_open(&o.id, &c.e4, name_topic, &c)))
-        goto out;
-    c.control_topic = strdup(e4_client_control_topic(c.e4));
-    if (!c.control_topic) {
-        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-        rc = 1;
-        goto out;
+    client_init(&o, &c);
+    int rc = parse_opts(argc, argv, &o, &done);
+    if (rc == 0 && !done)
+        rc = client_validate(&o, &c, &host, &port);
+    if (rc == 0 && !done) {
+        mosquitto_lib_init();
+        rc = client_run(&o, &c, host, port, &started);
+        client_stop(&c, started);
+        mosquitto_lib_cleanup();
     }
-    for (i = 0; i < o.nsubscribe; i++) {
-        if (mosquitto_sub_topic_check(o.subscribe[i]) != MOSQ_ERR_SUCCESS) {
-            rc = cli_usage_error("--subscribe: invalid topic filter '%s'", o.subscribe[i]);
-            goto out;
-        }
-        names_add(&c, o.subscribe[i]);
-        c.subs = realloc(c.subs, (c.nsubs + 1) * sizeof *c.subs);
-        if (!c.subs || !(c.subs[c.nsubs] = strdup(o.subscribe[i]))) {
-            cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-            rc = 1;
-            goto out;
-        }
-        c.nsubs++;
-    }
-
-    mosquitto_lib_init();
-    if ((rc = setup_mosquitto(&o, &c)) || (rc = setup_signals()) || (rc = receipts_init(&c)))
-        goto out_mqtt;
-    rc = connect_bounded(&c, host, port, &o);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        char why[256];
-        if (rc == -1) {
-            rc = 1;
-            goto out_mqtt;
-        }
-        mqtt_last_error(&c, why, sizeof why);
-        if ((rc == MOSQ_ERR_TLS || mqtt_tls_failed(&c)) && why[0])
-            cli_error("cannot connect to %s:%d: TLS error: %s", host, port, why);
-        else
-            cli_error("cannot connect to %s:%d: %s", host, port,
-                      rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-        rc = 1;
-        goto out_mqtt;
-    }
-    /* the network thread must not take SIGINT/SIGTERM from the main thread */
-    block_signals(1);
-    rc = mosquitto_loop_start(c.mosq);
-    block_signals(0);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        cli_error("cannot start the network thread: %s", mosquitto_strerror(rc));
-        rc = 1;
-        goto out_mqtt;
-    }
-    started = 1;
-
-    rc = wait_ready(&c, o.timeout, host, port);
-    if (rc == 0) {
-        input_loop(&c, !o.no_stdin);
-        drain(&c, o.timeout);
-    }
-
-out_mqtt:
-    if (c.mosq) {
-        pthread_mutex_lock(&c.lock);
-        c.stopping = 1;
-        pthread_mutex_unlock(&c.lock);
-        if (started) {
-            mosquitto_disconnect(c.mosq);
-            mosquitto_loop_stop(c.mosq, false);
-        }
-        mosquitto_destroy(c.mosq);
-    }
-    mosquitto_lib_cleanup();
-out:
-    receipts_close(&c);
-    if (c.e4)
-        e4_client_free(c.e4);
-    for (i = 0; i < c.nsubs; i++)
-        free(c.subs[i]);
-    free(c.subs);
-    for (i = 0; i < c.npend; i++)
-        free(c.pend[i].topic);
-    free(c.pend);
-    names_free(&c);
-    free(c.control_topic);
+    client_free(&o, &c);
     free(host);
-    opts_free(&o);
-    cli_stop_signals_close();
-    pthread_cond_destroy(&c.cond);
-    pthread_mutex_destroy(&c.lock);
-    pthread_mutex_destroy(&c.log_lock);
-    pthread_mutex_destroy(&c.out_lock);
     return rc;
 }

@@ -7,8 +7,8 @@
  * client_ctx below `lock` is guarded by it, and every output line is written
  * under out_lock and flushed.
  */
-#ifndef E4_CLI_CLIENT_H
-#define E4_CLI_CLIENT_H
+#ifndef E4_CLI_DEVICE_H
+#define E4_CLI_DEVICE_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -116,22 +116,22 @@ void out_keys(client_ctx *c);
 void out_receipt(client_ctx *c, const struct pending *p);
 
 /* ---- MQTT (client_mqtt.c) ---- */
-void mqtt_set_callbacks(client_ctx *c);
+void broker_set_callbacks(client_ctx *c);
 /* The last error libmosquitto logged, short form ("" when none): copied to
  * buf (size n). */
-void mqtt_last_error(client_ctx *c, char *buf, size_t n);
+void broker_last_error(client_ctx *c, char *buf, size_t n);
 /* 1 when libmosquitto logged a TLS (OpenSSL) error. */
-int mqtt_tls_failed(client_ctx *c);
+int broker_tls_failed(client_ctx *c);
 /* Requests from the main thread; report problems as error lines. */
-void mqtt_subscribe(client_ctx *c, const char *topic);
-void mqtt_unsubscribe(client_ctx *c, const char *topic);
-void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear);
+void broker_subscribe(client_ctx *c, const char *topic);
+void broker_unsubscribe(client_ctx *c, const char *topic);
+void broker_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear);
 /* A receipt to the receipt topic, QoS 1, from either thread; info gives
  * rkind, rresult, rtopics and rpubkeys for the --verbose line. */
-void mqtt_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info);
+void broker_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info);
 /* Number of requests (publish, subscribe, unsubscribe) not yet
  * acknowledged (lock not held). */
-size_t mqtt_pending_requests(client_ctx *c);
+size_t broker_pending_requests(client_ctx *c);
 
 /* ---- receipts (client_receipts.c) ---- */
 /* Before the network thread starts: the wake pipe and the receipt sink.

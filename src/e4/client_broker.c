@@ -1,5 +1,5 @@
 /* e4 client: libmosquitto callbacks and requests. */
-#include "client.h"
+#include "device.h"
 #include "cli.h"
 
 #include <mosquitto.h>
@@ -219,7 +219,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
     pthread_mutex_unlock(&c->lock);
     if (!stopping && rc != 0) {
         char detail[400], why[256];
-        mqtt_last_error(c, why, sizeof why);
+        broker_last_error(c, why, sizeof why);
         if (rc == MOSQ_ERR_TLS && why[0])
             snprintf(detail, sizeof detail, "%s (%s)", mosquitto_strerror(rc), why);
         else
@@ -257,7 +257,7 @@ static void on_log(struct mosquitto *mosq, void *obj, int level, const char *str
     pthread_cond_broadcast(&c->cond);
 }
 
-int mqtt_tls_failed(client_ctx *c)
+int broker_tls_failed(client_ctx *c)
 {
     int failed;
     pthread_mutex_lock(&c->log_lock);
@@ -266,7 +266,7 @@ int mqtt_tls_failed(client_ctx *c)
     return failed;
 }
 
-void mqtt_last_error(client_ctx *c, char *buf, size_t n)
+void broker_last_error(client_ctx *c, char *buf, size_t n)
 {
     pthread_mutex_lock(&c->log_lock);
     snprintf(buf, n, "%s", c->last_error);
@@ -327,7 +327,7 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
         receipts_after_control(c, err);
 }
 
-void mqtt_set_callbacks(client_ctx *c)
+void broker_set_callbacks(client_ctx *c)
 {
     mosquitto_connect_callback_set(c->mosq, on_connect);
     mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
@@ -340,7 +340,7 @@ void mqtt_set_callbacks(client_ctx *c)
 
 /* ---- requests (main thread) ---- */
 
-void mqtt_subscribe(client_ctx *c, const char *topic)
+void broker_subscribe(client_ctx *c, const char *topic)
 {
     int mid = 0, rc;
     if (mosquitto_sub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
@@ -357,7 +357,7 @@ void mqtt_subscribe(client_ctx *c, const char *topic)
         out_error(c, "subscribe", topic, E4_OK, mosquitto_strerror(rc));
 }
 
-void mqtt_unsubscribe(client_ctx *c, const char *topic)
+void broker_unsubscribe(client_ctx *c, const char *topic)
 {
     int mid = 0, rc;
     pthread_mutex_lock(&c->lock);
@@ -370,7 +370,7 @@ void mqtt_unsubscribe(client_ctx *c, const char *topic)
         out_error(c, "unsubscribe", topic, E4_OK, mosquitto_strerror(rc));
 }
 
-void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear)
+void broker_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear)
 {
     uint8_t *buf = NULL;
     size_t out_len = len;
@@ -411,7 +411,7 @@ void mqtt_publish(client_ctx *c, const char *topic, const uint8_t *payload, size
         out_error(c, "publish", topic, E4_OK, mosquitto_strerror(rc));
 }
 
-void mqtt_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info)
+void broker_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info)
 {
     const char *topic = e4_client_receipt_topic(c->e4);
     struct pending req = *info;
@@ -426,7 +426,7 @@ void mqtt_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, con
         out_error(c, "receipt", topic, E4_OK, mosquitto_strerror(rc));
 }
 
-size_t mqtt_pending_requests(client_ctx *c)
+size_t broker_pending_requests(client_ctx *c)
 {
     size_t n;
     pthread_mutex_lock(&c->lock);
