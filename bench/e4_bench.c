@@ -90,7 +90,8 @@ static int op_unprotect(void *c, long i)
 {
     bench *b = c;
     size_t len;
-    return e4_unprotect(b->state, b->topic, b->msg, b->msg_len, b->out, b->n + E4_PK_OVERHEAD, &len, NOW);
+    return e4_unprotect(b->state, b->topic, b->msg, b->msg_len, b->out, b->n + E4_PK_OVERHEAD, &len,
+                        NOW);
 }
 
 /* The baseline: OpenSSL's AES-256-SIV, context and key reused (re-init with
@@ -137,8 +138,9 @@ static e4_state *make_state(e4_mode mode, uint32_t topics, const char *topic, co
     e4_state *s;
     uint8_t c2_sk[32], c2_pk[32];
     CHECK(e4_x25519_keypair(c2_sk, c2_pk) >= 0);
-    if ((mode == E4_MODE_SK ? e4_state_init_sk(&s, mem, e4_state_size(&l), &l, id, key)
-                            : e4_state_init_pk(&s, mem, e4_state_size(&l), &l, id, ed_sk, c2_pk)) != E4_OK)
+    if ((mode == E4_MODE_SK
+             ? e4_state_init_sk(&s, mem, e4_state_size(&l), &l, id, key)
+             : e4_state_init_pk(&s, mem, e4_state_size(&l), &l, id, ed_sk, c2_pk)) != E4_OK)
         exit(1);
     /* Fill the table first, so the benchmarked topic is one among many. */
     for (uint32_t i = 1; i < topics; i++) {
@@ -210,11 +212,13 @@ int main(int argc, char **argv)
         op_evp_seal(&b, 0); /* a real tag and ciphertext for opening */
         memcpy(b.tag, b.out, 16);
         memcpy(b.evp_ct, b.out + 16, b.n);
-        CHECK(e4_protect(sk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >= 0);
+        CHECK(e4_protect(sk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >=
+              0);
         measure_pair(op_unprotect, op_evp_open, &b, &r->sk_u, &r->evp_o);
         b.state = pk;
         measure_pair(op_protect, op_sign, &b, &r->pk_p, &r->sign);
-        CHECK(e4_protect(pk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >= 0);
+        CHECK(e4_protect(pk, topic, b.plain, b.n, b.msg, b.n + E4_PK_OVERHEAD, &b.msg_len, NOW) >=
+              0);
         op_sign(&b, 0);
         measure_pair(op_unprotect, op_verify, &b, &r->pk_u, &r->verify);
     }
@@ -233,7 +237,10 @@ int main(int argc, char **argv)
     size_t state16 = e4_state_size(&l16);
 
     const row *r64 = &rows[1], *r4k = &rows[4], *r64k = &rows[5];
-    struct { const char *what; double got, want; } targets[] = {
+    struct {
+        const char *what;
+        double got, want;
+    } targets[] = {
         {"SK protect 4096 B / EVP AES-256-SIV", r4k->sk_p / r4k->evp_s, 0.9},
         {"SK protect 65536 B / EVP AES-256-SIV", r64k->sk_p / r64k->evp_s, 0.9},
         {"SK unprotect 4096 B / EVP AES-256-SIV", r4k->sk_u / r4k->evp_o, 0.9},
@@ -260,7 +267,8 @@ int main(int argc, char **argv)
                    r->sign, r->verify);
         }
         printf("],\"unprotect_1_topic\":%.0f,\"unprotect_10000_topics\":%.0f,"
-               "\"sk_state_16_topics_bytes\":%zu,\"targets\":[", one, tenk, state16);
+               "\"sk_state_16_topics_bytes\":%zu,\"targets\":[",
+               one, tenk, state16);
         for (size_t i = 0; i < ntargets; i++)
             printf("%s{\"what\":\"%s\",\"ratio\":%.2f,\"target\":%.2f}", i ? "," : "",
                    targets[i].what, targets[i].got, targets[i].want);
@@ -275,7 +283,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NSIZES; i++) {
         const row *r = &rows[i];
         double mb = (double)sizes[i] / 1e6;
-        printf("%7zu | %9.0f %8.1f %6.2fx | %9.0f %8.1f %6.2fx | %8.0f %7.1f %5.2fx | %8.0f %7.1f %5.2fx\n",
+        printf("%7zu | %9.0f %8.1f %6.2fx | %9.0f %8.1f %6.2fx | %8.0f %7.1f %5.2fx | %8.0f %7.1f "
+               "%5.2fx\n",
                sizes[i], r->sk_p, r->sk_p * mb, r->sk_p / r->evp_s, r->sk_u, r->sk_u * mb,
                r->sk_u / r->evp_o, r->pk_p, r->pk_p * mb, r->pk_p / r->sign, r->pk_u, r->pk_u * mb,
                r->pk_u / r->verify);

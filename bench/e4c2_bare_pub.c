@@ -27,12 +27,12 @@
 #define TOPIC_LEN 35 /* "e4/" + 32 hex */
 
 typedef struct bench {
-    long n;          /* messages to send */
-    long published;  /* handed to libmosquitto */
-    long completed;  /* PUBCOMP seen */
-    int connected;   /* 1 connected, -1 refused */
-    int lost;        /* disconnected before the end */
-    double t_last;   /* time of the last PUBCOMP */
+    long n;         /* messages to send */
+    long published; /* handed to libmosquitto */
+    long completed; /* PUBCOMP seen */
+    int connected;  /* 1 connected, -1 refused */
+    int lost;       /* disconnected before the end */
+    double t_last;  /* time of the last PUBCOMP */
 } bench;
 
 static double now_s(void)
@@ -48,7 +48,8 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     (void)m;
     b->connected = rc == 0 ? 1 : -1;
     if (rc != 0)
-        fprintf(stderr, "e4c2_bare_pub: the broker refused the connection: %s\n", mosquitto_connack_string(rc));
+        fprintf(stderr, "e4c2_bare_pub: the broker refused the connection: %s\n",
+                mosquitto_connack_string(rc));
 }
 
 static void on_disconnect(struct mosquitto *m, void *obj, int rc)
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
     double timeout = 300, t0, deadline, elapsed;
     const char *ids = NULL;
     char host[256], *colon, *end, client_id[32];
-    char (*topics)[TOPIC_LEN + 1];
+    char(*topics)[TOPIC_LEN + 1];
     unsigned char *payload, rnd[16];
     struct mosquitto *mosq;
     long port, i;
@@ -168,11 +169,31 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "n:s:i:b:t:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'n': n = strtol(optarg, &end, 10); if (*end || n <= 0) goto bad; break;
-        case 's': size = strtol(optarg, &end, 10); if (*end || size < 0 || size > 1 << 20) goto bad; break;
-        case 'i': inflight = strtol(optarg, &end, 10); if (*end || inflight <= 0 || inflight > 65535) goto bad; break;
-        case 'b': batch = strtol(optarg, &end, 10); if (*end || batch <= 0) goto bad; break;
-        case 't': timeout = strtod(optarg, &end); if (*end || timeout <= 0) goto bad; break;
+        case 'n':
+            n = strtol(optarg, &end, 10);
+            if (*end || n <= 0)
+                goto bad;
+            break;
+        case 's':
+            size = strtol(optarg, &end, 10);
+            if (*end || size < 0 || size > 1 << 20)
+                goto bad;
+            break;
+        case 'i':
+            inflight = strtol(optarg, &end, 10);
+            if (*end || inflight <= 0 || inflight > 65535)
+                goto bad;
+            break;
+        case 'b':
+            batch = strtol(optarg, &end, 10);
+            if (*end || batch <= 0)
+                goto bad;
+            break;
+        case 't':
+            timeout = strtod(optarg, &end);
+            if (*end || timeout <= 0)
+                goto bad;
+            break;
         case 'I': ids = optarg; break;
         case 'h': usage(stdout); return 0;
         default: goto usage_error;
@@ -257,28 +278,31 @@ int main(int argc, char **argv)
             rc = mosquitto_publish(mosq, NULL, topics[b.published], (int)size,
                                    payload + (size_t)b.published * (size_t)size, 2, false);
             if (rc != MOSQ_ERR_SUCCESS) {
-                fprintf(stderr, "e4c2_bare_pub: publish %ld: %s\n", b.published, mosquitto_strerror(rc));
+                fprintf(stderr, "e4c2_bare_pub: publish %ld: %s\n", b.published,
+                        mosquitto_strerror(rc));
                 return 1;
             }
             b.published++;
         }
         rc = mosquitto_loop(mosq, 10, 1);
         if (rc != MOSQ_ERR_SUCCESS || b.lost) {
-            fprintf(stderr, "e4c2_bare_pub: lost the broker after %ld of %ld PUBCOMPs: %s\n", b.completed, n,
-                    mosquitto_strerror(rc));
+            fprintf(stderr, "e4c2_bare_pub: lost the broker after %ld of %ld PUBCOMPs: %s\n",
+                    b.completed, n, mosquitto_strerror(rc));
             return 1;
         }
         if (now_s() > deadline) {
             fprintf(stderr,
-                    "e4c2_bare_pub: timeout: %ld of %ld PUBCOMPs after %.0f s (does the broker allow a window of %ld? "
+                    "e4c2_bare_pub: timeout: %ld of %ld PUBCOMPs after %.0f s (does the broker "
+                    "allow a window of %ld? "
                     "mosquitto drops 3.1.1 QoS 2 publishes beyond max_inflight_messages)\n",
                     b.completed, n, timeout, inflight);
             return 1;
         }
     }
     elapsed = b.t_last - t0;
-    printf("bare_pub messages=%ld size=%ld inflight=%ld topics=%s seconds=%.6f rate=%.1f\n", n, size, inflight,
-           ids ? "ids" : "random", elapsed, elapsed > 0 ? (double)n / elapsed : 0.0);
+    printf("bare_pub messages=%ld size=%ld inflight=%ld topics=%s seconds=%.6f rate=%.1f\n", n,
+           size, inflight, ids ? "ids" : "random", elapsed,
+           elapsed > 0 ? (double)n / elapsed : 0.0);
     fflush(stdout);
     mosquitto_disconnect(mosq);
     mosquitto_loop(mosq, 100, 1);

@@ -65,8 +65,8 @@ static void add_signer(store *s, topics *ts)
 {
     uint8_t pk[E4_ED25519_PK_LEN], rnd[4];
     char name[40];
-    c2_new_client nc = { 0 };
-    c2_error e = { 0 };
+    c2_new_client nc = {0};
+    c2_error e = {0};
     randombytes_buf(rnd, sizeof rnd);
     snprintf(name, sizeof name, "bench-signer-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
     if (e4_ed25519_keypair(ts->signer_sk, pk) != E4_OK)
@@ -80,8 +80,8 @@ static void add_signer(store *s, topics *ts)
 
 static void read_topics(const char *url, const char *key_file, topics *ts)
 {
-    keyring_source src = { .key_file = key_file };
-    c2_error e = { 0 };
+    keyring_source src = {.key_file = key_file};
+    c2_error e = {0};
     char err[256];
     db *d = db_open(url, err, sizeof err);
     keyring *kr;
@@ -112,7 +112,8 @@ static struct mosquitto *connect_to(const char *hostport)
         fail("HOST:PORT expected", hostport);
     memcpy(host, hostport, (size_t)(colon - hostport));
     host[colon - hostport] = 0;
-    if (!(m = mosquitto_new(NULL, true, NULL)) || mosquitto_connect(m, host, atoi(colon + 1), 30) != 0)
+    if (!(m = mosquitto_new(NULL, true, NULL)) ||
+        mosquitto_connect(m, host, atoi(colon + 1), 30) != 0)
         fail("cannot connect to the broker", hostport);
     return m;
 }
@@ -130,22 +131,24 @@ static long run(struct mosquitto *m, const topics *ts, long rate, double secs)
             const load_topic *t = &ts->t[(size_t)sent % ts->n];
             randombytes_buf(plain, sizeof plain);
             if ((ts->mode == C2_MODE_PK
-                     ? e4_pk_protect(t->key, ts->signer_id, ts->signer_sk, (uint64_t)time(NULL), plain, sizeof plain, out)
-                     : e4_sk_protect(t->key, (uint64_t)time(NULL), plain, sizeof plain, out)) != E4_OK)
+                     ? e4_pk_protect(t->key, ts->signer_id, ts->signer_sk, (uint64_t)time(NULL),
+                                     plain, sizeof plain, out)
+                     : e4_sk_protect(t->key, (uint64_t)time(NULL), plain, sizeof plain, out)) !=
+                E4_OK)
                 fail("protect", NULL);
             if (mosquitto_publish(m, NULL, t->name, (int)len, out, 0, false) != 0)
                 fail("publish", NULL);
         }
         mosquitto_loop(m, 10, 1);
     }
-    for (int i = 0; i < 50; i++)   /* let the last publishes out */
+    for (int i = 0; i < 50; i++) /* let the last publishes out */
         mosquitto_loop(m, 10, 1);
     return sent;
 }
 
 int main(int argc, char **argv)
 {
-    topics ts = { calloc(TOPICS_MAX, sizeof(load_topic)), 0, C2_MODE_SK, { 0 }, { 0 } };
+    topics ts = {calloc(TOPICS_MAX, sizeof(load_topic)), 0, C2_MODE_SK, {0}, {0}};
     struct mosquitto *m;
     long sent;
     if (argc != 6)

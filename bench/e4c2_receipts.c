@@ -52,10 +52,10 @@ typedef struct device {
 static void add_clients(store *s, device *dev, size_t n)
 {
     c2_new_client *nc = calloc(n, sizeof *nc);
-    char (*names)[32] = calloc(n, sizeof *names);
+    char(*names)[32] = calloc(n, sizeof *names);
     const char **refs = calloc(n, sizeof *refs);
     c2_topic t;
-    c2_error e = { 0 };
+    c2_error e = {0};
     size_t i;
     if (!nc || !names || !refs)
         fail("out of memory", NULL);
@@ -73,7 +73,8 @@ static void add_clients(store *s, device *dev, size_t n)
     if (store_topic_add(s, "bench/fleet", &t, &e) != C2_OK)
         fail("topic add", &e);
     for (i = 0; i < n; i += 10000)
-        if (store_topic_join(s, "bench/fleet", refs + i, n - i > 10000 ? 10000 : n - i, 0, &e) != C2_OK)
+        if (store_topic_join(s, "bench/fleet", refs + i, n - i > 10000 ? 10000 : n - i, 0, &e) !=
+            C2_OK)
             fail("join", &e);
     free(nc);
     free(names);
@@ -92,7 +93,7 @@ static void send_all(store *s, device *dev, size_t n)
     outbox_item *items = calloc(1024, sizeof *items);
     qsort(dev, n, sizeof *dev, by_id);
     const outbox_item **done = calloc(1024, sizeof *done);
-    c2_error e = { 0 };
+    c2_error e = {0};
     int got, i;
     size_t sent = 0;
     while (items && done) {
@@ -103,7 +104,8 @@ static void send_all(store *s, device *dev, size_t n)
         for (i = 0; i < got; i++) {
             uint8_t msg[E4_COMMAND_MAX + E4_SK_OVERHEAD];
             device probe, *k;
-            CHECK(e4_sk_protect(items[i].key, (uint64_t)now_s(), items[i].cmd, items[i].cmd_len, msg) >= 0);
+            CHECK(e4_sk_protect(items[i].key, (uint64_t)now_s(), items[i].cmd, items[i].cmd_len,
+                                msg) >= 0);
             CHECK(e4_command_digest(items[i].digest, msg, items[i].cmd_len + E4_SK_OVERHEAD) >= 0);
             memcpy(probe.id, items[i].client_id, E4_ID_LEN);
             if (!(k = bsearch(&probe, dev, n, sizeof *dev, by_id)))
@@ -151,7 +153,7 @@ static void make_receipts(const device *dev, size_t n, sync_receipt *r)
 /* Receipts handed over as the receiver does: batches, a transaction each. */
 static double sync_all(store *s, sync_ctx *x, const sync_receipt *r, size_t n)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     double t0 = seconds();
     for (size_t i = 0; i < n; i += BATCH)
         if (sync_receipts(s, x, r + i, (int)(n - i > BATCH ? BATCH : n - i), &e) != C2_OK)
@@ -167,7 +169,8 @@ static double open_all(const device *dev, const sync_receipt *r, size_t n)
     double t0 = seconds();
     for (size_t i = 0; i < 2 * n; i++) {
         CHECK(e4_receipt_key(rkey, dev[i % n].key) >= 0);
-        if (e4_receipt_open(&got, plain, sizeof plain, rkey, r[i].payload, r[i].len, (uint64_t)now_s(), 0) != E4_OK)
+        if (e4_receipt_open(&got, plain, sizeof plain, rkey, r[i].payload, r[i].len,
+                            (uint64_t)now_s(), 0) != E4_OK)
             fail("a receipt does not open", NULL);
     }
     return seconds() - t0;
@@ -183,7 +186,7 @@ static round_times one_round(store *s, sync_ctx *x, device *dev, size_t n, sync_
 {
     round_times t;
     c2_status st;
-    c2_error e = { 0 };
+    c2_error e = {0};
     send_all(s, dev, n);
     make_receipts(dev, n, r);
     t.open = open_all(dev, r, n);
@@ -210,8 +213,8 @@ static void print_round(const char *what, const round_times *t, size_t n)
 
 static store_pool *open_pool(const char *url, const char *key_file, keyring **kr)
 {
-    keyring_source src = { .key_file = key_file };
-    c2_error e = { 0 };
+    keyring_source src = {.key_file = key_file};
+    c2_error e = {0};
     char err[256];
     db *d = db_open(url, err, sizeof err);
     store_pool *pool;
@@ -226,7 +229,7 @@ static store_pool *open_pool(const char *url, const char *key_file, keyring **kr
 int main(int argc, char **argv)
 {
     size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
-    c2_error e = { 0 };
+    c2_error e = {0};
     c2_topic topic;
     keyring *kr = NULL;
     if (argc < 3 || n == 0 || sodium_init() < 0) {
@@ -235,7 +238,7 @@ int main(int argc, char **argv)
     }
     store_pool *pool = open_pool(argv[1], argv[2], &kr);
     store *s = store_pool_get(pool);
-    db_relax_durability(s->d);   /* as the receiver thread's connection */
+    db_relax_durability(s->d); /* as the receiver thread's connection */
     device *dev = calloc(n, sizeof *dev);
     sync_receipt *r = calloc(2 * n, sizeof *r);
     sync_ctx *x = sync_new(0);
@@ -249,12 +252,14 @@ int main(int argc, char **argv)
         fail("rotate", &e);
     round_times steady = one_round(s, x, dev, n, r);
     printf("| %-56s | %9s | %12s |\n", "", "seconds", "receipts/s");
-    printf("|%s|%s|%s|\n", "----------------------------------------------------------", "-----------",
-           "--------------");
-    printf("| %-56s | %9.3f | %12.0f |\n", "libe4 alone: open and parse", steady.open, 2 * n / steady.open);
+    printf("|%s|%s|%s|\n", "----------------------------------------------------------",
+           "-----------", "--------------");
+    printf("| %-56s | %9.3f | %12.0f |\n", "libe4 alone: open and parse", steady.open,
+           2 * n / steady.open);
     print_round("join, first receipts (keys not cached)", &first, n);
     print_round("rotation (steady state)", &steady, n);
-    printf("\ne4c2 / libe4 alone (rotation): %.3f (%zu APPLIED + %zu STATE, every client in sync after each round)\n",
+    printf("\ne4c2 / libe4 alone (rotation): %.3f (%zu APPLIED + %zu STATE, every client in sync "
+           "after each round)\n",
            steady.open / (steady.applied + steady.state), n, n);
     sodium_memzero(dev, n * sizeof *dev);
     free(dev);

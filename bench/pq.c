@@ -62,7 +62,8 @@ static void measure_pair(op_fn a, op_fn b, keys *k, double *ra, double *rb)
 {
     *ra = *rb = 0;
     for (int i = 0; i < 5; i++) {
-        double x = measure_once(a, k, min_seconds / 5), y = b ? measure_once(b, k, min_seconds / 5) : 0;
+        double x = measure_once(a, k, min_seconds / 5),
+               y = b ? measure_once(b, k, min_seconds / 5) : 0;
         *ra = x > *ra ? x : *ra;
         *rb = y > *rb ? y : *rb;
     }
@@ -243,13 +244,16 @@ int main(int argc, char **argv)
            stack_peak(op_dsa_verify, &k));
     printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "ML-DSA-65 keygen", dk, "", "",
            stack_peak(op_dsa_keygen, &k));
-    printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "X-Wing keygen", xk, "", "", stack_peak(op_xw_keygen, &k));
+    printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "X-Wing keygen", xk, "", "",
+           stack_peak(op_xw_keygen, &k));
     printf("%-22s | %10.0f | %10s | %10.1f | %zu B\n", "X-Wing encaps", xe, "", n.encaps,
            stack_peak(op_xw_encaps, &k));
     printf("%-22s | %10.0f | %10s | %10.1f | %zu B\n", "X-Wing decaps", xd, "", n.decaps,
            stack_peak(op_xw_decaps, &k));
-    printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "ML-KEM-768 encaps", ke, "", "", stack_peak(op_kem_encaps, &k));
-    printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "ML-KEM-768 decaps", kd, "", "", stack_peak(op_kem_decaps, &k));
+    printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "ML-KEM-768 encaps", ke, "", "",
+           stack_peak(op_kem_encaps, &k));
+    printf("%-22s | %10.0f | %10s | %10s | %zu B\n", "ML-KEM-768 decaps", kd, "", "",
+           stack_peak(op_kem_decaps, &k));
     printf("\ngoals:\n");
     int met = goal("ML-DSA-65 verify / Ed25519 verify", dv / ev, 0.25);
     met += goal("ML-DSA-65 sign / Ed25519 sign", ds / es, 0.02);

@@ -18,7 +18,8 @@ static double min_seconds = 1.0;
 
 typedef struct ctx {
     uint8_t key[32], id[16], plain[N];
-    uint8_t ed_sk[64], ed_pk[32], p256_sk[32], p256_pk[33], mldsa_seed[32], mldsa_pk[E4_MLDSA65_PK_LEN];
+    uint8_t ed_sk[64], ed_pk[32], p256_sk[32], p256_pk[33], mldsa_seed[32],
+        mldsa_pk[E4_MLDSA65_PK_LEN];
     uint8_t msg[N + E4_PQ_PK_OVERHEAD], out[N + E4_PQ_PK_OVERHEAD];
     size_t len;
 } ctx;
@@ -52,21 +53,47 @@ static double rate(op_fn op, ctx *c)
     return best;
 }
 
-static e4_err sk_protect(ctx *c) { return e4_sk_protect(c->key, NOW, c->plain, N, c->msg); }
-static e4_err sk_open(ctx *c) { return e4_sk_unprotect(c->key, c->msg, N + E4_SK_OVERHEAD, c->out, &c->len, NOW, 0); }
-static e4_err fsk_protect(ctx *c) { return e4_fips_sk_protect(c->key, NOW, NULL, c->plain, N, c->msg); }
-static e4_err fsk_open(ctx *c) { return e4_fips_sk_unprotect(c->key, c->msg, N + E4_FIPS_SK_OVERHEAD, c->out, &c->len, NOW, 0); }
-static e4_err pk_protect(ctx *c) { return e4_pk_protect(c->key, c->id, c->ed_sk, NOW, c->plain, N, c->msg); }
-static e4_err pk_open(ctx *c) { return e4_pk_unprotect(c->key, c->ed_pk, c->msg, N + E4_PK_OVERHEAD, c->out, &c->len, NOW, 0); }
-static e4_err fpk_protect(ctx *c) { return e4_fips_pk_protect(c->key, c->id, c->p256_sk, NOW, NULL, c->plain, N, c->msg); }
+static e4_err sk_protect(ctx *c)
+{
+    return e4_sk_protect(c->key, NOW, c->plain, N, c->msg);
+}
+static e4_err sk_open(ctx *c)
+{
+    return e4_sk_unprotect(c->key, c->msg, N + E4_SK_OVERHEAD, c->out, &c->len, NOW, 0);
+}
+static e4_err fsk_protect(ctx *c)
+{
+    return e4_fips_sk_protect(c->key, NOW, NULL, c->plain, N, c->msg);
+}
+static e4_err fsk_open(ctx *c)
+{
+    return e4_fips_sk_unprotect(c->key, c->msg, N + E4_FIPS_SK_OVERHEAD, c->out, &c->len, NOW, 0);
+}
+static e4_err pk_protect(ctx *c)
+{
+    return e4_pk_protect(c->key, c->id, c->ed_sk, NOW, c->plain, N, c->msg);
+}
+static e4_err pk_open(ctx *c)
+{
+    return e4_pk_unprotect(c->key, c->ed_pk, c->msg, N + E4_PK_OVERHEAD, c->out, &c->len, NOW, 0);
+}
+static e4_err fpk_protect(ctx *c)
+{
+    return e4_fips_pk_protect(c->key, c->id, c->p256_sk, NOW, NULL, c->plain, N, c->msg);
+}
 static e4_err fpk_open(ctx *c)
 {
-    return e4_fips_pk_unprotect(c->key, c->p256_pk, c->msg, N + E4_FIPS_PK_OVERHEAD, c->out, &c->len, NOW, 0);
+    return e4_fips_pk_unprotect(c->key, c->p256_pk, c->msg, N + E4_FIPS_PK_OVERHEAD, c->out,
+                                &c->len, NOW, 0);
 }
-static e4_err pq_protect(ctx *c) { return e4_pq_pk_protect(c->key, c->id, c->ed_sk, c->mldsa_seed, NOW, c->plain, N, c->msg); }
+static e4_err pq_protect(ctx *c)
+{
+    return e4_pq_pk_protect(c->key, c->id, c->ed_sk, c->mldsa_seed, NOW, c->plain, N, c->msg);
+}
 static e4_err pq_open(ctx *c)
 {
-    return e4_pq_pk_unprotect(c->key, c->ed_pk, c->mldsa_pk, c->msg, N + E4_PQ_PK_OVERHEAD, c->out, &c->len, NOW, 0);
+    return e4_pq_pk_unprotect(c->key, c->ed_pk, c->mldsa_pk, c->msg, N + E4_PQ_PK_OVERHEAD, c->out,
+                              &c->len, NOW, 0);
 }
 
 typedef struct row {
@@ -104,11 +131,13 @@ int main(int argc, char **argv)
         p[i] = rate(rows[i].protect, &c); /* leaves a message for open */
         o[i] = rate(rows[i].open, &c);
     }
-    printf("libe4 suites, %d-byte payload, stateless functions (messages/s, best of 5 runs)\n\n", N);
-    printf("%-28s | %8s | %10s %7s | %10s %7s\n", "suite", "overhead", "protect", "ratio", "unprotect", "ratio");
+    printf("libe4 suites, %d-byte payload, stateless functions (messages/s, best of 5 runs)\n\n",
+           N);
+    printf("%-28s | %8s | %10s %7s | %10s %7s\n", "suite", "overhead", "protect", "ratio",
+           "unprotect", "ratio");
     for (int i = 0; i < 5; i++)
-        printf("%-28s | %8zu | %10.0f %6.2fx | %10.0f %6.2fx\n", rows[i].name, rows[i].overhead, p[i],
-               p[i] / p[rows[i].base], o[i], o[i] / o[rows[i].base]);
+        printf("%-28s | %8zu | %10.0f %6.2fx | %10.0f %6.2fx\n", rows[i].name, rows[i].overhead,
+               p[i], p[i] / p[rows[i].base], o[i], o[i] / o[rows[i].base]);
     printf("\nratio: against base SK (fips-sk) or base PK (fips-pk, pq-pk) in this run\n");
     return 0;
 }

@@ -67,8 +67,8 @@ static void setup_one(int kind)
         CHECK(e4_state_set_pubkey(s, pid, edpk) == E4_OK);
     } else {
         fixed_key(key, 0x40);
-        CHECK((kind == 2 ? e4_state_init_fips_sk : e4_state_init_sk)(&s, g_mem, sizeof g_mem, &LIMITS_SK,
-                                                                     id, key) == E4_OK);
+        CHECK((kind == 2 ? e4_state_init_fips_sk : e4_state_init_sk)(&s, g_mem, sizeof g_mem,
+                                                                     &LIMITS_SK, id, key) == E4_OK);
     }
     fixed_key(key, 1);
     CHECK(e4_state_set_topic_key(s, "t/a", key, NOW - 100) == E4_OK);
@@ -95,15 +95,9 @@ static void check_effect(const uint8_t *c, size_t n, const uint8_t id_before[E4_
 {
     const uint8_t *a = c + 1;
     switch (c[0]) {
-    case E4_CMD_REMOVE_TOPIC:
-        CHECK(n == 17 && !e4i_topic_find(g_s, a));
-        break;
-    case E4_CMD_RESET_TOPICS:
-        CHECK(n == 1 && g_s->ntopics == 0);
-        break;
-    case E4_CMD_SET_ID_KEY:
-        CHECK(memcmp(g_s->key, a, n - 1) == 0);
-        break;
+    case E4_CMD_REMOVE_TOPIC: CHECK(n == 17 && !e4i_topic_find(g_s, a)); break;
+    case E4_CMD_RESET_TOPICS: CHECK(n == 1 && g_s->ntopics == 0); break;
+    case E4_CMD_SET_ID_KEY: CHECK(memcmp(g_s->key, a, n - 1) == 0); break;
     case E4_CMD_SET_TOPIC_KEY: {
         const topic_slot *t = e4i_topic_find(g_s, a + 32);
         CHECK(n == 49 && t && memcmp(t->key, a, 32) == 0);
@@ -123,8 +117,7 @@ static void check_effect(const uint8_t *c, size_t n, const uint8_t id_before[E4_
     case E4_CMD_SET_C2_KEY:
         CHECK(g_s->mode == E4_MODE_PK && n == 33 && memcmp(g_s->c2_pk, a, 32) == 0);
         break;
-    default:
-        CHECK(!"unknown command accepted");
+    default: CHECK(!"unknown command accepted");
     }
     CHECK(memcmp(g_s->id, id_before, E4_ID_LEN) == 0);
 }
@@ -141,10 +134,8 @@ static int expected_error(e4_err rc)
     case E4_ERR_INVALID_KEY:
     case E4_ERR_TOPICS_FULL:
     case E4_ERR_PUBKEYS_FULL:
-    case E4_ERR_PUBKEY_NOT_FOUND:
-        return 1;
-    default:
-        return 0;
+    case E4_ERR_PUBKEY_NOT_FOUND: return 1;
+    default: return 0;
     }
 }
 
@@ -178,7 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *cmd = data + off;
         off += n;
 
-        uint8_t msg[E4_FIPS_SK_OVERHEAD + 256], out[E4_FIPS_SK_OVERHEAD + 256], cmd_key[32], id[E4_ID_LEN];
+        uint8_t msg[E4_FIPS_SK_OVERHEAD + 256], out[E4_FIPS_SK_OVERHEAD + 256], cmd_key[32],
+            id[E4_ID_LEN];
         size_t out_len = 0xdeadbeef;
         memcpy(cmd_key, g_s->cmd_key, 32);
         memcpy(id, g_s->id, E4_ID_LEN);

@@ -37,7 +37,8 @@ static inline int states_equal(const e4_state *a, const e4_state *b)
         if (!u || memcmp(t->key, u->key, 32) != 0 ||
             (t->old_ts == NO_OLD_KEY) != (u->old_ts == NO_OLD_KEY))
             return 0;
-        if (t->old_ts != NO_OLD_KEY && (t->old_ts != u->old_ts || memcmp(t->old_key, u->old_key, 32)))
+        if (t->old_ts != NO_OLD_KEY &&
+            (t->old_ts != u->old_ts || memcmp(t->old_key, u->old_key, 32)))
             return 0;
     }
     for (uint32_t i = 0; i < a->npubkeys; i++) {

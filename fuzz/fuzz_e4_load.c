@@ -70,7 +70,7 @@ static void one(const uint8_t *data, size_t size)
      * replay entries in the cache's order), */
     memstore_init(&g_out);
     CHECK(e4_state_save(s, &g_out.st) == E4_OK);
-    CHECK(data[4] != 1 || g_out.len == size + 4);   /* v1 -> v3: an empty command list */
+    CHECK(data[4] != 1 || g_out.len == size + 4); /* v1 -> v3: an empty command list */
     CHECK(g_out.buf[4] == 3 && g_out.buf[7] == (uint8_t)e4_state_suite(s));
 
     /* Which loads to an equal state and saves to the same bytes. */

@@ -55,7 +55,8 @@ static void check_parsed(e4_err rc, const e4_receipt *r, const uint8_t *plain, s
     CHECK(r->plain == plain && r->plain_len == len);
     CHECK(len >= 3 && plain[0] == E4_RECEIPT_MAGIC && plain[1] == E4_RECEIPT_VERSION);
     if (r->kind == E4_RECEIPT_APPLIED) {
-        CHECK(len == 20 && memcmp(r->digest, plain + 3, E4_DIGEST_LEN) == 0 && r->result == plain[19]);
+        CHECK(len == 20 && memcmp(r->digest, plain + 3, E4_DIGEST_LEN) == 0 &&
+              r->result == plain[19]);
         return;
     }
     CHECK(r->kind == E4_RECEIPT_STATE);

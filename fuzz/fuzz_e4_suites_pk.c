@@ -75,13 +75,15 @@ static void fuzz_key_open(const uint8_t *in, size_t in_len)
     uint8_t k1[32], k2[32];
     uint32_t e1 = 0xdeadbeef, e2 = 0;
     memset(k1, 0xa5, sizeof k1);
-    e4_err rc = e4_pq_pk_key_open(k1, &e1, in, in_len, g_k.ed_pk, g_k.mldsa_pk, g_k.xwing_seed, NOW, 0);
+    e4_err rc =
+        e4_pq_pk_key_open(k1, &e1, in, in_len, g_k.ed_pk, g_k.mldsa_pk, g_k.xwing_seed, NOW, 0);
     if (rc != E4_OK) {
         CHECK(named(rc) && e1 == 0xdeadbeef);
         return;
     }
     CHECK(in_len == E4_PQ_PK_KEY_MSG_LEN);
-    CHECK(e4_pq_pk_key_open(k2, &e2, in, in_len, g_k.ed_pk, g_k.mldsa_pk, g_k.xwing_seed, NOW, 0) == E4_OK);
+    CHECK(e4_pq_pk_key_open(k2, &e2, in, in_len, g_k.ed_pk, g_k.mldsa_pk, g_k.xwing_seed, NOW, 0) ==
+          E4_OK);
     CHECK(e1 == e2 && memcmp(k1, k2, 32) == 0);
 }
 
@@ -104,12 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_message(rc, in_len, E4_FIPS_PK_OVERHEAD, out_len);
         break;
     case 1:
-        rc = e4_pq_pk_unprotect(g_k.topic, g_k.ed_pk, g_k.mldsa_pk, in, in_len, out, &out_len, NOW, 0);
+        rc = e4_pq_pk_unprotect(g_k.topic, g_k.ed_pk, g_k.mldsa_pk, in, in_len, out, &out_len, NOW,
+                                0);
         check_message(rc, in_len, E4_PQ_PK_OVERHEAD, out_len);
         break;
-    case 2:
-        fuzz_key_open(in, in_len);
-        break;
+    case 2: fuzz_key_open(in, in_len); break;
     default:
         rc = e4_pq_pk_command_open(g_k.cmd, in, in_len, out, &out_len, &epoch, NOW, 0);
         check_message(rc, in_len, E4_PQ_PK_CMD_OVERHEAD, out_len);

@@ -10,12 +10,11 @@
  * check and mutations reach authentication and command processing.
  *
  * Invariants: no crash or sanitizer report; E4_OK only on a data topic with
- * out_len = in_len - the suite's overhead (24, fips-sk 38); E4_COMMAND only on the control topic with out_len 0,
- * the change persisted (the store loads to the state in memory); on error
- * out_len is untouched (0 after a replay or a command, which wipe the
- * plaintext), out holds only its old bytes or zeros, and the state is
- * unchanged; counts within limits; an accepted message is refused as a
- * replay the second time.
+ * out_len = in_len - the suite's overhead (24, fips-sk 38); E4_COMMAND only on the control topic
+ * with out_len 0, the change persisted (the store loads to the state in memory); on error out_len
+ * is untouched (0 after a replay or a command, which wipe the plaintext), out holds only its old
+ * bytes or zeros, and the state is unchanged; counts within limits; an accepted message is refused
+ * as a replay the second time.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -55,9 +55,7 @@ static void check_not_leaked(const json_t *obj, const api_error *e, const char *
     json_t *v;
     if (!secret || strlen(secret) < 8)
         return;
-    json_object_foreach ((json_t *)obj, key, v)
-        if (strstr(key, secret))
-            return;
+    json_object_foreach((json_t *)obj, key, v) if (strstr(key, secret)) return;
     CHECK(strstr(e->message, secret) == NULL);
 }
 
@@ -171,8 +169,8 @@ static void fuzz_import(const char *data, size_t len, unsigned flags)
     }
     /* JSON lines are converted line by line (no tree is kept); an array
      * body keeps its tree */
-    CHECK(im.n >= 1 && ((flags & 1) ? im.root == NULL && im.owns_strings
-                                     : im.n == json_array_size(im.root)));
+    CHECK(im.n >= 1 &&
+          ((flags & 1) ? im.root == NULL && im.owns_strings : im.n == json_array_size(im.root)));
     for (size_t i = 0; i < im.n; i++)
         check_client(im.root ? json_array_get(im.root, i) : NULL, 0, &im.in[i], &im.list[i], &e);
     api_import_free(&im);
@@ -202,9 +200,7 @@ static void fuzz_bodies(const char *data, size_t len, unsigned flags)
         return;
     }
     switch (flags & 3) {
-    case 0:
-        rc = fuzz_members(j, flags, &e);
-        break;
+    case 0: rc = fuzz_members(j, flags, &e); break;
     case 1:
         rc = api_parse_source(j, &s, &e);
         CHECK(rc != 0 || valid_text(s, E4_NAME_MAX));
@@ -213,9 +209,7 @@ static void fuzz_bodies(const char *data, size_t len, unsigned flags)
         rc = api_parse_topic_new(j, &s, &e);
         CHECK(rc != 0 || (valid_text(s, E4_TOPIC_MAX) && !strpbrk(s, "+#")));
         break;
-    default:
-        rc = api_parse_empty(j, &e);
-        CHECK(rc != 0 || json_object_size(j) == 0);
+    default: rc = api_parse_empty(j, &e); CHECK(rc != 0 || json_object_size(j) == 0);
     }
     if (rc != 0)
         check_error(&e);
@@ -268,7 +262,7 @@ static void fuzz_headers(const char *s, unsigned flags)
     int nd;
     if (api_parse_bearer(s, tok, sizeof tok, &e) == 0) {
         CHECK(strlen(tok) >= 1 && strlen(tok) <= API_TOKEN_MAX && strstr(s, tok));
-    } else {   /* fixed messages: nothing of the header in them */
+    } else { /* fixed messages: nothing of the header in them */
         CHECK(e.status == 401);
         CHECK(!strcmp(e.message, "malformed bearer token") ||
               !strcmp(e.message, "the Authorization header must use the Bearer scheme") ||
@@ -309,7 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2 || size > (1u << 16))
         return 0;
     flags = data[1];
-    s = malloc(size - 1);   /* data as a NUL-terminated string, for the text parsers */
+    s = malloc(size - 1); /* data as a NUL-terminated string, for the text parsers */
     if (!s)
         return 0;
     memcpy(s, data + 2, size - 2);

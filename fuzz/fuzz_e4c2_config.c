@@ -24,16 +24,31 @@
 #include "check.h"
 
 /* Every string field of c2_config, with the key that sets it. */
-#define F(f, key) { offsetof(c2_config, f), key }
+#define F(f, key)                   \
+    {                               \
+        offsetof(c2_config, f), key \
+    }
 static const struct field {
     size_t offset;
     const char *key;
 } fields[] = {
-    F(db, "db"), F(passphrase_file, "passphrase-file"), F(key_file, "key-file"),
-    F(log_level, "log-level"), F(mode, "mode"), F(kdf_ops, "kdf-ops"), F(kdf_mem, "kdf-mem"),
-    F(broker, "broker"), F(broker_cafile, "broker-cafile"), F(broker_username, "broker-username"),
-    F(broker_password_file, "broker-password-file"), F(listen, "listen"), F(tls_cert, "tls-cert"),
-    F(tls_key, "tls-key"), F(lease, "lease"), F(pool, "pool"), F(max_inflight, "max-inflight"),
+    F(db, "db"),
+    F(passphrase_file, "passphrase-file"),
+    F(key_file, "key-file"),
+    F(log_level, "log-level"),
+    F(mode, "mode"),
+    F(kdf_ops, "kdf-ops"),
+    F(kdf_mem, "kdf-mem"),
+    F(broker, "broker"),
+    F(broker_cafile, "broker-cafile"),
+    F(broker_username, "broker-username"),
+    F(broker_password_file, "broker-password-file"),
+    F(listen, "listen"),
+    F(tls_cert, "tls-cert"),
+    F(tls_key, "tls-key"),
+    F(lease, "lease"),
+    F(pool, "pool"),
+    F(max_inflight, "max-inflight"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -83,7 +98,7 @@ static void check_error(const char *err, const char *text, size_t len)
     CHECK(line_of(text, len, n, &b, &e));
     while (b < e && isspace((unsigned char)*b))
         b++;
-    CHECK(b < e && *b != '#');   /* blank lines and comments are never errors */
+    CHECK(b < e && *b != '#'); /* blank lines and comments are never errors */
 }
 
 static int occurs(const char *text, size_t len, const char *v, size_t n)
@@ -115,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     cap = (size_t)(data[0] % 16) + 1;
     len = size - 1;
-    text = malloc(len ? len : 1);   /* exactly sized, not NUL-terminated: over-reads show */
+    text = malloc(len ? len : 1); /* exactly sized, not NUL-terminated: over-reads show */
     CHECK(text);
     memcpy(text, data + 1, len);
 
@@ -127,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb = config_parse_text(&b, text, len, small, cap);
     CHECK(ra == 0 || ra == -1);
     CHECK(ra == rb);
-    CHECK((unsigned char)small[cap] == 0x5a);   /* nothing written past err_len */
+    CHECK((unsigned char)small[cap] == 0x5a); /* nothing written past err_len */
     if (ra != 0) {
         CHECK(memchr(err, 0, sizeof err) != NULL);
         check_error(err, text, len);

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s)
         return 0;
     memcpy(s, data, size);
-    s[size] = 0;   /* a NUL inside ends the name, as in the request path */
+    s[size] = 0; /* a NUL inside ends the name, as in the request path */
     if (ui_name_ok(s) == 0)
         check_accepted(s, strlen(s));
     if (ui_name_ok(s) == 0 && *s)

@@ -50,7 +50,7 @@
 
 #include "check.h"
 
-#define AD_CAP 1024     /* keyring.c's associated-data buffer */
+#define AD_CAP 1024 /* keyring.c's associated-data buffer */
 #define PLAIN_FUZZ_MAX 200
 
 /* The master keys: fixed, so that the seed corpus holds values that open. */
@@ -63,24 +63,24 @@ static int bound_callers;
 
 static const struct caller {
     const char *name;
-    size_t out;         /* the caller's output buffer */
-    size_t max_sealed;  /* what can reach unseal(); 0: any length */
-    int zero_if_over;   /* copy_blob: a longer blob arrives as length 0 */
+    size_t out;        /* the caller's output buffer */
+    size_t max_sealed; /* what can reach unseal(); 0: any length */
+    int zero_if_over;  /* copy_blob: a longer blob arrives as length 0 */
 } callers[6] = {
-    { "clients.key", E4_KEY_LEN, E4_KEY_LEN + SEAL_OVERHEAD, 1 },
-    { "topics.key", E4_KEY_LEN, E4_KEY_LEN + SEAL_OVERHEAD, 1 },
-    { "c2keys.sk", E4_X25519_LEN, 0, 0 },
-    { "outbox.key", E4_KEY_LEN, 0, 0 },
-    { "outbox.cmd", E4_COMMAND_MAX, E4_COMMAND_MAX + SEAL_OVERHEAD, 0 },
-    { "meta.check", SEAL_MAX_PLAIN, 256, 0 },
+    {"clients.key", E4_KEY_LEN, E4_KEY_LEN + SEAL_OVERHEAD, 1},
+    {"topics.key", E4_KEY_LEN, E4_KEY_LEN + SEAL_OVERHEAD, 1},
+    {"c2keys.sk", E4_X25519_LEN, 0, 0},
+    {"outbox.key", E4_KEY_LEN, 0, 0},
+    {"outbox.cmd", E4_COMMAND_MAX, E4_COMMAND_MAX + SEAL_OVERHEAD, 0},
+    {"meta.check", SEAL_MAX_PLAIN, 256, 0},
 };
 
 static keyring *make_keyring(int i, const char *hex)
 {
     char path[256], err[256];
     const char *tmp = getenv("TMPDIR");
-    keyring_source src = { 0 };
-    c2_error e = { 0 };
+    keyring_source src = {0};
+    c2_error e = {0};
     keyring *k;
     int fd;
     snprintf(path, sizeof path, "%s/e4c2-fuzz-key.XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -130,8 +130,9 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 
 /* unseal into a buffer of exactly `cap` bytes (cap 0: sealed_len - 40), from
  * an exactly sized copy of `sealed`: ASan sees any access outside them. */
-static int try_unseal(const keyring *k, size_t cap, const char *where, const uint8_t *row, size_t row_len,
-                      const uint8_t *sealed, size_t sealed_len, uint8_t *plain_out, size_t *plain_len)
+static int try_unseal(const keyring *k, size_t cap, const char *where, const uint8_t *row,
+                      size_t row_len, const uint8_t *sealed, size_t sealed_len, uint8_t *plain_out,
+                      size_t *plain_len)
 {
     size_t want = cap ? cap : (sealed_len > SEAL_OVERHEAD ? sealed_len - SEAL_OVERHEAD : 0);
     uint8_t *out = malloc(want ? want : 1), *in = dup_bytes(sealed, sealed_len);
@@ -155,19 +156,20 @@ static int try_unseal(const keyring *k, size_t cap, const char *where, const uin
 }
 
 /* (where, row, sealed) opens to plain: check it opens nowhere else. */
-static void check_bound(const char *where, const uint8_t *row, size_t row_len, const uint8_t *sealed,
-                        size_t sealed_len, const uint8_t *plain, size_t plen, unsigned m)
+static void check_bound(const char *where, const uint8_t *row, size_t row_len,
+                        const uint8_t *sealed, size_t sealed_len, const uint8_t *plain, size_t plen,
+                        unsigned m)
 {
     size_t wl = strlen(where), len = 0;
     uint8_t got[SEAL_MAX_PLAIN];
-    unsigned kind = m % 6, x = (m >> 3) | 1;   /* x: a non-zero byte to XOR with */
+    unsigned kind = m % 6, x = (m >> 3) | 1; /* x: a non-zero byte to XOR with */
 
     CHECK(try_unseal(kr, plen, where, row, row_len, sealed, sealed_len, got, &len) == 0);
     CHECK(len == plen && (plen == 0 || memcmp(got, plain, plen) == 0));
     CHECK(try_unseal(kr_other, 0, where, row, row_len, sealed, sealed_len, NULL, NULL) != 0);
 
     switch (kind) {
-    case 0:   /* one byte of where (a NUL there cuts it: still another place) */
+    case 0: /* one byte of where (a NUL there cuts it: still another place) */
         if (wl) {
             char *w = (char *)dup_bytes((const uint8_t *)where, wl + 1);
             w[(m * 7u + sealed_len) % wl] ^= (char)x;
@@ -176,7 +178,7 @@ static void check_bound(const char *where, const uint8_t *row, size_t row_len, c
             break;
         }
         /* fall through */
-    case 1:   /* one byte of row, or a byte more or less */
+    case 1: /* one byte of row, or a byte more or less */
         if (row_len) {
             uint8_t *r = dup_bytes(row, row_len);
             r[(m * 13u + sealed_len) % row_len] ^= (uint8_t)x;
@@ -194,14 +196,14 @@ static void check_bound(const char *where, const uint8_t *row, size_t row_len, c
             free(r);
         }
         break;
-    case 2: {  /* one byte of the sealed value: nonce, ciphertext or tag */
+    case 2: { /* one byte of the sealed value: nonce, ciphertext or tag */
         uint8_t *s = dup_bytes(sealed, sealed_len);
         s[(m * 31u + wl) % sealed_len] ^= (uint8_t)x;
         CHECK(try_unseal(kr, 0, where, row, row_len, s, sealed_len, NULL, NULL) != 0);
         free(s);
         break;
     }
-    case 3: {  /* cut (1..sealed_len bytes) or extended by one byte */
+    case 3: { /* cut (1..sealed_len bytes) or extended by one byte */
         uint8_t *s = malloc(sealed_len + 1);
         size_t cut = 1 + (m * 17u) % sealed_len;
         CHECK(s);
@@ -212,7 +214,7 @@ static void check_bound(const char *where, const uint8_t *row, size_t row_len, c
         free(s);
         break;
     }
-    case 4:   /* a byte moved across the where/row boundary, either way */
+    case 4: /* a byte moved across the where/row boundary, either way */
         if (wl) {
             char *w = (char *)dup_bytes((const uint8_t *)where, wl + 1);
             uint8_t *r = malloc(row_len + 1);
@@ -235,7 +237,7 @@ static void check_bound(const char *where, const uint8_t *row, size_t row_len, c
             free(w);
         }
         break;
-    default: {  /* the same value as another column of the store */
+    default: { /* the same value as another column of the store */
         const char *other = callers[m % 6].name;
         if (strcmp(other, where) == 0)
             other = callers[(m + 1) % 6].name;
@@ -246,8 +248,8 @@ static void check_bound(const char *where, const uint8_t *row, size_t row_len, c
 }
 
 /* A: the body as a sealed value, read as caller c reads it. */
-static void fuzz_sealed(const struct caller *c, const char *where, const uint8_t *row, size_t row_len,
-                        const uint8_t *body, size_t blen, unsigned m)
+static void fuzz_sealed(const struct caller *c, const char *where, const uint8_t *row,
+                        size_t row_len, const uint8_t *body, size_t blen, unsigned m)
 {
     uint8_t plain[SEAL_MAX_PLAIN];
     size_t plen = 0, max = c->max_sealed;
@@ -255,7 +257,7 @@ static void fuzz_sealed(const struct caller *c, const char *where, const uint8_t
         max = c->out + SEAL_OVERHEAD;
     if (max && blen > max) {
         if (!c->zero_if_over)
-            return;   /* the caller refuses it before unseal() */
+            return; /* the caller refuses it before unseal() */
         blen = 0;
     }
     CHECK(try_unseal(kr_other, c->out, where, row, row_len, body, blen, NULL, NULL) != 0);
@@ -307,7 +309,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     off += wlen;
     if (rlen > size - off)
         rlen = size - off;
-    row = dup_bytes(data + off, rlen);   /* exactly sized: over-reads show */
+    row = dup_bytes(data + off, rlen); /* exactly sized: over-reads show */
     off += rlen;
 
     fuzz_sealed(c, where, row, rlen, data + off, size - off, m);

@@ -30,8 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < digits; i++)
         n = n * 10 + (s[i] - '0');
     if (digits < len)
-        unit = s[len - 1] == 's' ? 1 : s[len - 1] == 'm' ? 60 : s[len - 1] == 'h' ? 3600
-             : s[len - 1] == 'd' ? 86400 : 604800;
+        unit = s[len - 1] == 's'   ? 1
+               : s[len - 1] == 'm' ? 60
+               : s[len - 1] == 'h' ? 3600
+               : s[len - 1] == 'd' ? 86400
+                                   : 604800;
     CHECK(v >= 0 && v == n * unit);
     return 0;
 }

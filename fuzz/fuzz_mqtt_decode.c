@@ -50,9 +50,7 @@ static void walk(const mqtt_packet *p, int version)
         walk_props(&p->connack.props);
         (void)mqtt_reason_name_for(version, p->type, p->connack.reason_code);
         break;
-    case MQTT_PUBLISH:
-        walk_props(&p->publish.props);
-        break;
+    case MQTT_PUBLISH: walk_props(&p->publish.props); break;
     case MQTT_PUBACK:
     case MQTT_PUBREC:
     case MQTT_PUBREL:
@@ -85,11 +83,8 @@ static void walk(const mqtt_packet *p, int version)
             CHECK(mqtt_reason_valid(version, p->type, p->suback.codes[i]));
         break;
     case MQTT_DISCONNECT:
-    case MQTT_AUTH:
-        walk_props(&p->disconnect.props);
-        break;
-    default:
-        break;
+    case MQTT_AUTH: walk_props(&p->disconnect.props); break;
+    default: break;
     }
 }
 

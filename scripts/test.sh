@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs every test: the unit and
+# Installs what is needed, checks the code style, builds, and runs every
+# test: the unit and
 # integration tests in a normal build and in an ASan+UBSan build, libe4's
 # unit and vector tests with the portable crypto backend, the test firmware
 # on an emulated Cortex-M4 (scripts/mcu-test.sh), then each fuzz target for
@@ -20,6 +21,9 @@ run_suite() { # NAME BUILD_DIR CMAKE_ARGS...
   echo "== $name tests"
   (cd "$dir" && ctest --output-on-failure -j"$jobs") || status=1
 }
+
+echo "== style (.clang-format, .editorconfig)"
+bash scripts/check-style.sh || status=1
 
 run_suite normal build-test
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

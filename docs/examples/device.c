@@ -67,7 +67,8 @@ int main(int argc, char **argv)
         uint8_t wire[64 + E4_PK_OVERHEAD];
         size_t len;
         int n = snprintf(reading, sizeof reading, "temperature=%d.%d", 20 + i % 5, i % 10);
-        err = e4_client_protect(e4, topic, (const uint8_t *)reading, (size_t)n, wire, sizeof wire, &len);
+        err = e4_client_protect(e4, topic, (const uint8_t *)reading, (size_t)n, wire, sizeof wire,
+                                &len);
         if (err == E4_OK)
             mosquitto_publish(m, NULL, topic, (int)len, wire, 1, false);
         else

@@ -25,21 +25,23 @@ typedef struct e4_client e4_client;
 
 /* Zero-initialise, then set what you need; zero fields take the defaults. */
 typedef struct e4_client_options {
-    uint32_t max_topics;        /* default 1024 */
-    uint32_t max_pubkeys;       /* default 256 (PK mode) */
-    uint32_t replay_cache;      /* messages remembered, default 4096; E4_REPLAY_OFF disables */
-    uint32_t clock_skew;        /* seconds a timestamp may be ahead, default 0 */
-    const char *state_path;     /* file store; NULL keeps the state in memory only */
-    const char *control_topic;  /* override of "e4/<hex id>" */
+    uint32_t max_topics;       /* default 1024 */
+    uint32_t max_pubkeys;      /* default 256 (PK mode) */
+    uint32_t replay_cache;     /* messages remembered, default 4096; E4_REPLAY_OFF disables */
+    uint32_t clock_skew;       /* seconds a timestamp may be ahead, default 0 */
+    const char *state_path;    /* file store; NULL keeps the state in memory only */
+    const char *control_topic; /* override of "e4/<hex id>" */
 } e4_client_options;
 
 /* A new identity. With state_path set, the state is saved there at once
  * (an existing file is replaced). */
-E4_API E4_NODISCARD e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
-                        const e4_client_options *opt);
+E4_API E4_NODISCARD e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                                            const uint8_t key[E4_KEY_LEN],
+                                            const e4_client_options *opt);
 E4_API E4_NODISCARD e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
-                        const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
-                        const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt);
+                                            const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                                            const uint8_t c2_x25519_pk[E4_X25519_LEN],
+                                            const e4_client_options *opt);
 /* Load the state saved at opt->state_path. */
 E4_API E4_NODISCARD e4_err e4_client_open(e4_client **out, const e4_client_options *opt);
 /* After an e4_client call returned E4_ERR_STORAGE_IO: why, as
@@ -52,20 +54,23 @@ E4_API const char *e4_client_storage_error(void);
 E4_API void e4_client_free(e4_client *c);
 
 E4_API size_t e4_client_protected_len(const e4_client *c, size_t plain_len);
-E4_API E4_NODISCARD e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain, size_t plain_len,
-                         uint8_t *out, size_t out_cap, size_t *out_len);
+E4_API E4_NODISCARD e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain,
+                                             size_t plain_len, uint8_t *out, size_t out_cap,
+                                             size_t *out_len);
 /* E4_OK with the payload, E4_COMMAND when a C2 command was applied. */
-E4_API E4_NODISCARD e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, size_t in_len,
-                           uint8_t *out, size_t out_cap, size_t *out_len);
+E4_API E4_NODISCARD e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in,
+                                               size_t in_len, uint8_t *out, size_t out_cap,
+                                               size_t *out_len);
 
 E4_API e4_mode e4_client_mode(const e4_client *c);
 E4_API void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]);
 /* The topic C2 sends commands on; subscribe to it. Valid while c lives. */
 E4_API const char *e4_client_control_topic(const e4_client *c);
 
-E4_API E4_NODISCARD e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t key[E4_KEY_LEN]);
+E4_API E4_NODISCARD e4_err e4_client_set_topic_key(e4_client *c, const char *topic,
+                                                   const uint8_t key[E4_KEY_LEN]);
 E4_API E4_NODISCARD e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
-                            const uint8_t pk[E4_ED25519_PK_LEN]);
+                                                const uint8_t pk[E4_ED25519_PK_LEN]);
 
 /* ---- receipts (e4/receipt.h, docs/receipts.md) ---- */
 

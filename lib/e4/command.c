@@ -14,9 +14,9 @@ typedef struct plan_args {
     const e4_state *s;
     const uint8_t *a; /* the arguments, of the length the spec says */
     size_t alen;
-    e4i_edit *e;            /* the edit that describes the command */
-    int *noop;              /* set when the command changes nothing */
-    uint8_t *new_cmd_key;   /* E4_KEY_LEN: the command key after SetIDKey/SetC2Key */
+    e4i_edit *e;          /* the edit that describes the command */
+    int *noop;            /* set when the command changes nothing */
+    uint8_t *new_cmd_key; /* E4_KEY_LEN: the command key after SetIDKey/SetC2Key */
 } plan_args;
 
 /* The command key a changed state would have: computed before anything
@@ -157,8 +157,7 @@ e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command
         if (e4i_is_zero(args, 32))
             return E4_ERR_ZERO_KEY;
         break;
-    default:
-        break;
+    default: break;
     }
     out[0] = (uint8_t)cmd;
     if (args_len)
@@ -191,8 +190,8 @@ e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X
 
 /* Phase one: everything that can refuse the command, and the edit that
  * describes it. *noop is set when the command changes nothing. */
-static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t now,
-                   e4i_edit *e, int *noop, uint8_t new_cmd_key[E4_KEY_LEN])
+static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t now, e4i_edit *e,
+                   int *noop, uint8_t new_cmd_key[E4_KEY_LEN])
 {
     if (len == 0 || cmd[0] >= sizeof specs / sizeof specs[0])
         return E4_ERR_INVALID_COMMAND;
@@ -212,12 +211,8 @@ static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t n
 static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_KEY_LEN])
 {
     switch (e->op) {
-    case EDIT_TOPIC_REMOVE:
-        e4i_topic_remove(s, e4i_topic_find(s, e->hash));
-        break;
-    case EDIT_TOPICS_RESET:
-        e4i_topics_clear(s);
-        break;
+    case EDIT_TOPIC_REMOVE: e4i_topic_remove(s, e4i_topic_find(s, e->hash)); break;
+    case EDIT_TOPICS_RESET: e4i_topics_clear(s); break;
     case EDIT_TOPIC_SET: {
         topic_slot *t = e4i_topic_find(s, e->hash);
         if (t) { /* rotation: keep the current key for the transition */
@@ -230,15 +225,9 @@ static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_K
         memcpy(t->key, e->key, E4_KEY_LEN);
         break;
     }
-    case EDIT_PUBKEY_REMOVE:
-        e4i_pubkey_remove(s, e4i_pubkey_find(s, e->hash));
-        break;
-    case EDIT_PUBKEYS_RESET:
-        e4i_pubkeys_clear(s);
-        break;
-    case EDIT_PUBKEY_SET:
-        memcpy(e4i_pubkey_add(s, e->hash)->pk, e->key, E4_ED25519_PK_LEN);
-        break;
+    case EDIT_PUBKEY_REMOVE: e4i_pubkey_remove(s, e4i_pubkey_find(s, e->hash)); break;
+    case EDIT_PUBKEYS_RESET: e4i_pubkeys_clear(s); break;
+    case EDIT_PUBKEY_SET: memcpy(e4i_pubkey_add(s, e->hash)->pk, e->key, E4_ED25519_PK_LEN); break;
     case EDIT_ID_KEY:
         e4c_siv_forget(s->cmd_key);
         e4c_wipe(s->key, sizeof s->key);
@@ -250,8 +239,7 @@ static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_K
         memcpy(s->c2_pk, e->key, E4_X25519_LEN);
         memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
         break;
-    case EDIT_NONE:
-        break;
+    case EDIT_NONE: break;
     }
 }
 

@@ -26,7 +26,7 @@
 typedef struct topic_slot {
     uint8_t hash[E4_TOPIC_HASH_LEN];
     uint8_t key[E4_KEY_LEN];
-    uint8_t old_key[E4_KEY_LEN];   /* the key-transition key, when old_ts is set */
+    uint8_t old_key[E4_KEY_LEN]; /* the key-transition key, when old_ts is set */
     uint64_t old_ts;
 } topic_slot;
 
@@ -36,8 +36,8 @@ typedef struct pubkey_slot {
 } pubkey_slot;
 
 typedef struct replay_slot {
-    uint8_t tag[E4_TAG_LEN];        /* SIV tag, xored with the signer id in PK mode */
-    uint64_t ts;                    /* message timestamp; REPLAY_EMPTY when free */
+    uint8_t tag[E4_TAG_LEN]; /* SIV tag, xored with the signer id in PK mode */
+    uint64_t ts;             /* message timestamp; REPLAY_EMPTY when free */
 } replay_slot;
 #define REPLAY_EMPTY UINT64_MAX
 /* Set in replay_slot.ts for an applied C2 command (timestamps are < 2^63):
@@ -48,10 +48,10 @@ typedef struct replay_slot {
 
 struct e4_state {
     uint32_t magic;
-    uint8_t mode;                   /* e4_mode */
+    uint8_t mode; /* e4_mode */
     uint8_t control_topic_len;
-    uint8_t suite;                  /* e4_suite */
-    uint8_t data_replay_off;        /* e4_state_set_data_replay_check(s, 0) */
+    uint8_t suite;           /* e4_suite */
+    uint8_t data_replay_off; /* e4_state_set_data_replay_check(s, 0) */
     e4_limits limits;
     uint32_t ntopics, npubkeys;
     uint32_t clock_skew;
@@ -114,15 +114,22 @@ e4_err e4i_command_apply(e4_state *s, const uint8_t *cmd, size_t len, uint64_t n
  * it is, when edit is NULL). Used before a change is applied in memory, so
  * that a failed write leaves memory and storage both unchanged. */
 typedef enum e4i_edit_op {
-    EDIT_NONE, EDIT_TOPIC_SET, EDIT_TOPIC_REMOVE, EDIT_TOPICS_RESET, EDIT_PUBKEY_SET,
-    EDIT_PUBKEY_REMOVE, EDIT_PUBKEYS_RESET, EDIT_ID_KEY, EDIT_C2_KEY
+    EDIT_NONE,
+    EDIT_TOPIC_SET,
+    EDIT_TOPIC_REMOVE,
+    EDIT_TOPICS_RESET,
+    EDIT_PUBKEY_SET,
+    EDIT_PUBKEY_REMOVE,
+    EDIT_PUBKEYS_RESET,
+    EDIT_ID_KEY,
+    EDIT_C2_KEY
 } e4i_edit_op;
 typedef struct e4i_edit {
     e4i_edit_op op;
-    const uint8_t *hash;            /* topic hash or pubkey id */
-    const uint8_t *key;             /* new topic key, pubkey, id key or C2 key */
+    const uint8_t *hash; /* topic hash or pubkey id */
+    const uint8_t *key;  /* new topic key, pubkey, id key or C2 key */
     uint64_t now;
-    const uint8_t *cmd_tag;         /* the command making the edit, or NULL */
+    const uint8_t *cmd_tag; /* the command making the edit, or NULL */
     uint64_t cmd_ts;
 } e4i_edit;
 e4_err e4i_persist(const e4_state *s, const e4i_edit *edit);

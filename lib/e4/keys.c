@@ -12,12 +12,14 @@ const char *e4_strerror(e4_err err)
     case E4_OK: return "success";
     case E4_COMMAND: return "C2 command applied";
     case E4_ERR_INVALID_ARGUMENT:
-        return "invalid argument (a NULL pointer, the wrong mode, or out of range: a timestamp >= 2^63, "
+        return "invalid argument (a NULL pointer, the wrong mode, or out of range: a timestamp >= "
+               "2^63, "
                "a payload over E4_PAYLOAD_MAX)";
     case E4_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
     case E4_ERR_INVALID_TOPIC: return "invalid topic (must be 1 to 512 bytes)";
     case E4_ERR_INVALID_NAME: return "invalid name (must be 1 to 255 bytes of valid UTF-8)";
-    case E4_ERR_INVALID_PASSWORD: return "invalid password (must be at least 16 bytes of valid UTF-8)";
+    case E4_ERR_INVALID_PASSWORD:
+        return "invalid password (must be at least 16 bytes of valid UTF-8)";
     case E4_ERR_ZERO_KEY: return "invalid key: all zeros";
     case E4_ERR_INVALID_KEY: return "invalid public key (not a usable curve point)";
     case E4_ERR_TOO_SHORT: return "protected message too short";
@@ -84,14 +86,16 @@ e4_err e4_validate_topic(const char *topic)
 e4_err e4_validate_name(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
-    return n >= 1 && n <= E4_NAME_MAX && utf8_valid((const uint8_t *)name, n) ? E4_OK : E4_ERR_INVALID_NAME;
+    return n >= 1 && n <= E4_NAME_MAX && utf8_valid((const uint8_t *)name, n) ? E4_OK
+                                                                              : E4_ERR_INVALID_NAME;
 }
 
 e4_err e4_validate_password(const char *password)
 {
     size_t n = password ? strlen(password) : 0;
-    return n >= E4_PASSWORD_MIN && utf8_valid((const uint8_t *)password, n) ? E4_OK
-                                                                            : E4_ERR_INVALID_PASSWORD;
+    return n >= E4_PASSWORD_MIN && utf8_valid((const uint8_t *)password, n)
+               ? E4_OK
+               : E4_ERR_INVALID_PASSWORD;
 }
 
 void e4_default_control_topic(char buf[E4_DEFAULT_CONTROL_TOPIC_LEN], const uint8_t id[E4_ID_LEN])

@@ -75,8 +75,8 @@ e4_err e4_sk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t 
 }
 
 e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_ID_LEN],
-                     const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts,
-                     const uint8_t *plain, size_t plain_len, uint8_t *out)
+                     const uint8_t ed25519_sk[E4_ED25519_SK_LEN], uint64_t ts, const uint8_t *plain,
+                     size_t plain_len, uint8_t *out)
 {
     if (!key || !signer_id || !ed25519_sk || !out || (!plain && plain_len))
         return E4_ERR_INVALID_ARGUMENT;
@@ -90,7 +90,8 @@ e4_err e4_pk_protect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_id[E4_I
     const size_t signed_len = E4_TIMESTAMP_LEN + E4_ID_LEN + E4_TAG_LEN + plain_len;
     e4i_store64le(out, ts);
     memcpy(out + E4_TIMESTAMP_LEN, signer_id, E4_ID_LEN);
-    if (e4c_siv_seal(key, out, E4_TIMESTAMP_LEN, plain, plain_len, out + E4_TIMESTAMP_LEN + E4_ID_LEN) ||
+    if (e4c_siv_seal(key, out, E4_TIMESTAMP_LEN, plain, plain_len,
+                     out + E4_TIMESTAMP_LEN + E4_ID_LEN) ||
         e4c_ed25519_sign(out + signed_len, out, signed_len, ed25519_sk))
         return E4_ERR_CRYPTO;
     return E4_OK;
@@ -170,8 +171,8 @@ static e4_err protect_with(const e4_state *s, const topic_slot *t, const uint8_t
 }
 
 e4_err e4_protect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
-                         const uint8_t *plain, size_t plain_len,
-                         uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+                         const uint8_t *plain, size_t plain_len, uint8_t *out, size_t out_cap,
+                         size_t *out_len, uint64_t now)
 {
     if (!s || !topic_hash || !out || !out_len || (!plain && plain_len))
         return E4_ERR_INVALID_ARGUMENT;
@@ -301,8 +302,8 @@ static e4_err open_fips_sk(e4_state *s, const topic_slot *t, const uint8_t *in, 
 }
 
 e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
-                           const uint8_t *in, size_t in_len,
-                           uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+                           const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                           size_t *out_len, uint64_t now)
 {
     if (!s || !topic_hash || !out || !out_len || (!in && in_len))
         return E4_ERR_INVALID_ARGUMENT;
@@ -315,7 +316,8 @@ e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_L
     const int fips = s->suite == E4_SUITE_FIPS_SK;
     e4_err err = fips ? open_fips_sk(s, t, in, in_len, out, out_cap, out_len, now)
                       : open_base(s, t, in, in_len, out, out_cap, out_len, now);
-    if (err == E4_OK && !s->data_replay_off && replayed(s, in, in_len, e4i_load64le(fips ? in + 2 : in))) {
+    if (err == E4_OK && !s->data_replay_off &&
+        replayed(s, in, in_len, e4i_load64le(fips ? in + 2 : in))) {
         e4c_wipe(out, *out_len);
         *out_len = 0;
         err = E4_ERR_REPLAYED;
@@ -323,8 +325,8 @@ e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_L
     return err;
 }
 
-e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len,
-                    uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+e4_err e4_unprotect(e4_state *s, const char *topic, const uint8_t *in, size_t in_len, uint8_t *out,
+                    size_t out_cap, size_t *out_len, uint64_t now)
 {
     uint8_t hash[E4_TOPIC_HASH_LEN];
     e4_err err = e4_hash_topic(hash, topic);

@@ -13,9 +13,9 @@
 
 #define RECEIPT_LABEL "e4-receipt-v1"
 #define CHECK_LABEL "e4-check-v1"
-#define HEADER_LEN 3                            /* magic || version || kind */
+#define HEADER_LEN 3 /* magic || version || kind */
 #define APPLIED_PLAIN_LEN (HEADER_LEN + E4_DIGEST_LEN + 1)
-#define NAME_LEN 16                             /* topic hash or pubkey id: the sort key */
+#define NAME_LEN 16 /* topic hash or pubkey id: the sort key */
 
 /* ---- keys, checks, digests ------------------------------------------------ */
 
@@ -88,10 +88,8 @@ int e4_err_is_refusal(e4_err err)
     case E4_ERR_STORAGE_CORRUPT:
     case E4_ERR_STORAGE_VERSION:
     case E4_ERR_STORAGE_CAPACITY:
-    case E4_ERR_CRYPTO:
-        return 1;
-    default:
-        return 0;
+    case E4_ERR_CRYPTO: return 1;
+    default: return 0;
     }
 }
 
@@ -176,7 +174,8 @@ static void sort_entries(uint8_t *base, size_t n)
 static int strictly_ascending(const uint8_t *base, size_t n)
 {
     for (size_t i = 1; i < n; i++)
-        if (memcmp(base + (i - 1) * E4_RECEIPT_ENTRY_LEN, base + i * E4_RECEIPT_ENTRY_LEN, NAME_LEN) >= 0)
+        if (memcmp(base + (i - 1) * E4_RECEIPT_ENTRY_LEN, base + i * E4_RECEIPT_ENTRY_LEN,
+                   NAME_LEN) >= 0)
             return 0;
     return 1;
 }
@@ -246,7 +245,8 @@ size_t e4_receipt_state_len(const e4_state *s)
     return s ? E4_SK_OVERHEAD + plain_len_of(s->ntopics, s->npubkeys) : 0;
 }
 
-e4_err e4_receipt_state(const e4_state *s, uint8_t *out, size_t out_cap, size_t *out_len, uint64_t now)
+e4_err e4_receipt_state(const e4_state *s, uint8_t *out, size_t out_cap, size_t *out_len,
+                        uint64_t now)
 {
     if (!s || !out || !out_len)
         return E4_ERR_INVALID_ARGUMENT;
@@ -331,8 +331,9 @@ e4_err e4_receipt_parse(e4_receipt *r, const uint8_t *plain, size_t len)
     return E4_OK;
 }
 
-e4_err e4_receipt_open(e4_receipt *r, uint8_t *plain, size_t plain_cap, const uint8_t rkey[E4_KEY_LEN],
-                       const uint8_t *in, size_t in_len, uint64_t now, uint32_t skew)
+e4_err e4_receipt_open(e4_receipt *r, uint8_t *plain, size_t plain_cap,
+                       const uint8_t rkey[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                       uint64_t now, uint32_t skew)
 {
     if (!r || !plain || !rkey || (!in && in_len))
         return E4_ERR_INVALID_ARGUMENT;
@@ -382,11 +383,12 @@ e4_err e4_receipt_state_expected(uint8_t *out, size_t out_cap, size_t *out_len,
     *p++ = E4_RECEIPT_MAGIC;
     *p++ = E4_RECEIPT_VERSION;
     *p++ = E4_RECEIPT_STATE;
-    e4_err err = expected_section(p, topics, sizeof *topics, offsetof(e4_topic_key, key), E4_KEY_LEN, ntopics);
+    e4_err err = expected_section(p, topics, sizeof *topics, offsetof(e4_topic_key, key),
+                                  E4_KEY_LEN, ntopics);
     p += 4 + (size_t)ntopics * E4_RECEIPT_ENTRY_LEN;
     if (err == E4_OK)
-        err = expected_section(p, pubkeys, sizeof *pubkeys, offsetof(e4_peer_key, pk), E4_ED25519_PK_LEN,
-                               npubkeys);
+        err = expected_section(p, pubkeys, sizeof *pubkeys, offsetof(e4_peer_key, pk),
+                               E4_ED25519_PK_LEN, npubkeys);
     p += 4 + (size_t)npubkeys * E4_RECEIPT_ENTRY_LEN;
     if (err == E4_OK)
         err = put_c2_check(p, c2_pk);

@@ -21,10 +21,10 @@ size_t e4_state_size(const e4_limits *l)
 /* ---- open-addressing index over 16-byte keys ----------------------------- */
 
 typedef struct table {
-    uint8_t *slots;   /* each slot starts with its 16-byte key */
+    uint8_t *slots; /* each slot starts with its 16-byte key */
     size_t stride;
     uint32_t *index;
-    uint32_t size;    /* index words: 2 x capacity */
+    uint32_t size; /* index words: 2 x capacity */
 } table;
 
 static uint32_t home(const uint8_t *key, uint32_t size)
@@ -116,7 +116,8 @@ static table topics_of(const e4_state *s)
 
 static table pubkeys_of(const e4_state *s)
 {
-    return (table){(uint8_t *)s->pubkeys, sizeof(pubkey_slot), s->pubkey_index, 2 * s->limits.pubkeys};
+    return (table){(uint8_t *)s->pubkeys, sizeof(pubkey_slot), s->pubkey_index,
+                   2 * s->limits.pubkeys};
 }
 
 topic_slot *e4i_topic_find(const e4_state *s, const uint8_t hash[E4_TOPIC_HASH_LEN])
@@ -184,7 +185,8 @@ static replay_slot *bucket(const e4_state *s, const uint8_t *h)
     return &s->replay[(size_t)home(h, s->replay_buckets) * REPLAY_WAYS];
 }
 
-static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember)
+static int replay_check_locked(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts,
+                               int remember)
 {
     replay_slot *b[2] = {bucket(s, tag), bucket(s, tag + 4)};
     replay_slot *free_slot[2] = {NULL, NULL}, *oldest = b[0];
@@ -355,16 +357,46 @@ void e4_state_wipe(e4_state *s)
 
 /* ---- accessors ---------------------------------------------------------------- */
 
-e4_mode e4_state_mode(const e4_state *s) { return (e4_mode)s->mode; }
-e4_suite e4_state_suite(const e4_state *s) { return (e4_suite)s->suite; }
-void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN]) { memcpy(id, s->id, E4_ID_LEN); }
-const e4_limits *e4_state_limits(const e4_state *s) { return &s->limits; }
-uint32_t e4_state_topic_count(const e4_state *s) { return s->ntopics; }
-uint32_t e4_state_pubkey_count(const e4_state *s) { return s->npubkeys; }
-void e4_state_set_clock_skew(e4_state *s, uint32_t seconds) { s->clock_skew = seconds; }
-void e4_state_set_data_replay_check(e4_state *s, int on) { s->data_replay_off = !on; }
-const char *e4_state_control_topic(const e4_state *s) { return s->control_topic; }
-void e4_state_set_storage(e4_state *s, const e4_storage *storage) { s->storage = storage; }
+e4_mode e4_state_mode(const e4_state *s)
+{
+    return (e4_mode)s->mode;
+}
+e4_suite e4_state_suite(const e4_state *s)
+{
+    return (e4_suite)s->suite;
+}
+void e4_state_id(const e4_state *s, uint8_t id[E4_ID_LEN])
+{
+    memcpy(id, s->id, E4_ID_LEN);
+}
+const e4_limits *e4_state_limits(const e4_state *s)
+{
+    return &s->limits;
+}
+uint32_t e4_state_topic_count(const e4_state *s)
+{
+    return s->ntopics;
+}
+uint32_t e4_state_pubkey_count(const e4_state *s)
+{
+    return s->npubkeys;
+}
+void e4_state_set_clock_skew(e4_state *s, uint32_t seconds)
+{
+    s->clock_skew = seconds;
+}
+void e4_state_set_data_replay_check(e4_state *s, int on)
+{
+    s->data_replay_off = !on;
+}
+const char *e4_state_control_topic(const e4_state *s)
+{
+    return s->control_topic;
+}
+void e4_state_set_storage(e4_state *s, const e4_storage *storage)
+{
+    s->storage = storage;
+}
 
 e4_err e4_state_set_control_topic(e4_state *s, const char *topic)
 {
@@ -407,7 +439,8 @@ e4_err e4_state_pubkey_at(const e4_state *s, uint32_t i, uint8_t id[E4_ID_LEN],
 
 /* ---- local key changes: the same code path as C2 commands ---------------- */
 
-e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN], uint64_t now)
+e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[E4_KEY_LEN],
+                              uint64_t now)
 {
     if (!s || !topic || !key)
         return E4_ERR_INVALID_ARGUMENT;
@@ -423,7 +456,8 @@ e4_err e4_state_set_topic_key(e4_state *s, const char *topic, const uint8_t key[
     return err;
 }
 
-e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN])
+e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN],
+                           const uint8_t pk[E4_ED25519_PK_LEN])
 {
     if (!s || !id || !pk)
         return E4_ERR_INVALID_ARGUMENT;

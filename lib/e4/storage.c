@@ -23,7 +23,6 @@
  */
 #include "internal.h"
 
-
 #define FORMAT_VERSION 3
 #define FORMAT_VERSION_V2 2 /* the suite byte reserved (0, base) */
 #define FORMAT_VERSION_V1 1 /* without the commands */
@@ -33,10 +32,10 @@
 /* CRC-32 (IEEE), with a 16-entry table: small enough for any device. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
-    static const uint32_t t[16] = {
-        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
+    static const uint32_t t[16] = {0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
+                                   0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+                                   0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+                                   0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
     crc = ~crc;
     for (size_t i = 0; i < n; i++) {
         crc = (crc >> 4) ^ t[(crc ^ p[i]) & 15];
@@ -95,7 +94,10 @@ static void w_topic(writer *w, const uint8_t *hash, const uint8_t *key, const ui
     w_put(w, ts, 8);
 }
 
-static int is(const e4i_edit *e, e4i_edit_op op) { return e && e->op == op; }
+static int is(const e4i_edit *e, e4i_edit_op op)
+{
+    return e && e->op == op;
+}
 
 static int is_command_entry(const replay_slot *r)
 {
@@ -151,8 +153,8 @@ static uint32_t count_after(uint32_t n, int reset, int added, int removed)
 /* Topics, as they will be after the edit. */
 static void w_topics(writer *w, const e4_state *s, const e4i_edit *e)
 {
-    const topic_slot *edited = (is(e, EDIT_TOPIC_SET) || is(e, EDIT_TOPIC_REMOVE))
-                                   ? e4i_topic_find(s, e->hash) : NULL;
+    const topic_slot *edited =
+        (is(e, EDIT_TOPIC_SET) || is(e, EDIT_TOPIC_REMOVE)) ? e4i_topic_find(s, e->hash) : NULL;
     w_u32(w, count_after(s->ntopics, is(e, EDIT_TOPICS_RESET), is(e, EDIT_TOPIC_SET) && !edited,
                          is(e, EDIT_TOPIC_REMOVE) && edited));
     for (uint32_t i = 0; i < s->ntopics && !is(e, EDIT_TOPICS_RESET); i++) {
@@ -169,8 +171,8 @@ static void w_topics(writer *w, const e4_state *s, const e4i_edit *e)
 /* Public keys, likewise. */
 static void w_pubkeys(writer *w, const e4_state *s, const e4i_edit *e)
 {
-    const pubkey_slot *pedited = (is(e, EDIT_PUBKEY_SET) || is(e, EDIT_PUBKEY_REMOVE))
-                                     ? e4i_pubkey_find(s, e->hash) : NULL;
+    const pubkey_slot *pedited =
+        (is(e, EDIT_PUBKEY_SET) || is(e, EDIT_PUBKEY_REMOVE)) ? e4i_pubkey_find(s, e->hash) : NULL;
     w_u32(w, count_after(s->npubkeys, is(e, EDIT_PUBKEYS_RESET), is(e, EDIT_PUBKEY_SET) && !pedited,
                          is(e, EDIT_PUBKEY_REMOVE) && pedited));
     for (uint32_t i = 0; i < s->npubkeys && !is(e, EDIT_PUBKEYS_RESET); i++) {
@@ -375,7 +377,9 @@ static e4_err read_keys(e4_state *s, reader *r, int *over)
 {
     uint32_t pubkey_cap = s->mode == E4_MODE_PK ? s->limits.pubkeys : 0;
     uint32_t ntopics = r_u32(r);
-    e4_err err = r->err ? r->err : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, over);
+    e4_err err = r->err
+                     ? r->err
+                     : read_records(s, r, ntopics, s->limits.topics, TOPIC_RECORD, add_topic, over);
     if (err)
         return err;
     uint32_t npubkeys = r_u32(r);

@@ -33,7 +33,7 @@ e4_err e4_fips_sk_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts,
     else
         e4c_random(out + IV_AT, E4_GCM_IV_LEN);
     return e4c_gcm_seal(key, out + IV_AT, out, HEADER, plain, plain_len, out + C_AT) ? E4_ERR_CRYPTO
-                                                                                   : E4_OK;
+                                                                                     : E4_OK;
 }
 
 e4_err e4i_fips_sk_open(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,

@@ -99,7 +99,8 @@ e4_err e4_pq_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in, size_t in_len)
     return err;
 }
 
-e4_err e4_pq_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_ed25519_pk[E4_ED25519_PK_LEN],
+e4_err e4_pq_pk_unprotect(const uint8_t key[E4_KEY_LEN],
+                          const uint8_t signer_ed25519_pk[E4_ED25519_PK_LEN],
                           const uint8_t signer_mldsa_pk[E4_MLDSA65_PK_LEN], const uint8_t *in,
                           size_t in_len, uint8_t *out, size_t *out_len, uint64_t now, uint32_t skew)
 {
@@ -176,8 +177,8 @@ e4_err e4_pq_pk_key_establish(uint8_t out[E4_PQ_PK_KEY_MSG_LEN], uint8_t cmd_key
         return E4_ERR_INVALID_KEY;
     epoch_key(cmd_key, epoch, ss);
     e4c_wipe(ss, sizeof ss);
-    e4_err err = sign_both(out, CONTROL_HEAD + E4_XWING_CT_LEN, c2_ed25519_sk, c2_mldsa_seed, ctx_c2,
-                           sizeof ctx_c2 - 1);
+    e4_err err = sign_both(out, CONTROL_HEAD + E4_XWING_CT_LEN, c2_ed25519_sk, c2_mldsa_seed,
+                           ctx_c2, sizeof ctx_c2 - 1);
     if (err)
         e4c_wipe(cmd_key, E4_KEY_LEN);
     return err;
@@ -232,8 +233,9 @@ e4_err e4_pq_pk_command_protect(const uint8_t cmd_key[E4_KEY_LEN], uint32_t epoc
     put_header(out, ts);
     out[HEADER] = KIND_COMMAND;
     put_u32le(out + HEADER + 1, epoch);
-    return e4c_siv_seal(cmd_key, out, CONTROL_HEAD, cmd, cmd_len, out + CONTROL_HEAD) ? E4_ERR_CRYPTO
-                                                                                      : E4_OK;
+    return e4c_siv_seal(cmd_key, out, CONTROL_HEAD, cmd, cmd_len, out + CONTROL_HEAD)
+               ? E4_ERR_CRYPTO
+               : E4_OK;
 }
 
 e4_err e4_pq_pk_command_open(const uint8_t cmd_key[E4_KEY_LEN], const uint8_t *in, size_t in_len,

@@ -351,7 +351,7 @@ static mqtt_err check_type_flags(int type, uint8_t flags, int version)
     if (type == 0 || (type == MQTT_AUTH && version == MQTT_V311))
         return MQTT_ERR_BAD_TYPE;
     if (type == MQTT_PUBLISH)
-        return ((flags >> 1) & 3u) == 3               ? MQTT_ERR_BAD_QOS
+        return ((flags >> 1) & 3u) == 3            ? MQTT_ERR_BAD_QOS
                : (flags & 0x8u) && !(flags & 0x6u) ? MQTT_ERR_BAD_FLAGS /* DUP with QoS 0 */
                                                    : MQTT_OK;
     bool two = type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE;

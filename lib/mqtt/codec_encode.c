@@ -13,11 +13,11 @@ typedef struct enc {
     bool validate;
 } enc;
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        mqtt_err e_ = (x);                                                                         \
-        if (e_ != MQTT_OK)                                                                         \
-            return e_;                                                                             \
+#define TRY(x)             \
+    do {                   \
+        mqtt_err e_ = (x); \
+        if (e_ != MQTT_OK) \
+            return e_;     \
     } while (0)
 
 static mqtt_err chk_bytes(mqtt_bytes b)
@@ -283,35 +283,25 @@ static mqtt_err enc_reason(enc *x, int type, const mqtt_reason *d)
 static mqtt_err enc_body(enc *x, const mqtt_packet *p, unsigned opts)
 {
     switch (p->type) {
-    case MQTT_CONNECT:
-        return enc_connect(x, &p->connect, opts);
-    case MQTT_CONNACK:
-        return enc_connack(x, &p->connack);
-    case MQTT_PUBLISH:
-        return enc_publish(x, &p->publish);
+    case MQTT_CONNECT: return enc_connect(x, &p->connect, opts);
+    case MQTT_CONNACK: return enc_connack(x, &p->connack);
+    case MQTT_PUBLISH: return enc_publish(x, &p->publish);
     case MQTT_PUBACK:
     case MQTT_PUBREC:
     case MQTT_PUBREL:
-    case MQTT_PUBCOMP:
-        return enc_ack(x, p->type, &p->ack);
-    case MQTT_SUBSCRIBE:
-        return enc_subscribe(x, &p->subscribe);
+    case MQTT_PUBCOMP: return enc_ack(x, p->type, &p->ack);
+    case MQTT_SUBSCRIBE: return enc_subscribe(x, &p->subscribe);
     case MQTT_SUBACK:
-    case MQTT_UNSUBACK:
-        return enc_suback(x, p->type, &p->suback);
-    case MQTT_UNSUBSCRIBE:
-        return enc_unsubscribe(x, &p->unsubscribe);
+    case MQTT_UNSUBACK: return enc_suback(x, p->type, &p->suback);
+    case MQTT_UNSUBSCRIBE: return enc_unsubscribe(x, &p->unsubscribe);
     case MQTT_PINGREQ:
-    case MQTT_PINGRESP:
-        return MQTT_OK;
-    case MQTT_DISCONNECT:
-        return enc_reason(x, p->type, &p->disconnect);
+    case MQTT_PINGRESP: return MQTT_OK;
+    case MQTT_DISCONNECT: return enc_reason(x, p->type, &p->disconnect);
     case MQTT_AUTH:
         if (x->version != MQTT_V5 && x->validate)
             return MQTT_ERR_VERSION;
         return enc_reason(x, p->type, &p->auth);
-    default:
-        return MQTT_ERR_ARG;
+    default: return MQTT_ERR_ARG;
     }
 }
 
@@ -323,10 +313,8 @@ static uint8_t header_flags(const mqtt_packet *p)
                          (p->publish.retain ? 1u : 0u));
     case MQTT_PUBREL:
     case MQTT_SUBSCRIBE:
-    case MQTT_UNSUBSCRIBE:
-        return 2;
-    default:
-        return 0;
+    case MQTT_UNSUBSCRIBE: return 2;
+    default: return 0;
     }
 }
 

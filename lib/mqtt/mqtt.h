@@ -52,8 +52,8 @@ extern "C" {
 #define MQTT_V311 4 /* protocol level of MQTT 3.1.1 */
 #define MQTT_V5 5   /* protocol level of MQTT 5.0 */
 
-#define MQTT_MAX_VARINT 268435455u           /* largest remaining length / varint */
-#define MQTT_MAX_STRING 65535u               /* largest UTF-8 string / binary field */
+#define MQTT_MAX_VARINT 268435455u             /* largest remaining length / varint */
+#define MQTT_MAX_STRING 65535u                 /* largest UTF-8 string / binary field */
 #define MQTT_MAX_PACKET (1u + 4u + 268435455u) /* largest possible packet */
 
 /* ------------------------------------------------------------------ */
@@ -574,13 +574,15 @@ bool mqtt_unsub_next(const mqtt_unsubscribe *u, size_t *off, mqtt_bytes *out);
 /* ------------------------------------------------------------------ */
 
 /* Encoder options (bit set). */
-#define MQTT_ENC_DEFAULT 0u     /* validate everything, compute the flags */
-#define MQTT_ENC_NO_VALIDATE 1u /* no validation: any QoS (0..3), ill-formed
-                                   UTF-8, invalid topics/filters, packet id 0,
-                                   any reason code, any known property anywhere,
-                                   duplicates, raw lists copied as is */
-#define MQTT_ENC_RAW_FLAGS 2u   /* use p->flags as the fixed-header low nibble
-                                   and connect.connect_flags verbatim */
+#define MQTT_ENC_DEFAULT 0u /* validate everything, compute the flags */
+#define MQTT_ENC_NO_VALIDATE                            \
+    1u /* no validation: any QoS (0..3), ill-formed     \
+          UTF-8, invalid topics/filters, packet id 0,   \
+          any reason code, any known property anywhere, \
+          duplicates, raw lists copied as is */
+#define MQTT_ENC_RAW_FLAGS                            \
+    2u /* use p->flags as the fixed-header low nibble \
+          and connect.connect_flags verbatim */
 #define MQTT_ENC_RAW (MQTT_ENC_NO_VALIDATE | MQTT_ENC_RAW_FLAGS)
 
 /* Encode packet p for `version` (MQTT_V311 or MQTT_V5) into buf[0..cap).

@@ -13,7 +13,10 @@ typedef struct mqtt_rd {
     size_t off;
 } mqtt_rd;
 
-static inline size_t mqtt_rd_left(const mqtt_rd *r) { return r->len - r->off; }
+static inline size_t mqtt_rd_left(const mqtt_rd *r)
+{
+    return r->len - r->off;
+}
 
 static inline mqtt_err mqtt_rd_u8(mqtt_rd *r, uint8_t *v)
 {

@@ -7,8 +7,8 @@
 #define W (1u << MQTT_PROPS_WILL)
 #define P(t) (1u << (t))
 #define ACKS (P(MQTT_PUBACK) | P(MQTT_PUBREC) | P(MQTT_PUBREL) | P(MQTT_PUBCOMP))
-#define ALL                                                                                        \
-    (W | P(MQTT_CONNECT) | P(MQTT_CONNACK) | P(MQTT_PUBLISH) | ACKS | P(MQTT_SUBSCRIBE) |          \
+#define ALL                                                                               \
+    (W | P(MQTT_CONNECT) | P(MQTT_CONNACK) | P(MQTT_PUBLISH) | ACKS | P(MQTT_SUBSCRIBE) | \
      P(MQTT_SUBACK) | P(MQTT_UNSUBSCRIBE) | P(MQTT_UNSUBACK) | P(MQTT_DISCONNECT) | P(MQTT_AUTH))
 
 typedef struct prop_info {
@@ -97,23 +97,16 @@ mqtt_err mqtt__prop_parse(const uint8_t *p, size_t len, size_t *off, mqtt_prop *
         v.num = u;
         break;
     }
-    case MQTT_PT_U32:
-        e = mqtt_rd_u32(&r, &v.num);
-        break;
-    case MQTT_PT_VARINT:
-        e = mqtt_rd_varint(&r, &v.num);
-        break;
+    case MQTT_PT_U32: e = mqtt_rd_u32(&r, &v.num); break;
+    case MQTT_PT_VARINT: e = mqtt_rd_varint(&r, &v.num); break;
     case MQTT_PT_STRING:
-    case MQTT_PT_BINARY:
-        e = mqtt_rd_bytes(&r, &v.str);
-        break;
+    case MQTT_PT_BINARY: e = mqtt_rd_bytes(&r, &v.str); break;
     case MQTT_PT_PAIR:
         e = mqtt_rd_bytes(&r, &v.str);
         if (e == MQTT_OK)
             e = mqtt_rd_bytes(&r, &v.val);
         break;
-    default:
-        return MQTT_ERR_PROPERTY;
+    default: return MQTT_ERR_PROPERTY;
     }
     if (e != MQTT_OK)
         return e;
@@ -197,8 +190,9 @@ static mqtt_err check_one(const mqtt_prop *v, int where, uint64_t *seen)
     if (where >= 0 && !mqtt_prop_allowed(v->id, where))
         return MQTT_ERR_PROPERTY;
     uint64_t bit = (uint64_t)1 << v->id;
-    bool repeatable = v->id == MQTT_PROP_USER_PROPERTY ||
-                      (v->id == MQTT_PROP_SUBSCRIPTION_IDENTIFIER && (where == MQTT_PUBLISH || where < 0));
+    bool repeatable =
+        v->id == MQTT_PROP_USER_PROPERTY ||
+        (v->id == MQTT_PROP_SUBSCRIPTION_IDENTIFIER && (where == MQTT_PUBLISH || where < 0));
     if ((*seen & bit) && !repeatable)
         return MQTT_ERR_PROPERTY_DUP;
     *seen |= bit;
@@ -242,8 +236,7 @@ static mqtt_err check_one(const mqtt_prop *v, int where, uint64_t *seen)
         if (e != MQTT_OK)
             return e;
         break;
-    default:
-        return MQTT_ERR_PROPERTY;
+    default: return MQTT_ERR_PROPERTY;
     }
     return MQTT_OK;
 }
@@ -297,15 +290,9 @@ mqtt_err mqtt_props_size(const mqtt_props *p, size_t *size)
         const mqtt_prop *v = &p->items[i];
         n += 1;
         switch (mqtt_prop_type_of(v->id)) {
-        case MQTT_PT_BYTE:
-            n += 1;
-            break;
-        case MQTT_PT_U16:
-            n += 2;
-            break;
-        case MQTT_PT_U32:
-            n += 4;
-            break;
+        case MQTT_PT_BYTE: n += 1; break;
+        case MQTT_PT_U16: n += 2; break;
+        case MQTT_PT_U32: n += 4; break;
         case MQTT_PT_VARINT:
             if (v->num > MQTT_MAX_VARINT)
                 return MQTT_ERR_PROPERTY_VALUE;
@@ -322,8 +309,7 @@ mqtt_err mqtt_props_size(const mqtt_props *p, size_t *size)
                 return MQTT_ERR_STRING_TOO_LONG;
             n += 4 + v->str.len + v->val.len;
             break;
-        default:
-            return MQTT_ERR_PROPERTY;
+        default: return MQTT_ERR_PROPERTY;
         }
     }
     *size = n;
@@ -340,28 +326,17 @@ void mqtt__props_write(mqtt_wr *w, const mqtt_props *p)
         const mqtt_prop *v = &p->items[i];
         mqtt_wr_u8(w, v->id);
         switch (mqtt_prop_type_of(v->id)) {
-        case MQTT_PT_BYTE:
-            mqtt_wr_u8(w, (uint8_t)v->num);
-            break;
-        case MQTT_PT_U16:
-            mqtt_wr_u16(w, (uint16_t)v->num);
-            break;
-        case MQTT_PT_U32:
-            mqtt_wr_u32(w, v->num);
-            break;
-        case MQTT_PT_VARINT:
-            mqtt_wr_varint(w, v->num);
-            break;
+        case MQTT_PT_BYTE: mqtt_wr_u8(w, (uint8_t)v->num); break;
+        case MQTT_PT_U16: mqtt_wr_u16(w, (uint16_t)v->num); break;
+        case MQTT_PT_U32: mqtt_wr_u32(w, v->num); break;
+        case MQTT_PT_VARINT: mqtt_wr_varint(w, v->num); break;
         case MQTT_PT_STRING:
-        case MQTT_PT_BINARY:
-            mqtt_wr_bytes(w, v->str);
-            break;
+        case MQTT_PT_BINARY: mqtt_wr_bytes(w, v->str); break;
         case MQTT_PT_PAIR:
             mqtt_wr_bytes(w, v->str);
             mqtt_wr_bytes(w, v->val);
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }

@@ -95,23 +95,16 @@ const char *mqtt_reason_name_for(int version, int type, uint8_t code)
 {
     if (version == MQTT_V311) {
         switch (type) {
-        case MQTT_CONNACK:
-            return code < 6 ? V3_CONNACK[code] : NULL;
+        case MQTT_CONNACK: return code < 6 ? V3_CONNACK[code] : NULL;
         case MQTT_SUBACK:
             switch (code) {
-            case 0x00:
-                return "Success - Maximum QoS 0";
-            case 0x01:
-                return "Success - Maximum QoS 1";
-            case 0x02:
-                return "Success - Maximum QoS 2";
-            case 0x80:
-                return "Failure";
-            default:
-                return NULL;
+            case 0x00: return "Success - Maximum QoS 0";
+            case 0x01: return "Success - Maximum QoS 1";
+            case 0x02: return "Success - Maximum QoS 2";
+            case 0x80: return "Failure";
+            default: return NULL;
             }
-        default:
-            return NULL;
+        default: return NULL;
         }
     }
     if (version != MQTT_V5 || type < 1 || type > 15)

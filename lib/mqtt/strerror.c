@@ -48,8 +48,8 @@ const char *mqtt_strerror(mqtt_err err)
 }
 
 static const char *const TYPES[16] = {
-    NULL,     "CONNECT", "CONNACK",     "PUBLISH", "PUBACK",      "PUBREC",
-    "PUBREL", "PUBCOMP", "SUBSCRIBE",   "SUBACK",  "UNSUBSCRIBE", "UNSUBACK",
+    NULL,      "CONNECT",  "CONNACK",    "PUBLISH", "PUBACK",      "PUBREC",
+    "PUBREL",  "PUBCOMP",  "SUBSCRIBE",  "SUBACK",  "UNSUBSCRIBE", "UNSUBACK",
     "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH",
 };
 

@@ -98,12 +98,8 @@ static void complete(client_ctx *c, struct pending *p, int granted)
             out_ready(c);
         }
         break;
-    case PEND_UNSUB:
-        out_unsubscribed(c, p->topic);
-        break;
-    case PEND_PUB:
-        out_published(c, p->topic, p->clear);
-        break;
+    case PEND_UNSUB: out_unsubscribed(c, p->topic); break;
+    case PEND_PUB: out_published(c, p->topic, p->clear); break;
     case PEND_RECEIPT:
         if (c->verbose)
             out_receipt(c, p);
@@ -299,8 +295,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 
     if (c->max_message && len > c->max_message) {
         char why[128];
-        snprintf(why, sizeof why, "message of %zu bytes dropped: more than --max-message %zu",
-                 len, c->max_message);
+        snprintf(why, sizeof why, "message of %zu bytes dropped: more than --max-message %zu", len,
+                 c->max_message);
         out_error(c, is_control ? "command" : "receive", msg->topic, E4_OK, why);
         return;
     }
@@ -411,7 +407,8 @@ void broker_publish(client_ctx *c, const char *topic, const uint8_t *payload, si
         out_error(c, "publish", topic, E4_OK, mosquitto_strerror(rc));
 }
 
-void broker_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info)
+void broker_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len,
+                            const struct pending *info)
 {
     const char *topic = e4_client_receipt_topic(c->e4);
     struct pending req = *info;

@@ -24,8 +24,7 @@ static int64_t mono_ms(void)
 /* One address: 0 connected, ETIMEDOUT at the deadline, else an errno. */
 static int try_addr(const struct addrinfo *ai, int64_t end)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     int err = 0;
     socklen_t len = sizeof err;
 

@@ -7,15 +7,14 @@
 
 static void help(void)
 {
-    fprintf(stderr,
-            "commands (one per line):\n"
-            "  sub TOPIC             subscribe (TOPIC is the rest of the line)\n"
-            "  unsub TOPIC           unsubscribe\n"
-            "  pub TOPIC MESSAGE     protect MESSAGE and publish it\n"
-            "  pubclear TOPIC MESSAGE  publish MESSAGE without protection (tests)\n"
-            "  keys                  list topic hashes and public-key ids\n"
-            "  help                  this list (on stderr)\n"
-            "  quit                  stop (as end of input)\n");
+    fprintf(stderr, "commands (one per line):\n"
+                    "  sub TOPIC             subscribe (TOPIC is the rest of the line)\n"
+                    "  unsub TOPIC           unsubscribe\n"
+                    "  pub TOPIC MESSAGE     protect MESSAGE and publish it\n"
+                    "  pubclear TOPIC MESSAGE  publish MESSAGE without protection (tests)\n"
+                    "  keys                  list topic hashes and public-key ids\n"
+                    "  help                  this list (on stderr)\n"
+                    "  quit                  stop (as end of input)\n");
 }
 
 /* Split "WORD REST": returns WORD, sets *rest to what follows the first
@@ -73,7 +72,8 @@ int input_line(client_ctx *c, char *line)
         return 1;
     } else {
         char msg[128];
-        snprintf(msg, sizeof msg, "unknown command '%.60s' (sub, unsub, pub, pubclear, keys, help, quit)", cmd);
+        snprintf(msg, sizeof msg,
+                 "unknown command '%.60s' (sub, unsub, pub, pubclear, keys, help, quit)", cmd);
         out_error(c, "input", NULL, E4_OK, msg);
     }
     return 0;

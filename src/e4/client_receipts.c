@@ -92,7 +92,8 @@ void receipts_after_control(client_ctx *c, e4_err err)
     if (!c->receipts)
         return;
     if (c->have_applied) {
-        struct pending info = {.rkind = E4_RECEIPT_APPLIED, .rresult = err == E4_COMMAND ? 0 : -(int)err};
+        struct pending info = {.rkind = E4_RECEIPT_APPLIED,
+                               .rresult = err == E4_COMMAND ? 0 : -(int)err};
         broker_publish_receipt(c, c->applied, sizeof c->applied, &info);
         c->have_applied = 0;
     }

@@ -16,70 +16,67 @@
 
 static void usage(void)
 {
-    printf(
-        "Usage: e4 client [OPTION]...\n"
-        "An E4 device on the command line: connects to an MQTT broker, subscribes to\n"
-        "its control topic and applies the C2 commands received there, reads commands\n"
-        "on stdin and prints what happens, one line per event.\n"
-        "\n"
-    );
+    printf("Usage: e4 client [OPTION]...\n"
+           "An E4 device on the command line: connects to an MQTT broker, subscribes to\n"
+           "its control topic and applies the C2 commands received there, reads commands\n"
+           "on stdin and prints what happens, one line per event.\n"
+           "\n");
     identity_usage(stdout);
-    printf(
-        "\n"
-        "MQTT:\n"
-        "  -b, --broker HOST[:PORT]  broker address (default localhost:1883, or port\n"
-        "                            8883 with TLS); [IPV6]:PORT works\n"
-        "      --client-id ID        MQTT client id (default: \"e4-\" and the first 20\n"
-        "                            hex digits of the E4 id; random with\n"
-        "                            --clean-session)\n"
-        "      --clean-session       start a new MQTT session at each connection and\n"
-        "                            drop it at the end (by default the session\n"
-        "                            persists: what C2 sends while the client is\n"
-        "                            away is delivered when it comes back)\n"
-        "  -q, --qos N               QoS of subscriptions and publishes (default 1;\n"
-        "                            the control topic always uses 2)\n"
-        "  -s, --subscribe TOPIC     subscribe at start (repeatable)\n"
-        "      --username USER       MQTT user name\n"
-        "      --mqtt-password PW    MQTT password (visible in ps)\n"
-        "      --mqtt-password-file FILE  first line of FILE (or E4_MQTT_PASSWORD)\n"
-        "      --keepalive SEC       MQTT keepalive (default 60)\n"
-        "      --tls                 use TLS with the system's CA certificates\n"
-        "      --cafile FILE         use TLS, trusting the CAs in FILE\n"
-        "      --capath DIR          use TLS, trusting the CAs in DIR\n"
-        "      --cert FILE           TLS client certificate (PEM)\n"
-        "      --tls-key FILE        TLS client private key (PEM)\n"
-        "      --insecure            do not check the server's host name\n"
-        "      --timeout SEC         wait at most SEC for the connection (even when\n"
-        "                            the broker does not answer) and, at the\n"
-        "                            end, for outstanding publishes (default 10)\n"
-        "\n"
-        "Receipts (to C2, on CONTROL/receipts, QoS 1; see docs/receipts.md):\n"
-        "      --no-receipts         send none (for brokers whose ACLs forbid them)\n"
-        "      --state-interval SEC  a STATE receipt at least every SEC seconds\n"
-        "                            (default 3600; 0: only after connections and\n"
-        "                            commands)\n"
-        "\n"
-        "Limits:\n"
-        "      --max-message BYTES   drop (and report) received messages larger than\n"
-        "                            BYTES (default 1048576)\n"
-        "\n"
-        "Output:\n"
-        "  -j, --json                one JSON object per line\n"
-        "  -v, --verbose             also print the receipts sent, once acknowledged\n"
-        "      --no-stdin            ignore stdin; run until SIGINT or SIGTERM\n"
+    printf("\n"
+           "MQTT:\n"
+           "  -b, --broker HOST[:PORT]  broker address (default localhost:1883, or port\n"
+           "                            8883 with TLS); [IPV6]:PORT works\n"
+           "      --client-id ID        MQTT client id (default: \"e4-\" and the first 20\n"
+           "                            hex digits of the E4 id; random with\n"
+           "                            --clean-session)\n"
+           "      --clean-session       start a new MQTT session at each connection and\n"
+           "                            drop it at the end (by default the session\n"
+           "                            persists: what C2 sends while the client is\n"
+           "                            away is delivered when it comes back)\n"
+           "  -q, --qos N               QoS of subscriptions and publishes (default 1;\n"
+           "                            the control topic always uses 2)\n"
+           "  -s, --subscribe TOPIC     subscribe at start (repeatable)\n"
+           "      --username USER       MQTT user name\n"
+           "      --mqtt-password PW    MQTT password (visible in ps)\n"
+           "      --mqtt-password-file FILE  first line of FILE (or E4_MQTT_PASSWORD)\n"
+           "      --keepalive SEC       MQTT keepalive (default 60)\n"
+           "      --tls                 use TLS with the system's CA certificates\n"
+           "      --cafile FILE         use TLS, trusting the CAs in FILE\n"
+           "      --capath DIR          use TLS, trusting the CAs in DIR\n"
+           "      --cert FILE           TLS client certificate (PEM)\n"
+           "      --tls-key FILE        TLS client private key (PEM)\n"
+           "      --insecure            do not check the server's host name\n"
+           "      --timeout SEC         wait at most SEC for the connection (even when\n"
+           "                            the broker does not answer) and, at the\n"
+           "                            end, for outstanding publishes (default 10)\n"
+           "\n"
+           "Receipts (to C2, on CONTROL/receipts, QoS 1; see docs/receipts.md):\n"
+           "      --no-receipts         send none (for brokers whose ACLs forbid them)\n"
+           "      --state-interval SEC  a STATE receipt at least every SEC seconds\n"
+           "                            (default 3600; 0: only after connections and\n"
+           "                            commands)\n"
+           "\n"
+           "Limits:\n"
+           "      --max-message BYTES   drop (and report) received messages larger than\n"
+           "                            BYTES (default 1048576)\n"
+           "\n"
+           "Output:\n"
+           "  -j, --json                one JSON object per line\n"
+           "  -v, --verbose             also print the receipts sent, once acknowledged\n"
+           "      --no-stdin            ignore stdin; run until SIGINT or SIGTERM\n"
 
-        "  -h, --help                show this help and exit\n"
-        "  -V, --version             show the version and exit\n"
-        "\n"
-        "Commands on stdin, one per line:\n"
-        "  sub TOPIC, unsub TOPIC, pub TOPIC MESSAGE, pubclear TOPIC MESSAGE\n"
-        "  (unprotected, for tests), keys (topic hashes and public-key ids, never\n"
-        "  keys), help, quit.\n"
-        "Events on stdout: ready, subscribed TOPIC, unsubscribed TOPIC, published\n"
-        "TOPIC, message TOPIC PAYLOAD, command applied TOPIC, error OP [TOPIC]: REASON,\n"
-        "keys..., disconnected, reconnected; with --verbose, receipt applied|state\n"
-        "TOPIC ... The client stops at the end of stdin\n"
-        "(after its publishes are acknowledged) or on SIGINT/SIGTERM.\n");
+           "  -h, --help                show this help and exit\n"
+           "  -V, --version             show the version and exit\n"
+           "\n"
+           "Commands on stdin, one per line:\n"
+           "  sub TOPIC, unsub TOPIC, pub TOPIC MESSAGE, pubclear TOPIC MESSAGE\n"
+           "  (unprotected, for tests), keys (topic hashes and public-key ids, never\n"
+           "  keys), help, quit.\n"
+           "Events on stdout: ready, subscribed TOPIC, unsubscribed TOPIC, published\n"
+           "TOPIC, message TOPIC PAYLOAD, command applied TOPIC, error OP [TOPIC]: REASON,\n"
+           "keys..., disconnected, reconnected; with --verbose, receipt applied|state\n"
+           "TOPIC ... The client stops at the end of stdin\n"
+           "(after its publishes are acknowledged) or on SIGINT/SIGTERM.\n");
 }
 
 struct client_opts {
@@ -105,9 +102,23 @@ static void opts_free(struct client_opts *o)
 }
 
 enum {
-    O_CLIENT_ID = 256, O_USERNAME, O_MQTT_PASSWORD, O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH,
-    O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT, O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS,
-    O_STATE_INTERVAL, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE,
+    O_CLIENT_ID = 256,
+    O_USERNAME,
+    O_MQTT_PASSWORD,
+    O_KEEPALIVE,
+    O_TLS,
+    O_CAFILE,
+    O_CAPATH,
+    O_CERT,
+    O_TLS_KEY,
+    O_INSECURE,
+    O_TIMEOUT,
+    O_NO_STDIN,
+    O_CLEAN_SESSION,
+    O_NO_RECEIPTS,
+    O_STATE_INTERVAL,
+    O_MQTT_PASSWORD_FILE,
+    O_MAX_MESSAGE,
 };
 
 /* The secrets' other routes: files and the environment. */
@@ -180,8 +191,14 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         case O_MQTT_PASSWORD_FILE: o->mqtt_password_file = optarg; break;
         case O_KEEPALIVE: rc = arg_u32("--keepalive", optarg, 65535, &o->keepalive); break;
         case O_TLS: o->tls = 1; break;
-        case O_CAFILE: o->cafile = optarg; o->tls = 1; break;
-        case O_CAPATH: o->capath = optarg; o->tls = 1; break;
+        case O_CAFILE:
+            o->cafile = optarg;
+            o->tls = 1;
+            break;
+        case O_CAPATH:
+            o->capath = optarg;
+            o->tls = 1;
+            break;
         case O_CERT: o->cert = optarg; break;
         case O_TLS_KEY: o->tls_key = optarg; break;
         case O_INSECURE: o->insecure = 1; break;
@@ -194,7 +211,10 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
             break;
         case O_NO_STDIN: o->no_stdin = 1; break;
         case O_MAX_MESSAGE: rc = arg_limit("--max-message", optarg, &o->max_message); break;
-        case 'h': usage(); *done = 1; return 0;
+        case 'h':
+            usage();
+            *done = 1;
+            return 0;
         case 'V': *done = 1; return cli_version();
         default:
             if ((rc = identity_opt(&o->id, c, optarg)) < 0)
@@ -207,7 +227,8 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
     if (optind < argc)
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (o->client_id && !o->client_id[0])
-        return cli_usage_error("--client-id: empty (without it, --clean-session takes a random id)");
+        return cli_usage_error(
+            "--client-id: empty (without it, --clean-session takes a random id)");
     if ((o->cert != NULL) != (o->tls_key != NULL))
         return cli_usage_error("--cert and --tls-key go together");
     if ((o->cert || o->insecure) && !o->tls)
@@ -305,7 +326,7 @@ static int setup_mosquitto(struct client_opts *o, client_ctx *c)
 
 /* ---- signals ---- */
 
-static int stop_fd = -1;   /* readable after SIGINT or SIGTERM (stop_signals.c) */
+static int stop_fd = -1; /* readable after SIGINT or SIGTERM (stop_signals.c) */
 
 static int setup_signals(void)
 {
@@ -345,8 +366,7 @@ static uint64_t now_ms(void)
  * first (a refused or unreachable broker is reported at once), then
  * libmosquitto's connection without blocking (bounded by wait_ready). A
  * MOSQ_ERR_* code, or -1 after reporting the probe's failure. */
-static int connect_bounded(client_ctx *c, const char *host, int port,
-                           const struct client_opts *o)
+static int connect_bounded(client_ctx *c, const char *host, int port, const struct client_opts *o)
 {
     char why[256];
     if (client_tcp_probe(host, port, o->timeout, why, sizeof why) != 0) {
@@ -459,7 +479,8 @@ static void input_loop(client_ctx *c, int use_stdin)
     int eof = !use_stdin;
 
     while (!cli_stop_signal) {
-        struct pollfd fds[3] = {{stop_fd, POLLIN, 0}, {receipts_wake_fd(c), POLLIN, 0},
+        struct pollfd fds[3] = {{stop_fd, POLLIN, 0},
+                                {receipts_wake_fd(c), POLLIN, 0},
                                 {eof ? -1 : STDIN_FILENO, POLLIN, 0}};
         int n = poll(fds, 3, receipts_timeout_ms(c));
         if (n < 0 && errno != EINTR)

@@ -52,14 +52,10 @@ struct cmd_spec {
 };
 
 static const struct cmd_spec specs[] = {
-    {"remove-topic", E4_CMD_REMOVE_TOPIC, 1},
-    {"reset-topics", E4_CMD_RESET_TOPICS, 0},
-    {"set-id-key", E4_CMD_SET_ID_KEY, 1},
-    {"set-topic-key", E4_CMD_SET_TOPIC_KEY, 2},
-    {"remove-pubkey", E4_CMD_REMOVE_PUBKEY, 1},
-    {"reset-pubkeys", E4_CMD_RESET_PUBKEYS, 0},
-    {"set-pubkey", E4_CMD_SET_PUBKEY, 2},
-    {"set-c2-key", E4_CMD_SET_C2_KEY, 1},
+    {"remove-topic", E4_CMD_REMOVE_TOPIC, 1},   {"reset-topics", E4_CMD_RESET_TOPICS, 0},
+    {"set-id-key", E4_CMD_SET_ID_KEY, 1},       {"set-topic-key", E4_CMD_SET_TOPIC_KEY, 2},
+    {"remove-pubkey", E4_CMD_REMOVE_PUBKEY, 1}, {"reset-pubkeys", E4_CMD_RESET_PUBKEYS, 0},
+    {"set-pubkey", E4_CMD_SET_PUBKEY, 2},       {"set-c2-key", E4_CMD_SET_C2_KEY, 1},
 };
 
 static int topic_hash_arg(const char *topic, uint8_t hash[E4_TOPIC_HASH_LEN])
@@ -86,7 +82,8 @@ static int key_arg(const char *a, uint8_t *out, size_t len, size_t *out_len)
     n = strlen(hex);
     if (len == 0 && n != 2 * E4_KEY_LEN && n != 2 * E4_ED25519_SK_LEN)
         rc = cli_usage_error("KEY: expected 64 hex digits (a 32-byte symmetric key) or 128 "
-                             "(a 64-byte Ed25519 private key), got %zu characters", n);
+                             "(a 64-byte Ed25519 private key), got %zu characters",
+                             n);
     else
         rc = arg_key("KEY", hex, out, len ? len : n / 2);
     *out_len = len ? len : n / 2;
@@ -108,11 +105,8 @@ static int build_args(const struct cmd_spec *spec, char **a, uint8_t *args, size
         *args_len = E4_TOPIC_HASH_LEN;
         break;
     case E4_CMD_RESET_TOPICS:
-    case E4_CMD_RESET_PUBKEYS:
-        break;
-    case E4_CMD_SET_ID_KEY:
-        rc = key_arg(a[0], args, 0, args_len);
-        break;
+    case E4_CMD_RESET_PUBKEYS: break;
+    case E4_CMD_SET_ID_KEY: rc = key_arg(a[0], args, 0, args_len); break;
     case E4_CMD_SET_TOPIC_KEY:
         rc = key_arg(a[1], args, E4_KEY_LEN, args_len);
         if (!rc)
@@ -185,8 +179,9 @@ int cmd_command(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        rc = cli_usage_error("missing command (remove-topic, reset-topics, set-id-key, "
-                             "set-topic-key, remove-pubkey, reset-pubkeys, set-pubkey, set-c2-key)");
+        rc =
+            cli_usage_error("missing command (remove-topic, reset-topics, set-id-key, "
+                            "set-topic-key, remove-pubkey, reset-pubkeys, set-pubkey, set-c2-key)");
         goto out;
     }
     for (i = 0; i < sizeof specs / sizeof specs[0]; i++)

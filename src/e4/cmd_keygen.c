@@ -47,14 +47,10 @@ static void print_field(int json, int *first, const char *name, const uint8_t *v
 int cmd_keygen(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"type", required_argument, NULL, 't'},
-        {"name", required_argument, NULL, 'n'},
-        {"password", required_argument, NULL, 'p'},
-        {"password-file", required_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"type", required_argument, NULL, 't'},     {"name", required_argument, NULL, 'n'},
+        {"password", required_argument, NULL, 'p'}, {"password-file", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
     enum key_type type = KT_SYM;
     const char *name = NULL, *password_arg = NULL, *password_file = NULL;
@@ -148,9 +144,7 @@ int cmd_keygen(int argc, char **argv)
         }
     }
     switch (type) {
-    case KT_SYM:
-        print_field(json, &first, "key", sk, E4_KEY_LEN);
-        break;
+    case KT_SYM: print_field(json, &first, "key", sk, E4_KEY_LEN); break;
     case KT_ED25519:
         print_field(json, &first, "private", sk, E4_ED25519_SK_LEN);
         print_field(json, &first, "public", pk, E4_ED25519_PK_LEN);

@@ -233,16 +233,11 @@ static e4_err pk_unprotect(const uint8_t key[E4_KEY_LEN], const struct signer *s
 int cmd_unprotect(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"key-file", required_argument, NULL, 'K'},
-        {"pubkey", required_argument, NULL, 'p'},
-        {"pk", no_argument, NULL, 'P'},
-        {"now", required_argument, NULL, 'n'},
-        {"clock-skew", required_argument, NULL, 'S'},
-        {"hex", no_argument, NULL, 'x'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},    {"key-file", required_argument, NULL, 'K'},
+        {"pubkey", required_argument, NULL, 'p'}, {"pk", no_argument, NULL, 'P'},
+        {"now", required_argument, NULL, 'n'},    {"clock-skew", required_argument, NULL, 'S'},
+        {"hex", no_argument, NULL, 'x'},          {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     uint8_t key[E4_KEY_LEN];
     struct secret_src key_src = {NULL, NULL, "E4_KEY"};

@@ -30,12 +30,12 @@ enum pending_kind { PEND_SUB = 1, PEND_UNSUB, PEND_PUB, PEND_RECEIPT };
 struct pending {
     int mid;
     int kind;
-    int granted;   /* SUBACK: granted QoS (0x80 = refused) */
-    int initial;   /* one of the subscriptions made before "ready" */
-    int silent;    /* a resubscription after a reconnect */
-    int clear;     /* PUB: published without protection */
-    int rkind;     /* RECEIPT: E4_RECEIPT_APPLIED or _STATE */
-    int rresult;   /* APPLIED: 0, or the refusal's -e4_err */
+    int granted;                /* SUBACK: granted QoS (0x80 = refused) */
+    int initial;                /* one of the subscriptions made before "ready" */
+    int silent;                 /* a resubscription after a reconnect */
+    int clear;                  /* PUB: published without protection */
+    int rkind;                  /* RECEIPT: E4_RECEIPT_APPLIED or _STATE */
+    int rresult;                /* APPLIED: 0, or the refusal's -e4_err */
     uint32_t rtopics, rpubkeys; /* STATE: the counts it reports */
     char *topic;
 };
@@ -51,7 +51,7 @@ typedef struct client_ctx {
     e4_client *e4;
     int json;
     int qos;
-    size_t max_message;    /* --max-message: larger PUBLISH payloads are dropped */
+    size_t max_message; /* --max-message: larger PUBLISH payloads are dropped */
     char *control_topic;
 
     pthread_mutex_t out_lock;
@@ -61,29 +61,29 @@ typedef struct client_ctx {
      * calls made with `lock` held. */
     pthread_mutex_t log_lock;
     char last_error[256];
-    int tls_failed;        /* a TLS error was logged */
+    int tls_failed; /* a TLS error was logged */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int connected_once;
-    int connack_refused;   /* CONNACK return code when the broker refused */
+    int connack_refused; /* CONNACK return code when the broker refused */
     int ready;
     int initial_pending;
     int stopping;
     struct pending *pend;
     size_t npend, cap_pend;
     unsigned long unsolicited; /* acknowledgements of no request in flight */
-    char **subs;           /* current subscriptions, for resubscription */
+    char **subs;               /* current subscriptions, for resubscription */
     size_t nsubs;
 
     /* Receipts (client_receipts.c). receipts, verbose and state_interval
      * are set before the network thread starts; the schedule is under
      * lock; applied/have_applied belong to the network thread. */
-    int receipts;          /* 0 with --no-receipts */
+    int receipts; /* 0 with --no-receipts */
     int verbose;
     uint32_t state_interval; /* seconds between periodic STATEs, 0: none */
-    int wake[2];           /* network thread -> main loop: a STATE may be due */
-    int online;            /* connected and the control topic subscribed */
+    int wake[2];             /* network thread -> main loop: a STATE may be due */
+    int online;              /* connected and the control topic subscribed */
     receipt_schedule schedule;
     uint8_t applied[E4_RECEIPT_APPLIED_LEN];
     int have_applied;
@@ -125,10 +125,12 @@ int broker_tls_failed(client_ctx *c);
 /* Requests from the main thread; report problems as error lines. */
 void broker_subscribe(client_ctx *c, const char *topic);
 void broker_unsubscribe(client_ctx *c, const char *topic);
-void broker_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len, int clear);
+void broker_publish(client_ctx *c, const char *topic, const uint8_t *payload, size_t len,
+                    int clear);
 /* A receipt to the receipt topic, QoS 1, from either thread; info gives
  * rkind, rresult, rtopics and rpubkeys for the --verbose line. */
-void broker_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len, const struct pending *info);
+void broker_publish_receipt(client_ctx *c, const uint8_t *receipt, size_t len,
+                            const struct pending *info);
 /* Number of requests (publish, subscribe, unsubscribe) not yet
  * acknowledged (lock not held). */
 size_t broker_pending_requests(client_ctx *c);

@@ -23,21 +23,19 @@ static const struct subcommand subcommands[] = {
 static void usage(FILE *f)
 {
     size_t i;
-    fprintf(f,
-            "Usage: e4 COMMAND [OPTION]... [ARG]...\n"
-            "End-to-end protection of MQTT payloads (E4, compatible with e4go v1.1).\n"
-            "\n"
-            "Commands:\n");
+    fprintf(f, "Usage: e4 COMMAND [OPTION]... [ARG]...\n"
+               "End-to-end protection of MQTT payloads (E4, compatible with e4go v1.1).\n"
+               "\n"
+               "Commands:\n");
     for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
         fprintf(f, "  %-11s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(f,
-            "\n"
-            "Options:\n"
-            "  -h, --help     show this help and exit\n"
-            "  -V, --version  show the version and exit\n"
-            "\n"
-            "'e4 COMMAND --help' describes each command. Exit status: 0 on success,\n"
-            "1 on failure (the reason is printed on stderr), 2 on a usage error.\n");
+    fprintf(f, "\n"
+               "Options:\n"
+               "  -h, --help     show this help and exit\n"
+               "  -V, --version  show the version and exit\n"
+               "\n"
+               "'e4 COMMAND --help' describes each command. Exit status: 0 on success,\n"
+               "1 on failure (the reason is printed on stderr), 2 on a usage error.\n");
 }
 
 int main(int argc, char **argv)

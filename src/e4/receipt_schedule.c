@@ -10,8 +10,14 @@
 #define BURST_QUIET_MS 1000 /* a burst ends after a second without messages */
 #define BURST_MAX_MS 5000   /* a burst that never ends still gets its STATE */
 
-static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t max64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
 
 void rs_subscribed(receipt_schedule *r)
 {

@@ -23,24 +23,24 @@ typedef struct api_req {
     http_server *srv;
     struct MHD_Connection *conn;
     const api_route *route;
-    unsigned allow;                              /* for 405: the methods the path takes */
-    store *s;                                    /* pooled, while the handler runs */
+    unsigned allow; /* for 405: the methods the path takes */
+    store *s;       /* pooled, while the handler runs */
     c2_mode mode;
-    char token_name[sizeof ((c2_token *)0)->name];  /* the request's token (http_auth) */
+    char token_name[sizeof((c2_token *)0)->name]; /* the request's token (http_auth) */
     int read_only;
-    char param[API_PARAMS_MAX][E4_TOPIC_MAX + 1];/* decoded path parameters */
+    char param[API_PARAMS_MAX][E4_TOPIC_MAX + 1]; /* decoded path parameters */
     api_query q;
-    json_t *body;                                /* the parsed JSON body, or NULL */
-    const char *raw;                             /* the raw body (imports) */
+    json_t *body;    /* the parsed JSON body, or NULL */
+    const char *raw; /* the raw body (imports) */
     size_t raw_len;
-    int ndjson;                                  /* the raw body is JSON lines */
+    int ndjson; /* the raw body is JSON lines */
     /* the answer */
     int status;
-    char *out;                                   /* malloc'ed, wiped when freed */
+    char *out; /* malloc'ed, wiped when freed */
     size_t out_len;
-    const char *content_type;                    /* NULL: application/json */
-    struct MHD_Response *response;               /* prepared by the handler (streams) */
-    api_error err;                               /* when the handler returns -1 */
+    const char *content_type;      /* NULL: application/json */
+    struct MHD_Response *response; /* prepared by the handler (streams) */
+    api_error err;                 /* when the handler returns -1 */
 } api_req;
 
 typedef int api_handler(api_req *r);

@@ -56,12 +56,30 @@ static int policy_del(api_req *r, c2_policy_kind kind)
     return policy_get(r, kind);
 }
 
-int api_topic_policy_get(api_req *r) { return policy_get(r, C2_POLICY_TOPIC); }
-int api_topic_policy_set(api_req *r) { return policy_set(r, C2_POLICY_TOPIC); }
-int api_topic_policy_del(api_req *r) { return policy_del(r, C2_POLICY_TOPIC); }
-int api_client_policy_get(api_req *r) { return policy_get(r, C2_POLICY_CLIENT); }
-int api_client_policy_set(api_req *r) { return policy_set(r, C2_POLICY_CLIENT); }
-int api_client_policy_del(api_req *r) { return policy_del(r, C2_POLICY_CLIENT); }
+int api_topic_policy_get(api_req *r)
+{
+    return policy_get(r, C2_POLICY_TOPIC);
+}
+int api_topic_policy_set(api_req *r)
+{
+    return policy_set(r, C2_POLICY_TOPIC);
+}
+int api_topic_policy_del(api_req *r)
+{
+    return policy_del(r, C2_POLICY_TOPIC);
+}
+int api_client_policy_get(api_req *r)
+{
+    return policy_get(r, C2_POLICY_CLIENT);
+}
+int api_client_policy_set(api_req *r)
+{
+    return policy_set(r, C2_POLICY_CLIENT);
+}
+int api_client_policy_del(api_req *r)
+{
+    return policy_del(r, C2_POLICY_CLIENT);
+}
 
 static int reply_traffic(api_req *r)
 {

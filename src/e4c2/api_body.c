@@ -88,7 +88,8 @@ static int check_fields(const json_t *obj, const field *f, size_t n, const char 
     char shown[64];
     if (!json_is_object(obj))
         return api_fail(e, 400, "%sexpected a JSON object", pfx);
-    json_object_foreach ((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         size_t i = 0;
         while (i < n && strcmp(f[i].name, key) != 0)
             i++;
@@ -118,7 +119,7 @@ static int valid_ref(const char *s)
 /* ---- clients -------------------------------------------------------------- */
 
 static const field CLIENT_FIELDS[] = {
-    {"name", F_STRING, 1}, {"id", F_STRING, 0},     {"key", F_STRING, 0},
+    {"name", F_STRING, 1},     {"id", F_STRING, 0},     {"key", F_STRING, 0},
     {"password", F_STRING, 0}, {"pubkey", F_STRING, 0},
 };
 
@@ -139,7 +140,7 @@ static int hex_field(const json_t *obj, const char *name, uint8_t *out, size_t n
         return 0;
     if (api_hex_decode(out, n, json_string_value(v), json_string_length(v)) != 0)
         return api_fail(e, 400, "%s%s must be %zu hex characters", pfx, name, 2 * n);
-    if (strcmp(name, "id") != 0 && all_zero(out, n))   /* an all-zero key is never valid */
+    if (strcmp(name, "id") != 0 && all_zero(out, n)) /* an all-zero key is never valid */
         return api_fail(e, 400, "%s%s must not be all zeros", pfx, name);
     *dst = out;
     return 0;
@@ -148,13 +149,13 @@ static int hex_field(const json_t *obj, const char *name, uint8_t *out, size_t n
 static int client_mode(const c2_new_client *nc, c2_mode mode, const char *pfx, api_error *e)
 {
     if (mode == C2_MODE_PK && nc->key)
-        return api_fail_code(e, 409, "wrong_mode",
-                             "%skey is for SK mode; this C2 runs in PK mode (give pubkey or password)",
-                             pfx);
+        return api_fail_code(
+            e, 409, "wrong_mode",
+            "%skey is for SK mode; this C2 runs in PK mode (give pubkey or password)", pfx);
     if (mode == C2_MODE_SK && nc->pubkey)
-        return api_fail_code(e, 409, "wrong_mode",
-                             "%spubkey is for PK mode; this C2 runs in SK mode (give key or password)",
-                             pfx);
+        return api_fail_code(
+            e, 409, "wrong_mode",
+            "%spubkey is for PK mode; this C2 runs in SK mode (give key or password)", pfx);
     return 0;
 }
 
@@ -262,7 +263,7 @@ static int import_line(api_import *im, size_t entry, const char *line, size_t n,
         rc = own_strings(&im->list[entry], e);
     if (rc != 0)
         memset(&im->list[entry], 0, sizeof im->list[entry]);
-    json_decref(j);   /* wiped as freed: api_json_wipe_on_free */
+    json_decref(j); /* wiped as freed: api_json_wipe_on_free */
     return rc;
 }
 
@@ -423,8 +424,8 @@ static int interval_field(const json_t *obj, const char *name, int64_t *out, api
     const json_t *v = json_object_get(obj, name);
     *out = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
     if (json_is_integer(v) && (*out < C2_INTERVAL_MIN || *out > C2_INTERVAL_MAX))
-        return api_fail(e, 400, "%s must be from %d seconds to 10 years (%lld seconds), or null", name,
-                        C2_INTERVAL_MIN, (long long)C2_INTERVAL_MAX);
+        return api_fail(e, 400, "%s must be from %d seconds to 10 years (%lld seconds), or null",
+                        name, C2_INTERVAL_MIN, (long long)C2_INTERVAL_MAX);
     return 0;
 }
 
@@ -436,8 +437,10 @@ static int bool_field(const json_t *obj, const char *name, int dflt)
 
 int api_parse_policy(const json_t *obj, c2_policy_kind kind, c2_policy *out, api_error *e)
 {
-    static const field topic[] = {{"rotate_every", F_SECONDS, 0}, {"max_age", F_SECONDS, 0},
-                                   {"on_join", F_BOOL, 0}, {"on_leave", F_BOOL, 0}};
+    static const field topic[] = {{"rotate_every", F_SECONDS, 0},
+                                  {"max_age", F_SECONDS, 0},
+                                  {"on_join", F_BOOL, 0},
+                                  {"on_leave", F_BOOL, 0}};
     static const field client[] = {{"rekey_every", F_SECONDS, 0}};
     int is_topic = kind == C2_POLICY_TOPIC;
     memset(out, 0, sizeof *out);

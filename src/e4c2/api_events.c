@@ -46,10 +46,10 @@ static int events_list(api_req *r)
 
 typedef struct sse {
     http_server *srv;
-    int fd;                 /* the client's socket, watched for hang-ups */
-    int64_t last_id;        /* the last event sent */
-    time_t last_send;       /* monotonic seconds */
-    char *buf;              /* rendered, not yet given to MHD: buf[off..len) */
+    int fd;           /* the client's socket, watched for hang-ups */
+    int64_t last_id;  /* the last event sent */
+    time_t last_send; /* monotonic seconds */
+    char *buf;        /* rendered, not yet given to MHD: buf[off..len) */
     size_t len, off, cap;
 } sse;
 

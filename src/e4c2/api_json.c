@@ -42,7 +42,8 @@ json_t *api_client_json(const c2_client *c, c2_mode mode)
     set(o, "sync", json_string(c2_sync_name(c->sync)));
     set(o, "state_at", time_or_null(c->state_at));
     if (mode == C2_MODE_PK)
-        set(o, "c2_key_generation", c->c2_generation ? json_integer(c->c2_generation) : json_null());
+        set(o, "c2_key_generation",
+            c->c2_generation ? json_integer(c->c2_generation) : json_null());
     return o;
 }
 
@@ -89,7 +90,8 @@ json_t *api_command_json(const c2_command *c)
     set(o, "created", json_integer(c->created));
     set(o, "sent_at", time_or_null(c->sent_at));
     set(o, "done_at", time_or_null(c->done_at));
-    set(o, "refused", c->state == C2_CMD_REFUSED ? json_string(e4_strerror((e4_err)c->result)) : json_null());
+    set(o, "refused",
+        c->state == C2_CMD_REFUSED ? json_string(e4_strerror((e4_err)c->result)) : json_null());
     set(o, "repair", json_boolean(c->repair));
     set(o, "attempts", json_integer(c->attempts));
     set(o, "last_error", c->last_error[0] ? json_string(c->last_error) : json_null());
@@ -252,15 +254,17 @@ json_t *api_traffic_json(const c2_traffic *t)
 
 json_t *api_monitored_json(const c2_traffic *t)
 {
-    return json_pack("{sssosf}", "topic", t->topic, "counts", counts_json(t), "rate", rate3(t->rate));
+    return json_pack("{sssosf}", "topic", t->topic, "counts", counts_json(t), "rate",
+                     rate3(t->rate));
 }
 
 json_t *api_history_json(const c2_hour *h, int n)
 {
     json_t *items = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(items, json_pack("{sIsIsIsI}", "at", (json_int_t)h[i].at, "commands_queued",
-                                               (json_int_t)h[i].queued, "commands_sent", (json_int_t)h[i].sent,
-                                               "rotations", (json_int_t)h[i].rotations));
+        json_array_append_new(items, json_pack("{sIsIsIsI}", "at", (json_int_t)h[i].at,
+                                               "commands_queued", (json_int_t)h[i].queued,
+                                               "commands_sent", (json_int_t)h[i].sent, "rotations",
+                                               (json_int_t)h[i].rotations));
     return json_pack("{siso}", "bucket", 3600, "items", items);
 }

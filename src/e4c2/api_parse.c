@@ -128,8 +128,8 @@ long api_percent_decode(const char *in, size_t len, char *out, size_t cap)
     return (long)o;
 }
 
-int api_path_param(api_param_kind kind, const char *what, const char *raw, size_t len,
-                   char *out, size_t cap, api_error *e)
+int api_path_param(api_param_kind kind, const char *what, const char *raw, size_t len, char *out,
+                   size_t cap, api_error *e)
 {
     size_t max = kind == API_PARAM_TOPIC ? E4_TOPIC_MAX : E4_NAME_MAX;
     long n = api_percent_decode(raw, len, out, cap);
@@ -193,27 +193,30 @@ static int query_value(unsigned flag, const char *val, api_query *q, api_error *
     switch (flag) {
     case API_Q_OFFSET:
         return parse_int(val, 0, API_OFFSET_MAX, &q->offset) == 0
-                   ? 0 : api_fail(e, 400, "offset must be a non-negative integer");
+                   ? 0
+                   : api_fail(e, 400, "offset must be a non-negative integer");
     case API_Q_LIMIT:
         return parse_int(val, 1, API_LIMIT_MAX, &q->limit) == 0
-                   ? 0 : api_fail(e, 400, "limit must be an integer from 1 to %d", API_LIMIT_MAX);
+                   ? 0
+                   : api_fail(e, 400, "limit must be an integer from 1 to %d", API_LIMIT_MAX);
     case API_Q_AFTER:
         q->has_after = 1;
         return parse_int(val, 0, INT64_MAX, &q->after) == 0
-                   ? 0 : api_fail(e, 400, "after must be a non-negative integer");
+                   ? 0
+                   : api_fail(e, 400, "after must be a non-negative integer");
     case API_Q_HOURS:
         return parse_int(val, 1, 168, &q->hours) == 0
-                   ? 0 : api_fail(e, 400, "hours must be an integer from 1 to 168");
+                   ? 0
+                   : api_fail(e, 400, "hours must be an integer from 1 to 168");
     case API_Q_ROTATE:
     case API_Q_BEHIND:
         if (strcmp(val, "true") == 0 || strcmp(val, "false") == 0) {
             *(flag == API_Q_ROTATE ? &q->rotate : &q->behind) = val[0] == 't';
             return 0;
         }
-        return api_fail(e, 400, "%s must be true or false", flag == API_Q_ROTATE ? "rotate" : "behind");
-    default: /* API_Q_SEARCH */
-        q->has_search = val[0] != 0;
-        return 0;
+        return api_fail(e, 400, "%s must be true or false",
+                        flag == API_Q_ROTATE ? "rotate" : "behind");
+    default: /* API_Q_SEARCH */ q->has_search = val[0] != 0; return 0;
     }
 }
 
@@ -221,7 +224,7 @@ static const struct {
     const char *name;
     unsigned flag;
 } QUERY_PARAMS[] = {
-    {"offset", API_Q_OFFSET}, {"limit", API_Q_LIMIT}, {"search", API_Q_SEARCH},
+    {"offset", API_Q_OFFSET}, {"limit", API_Q_LIMIT},   {"search", API_Q_SEARCH},
     {"after", API_Q_AFTER},   {"rotate", API_Q_ROTATE}, {"behind", API_Q_BEHIND},
     {"hours", API_Q_HOURS},
 };
@@ -234,8 +237,7 @@ static unsigned query_flag(const char *key)
     return 0;
 }
 
-static int query_one(const api_kv *kv, unsigned allowed, unsigned *seen, api_query *q,
-                     api_error *e)
+static int query_one(const api_kv *kv, unsigned allowed, unsigned *seen, api_query *q, api_error *e)
 {
     char key[16], val[E4_TOPIC_MAX + 1], shown[64];
     unsigned flag = 0;
@@ -266,7 +268,7 @@ int api_parse_query(const api_kv *kv, size_t n, unsigned allowed, api_query *q, 
     unsigned seen = 0;
     memset(q, 0, sizeof *q);
     q->limit = API_LIMIT_DEFAULT;
-    q->rotate = -1;   /* not given: the topic's policy decides */
+    q->rotate = -1; /* not given: the topic's policy decides */
     q->hours = 24;
     for (size_t i = 0; i < n; i++)
         if (query_one(&kv[i], allowed, &seen, q, e) != 0)

@@ -21,23 +21,22 @@
 #include "store.h"
 #include "store_auto.h"
 
-#define API_BODY_MAX        ((size_t)1 << 20)   /* 1 MiB */
-#define API_IMPORT_BODY_MAX ((size_t)64 << 20)  /* 64 MiB, POST /v1/clients/import */
-#define API_REFS_MAX        10000               /* clients in one join or leave */
-#define API_PASSWORD_MAX    1024                /* bytes */
-#define API_TOKEN_MAX       256                 /* bytes of a bearer token */
-#define API_LIMIT_DEFAULT   100
-#define API_LIMIT_MAX       1000
+#define API_BODY_MAX ((size_t)1 << 20)         /* 1 MiB */
+#define API_IMPORT_BODY_MAX ((size_t)64 << 20) /* 64 MiB, POST /v1/clients/import */
+#define API_REFS_MAX 10000                     /* clients in one join or leave */
+#define API_PASSWORD_MAX 1024                  /* bytes */
+#define API_TOKEN_MAX 256                      /* bytes of a bearer token */
+#define API_LIMIT_DEFAULT 100
+#define API_LIMIT_MAX 1000
 
 typedef struct api_error {
-    int status;         /* HTTP status: 400, 401, 403, 404, 405, 409, 413, 415, 500, 503 */
-    const char *code;   /* "invalid_argument", ... (a static string) */
-    char message[256];  /* for people; never holds a key, a password or a token */
+    int status;        /* HTTP status: 400, 401, 403, 404, 405, 409, 413, 415, 500, 503 */
+    const char *code;  /* "invalid_argument", ... (a static string) */
+    char message[256]; /* for people; never holds a key, a password or a token */
 } api_error;
 
 /* Fill e (code from the status, see api_status_code) and return -1. */
-int api_fail(api_error *e, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int api_fail(api_error *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same with an explicit code (409 is "conflict" or "wrong_mode"). */
 int api_fail_code(api_error *e, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -60,20 +59,20 @@ void api_hex_encode(char *out, const uint8_t *in, size_t n);
 
 /* Percent-decode in[0..len) into out (cap bytes, NUL-terminated). Returns
  * the decoded length, or one of these (< 0): */
-#define API_PCT_ESCAPE (-1)   /* '%' not followed by two hex digits */
-#define API_PCT_NUL    (-2)   /* %00 */
-#define API_PCT_LONG   (-3)   /* the result does not fit in cap */
-#define API_PCT_UTF8   (-4)   /* the result is not valid UTF-8 */
+#define API_PCT_ESCAPE (-1) /* '%' not followed by two hex digits */
+#define API_PCT_NUL (-2)    /* %00 */
+#define API_PCT_LONG (-3)   /* the result does not fit in cap */
+#define API_PCT_UTF8 (-4)   /* the result is not valid UTF-8 */
 long api_percent_decode(const char *in, size_t len, char *out, size_t cap);
 
 typedef enum api_param_kind {
-    API_PARAM_CLIENT = 1,  /* a client's name or 32-hex id: 1..255 bytes of UTF-8 */
-    API_PARAM_TOPIC = 2    /* a topic: 1..512 bytes of UTF-8 */
+    API_PARAM_CLIENT = 1, /* a client's name or 32-hex id: 1..255 bytes of UTF-8 */
+    API_PARAM_TOPIC = 2   /* a topic: 1..512 bytes of UTF-8 */
 } api_param_kind;
 
 /* Decode one raw path segment named `what` ("client", "topic", "source"). */
-int api_path_param(api_param_kind kind, const char *what, const char *raw, size_t len,
-                   char *out, size_t cap, api_error *e);
+int api_path_param(api_param_kind kind, const char *what, const char *raw, size_t len, char *out,
+                   size_t cap, api_error *e);
 
 /* Query parameters an endpoint accepts. */
 enum {
@@ -96,15 +95,15 @@ typedef struct api_kv {
 } api_kv;
 
 typedef struct api_query {
-    int64_t offset;                  /* default 0 */
-    int64_t limit;                   /* 1..1000, default 100 */
-    int64_t after;                   /* default 0 */
+    int64_t offset; /* default 0 */
+    int64_t limit;  /* 1..1000, default 100 */
+    int64_t after;  /* default 0 */
     int has_after;
-    int rotate;                      /* 1, 0, or -1 when not given (the topic's policy) */
-    int behind;                      /* members: only those not on the current key (0) */
-    int64_t hours;                   /* stats history: 1..168, default 24 */
+    int rotate;    /* 1, 0, or -1 when not given (the topic's policy) */
+    int behind;    /* members: only those not on the current key (0) */
+    int64_t hours; /* stats history: 1..168, default 24 */
     int has_search;
-    char search[E4_TOPIC_MAX + 1];   /* decoded */
+    char search[E4_TOPIC_MAX + 1]; /* decoded */
 } api_query;
 
 /* Parse the query parameters; unknown or repeated ones are rejected. */
@@ -113,9 +112,9 @@ int api_parse_query(const api_kv *kv, size_t n, unsigned allowed, api_query *q, 
 /* ---- headers ------------------------------------------------------------- */
 
 typedef enum api_body_kind {
-    API_BODY_NONE = 0,    /* no body (an empty JSON object is tolerated) */
-    API_BODY_JSON = 1,    /* a JSON object, application/json */
-    API_BODY_IMPORT = 2   /* a JSON array (application/json) or JSON lines (application/x-ndjson) */
+    API_BODY_NONE = 0,  /* no body (an empty JSON object is tolerated) */
+    API_BODY_JSON = 1,  /* a JSON object, application/json */
+    API_BODY_IMPORT = 2 /* a JSON array (application/json) or JSON lines (application/x-ndjson) */
 } api_body_kind;
 
 size_t api_body_limit(api_body_kind kind);
@@ -156,11 +155,11 @@ void api_client_in_wipe(api_client_in *in);
 
 /* POST /v1/clients/import: a JSON array of client objects, or JSON lines. */
 typedef struct api_import {
-    json_t *root;          /* the parsed entries (a JSON array body); NULL for JSON lines */
+    json_t *root; /* the parsed entries (a JSON array body); NULL for JSON lines */
     size_t n;
-    api_client_in *in;     /* n decoded entries, wiped by api_import_free */
-    c2_new_client *list;   /* n entries pointing into in[] and root (or owned copies) */
-    int owns_strings;      /* JSON lines: names and passwords are copies, freed (and wiped) */
+    api_client_in *in;   /* n decoded entries, wiped by api_import_free */
+    c2_new_client *list; /* n entries pointing into in[] and root (or owned copies) */
+    int owns_strings;    /* JSON lines: names and passwords are copies, freed (and wiped) */
 } api_import;
 
 int api_parse_import(const char *body, size_t len, int ndjson, c2_mode mode, api_import *out,

@@ -4,8 +4,8 @@
  */
 #include "api.h"
 
-typedef c2_err list_fn(store *, const char *, const c2_page *,
-                       int (*)(void *, const c2_client *), void *, int64_t *, c2_error *);
+typedef c2_err list_fn(store *, const char *, const c2_page *, int (*)(void *, const c2_client *),
+                       void *, int64_t *, c2_error *);
 typedef c2_err pair_fn(store *, const char *, const char *, c2_error *);
 
 static int list_clients(api_req *r, list_fn *fn)
@@ -81,8 +81,8 @@ static int reply_c2_key(api_req *r, const uint8_t pk[E4_X25519_LEN], int64_t gen
 {
     char hex[2 * E4_X25519_LEN + 1];
     api_hex_encode(hex, pk, E4_X25519_LEN);
-    return api_reply(r, 200, json_pack("{sssI}", "pubkey", hex, "generation",
-                                       (json_int_t)generation));
+    return api_reply(r, 200,
+                     json_pack("{sssI}", "pubkey", hex, "generation", (json_int_t)generation));
 }
 
 int api_c2_pubkey(api_req *r)
@@ -118,10 +118,12 @@ int api_c2_rotate_finish(api_req *r)
     int64_t unsent = 0, nstragglers = 0;
     c2_error e = {0};
     json_t *list = json_array();
-    if (!list || store_c2_rotate_finish(r->s, &unsent, add_straggler, list, &nstragglers, &e) != C2_OK) {
+    if (!list ||
+        store_c2_rotate_finish(r->s, &unsent, add_straggler, list, &nstragglers, &e) != C2_OK) {
         json_decref(list);
         return list ? api_reply_c2(r, &e) : api_reply(r, 500, NULL);
     }
-    return api_reply(r, 200, json_pack("{sIsIso}", "unsent", (json_int_t)unsent, "unconfirmed",
-                                       (json_int_t)nstragglers, "stragglers", list));
+    return api_reply(r, 200,
+                     json_pack("{sIsIso}", "unsent", (json_int_t)unsent, "unconfirmed",
+                               (json_int_t)nstragglers, "stragglers", list));
 }

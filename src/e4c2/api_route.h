@@ -12,9 +12,9 @@
 typedef enum api_method { API_GET = 1, API_POST = 2, API_PUT = 4, API_DELETE = 8 } api_method;
 
 typedef enum api_access {
-    API_PUBLIC = 0,  /* no token */
-    API_READ = 1,    /* any valid token */
-    API_WRITE = 2    /* a valid token that is not read-only */
+    API_PUBLIC = 0, /* no token */
+    API_READ = 1,   /* any valid token */
+    API_WRITE = 2   /* a valid token that is not read-only */
 } api_access;
 
 typedef enum api_route_id {
@@ -27,19 +27,19 @@ typedef enum api_route_id {
 typedef struct api_route {
     api_route_id id;
     api_method method;
-    const char *pattern;   /* "/v1/clients/{client}/pubkeys/{source}" */
+    const char *pattern; /* "/v1/clients/{client}/pubkeys/{source}" */
     api_access access;
-    unsigned query;        /* API_Q_* accepted */
+    unsigned query; /* API_Q_* accepted */
     api_body_kind body;
 } api_route;
 
 #define API_PARAMS_MAX 2
 
 typedef struct api_match {
-    const api_route *route;               /* the route, when one matches */
-    unsigned allow;                       /* methods the path takes (API_GET | ...) */
+    const api_route *route; /* the route, when one matches */
+    unsigned allow;         /* methods the path takes (API_GET | ...) */
     size_t nparams;
-    const char *seg[API_PARAMS_MAX];      /* raw (percent-encoded) segments */
+    const char *seg[API_PARAMS_MAX]; /* raw (percent-encoded) segments */
     size_t seg_len[API_PARAMS_MAX];
 } api_match;
 

@@ -68,9 +68,10 @@ int api_members_list(api_req *r)
     c2_page pg = api_page_of(r);
     int64_t total = 0;
     c2_error e = {0};
-    c2_err rc = r->q.behind
-                    ? store_topic_members_behind(r->s, r->param[0], &pg, api_each_client, &rows, &total, &e)
-                    : store_topic_members(r->s, r->param[0], &pg, api_each_client, &rows, &total, &e);
+    c2_err rc =
+        r->q.behind
+            ? store_topic_members_behind(r->s, r->param[0], &pg, api_each_client, &rows, &total, &e)
+            : store_topic_members(r->s, r->param[0], &pg, api_each_client, &rows, &total, &e);
     if (rc != C2_OK) {
         json_decref(rows.items);
         return api_reply_c2(r, &e);

@@ -32,7 +32,7 @@ static int validate(const c2_config *cfg, uint64_t *ops, uint64_t *mem)
 
 static int initialise(db *d, const c2_config *cfg, const keyring_source *src)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     char mode[8];
     keyring *kr;
     if (schema_migrate(d, &e) != 0) {
@@ -40,7 +40,8 @@ static int initialise(db *d, const c2_config *cfg, const keyring_source *src)
         return 1;
     }
     if (meta_get_text(d, "mode", mode, sizeof mode, &e) == 0) {
-        fprintf(stderr, "e4c2 init: %s is already a C2 database (mode %s)\n", config_db_url(cfg), mode);
+        fprintf(stderr, "e4c2 init: %s is already a C2 database (mode %s)\n", config_db_url(cfg),
+                mode);
         return 1;
     }
     if (db_begin(d) != DB_OK) {
@@ -50,7 +51,8 @@ static int initialise(db *d, const c2_config *cfg, const keyring_source *src)
     e.code = C2_OK;
     kr = keyring_create(d, src, &e);
     if (!kr || meta_put_text(d, "mode", cfg->mode, &e) != 0 ||
-        (!strcmp(cfg->mode, "pk") && store_c2_create(d, kr, &e) != C2_OK) || db_commit(d) != DB_OK) {
+        (!strcmp(cfg->mode, "pk") && store_c2_create(d, kr, &e) != C2_OK) ||
+        db_commit(d) != DB_OK) {
         db_rollback(d);
         keyring_free(kr);
         fprintf(stderr, "e4c2 init: %s\n", e.message[0] ? e.message : db_errmsg(d));

@@ -25,7 +25,7 @@ typedef struct run_plan {
     char password[1024];
     int pool;
     int publishers;
-    int receipts;          /* subscribe to receipts (default on) */
+    int receipts; /* subscribe to receipts (default on) */
     int state_interval, clock_skew;
     int policies, monitor, monitor_flush;
 } run_plan;
@@ -122,13 +122,16 @@ static int validate(const c2_config *cfg, run_plan *r)
     memset(r, 0, sizeof *r);
     if (!cfg->broker || parse_broker(r, cfg->broker) != 0)
         bad = "--broker mqtt://HOST:PORT (or mqtts://) is required";
-    else if (positive(cfg->lease, 30, 86400, &r->pub.lease_s) || positive(cfg->pool, 8, 256, &r->pool) ||
+    else if (positive(cfg->lease, 30, 86400, &r->pub.lease_s) ||
+             positive(cfg->pool, 8, 256, &r->pool) ||
              positive(cfg->publishers, 4, MAX_PUBLISHERS, &r->publishers) ||
              positive(cfg->max_inflight, 20, 65535, &r->pub.max_inflight))
-        bad = "--lease (1..86400), --pool (1..256), --publishers (1..16) and --max-inflight (1..65535) "
+        bad = "--lease (1..86400), --pool (1..256), --publishers (1..16) and --max-inflight "
+              "(1..65535) "
               "take a positive number";
     else if (positive(cfg->state_interval, 3600, 7 * 86400, &r->state_interval) ||
-             (cfg->clock_skew && strcmp(cfg->clock_skew, "0") && positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
+             (cfg->clock_skew && strcmp(cfg->clock_skew, "0") &&
+              positive(cfg->clock_skew, 0, 3600, &r->clock_skew)))
         bad = "--state-interval (1..604800) and --clock-skew (0..3600) take a number of seconds";
     else if (!cfg->tls_cert != !cfg->tls_key)
         bad = "--tls-cert and --tls-key go together";
@@ -147,11 +150,12 @@ static int validate(const c2_config *cfg, run_plan *r)
     r->http.tls_cert_file = cfg->tls_cert;
     r->http.tls_key_file = cfg->tls_key;
     r->http.ui_dir = cfg->ui_dir ? cfg->ui_dir : http_ui_default_dir();
-    r->http.threads = 64;   /* connections; each request borrows a store briefly */
+    r->http.threads = 64; /* connections; each request borrows a store briefly */
     return 0;
 }
 
-static keyring *unlock(const c2_config *cfg, keyring_source *src, char *pass, size_t cap, c2_error *e)
+static keyring *unlock(const c2_config *cfg, keyring_source *src, char *pass, size_t cap,
+                       c2_error *e)
 {
     keyring *kr = NULL;
     db *d;
@@ -195,7 +199,7 @@ typedef struct workers {
 
 static int start_workers(run_plan *r, store_pool *pool, workers *w, c2_error *e)
 {
-    monitor_config mc = { &r->pub, r->monitor_flush, (uint32_t)r->clock_skew };
+    monitor_config mc = {&r->pub, r->monitor_flush, (uint32_t)r->clock_skew};
     if (start_publishers(r, pool, w->pubs, e) != 0 ||
         (r->receipts && !(w->rcv = receiver_start(&r->pub, r->clock_skew, pool, e))) ||
         (r->policies && !(w->sched = scheduler_start(pool, e))) ||
@@ -215,8 +219,8 @@ static void stop_workers(run_plan *r, workers *w)
 /* Serve until SIGTERM, SIGINT or SIGHUP. */
 static int serve(run_plan *r, store_pool *pool)
 {
-    c2_error e = { 0 };
-    workers w = { { 0 }, NULL, NULL, NULL };
+    c2_error e = {0};
+    workers w = {{0}, NULL, NULL, NULL};
     sigset_t set;
     int sig = 0;
     http_server *http = NULL;
@@ -238,7 +242,9 @@ static int serve(run_plan *r, store_pool *pool)
     sigaddset(&set, SIGHUP);
     sigwait(&set, &sig);
     log_info("stopping: finishing the commands in flight", "signal",
-             sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
+             sig == SIGINT   ? "SIGINT"
+             : sig == SIGHUP ? "SIGHUP"
+                             : "SIGTERM");
     http_stop(http);
     stop_workers(r, &w);
     log_info("stopped", NULL, NULL);
@@ -247,7 +253,7 @@ static int serve(run_plan *r, store_pool *pool)
 
 int cmd_run(const c2_config *cfg)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     char pass[1024];
     keyring_source src;
     run_plan r;
@@ -267,7 +273,8 @@ int cmd_run(const c2_config *cfg)
     mosquitto_lib_init();
     if (!(kr = unlock(cfg, &src, pass, sizeof pass, &e)))
         return 1;
-    pool = store_pool_open(config_db_url(cfg), kr, r.pool + r.publishers + r.receipts + r.policies + r.monitor, &e);
+    pool = store_pool_open(config_db_url(cfg), kr,
+                           r.pool + r.publishers + r.receipts + r.policies + r.monitor, &e);
     if (!pool) {
         fprintf(stderr, "e4c2 run: %s\n", e.message);
         keyring_free(kr);

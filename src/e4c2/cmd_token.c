@@ -23,17 +23,19 @@ static int print_token(void *ctx, const c2_token *t)
 
 static int run_token(store *s, const c2_config *cfg, const char *verb, const char *name)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     char token[64];
     if (!strcmp(verb, "create")) {
         if (store_token_create(s, name, cfg->read_only, token, &e) != C2_OK)
             goto fail;
-        printf("%s\n", token);   /* alone on stdout: `T=$(e4c2 token create ops)` */
+        printf("%s\n", token); /* alone on stdout: `T=$(e4c2 token create ops)` */
         sodium_memzero(token, sizeof token);
         return 0;
     }
     if (!strcmp(verb, "revoke"))
-        return store_token_revoke(s, name, &e) == C2_OK ? 0 : (fprintf(stderr, "e4c2 token: %s\n", e.message), 1);
+        return store_token_revoke(s, name, &e) == C2_OK
+                   ? 0
+                   : (fprintf(stderr, "e4c2 token: %s\n", e.message), 1);
     if (store_token_list(s, print_token, (void *)cfg, &e) == C2_OK)
         return 0;
 fail:
@@ -50,7 +52,8 @@ static int validate(int argc, char **argv)
         return 2;
     }
     if (argc != (needs_name ? 2 : 1)) {
-        fprintf(stderr, "e4c2 token %s: %s\n", verb, needs_name ? "expected one NAME" : "takes no argument");
+        fprintf(stderr, "e4c2 token %s: %s\n", verb,
+                needs_name ? "expected one NAME" : "takes no argument");
         return 2;
     }
     return 0;
@@ -58,7 +61,7 @@ static int validate(int argc, char **argv)
 
 int cmd_token(const c2_config *cfg, int argc, char **argv)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     store_pool *pool;
     store *s;
     int rc = validate(argc, argv);

@@ -10,26 +10,26 @@
 #include <stddef.h>
 
 typedef struct c2_config {
-    char *db;                   /* "sqlite:e4c2.db" by default */
+    char *db; /* "sqlite:e4c2.db" by default */
     char *passphrase_file;
     char *key_file;
     char *log_level;
     /* init */
-    char *mode;                 /* sk | pk */
+    char *mode; /* sk | pk */
     char *kdf_ops, *kdf_mem;
     /* run */
-    char *broker;               /* mqtt://HOST:PORT or mqtts://HOST:PORT */
+    char *broker; /* mqtt://HOST:PORT or mqtts://HOST:PORT */
     char *broker_cafile, *broker_username, *broker_password_file;
-    char *listen;               /* 127.0.0.1:8640 */
+    char *listen; /* 127.0.0.1:8640 */
     char *tls_cert, *tls_key;
-    char *ui_dir;               /* the web console's files (default: http_ui_default_dir) */
+    char *ui_dir; /* the web console's files (default: http_ui_default_dir) */
     char *lease, *pool, *max_inflight, *publishers;
     char *receipts, *state_interval, *clock_skew;
     char *policies, *monitor, *monitor_flush;
     /* token */
     int read_only;
     int json;
-    char *config;               /* the file these came from */
+    char *config; /* the file these came from */
 } c2_config;
 
 /* Which commands a setting applies to. */

@@ -50,8 +50,10 @@ static db *unknown_scheme(const char *url, const char *sep, char *err, size_t er
             n = 0;
     }
     if (err && err_len)
-        snprintf(err, err_len, "unsupported database URL scheme \"%.*s\" "
-                 "(use sqlite:PATH or postgresql://...)", n > 32 ? 32 : n, url);
+        snprintf(err, err_len,
+                 "unsupported database URL scheme \"%.*s\" "
+                 "(use sqlite:PATH or postgresql://...)",
+                 n > 32 ? 32 : n, url);
     return NULL;
 }
 
@@ -65,7 +67,7 @@ db *db_open(const char *url, char *err, size_t err_len)
         return db_pg_open(url, err, err_len);
     if (has_prefix(url, "sqlite:")) {
         const char *path = url + strlen("sqlite:");
-        if (has_prefix(path, "//"))   /* sqlite:///abs/path, sqlite://rel/path */
+        if (has_prefix(path, "//")) /* sqlite:///abs/path, sqlite://rel/path */
             path += 2;
         if (!*path) {
             put_err(err, err_len, "sqlite: URL without a path");
@@ -213,8 +215,8 @@ void db_rows_free(db_rows *r)
         r->d->drv->rows_free(r);
 }
 
-db_status db_query_int(db *d, int64_t *out, int *found, const char *sql,
-                       const db_val *params, int nparams)
+db_status db_query_int(db *d, int64_t *out, int *found, const char *sql, const db_val *params,
+                       int nparams)
 {
     db_rows *r;
     if (found)

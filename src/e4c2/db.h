@@ -42,11 +42,11 @@ typedef enum db_kind { DB_SQLITE = 1, DB_PG = 2 } db_kind;
 /* What went wrong, so the store can answer with a precise error. */
 typedef enum db_status {
     DB_OK = 0,
-    DB_ERR = -1,          /* anything else; db_errmsg() says what */
-    DB_UNIQUE = -2,       /* a unique or primary-key constraint */
-    DB_FOREIGN_KEY = -3,  /* a foreign-key constraint */
-    DB_BUSY = -4,         /* locked / serialization failure: retry the transaction */
-    DB_CONN = -5          /* the connection is gone */
+    DB_ERR = -1,         /* anything else; db_errmsg() says what */
+    DB_UNIQUE = -2,      /* a unique or primary-key constraint */
+    DB_FOREIGN_KEY = -3, /* a foreign-key constraint */
+    DB_BUSY = -4,        /* locked / serialization failure: retry the transaction */
+    DB_CONN = -5         /* the connection is gone */
 } db_status;
 
 typedef enum db_type { DBV_NULL = 0, DBV_INT, DBV_TEXT, DBV_BLOB } db_type;
@@ -54,14 +54,14 @@ typedef enum db_type { DBV_NULL = 0, DBV_INT, DBV_TEXT, DBV_BLOB } db_type;
 typedef struct db_val {
     db_type type;
     int64_t i;
-    const void *p;   /* text (NUL-terminated) or blob bytes */
-    size_t len;      /* blob length */
+    const void *p; /* text (NUL-terminated) or blob bytes */
+    size_t len;    /* blob length */
 } db_val;
 
-#define DB_NULLV         ((db_val){ .type = DBV_NULL })
-#define DB_INT(x)        ((db_val){ .type = DBV_INT, .i = (int64_t)(x) })
-#define DB_TEXT(s)       ((db_val){ .type = DBV_TEXT, .p = (s) })
-#define DB_BLOB(b, n)    ((db_val){ .type = DBV_BLOB, .p = (b), .len = (n) })
+#define DB_NULLV ((db_val){.type = DBV_NULL})
+#define DB_INT(x) ((db_val){.type = DBV_INT, .i = (int64_t)(x)})
+#define DB_TEXT(s) ((db_val){.type = DBV_TEXT, .p = (s)})
+#define DB_BLOB(b, n) ((db_val){.type = DBV_BLOB, .p = (b), .len = (n)})
 
 /* url: "sqlite:PATH" (PATH may be ":memory:"), "postgresql://..." or
  * "postgres://...". A path without a scheme is a SQLite file. On failure
@@ -90,8 +90,8 @@ void db_rows_free(db_rows *r);
 
 /* Convenience: the first column of the first row as an integer
  * (*found = 0 when there is no row). */
-db_status db_query_int(db *d, int64_t *out, int *found, const char *sql,
-                       const db_val *params, int nparams);
+db_status db_query_int(db *d, int64_t *out, int *found, const char *sql, const db_val *params,
+                       int nparams);
 
 /* For a connection whose commits may be lost in a power failure without
  * harm (the publisher's "sent" marks: a lost mark is a resend, which devices
@@ -101,7 +101,7 @@ db_status db_relax_durability(db *d);
 
 db_status db_begin(db *d);
 db_status db_commit(db *d);
-void db_rollback(db *d);   /* never fails; a no-op outside a transaction */
+void db_rollback(db *d); /* never fails; a no-op outside a transaction */
 
 /* The last error's message and status. Messages never contain parameter
  * values (keys are parameters). */

@@ -57,15 +57,14 @@ db_cache_entry *db_cache_add(db_cache *c, const char *key, void *handle, void **
         *evicted = e->handle;
         free(e->key);
     }
-    *e = (db_cache_entry){ .key = copy, .hash = key_hash(key), .used = ++c->tick,
-                           .handle = handle };
+    *e = (db_cache_entry){.key = copy, .hash = key_hash(key), .used = ++c->tick, .handle = handle};
     return e;
 }
 
 void db_cache_drop(db_cache_entry *e)
 {
     free(e->key);
-    *e = (db_cache_entry){ 0 };
+    *e = (db_cache_entry){0};
 }
 
 void db_cache_clear(db_cache *c, void (*release)(void *handle, void *ctx), void *ctx)

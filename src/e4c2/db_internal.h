@@ -20,8 +20,7 @@ typedef struct db_driver {
     void (*close)(db *d);
     int64_t (*exec)(db *d, const char *sql, const db_val *params, int nparams);
     db_status (*exec_script)(db *d, const char *sql);
-    db_status (*query)(db *d, db_rows **out, const char *sql, const db_val *params,
-                       int nparams);
+    db_status (*query)(db *d, db_rows **out, const char *sql, const db_val *params, int nparams);
     int (*next)(db_rows *r);
     int (*is_null)(const db_rows *r, int col);
     int64_t (*get_int)(const db_rows *r, int col);
@@ -38,8 +37,8 @@ struct db {
     const db_driver *drv;
     db_kind kind;
     db_status status;
-    int in_tx;      /* db_begin() succeeded; no commit or rollback yet */
-    int tx_failed;  /* a statement failed inside it: only a rollback is accepted */
+    int in_tx;     /* db_begin() succeeded; no commit or rollback yet */
+    int tx_failed; /* a statement failed inside it: only a rollback is accepted */
     char err[DB_ERRMSG_MAX];
 };
 
@@ -47,12 +46,11 @@ struct db {
 struct db_rows {
     db *d;
     int ncols;
-    int on_row;     /* the last db_next() returned 1: columns may be read */
+    int on_row; /* the last db_next() returned 1: columns may be read */
 };
 
 /* Records an error on d and returns st. */
-db_status db_fail(db *d, db_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+db_status db_fail(db *d, db_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* SQL text (db_sql.c). The highest $N placeholder of sql outside literals,
  * quoted identifiers and comments; when rewrite is a copy of sql, the '$'
@@ -68,10 +66,10 @@ db *db_pg_open(const char *url, char *err, size_t err_len);
  * marks an entry busy while a result set uses its statement, so that it is
  * neither evicted nor handed out twice. */
 typedef struct db_cache_entry {
-    char *key;        /* NULL: free slot */
+    char *key; /* NULL: free slot */
     uint64_t hash;
-    uint64_t used;    /* tick of the last use */
-    void *handle;     /* the driver's statement */
+    uint64_t used; /* tick of the last use */
+    void *handle;  /* the driver's statement */
     int busy;
 } db_cache_entry;
 

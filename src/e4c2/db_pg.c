@@ -24,13 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 typedef struct pg_db {
     db base;
     PGconn *conn;
     db_cache cache;
-    unsigned long stmt_seq;   /* names prepared statements, never reused */
-    char sqlstate[6];         /* of the last server error */
+    unsigned long stmt_seq; /* names prepared statements, never reused */
+    char sqlstate[6];       /* of the last server error */
 } pg_db;
 
 /* libpq's parallel parameter arrays, in one allocation. */
@@ -40,7 +39,7 @@ typedef struct pg_params {
     int *lengths, *formats;
     Oid *types;
     char (*nums)[24];
-    char *sig;   /* one letter per parameter type: part of the cache key */
+    char *sig; /* one letter per parameter type: part of the cache key */
     void *block;
 } pg_params;
 
@@ -69,9 +68,7 @@ static const char *pg_param(pg_params *pp, int i, const db_val *v)
         pp->types[i] = OID_BYTEA;
         pp->sig[i] = 'b';
         return NULL;
-    case DBV_NULL:
-        pp->sig[i] = 'u';
-        return NULL;
+    case DBV_NULL: pp->sig[i] = 'u'; return NULL;
     }
     return "parameter of unknown type";
 }
@@ -83,11 +80,11 @@ static const char *pg_params_init(pg_params *pp, const db_val *p, int n)
     char *b = calloc(1, (size_t)n * per + 1);
     if (!b)
         return "out of memory";
-    *pp = (pg_params){ .n = n, .block = b, .values = (const char **)(void *)b };
+    *pp = (pg_params){.n = n, .block = b, .values = (const char **)(void *)b};
     pp->lengths = (int *)(void *)(b += (size_t)n * sizeof(char *));
     pp->formats = (int *)(void *)(b += (size_t)n * sizeof(int));
     pp->types = (Oid *)(void *)(b += (size_t)n * sizeof(int));
-    pp->nums = (char (*)[24])(b += (size_t)n * sizeof(Oid));
+    pp->nums = (char(*)[24])(b += (size_t)n * sizeof(Oid));
     pp->sig = b + (size_t)n * 24;
     for (int i = 0; i < n; i++) {
         const char *bad = pg_param(pp, i, &p[i]);
@@ -129,7 +126,7 @@ static db_status pg_check(pg_db *g, const PGresult *res)
     ExecStatusType t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     g->sqlstate[0] = '\0';
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY)
-        return DB_OK;   /* empty: a blank script (db.c refuses blank statements) */
+        return DB_OK; /* empty: a blank script (db.c refuses blank statements) */
     if (PQstatus(g->conn) == CONNECTION_BAD)
         return pg_conn_lost(g, "PostgreSQL connection lost");
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -137,7 +134,7 @@ static db_status pg_check(pg_db *g, const PGresult *res)
     char msg[DB_ERRMSG_MAX];
     /* Without a server message, libpq's own (client-side, no values). */
     snprintf(msg, sizeof msg, "%s", primary ? primary : PQerrorMessage(g->conn));
-    if (state && !strncmp(state, "22", 2)) {   /* data exceptions quote the value */
+    if (state && !strncmp(state, "22", 2)) { /* data exceptions quote the value */
         char *colon = strstr(msg, ": ");
         if (colon)
             *colon = '\0';
@@ -152,7 +149,7 @@ static db_status pg_check(pg_db *g, const PGresult *res)
 static void quiet(void *arg, const char *message)
 {
     (void)arg;
-    (void)message;   /* notices ("relation exists, skipping") are not errors */
+    (void)message; /* notices ("relation exists, skipping") are not errors */
 }
 
 /* What every session needs, after a connect or a reset. */
@@ -163,7 +160,8 @@ static db_status pg_session(pg_db *g)
      * Custom plans: a prepared statement's generic plan cannot use the
      * selectivity of its parameters (the outbox claim's "due now" and
      * "lease expired" filters), and fell to a scan costing 100x more. */
-    PGresult *res = PQexec(g->conn, "SET bytea_output = 'hex'; SET plan_cache_mode = force_custom_plan");
+    PGresult *res =
+        PQexec(g->conn, "SET bytea_output = 'hex'; SET plan_cache_mode = force_custom_plan");
     db_status st = pg_check(g, res);
     PQclear(res);
     return st;
@@ -183,7 +181,7 @@ static db_status pg_alive(pg_db *g)
     if (g->base.in_tx)
         return db_fail(&g->base, DB_CONN, "PostgreSQL connection lost in a transaction");
     PQreset(g->conn);
-    db_cache_clear(&g->cache, forget_cb, NULL);   /* they died with the session */
+    db_cache_clear(&g->cache, forget_cb, NULL); /* they died with the session */
     if (PQstatus(g->conn) != CONNECTION_OK)
         return pg_conn_lost(g, "cannot reconnect to PostgreSQL");
     return pg_session(g);
@@ -240,7 +238,7 @@ static char *cache_key(const char *sql, const char *sig)
     char *k = malloc(a + b + 2);
     if (k) {
         memcpy(k, sql, a);
-        k[a] = '\x1f';   /* cannot appear in the type letters */
+        k[a] = '\x1f'; /* cannot appear in the type letters */
         memcpy(k + a + 1, sig, b + 1);
     }
     return k;
@@ -251,7 +249,7 @@ static PGresult *pg_run(pg_db *g, const char *sql, const db_val *p, int n)
 {
     if (pg_alive(g) != DB_OK)
         return NULL;
-    pg_params pp = { 0 };
+    pg_params pp = {0};
     const char *bad = pg_params_init(&pp, p, n);
     char *key = bad ? NULL : cache_key(sql, pp.sig);
     if (!key) {
@@ -306,8 +304,7 @@ static db_status pg_exec_script(db *d, const char *sql)
     return st;
 }
 
-static db_status pg_query(db *d, db_rows **out, const char *sql, const db_val *params,
-                          int nparams)
+static db_status pg_query(db *d, db_rows **out, const char *sql, const db_val *params, int nparams)
 {
     PGresult *res = pg_run((pg_db *)d, sql, params, nparams);
     if (!res)
@@ -346,15 +343,24 @@ static void pg_rollback(db *d)
 static void pg_close(db *d)
 {
     pg_db *g = (pg_db *)d;
-    db_cache_clear(&g->cache, forget_cb, NULL);   /* PQfinish ends them on the server */
+    db_cache_clear(&g->cache, forget_cb, NULL); /* PQfinish ends them on the server */
     PQfinish(g->conn);
     free(g);
 }
 
 static const db_driver pg_driver = {
-    .close = pg_close, .exec = pg_exec, .exec_script = pg_exec_script, .query = pg_query,
-    .next = pg_next, .is_null = pg_is_null, .get_int = pg_int, .get_text = pg_text,
-    .get_blob = pg_blob, .rows_free = pg_rows_free, .begin = pg_begin, .commit = pg_commit,
+    .close = pg_close,
+    .exec = pg_exec,
+    .exec_script = pg_exec_script,
+    .query = pg_query,
+    .next = pg_next,
+    .is_null = pg_is_null,
+    .get_int = pg_int,
+    .get_text = pg_text,
+    .get_blob = pg_blob,
+    .rows_free = pg_rows_free,
+    .begin = pg_begin,
+    .commit = pg_commit,
     .rollback = pg_rollback,
 };
 
@@ -375,9 +381,9 @@ static void connect_error(PGconn *conn, const char *url, char *err, size_t err_l
 db *db_pg_open(const char *url, char *err, size_t err_len)
 {
     /* Defaults first: what the URL says is processed later and wins. */
-    static const char *const keys[] = { "connect_timeout", "fallback_application_name",
-                                        "client_encoding", "dbname", NULL };
-    const char *vals[] = { "10", "e4c2", "UTF8", url, NULL };
+    static const char *const keys[] = {"connect_timeout", "fallback_application_name",
+                                       "client_encoding", "dbname", NULL};
+    const char *vals[] = {"10", "e4c2", "UTF8", url, NULL};
     pg_db *g = calloc(1, sizeof *g);
     PGconn *conn = g ? PQconnectdbParams(keys, vals, 1) : NULL;
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
@@ -386,7 +392,7 @@ db *db_pg_open(const char *url, char *err, size_t err_len)
         free(g);
         return NULL;
     }
-    g->base = (db){ .drv = &pg_driver, .kind = DB_PG };
+    g->base = (db){.drv = &pg_driver, .kind = DB_PG};
     g->conn = conn;
     if (pg_session(g) != DB_OK) {
         if (err && err_len)

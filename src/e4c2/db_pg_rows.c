@@ -11,7 +11,7 @@
 #include <string.h>
 
 typedef struct pg_col {
-    uint8_t *buf;   /* the decoded bytea of the current row, NUL-terminated */
+    uint8_t *buf; /* the decoded bytea of the current row, NUL-terminated */
     size_t len, cap;
     Oid type;
 } pg_col;
@@ -31,7 +31,7 @@ db_rows *pg_rows_new(db *d, PGresult *res)
         PQclear(res);
         return NULL;
     }
-    r->base = (db_rows){ .d = d, .ncols = ncols };
+    r->base = (db_rows){.d = d, .ncols = ncols};
     r->res = res;
     r->nrows = PQntuples(res);
     r->row = -1;
@@ -95,7 +95,7 @@ int64_t pg_int(const db_rows *base, int col)
 {
     const pg_rows *r = (const pg_rows *)base;
     const char *v = PQgetvalue(r->res, r->row, col);
-    if (r->cols[col].type == OID_BOOL)   /* "t" / "f", as SQLite's 1 / 0 */
+    if (r->cols[col].type == OID_BOOL) /* "t" / "f", as SQLite's 1 / 0 */
         return v[0] == 't';
     return strtoll(v, NULL, 10);
 }
@@ -128,7 +128,7 @@ void pg_rows_free(db_rows *base)
     pg_rows *r = (pg_rows *)base;
     for (int c = 0; c < base->ncols; c++) {
         if (r->cols[c].buf)
-            explicit_bzero(r->cols[c].buf, r->cols[c].cap);   /* may be key material */
+            explicit_bzero(r->cols[c].buf, r->cols[c].cap); /* may be key material */
         free(r->cols[c].buf);
     }
     PQclear(r->res);

@@ -34,21 +34,18 @@ typedef struct sqlite_db {
 typedef struct sqlite_rows {
     db_rows base;
     sqlite3_stmt *st;
-    db_cache_entry *entry;   /* NULL: not cached, finalized when freed */
-    int first;               /* the first row is stepped to but not yet returned */
-    int end;                 /* 0 while rows may follow, else what db_next returns */
+    db_cache_entry *entry; /* NULL: not cached, finalized when freed */
+    int first;             /* the first row is stepped to but not yet returned */
+    int end;               /* 0 while rows may follow, else what db_next returns */
 } sqlite_rows;
 
 static db_status sq_status(int rc)
 {
     switch (rc) {
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-        return DB_UNIQUE;
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-        return DB_FOREIGN_KEY;
-    default:
-        break;
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return DB_UNIQUE;
+    case SQLITE_CONSTRAINT_FOREIGNKEY: return DB_FOREIGN_KEY;
+    default: break;
     }
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
         return DB_BUSY;
@@ -58,8 +55,7 @@ static db_status sq_status(int rc)
 /* SQLite's messages name tables and columns, never bound values. */
 static db_status sq_fail(sqlite_db *s)
 {
-    return db_fail(&s->base, sq_status(sqlite3_extended_errcode(s->h)), "%s",
-                   sqlite3_errmsg(s->h));
+    return db_fail(&s->base, sq_status(sqlite3_extended_errcode(s->h)), "%s", sqlite3_errmsg(s->h));
 }
 
 static sqlite3_stmt *sq_prepare(sqlite_db *s, const char *sql)
@@ -81,8 +77,8 @@ static sqlite3_stmt *sq_prepare(sqlite_db *s, const char *sql)
     }
     if (!st || extra) {
         sqlite3_finalize(st);
-        db_fail(&s->base, DB_ERR, st ? "more than one statement (use db_exec_script)"
-                                     : "empty statement");
+        db_fail(&s->base, DB_ERR,
+                st ? "more than one statement (use db_exec_script)" : "empty statement");
         return NULL;
     }
     return st;
@@ -99,7 +95,7 @@ static sqlite3_stmt *sq_acquire(sqlite_db *s, const char *sql, db_cache_entry **
         return e->handle;
     }
     sqlite3_stmt *st = sq_prepare(s, sql);
-    if (st && !e) {   /* e busy: the same SQL is open in a result set; use a copy */
+    if (st && !e) { /* e busy: the same SQL is open in a result set; use a copy */
         void *old = NULL;
         *entry = db_cache_add(&s->cache, sql, st, &old);
         sqlite3_finalize(old);
@@ -115,7 +111,7 @@ static void sq_release(sqlite3_stmt *st, db_cache_entry *e)
         sqlite3_finalize(st);
         return;
     }
-    sqlite3_reset(st);   /* ends its read of the database */
+    sqlite3_reset(st); /* ends its read of the database */
     sqlite3_clear_bindings(st);
     e->busy = 0;
 }
@@ -134,7 +130,7 @@ static db_status sq_bind(sqlite_db *s, sqlite3_stmt *st, const db_val *p, int n,
             rc = sqlite3_bind_int64(st, i + 1, p[i].i);
         else if (p[i].type == DBV_TEXT && p[i].p)
             rc = sqlite3_bind_text(st, i + 1, p[i].p, -1, copy);
-        else if (p[i].type == DBV_BLOB)   /* a NULL pointer would bind NULL, not an empty blob */
+        else if (p[i].type == DBV_BLOB) /* a NULL pointer would bind NULL, not an empty blob */
             rc = sqlite3_bind_blob64(st, i + 1, p[i].len ? p[i].p : "", p[i].len, copy);
         else if (p[i].type == DBV_NULL || p[i].type == DBV_TEXT)
             rc = sqlite3_bind_null(st, i + 1);
@@ -157,7 +153,7 @@ static int64_t sq_exec(db *d, const char *sql, const db_val *params, int nparams
     db_status rc = sq_bind(s, st, params, nparams, SQLITE_STATIC);
     int step = SQLITE_DONE;
     while (rc == DB_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
-        ;   /* RETURNING rows are not wanted here, but must be stepped through */
+        ; /* RETURNING rows are not wanted here, but must be stepped through */
     if (rc == DB_OK && step != SQLITE_DONE)
         rc = sq_fail(s);
     /* sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE, even
@@ -175,8 +171,7 @@ static db_status sq_exec_script(db *d, const char *sql)
 
 /* The first step runs in db_query(): an INSERT ... RETURNING makes all its
  * changes there, and PostgreSQL reports their errors from db_query() too. */
-static db_status sq_query(db *d, db_rows **out, const char *sql, const db_val *params,
-                          int nparams)
+static db_status sq_query(db *d, db_rows **out, const char *sql, const db_val *params, int nparams)
 {
     sqlite_db *s = (sqlite_db *)d;
     db_cache_entry *e;
@@ -192,7 +187,7 @@ static db_status sq_query(db *d, db_rows **out, const char *sql, const db_val *p
         sq_release(st, e);
         return rc == DB_OK ? db_fail(d, DB_ERR, "out of memory") : rc;
     }
-    r->base = (db_rows){ .d = d, .ncols = sqlite3_column_count(st) };
+    r->base = (db_rows){.d = d, .ncols = sqlite3_column_count(st)};
     r->st = st;
     r->entry = e;
     r->first = step == SQLITE_ROW;
@@ -239,7 +234,7 @@ static const uint8_t *sq_blob(const db_rows *r, int col, size_t *len)
     sqlite3_stmt *st = ((const sqlite_rows *)r)->st;
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
         return NULL;
-    const uint8_t *p = sqlite3_column_blob(st, col);   /* before _bytes, as SQLite asks */
+    const uint8_t *p = sqlite3_column_blob(st, col); /* before _bytes, as SQLite asks */
     *len = (size_t)sqlite3_column_bytes(st, col);
     return p ? p : (const uint8_t *)"";
 }
@@ -264,7 +259,8 @@ static db_status sq_commit(db *d)
 static void sq_rollback(db *d)
 {
     sqlite_db *s = (sqlite_db *)d;
-    if (!sqlite3_get_autocommit(s->h))   /* SQLite may already have rolled back (I/O error, full disk) */
+    if (!sqlite3_get_autocommit(
+            s->h)) /* SQLite may already have rolled back (I/O error, full disk) */
         sq_exec(d, "ROLLBACK", NULL, 0);
 }
 
@@ -283,21 +279,29 @@ static void sq_close(db *d)
 }
 
 static const db_driver sqlite_driver = {
-    .close = sq_close, .exec = sq_exec, .exec_script = sq_exec_script, .query = sq_query,
-    .next = sq_next, .is_null = sq_is_null, .get_int = sq_int, .get_text = sq_text,
-    .get_blob = sq_blob, .rows_free = sq_rows_free, .begin = sq_begin, .commit = sq_commit,
+    .close = sq_close,
+    .exec = sq_exec,
+    .exec_script = sq_exec_script,
+    .query = sq_query,
+    .next = sq_next,
+    .is_null = sq_is_null,
+    .get_int = sq_int,
+    .get_text = sq_text,
+    .get_blob = sq_blob,
+    .rows_free = sq_rows_free,
+    .begin = sq_begin,
+    .commit = sq_commit,
     .rollback = sq_rollback,
 };
 
 /* A page cache of 64 MiB per connection (the default, 2 MiB, is smaller
  * than the outbox of one rotation of 10,000 members: every transaction
  * read its pages again from the file), and reads through mmap. */
-static const char sq_settings[] =
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = FULL;"
-    "PRAGMA foreign_keys = ON;"
-    "PRAGMA cache_size = -65536;"
-    "PRAGMA mmap_size = 268435456;";
+static const char sq_settings[] = "PRAGMA journal_mode = WAL;"
+                                  "PRAGMA synchronous = FULL;"
+                                  "PRAGMA foreign_keys = ON;"
+                                  "PRAGMA cache_size = -65536;"
+                                  "PRAGMA mmap_size = 268435456;";
 
 db *db_sqlite_open(const char *path, char *err, size_t err_len)
 {
@@ -307,10 +311,10 @@ db *db_sqlite_open(const char *path, char *err, size_t err_len)
             snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    s->base = (db){ .drv = &sqlite_driver, .kind = DB_SQLITE };
+    s->base = (db){.drv = &sqlite_driver, .kind = DB_SQLITE};
     /* NOMUTEX: db.h allows one thread at a time per connection. */
-    int rc = sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(s->h, 1);
         sqlite3_busy_timeout(s->h, 10000);

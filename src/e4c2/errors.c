@@ -35,13 +35,13 @@ int c2_err_http_status(c2_err e)
 
 const char *c2_sync_name(c2_sync s)
 {
-    static const char *const names[] = { "unknown", "in_sync", "repairing", "stale" };
+    static const char *const names[] = {"unknown", "in_sync", "repairing", "stale"};
     return s >= 0 && s < C2_SYNC_COUNT ? names[s] : "unknown";
 }
 
 const char *c2_cmd_state_name(c2_cmd_state s)
 {
-    static const char *const names[] = { "queued", "sent", "applied", "refused", "closed" };
+    static const char *const names[] = {"queued", "sent", "applied", "refused", "closed"};
     return s >= 0 && s <= C2_CMD_CLOSED ? names[s] : "unknown";
 }
 
@@ -58,4 +58,3 @@ const char *c2_traffic_result_name(c2_traffic_result r)
     };
     return r >= 0 && r < C2_TR_COUNT ? names[r] : "?";
 }
-

@@ -29,7 +29,7 @@
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:8640"
 #define HTTP_DEFAULT_CONNECTIONS 64
-#define HTTP_IDLE_TIMEOUT_S 60   /* idle keep-alive connections; streams write every 15 s */
+#define HTTP_IDLE_TIMEOUT_S 60 /* idle keep-alive connections; streams write every 15 s */
 #define HTTP_PEM_MAX (1 << 20)
 
 struct http_server {
@@ -37,9 +37,9 @@ struct http_server {
     store_pool *pool;
     atomic_int stopping;
     atomic_int starting;
-    char *cert, *key;          /* PEM, NUL-terminated; the key is wiped at stop */
-    char *ui_dir;              /* the console's files, or NULL */
-    char start_err[200];       /* MHD's last message while starting */
+    char *cert, *key;    /* PEM, NUL-terminated; the key is wiped at stop */
+    char *ui_dir;        /* the console's files, or NULL */
+    char start_err[200]; /* MHD's last message while starting */
 };
 
 store_pool *http_pool(const http_server *h)
@@ -140,7 +140,9 @@ static char *read_pem(const char *path, const char *what, c2_error *e)
             e4_wipe(buf, HTTP_PEM_MAX + 1);
         free(buf);
         fail(e, "cannot read the TLS %s %s: %s", what, path,
-             !f ? strerror(err) : n ? "larger than 1 MiB" : "empty or unreadable");
+             !f  ? strerror(err)
+             : n ? "larger than 1 MiB"
+                 : "empty or unreadable");
         return NULL;
     }
     return buf;
@@ -197,13 +199,11 @@ static struct MHD_Daemon *start_daemon(http_server *h, const struct sockaddr_sto
     uint16_t port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
                              : ((const struct sockaddr_in *)ss)->sin_port);
     /* the address is MHD_OPTION_SOCK_ADDR; port is only for MHD's messages */
-    return MHD_start_daemon(flags, port, NULL, NULL, http_on_request, h,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
-                            MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-                            MHD_OPTION_CONNECTION_LIMIT, limit,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
-                            MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, h,
-                            MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+    return MHD_start_daemon(flags, port, NULL, NULL, http_on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_log, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+                            http_on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
                             MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 

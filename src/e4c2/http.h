@@ -12,11 +12,11 @@
 #include "store.h"
 
 typedef struct http_config {
-    const char *listen;   /* "HOST:PORT", default 127.0.0.1:8640; [::1]:PORT for IPv6;
-                             port 0 picks a free port (see http_port) */
-    const char *tls_cert_file, *tls_key_file;  /* PEM files: HTTPS when both are set */
-    int threads;          /* most connections served at once (one thread each); 0: 64 */
-    const char *ui_dir;   /* the console's files, served at /ui/ (http_ui.h); NULL: none */
+    const char *listen; /* "HOST:PORT", default 127.0.0.1:8640; [::1]:PORT for IPv6;
+                           port 0 picks a free port (see http_port) */
+    const char *tls_cert_file, *tls_key_file; /* PEM files: HTTPS when both are set */
+    int threads;        /* most connections served at once (one thread each); 0: 64 */
+    const char *ui_dir; /* the console's files, served at /ui/ (http_ui.h); NULL: none */
 } http_config;
 
 typedef struct http_server http_server;

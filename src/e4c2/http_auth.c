@@ -10,8 +10,8 @@
 
 int http_auth(api_req *r)
 {
-    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     char tok[API_TOKEN_MAX + 1], shown[64];
     store_pool *pool = http_pool(r->srv);
     store *s;

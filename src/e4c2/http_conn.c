@@ -24,7 +24,7 @@ static void body_append(http_req *q, const char *data, size_t n)
 {
     size_t limit = api_body_limit(q->r.route->body);
     if (q->too_large || n > limit - q->len) {
-        q->too_large = 1;   /* the rest is read and dropped; 413 at the end */
+        q->too_large = 1; /* the rest is read and dropped; 413 at the end */
         return;
     }
     if (q->len + n > q->cap) {
@@ -83,9 +83,10 @@ static struct MHD_Response *make_response(api_req *r)
         r->response = NULL;
         return resp;
     }
-    resp = r->out ? MHD_create_response_from_buffer_with_free_callback(r->out_len, r->out, wipe_text)
-                  : error_response(r);
-    r->out = NULL;   /* owned by the response now */
+    resp = r->out
+               ? MHD_create_response_from_buffer_with_free_callback(r->out_len, r->out, wipe_text)
+               : error_response(r);
+    r->out = NULL; /* owned by the response now */
     if (!resp)
         return NULL;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -118,8 +119,8 @@ static enum MHD_Result respond(http_req *q)
 /* ---- the access handler --------------------------------------------------- */
 
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version,
-                                const char *upload, size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
     http_req *q = *con_cls;
     (void)version;

@@ -8,8 +8,8 @@
 #include <microhttpd.h>
 
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version,
-                                const char *upload, size_t *upload_size, void **con_cls);
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls);
 void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                        enum MHD_RequestTerminationCode toe);
 

@@ -57,16 +57,15 @@ int http_route_begin(api_req *r, const char *method, const char *url)
         return -1;
     if (api_route_params(&m, r->param, &r->err) != 0 || parse_query(r) != 0)
         return -1;
-    length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+    length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     return api_check_length(r->route->body, length, &r->err);
 }
 
 /* The body, as the route wants it: r->body (JSON) or r->raw (imports). */
 static int parse_body(api_req *r, const char *body, size_t len)
 {
-    const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *type =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (len > api_body_limit(r->route->body))
         return api_fail(&r->err, 413, "request body exceeds %zu bytes",
                         api_body_limit(r->route->body));

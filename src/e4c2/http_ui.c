@@ -14,7 +14,7 @@
 
 #include "ui_files.h"
 
-#define UI_FILE_MAX (32L << 20)   /* the bundle is far smaller; a bound all the same */
+#define UI_FILE_MAX (32L << 20) /* the bundle is far smaller; a bound all the same */
 
 /* 'self' only: the bundle is one script and one style sheet, no inline code;
  * the API and its event stream are on the same origin. */
@@ -75,7 +75,8 @@ static int open_inside(const char *dir, const char *name, off_t *size)
     char path[PATH_MAX];
     struct stat st;
     int fd;
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path || !inside(dir, path))
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
+        !inside(dir, path))
         return -1;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -96,7 +97,7 @@ static struct MHD_Response *file(const char *dir, const char *name, int *status)
     int fd = type ? open_inside(dir, name, &size) : -1;
     if (fd < 0)
         return text(404, "no such file in the console\n", status);
-    resp = MHD_create_response_from_fd((uint64_t)size, fd);   /* owns fd now */
+    resp = MHD_create_response_from_fd((uint64_t)size, fd); /* owns fd now */
     if (!resp) {
         close(fd);
         return NULL;
@@ -109,7 +110,8 @@ static struct MHD_Response *file(const char *dir, const char *name, int *status)
 int http_ui_installed(const char *dir)
 {
     char index[PATH_MAX];
-    return dir && *dir && (size_t)snprintf(index, sizeof index, "%s/index.html", dir) < sizeof index &&
+    return dir && *dir &&
+           (size_t)snprintf(index, sizeof index, "%s/index.html", dir) < sizeof index &&
            access(index, R_OK) == 0;
 }
 
@@ -117,7 +119,7 @@ struct MHD_Response *http_ui_answer(const char *dir, const char *method, const c
                                     int *status)
 {
     struct MHD_Response *resp;
-    const char *name = url + 4;   /* after "/ui/" */
+    const char *name = url + 4; /* after "/ui/" */
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         resp = text(405, "the console's files are read with GET\n", status);
         if (resp)
@@ -127,8 +129,10 @@ struct MHD_Response *http_ui_answer(const char *dir, const char *method, const c
     if (strncmp(url, "/ui/", 4) != 0)
         return redirect(status);
     if (!http_ui_installed(dir))
-        return text(404, "the web console is not installed: build web/ (cmake --build) or run "
-                         "e4c2 with --ui-dir DIR\n", status);
+        return text(404,
+                    "the web console is not installed: build web/ (cmake --build) or run "
+                    "e4c2 with --ui-dir DIR\n",
+                    status);
     if (ui_name_ok(name) != 0)
         return text(404, "no such file in the console\n", status);
     return file(dir, *name ? name : "index.html", status);
@@ -149,7 +153,7 @@ const char *http_ui_default_dir(void)
     slash = strrchr(exe, '/');
     if (!slash)
         return E4C2_UI_INSTALL_DIR;
-    *slash = 0;   /* the program's directory */
+    *slash = 0; /* the program's directory */
     if (realpath(E4C2_BUILD_BIN_DIR, build_bin) && strcmp(build_bin, exe) == 0)
         return E4C2_UI_BUILD_DIR;
     if ((size_t)snprintf(g_default_dir, sizeof g_default_dir, "%s/../%s/e4c2/ui", exe,

@@ -45,8 +45,8 @@ int seal(const keyring *kr, uint8_t *out, const char *where, const void *row, si
     if (!ad_len || len > SEAL_MAX_PLAIN)
         return -1;
     randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, NULL, plain, len, ad, ad_len, NULL,
-                                               out, kr->key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, NULL, plain, len, ad, ad_len, NULL, out,
+                                               kr->key);
     return 0;
 }
 
@@ -61,8 +61,8 @@ int unseal(const keyring *kr, uint8_t *out, size_t out_cap, size_t *len, const c
     if (!ad_len || sealed_len < SEAL_OVERHEAD || sealed_len - SEAL_OVERHEAD > SEAL_MAX_PLAIN ||
         sealed_len - SEAL_OVERHEAD > out_cap)
         return -1;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &n, NULL, sealed + 24, sealed_len - 24,
-                                                   ad, ad_len, sealed, kr->key) != 0)
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &n, NULL, sealed + 24, sealed_len - 24, ad,
+                                                   ad_len, sealed, kr->key) != 0)
         return -1;
     *len = (size_t)n;
     return 0;
@@ -70,9 +70,12 @@ int unseal(const keyring *kr, uint8_t *out, size_t out_cap, size_t *len, const c
 
 static int hexval(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -103,7 +106,8 @@ static int read_key_file(uint8_t key[32], const char *path, c2_error *e)
     ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
     if (fd < 0) {
-        snprintf(e->message, sizeof e->message, "cannot open key file %s: %s", path, strerror(errno));
+        snprintf(e->message, sizeof e->message, "cannot open key file %s: %s", path,
+                 strerror(errno));
         e->code = C2_INVALID;
         return -1;
     }
@@ -112,8 +116,8 @@ static int read_key_file(uint8_t key[32], const char *path, c2_error *e)
     rc = n > 0 ? parse_key_file(key, buf, (size_t)n) : -1;
     sodium_memzero(buf, sizeof buf);
     if (rc != 0) {
-        snprintf(e->message, sizeof e->message,
-                 "key file %s must hold 32 bytes or 64 hex digits", path);
+        snprintf(e->message, sizeof e->message, "key file %s must hold 32 bytes or 64 hex digits",
+                 path);
         e->code = C2_INVALID;
     }
     return rc;
@@ -124,8 +128,8 @@ static int derive(keyring *kr, const keyring_source *src, const uint8_t salt[SAL
 {
     if (src->key_file)
         return read_key_file(kr->key, src->key_file, e);
-    if (crypto_pwhash(kr->key, sizeof kr->key, src->passphrase, strlen(src->passphrase), salt,
-                      ops, (size_t)mem_kib * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    if (crypto_pwhash(kr->key, sizeof kr->key, src->passphrase, strlen(src->passphrase), salt, ops,
+                      (size_t)mem_kib * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0) {
         set_err(e, C2_INTERNAL, "Argon2id failed (out of memory?)");
         return -1;
     }
@@ -136,8 +140,9 @@ static keyring *keyring_alloc(const keyring_source *src, c2_error *e)
 {
     keyring *kr;
     if (!src->passphrase == !src->key_file) {
-        set_err(e, C2_INVALID, "give a passphrase (--passphrase-file or E4C2_PASSPHRASE) "
-                               "or a key file (--key-file), one of them");
+        set_err(e, C2_INVALID,
+                "give a passphrase (--passphrase-file or E4C2_PASSPHRASE) "
+                "or a key file (--key-file), one of them");
         return NULL;
     }
     if (src->passphrase && strlen(src->passphrase) < 12) {
@@ -163,7 +168,8 @@ keyring *keyring_create(db *d, const keyring_source *src, c2_error *e)
     if (derive(kr, src, salt, ops, mem, e) != 0 ||
         seal(kr, check, "meta.check", NULL, 0, (const uint8_t *)check_plain, sizeof check_plain) ||
         meta_put_text(d, "kdf", kind, e) || meta_put_blob(d, "kdf_salt", salt, sizeof salt, e) ||
-        meta_put_int(d, "kdf_ops", (int64_t)ops, e) || meta_put_int(d, "kdf_mem_kib", (int64_t)mem, e) ||
+        meta_put_int(d, "kdf_ops", (int64_t)ops, e) ||
+        meta_put_int(d, "kdf_mem_kib", (int64_t)mem, e) ||
         meta_put_blob(d, "check", check, sizeof check, e)) {
         keyring_free(kr);
         return NULL;
@@ -179,8 +185,9 @@ static int verify_check(keyring *kr, db *d, const keyring_source *src, c2_error 
         return -1;
     if (unseal(kr, plain, sizeof plain, &len, "meta.check", NULL, 0, check, n) != 0 ||
         len != sizeof check_plain || memcmp(plain, check_plain, len) != 0) {
-        set_err(e, C2_INVALID, src->key_file ? "wrong master key: the key file does not open this database"
-                                             : "wrong passphrase: it does not open this database");
+        set_err(e, C2_INVALID,
+                src->key_file ? "wrong master key: the key file does not open this database"
+                              : "wrong passphrase: it does not open this database");
         return -1;
     }
     return 0;
@@ -196,8 +203,9 @@ keyring *keyring_unlock(db *d, const keyring_source *src, c2_error *e)
     if (meta_get_text(d, "kdf", kind, sizeof kind, e) != 0)
         return NULL;
     if (!strcmp(kind, "keyfile") != !src->passphrase) {
-        set_err(e, C2_INVALID, src->key_file ? "this database was initialised with a passphrase, not a key file"
-                                             : "this database was initialised with a key file (--key-file)");
+        set_err(e, C2_INVALID,
+                src->key_file ? "this database was initialised with a passphrase, not a key file"
+                              : "this database was initialised with a key file (--key-file)");
         return NULL;
     }
     kr = keyring_alloc(src, e);
@@ -217,5 +225,5 @@ keyring *keyring_unlock(db *d, const keyring_source *src, c2_error *e)
 void keyring_free(keyring *kr)
 {
     if (kr)
-        sodium_free(kr);   /* zeroes */
+        sodium_free(kr); /* zeroes */
 }

@@ -19,24 +19,24 @@
 #include "db.h"
 #include "store.h"
 
-#define SEAL_OVERHEAD 40   /* nonce(24) || ciphertext || tag(16) */
+#define SEAL_OVERHEAD 40 /* nonce(24) || ciphertext || tag(16) */
 #define SEAL_MAX_PLAIN 128
 
 typedef struct keyring keyring;
 
 /* Where the master key comes from; exactly one of the two. */
 typedef struct keyring_source {
-    const char *passphrase;      /* NUL-terminated; wiped by the caller */
+    const char *passphrase; /* NUL-terminated; wiped by the caller */
     const char *key_file;
-    uint64_t kdf_ops;            /* init only: Argon2id passes (0 = 3) */
-    uint64_t kdf_mem_kib;        /* init only: memory (0 = 65536 KiB) */
+    uint64_t kdf_ops;     /* init only: Argon2id passes (0 = 3) */
+    uint64_t kdf_mem_kib; /* init only: memory (0 = 65536 KiB) */
 } keyring_source;
 
 /* At `e4c2 init`: write the KDF parameters and the check value to meta. */
 keyring *keyring_create(db *d, const keyring_source *src, c2_error *e);
 /* At start-up: derive the key and verify it against the check value. */
 keyring *keyring_unlock(db *d, const keyring_source *src, c2_error *e);
-void keyring_free(keyring *kr);   /* wipes */
+void keyring_free(keyring *kr); /* wipes */
 
 /* out needs len + SEAL_OVERHEAD bytes. where: "table.column"; row: the
  * row's identity bytes. Returns 0, or -1 when len > SEAL_MAX_PLAIN. */

@@ -7,7 +7,7 @@
 
 static int min_level = 1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static const char *const levels[] = { "debug", "info", "warn", "error" };
+static const char *const levels[] = {"debug", "info", "warn", "error"};
 
 int log_set_level(const char *level)
 {
@@ -56,6 +56,15 @@ static void emit(int level, const char *msg, const char *key, const char *value)
     pthread_mutex_unlock(&lock);
 }
 
-void log_info(const char *msg, const char *key, const char *value) { emit(1, msg, key, value); }
-void log_warn(const char *msg, const char *key, const char *value) { emit(2, msg, key, value); }
-void log_error(const char *msg, const char *key, const char *value) { emit(3, msg, key, value); }
+void log_info(const char *msg, const char *key, const char *value)
+{
+    emit(1, msg, key, value);
+}
+void log_warn(const char *msg, const char *key, const char *value)
+{
+    emit(2, msg, key, value);
+}
+void log_error(const char *msg, const char *key, const char *value)
+{
+    emit(3, msg, key, value);
+}

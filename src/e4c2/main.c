@@ -22,23 +22,28 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: e4c2 COMMAND [OPTIONS]\n\n"
-               "The E4 key server: clients, topics, keys, and protected commands over MQTT.\n\n"
-               "commands:\n"
-               "  init --mode sk|pk        create a C2 database (asks nothing; the master key\n"
-               "                           comes from --passphrase-file, E4C2_PASSPHRASE or --key-file)\n"
-               "  run                      serve the HTTP API and deliver commands to the broker\n"
-               "  token create NAME [--read-only]   print a new API token (once)\n"
-               "  token list [--json]      list tokens (never their secret)\n"
-               "  token revoke NAME\n\n"
-               "`e4c2 COMMAND --help` lists the command's options. See e4c2(8).\n");
+    fprintf(
+        f,
+        "usage: e4c2 COMMAND [OPTIONS]\n\n"
+        "The E4 key server: clients, topics, keys, and protected commands over MQTT.\n\n"
+        "commands:\n"
+        "  init --mode sk|pk        create a C2 database (asks nothing; the master key\n"
+        "                           comes from --passphrase-file, E4C2_PASSPHRASE or --key-file)\n"
+        "  run                      serve the HTTP API and deliver commands to the broker\n"
+        "  token create NAME [--read-only]   print a new API token (once)\n"
+        "  token list [--json]      list tokens (never their secret)\n"
+        "  token revoke NAME\n\n"
+        "`e4c2 COMMAND --help` lists the command's options. See e4c2(8).\n");
 }
 
 static int command_of(const char *word)
 {
-    if (!strcmp(word, "init")) return CFG_INIT;
-    if (!strcmp(word, "run")) return CFG_RUN;
-    if (!strcmp(word, "token")) return CFG_TOKEN;
+    if (!strcmp(word, "init"))
+        return CFG_INIT;
+    if (!strcmp(word, "run"))
+        return CFG_RUN;
+    if (!strcmp(word, "token"))
+        return CFG_TOKEN;
     return 0;
 }
 
@@ -70,7 +75,8 @@ static int parse(c2_config *cfg, int command, int argc, char **argv, int *first)
     rc = config_parse_flags(cfg, command, argc, argv, first);
     if (rc == 'h') {
         printf("usage: e4c2 %s [OPTIONS]%s\n\noptions:\n", argv[0],
-               command == CFG_TOKEN ? " create NAME [--read-only] | list [--json] | revoke NAME" : "");
+               command == CFG_TOKEN ? " create NAME [--read-only] | list [--json] | revoke NAME"
+                                    : "");
         config_print_help(command);
         return -1;
     }
@@ -98,7 +104,7 @@ static int run_command(c2_config *cfg, int command, int argc, char **argv, int f
 
 int main(int argc, char **argv)
 {
-    c2_config cfg = { 0 };
+    c2_config cfg = {0};
     int command, first = 1, rc;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
@@ -112,8 +118,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "e4c2: libsodium cannot start\n");
         return 1;
     }
-    umask(077);                /* the SQLite file and its journal: owner only */
-    api_json_wipe_on_free();   /* before any thread: jansson wipes what it frees */
+    umask(077);              /* the SQLite file and its journal: owner only */
+    api_json_wipe_on_free(); /* before any thread: jansson wipes what it frees */
     if (!(command = command_of(argv[1]))) {
         fprintf(stderr, "e4c2: unknown command \"%s\"; see `e4c2 --help`\n", argv[1]);
         return 2;

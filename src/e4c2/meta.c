@@ -9,7 +9,7 @@ static const char put_sql[] =
 
 static int put(db *d, const char *k, db_val t, db_val b, db_val i, c2_error *e)
 {
-    db_val p[4] = { DB_TEXT(k), t, b, i };
+    db_val p[4] = {DB_TEXT(k), t, b, i};
     if (db_exec(d, put_sql, p, 4) < 0) {
         e->code = C2_INTERNAL;
         snprintf(e->message, sizeof e->message, "cannot write setting %s: %s", k, db_errmsg(d));
@@ -37,7 +37,7 @@ int meta_put_int(db *d, const char *k, int64_t v, c2_error *e)
 static db_rows *get(db *d, const char *k, int col, c2_error *e)
 {
     db_rows *r = NULL;
-    db_val p[1] = { DB_TEXT(k) };
+    db_val p[1] = {DB_TEXT(k)};
     if (db_query(d, &r, "SELECT t, b, i FROM meta WHERE k = $1", p, 1) != DB_OK) {
         e->code = C2_INTERNAL;
         snprintf(e->message, sizeof e->message, "cannot read setting %s: %s", k, db_errmsg(d));

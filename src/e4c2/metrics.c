@@ -50,7 +50,8 @@ void metrics_rotation(uint64_t micros)
 
 void metrics_policy_run(int client, int failed)
 {
-    atomic_fetch_add(failed ? &g_metrics.policy_failures[client != 0] : &g_metrics.policy_runs[client != 0], 1);
+    atomic_fetch_add(
+        failed ? &g_metrics.policy_failures[client != 0] : &g_metrics.policy_runs[client != 0], 1);
 }
 
 /* ---- the exposition ------------------------------------------------------- */
@@ -108,7 +109,7 @@ static void store_gauges(text *t, store *s)
     c2_error e = {0};
     memset(&st, 0, sizeof st);
     if (!s || store_status(s, &st, &e) != C2_OK)
-        return;   /* the database is away: the process counters still help */
+        return; /* the database is away: the process counters still help */
     gauge(t, "e4c2_clients", "Clients registered.", st.clients);
     gauge(t, "e4c2_topics", "Topics registered.", st.topics);
     gauge(t, "e4c2_memberships", "Client-topic memberships.", st.memberships);
@@ -128,15 +129,17 @@ static void receipts(text *t)
         (unsigned long long)atomic_load(&g_metrics.receipts_applied));
     put(t, "e4c2_receipts_total{kind=\"refused\"} %llu\n",
         (unsigned long long)atomic_load(&g_metrics.receipts_refused));
-    put(t, "e4c2_receipts_total{kind=\"state\"} %llu\n", (unsigned long long)atomic_load(&g_metrics.receipts_state));
+    put(t, "e4c2_receipts_total{kind=\"state\"} %llu\n",
+        (unsigned long long)atomic_load(&g_metrics.receipts_state));
     metric(t, "e4c2_receipts_rejected_total", "counter", "Receipts not acted upon, by reason.");
-#define REJECTED(name)                                                                           \
-    put(t, "e4c2_receipts_rejected_total{reason=\"" #name "\"} %llu\n",                          \
+#define REJECTED(name)                                                  \
+    put(t, "e4c2_receipts_rejected_total{reason=\"" #name "\"} %llu\n", \
         (unsigned long long)atomic_load(&g_metrics.receipts_rejected[SYNC_REJECT_##name]));
     SYNC_REJECT_REASONS(REJECTED)
 #undef REJECTED
     counter(t, "e4c2_repairs_total", "State repairs queued.", atomic_load(&g_metrics.repairs));
-    counter(t, "e4c2_repair_differences_total", "Differences the repairs covered (one command each).",
+    counter(t, "e4c2_repair_differences_total",
+            "Differences the repairs covered (one command each).",
             atomic_load(&g_metrics.repair_commands));
 }
 
@@ -183,14 +186,16 @@ static void traffic_metrics(text *t, store *s)
     int64_t total = 0, cumulative = 0;
     c2_error e = {0};
     const char *name = "e4c2_traffic_skew_seconds";
-    metric(t, "e4c2_traffic_messages_total", "counter", "Messages seen on monitored topics, by result.");
+    metric(t, "e4c2_traffic_messages_total", "counter",
+           "Messages seen on monitored topics, by result.");
     if (!s || store_monitoring_list(s, &pg, traffic_topic, &a, &total, &e) != C2_OK)
         return;
     metric(t, name, "histogram", "Distance of monitored messages' timestamps from the clock.");
     for (int i = 0; i < C2_SKEW_BUCKETS; i++) {
         cumulative += a.skew[i];
         if (i + 1 < C2_SKEW_BUCKETS)
-            put(t, "%s_bucket{le=\"%lld\"} %lld\n", name, (long long)C2_SKEW_LE[i], (long long)cumulative);
+            put(t, "%s_bucket{le=\"%lld\"} %lld\n", name, (long long)C2_SKEW_LE[i],
+                (long long)cumulative);
         else
             put(t, "%s_bucket{le=\"+Inf\"} %lld\n", name, (long long)cumulative);
     }
@@ -201,11 +206,13 @@ static void traffic_metrics(text *t, store *s)
 static void policies(text *t)
 {
     static const char *const kinds[] = {"topic", "client"};
-    metric(t, "e4c2_policy_runs_total", "counter", "Rotation policies run (rotations and rekeys they made).");
+    metric(t, "e4c2_policy_runs_total", "counter",
+           "Rotation policies run (rotations and rekeys they made).");
     for (int i = 0; i < 2; i++)
         put(t, "e4c2_policy_runs_total{kind=\"%s\"} %llu\n", kinds[i],
             (unsigned long long)atomic_load(&g_metrics.policy_runs[i]));
-    metric(t, "e4c2_policy_failures_total", "counter", "Policy runs that failed (retried with backoff).");
+    metric(t, "e4c2_policy_failures_total", "counter",
+           "Policy runs that failed (retried with backoff).");
     for (int i = 0; i < 2; i++)
         put(t, "e4c2_policy_failures_total{kind=\"%s\"} %llu\n", kinds[i],
             (unsigned long long)atomic_load(&g_metrics.policy_failures[i]));

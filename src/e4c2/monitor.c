@@ -14,20 +14,20 @@
 #include "log.h"
 #include "store_internal.h"
 
-#define REFRESH_MS 2000          /* lease renewal and topic list reload */
+#define REFRESH_MS 2000 /* lease renewal and topic list reload */
 #define LEASE_S 15
-#define EVENT_EVERY_MS 10000     /* one traffic.anomaly per topic and kind at most this often */
-#define SCRATCH_MAX (1u << 20)   /* larger messages are opened in a temporary buffer */
+#define EVENT_EVERY_MS 10000   /* one traffic.anomaly per topic and kind at most this often */
+#define SCRATCH_MAX (1u << 20) /* larger messages are opened in a temporary buffer */
 #define PK_CACHE 1024
-#define PK_NEGATIVE_MS 10000     /* an unknown signer is looked up again after this */
+#define PK_NEGATIVE_MS 10000 /* an unknown signer is looked up again after this */
 
 typedef struct mtopic {
     char name[E4_TOPIC_MAX + 1];
     monitor_keys keys;
     monitor_replay replay;
     c2_traffic_delta d;
-    int64_t pending[C2_TR_COUNT];      /* anomalies not yet in an event */
-    int64_t event_ms[C2_TR_COUNT];     /* when the last event of each kind went out */
+    int64_t pending[C2_TR_COUNT];  /* anomalies not yet in an event */
+    int64_t event_ms[C2_TR_COUNT]; /* when the last event of each kind went out */
     int subscribed;
 } mtopic;
 
@@ -50,7 +50,7 @@ struct monitor {
     int64_t backoff_ms, next_connect_ms, next_refresh_ms, next_flush_ms, minute;
     char owner[48];
     int leased;
-    mtopic **topics;                   /* sorted by name */
+    mtopic **topics; /* sorted by name */
     size_t n;
     uint8_t *scratch;
     pk_entry *pks;
@@ -85,9 +85,10 @@ static int signer_pubkey(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_E
 {
     monitor *m = ctx;
     pk_entry *e = &m->pks[(id[0] | id[1] << 8) % PK_CACHE];
-    c2_error err = { 0 };
+    c2_error err = {0};
     int found = 0;
-    if (e->at_ms && !memcmp(e->id, id, E4_ID_LEN) && (e->found || now_ms() - e->at_ms < PK_NEGATIVE_MS)) {
+    if (e->at_ms && !memcmp(e->id, id, E4_ID_LEN) &&
+        (e->found || now_ms() - e->at_ms < PK_NEGATIVE_MS)) {
         memcpy(pk, e->pk, sizeof e->pk);
         return e->found ? 0 : -1;
     }
@@ -121,7 +122,7 @@ static int take_topic(void *ctx, const c2_monitored *mt)
         rl->cap = cap;
     }
     if (t && t->d.topic_rowid != mt->rowid)
-        t = NULL;   /* removed and added again: a new topic */
+        t = NULL; /* removed and added again: a new topic */
     if (!t) {
         if (!(t = calloc(1, sizeof *t)))
             return 1;
@@ -130,7 +131,7 @@ static int take_topic(void *ctx, const c2_monitored *mt)
         t->d.topic_rowid = mt->rowid;
         t->d.last_kind = -1;
     } else {
-        t->subscribed |= 2;   /* marks it kept (cleared below) */
+        t->subscribed |= 2; /* marks it kept (cleared below) */
     }
     memcpy(t->keys.key, mt->key, E4_KEY_LEN);
     t->keys.has_prev = mt->has_prev;
@@ -165,7 +166,7 @@ static void install(monitor *m, struct reload *rl)
 
 static void drop_topics(monitor *m)
 {
-    struct reload none = { m, NULL, 0, 0 };
+    struct reload none = {m, NULL, 0, 0};
     install(m, &none);
 }
 
@@ -174,7 +175,7 @@ static void drop_topics(monitor *m)
 static void flush(monitor *m)
 {
     c2_traffic_delta *d = m->n ? calloc(m->n, sizeof *d) : NULL;
-    c2_error e = { 0 };
+    c2_error e = {0};
     size_t k = 0;
     for (size_t i = 0; d && i < m->n; i++) {
         mtopic *t = m->topics[i];
@@ -198,14 +199,15 @@ static void anomaly_events(monitor *m)
 {
     int64_t now = now_ms();
     char data[E4_TOPIC_MAX * 6 + 128], esc[E4_TOPIC_MAX * 6 + 1];
-    c2_error e = { 0 };
+    c2_error e = {0};
     for (size_t i = 0; i < m->n; i++) {
         mtopic *t = m->topics[i];
         for (int r = 1; r < C2_TR_COUNT; r++) {
             if (!t->pending[r] || now - t->event_ms[r] < EVENT_EVERY_MS)
                 continue;
             json_escape(esc, sizeof esc, t->name);
-            snprintf(data, sizeof data, "{\"topic\":\"%s\",\"kind\":\"%s\",\"count\":%lld,\"publisher\":null}", esc,
+            snprintf(data, sizeof data,
+                     "{\"topic\":\"%s\",\"kind\":\"%s\",\"count\":%lld,\"publisher\":null}", esc,
                      c2_traffic_result_name((c2_traffic_result)r), (long long)t->pending[r]);
             if (store_event(m->st, "traffic.anomaly", data, &e) != C2_OK)
                 log_warn("cannot record a traffic anomaly event", "error", e.message);
@@ -227,8 +229,8 @@ static void on_message(struct mosquitto *mq, void *obj, const struct mosquitto_m
     (void)mq;
     if (!t || !scratch)
         return;
-    r = monitor_check(&t->keys, &t->replay, msg->payload, len, (uint64_t)now, scratch, len ? len : 1, &skew,
-                      &has_skew);
+    r = monitor_check(&t->keys, &t->replay, msg->payload, len, (uint64_t)now, scratch,
+                      len ? len : 1, &skew, &has_skew);
     if (scratch != m->scratch)
         free(scratch);
     t->d.counts[r]++;
@@ -252,9 +254,10 @@ static void on_connect(struct mosquitto *mq, void *obj, int rc)
     (void)mq;
     m->connected = rc == 0;
     if (rc != 0)
-        log_warn("the broker refused the monitoring connection", "reason", mosquitto_connack_string(rc));
+        log_warn("the broker refused the monitoring connection", "reason",
+                 mosquitto_connack_string(rc));
     for (size_t i = 0; i < m->n; i++)
-        m->topics[i]->subscribed = 0;   /* a clean session: subscribe again */
+        m->topics[i]->subscribed = 0; /* a clean session: subscribe again */
 }
 
 static void on_disconnect(struct mosquitto *mq, void *obj, int rc)
@@ -275,7 +278,8 @@ static int connect_broker(monitor *m)
     if (c->username)
         mosquitto_username_pw_set(m->mosq, c->username, c->password);
     if (c->tls)
-        mosquitto_tls_set(m->mosq, c->cafile, c->cafile ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
+        mosquitto_tls_set(m->mosq, c->cafile, c->cafile ? NULL : "/etc/ssl/certs", NULL, NULL,
+                          NULL);
     if (mosquitto_connect(m->mosq, c->host, c->port, 30) != MOSQ_ERR_SUCCESS) {
         mosquitto_destroy(m->mosq);
         m->mosq = NULL;
@@ -314,16 +318,17 @@ static void subscribe_new(monitor *m)
 /* Renew the lease and reload the topics; without the lease, monitor nothing. */
 static void refresh(monitor *m)
 {
-    struct reload rl = { m, NULL, 0, 0 };
-    c2_error e = { 0 };
+    struct reload rl = {m, NULL, 0, 0};
+    c2_error e = {0};
     int ours = 0;
     m->next_refresh_ms = now_ms() + REFRESH_MS;
     if (store_monitor_lease(m->st, m->owner, LEASE_S, &ours, &e) != C2_OK) {
         log_warn("cannot renew the monitoring lease", "error", e.message);
-        return;   /* keep what we have until the lease would have run out */
+        return; /* keep what we have until the lease would have run out */
     }
     if (ours != m->leased)
-        log_info(ours ? "monitoring: this process monitors" : "monitoring: another process monitors",
+        log_info(ours ? "monitoring: this process monitors"
+                      : "monitoring: another process monitors",
                  "owner", m->owner);
     m->leased = ours;
     flush(m);
@@ -369,7 +374,8 @@ static void turn(monitor *m)
     subscribe_new(m);
     rc = mosquitto_loop(m->mosq, 100, 1);
     if (rc != MOSQ_ERR_SUCCESS) {
-        log_warn("lost the broker (monitoring); connecting again", "reason", mosquitto_strerror(rc));
+        log_warn("lost the broker (monitoring); connecting again", "reason",
+                 mosquitto_strerror(rc));
         drop_connection(m);
     } else if (m->connected) {
         m->backoff_ms = 0;
@@ -404,8 +410,8 @@ monitor *monitor_start(const monitor_config *cfg, store_pool *pool, c2_error *e)
     m->broker = *cfg->broker;
     m->pool = pool;
     randombytes_buf(rnd, sizeof rnd);
-    snprintf(m->owner, sizeof m->owner, "e4c2-monitor-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
-             rnd[4], rnd[5]);
+    snprintf(m->owner, sizeof m->owner, "e4c2-monitor-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5]);
     m->st = store_pool_get(pool);
     if (pthread_create(&m->thread, NULL, run, m) != 0) {
         store_pool_put(pool, m->st);

@@ -22,7 +22,7 @@
 #include "publisher.h"
 #include "store_auto.h"
 
-#define MONITOR_REPLAY_CACHE 2048   /* recent valid messages remembered per topic */
+#define MONITOR_REPLAY_CACHE 2048 /* recent valid messages remembered per topic */
 /* a claimed time further than this from the clock: not an E4 message */
 #define MONITOR_PLAUSIBLE_S (366LL * 86400)
 
@@ -50,9 +50,9 @@ void monitor_replay_init(monitor_replay *r);
 /* Classify one message. scratch (scratch_len >= len) receives the opened
  * payload and is wiped before returning. *skew gets |now - claimed time| and
  * *has_skew 1 when the message looks like E4 (a plausible time). */
-c2_traffic_result monitor_check(const monitor_keys *k, monitor_replay *rp, const uint8_t *msg, size_t len,
-                                uint64_t now, uint8_t *scratch, size_t scratch_len, int64_t *skew,
-                                int *has_skew);
+c2_traffic_result monitor_check(const monitor_keys *k, monitor_replay *rp, const uint8_t *msg,
+                                size_t len, uint64_t now, uint8_t *scratch, size_t scratch_len,
+                                int64_t *skew, int *has_skew);
 /* The skew bucket of a distance in seconds (0..C2_SKEW_BUCKETS-1). */
 int monitor_skew_bucket(int64_t skew);
 
@@ -60,8 +60,8 @@ typedef struct monitor monitor;
 
 typedef struct monitor_config {
     const publisher_config *broker;
-    int flush_s;           /* seconds between flushes to the database (1..60) */
-    uint32_t clock_skew;   /* seconds a message may be ahead of the clock */
+    int flush_s;         /* seconds between flushes to the database (1..60) */
+    uint32_t clock_skew; /* seconds a message may be ahead of the clock */
 } monitor_config;
 
 monitor *monitor_start(const monitor_config *cfg, store_pool *pool, c2_error *e);

@@ -43,7 +43,7 @@ static c2_traffic_result of_error(e4_err rc)
     case E4_OK: return C2_TR_valid;
     case E4_ERR_TIMESTAMP_TOO_OLD: return C2_TR_too_old;
     case E4_ERR_TIMESTAMP_IN_FUTURE: return C2_TR_in_future;
-    default: return C2_TR_not_authentic;   /* wrong key, tampering, bad signature */
+    default: return C2_TR_not_authentic; /* wrong key, tampering, bad signature */
     }
 }
 
@@ -54,22 +54,24 @@ static int looks_e4(c2_mode mode, const uint8_t *msg, size_t len, uint64_t now, 
     if (len <= (mode == C2_MODE_PK ? E4_PK_OVERHEAD - 1 : E4_SK_OVERHEAD) ||
         e4_message_timestamp(ts, msg, len) != E4_OK || *ts >= (UINT64_C(1) << 62))
         return 0;
-    return (int64_t)*ts <= (int64_t)now + MONITOR_PLAUSIBLE_S && (int64_t)*ts >= (int64_t)now - MONITOR_PLAUSIBLE_S;
+    return (int64_t)*ts <= (int64_t)now + MONITOR_PLAUSIBLE_S &&
+           (int64_t)*ts >= (int64_t)now - MONITOR_PLAUSIBLE_S;
 }
 
 static e4_err open_with(const monitor_keys *k, const uint8_t key[E4_KEY_LEN], const uint8_t *pk,
                         const uint8_t *msg, size_t len, uint64_t now, uint8_t *out)
 {
     size_t out_len = 0;
-    e4_err rc = k->mode == C2_MODE_PK ? e4_pk_unprotect(key, pk, msg, len, out, &out_len, now, k->clock_skew)
-                                      : e4_sk_unprotect(key, msg, len, out, &out_len, now, k->clock_skew);
+    e4_err rc = k->mode == C2_MODE_PK
+                    ? e4_pk_unprotect(key, pk, msg, len, out, &out_len, now, k->clock_skew)
+                    : e4_sk_unprotect(key, msg, len, out, &out_len, now, k->clock_skew);
     sodium_memzero(out, out_len);
     return rc;
 }
 
-c2_traffic_result monitor_check(const monitor_keys *k, monitor_replay *rp, const uint8_t *msg, size_t len,
-                                uint64_t now, uint8_t *scratch, size_t scratch_len, int64_t *skew,
-                                int *has_skew)
+c2_traffic_result monitor_check(const monitor_keys *k, monitor_replay *rp, const uint8_t *msg,
+                                size_t len, uint64_t now, uint8_t *scratch, size_t scratch_len,
+                                int64_t *skew, int *has_skew)
 {
     uint8_t pk[E4_ED25519_PK_LEN], id[E4_ID_LEN];
     uint64_t ts = 0;
@@ -80,8 +82,8 @@ c2_traffic_result monitor_check(const monitor_keys *k, monitor_replay *rp, const
         return C2_TR_unprotected;
     *has_skew = 1;
     *skew = (int64_t)ts > (int64_t)now ? (int64_t)(ts - now) : (int64_t)(now - ts);
-    if (k->mode == C2_MODE_PK &&
-        (e4_pk_signer(id, msg, len) != E4_OK || !k->pubkey || k->pubkey(k->pubkey_ctx, id, pk) != 0))
+    if (k->mode == C2_MODE_PK && (e4_pk_signer(id, msg, len) != E4_OK || !k->pubkey ||
+                                  k->pubkey(k->pubkey_ctx, id, pk) != 0))
         return C2_TR_unknown_signer;
     rc = open_with(k, k->key, pk, msg, len, now, scratch);
     if (rc == E4_ERR_NOT_AUTHENTIC && k->has_prev)

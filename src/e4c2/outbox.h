@@ -22,7 +22,7 @@ typedef struct outbox_item {
     uint8_t client_id[E4_ID_LEN];
     int opcode;
     int64_t attempts;
-    uint8_t key[E4_KEY_LEN];       /* unsealed: wipe after use */
+    uint8_t key[E4_KEY_LEN]; /* unsealed: wipe after use */
     uint8_t cmd[E4_COMMAND_MAX];
     size_t cmd_len;
     uint8_t digest[E4_DIGEST_LEN]; /* of the protected command, set when published */

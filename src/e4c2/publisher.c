@@ -28,15 +28,15 @@ struct publisher {
     struct mosquitto *mosq;
     int connected;
     int64_t backoff_ms, next_connect_ms;
-    int64_t renewed_ms;          /* last lease renewal */
-    int64_t dry_until_ms;        /* the last claim found less than asked: not before */
-    uint64_t dry_generation;     /* ... unless something new was queued */
-    int64_t first_done_ms;       /* when the oldest unmarked acknowledgement came */
+    int64_t renewed_ms;      /* last lease renewal */
+    int64_t dry_until_ms;    /* the last claim found less than asked: not before */
+    uint64_t dry_generation; /* ... unless something new was queued */
+    int64_t first_done_ms;   /* when the oldest unmarked acknowledgement came */
     /* in flight, by message id (16 bits in MQTT) */
-    outbox_item *items;          /* MAX_BATCH slots */
-    int *slot_of_mid;            /* 65536 entries, -1 when free */
+    outbox_item *items; /* MAX_BATCH slots */
+    int *slot_of_mid;   /* 65536 entries, -1 when free */
     int *free_slots, nfree;
-    const outbox_item **done;    /* acknowledged, to mark */
+    const outbox_item **done; /* acknowledged, to mark */
     int ndone, inflight;
 };
 
@@ -89,7 +89,7 @@ static void release_inflight(publisher *p, int64_t retry_ms, const char *why)
 {
     int64_t seqs[MAX_BATCH];
     int mid, n = 0;
-    c2_error e = { 0 };
+    c2_error e = {0};
     for (mid = 0; mid < 65536; mid++) {
         int slot = p->slot_of_mid[mid];
         if (slot < 0)
@@ -117,8 +117,9 @@ static int connect_broker(publisher *p)
     mosquitto_disconnect_callback_set(p->mosq, on_disconnect);
     if (p->cfg.username)
         mosquitto_username_pw_set(p->mosq, p->cfg.username, p->cfg.password);
-    if (p->cfg.tls && mosquitto_tls_set(p->mosq, p->cfg.cafile, p->cfg.cafile ? NULL : "/etc/ssl/certs",
-                                        NULL, NULL, NULL) != MOSQ_ERR_SUCCESS)
+    if (p->cfg.tls &&
+        mosquitto_tls_set(p->mosq, p->cfg.cafile, p->cfg.cafile ? NULL : "/etc/ssl/certs", NULL,
+                          NULL, NULL) != MOSQ_ERR_SUCCESS)
         log_error("cannot set up TLS to the broker", "cafile", p->cfg.cafile ? p->cfg.cafile : "");
     rc = mosquitto_connect(p->mosq, p->cfg.host, p->cfg.port, 30);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -134,7 +135,7 @@ static void mark_done(publisher *p, int force);
 static void disconnect_broker(publisher *p, const char *why)
 {
     int64_t retry = now_ms() + 500;
-    mark_done(p, 1);   /* what the broker acknowledged is sent */
+    mark_done(p, 1); /* what the broker acknowledged is sent */
     release_inflight(p, retry, why);
     if (p->mosq) {
         mosquitto_destroy(p->mosq);
@@ -158,7 +159,8 @@ static int publish_one(publisher *p, outbox_item *it)
     sodium_memzero(it->cmd, sizeof it->cmd);
     if (e4_command_digest(it->digest, msg, it->cmd_len + E4_SK_OVERHEAD) != E4_OK)
         return -1;
-    rc = mosquitto_publish(p->mosq, &mid, topic, (int)(it->cmd_len + E4_SK_OVERHEAD), msg, 2, false);
+    rc =
+        mosquitto_publish(p->mosq, &mid, topic, (int)(it->cmd_len + E4_SK_OVERHEAD), msg, 2, false);
     if (rc != MOSQ_ERR_SUCCESS)
         return -1;
     p->slot_of_mid[mid & 0xffff] = (int)(it - p->items);
@@ -177,12 +179,13 @@ static int send_due(publisher *p, outbox_item *claimed)
     if (p->inflight > depth / 2)
         return 0;
     if (now_ms() < p->dry_until_ms && notify_generation() == p->dry_generation)
-        return 0;   /* nothing was due a moment ago and nothing new came */
-    c2_error e = { 0 };
+        return 0; /* nothing was due a moment ago and nothing new came */
+    c2_error e = {0};
     if (room <= 0)
         return 0;
     p->dry_generation = notify_generation();
-    if (outbox_claim(p->st, p->owner, now_ms(), (int64_t)p->cfg.lease_s * 1000, room, claimed, &n, &e) != C2_OK) {
+    if (outbox_claim(p->st, p->owner, now_ms(), (int64_t)p->cfg.lease_s * 1000, room, claimed, &n,
+                     &e) != C2_OK) {
         log_error("cannot claim commands", "error", e.message);
         return 0;
     }
@@ -207,9 +210,10 @@ static int send_due(publisher *p, outbox_item *claimed)
  * commit is sent again, which devices absorb). */
 static void mark_done(publisher *p, int force)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     int i;
-    if (!p->ndone || (!force && p->ndone < 128 && p->ndone < p->inflight && now_ms() - p->first_done_ms < 20))
+    if (!p->ndone ||
+        (!force && p->ndone < 128 && p->ndone < p->inflight && now_ms() - p->first_done_ms < 20))
         return;
     if (outbox_mark_sent(p->st, p->done, p->ndone, &e) != C2_OK)
         log_error("cannot mark commands sent (they will be sent again)", "error", e.message);
@@ -225,12 +229,13 @@ static void mark_done(publisher *p, int force)
 static void renew_leases(publisher *p)
 {
     int64_t now = now_ms(), lease = (int64_t)p->cfg.lease_s * 1000;
-    c2_error e = { 0 };
+    c2_error e = {0};
     if (!p->inflight || now - p->renewed_ms < lease / 3)
         return;
     p->renewed_ms = now;
     if (outbox_renew(p->st, p->owner, now + lease, &e) != C2_OK)
-        log_error("cannot renew leases (another process may send these commands too)", "error", e.message);
+        log_error("cannot renew leases (another process may send these commands too)", "error",
+                  e.message);
 }
 
 /* A connection, made anew with backoff while the broker is away.
@@ -242,7 +247,7 @@ static int ensure_connected(publisher *p)
     if (now_ms() >= p->next_connect_ms) {
         if (connect_broker(p) == 0)
             return 0;
-        disconnect_broker(p, "cannot connect to the broker");   /* sets the backoff */
+        disconnect_broker(p, "cannot connect to the broker"); /* sets the backoff */
     }
     usleep(50000);
     return -1;
@@ -260,12 +265,13 @@ static void turn(publisher *p, outbox_item *claimed, uint64_t *seen)
     rc = mosquitto_loop(p->mosq, p->connected && !sent && !p->inflight ? 0 : 10, 1);
     mark_done(p, 0);
     if (rc != MOSQ_ERR_SUCCESS) {
-        log_warn("lost the broker; commands in flight will be sent again", "reason", mosquitto_strerror(rc));
+        log_warn("lost the broker; commands in flight will be sent again", "reason",
+                 mosquitto_strerror(rc));
         disconnect_broker(p, "connection to the broker lost");
         return;
     }
     if (!sent && !p->inflight && p->connected)
-        *seen = notify_wait(*seen, 250);   /* idle: wait for new commands (or poll) */
+        *seen = notify_wait(*seen, 250); /* idle: wait for new commands (or poll) */
 }
 
 static void *run(void *arg)
@@ -317,11 +323,11 @@ publisher *publisher_start(const publisher_config *cfg, store_pool *pool, c2_err
     for (i = 0; i < MAX_BATCH; i++)
         p->free_slots[p->nfree++] = MAX_BATCH - 1 - i;
     randombytes_buf(rnd, sizeof rnd);
-    snprintf(p->owner, sizeof p->owner, "e4c2-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
-             rnd[4], rnd[5]);
+    snprintf(p->owner, sizeof p->owner, "e4c2-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+             rnd[3], rnd[4], rnd[5]);
     p->pool = pool;
     p->st = store_pool_get(pool);
-    db_relax_durability(p->st->d);   /* see db.h: a lost "sent" mark is a resend */
+    db_relax_durability(p->st->d); /* see db.h: a lost "sent" mark is a resend */
     if (pthread_create(&p->thread, NULL, run, p) != 0) {
         set_error(e, C2_INTERNAL, "cannot start the publisher thread");
         store_pool_put(pool, p->st);

@@ -16,14 +16,14 @@
 typedef struct publisher_config {
     const char *host;
     int port;
-    int tls;                    /* mqtts:// */
-    const char *cafile;         /* TLS: CA to verify the broker */
+    int tls;            /* mqtts:// */
+    const char *cafile; /* TLS: CA to verify the broker */
     const char *username;
-    const char *password;       /* read from a file by the caller */
-    int max_inflight;           /* MQTT window, default 20: mosquitto silently drops
-                                   QoS 2 messages of a 3.1.1 client beyond its
-                                   max_inflight_messages (20 by default) */
-    int lease_s;                /* claim lease, default 30 */
+    const char *password; /* read from a file by the caller */
+    int max_inflight;     /* MQTT window, default 20: mosquitto silently drops
+                             QoS 2 messages of a 3.1.1 client beyond its
+                             max_inflight_messages (20 by default) */
+    int lease_s;          /* claim lease, default 30 */
 } publisher_config;
 
 typedef struct publisher publisher;

@@ -18,7 +18,7 @@
 #define BATCH_MAX 1024
 #define BATCH_MS 20
 #define SWEEP_MS 1000
-#define RECEIPT_MAX (1u << 20)   /* a STATE of 40,000 topics fits */
+#define RECEIPT_MAX (1u << 20) /* a STATE of 40,000 topics fits */
 
 struct receiver {
     publisher_config cfg;
@@ -30,7 +30,7 @@ struct receiver {
     struct mosquitto *mosq;
     int connected;
     int64_t backoff_ms, next_connect_ms, first_ms, swept_ms;
-    sync_receipt *batch;   /* grows past BATCH_MAX if one read brings more */
+    sync_receipt *batch; /* grows past BATCH_MAX if one read brings more */
     int n, cap;
 };
 
@@ -39,7 +39,8 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     receiver *r = obj;
     r->connected = rc == 0;
     if (rc != 0) {
-        log_warn("the broker refused the receipts connection", "reason", mosquitto_connack_string(rc));
+        log_warn("the broker refused the receipts connection", "reason",
+                 mosquitto_connack_string(rc));
         return;
     }
     if (mosquitto_subscribe(m, NULL, "e4/+" E4_RECEIPT_SUFFIX, 1) != MOSQ_ERR_SUCCESS)
@@ -61,7 +62,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
         int cap = r->cap ? r->cap * 2 : BATCH_MAX;
         sync_receipt *b = realloc(r->batch, (size_t)cap * sizeof *b);
         if (!b)
-            return;   /* the device sends its state again */
+            return; /* the device sends its state again */
         r->batch = b;
         r->cap = cap;
     }
@@ -84,7 +85,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 
 static void process(receiver *r, int force)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     int i;
     if (!r->n || (!force && r->n < BATCH_MAX && now_ms() - r->first_ms < BATCH_MS))
         return;
@@ -97,7 +98,7 @@ static void process(receiver *r, int force)
 
 static void sweep(receiver *r)
 {
-    c2_error e = { 0 };
+    c2_error e = {0};
     if (now_ms() - r->swept_ms < SWEEP_MS)
         return;
     r->swept_ms = now_ms();
@@ -110,8 +111,8 @@ static int connect_broker(receiver *r)
     char id[40];
     uint8_t rnd[6];
     randombytes_buf(rnd, sizeof rnd);
-    snprintf(id, sizeof id, "e4c2-receipts-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-             rnd[5]);
+    snprintf(id, sizeof id, "e4c2-receipts-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+             rnd[3], rnd[4], rnd[5]);
     if (!(r->mosq = mosquitto_new(id, true, r)))
         return -1;
     mosquitto_int_option(r->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -121,7 +122,8 @@ static int connect_broker(receiver *r)
     if (r->cfg.username)
         mosquitto_username_pw_set(r->mosq, r->cfg.username, r->cfg.password);
     if (r->cfg.tls)
-        mosquitto_tls_set(r->mosq, r->cfg.cafile, r->cfg.cafile ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
+        mosquitto_tls_set(r->mosq, r->cfg.cafile, r->cfg.cafile ? NULL : "/etc/ssl/certs", NULL,
+                          NULL, NULL);
     if (mosquitto_connect(r->mosq, r->cfg.host, r->cfg.port, 30) != MOSQ_ERR_SUCCESS) {
         mosquitto_destroy(r->mosq);
         r->mosq = NULL;
@@ -175,7 +177,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-receiver *receiver_start(const publisher_config *cfg, int64_t clock_skew, store_pool *pool, c2_error *e)
+receiver *receiver_start(const publisher_config *cfg, int64_t clock_skew, store_pool *pool,
+                         c2_error *e)
 {
     receiver *r = calloc(1, sizeof *r);
     if (!r || !(r->sync = sync_new(clock_skew))) {

@@ -15,7 +15,8 @@
 
 typedef struct receiver receiver;
 
-receiver *receiver_start(const publisher_config *cfg, int64_t clock_skew, store_pool *pool, c2_error *e);
+receiver *receiver_start(const publisher_config *cfg, int64_t clock_skew, store_pool *pool,
+                         c2_error *e);
 void receiver_stop(receiver *r);
 
 #endif

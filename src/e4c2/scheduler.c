@@ -10,7 +10,7 @@
 #include "store_internal.h"
 
 #define TICK_MS 1000
-#define RUNS_PER_TICK 64   /* a backlog is worked off in steps; the API stays served */
+#define RUNS_PER_TICK 64 /* a backlog is worked off in steps; the API stays served */
 
 struct scheduler {
     store_pool *pool;
@@ -24,7 +24,7 @@ static int run_due(scheduler *sc)
 {
     for (int i = 0; i < RUNS_PER_TICK && !atomic_load(&sc->stopping); i++) {
         c2_policy_run run;
-        c2_error e = { 0 };
+        c2_error e = {0};
         if (store_policy_run_due(sc->st, &run, &e) != C2_OK) {
             log_warn("cannot run due policies", "error", e.message);
             return 0;

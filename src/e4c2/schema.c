@@ -95,7 +95,8 @@ static const char *const migrations[] = {
     " id %SERIAL%, kind %INT% NOT NULL,"
     " topic_id %INT% UNIQUE REFERENCES topics(id) ON DELETE CASCADE,"
     " client_id %INT% UNIQUE REFERENCES clients(id) ON DELETE CASCADE,"
-    " every %INT%, max_age %INT%, on_join %INT% NOT NULL DEFAULT 0, on_leave %INT% NOT NULL DEFAULT 1,"
+    " every %INT%, max_age %INT%, on_join %INT% NOT NULL DEFAULT 0, on_leave %INT% NOT NULL "
+    "DEFAULT 1,"
     " every_due %INT%, next_due %INT%, last_run %INT%, last_error TEXT,"
     " failures %INT% NOT NULL DEFAULT 0);"
     "CREATE INDEX policies_due ON policies (next_due) WHERE next_due IS NOT NULL;"
@@ -108,9 +109,12 @@ static const char *const migrations[] = {
     " not_authentic %INT% NOT NULL DEFAULT 0, replayed %INT% NOT NULL DEFAULT 0,"
     " too_old %INT% NOT NULL DEFAULT 0, in_future %INT% NOT NULL DEFAULT 0,"
     " unknown_signer %INT% NOT NULL DEFAULT 0,"
-    " skew0 %INT% NOT NULL DEFAULT 0, skew1 %INT% NOT NULL DEFAULT 0, skew2 %INT% NOT NULL DEFAULT 0,"
-    " skew3 %INT% NOT NULL DEFAULT 0, skew4 %INT% NOT NULL DEFAULT 0, skew5 %INT% NOT NULL DEFAULT 0,"
-    " skew6 %INT% NOT NULL DEFAULT 0, skew7 %INT% NOT NULL DEFAULT 0, skew_sum %INT% NOT NULL DEFAULT 0,"
+    " skew0 %INT% NOT NULL DEFAULT 0, skew1 %INT% NOT NULL DEFAULT 0, skew2 %INT% NOT NULL DEFAULT "
+    "0,"
+    " skew3 %INT% NOT NULL DEFAULT 0, skew4 %INT% NOT NULL DEFAULT 0, skew5 %INT% NOT NULL DEFAULT "
+    "0,"
+    " skew6 %INT% NOT NULL DEFAULT 0, skew7 %INT% NOT NULL DEFAULT 0, skew_sum %INT% NOT NULL "
+    "DEFAULT 0,"
     " last_kind TEXT, last_at %INT%);"
     "CREATE TABLE traffic_minutes ("
     " topic_id %INT% NOT NULL REFERENCES topics(id) ON DELETE CASCADE, at %INT% NOT NULL,"
@@ -121,10 +125,12 @@ static const char *const migrations[] = {
 
 static const char *dialect_word(db_kind k, const char *word, size_t len)
 {
-    static const struct { const char *word, *sqlite, *pg; } words[] = {
-        { "BLOB", "BLOB", "BYTEA" },
-        { "INT", "INTEGER", "BIGINT" },
-        { "SERIAL", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY" },
+    static const struct {
+        const char *word, *sqlite, *pg;
+    } words[] = {
+        {"BLOB", "BLOB", "BYTEA"},
+        {"INT", "INTEGER", "BIGINT"},
+        {"SERIAL", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
     };
     size_t i;
     for (i = 0; i < sizeof words / sizeof words[0]; i++)
@@ -175,7 +181,7 @@ static int locked_version(db *d)
 static int apply(db *d, int version, c2_error *e)
 {
     char *sql = translate(db_kind_of(d), migrations[version - 1]);
-    db_val p[1] = { DB_INT(version) };
+    db_val p[1] = {DB_INT(version)};
     int ok = sql && db_begin(d) == DB_OK, current = ok ? locked_version(d) : -1;
     if (ok && current >= version) {
         free(sql);
@@ -183,13 +189,13 @@ static int apply(db *d, int version, c2_error *e)
         return 0;
     }
     ok = ok && current == version - 1 && db_exec_script(d, sql) == DB_OK &&
-         db_exec(d, "UPDATE schema_version SET version = $1", p, 1) == 1 &&
-         db_commit(d) == DB_OK;
+         db_exec(d, "UPDATE schema_version SET version = $1", p, 1) == 1 && db_commit(d) == DB_OK;
     free(sql);
     if (ok)
         return 0;
     e->code = C2_INTERNAL;
-    snprintf(e->message, sizeof e->message, "schema migration %d failed: %s", version, db_errmsg(d));
+    snprintf(e->message, sizeof e->message, "schema migration %d failed: %s", version,
+             db_errmsg(d));
     db_rollback(d);
     return -1;
 }
@@ -197,9 +203,12 @@ static int apply(db *d, int version, c2_error *e)
 int schema_migrate(db *d, c2_error *e)
 {
     int v;
-    if (db_exec_script(d, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") != DB_OK ||
-        db_exec(d, "INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS "
-                   "(SELECT 1 FROM schema_version)", NULL, 0) < 0) {
+    if (db_exec_script(d, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") !=
+            DB_OK ||
+        db_exec(d,
+                "INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS "
+                "(SELECT 1 FROM schema_version)",
+                NULL, 0) < 0) {
         e->code = C2_UNAVAILABLE;
         snprintf(e->message, sizeof e->message, "cannot prepare the schema: %s", db_errmsg(d));
         return -1;

@@ -29,111 +29,112 @@ typedef struct keyring keyring;
 
 typedef enum c2_err {
     C2_OK = 0,
-    C2_INVALID,      /* 400 invalid_argument: malformed or out-of-range input */
-    C2_NOT_FOUND,    /* 404 not_found: no such client, topic, member, token */
-    C2_CONFLICT,     /* 409 conflict: name or id taken, already a member... */
-    C2_WRONG_MODE,   /* 409 wrong_mode: a public-key operation in SK mode... */
-    C2_UNAVAILABLE,  /* 503 unavailable: database busy or gone; retry */
-    C2_INTERNAL      /* 500 internal: storage or crypto failure */
+    C2_INVALID,     /* 400 invalid_argument: malformed or out-of-range input */
+    C2_NOT_FOUND,   /* 404 not_found: no such client, topic, member, token */
+    C2_CONFLICT,    /* 409 conflict: name or id taken, already a member... */
+    C2_WRONG_MODE,  /* 409 wrong_mode: a public-key operation in SK mode... */
+    C2_UNAVAILABLE, /* 503 unavailable: database busy or gone; retry */
+    C2_INTERNAL     /* 500 internal: storage or crypto failure */
 } c2_err;
 
 typedef struct c2_error {
     c2_err code;
-    char message[256];   /* for people; never holds a key or a token */
+    char message[256]; /* for people; never holds a key or a token */
 } c2_error;
 
-const char *c2_err_code(c2_err e);   /* "invalid_argument", "not_found"... */
+const char *c2_err_code(c2_err e); /* "invalid_argument", "not_found"... */
 int c2_err_http_status(c2_err e);
 
 /* ---- the model ---------------------------------------------------------- */
 
 typedef enum c2_mode { C2_MODE_SK = 1, C2_MODE_PK = 2 } c2_mode;
 
-#define C2_KEY_ID_LEN 8   /* key id: SHA3-256(key)[0:8], shown, never the key */
+#define C2_KEY_ID_LEN 8 /* key id: SHA3-256(key)[0:8], shown, never the key */
 
 /* What C2 knows of a client's keys from its receipts (e4-sync.md). */
 typedef enum c2_sync {
-    C2_SYNC_UNKNOWN = 0,     /* never sent a STATE (receipts off, or never connected) */
-    C2_SYNC_IN_SYNC,         /* its last STATE matched what it should hold */
-    C2_SYNC_REPAIRING,       /* it differs, or commands are on their way to it */
-    C2_SYNC_STALE,           /* its last STATE is older than twice the interval */
+    C2_SYNC_UNKNOWN = 0, /* never sent a STATE (receipts off, or never connected) */
+    C2_SYNC_IN_SYNC,     /* its last STATE matched what it should hold */
+    C2_SYNC_REPAIRING,   /* it differs, or commands are on their way to it */
+    C2_SYNC_STALE,       /* its last STATE is older than twice the interval */
     C2_SYNC_COUNT
 } c2_sync;
-const char *c2_sync_name(c2_sync s);   /* "unknown", "in_sync", "repairing", "stale" */
+const char *c2_sync_name(c2_sync s); /* "unknown", "in_sync", "repairing", "stale" */
 
 typedef struct c2_client {
     uint8_t id[E4_ID_LEN];
     char name[E4_NAME_MAX + 1];
-    int64_t created;                    /* unix seconds */
-    uint8_t pubkey[E4_ED25519_PK_LEN];  /* PK mode */
-    int64_t topics;                     /* memberships */
-    int64_t pending;                    /* commands not yet sent */
+    int64_t created;                   /* unix seconds */
+    uint8_t pubkey[E4_ED25519_PK_LEN]; /* PK mode */
+    int64_t topics;                    /* memberships */
+    int64_t pending;                   /* commands not yet sent */
     c2_sync sync;
-    int64_t state_at;                   /* unix seconds of its last STATE, 0 if none */
-    int64_t c2_generation;              /* PK: the C2 key it reported holding, 0 if unknown */
+    int64_t state_at;      /* unix seconds of its last STATE, 0 if none */
+    int64_t c2_generation; /* PK: the C2 key it reported holding, 0 if unknown */
 } c2_client;
 
 /* A client to create. Exactly one of key / password / pubkey, or none: then
  * C2 generates the key (SK) or the Ed25519 pair (PK). */
 typedef struct c2_new_client {
     const char *name;
-    const uint8_t *id;        /* NULL: e4_hash_id(name) */
-    const uint8_t *key;       /* SK: 32 bytes */
-    const char *password;     /* SK or PK: derived as the reference does */
-    const uint8_t *pubkey;    /* PK: Ed25519 public key, 32 bytes */
+    const uint8_t *id;     /* NULL: e4_hash_id(name) */
+    const uint8_t *key;    /* SK: 32 bytes */
+    const char *password;  /* SK or PK: derived as the reference does */
+    const uint8_t *pubkey; /* PK: Ed25519 public key, 32 bytes */
 } c2_new_client;
 
 /* What C2 generated for a new client, shown once. */
 typedef struct c2_generated {
     int has_key;
-    uint8_t key[E4_ED25519_SK_LEN];   /* SK: 32-byte key; PK: 64-byte private key */
+    uint8_t key[E4_ED25519_SK_LEN]; /* SK: 32-byte key; PK: 64-byte private key */
     size_t key_len;
 } c2_generated;
 
 typedef struct c2_topic {
     char name[E4_TOPIC_MAX + 1];
     uint8_t hash[E4_TOPIC_HASH_LEN];
-    int64_t version;       /* 1 at creation, + 1 per rotation */
+    int64_t version; /* 1 at creation, + 1 per rotation */
     int64_t created;
-    int64_t rotated_at;    /* time of the last rotation (= created at first) */
+    int64_t rotated_at; /* time of the last rotation (= created at first) */
     int64_t members;
-    int64_t behind;        /* members with a command for this topic not yet sent */
-    int64_t not_current;   /* members that have not reported the current key version */
+    int64_t behind;      /* members with a command for this topic not yet sent */
+    int64_t not_current; /* members that have not reported the current key version */
     uint8_t key_id[C2_KEY_ID_LEN];
 } c2_topic;
 
 /* The outbox's states, as stored. */
 typedef enum c2_cmd_state {
-    C2_CMD_PENDING = 0,   /* "queued" */
-    C2_CMD_SENT = 1,      /* the broker completed QoS 2 */
-    C2_CMD_APPLIED = 2,   /* the device's APPLIED receipt says applied */
-    C2_CMD_REFUSED = 3,   /* ... says refused, with a reason */
-    C2_CMD_CLOSED = 4     /* no receipt, but the device's state shows its effect */
+    C2_CMD_PENDING = 0, /* "queued" */
+    C2_CMD_SENT = 1,    /* the broker completed QoS 2 */
+    C2_CMD_APPLIED = 2, /* the device's APPLIED receipt says applied */
+    C2_CMD_REFUSED = 3, /* ... says refused, with a reason */
+    C2_CMD_CLOSED = 4   /* no receipt, but the device's state shows its effect */
 } c2_cmd_state;
-const char *c2_cmd_state_name(c2_cmd_state s);   /* "queued", "sent", "applied", "refused", "closed" */
+const char *
+c2_cmd_state_name(c2_cmd_state s); /* "queued", "sent", "applied", "refused", "closed" */
 
 typedef struct c2_command {
-    int64_t seq;              /* global order; per client it is the send order */
+    int64_t seq; /* global order; per client it is the send order */
     uint8_t client_id[E4_ID_LEN];
-    int opcode;               /* e4_command */
+    int opcode;                    /* e4_command */
     char topic[E4_TOPIC_MAX + 1];  /* the topic it concerns, "" if none */
     uint8_t subject_id[E4_ID_LEN]; /* the public key's owner for pubkey commands */
     int has_subject;
     c2_cmd_state state;
     int64_t created;
-    int64_t sent_at;          /* 0 while pending */
+    int64_t sent_at; /* 0 while pending */
     int64_t attempts;
     char last_error[128];
-    int64_t done_at;          /* applied, refused or closed at; 0 otherwise */
-    int result;               /* refused: the libe4 error code (negative) */
-    int repair;               /* queued to repair a difference the device reported */
+    int64_t done_at; /* applied, refused or closed at; 0 otherwise */
+    int result;      /* refused: the libe4 error code (negative) */
+    int repair;      /* queued to repair a difference the device reported */
 } c2_command;
 
 typedef struct c2_status {
     c2_mode mode;
     int64_t clients, topics, memberships;
     int64_t outbox_pending;
-    int64_t outbox_oldest_age;   /* seconds, 0 when empty */
+    int64_t outbox_oldest_age; /* seconds, 0 when empty */
     int64_t commands_sent;
     int64_t c2_key_generation;   /* PK mode */
     int c2_key_rotating;         /* PK: an old C2 key is still kept */
@@ -144,14 +145,14 @@ typedef struct c2_status {
 typedef struct c2_event {
     int64_t id;
     int64_t at;
-    char type[48];               /* "client.added", "topic.rotated", "command.sent"... */
-    const char *data;            /* JSON object text */
+    char type[48];    /* "client.added", "topic.rotated", "command.sent"... */
+    const char *data; /* JSON object text */
 } c2_event;
 
 typedef struct c2_page {
     int64_t offset;
-    int64_t limit;               /* 0 = 100; at most 1000 */
-    const char *search;          /* clients and topics: substring of the name, or NULL */
+    int64_t limit;      /* 0 = 100; at most 1000 */
+    const char *search; /* clients and topics: substring of the name, or NULL */
 } c2_page;
 
 typedef struct c2_token {
@@ -168,7 +169,7 @@ typedef struct c2_token {
  * version, the keyring unlocked (see keyring.h). */
 store_pool *store_pool_open(const char *url, keyring *kr, int size, c2_error *e);
 void store_pool_close(store_pool *p);
-store *store_pool_get(store_pool *p);   /* blocks until one is free */
+store *store_pool_get(store_pool *p); /* blocks until one is free */
 void store_pool_put(store_pool *p, store *s);
 c2_mode store_mode(const store *s);
 
@@ -193,8 +194,8 @@ c2_err store_client_topics(store *s, const char *ref, const c2_page *pg,
                            int (*each)(void *, const c2_topic *), void *ctx, int64_t *total,
                            c2_error *e);
 c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
-                             int (*each)(void *, const c2_command *), void *ctx,
-                             int64_t *total, c2_error *e);
+                             int (*each)(void *, const c2_command *), void *ctx, int64_t *total,
+                             c2_error *e);
 
 /* ---- topics ------------------------------------------------------------- */
 
@@ -221,8 +222,8 @@ c2_err store_topic_join(store *s, const char *name, const char *const *refs, siz
 /* RemoveTopic to each leaving client, then one rotation for the remaining
  * members: rotate 1 yes, 0 no, -1 as the topic's policy says (on_leave,
  * default yes). A join rotates too when the policy says on_join. */
-c2_err store_topic_leave(store *s, const char *name, const char *const *refs, size_t n,
-                         int rotate, c2_error *e);
+c2_err store_topic_leave(store *s, const char *name, const char *const *refs, size_t n, int rotate,
+                         c2_error *e);
 
 /* ---- public keys and links (PK mode) ------------------------------------ */
 
@@ -251,8 +252,9 @@ c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation,
 /* Forget the old pair. *unsent: clients whose SetC2Key is still pending;
  * stragglers gets every client that never reported the new key (up to
  * max names, the count in *nstragglers). */
-c2_err store_c2_rotate_finish(store *s, int64_t *unsent, int (*straggler)(void *, const c2_client *),
-                              void *ctx, int64_t *nstragglers, c2_error *e);
+c2_err store_c2_rotate_finish(store *s, int64_t *unsent,
+                              int (*straggler)(void *, const c2_client *), void *ctx,
+                              int64_t *nstragglers, c2_error *e);
 
 /* ---- sync (receipts) ------------------------------------------------------ */
 

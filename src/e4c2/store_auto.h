@@ -17,38 +17,39 @@
 
 #include "store.h"
 
-#define C2_INTERVAL_MIN 60                        /* seconds */
-#define C2_INTERVAL_MAX (10LL * 366 * 86400)      /* ten years */
+#define C2_INTERVAL_MIN 60                   /* seconds */
+#define C2_INTERVAL_MAX (10LL * 366 * 86400) /* ten years */
 
 typedef enum c2_policy_kind { C2_POLICY_TOPIC = 1, C2_POLICY_CLIENT = 2 } c2_policy_kind;
 
 typedef struct c2_policy {
     c2_policy_kind kind;
-    char target[E4_TOPIC_MAX + 1];  /* topic name, or client name */
-    int exists;                     /* 0: no row, the defaults */
-    int64_t every;                  /* rotate_every (topic) / rekey_every (client); 0 = none */
-    int64_t max_age;                /* topic: rotate when the key is older; 0 = none */
-    int on_join, on_leave;          /* topic: rotate on a join / on a leave (default 0 / 1) */
-    int64_t next_due, last_run;     /* unix seconds; 0 = none */
-    char last_error[256];           /* "" = none */
-    int64_t failures;               /* consecutive failed runs */
+    char target[E4_TOPIC_MAX + 1]; /* topic name, or client name */
+    int exists;                    /* 0: no row, the defaults */
+    int64_t every;                 /* rotate_every (topic) / rekey_every (client); 0 = none */
+    int64_t max_age;               /* topic: rotate when the key is older; 0 = none */
+    int on_join, on_leave;         /* topic: rotate on a join / on a leave (default 0 / 1) */
+    int64_t next_due, last_run;    /* unix seconds; 0 = none */
+    char last_error[256];          /* "" = none */
+    int64_t failures;              /* consecutive failed runs */
 } c2_policy;
 
 /* The policy of a topic or client (defaults when it has none); 404 when
  * the topic or client does not exist. */
-c2_err store_policy_get(store *s, c2_policy_kind kind, const char *target, c2_policy *out, c2_error *e);
+c2_err store_policy_get(store *s, c2_policy_kind kind, const char *target, c2_policy *out,
+                        c2_error *e);
 /* Create or replace (in->kind, in->target): every, max_age, on_join,
  * on_leave; intervals 0 or C2_INTERVAL_MIN..MAX. out gets the result. */
 c2_err store_policy_set(store *s, const c2_policy *in, c2_policy *out, c2_error *e);
 /* Back to the defaults. */
 c2_err store_policy_clear(store *s, c2_policy_kind kind, const char *target, c2_error *e);
-c2_err store_policy_list(store *s, const c2_page *pg, int (*each)(void *, const c2_policy *), void *ctx,
-                         int64_t *total, c2_error *e);
+c2_err store_policy_list(store *s, const c2_page *pg, int (*each)(void *, const c2_policy *),
+                         void *ctx, int64_t *total, c2_error *e);
 
 /* The result of one scheduler step. */
 typedef struct c2_policy_run {
-    int ran;                 /* a due policy was claimed */
-    int failed;              /* ... and its run failed (recorded, retried later) */
+    int ran;    /* a due policy was claimed */
+    int failed; /* ... and its run failed (recorded, retried later) */
     c2_policy_kind kind;
     char error[256];
 } c2_policy_run;
@@ -70,13 +71,13 @@ typedef enum c2_traffic_result {
 #define C2_TR_ENUM(name) C2_TR_##name,
     C2_TRAFFIC_RESULTS(C2_TR_ENUM)
 #undef C2_TR_ENUM
-    C2_TR_COUNT
+        C2_TR_COUNT
 } c2_traffic_result;
 const char *c2_traffic_result_name(c2_traffic_result r);
 
 /* Skew buckets: |now - message time| <= le seconds; the last is +Inf. */
 #define C2_SKEW_BUCKETS 8
-extern const int64_t C2_SKEW_LE[C2_SKEW_BUCKETS - 1];   /* 1 5 30 60 300 600 3600 */
+extern const int64_t C2_SKEW_LE[C2_SKEW_BUCKETS - 1]; /* 1 5 30 60 300 600 3600 */
 
 typedef struct c2_traffic {
     char topic[E4_TOPIC_MAX + 1];
@@ -84,11 +85,11 @@ typedef struct c2_traffic {
     int64_t since;
     int64_t counts[C2_TR_COUNT];
     int64_t skew[C2_SKEW_BUCKETS];
-    int64_t skew_sum;                 /* seconds, summed over the messages in skew[] */
-    double rate;                      /* messages per second over the last minute */
-    char last_kind[24];               /* "" = none */
+    int64_t skew_sum;   /* seconds, summed over the messages in skew[] */
+    double rate;        /* messages per second over the last minute */
+    char last_kind[24]; /* "" = none */
     int64_t last_at;
-    int64_t hist_at[60], hist_valid[60], hist_anomalies[60];   /* last 60 minutes */
+    int64_t hist_at[60], hist_valid[60], hist_anomalies[60]; /* last 60 minutes */
     int nhist;
 } c2_traffic;
 
@@ -98,8 +99,8 @@ c2_err store_monitor_set(store *s, const char *topic, int enabled, c2_error *e);
 /* A topic's traffic record (enabled 0 and zeros when never monitored). */
 c2_err store_traffic_get(store *s, const char *topic, c2_traffic *out, c2_error *e);
 /* Every monitored topic's counts and rate (no history). */
-c2_err store_monitoring_list(store *s, const c2_page *pg, int (*each)(void *, const c2_traffic *), void *ctx,
-                             int64_t *total, c2_error *e);
+c2_err store_monitoring_list(store *s, const c2_page *pg, int (*each)(void *, const c2_traffic *),
+                             void *ctx, int64_t *total, c2_error *e);
 
 /* One topic's counts since the last flush. */
 typedef struct c2_traffic_delta {
@@ -107,9 +108,9 @@ typedef struct c2_traffic_delta {
     int64_t counts[C2_TR_COUNT];
     int64_t skew[C2_SKEW_BUCKETS];
     int64_t skew_sum;
-    int last_kind;                    /* c2_traffic_result, or -1 */
+    int last_kind; /* c2_traffic_result, or -1 */
     int64_t last_at;
-    int64_t minute;                   /* the minute (unix seconds, floor 60) counted in */
+    int64_t minute; /* the minute (unix seconds, floor 60) counted in */
 } c2_traffic_delta;
 
 /* Add the deltas to the totals and minute rows, in one transaction; rows
@@ -130,17 +131,18 @@ typedef struct c2_monitored {
     int has_prev;
     uint8_t prev_key[E4_KEY_LEN];
 } c2_monitored;
-c2_err store_monitored_topics(store *s, int (*each)(void *, const c2_monitored *), void *ctx, c2_error *e);
+c2_err store_monitored_topics(store *s, int (*each)(void *, const c2_monitored *), void *ctx,
+                              c2_error *e);
 /* PK: the Ed25519 public key of the client with this id (0 found / 1 not). */
-c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN], int *found,
-                           c2_error *e);
+c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN],
+                           int *found, c2_error *e);
 /* Record an event (traffic.anomaly) outside an operation. */
 c2_err store_event(store *s, const char *type, const char *data, c2_error *e);
 
 /* ---- the overview's chart ------------------------------------------------- */
 
 typedef struct c2_hour {
-    int64_t at;                       /* the hour's start, unix seconds */
+    int64_t at; /* the hour's start, unix seconds */
     int64_t queued, sent, rotations;
 } c2_hour;
 /* The last `hours` hours (1..168), oldest first: out holds hours entries. */

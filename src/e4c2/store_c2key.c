@@ -8,17 +8,19 @@
 
 #include "store_admin.h"
 
-static c2_err insert_pair(db *d, const keyring *kr, int64_t gen, uint8_t pk[E4_X25519_LEN], c2_error *e)
+static c2_err insert_pair(db *d, const keyring *kr, int64_t gen, uint8_t pk[E4_X25519_LEN],
+                          c2_error *e)
 {
     uint8_t sk[E4_X25519_LEN], sealed[E4_X25519_LEN + SEAL_OVERHEAD];
-    db_val p[4] = { DB_INT(gen), DB_BLOB(pk, E4_X25519_LEN), DB_BLOB(sealed, sizeof sealed),
-                    DB_INT(now_s()) };
+    db_val p[4] = {DB_INT(gen), DB_BLOB(pk, E4_X25519_LEN), DB_BLOB(sealed, sizeof sealed),
+                   DB_INT(now_s())};
     int rc = e4_x25519_keypair(sk, pk) != E4_OK ||
              seal(kr, sealed, "c2keys.sk", &gen, sizeof gen, sk, sizeof sk) != 0;
     sodium_memzero(sk, sizeof sk);
     if (rc)
         return set_error(e, C2_INTERNAL, "cannot make the C2 key pair");
-    if (db_exec(d, "INSERT INTO c2keys (generation, pk, sk_sealed, created) VALUES ($1, $2, $3, $4)",
+    if (db_exec(d,
+                "INSERT INTO c2keys (generation, pk, sk_sealed, created) VALUES ($1, $2, $3, $4)",
                 p, 4) != 1)
         return set_error(e, C2_INTERNAL, "cannot store the C2 key: %s", db_errmsg(d));
     return C2_OK;
@@ -38,7 +40,8 @@ static c2_err current_pub(store *s, uint8_t pk[E4_X25519_LEN], int64_t *gen, c2_
     int rc;
     if (s->mode != C2_MODE_PK)
         return set_error(e, C2_WRONG_MODE, "C2 has a key pair only in pk mode");
-    if (db_query(s->d, &r, "SELECT generation, pk FROM c2keys ORDER BY generation DESC LIMIT 1", NULL, 0) != DB_OK)
+    if (db_query(s->d, &r, "SELECT generation, pk FROM c2keys ORDER BY generation DESC LIMIT 1",
+                 NULL, 0) != DB_OK)
         return db_error(s, e, "cannot read the C2 key");
     rc = db_next(r);
     if (rc == 1) {
@@ -101,7 +104,8 @@ struct finish_arg {
     void *ctx;
 };
 
-#define STRAGGLERS_WHERE " FROM clients c WHERE c.c2_gen IS NULL OR c.c2_gen < (SELECT max(generation) FROM c2keys)"
+#define STRAGGLERS_WHERE \
+    " FROM clients c WHERE c.c2_gen IS NULL OR c.c2_gen < (SELECT max(generation) FROM c2keys)"
 
 /* The clients that never reported holding the newest C2 key, the first
  * 1,000 by name (read after the commit: a retried transaction must not
@@ -110,7 +114,8 @@ static c2_err stragglers(store *s, struct finish_arg *a, c2_error *e)
 {
     db_rows *r = NULL;
     int rc, stop = 0;
-    if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS STRAGGLERS_WHERE " ORDER BY c.name LIMIT 1000", NULL, 0) != DB_OK)
+    if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS STRAGGLERS_WHERE " ORDER BY c.name LIMIT 1000",
+                 NULL, 0) != DB_OK)
         return db_error(s, e, "cannot list the clients that did not confirm the C2 key");
     while ((rc = db_next(r)) == 1 && !stop && a->each) {
         client_row row;
@@ -120,7 +125,8 @@ static c2_err stragglers(store *s, struct finish_arg *a, c2_error *e)
         stop = a->each(a->ctx, &c);
     }
     db_rows_free(r);
-    return rc < 0 ? db_error(s, e, "cannot list the clients that did not confirm the C2 key") : C2_OK;
+    return rc < 0 ? db_error(s, e, "cannot list the clients that did not confirm the C2 key")
+                  : C2_OK;
 }
 
 static c2_err finish_tx(store *s, void *arg, c2_error *e)
@@ -129,30 +135,37 @@ static c2_err finish_tx(store *s, void *arg, c2_error *e)
     int64_t n = 0;
     int found = 0;
     char data[96];
-    db_val p[1] = { DB_INT(now_s()) };
-    if (db_query_int(s->d, &n, &found, "SELECT count(*) FROM c2keys WHERE retired IS NULL", NULL, 0) != DB_OK)
+    db_val p[1] = {DB_INT(now_s())};
+    if (db_query_int(s->d, &n, &found, "SELECT count(*) FROM c2keys WHERE retired IS NULL", NULL,
+                     0) != DB_OK)
         return db_error(s, e, "cannot read C2 keys");
     if (n < 2)
         return set_error(e, C2_CONFLICT, "no C2 key rotation is in progress");
-    if (db_query_int(s->d, &a->unsent, &found, "SELECT count(DISTINCT client_eid) FROM outbox"
-                                                " WHERE opcode = 7 AND state = 0", NULL, 0) != DB_OK)
+    if (db_query_int(s->d, &a->unsent, &found,
+                     "SELECT count(DISTINCT client_eid) FROM outbox"
+                     " WHERE opcode = 7 AND state = 0",
+                     NULL, 0) != DB_OK)
         return db_error(s, e, "cannot count pending commands");
-    if (db_query_int(s->d, &a->stragglers, &found, "SELECT count(*)" STRAGGLERS_WHERE, NULL, 0) != DB_OK)
+    if (db_query_int(s->d, &a->stragglers, &found, "SELECT count(*)" STRAGGLERS_WHERE, NULL, 0) !=
+        DB_OK)
         return db_error(s, e, "cannot count the clients that did not confirm the C2 key");
-    if (db_exec(s->d, "UPDATE c2keys SET retired = $1 WHERE retired IS NULL AND generation <"
-                      " (SELECT max(generation) FROM c2keys)", p, 1) < 0 ||
+    if (db_exec(s->d,
+                "UPDATE c2keys SET retired = $1 WHERE retired IS NULL AND generation <"
+                " (SELECT max(generation) FROM c2keys)",
+                p, 1) < 0 ||
         db_exec(s->d, "UPDATE c2keys SET sk_sealed = $1 WHERE retired IS NOT NULL",
-                (db_val[]){ DB_BLOB("", 0) }, 1) < 0)
+                (db_val[]){DB_BLOB("", 0)}, 1) < 0)
         return db_error(s, e, "cannot retire the old C2 key");
     snprintf(data, sizeof data, "{\"unsent\":%lld,\"stragglers\":%lld}", (long long)a->unsent,
              (long long)a->stragglers);
     return event_add(s, "c2.key_rotation_finished", data, e);
 }
 
-c2_err store_c2_rotate_finish(store *s, int64_t *unsent, int (*straggler)(void *, const c2_client *),
-                              void *ctx, int64_t *nstragglers, c2_error *e)
+c2_err store_c2_rotate_finish(store *s, int64_t *unsent,
+                              int (*straggler)(void *, const c2_client *), void *ctx,
+                              int64_t *nstragglers, c2_error *e)
 {
-    struct finish_arg a = { 0, 0, straggler, ctx };
+    struct finish_arg a = {0, 0, straggler, ctx};
     c2_err rc;
     if (s->mode != C2_MODE_PK)
         return set_error(e, C2_WRONG_MODE, "C2 has a key pair only in pk mode");

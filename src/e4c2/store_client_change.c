@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-
 struct change_arg {
     const char *ref;
 };
@@ -25,13 +24,15 @@ static c2_err client_event(store *s, const char *type, const client_row *c, c2_e
  * rotating. */
 static c2_err drop_memberships(store *s, const client_row *c, int rotate, c2_error *e)
 {
-    db_val p[1] = { DB_INT(c->rowid) };
+    db_val p[1] = {DB_INT(c->rowid)};
     db_rows *r = NULL;
     topic_row t;
     int rc;
     for (;;) {
-        if (db_query(s->d, &r, "SELECT " TOPIC_COLUMNS " FROM members m JOIN topics t ON t.id = m.topic_id"
-                               " WHERE m.client_id = $1 ORDER BY t.id LIMIT 1", p, 1) != DB_OK)
+        if (db_query(s->d, &r,
+                     "SELECT " TOPIC_COLUMNS " FROM members m JOIN topics t ON t.id = m.topic_id"
+                     " WHERE m.client_id = $1 ORDER BY t.id LIMIT 1",
+                     p, 1) != DB_OK)
             return db_error(s, e, "cannot read memberships");
         rc = db_next(r);
         if (rc == 1)
@@ -40,8 +41,9 @@ static c2_err drop_memberships(store *s, const client_row *c, int rotate, c2_err
         if (rc <= 0)
             return rc < 0 ? db_error(s, e, "cannot read memberships") : C2_OK;
         {
-            db_val q[2] = { DB_INT(t.rowid), DB_INT(c->rowid) };
-            if (db_exec(s->d, "DELETE FROM members WHERE topic_id = $1 AND client_id = $2", q, 2) != 1)
+            db_val q[2] = {DB_INT(t.rowid), DB_INT(c->rowid)};
+            if (db_exec(s->d, "DELETE FROM members WHERE topic_id = $1 AND client_id = $2", q, 2) !=
+                1)
                 return db_error(s, e, "cannot drop a membership");
         }
         if (rotate && topic_rotate_locked(s, &t, e) != C2_OK)
@@ -54,8 +56,9 @@ static c2_err drop_memberships(store *s, const client_row *c, int rotate, c2_err
 static c2_err forget_pubkey(store *s, const client_row *holder, void *arg, c2_error *e)
 {
     const client_row *c = arg;
-    db_val q[2] = { DB_INT(holder->rowid), DB_INT(c->rowid) };
-    if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", q, 2) != 1)
+    db_val q[2] = {DB_INT(holder->rowid), DB_INT(c->rowid)};
+    if (db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", q, 2) !=
+        1)
         return db_error(s, e, "cannot drop a public key");
     return outbox_add(s, holder, E4_CMD_REMOVE_PUBKEY, c->id, E4_ID_LEN, NULL, c->id, e);
 }
@@ -73,12 +76,13 @@ static c2_err remove_tx(store *s, void *arg, c2_error *e)
     db_val p[1];
     if (client_resolve(s, a->ref, &c, e) != C2_OK ||
         outbox_add(s, &c, E4_CMD_RESET_TOPICS, NULL, 0, NULL, NULL, e) != C2_OK ||
-        (s->mode == C2_MODE_PK && outbox_add(s, &c, E4_CMD_RESET_PUBKEYS, NULL, 0, NULL, NULL, e) != C2_OK) ||
+        (s->mode == C2_MODE_PK &&
+         outbox_add(s, &c, E4_CMD_RESET_PUBKEYS, NULL, 0, NULL, NULL, e) != C2_OK) ||
         drop_memberships(s, &c, 1, e) != C2_OK ||
         (s->mode == C2_MODE_PK && unshare_pubkey(s, &c, e) != C2_OK))
         return e->code;
     p[0] = DB_INT(c.rowid);
-    if (outbox_flush(s, e) != C2_OK)   /* the queued rows refer to the client's row */
+    if (outbox_flush(s, e) != C2_OK) /* the queued rows refer to the client's row */
         return e->code;
     if (db_exec(s->d, "DELETE FROM clients WHERE id = $1", p, 1) != 1)
         return db_error(s, e, "cannot remove the client");
@@ -87,7 +91,7 @@ static c2_err remove_tx(store *s, void *arg, c2_error *e)
 
 c2_err store_client_remove(store *s, const char *ref, c2_error *e)
 {
-    struct change_arg a = { ref };
+    struct change_arg a = {ref};
     return store_tx(s, remove_tx, &a, e);
 }
 
@@ -104,14 +108,14 @@ static c2_err reset_tx(store *s, void *arg, c2_error *e)
 
 c2_err store_client_reset(store *s, const char *ref, c2_error *e)
 {
-    struct change_arg a = { ref };
+    struct change_arg a = {ref};
     return store_tx(s, reset_tx, &a, e);
 }
 
 static c2_err rekey_sk(store *s, client_row *c, c2_error *e)
 {
     uint8_t key[E4_KEY_LEN], sealed[E4_KEY_LEN + SEAL_OVERHEAD];
-    db_val p[2] = { DB_BLOB(sealed, sizeof sealed), DB_INT(c->rowid) };
+    db_val p[2] = {DB_BLOB(sealed, sizeof sealed), DB_INT(c->rowid)};
     c2_err rc = C2_OK;
     e4_random_key(key);
     /* queued first: it travels under the old key */
@@ -143,7 +147,7 @@ static c2_err send_new_pubkey(store *s, const client_row *c, c2_error *e)
 static c2_err rekey_pk(store *s, client_row *c, c2_error *e)
 {
     uint8_t sk[E4_ED25519_SK_LEN], pk[E4_ED25519_PK_LEN];
-    db_val p[2] = { DB_BLOB(pk, sizeof pk), DB_INT(c->rowid) };
+    db_val p[2] = {DB_BLOB(pk, sizeof pk), DB_INT(c->rowid)};
     c2_err rc = C2_OK;
     if (e4_ed25519_keypair(sk, pk) != E4_OK)
         rc = set_error(e, C2_INTERNAL, "cannot make a key pair");
@@ -177,6 +181,6 @@ static c2_err rekey_tx(store *s, void *arg, c2_error *e)
 
 c2_err store_client_rekey(store *s, const char *ref, c2_error *e)
 {
-    struct change_arg a = { ref };
+    struct change_arg a = {ref};
     return store_tx(s, rekey_tx, &a, e);
 }

@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
-#define CLIENT_COUNTS \
-    ", (SELECT count(*) FROM members m WHERE m.client_id = c.id)" \
+#define CLIENT_COUNTS                                                              \
+    ", (SELECT count(*) FROM members m WHERE m.client_id = c.id)"                  \
     ", (SELECT count(*) FROM outbox o WHERE o.client_eid = c.eid AND o.state = 0)" \
     ", c.sync, c.state_at, c.c2_gen"
 
@@ -60,9 +60,9 @@ static c2_err client_page(store *s, const char *from_where, db_val *p, int np, c
                           int (*each)(void *, const c2_client *), void *ctx, int64_t *total,
                           c2_error *e)
 {
-    struct client_emit ce = { each, ctx };
-    return page_query(s, "cannot list clients", CLIENT_COLUMNS CLIENT_COUNTS, from_where, "c.name", p, np,
-                      pg, total, emit_client, &ce, e);
+    struct client_emit ce = {each, ctx};
+    return page_query(s, "cannot list clients", CLIENT_COLUMNS CLIENT_COUNTS, from_where, "c.name",
+                      p, np, pg, total, emit_client, &ce, e);
 }
 
 c2_err store_client_list(store *s, const c2_page *pg, int (*each)(void *, const c2_client *),
@@ -73,8 +73,8 @@ c2_err store_client_list(store *s, const c2_page *pg, int (*each)(void *, const 
     if (pg && pg->search && *pg->search) {
         like_pattern(like, sizeof like, pg->search);
         p[0] = DB_TEXT(like);
-        return client_page(s, "FROM clients c WHERE c.name LIKE $1 ESCAPE '\\'", p, 1, pg, each, ctx,
-                           total, e);
+        return client_page(s, "FROM clients c WHERE c.name LIKE $1 ESCAPE '\\'", p, 1, pg, each,
+                           ctx, total, e);
     }
     return client_page(s, "FROM clients c", p, 0, pg, each, ctx, total, e);
 }
@@ -88,8 +88,9 @@ c2_err store_topic_members(store *s, const char *name, const c2_page *pg,
     if (topic_resolve(s, name, &t, e) != C2_OK)
         return e->code;
     p[0] = DB_INT(t.rowid);
-    return client_page(s, "FROM members mm JOIN clients c ON c.id = mm.client_id WHERE mm.topic_id = $1",
-                       p, 1, pg, each, ctx, total, e);
+    return client_page(
+        s, "FROM members mm JOIN clients c ON c.id = mm.client_id WHERE mm.topic_id = $1", p, 1, pg,
+        each, ctx, total, e);
 }
 
 c2_err store_topic_members_behind(store *s, const char *name, const c2_page *pg,
@@ -102,9 +103,11 @@ c2_err store_topic_members_behind(store *s, const char *name, const c2_page *pg,
         return e->code;
     p[0] = DB_INT(t.rowid);
     p[1] = DB_INT(t.t.version);
-    return client_page(s, "FROM members mm JOIN clients c ON c.id = mm.client_id WHERE mm.topic_id = $1"
-                          " AND (mm.held_version IS NULL OR mm.held_version < $2)",
-                       p, 2, pg, each, ctx, total, e);
+    return client_page(
+        s,
+        "FROM members mm JOIN clients c ON c.id = mm.client_id WHERE mm.topic_id = $1"
+        " AND (mm.held_version IS NULL OR mm.held_version < $2)",
+        p, 2, pg, each, ctx, total, e);
 }
 
 /* Clients related to target through table (pubkeys_sent or links). */
@@ -120,13 +123,12 @@ c2_err client_relations(store *s, const char *table, const char *target, const c
     if (client_resolve(s, target, &row, e) != C2_OK)
         return e->code;
     p[0] = DB_INT(row.rowid);
-    snprintf(from, sizeof from, "FROM %s x JOIN clients c ON c.id = x.source_id WHERE x.target_id = $1",
-             table);
+    snprintf(from, sizeof from,
+             "FROM %s x JOIN clients c ON c.id = x.source_id WHERE x.target_id = $1", table);
     return client_page(s, from, p, 1, pg, each, ctx, total, e);
 }
 
 /* ---- topics and commands of a client ------------------------------------ */
-
 
 c2_err store_client_topics(store *s, const char *ref, const c2_page *pg,
                            int (*each)(void *, const c2_topic *), void *ctx, int64_t *total,
@@ -137,7 +139,8 @@ c2_err store_client_topics(store *s, const char *ref, const c2_page *pg,
     if (client_resolve(s, ref, &row, e) != C2_OK)
         return e->code;
     p[0] = DB_INT(row.rowid);
-    return topic_page(s, "FROM members mm JOIN topics t ON t.id = mm.topic_id WHERE mm.client_id = $1",
+    return topic_page(s,
+                      "FROM members mm JOIN topics t ON t.id = mm.topic_id WHERE mm.client_id = $1",
                       p, 1, pg, each, ctx, total, e);
 }
 
@@ -170,8 +173,8 @@ static void command_read(db_rows *r, c2_command *c)
 }
 
 c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
-                             int (*each)(void *, const c2_command *), void *ctx,
-                             int64_t *total, c2_error *e)
+                             int (*each)(void *, const c2_command *), void *ctx, int64_t *total,
+                             c2_error *e)
 {
     client_row row;
     int64_t offset, limit;
@@ -183,10 +186,13 @@ c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
     p[0] = DB_BLOB(row.id, E4_ID_LEN);
     p[1] = DB_INT(limit);
     p[2] = DB_INT(offset);
-    if (db_query_int(s->d, total, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1", p, 1) != DB_OK ||
-        db_query(s->d, &r, "SELECT seq, client_eid, opcode, topic, subject, state, created, sent_at,"
-                           " attempts, last_error, done_at, result, repair FROM outbox WHERE client_eid = $1"
-                           " ORDER BY seq DESC LIMIT $2 OFFSET $3", p, 3) != DB_OK)
+    if (db_query_int(s->d, total, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1", p,
+                     1) != DB_OK ||
+        db_query(s->d, &r,
+                 "SELECT seq, client_eid, opcode, topic, subject, state, created, sent_at,"
+                 " attempts, last_error, done_at, result, repair FROM outbox WHERE client_eid = $1"
+                 " ORDER BY seq DESC LIMIT $2 OFFSET $3",
+                 p, 3) != DB_OK)
         return db_error(s, e, "cannot read commands");
     while ((rc = db_next(r)) == 1) {
         c2_command c;

@@ -11,8 +11,8 @@
 typedef struct prepared {
     uint8_t id[E4_ID_LEN];
     const char *name;
-    uint8_t key[E4_KEY_LEN];          /* SK */
-    uint8_t pubkey[E4_ED25519_PK_LEN];/* PK */
+    uint8_t key[E4_KEY_LEN];           /* SK */
+    uint8_t pubkey[E4_ED25519_PK_LEN]; /* PK */
     uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
 } prepared;
 
@@ -26,7 +26,8 @@ static c2_err check_material(store *s, const c2_new_client *nc, int allow_genera
     if (s->mode == C2_MODE_SK && nc->pubkey)
         return set_error(e, C2_WRONG_MODE, "pubkey is for public-key mode; this C2 is in sk mode");
     if (s->mode == C2_MODE_PK && nc->key)
-        return set_error(e, C2_WRONG_MODE, "key is for symmetric-key mode; this C2 is in pk mode (give pubkey)");
+        return set_error(e, C2_WRONG_MODE,
+                         "key is for symmetric-key mode; this C2 is in pk mode (give pubkey)");
     if (!given && !allow_generate)
         return set_error(e, C2_INVALID, "a key, password or pubkey is required");
     if (nc->password && e4_validate_password(nc->password) != E4_OK)
@@ -59,7 +60,8 @@ static c2_err pk_material(const c2_new_client *nc, prepared *p, c2_generated *ge
     return C2_OK;
 }
 
-static c2_err sk_material(store *s, const c2_new_client *nc, prepared *p, c2_generated *gen, c2_error *e)
+static c2_err sk_material(store *s, const c2_new_client *nc, prepared *p, c2_generated *gen,
+                          c2_error *e)
 {
     if (nc->key)
         memcpy(p->key, nc->key, E4_KEY_LEN);
@@ -100,7 +102,7 @@ static c2_err check_free(store *s, const prepared *p, c2_error *e)
 {
     int64_t n = 0;
     int by_name = 0, by_id = 0;
-    db_val q[1] = { DB_TEXT(p->name) }, r[1] = { DB_BLOB(p->id, E4_ID_LEN) };
+    db_val q[1] = {DB_TEXT(p->name)}, r[1] = {DB_BLOB(p->id, E4_ID_LEN)};
     char hex[2 * E4_ID_LEN + 1];
     if (db_query_int(s->d, &n, &by_name, "SELECT 1 FROM clients WHERE name = $1", q, 1) != DB_OK ||
         db_query_int(s->d, &n, &by_id, "SELECT 1 FROM clients WHERE eid = $1", r, 1) != DB_OK)
@@ -120,16 +122,17 @@ static c2_err insert_clients(store *s, const prepared *ps, int n, c2_error *e)
 {
     char sql[INSERT_BATCH * 40 + 128];
     db_val p[INSERT_BATCH * 5];
-    size_t len = (size_t)snprintf(sql, sizeof sql,
-                                  "INSERT INTO clients (eid, name, key_sealed, pubkey, created) VALUES ");
+    size_t len = (size_t)snprintf(
+        sql, sizeof sql, "INSERT INTO clients (eid, name, key_sealed, pubkey, created) VALUES ");
     int i, k = 0;
     int64_t now = now_s();
     for (i = 0; i < n; i++, k += 5) {
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%d,$%d,$%d,$%d,$%d)", i ? "," : "",
-                                k + 1, k + 2, k + 3, k + 4, k + 5);
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%d,$%d,$%d,$%d,$%d)",
+                                i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5);
         p[k] = DB_BLOB(ps[i].id, E4_ID_LEN);
         p[k + 1] = DB_TEXT(ps[i].name);
-        p[k + 2] = s->mode == C2_MODE_SK ? DB_BLOB(ps[i].key_sealed, sizeof ps[i].key_sealed) : DB_NULLV;
+        p[k + 2] =
+            s->mode == C2_MODE_SK ? DB_BLOB(ps[i].key_sealed, sizeof ps[i].key_sealed) : DB_NULLV;
         p[k + 3] = s->mode == C2_MODE_PK ? DB_BLOB(ps[i].pubkey, E4_ED25519_PK_LEN) : DB_NULLV;
         p[k + 4] = DB_INT(now);
     }
@@ -137,7 +140,8 @@ static c2_err insert_clients(store *s, const prepared *ps, int n, c2_error *e)
         return C2_OK;
     if (db_last_status(s->d) != DB_UNIQUE)
         return db_error(s, e, "cannot add clients");
-    return set_error(e, C2_CONFLICT, "a client name or id in this batch exists already or is repeated");
+    return set_error(e, C2_CONFLICT,
+                     "a client name or id in this batch exists already or is repeated");
 }
 
 struct add_arg {
@@ -171,7 +175,7 @@ static c2_err add_tx(store *s, void *arg, c2_error *e)
 c2_err store_client_add(store *s, const c2_new_client *nc, c2_client *out, c2_generated *gen,
                         c2_error *e)
 {
-    struct add_arg a = { nc, out, gen };
+    struct add_arg a = {nc, out, gen};
     c2_err rc;
     if (gen)
         memset(gen, 0, sizeof *gen);
@@ -214,7 +218,7 @@ static c2_err import_tx(store *s, void *arg, c2_error *e)
 
 c2_err store_clients_import(store *s, const c2_new_client *list, size_t n, c2_error *e)
 {
-    struct import_arg a = { list, n };
+    struct import_arg a = {list, n};
     if (n == 0)
         return set_error(e, C2_INVALID, "nothing to import");
     return store_tx(s, import_tx, &a, e);

@@ -66,7 +66,7 @@ c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, 
             rc = fn(s, arg, e);
             if (rc == C2_OK)
                 rc = outbox_flush(s, e);
-            s->nqueued = 0;   /* a failed transaction queued nothing */
+            s->nqueued = 0; /* a failed transaction queued nothing */
             if (rc == C2_OK && db_commit(s->d) != DB_OK)
                 rc = db_error(s, e, "cannot commit");
             if (rc != C2_OK)
@@ -76,7 +76,7 @@ c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, 
         s->c2_loaded = 0;
         if (rc != C2_UNAVAILABLE || db_last_status(s->d) != DB_BUSY)
             break;
-        usleep(10000u << attempt);   /* a concurrent writer: back off and retry */
+        usleep(10000u << attempt); /* a concurrent writer: back off and retry */
     }
     /* wake the publisher and event streams only for news: a claim that
      * found nothing must not wake the publisher that made it */
@@ -237,8 +237,8 @@ c2_err page_query(store *s, const char *what, const char *columns, const char *f
     snprintf(sql, sizeof sql, "SELECT count(*) %s", from_where);
     if (db_query_int(s->d, total, &found, sql, p, np) != DB_OK)
         return db_error(s, e, what);
-    snprintf(sql, sizeof sql, "SELECT %s %s ORDER BY %s LIMIT $%d OFFSET $%d", columns, from_where, order,
-             np + 1, np + 2);
+    snprintf(sql, sizeof sql, "SELECT %s %s ORDER BY %s LIMIT $%d OFFSET $%d", columns, from_where,
+             order, np + 1, np + 2);
     p[np] = DB_INT(limit);
     p[np + 1] = DB_INT(offset);
     if (db_query(s->d, &r, sql, p, np + 2) != DB_OK)

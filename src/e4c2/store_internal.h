@@ -16,8 +16,8 @@ struct store {
     int c2_loaded;
     int64_t c2_generation;
     uint8_t c2_sk[E4_X25519_LEN];
-    int wrote_news;   /* this transaction queued commands or recorded events */
-    int repairing;    /* commands queued now are a state repair (outbox.repair) */
+    int wrote_news; /* this transaction queued commands or recorded events */
+    int repairing;  /* commands queued now are a state repair (outbox.repair) */
     /* commands queued in this transaction, inserted a batch at a time */
     struct queued_command *queued;
     int nqueued;
@@ -77,7 +77,8 @@ void client_read(db_rows *r, int col, client_row *out);
 c2_err client_resolve(store *s, const char *ref, client_row *out, c2_error *e);
 void client_public(const client_row *r, c2_client *out);
 
-#define TOPIC_COLUMNS "t.id, t.name, t.hash, t.key_sealed, t.key_id, t.version, t.created, t.rotated_at"
+#define TOPIC_COLUMNS \
+    "t.id, t.name, t.hash, t.key_sealed, t.key_id, t.version, t.created, t.rotated_at"
 void topic_read(db_rows *r, int col, topic_row *out);
 c2_err topic_resolve(store *s, const char *name, topic_row *out, c2_error *e);
 /* A fresh topic key, sealed for the topic's row (name, version). */
@@ -114,8 +115,9 @@ c2_err for_each_client(store *s, const char *from_where, const char *key, int64_
                        c2_error *e);
 /* Call fn for every member of topic_id (or every client when topic_id is
  * 0), a page at a time (no result set is open while fn runs). */
-c2_err for_each_member(store *s, int64_t topic_id, c2_err (*fn)(store *, const client_row *, void *, c2_error *),
-                       void *arg, c2_error *e);
+c2_err for_each_member(store *s, int64_t topic_id,
+                       c2_err (*fn)(store *, const client_row *, void *, c2_error *), void *arg,
+                       c2_error *e);
 
 /* SELECT columns from_where ORDER BY order, a page of it, and its count;
  * emit gets each row (non-zero stops). p needs np + 2 slots. what names
@@ -128,7 +130,8 @@ c2_err page_query(store *s, const char *what, const char *columns, const char *f
 /* New key and version for t, sent to every member. */
 c2_err topic_rotate_locked(store *s, topic_row *t, c2_error *e);
 /* SetPubKey(source's key) to target, recorded as sent. */
-c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e);
+c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source,
+                          c2_error *e);
 /* A page of the clients related to target through table (pubkeys_sent, links). */
 c2_err client_relations(store *s, const char *table, const char *target, const c2_page *pg,
                         int (*each)(void *, const c2_client *), void *ctx, int64_t *total,

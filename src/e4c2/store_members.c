@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-
 struct members_arg {
     const char *topic;
     const char *const *refs;
@@ -26,8 +25,8 @@ static c2_err share_with(store *s, const client_row *member, void *arg, c2_error
     return pubkey_send_locked(s, newcomer, member, e);
 }
 
-static c2_err join_one(store *s, const topic_row *t, const uint8_t args[48], const char *ref, int share,
-                       c2_error *e)
+static c2_err join_one(store *s, const topic_row *t, const uint8_t args[48], const char *ref,
+                       int share, c2_error *e)
 {
     client_row c;
     db_val p[3];
@@ -36,9 +35,11 @@ static c2_err join_one(store *s, const topic_row *t, const uint8_t args[48], con
     p[0] = DB_INT(t->rowid);
     p[1] = DB_INT(c.rowid);
     p[2] = DB_INT(now_s());
-    if (db_exec(s->d, "INSERT INTO members (topic_id, client_id, joined) VALUES ($1, $2, $3)", p, 3) != 1)
+    if (db_exec(s->d, "INSERT INTO members (topic_id, client_id, joined) VALUES ($1, $2, $3)", p,
+                3) != 1)
         return db_last_status(s->d) == DB_UNIQUE
-                   ? set_error(e, C2_CONFLICT, "%.100s is already a member of %.100s", c.name, t->t.name)
+                   ? set_error(e, C2_CONFLICT, "%.100s is already a member of %.100s", c.name,
+                               t->t.name)
                    : db_error(s, e, "cannot join");
     if (outbox_add(s, &c, E4_CMD_SET_TOPIC_KEY, args, 48, t->t.name, NULL, e) != C2_OK)
         return e->code;
@@ -48,8 +49,8 @@ static c2_err join_one(store *s, const topic_row *t, const uint8_t args[48], con
 static c2_err members_event(store *s, const char *type, const topic_row *t, size_t n, c2_error *e)
 {
     char data[96];
-    snprintf(data, sizeof data, "{\"topic_hash\":\"%02x%02x%02x%02x\",\"clients\":%zu}", t->t.hash[0],
-             t->t.hash[1], t->t.hash[2], t->t.hash[3], n);
+    snprintf(data, sizeof data, "{\"topic_hash\":\"%02x%02x%02x%02x\",\"clients\":%zu}",
+             t->t.hash[0], t->t.hash[1], t->t.hash[2], t->t.hash[3], n);
     return event_add(s, type, data, e);
 }
 
@@ -85,7 +86,8 @@ static c2_err leave_one(store *s, const topic_row *t, const char *ref, c2_error 
     p[1] = DB_INT(c.rowid);
     if (db_exec(s->d, "DELETE FROM members WHERE topic_id = $1 AND client_id = $2", p, 2) != 1)
         return db_last_status(s->d) == DB_OK
-                   ? set_error(e, C2_NOT_FOUND, "%.100s is not a member of %.100s", c.name, t->t.name)
+                   ? set_error(e, C2_NOT_FOUND, "%.100s is not a member of %.100s", c.name,
+                               t->t.name)
                    : db_error(s, e, "cannot leave");
     return outbox_add(s, &c, E4_CMD_REMOVE_TOPIC, t->t.hash, E4_TOPIC_HASH_LEN, t->t.name, NULL, e);
 }
@@ -108,8 +110,8 @@ static c2_err leave_tx(store *s, void *arg, c2_error *e)
     return topic_rotate_locked(s, &t, e);
 }
 
-static c2_err members_change(store *s, c2_err (*fn)(store *, void *, c2_error *), struct members_arg *a,
-                             c2_error *e)
+static c2_err members_change(store *s, c2_err (*fn)(store *, void *, c2_error *),
+                             struct members_arg *a, c2_error *e)
 {
     if (a->n == 0)
         return set_error(e, C2_INVALID, "name at least one client");
@@ -121,13 +123,13 @@ static c2_err members_change(store *s, c2_err (*fn)(store *, void *, c2_error *)
 c2_err store_topic_join(store *s, const char *name, const char *const *refs, size_t n,
                         int share_pubkeys, c2_error *e)
 {
-    struct members_arg a = { name, refs, n, share_pubkeys, NULL };
+    struct members_arg a = {name, refs, n, share_pubkeys, NULL};
     return members_change(s, join_tx, &a, e);
 }
 
-c2_err store_topic_leave(store *s, const char *name, const char *const *refs, size_t n,
-                         int rotate, c2_error *e)
+c2_err store_topic_leave(store *s, const char *name, const char *const *refs, size_t n, int rotate,
+                         c2_error *e)
 {
-    struct members_arg a = { name, refs, n, rotate, NULL };
+    struct members_arg a = {name, refs, n, rotate, NULL};
     return members_change(s, leave_tx, &a, e);
 }

@@ -27,8 +27,10 @@ static c2_err monitor_tx(store *s, void *arg, c2_error *e)
     p[1] = DB_INT(a->enabled);
     p[2] = DB_INT(now_s());
     /* counts are kept across off and on; since is when they began */
-    if (db_exec(s->d, "INSERT INTO monitors (topic_id, enabled, since) VALUES ($1, $2, $3)"
-                      " ON CONFLICT (topic_id) DO UPDATE SET enabled = $2", p, 3) != 1)
+    if (db_exec(s->d,
+                "INSERT INTO monitors (topic_id, enabled, since) VALUES ($1, $2, $3)"
+                " ON CONFLICT (topic_id) DO UPDATE SET enabled = $2",
+                p, 3) != 1)
         return db_error(s, e, "cannot change the topic's monitoring");
     json_escape(esc, sizeof esc, t.t.name);
     snprintf(data, sizeof data, "{\"topic\":\"%s\"}", esc);
@@ -37,15 +39,16 @@ static c2_err monitor_tx(store *s, void *arg, c2_error *e)
 
 c2_err store_monitor_set(store *s, const char *topic, int enabled, c2_error *e)
 {
-    struct monitor_arg a = { topic, enabled != 0 };
+    struct monitor_arg a = {topic, enabled != 0};
     return store_tx(s, monitor_tx, &a, e);
 }
 
 /* ---- reading ---------------------------------------------------------------- */
 
-#define TRAFFIC_COLUMNS \
+#define TRAFFIC_COLUMNS                                                                           \
     "t.name, m.enabled, m.since, m.valid, m.unprotected, m.not_authentic, m.replayed, m.too_old," \
-    " m.in_future, m.unknown_signer, m.last_kind, m.last_at, t.id, m.skew0, m.skew1, m.skew2, m.skew3," \
+    " m.in_future, m.unknown_signer, m.last_kind, m.last_at, t.id, m.skew0, m.skew1, m.skew2, "   \
+    "m.skew3,"                                                                                    \
     " m.skew4, m.skew5, m.skew6, m.skew7, m.skew_sum"
 
 static void traffic_read(db_rows *r, c2_traffic *out)
@@ -68,14 +71,16 @@ static void traffic_read(db_rows *r, c2_traffic *out)
 static c2_err traffic_history(store *s, int64_t topic_id, c2_traffic *out, int history, c2_error *e)
 {
     int64_t now = now_s(), minute = now - now % 60;
-    db_val p[2] = { DB_INT(topic_id), DB_INT(minute - 59 * 60) };
+    db_val p[2] = {DB_INT(topic_id), DB_INT(minute - 59 * 60)};
     db_rows *r = NULL;
     int rc;
     out->nhist = history ? 60 : 0;
     for (int i = 0; i < out->nhist; i++)
         out->hist_at[i] = minute - (59 - i) * 60;
-    if (db_query(s->d, &r, "SELECT at, valid, anomalies FROM traffic_minutes WHERE topic_id = $1 AND at >= $2"
-                           " ORDER BY at", p, 2) != DB_OK)
+    if (db_query(s->d, &r,
+                 "SELECT at, valid, anomalies FROM traffic_minutes WHERE topic_id = $1 AND at >= $2"
+                 " ORDER BY at",
+                 p, 2) != DB_OK)
         return db_error(s, e, "cannot read the traffic history");
     while ((rc = db_next(r)) == 1) {
         int64_t at = db_int(r, 0), n = db_int(r, 1) + db_int(r, 2);
@@ -102,8 +107,10 @@ c2_err store_traffic_get(store *s, const char *topic, c2_traffic *out, c2_error 
     memset(out, 0, sizeof *out);
     snprintf(out->topic, sizeof out->topic, "%s", t.t.name);
     p[0] = DB_INT(t.rowid);
-    if (db_query(s->d, &r, "SELECT " TRAFFIC_COLUMNS " FROM monitors m JOIN topics t ON t.id = m.topic_id"
-                           " WHERE m.topic_id = $1", p, 1) != DB_OK)
+    if (db_query(s->d, &r,
+                 "SELECT " TRAFFIC_COLUMNS " FROM monitors m JOIN topics t ON t.id = m.topic_id"
+                 " WHERE m.topic_id = $1",
+                 p, 1) != DB_OK)
         return db_error(s, e, "cannot read the topic's traffic");
     rc = db_next(r);
     if (rc == 1)
@@ -131,11 +138,11 @@ static int collect_traffic(db_rows *r, void *arg)
     return 0;
 }
 
-c2_err store_monitoring_list(store *s, const c2_page *pg, int (*each)(void *, const c2_traffic *), void *ctx,
-                             int64_t *total, c2_error *e)
+c2_err store_monitoring_list(store *s, const c2_page *pg, int (*each)(void *, const c2_traffic *),
+                             void *ctx, int64_t *total, c2_error *e)
 {
     int64_t limit = pg && pg->limit ? pg->limit : 100;
-    struct traffic_emit te = { s, each, ctx, NULL, NULL, 0 };
+    struct traffic_emit te = {s, each, ctx, NULL, NULL, 0};
     db_val p[2];
     c2_err rc = C2_OK;
     if (limit < 1 || limit > 1000)
@@ -147,13 +154,13 @@ c2_err store_monitoring_list(store *s, const c2_page *pg, int (*each)(void *, co
     /* the page is read whole before the rates: one result set at a time */
     if (rc == C2_OK)
         rc = page_query(s, "cannot list monitored topics", TRAFFIC_COLUMNS,
-                        "FROM monitors m JOIN topics t ON t.id = m.topic_id WHERE m.enabled = 1", "t.name", p, 0,
-                        pg, total, collect_traffic, &te, e);
+                        "FROM monitors m JOIN topics t ON t.id = m.topic_id WHERE m.enabled = 1",
+                        "t.name", p, 0, pg, total, collect_traffic, &te, e);
     for (int i = 0; rc == C2_OK && i < te.n; i++)
-        if ((rc = traffic_history(s, te.ids[i], &te.rows[i], 0, e)) == C2_OK && each(ctx, &te.rows[i]))
+        if ((rc = traffic_history(s, te.ids[i], &te.rows[i], 0, e)) == C2_OK &&
+            each(ctx, &te.rows[i]))
             break;
     free(te.rows);
     free(te.ids);
     return rc;
 }
-

@@ -7,11 +7,12 @@
 
 #include "metrics.h"
 
-#define POLICY_COLUMNS \
+#define POLICY_COLUMNS                                                                         \
     "p.kind, COALESCE(t.name, c.name), p.every, p.max_age, p.on_join, p.on_leave, p.next_due," \
     " p.last_run, p.last_error, p.failures"
-#define POLICY_FROM \
-    "FROM policies p LEFT JOIN topics t ON t.id = p.topic_id LEFT JOIN clients c ON c.id = p.client_id"
+#define POLICY_FROM                                                                          \
+    "FROM policies p LEFT JOIN topics t ON t.id = p.topic_id LEFT JOIN clients c ON c.id = " \
+    "p.client_id"
 
 static void policy_defaults(c2_policy *p, c2_policy_kind kind, const char *target)
 {
@@ -41,7 +42,8 @@ static void policy_read(db_rows *r, c2_policy *p)
 }
 
 /* The row id of the topic or client a policy is about. */
-static c2_err subject_rowid(store *s, c2_policy_kind kind, const char *target, int64_t *rowid, c2_error *e)
+static c2_err subject_rowid(store *s, c2_policy_kind kind, const char *target, int64_t *rowid,
+                            c2_error *e)
 {
     if (kind == C2_POLICY_TOPIC) {
         topic_row t;
@@ -63,15 +65,16 @@ static const char *subject_column(c2_policy_kind kind)
 }
 
 /* The stored policy of a subject, or the defaults (name kept). */
-static c2_err policy_of(store *s, c2_policy_kind kind, int64_t rowid, const char *target, c2_policy *out,
-                        c2_error *e)
+static c2_err policy_of(store *s, c2_policy_kind kind, int64_t rowid, const char *target,
+                        c2_policy *out, c2_error *e)
 {
     char sql[512];
     db_rows *r = NULL;
-    db_val p[1] = { DB_INT(rowid) };
+    db_val p[1] = {DB_INT(rowid)};
     int rc;
     policy_defaults(out, kind, target);
-    snprintf(sql, sizeof sql, "SELECT " POLICY_COLUMNS " " POLICY_FROM " WHERE %s = $1", subject_column(kind));
+    snprintf(sql, sizeof sql, "SELECT " POLICY_COLUMNS " " POLICY_FROM " WHERE %s = $1",
+             subject_column(kind));
     if (db_query(s->d, &r, sql, p, 1) != DB_OK)
         return db_error(s, e, "cannot read the policy");
     rc = db_next(r);
@@ -80,12 +83,13 @@ static c2_err policy_of(store *s, c2_policy_kind kind, int64_t rowid, const char
     db_rows_free(r);
     if (rc < 0)
         return db_error(s, e, "cannot read the policy");
-    if (kind == C2_POLICY_CLIENT)   /* the client's name, also when asked by id */
+    if (kind == C2_POLICY_CLIENT) /* the client's name, also when asked by id */
         snprintf(out->target, sizeof out->target, "%s", target);
     return C2_OK;
 }
 
-c2_err store_policy_get(store *s, c2_policy_kind kind, const char *target, c2_policy *out, c2_error *e)
+c2_err store_policy_get(store *s, c2_policy_kind kind, const char *target, c2_policy *out,
+                        c2_error *e)
 {
     int64_t rowid = 0;
     if (kind == C2_POLICY_CLIENT) {
@@ -102,7 +106,8 @@ c2_err store_policy_get(store *s, c2_policy_kind kind, const char *target, c2_po
 /* ---- set and clear ------------------------------------------------------- */
 
 /* policy.set / policy.cleared: {"kind", "target"} */
-static c2_err policy_event(store *s, const char *type, c2_policy_kind kind, const char *target, c2_error *e)
+static c2_err policy_event(store *s, const char *type, c2_policy_kind kind, const char *target,
+                           c2_error *e)
 {
     char data[E4_TOPIC_MAX * 6 + 64], esc[E4_TOPIC_MAX * 6 + 1];
     json_escape(esc, sizeof esc, target);
@@ -119,7 +124,8 @@ static int64_t min_due(int64_t a, int64_t b)
 static c2_err check_interval(const char *what, int64_t v, c2_error *e)
 {
     if (v != 0 && (v < C2_INTERVAL_MIN || v > C2_INTERVAL_MAX))
-        return set_error(e, C2_INVALID, "%s must be from %d seconds to 10 years", what, C2_INTERVAL_MIN);
+        return set_error(e, C2_INVALID, "%s must be from %d seconds to 10 years", what,
+                         C2_INTERVAL_MIN);
     return C2_OK;
 }
 
@@ -156,17 +162,25 @@ static c2_err set_tx(store *s, void *arg, c2_error *e)
     if (resolve_for_set(s, a, e) != C2_OK)
         return e->code;
     next = min_due(every_due, in->max_age ? a->rotated_at + in->max_age : 0);
-    db_val p[8] = { DB_INT(a->rowid), DB_INT(in->kind), in->every ? DB_INT(in->every) : DB_NULLV,
-                    in->max_age ? DB_INT(in->max_age) : DB_NULLV, DB_INT(in->on_join), DB_INT(in->on_leave),
-                    every_due ? DB_INT(every_due) : DB_NULLV, next ? DB_INT(next) : DB_NULLV };
+    db_val p[8] = {DB_INT(a->rowid),
+                   DB_INT(in->kind),
+                   in->every ? DB_INT(in->every) : DB_NULLV,
+                   in->max_age ? DB_INT(in->max_age) : DB_NULLV,
+                   DB_INT(in->on_join),
+                   DB_INT(in->on_leave),
+                   every_due ? DB_INT(every_due) : DB_NULLV,
+                   next ? DB_INT(next) : DB_NULLV};
     snprintf(sql, sizeof sql,
              "UPDATE policies SET kind = $2, every = $3, max_age = $4, on_join = $5, on_leave = $6,"
-             " every_due = $7, next_due = $8, last_error = NULL, failures = 0 WHERE %s = $1", col);
+             " every_due = $7, next_due = $8, last_error = NULL, failures = 0 WHERE %s = $1",
+             col);
     n = db_exec(s->d, sql, p, 8);
     if (n == 0) {
         snprintf(sql, sizeof sql,
-                 "INSERT INTO policies (%s, kind, every, max_age, on_join, on_leave, every_due, next_due)"
-                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", col);
+                 "INSERT INTO policies (%s, kind, every, max_age, on_join, on_leave, every_due, "
+                 "next_due)"
+                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 col);
         n = db_exec(s->d, sql, p, 8);
     }
     if (n != 1)
@@ -176,8 +190,9 @@ static c2_err set_tx(store *s, void *arg, c2_error *e)
 
 c2_err store_policy_set(store *s, const c2_policy *in, c2_policy *out, c2_error *e)
 {
-    struct set_arg a = { in, 0, 0, NULL };
-    if (check_interval(in->kind == C2_POLICY_TOPIC ? "rotate_every" : "rekey_every", in->every, e) != C2_OK ||
+    struct set_arg a = {in, 0, 0, NULL};
+    if (check_interval(in->kind == C2_POLICY_TOPIC ? "rotate_every" : "rekey_every", in->every,
+                       e) != C2_OK ||
         check_interval("max_age", in->max_age, e) != C2_OK)
         return e->code;
     if (in->kind == C2_POLICY_CLIENT && (in->max_age || in->on_join || !in->on_leave))
@@ -200,15 +215,17 @@ static c2_err clear_tx(store *s, void *arg, c2_error *e)
     if (subject_rowid(s, a->kind, a->target, &rowid, e) != C2_OK)
         return e->code;
     p[0] = DB_INT(rowid);
-    if (db_exec(s->d, a->kind == C2_POLICY_TOPIC ? "DELETE FROM policies WHERE topic_id = $1"
-                                                 : "DELETE FROM policies WHERE client_id = $1", p, 1) < 0)
+    if (db_exec(s->d,
+                a->kind == C2_POLICY_TOPIC ? "DELETE FROM policies WHERE topic_id = $1"
+                                           : "DELETE FROM policies WHERE client_id = $1",
+                p, 1) < 0)
         return db_error(s, e, "cannot clear the policy");
     return policy_event(s, "policy.cleared", a->kind, a->target, e);
 }
 
 c2_err store_policy_clear(store *s, c2_policy_kind kind, const char *target, c2_error *e)
 {
-    struct clear_arg a = { kind, target };
+    struct clear_arg a = {kind, target};
     return store_tx(s, clear_tx, &a, e);
 }
 
@@ -225,22 +242,24 @@ static int emit_policy(db_rows *r, void *arg)
     return pe->each(pe->ctx, &p);
 }
 
-c2_err store_policy_list(store *s, const c2_page *pg, int (*each)(void *, const c2_policy *), void *ctx,
-                         int64_t *total, c2_error *e)
+c2_err store_policy_list(store *s, const c2_page *pg, int (*each)(void *, const c2_policy *),
+                         void *ctx, int64_t *total, c2_error *e)
 {
-    struct policy_emit pe = { each, ctx };
+    struct policy_emit pe = {each, ctx};
     db_val p[2];
-    return page_query(s, "cannot list policies", POLICY_COLUMNS, POLICY_FROM, "p.kind, 2", p, 0, pg, total,
-                      emit_policy, &pe, e);
+    return page_query(s, "cannot list policies", POLICY_COLUMNS, POLICY_FROM, "p.kind, 2", p, 0, pg,
+                      total, emit_policy, &pe, e);
 }
 
 int topic_policy_flag(store *s, int64_t topic_rowid, int join)
 {
-    db_val p[1] = { DB_INT(topic_rowid) };
+    db_val p[1] = {DB_INT(topic_rowid)};
     int64_t v = join ? 0 : 1;
     int found = 0;
-    if (db_query_int(s->d, &v, &found, join ? "SELECT on_join FROM policies WHERE topic_id = $1"
-                                            : "SELECT on_leave FROM policies WHERE topic_id = $1", p, 1) != DB_OK ||
+    if (db_query_int(s->d, &v, &found,
+                     join ? "SELECT on_join FROM policies WHERE topic_id = $1"
+                          : "SELECT on_leave FROM policies WHERE topic_id = $1",
+                     p, 1) != DB_OK ||
         !found)
         return join ? 0 : 1;
     return v != 0;

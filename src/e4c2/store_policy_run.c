@@ -25,9 +25,10 @@ typedef struct claim {
     int64_t every, max_age, every_due, failures;
 } claim;
 
-#define CLAIM_SQL \
+#define CLAIM_SQL                                                                                \
     "SELECT p.id, p.kind, COALESCE(t.name, c.name), p.every, p.max_age, p.every_due, p.failures" \
-    " FROM policies p LEFT JOIN topics t ON t.id = p.topic_id LEFT JOIN clients c ON c.id = p.client_id" \
+    " FROM policies p LEFT JOIN topics t ON t.id = p.topic_id LEFT JOIN clients c ON c.id = "    \
+    "p.client_id"                                                                                \
     " WHERE p.next_due <= $1 ORDER BY p.next_due LIMIT 1"
 
 static int64_t opt_int(db_rows *r, int col)
@@ -39,11 +40,12 @@ static c2_err claim_tx(store *s, void *arg, c2_error *e)
 {
     claim *c = arg;
     db_rows *r = NULL;
-    db_val p[2] = { DB_INT(c->now) };
+    db_val p[2] = {DB_INT(c->now)};
     int rc;
     /* PostgreSQL: a row another process holds is skipped, not waited for
      * (SQLite has one writer at a time) */
-    if (db_query(s->d, &r, db_kind_of(s->d) == DB_PG ? CLAIM_SQL " FOR UPDATE OF p SKIP LOCKED" : CLAIM_SQL,
+    if (db_query(s->d, &r,
+                 db_kind_of(s->d) == DB_PG ? CLAIM_SQL " FOR UPDATE OF p SKIP LOCKED" : CLAIM_SQL,
                  p, 1) != DB_OK)
         return db_error(s, e, "cannot look for due policies");
     rc = db_next(r);
@@ -76,14 +78,19 @@ static int64_t min_due(int64_t a, int64_t b)
 
 /* The policy's new times, if the claim is still ours (else C2_CONFLICT);
  * ran: it rotated or rekeyed now. */
-static c2_err mark_done(store *s, const claim *c, int ran, int64_t every_due, int64_t next, c2_error *e)
+static c2_err mark_done(store *s, const claim *c, int ran, int64_t every_due, int64_t next,
+                        c2_error *e)
 {
-    db_val p[5] = { DB_INT(c->id), DB_INT(c->lease), every_due ? DB_INT(every_due) : DB_NULLV,
-                    next ? DB_INT(next) : DB_NULLV, DB_INT(c->now) };
-    int64_t n = ran ? db_exec(s->d, "UPDATE policies SET every_due = $3, next_due = $4, last_run = $5,"
-                                    " last_error = NULL, failures = 0 WHERE id = $1 AND next_due = $2", p, 5)
-                    : db_exec(s->d, "UPDATE policies SET every_due = $3, next_due = $4"
-                                    " WHERE id = $1 AND next_due = $2", p, 4);
+    db_val p[5] = {DB_INT(c->id), DB_INT(c->lease), every_due ? DB_INT(every_due) : DB_NULLV,
+                   next ? DB_INT(next) : DB_NULLV, DB_INT(c->now)};
+    int64_t n = ran ? db_exec(s->d,
+                              "UPDATE policies SET every_due = $3, next_due = $4, last_run = $5,"
+                              " last_error = NULL, failures = 0 WHERE id = $1 AND next_due = $2",
+                              p, 5)
+                    : db_exec(s->d,
+                              "UPDATE policies SET every_due = $3, next_due = $4"
+                              " WHERE id = $1 AND next_due = $2",
+                              p, 4);
     if (n < 0)
         return db_error(s, e, "cannot record the policy's run");
     return n == 1 ? C2_OK : set_error(e, C2_CONFLICT, "the policy was claimed by another process");
@@ -95,8 +102,10 @@ static c2_err run_event(store *s, const claim *c, const char *type, const char *
     json_escape(name, sizeof name, c->name);
     json_escape(err, sizeof err, error ? error : "");
     if (error)
-        snprintf(data, sizeof data, "{\"kind\":\"%s\",\"target\":\"%s\",\"error\":\"%s\",\"failures\":%lld}",
-                 c->kind == C2_POLICY_TOPIC ? "topic" : "client", name, err, (long long)c->failures + 1);
+        snprintf(data, sizeof data,
+                 "{\"kind\":\"%s\",\"target\":\"%s\",\"error\":\"%s\",\"failures\":%lld}",
+                 c->kind == C2_POLICY_TOPIC ? "topic" : "client", name, err,
+                 (long long)c->failures + 1);
     else
         snprintf(data, sizeof data, "{\"kind\":\"%s\",\"target\":\"%s\"}",
                  c->kind == C2_POLICY_TOPIC ? "topic" : "client", name);
@@ -114,13 +123,15 @@ static c2_err run_topic(store *s, claim *c, int *ran, c2_error *e)
     *ran = due_every || due_age;
     if (*ran) {
         every_due = c->every ? c->now + c->every : 0;
-        if (mark_done(s, c, 1, every_due, min_due(every_due, c->max_age ? c->now + c->max_age : 0), e) != C2_OK ||
+        if (mark_done(s, c, 1, every_due, min_due(every_due, c->max_age ? c->now + c->max_age : 0),
+                      e) != C2_OK ||
             topic_rotate_locked(s, &t, e) != C2_OK)
             return e->code;
         return run_event(s, c, "policy.run", NULL, e);
     }
     /* a manual rotation made the key young again: only the due time moves */
-    return mark_done(s, c, 0, every_due, min_due(every_due, c->max_age ? t.t.rotated_at + c->max_age : 0), e);
+    return mark_done(s, c, 0, every_due,
+                     min_due(every_due, c->max_age ? t.t.rotated_at + c->max_age : 0), e);
 }
 
 static c2_err run_client(store *s, claim *c, int *ran, c2_error *e)
@@ -129,7 +140,8 @@ static c2_err run_client(store *s, claim *c, int *ran, c2_error *e)
     *ran = c->every && c->every_due && c->every_due <= c->now;
     if (!*ran)
         return mark_done(s, c, 0, c->every_due, c->every_due, e);
-    if (mark_done(s, c, 1, every_due, every_due, e) != C2_OK || client_rekey_locked(s, c->name, e) != C2_OK)
+    if (mark_done(s, c, 1, every_due, every_due, e) != C2_OK ||
+        client_rekey_locked(s, c->name, e) != C2_OK)
         return e->code;
     return run_event(s, c, "policy.run", NULL, e);
 }
@@ -142,7 +154,8 @@ struct run_arg {
 static c2_err run_tx(store *s, void *arg, c2_error *e)
 {
     struct run_arg *a = arg;
-    return a->c->kind == C2_POLICY_TOPIC ? run_topic(s, a->c, &a->ran, e) : run_client(s, a->c, &a->ran, e);
+    return a->c->kind == C2_POLICY_TOPIC ? run_topic(s, a->c, &a->ran, e)
+                                         : run_client(s, a->c, &a->ran, e);
 }
 
 struct fail_arg {
@@ -156,18 +169,21 @@ static c2_err fail_tx(store *s, void *arg, c2_error *e)
     int64_t wait = RETRY_FIRST;
     for (int64_t i = 0; i < a->c->failures && wait < RETRY_MAX; i++)
         wait *= 2;
-    db_val p[4] = { DB_INT(a->c->id), DB_INT(a->c->lease), DB_TEXT(a->error),
-                    DB_INT(a->c->now + (wait < RETRY_MAX ? wait : RETRY_MAX)) };
-    if (db_exec(s->d, "UPDATE policies SET failures = failures + 1, last_error = $3, next_due = $4"
-                      " WHERE id = $1 AND next_due = $2", p, 4) < 0)
+    db_val p[4] = {DB_INT(a->c->id), DB_INT(a->c->lease), DB_TEXT(a->error),
+                   DB_INT(a->c->now + (wait < RETRY_MAX ? wait : RETRY_MAX))};
+    if (db_exec(s->d,
+                "UPDATE policies SET failures = failures + 1, last_error = $3, next_due = $4"
+                " WHERE id = $1 AND next_due = $2",
+                p, 4) < 0)
         return db_error(s, e, "cannot record the policy's failure");
     return run_event(s, a->c, "policy.failed", a->error, e);
 }
 
 /* The run rolled back: say why on the policy, in an event and a metric. */
-static c2_err record_failure(store *s, claim *c, const c2_error *why, c2_policy_run *out, c2_error *e)
+static c2_err record_failure(store *s, claim *c, const c2_error *why, c2_policy_run *out,
+                             c2_error *e)
 {
-    struct fail_arg fa = { c, out->error };
+    struct fail_arg fa = {c, out->error};
     out->failed = 1;
     snprintf(out->error, sizeof out->error, "%s", why->message);
     metrics_policy_run(c->kind == C2_POLICY_CLIENT, 1);
@@ -176,9 +192,9 @@ static c2_err record_failure(store *s, claim *c, const c2_error *why, c2_policy_
 
 c2_err store_policy_run_due(store *s, c2_policy_run *out, c2_error *e)
 {
-    claim c = { 0 };
-    struct run_arg ra = { &c, 0 };
-    c2_error fe = { 0 };
+    claim c = {0};
+    struct run_arg ra = {&c, 0};
+    c2_error fe = {0};
     memset(out, 0, sizeof *out);
     c.now = now_s();
     c.lease = c.now + POLICY_LEASE;
@@ -194,6 +210,6 @@ c2_err store_policy_run_due(store *s, c2_policy_run *out, c2_error *e)
         return C2_OK;
     }
     if (fe.code == C2_CONFLICT)
-        return C2_OK;   /* the lease ran out and another process took it */
+        return C2_OK; /* the lease ran out and another process took it */
     return record_failure(s, &c, &fe, out, e);
 }

@@ -6,15 +6,16 @@
 
 #include <sodium.h>
 
-
 c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e)
 {
     uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
-    db_val p[2] = { DB_INT(target->rowid), DB_INT(source->rowid) };
+    db_val p[2] = {DB_INT(target->rowid), DB_INT(source->rowid)};
     memcpy(args, source->pubkey, E4_ED25519_PK_LEN);
     memcpy(args + E4_ED25519_PK_LEN, source->id, E4_ID_LEN);
-    if (db_exec(s->d, "INSERT INTO pubkeys_sent (target_id, source_id) VALUES ($1, $2)"
-                      " ON CONFLICT DO NOTHING", p, 2) < 0)
+    if (db_exec(s->d,
+                "INSERT INTO pubkeys_sent (target_id, source_id) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING",
+                p, 2) < 0)
         return db_error(s, e, "cannot record a public key");
     return outbox_add(s, target, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, source->id, e);
 }
@@ -22,11 +23,12 @@ c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *
 enum pair_op { PK_SEND, PK_REMOVE, PK_RESET, PK_LINK, PK_UNLINK };
 
 struct pair_arg {
-    const char *target, *source;   /* source is unused by PK_RESET */
+    const char *target, *source; /* source is unused by PK_RESET */
     enum pair_op op;
 };
 
-static c2_err resolve_pair(store *s, const struct pair_arg *a, client_row *t, client_row *src, c2_error *e)
+static c2_err resolve_pair(store *s, const struct pair_arg *a, client_row *t, client_row *src,
+                           c2_error *e)
 {
     if (s->mode != C2_MODE_PK)
         return set_error(e, C2_WRONG_MODE, "public keys exist only in pk mode");
@@ -41,20 +43,25 @@ static c2_err resolve_pair(store *s, const struct pair_arg *a, client_row *t, cl
 
 static c2_err remove_locked(store *s, const client_row *t, const client_row *src, c2_error *e)
 {
-    db_val p[2] = { DB_INT(t->rowid), DB_INT(src->rowid) };
-    int64_t n = db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", p, 2);
+    db_val p[2] = {DB_INT(t->rowid), DB_INT(src->rowid)};
+    int64_t n =
+        db_exec(s->d, "DELETE FROM pubkeys_sent WHERE target_id = $1 AND source_id = $2", p, 2);
     if (n < 0)
         return db_error(s, e, "cannot remove a public key");
     if (n == 0)
-        return set_error(e, C2_NOT_FOUND, "%.100s does not hold the public key of %.100s", t->name, src->name);
+        return set_error(e, C2_NOT_FOUND, "%.100s does not hold the public key of %.100s", t->name,
+                         src->name);
     return outbox_add(s, t, E4_CMD_REMOVE_PUBKEY, src->id, E4_ID_LEN, NULL, src->id, e);
 }
 
-static c2_err link_locked(store *s, const client_row *t, const client_row *src, int link, c2_error *e)
+static c2_err link_locked(store *s, const client_row *t, const client_row *src, int link,
+                          c2_error *e)
 {
-    db_val p[2] = { DB_INT(t->rowid), DB_INT(src->rowid) };
-    int64_t n = db_exec(s->d, link ? "INSERT INTO links (target_id, source_id) VALUES ($1, $2)"
-                                   : "DELETE FROM links WHERE target_id = $1 AND source_id = $2", p, 2);
+    db_val p[2] = {DB_INT(t->rowid), DB_INT(src->rowid)};
+    int64_t n = db_exec(s->d,
+                        link ? "INSERT INTO links (target_id, source_id) VALUES ($1, $2)"
+                             : "DELETE FROM links WHERE target_id = $1 AND source_id = $2",
+                        p, 2);
     if (n < 0 && db_last_status(s->d) == DB_UNIQUE)
         return set_error(e, C2_CONFLICT, "%.100s is already linked to %.100s", t->name, src->name);
     if (n < 0)
@@ -90,7 +97,7 @@ static c2_err pair_tx(store *s, void *arg, c2_error *e)
 
 static c2_err pair(store *s, const char *target, const char *source, enum pair_op op, c2_error *e)
 {
-    struct pair_arg a = { target, source, op };
+    struct pair_arg a = {target, source, op};
     return store_tx(s, pair_tx, &a, e);
 }
 

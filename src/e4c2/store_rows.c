@@ -9,9 +9,12 @@
 
 static int hex_nibble(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -112,11 +115,12 @@ void topic_read(db_rows *r, int col, topic_row *out)
 c2_err topic_resolve(store *s, const char *name, topic_row *out, c2_error *e)
 {
     db_rows *r = NULL;
-    db_val p[1] = { DB_TEXT(name ? name : "") };
+    db_val p[1] = {DB_TEXT(name ? name : "")};
     int rc;
     if (!name || !*name)
         return set_error(e, C2_INVALID, "a topic name is required");
-    if (db_query(s->d, &r, "SELECT " TOPIC_COLUMNS " FROM topics t WHERE t.name = $1", p, 1) != DB_OK)
+    if (db_query(s->d, &r, "SELECT " TOPIC_COLUMNS " FROM topics t WHERE t.name = $1", p, 1) !=
+        DB_OK)
         return db_error(s, e, "cannot read topics");
     rc = db_next(r);
     if (rc == 1)
@@ -155,10 +159,13 @@ c2_err topic_key(store *s, const topic_row *t, uint8_t key[E4_KEY_LEN], c2_error
 {
     uint8_t row[E4_TOPIC_MAX + 16];
     size_t n = topic_row_id(row, t->t.name, t->t.version), len = 0;
-    if (unseal(s->kr, key, E4_KEY_LEN, &len, "topics.key", row, n, t->key_sealed, t->key_sealed_len) != 0 ||
+    if (unseal(s->kr, key, E4_KEY_LEN, &len, "topics.key", row, n, t->key_sealed,
+               t->key_sealed_len) != 0 ||
         len != E4_KEY_LEN)
-        return set_error(e, C2_INTERNAL, "the key of topic \"%.200s\" does not open: "
-                                         "the database was altered", t->t.name);
+        return set_error(e, C2_INTERNAL,
+                         "the key of topic \"%.200s\" does not open: "
+                         "the database was altered",
+                         t->t.name);
     return C2_OK;
 }
 
@@ -169,8 +176,9 @@ c2_err c2_key_load(store *s, c2_error *e)
     const uint8_t *b;
     int64_t gen;
     int rc;
-    if (db_query(s->d, &r, "SELECT generation, sk_sealed FROM c2keys ORDER BY generation DESC LIMIT 1",
-                 NULL, 0) != DB_OK)
+    if (db_query(s->d, &r,
+                 "SELECT generation, sk_sealed FROM c2keys ORDER BY generation DESC LIMIT 1", NULL,
+                 0) != DB_OK)
         return db_error(s, e, "cannot read the C2 key");
     rc = db_next(r);
     if (rc != 1) {
@@ -183,7 +191,8 @@ c2_err c2_key_load(store *s, c2_error *e)
     rc = unseal(s->kr, s->c2_sk, sizeof s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n);
     db_rows_free(r);
     if (rc != 0 || len != E4_X25519_LEN)
-        return set_error(e, C2_INTERNAL, "the C2 private key does not open: the database was altered");
+        return set_error(e, C2_INTERNAL,
+                         "the C2 private key does not open: the database was altered");
     s->c2_generation = gen;
     s->c2_loaded = 1;
     return C2_OK;
@@ -194,9 +203,12 @@ c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_er
     size_t len = 0;
     if (s->mode == C2_MODE_SK) {
         if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
-                   c->key_sealed_len) != 0 || len != E4_KEY_LEN)
-            return set_error(e, C2_INTERNAL, "the key of client %.200s does not open: "
-                                             "the database was altered", c->name);
+                   c->key_sealed_len) != 0 ||
+            len != E4_KEY_LEN)
+            return set_error(e, C2_INTERNAL,
+                             "the key of client %.200s does not open: "
+                             "the database was altered",
+                             c->name);
         return C2_OK;
     }
     if (!s->c2_loaded && c2_key_load(s, e) != C2_OK)
@@ -212,7 +224,8 @@ static c2_err mark_out_of_sync(store *s, c2_error *e)
 {
     char sql[128 + OUTBOX_BATCH * 6];
     db_val p[OUTBOX_BATCH];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "UPDATE clients SET sync = 2 WHERE sync = 1 AND id IN (");
+    size_t len =
+        (size_t)snprintf(sql, sizeof sql, "UPDATE clients SET sync = 2 WHERE sync = 1 AND id IN (");
     int i, k = 0;
     for (i = 0; i < s->nqueued; i++)
         if (s->queued[i].client_rowid) {
@@ -229,16 +242,18 @@ c2_err outbox_flush(store *s, c2_error *e)
 {
     char sql[128 + OUTBOX_BATCH * 56];
     db_val p[OUTBOX_BATCH * 10];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
-                                                   " topic, subject, key_sealed, cmd_sealed, created, repair) VALUES ");
+    size_t len =
+        (size_t)snprintf(sql, sizeof sql,
+                         "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
+                         " topic, subject, key_sealed, cmd_sealed, created, repair) VALUES ");
     int i, k = 0, n = s->nqueued;
     if (n == 0)
         return C2_OK;
     for (i = 0; i < n; i++, k += 10) {
         const struct queued_command *q = &s->queued[i];
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
-                                i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9,
-                                k + 10);
+        len += (size_t)snprintf(sql + len, sizeof sql - len,
+                                "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", i ? "," : "", k + 1,
+                                k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9, k + 10);
         p[k] = DB_BLOB(q->rid, sizeof q->rid);
         p[k + 1] = DB_BLOB(q->client_id, E4_ID_LEN);
         p[k + 2] = q->client_rowid ? DB_INT(q->client_rowid) : DB_NULLV;
@@ -294,7 +309,8 @@ c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_
         return set_error(e, C2_INTERNAL, "out of memory");
     if (s->nqueued == OUTBOX_BATCH && outbox_flush(s, e) != C2_OK)
         return e->code;
-    if (queue_command(s, &s->queued[s->nqueued], c, key, op, args, args_len, topic, subject, e) != C2_OK)
+    if (queue_command(s, &s->queued[s->nqueued], c, key, op, args, args_len, topic, subject, e) !=
+        C2_OK)
         return e->code;
     s->nqueued++;
     s->wrote_news = 1;
@@ -316,14 +332,15 @@ c2_err event_add(store *s, const char *type, const char *data, c2_error *e)
 {
     int64_t id = 0;
     int found = 0;
-    db_val p[3] = { DB_INT(now_s()), DB_TEXT(type), DB_TEXT(data ? data : "{}") };
+    db_val p[3] = {DB_INT(now_s()), DB_TEXT(type), DB_TEXT(data ? data : "{}")};
     s->wrote_news = 1;
     if (db_query_int(s->d, &id, &found,
-                     "INSERT INTO events (at, type, data) VALUES ($1, $2, $3) RETURNING id", p, 3) != DB_OK)
+                     "INSERT INTO events (at, type, data) VALUES ($1, $2, $3) RETURNING id", p,
+                     3) != DB_OK)
         return db_error(s, e, "cannot record an event");
     /* a bounded history: the last 10,000 events (trimmed now and then) */
     if (found && id % 512 == 0) {
-        db_val q[1] = { DB_INT(id - 10000) };
+        db_val q[1] = {DB_INT(id - 10000)};
         if (db_exec(s->d, "DELETE FROM events WHERE id <= $1", q, 1) < 0)
             return db_error(s, e, "cannot trim events");
     }
@@ -337,7 +354,7 @@ static c2_err client_keyset_page(store *s, const char *from_where, const char *k
 {
     char sql[512];
     db_rows *r = NULL;
-    db_val p[3] = { DB_INT(arg), DB_INT(after), DB_INT(MEMBER_PAGE) };
+    db_val p[3] = {DB_INT(arg), DB_INT(after), DB_INT(MEMBER_PAGE)};
     int rc;
     *n = 0;
     snprintf(sql, sizeof sql, "SELECT " CLIENT_COLUMNS " FROM %s AND %s > $2 ORDER BY %s LIMIT $3",
@@ -376,7 +393,8 @@ c2_err for_each_member(store *s, int64_t topic_id,
 {
     /* the keyset column is the one the index orders: members (topic_id, client_id) */
     if (topic_id)
-        return for_each_client(s, "members m JOIN clients c ON c.id = m.client_id WHERE m.topic_id = $1",
-                               "m.client_id", topic_id, fn, arg, e);
+        return for_each_client(
+            s, "members m JOIN clients c ON c.id = m.client_id WHERE m.topic_id = $1",
+            "m.client_id", topic_id, fn, arg, e);
     return for_each_client(s, "clients c WHERE $1 = 0", "c.id", 0, fn, arg, e);
 }

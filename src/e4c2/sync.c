@@ -63,12 +63,15 @@ int sync_topic_client(uint8_t id[E4_ID_LEN], const char *topic)
 {
     static const char prefix[] = "e4/", suffix[] = E4_RECEIPT_SUFFIX;
     size_t n = strlen(topic), i;
-    if (n != sizeof prefix - 1 + 2 * E4_ID_LEN + sizeof suffix - 1 || memcmp(topic, prefix, sizeof prefix - 1) ||
+    if (n != sizeof prefix - 1 + 2 * E4_ID_LEN + sizeof suffix - 1 ||
+        memcmp(topic, prefix, sizeof prefix - 1) ||
         memcmp(topic + n - (sizeof suffix - 1), suffix, sizeof suffix - 1))
         return -1;
     topic += sizeof prefix - 1;
     for (i = 0; i < 2 * E4_ID_LEN; i++) {
-        int c = topic[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        int c = topic[i], v = c >= '0' && c <= '9'   ? c - '0'
+                              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                     : -1;
         if (v < 0)
             return -1;
         id[i / 2] = (uint8_t)(i % 2 ? id[i / 2] | v : v << 4);
@@ -104,27 +107,28 @@ static void log_reject(const uint8_t id[E4_ID_LEN], sync_reject why)
     }
     last_ms = now;
     hex_encode(hex, id, E4_ID_LEN);
-    log_warn(dropped ? "receipt rejected (and more, not logged)" : "receipt rejected", sync_reject_name(why), hex);
+    log_warn(dropped ? "receipt rejected (and more, not logged)" : "receipt rejected",
+             sync_reject_name(why), hex);
     dropped = 0;
 }
 
 /* Open under each key the client may use, newest C2 pair first. */
-static e4_err open_with(const rkey_entry *k, sync_ctx *x, const sync_receipt *in, e4_receipt *r, uint8_t *plain,
-                        int64_t *gen)
+static e4_err open_with(const rkey_entry *k, sync_ctx *x, const sync_receipt *in, e4_receipt *r,
+                        uint8_t *plain, int64_t *gen)
 {
     e4_err err = E4_ERR_NOT_AUTHENTIC;
     int i;
     for (i = 0; i < k->nkeys && err == E4_ERR_NOT_AUTHENTIC; i++) {
-        err = e4_receipt_open(r, plain, in->len, k->rkey[i], in->payload, in->len, (uint64_t)now_s(),
-                              (uint32_t)x->skew);
+        err = e4_receipt_open(r, plain, in->len, k->rkey[i], in->payload, in->len,
+                              (uint64_t)now_s(), (uint32_t)x->skew);
         *gen = k->gen[i];
     }
     return err;
 }
 
 /* 1 opened, 0 rejected (counted), -1 database error. */
-static int open_receipt(store *s, sync_ctx *x, const sync_receipt *in, e4_receipt *r, uint8_t *plain,
-                        int64_t *gen, c2_error *e)
+static int open_receipt(store *s, sync_ctx *x, const sync_receipt *in, e4_receipt *r,
+                        uint8_t *plain, int64_t *gen, c2_error *e)
 {
     const rkey_entry *k = sync_client_keys(s, x, in->client_id, 0, e);
     e4_err err;
@@ -154,13 +158,17 @@ static int open_receipt(store *s, sync_ctx *x, const sync_receipt *in, e4_receip
 }
 
 /* 1 a command was marked, 0 none matches (yet), < 0 database error. */
-static int mark_applied(store *s, const uint8_t id[E4_ID_LEN], const uint8_t digest[E4_DIGEST_LEN], uint8_t result)
+static int mark_applied(store *s, const uint8_t id[E4_ID_LEN], const uint8_t digest[E4_DIGEST_LEN],
+                        uint8_t result)
 {
-    db_val p[5] = { DB_INT(now_s()), DB_BLOB(id, E4_ID_LEN), DB_INT(result ? 3 : 2), result ? DB_INT(result) : DB_NULLV,
-                    DB_BLOB(digest, E4_DIGEST_LEN) };
+    db_val p[5] = {DB_INT(now_s()), DB_BLOB(id, E4_ID_LEN), DB_INT(result ? 3 : 2),
+                   result ? DB_INT(result) : DB_NULLV, DB_BLOB(digest, E4_DIGEST_LEN)};
     /* sent, or closed by a STATE that came first */
-    int64_t n = db_exec(s->d, "UPDATE outbox SET done_at = $1, state = $3, result = $4 WHERE seq IN (" SYNC_RECENT_SEQS
-                              ") AND digest = $5 AND state IN (1, 4)", p, 5);
+    int64_t n = db_exec(
+        s->d,
+        "UPDATE outbox SET done_at = $1, state = $3, result = $4 WHERE seq IN (" SYNC_RECENT_SEQS
+        ") AND digest = $5 AND state IN (1, 4)",
+        p, 5);
     return n < 0 ? -1 : n > 0;
 }
 
@@ -184,7 +192,8 @@ static void late_add(sync_ctx *x, const uint8_t id[E4_ID_LEN], const e4_receipt 
     l->expires_ms = now_ms() + LATE_MS;
 }
 
-static c2_err applied(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], const e4_receipt *r, c2_error *e)
+static c2_err applied(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], const e4_receipt *r,
+                      c2_error *e)
 {
     int rc = mark_applied(s, id, r->digest, r->result);
     if (rc < 0)
@@ -213,7 +222,7 @@ static c2_err one_receipt(store *s, sync_ctx *x, const sync_receipt *in, c2_erro
         atomic_fetch_add(&g_metrics.receipts_state, 1);
         rc = sync_state_apply(s, x, in->client_id, r.plain, r.plain_len, r.ts, gen, now_ms(), e);
         if (rc == C2_NOT_FOUND)
-            rc = C2_OK;   /* removed while its receipt was on the way */
+            rc = C2_OK; /* removed while its receipt was on the way */
     }
     sodium_memzero(plain, in->len);
     free(plain);
@@ -238,11 +247,11 @@ static c2_err batch_tx(store *s, void *arg, c2_error *e)
 
 c2_err sync_receipts(store *s, sync_ctx *x, const sync_receipt *r, int n, c2_error *e)
 {
-    struct batch_arg a = { x, r, n };
+    struct batch_arg a = {x, r, n};
     int nlate = x->nlate;
     c2_err rc = n ? store_tx(s, batch_tx, &a, e) : C2_OK;
     if (rc != C2_OK)
-        x->nlate = nlate;   /* rolled back: those were never recorded */
+        x->nlate = nlate; /* rolled back: those were never recorded */
     return rc;
 }
 
@@ -270,15 +279,22 @@ static c2_err late_tx(store *s, void *arg, c2_error *e)
 static c2_err due_tx(store *s, void *arg, c2_error *e)
 {
     sync_ctx *x = arg;
-    db_val p[2] = { DB_INT(now_ms()), DB_INT(SWEEP_BATCH) };
+    db_val p[2] = {DB_INT(now_ms()), DB_INT(SWEEP_BATCH)};
     db_rows *r = NULL;
-    struct due { uint8_t id[E4_ID_LEN]; uint8_t *plain; size_t len; int64_t ts, gen, at; } *d;
+    struct due {
+        uint8_t id[E4_ID_LEN];
+        uint8_t *plain;
+        size_t len;
+        int64_t ts, gen, at;
+    } * d;
     int n = 0, rc, i;
     c2_err out = C2_OK;
     if (!(d = calloc(SWEEP_BATCH, sizeof *d)))
         return set_error(e, C2_INTERNAL, "out of memory");
-    if (db_query(s->d, &r, "SELECT eid, reported, state_ts, c2_gen, state_at FROM clients"
-                           " WHERE sync_due IS NOT NULL AND sync_due <= $1 ORDER BY sync_due LIMIT $2", p, 2) != DB_OK) {
+    if (db_query(s->d, &r,
+                 "SELECT eid, reported, state_ts, c2_gen, state_at FROM clients"
+                 " WHERE sync_due IS NOT NULL AND sync_due <= $1 ORDER BY sync_due LIMIT $2",
+                 p, 2) != DB_OK) {
         free(d);
         return db_error(s, e, "cannot read the clients to look at again");
     }
@@ -298,7 +314,8 @@ static c2_err due_tx(store *s, void *arg, c2_error *e)
     db_rows_free(r);
     for (i = 0; i < n; i++) {
         if (out == C2_OK)
-            out = sync_state_apply(s, x, d[i].id, d[i].plain, d[i].len, (uint64_t)d[i].ts, d[i].gen, d[i].at, e);
+            out = sync_state_apply(s, x, d[i].id, d[i].plain, d[i].len, (uint64_t)d[i].ts, d[i].gen,
+                                   d[i].at, e);
         free(d[i].plain);
     }
     free(d);

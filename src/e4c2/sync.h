@@ -28,16 +28,18 @@
 #include "store.h"
 
 /* Why receipts were not acted upon: one list, for metrics and logs. */
+// clang-format off
 #define SYNC_REJECT_REASONS(X)                                              \
     X(too_short) X(too_old) X(in_future) X(not_authentic) X(bad_magic)      \
     X(bad_version) X(bad_kind) X(bad_length) X(bad_order) X(unknown_client) \
     X(bad_topic) X(unmatched) X(out_of_order)
+// clang-format on
 
 typedef enum sync_reject {
 #define SYNC_ENUM(name) SYNC_REJECT_##name,
     SYNC_REJECT_REASONS(SYNC_ENUM)
 #undef SYNC_ENUM
-    SYNC_REJECT_COUNT
+        SYNC_REJECT_COUNT
 } sync_reject;
 
 const char *sync_reject_name(sync_reject r);

@@ -7,14 +7,15 @@
 #include "store_internal.h"
 #include "sync.h"
 
-#define SYNC_MAX_GENS 4          /* C2 key pairs kept at once (PK) */
+#define SYNC_MAX_GENS 4              /* C2 key pairs kept at once (PK) */
 #define SYNC_QUEUED_RECHECK_MS 10000 /* a STATE put aside for queued commands: look again */
 /* Receipts concern a client's newest commands: APPLIED and closing look at
  * its last SYNC_RECENT (by seq, through outbox_by_client), never its whole
  * history. */
 #define SYNC_RECENT "64"
-#define SYNC_RECENT_SEQS "SELECT seq FROM outbox WHERE client_eid = $2 ORDER BY seq DESC LIMIT " SYNC_RECENT
-#define SYNC_REPAIR_MS 30000     /* a repair is in flight this long */
+#define SYNC_RECENT_SEQS \
+    "SELECT seq FROM outbox WHERE client_eid = $2 ORDER BY seq DESC LIMIT " SYNC_RECENT
+#define SYNC_REPAIR_MS 30000 /* a repair is in flight this long */
 
 /* A client as receipts need it: its receipt keys, one per C2 key pair it
  * may hold (PK; one in SK mode). */
@@ -36,7 +37,7 @@ typedef struct c2_pair {
 } c2_pair;
 
 typedef struct check_entry {
-    int64_t topic_id, version;   /* topic_id 0: free */
+    int64_t topic_id, version; /* topic_id 0: free */
     uint8_t check[E4_CHECK_LEN];
 } check_entry;
 
@@ -53,7 +54,7 @@ struct sync_ctx {
     int64_t skew;
     rkey_entry *keys;
     size_t keys_cap, keys_used;
-    c2_pair pairs[SYNC_MAX_GENS];   /* newest first */
+    c2_pair pairs[SYNC_MAX_GENS]; /* newest first */
     int npairs;
     int64_t pairs_loaded_ms;
     check_entry *checks;

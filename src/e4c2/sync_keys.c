@@ -8,13 +8,13 @@
 
 #include <sodium.h>
 
-#define KEYS_MAX (1u << 18)      /* entries before the cache starts over */
+#define KEYS_MAX (1u << 18) /* entries before the cache starts over */
 #define PAIRS_TTL_MS 5000
 
 static size_t slot_of(const uint8_t *id, size_t cap)
 {
     uint64_t h;
-    memcpy(&h, id, sizeof h);   /* ids are hashes: their bytes are uniform */
+    memcpy(&h, id, sizeof h); /* ids are hashes: their bytes are uniform */
     return (size_t)h & (cap - 1);
 }
 
@@ -65,8 +65,10 @@ static c2_err load_pairs(store *s, sync_ctx *x, c2_error *e)
     int rc;
     sodium_memzero(x->pairs, sizeof x->pairs);
     x->npairs = 0;
-    if (db_query(s->d, &r, "SELECT generation, pk, sk_sealed FROM c2keys WHERE retired IS NULL"
-                           " ORDER BY generation DESC", NULL, 0) != DB_OK)
+    if (db_query(s->d, &r,
+                 "SELECT generation, pk, sk_sealed FROM c2keys WHERE retired IS NULL"
+                 " ORDER BY generation DESC",
+                 NULL, 0) != DB_OK)
         return db_error(s, e, "cannot read the C2 keys");
     while (x->npairs < SYNC_MAX_GENS && (rc = db_next(r)) == 1) {
         c2_pair *p = &x->pairs[x->npairs];
@@ -74,10 +76,12 @@ static c2_err load_pairs(store *s, sync_ctx *x, c2_error *e)
         const uint8_t *pk = db_blob(r, 1, &pl), *sealed = db_blob(r, 2, &sl);
         p->gen = db_int(r, 0);
         if (pl != E4_X25519_LEN ||
-            unseal(s->kr, p->sk, sizeof p->sk, &len, "c2keys.sk", &p->gen, sizeof p->gen, sealed, sl) != 0 ||
+            unseal(s->kr, p->sk, sizeof p->sk, &len, "c2keys.sk", &p->gen, sizeof p->gen, sealed,
+                   sl) != 0 ||
             len != E4_X25519_LEN) {
             db_rows_free(r);
-            return set_error(e, C2_INTERNAL, "a C2 private key does not open: the database was altered");
+            return set_error(e, C2_INTERNAL,
+                             "a C2 private key does not open: the database was altered");
         }
         memcpy(p->pk, pk, pl);
         x->npairs += e4_key_check(p->check, p->pk, sizeof p->pk) == E4_OK;
@@ -105,14 +109,15 @@ static c2_err derive_keys(store *s, sync_ctx *x, const client_row *c, rkey_entry
     k->nkeys = 0;
     if (s->mode == C2_MODE_SK) {
         if (unseal(s->kr, cmd, sizeof cmd, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
-                   c->key_sealed_len) != 0 || len != E4_KEY_LEN)
+                   c->key_sealed_len) != 0 ||
+            len != E4_KEY_LEN)
             return set_error(e, C2_INTERNAL, "the key of client %.200s does not open", c->name);
         k->nkeys = e4_receipt_key(k->rkey[0], cmd) == E4_OK;
         k->gen[0] = 0;
     }
     for (i = 0; s->mode == C2_MODE_PK && i < x->npairs; i++) {
         if (e4_c2_shared_key(cmd, x->pairs[i].sk, c->pubkey) != E4_OK)
-            continue;   /* a client key C2 cannot agree with: no receipt opens */
+            continue; /* a client key C2 cannot agree with: no receipt opens */
         if (e4_receipt_key(k->rkey[k->nkeys], cmd) == E4_OK)
             k->gen[k->nkeys++] = x->pairs[i].gen;
     }
@@ -124,7 +129,7 @@ const rkey_entry *sync_client_keys(store *s, sync_ctx *x, const uint8_t id[E4_ID
                                    c2_error *e)
 {
     rkey_entry *k = keys_room(x) == 0 ? keys_find(x->keys, x->keys_cap, id) : NULL;
-    db_val p[1] = { DB_BLOB(id, E4_ID_LEN) };
+    db_val p[1] = {DB_BLOB(id, E4_ID_LEN)};
     db_rows *r = NULL;
     client_row c;
     int rc;
@@ -136,7 +141,8 @@ const rkey_entry *sync_client_keys(store *s, sync_ctx *x, const uint8_t id[E4_ID
         return k;
     if (sync_pairs(s, x, reload, e) != C2_OK)
         return NULL;
-    if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS " FROM clients c WHERE c.eid = $1", p, 1) != DB_OK) {
+    if (db_query(s->d, &r, "SELECT " CLIENT_COLUMNS " FROM clients c WHERE c.eid = $1", p, 1) !=
+        DB_OK) {
         db_error(s, e, "cannot read a client");
         return NULL;
     }
@@ -147,7 +153,7 @@ const rkey_entry *sync_client_keys(store *s, sync_ctx *x, const uint8_t id[E4_ID
     if (rc != 1) {
         if (rc < 0)
             db_error(s, e, "cannot read a client");
-        return NULL;   /* stays as it was: a removed client's entry is not reused */
+        return NULL; /* stays as it was: a removed client's entry is not reused */
     }
     if (!k->used)
         x->keys_used++;
@@ -168,7 +174,7 @@ static check_entry *check_slot(sync_ctx *x, int64_t topic_id)
         if (!(x->checks = calloc(x->checks_cap, sizeof *x->checks)))
             return NULL;
     }
-    if (x->checks_used * 2 >= x->checks_cap) {   /* a bounded cache: start over */
+    if (x->checks_used * 2 >= x->checks_cap) { /* a bounded cache: start over */
         memset(x->checks, 0, x->checks_cap * sizeof *x->checks);
         x->checks_used = 0;
     }

@@ -12,7 +12,7 @@
 /* What the client should hold of one topic. */
 typedef struct want_topic {
     topic_row t;
-    int64_t held;                 /* members.held_version, -1 when NULL */
+    int64_t held; /* members.held_version, -1 when NULL */
     uint8_t check[E4_CHECK_LEN];
 } want_topic;
 
@@ -26,21 +26,22 @@ typedef struct want_pubkey {
 typedef struct sync_view {
     client_row c;
     int64_t repair_at, state_ts;
-    int64_t nsent;                /* its commands sent and not confirmed */
+    int64_t nsent; /* its commands sent and not confirmed */
     want_topic *topics;
     size_t ntopics;
     want_pubkey *pubkeys;
     size_t npubkeys;
     e4_receipt got;
-    int64_t gen;                  /* C2 key generation the client holds (PK) */
-    int dry;                      /* first pass: count differences, record held versions */
-    int removing;                 /* queueing pass: 1 removals, 0 the keys to set */
+    int64_t gen;  /* C2 key generation the client holds (PK) */
+    int dry;      /* first pass: count differences, record held versions */
+    int removing; /* queueing pass: 1 removals, 0 the keys to set */
     size_t ndiff;
 } sync_view;
 
 static int by_topic_hash(const void *a, const void *b)
 {
-    return memcmp(((const want_topic *)a)->t.t.hash, ((const want_topic *)b)->t.t.hash, E4_TOPIC_HASH_LEN);
+    return memcmp(((const want_topic *)a)->t.t.hash, ((const want_topic *)b)->t.t.hash,
+                  E4_TOPIC_HASH_LEN);
 }
 
 static int by_pubkey_id(const void *a, const void *b)
@@ -50,12 +51,13 @@ static int by_pubkey_id(const void *a, const void *b)
 
 /* One row per membership (or one row without topic): the client, its
  * repair bookkeeping, and each topic it should hold. */
-#define VIEW_SQL                                                                                   \
-    "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts, c.sync,"                                    \
-    " (SELECT count(*) FROM (SELECT o.state FROM outbox o WHERE o.client_eid = c.eid"                \
-    " ORDER BY o.seq DESC LIMIT " SYNC_RECENT ") AS recent WHERE recent.state = 1), "               \
-    TOPIC_COLUMNS ", m.held_version"                                                               \
-    " FROM clients c LEFT JOIN members m ON m.client_id = c.id LEFT JOIN topics t ON t.id = m.topic_id" \
+#define VIEW_SQL                                                                              \
+    "SELECT " CLIENT_COLUMNS ", c.repair_at, c.state_ts, c.sync,"                             \
+    " (SELECT count(*) FROM (SELECT o.state FROM outbox o WHERE o.client_eid = c.eid"         \
+    " ORDER BY o.seq DESC LIMIT " SYNC_RECENT                                                 \
+    ") AS recent WHERE recent.state = 1), " TOPIC_COLUMNS ", m.held_version"                  \
+    " FROM clients c LEFT JOIN members m ON m.client_id = c.id LEFT JOIN topics t ON t.id = " \
+    "m.topic_id"                                                                              \
     " WHERE c.eid = $1"
 #define VIEW_TOPIC_COL 10
 
@@ -68,21 +70,24 @@ static int add_topic(sync_view *v, db_rows *r, size_t *cap)
         v->topics = n;
     }
     topic_read(r, VIEW_TOPIC_COL, &v->topics[v->ntopics].t);
-    v->topics[v->ntopics].held = db_is_null(r, VIEW_TOPIC_COL + 8) ? -1 : db_int(r, VIEW_TOPIC_COL + 8);
+    v->topics[v->ntopics].held =
+        db_is_null(r, VIEW_TOPIC_COL + 8) ? -1 : db_int(r, VIEW_TOPIC_COL + 8);
     v->ntopics++;
     return 0;
 }
 
-static c2_err load_view(store *s, sync_ctx *x, sync_view *v, const uint8_t id[E4_ID_LEN], c2_error *e)
+static c2_err load_view(store *s, sync_ctx *x, sync_view *v, const uint8_t id[E4_ID_LEN],
+                        c2_error *e)
 {
-    db_val p[1] = { DB_BLOB(id, E4_ID_LEN) };
+    db_val p[1] = {DB_BLOB(id, E4_ID_LEN)};
     db_rows *r = NULL;
     size_t cap = 0;
     int rc, rows = 0, oom = 0;
     /* PostgreSQL: several e4c2 processes receive the same STATE; the row
      * lock makes the second see the first one's repair (SQLite writers are
      * serialised already) */
-    if (db_query(s->d, &r, db_kind_of(s->d) == DB_PG ? VIEW_SQL " FOR UPDATE OF c" : VIEW_SQL, p, 1) != DB_OK)
+    if (db_query(s->d, &r, db_kind_of(s->d) == DB_PG ? VIEW_SQL " FOR UPDATE OF c" : VIEW_SQL, p,
+                 1) != DB_OK)
         return db_error(s, e, "cannot read a client");
     while ((rc = db_next(r)) == 1 && !oom) {
         if (!rows++) {
@@ -115,14 +120,16 @@ static c2_err check_topics(store *s, sync_ctx *x, sync_view *v, c2_error *e)
 
 static c2_err load_pubkeys(store *s, sync_view *v, c2_error *e)
 {
-    db_val p[1] = { DB_INT(v->c.rowid) };
+    db_val p[1] = {DB_INT(v->c.rowid)};
     db_rows *r = NULL;
     size_t cap = 0, n;
     int rc;
     if (s->mode != C2_MODE_PK)
         return C2_OK;
-    if (db_query(s->d, &r, "SELECT c.eid, c.pubkey FROM pubkeys_sent p JOIN clients c ON c.id = p.source_id"
-                           " WHERE p.target_id = $1", p, 1) != DB_OK)
+    if (db_query(s->d, &r,
+                 "SELECT c.eid, c.pubkey FROM pubkeys_sent p JOIN clients c ON c.id = p.source_id"
+                 " WHERE p.target_id = $1",
+                 p, 1) != DB_OK)
         return db_error(s, e, "cannot read the public keys sent");
     while ((rc = db_next(r)) == 1) {
         const uint8_t *id = db_blob(r, 0, &n), *pk;
@@ -145,7 +152,8 @@ static c2_err load_pubkeys(store *s, sync_view *v, c2_error *e)
     }
     db_rows_free(r);
     if (rc != 0)
-        return rc < 0 ? db_error(s, e, "cannot read the public keys sent") : set_error(e, C2_INTERNAL, "out of memory");
+        return rc < 0 ? db_error(s, e, "cannot read the public keys sent")
+                      : set_error(e, C2_INTERNAL, "out of memory");
     if (v->npubkeys > 1)
         qsort(v->pubkeys, v->npubkeys, sizeof *v->pubkeys, by_pubkey_id);
     return C2_OK;
@@ -164,8 +172,9 @@ typedef struct diff_ops {
     c2_err (*same)(store *, sync_view *, size_t i, c2_error *);
 } diff_ops;
 
-static c2_err diff_walk(store *s, sync_view *v, const uint8_t *got, uint32_t ngot, const uint8_t *want,
-                        size_t nwant, size_t stride, size_t check_off, const diff_ops *ops, c2_error *e)
+static c2_err diff_walk(store *s, sync_view *v, const uint8_t *got, uint32_t ngot,
+                        const uint8_t *want, size_t nwant, size_t stride, size_t check_off,
+                        const diff_ops *ops, c2_error *e)
 {
     size_t i = 0, j = 0;
     while (i < ngot || j < nwant) {
@@ -194,7 +203,9 @@ static c2_err diff_walk(store *s, sync_view *v, const uint8_t *got, uint32_t ngo
 static c2_err topic_extra(store *s, sync_view *v, const uint8_t *hash, c2_error *e)
 {
     v->ndiff++;
-    return v->dry || !v->removing ? C2_OK : outbox_add(s, &v->c, E4_CMD_REMOVE_TOPIC, hash, E4_TOPIC_HASH_LEN, NULL, NULL, e);
+    return v->dry || !v->removing
+               ? C2_OK
+               : outbox_add(s, &v->c, E4_CMD_REMOVE_TOPIC, hash, E4_TOPIC_HASH_LEN, NULL, NULL, e);
 }
 
 static c2_err topic_want(store *s, sync_view *v, size_t i, c2_error *e)
@@ -216,10 +227,11 @@ static c2_err topic_want(store *s, sync_view *v, size_t i, c2_error *e)
 static c2_err topic_same(store *s, sync_view *v, size_t i, c2_error *e)
 {
     want_topic *w = &v->topics[i];
-    db_val p[3] = { DB_INT(w->t.t.version), DB_INT(w->t.rowid), DB_INT(v->c.rowid) };
+    db_val p[3] = {DB_INT(w->t.t.version), DB_INT(w->t.rowid), DB_INT(v->c.rowid)};
     if (!v->dry || w->held == w->t.t.version)
         return C2_OK;
-    if (db_exec(s->d, "UPDATE members SET held_version = $1 WHERE topic_id = $2 AND client_id = $3", p, 3) < 0)
+    if (db_exec(s->d, "UPDATE members SET held_version = $1 WHERE topic_id = $2 AND client_id = $3",
+                p, 3) < 0)
         return db_error(s, e, "cannot record the key version a member holds");
     return C2_OK;
 }
@@ -227,7 +239,9 @@ static c2_err topic_same(store *s, sync_view *v, size_t i, c2_error *e)
 static c2_err pubkey_extra(store *s, sync_view *v, const uint8_t *id, c2_error *e)
 {
     v->ndiff++;
-    return v->dry || !v->removing ? C2_OK : outbox_add(s, &v->c, E4_CMD_REMOVE_PUBKEY, id, E4_ID_LEN, NULL, id, e);
+    return v->dry || !v->removing
+               ? C2_OK
+               : outbox_add(s, &v->c, E4_CMD_REMOVE_PUBKEY, id, E4_ID_LEN, NULL, id, e);
 }
 
 static c2_err pubkey_want(store *s, sync_view *v, size_t i, c2_error *e)
@@ -248,8 +262,8 @@ static c2_err pubkey_same(store *s, sync_view *v, size_t i, c2_error *e)
     return C2_OK;
 }
 
-static const diff_ops topic_ops = { topic_extra, topic_want, topic_same };
-static const diff_ops pubkey_ops = { pubkey_extra, pubkey_want, pubkey_same };
+static const diff_ops topic_ops = {topic_extra, topic_want, topic_same};
+static const diff_ops pubkey_ops = {pubkey_extra, pubkey_want, pubkey_same};
 
 /* SetC2Key when the client holds an older pair, under that pair. */
 static c2_err c2_key_diff(store *s, sync_ctx *x, sync_view *v, c2_error *e)
@@ -258,32 +272,36 @@ static c2_err c2_key_diff(store *s, sync_ctx *x, sync_view *v, c2_error *e)
     const c2_pair *old = NULL;
     c2_err rc;
     int i;
-    if (s->mode != C2_MODE_PK || x->npairs == 0 || !sodium_memcmp(v->got.c2_check, x->pairs[0].check, E4_CHECK_LEN))
+    if (s->mode != C2_MODE_PK || x->npairs == 0 ||
+        !sodium_memcmp(v->got.c2_check, x->pairs[0].check, E4_CHECK_LEN))
         return C2_OK;
     v->ndiff++;
     for (i = 1; i < x->npairs; i++)
         if (x->pairs[i].gen == v->gen)
             old = &x->pairs[i];
     if (v->dry || !old)
-        return C2_OK;   /* without the pair it holds, nothing C2 sends can reach it */
+        return C2_OK; /* without the pair it holds, nothing C2 sends can reach it */
     if (e4_c2_shared_key(key, old->sk, v->c.pubkey) != E4_OK)
-        return set_error(e, C2_INTERNAL, "cannot derive the old command key of client %.200s", v->c.name);
-    rc = outbox_add_keyed(s, &v->c, key, E4_CMD_SET_C2_KEY, x->pairs[0].pk, E4_X25519_LEN, NULL, NULL, e);
+        return set_error(e, C2_INTERNAL, "cannot derive the old command key of client %.200s",
+                         v->c.name);
+    rc = outbox_add_keyed(s, &v->c, key, E4_CMD_SET_C2_KEY, x->pairs[0].pk, E4_X25519_LEN, NULL,
+                          NULL, e);
     sodium_memzero(key, sizeof key);
     return rc;
 }
 
 static c2_err walk_topics(store *s, sync_view *v, c2_error *e)
 {
-    const uint8_t *want = v->topics ? (const uint8_t *)v->topics + offsetof(want_topic, t.t.hash) : NULL;
+    const uint8_t *want =
+        v->topics ? (const uint8_t *)v->topics + offsetof(want_topic, t.t.hash) : NULL;
     return diff_walk(s, v, v->got.topics, v->got.ntopics, want, v->ntopics, sizeof *v->topics,
                      offsetof(want_topic, check) - offsetof(want_topic, t.t.hash), &topic_ops, e);
 }
 
 static c2_err walk_pubkeys(store *s, sync_view *v, c2_error *e)
 {
-    return diff_walk(s, v, v->got.pubkeys, v->got.npubkeys, (const uint8_t *)v->pubkeys, v->npubkeys,
-                     sizeof *v->pubkeys, offsetof(want_pubkey, check), &pubkey_ops, e);
+    return diff_walk(s, v, v->got.pubkeys, v->got.npubkeys, (const uint8_t *)v->pubkeys,
+                     v->npubkeys, sizeof *v->pubkeys, offsetof(want_pubkey, check), &pubkey_ops, e);
 }
 
 /* Count the differences (and record the versions held): dry. Queue the
@@ -318,15 +336,20 @@ static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e
 {
     int64_t queued = 0, last_sent = 0;
     int found = 0;
-    db_val p[1] = { DB_BLOB(v->c.id, E4_ID_LEN) };
+    db_val p[1] = {DB_BLOB(v->c.id, E4_ID_LEN)};
     /* per client, commands go out in seq order: the newest one not queued
      * was sent last (whatever became of it since: applied, refused...) */
-    if (db_query_int(s->d, &queued, &found, "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 0",
-                     p, 1) != DB_OK ||
-        db_query_int(s->d, &last_sent, &found, "SELECT COALESCE(sent_at, 0) FROM outbox WHERE client_eid = $1"
-                                               " AND state > 0 ORDER BY seq DESC LIMIT 1", p, 1) != DB_OK)
+    if (db_query_int(s->d, &queued, &found,
+                     "SELECT count(*) FROM outbox WHERE client_eid = $1 AND state = 0", p,
+                     1) != DB_OK ||
+        db_query_int(s->d, &last_sent, &found,
+                     "SELECT COALESCE(sent_at, 0) FROM outbox WHERE client_eid = $1"
+                     " AND state > 0 ORDER BY seq DESC LIMIT 1",
+                     p, 1) != DB_OK)
         return db_error(s, e, "cannot read the outbox");
-    *out = queued ? PENDING_QUEUED : found && last_sent >= (int64_t)v->got.ts ? PENDING_NEWER : PENDING_NONE;
+    *out = queued                                     ? PENDING_QUEUED
+           : found && last_sent >= (int64_t)v->got.ts ? PENDING_NEWER
+                                                      : PENDING_NONE;
     return C2_OK;
 }
 
@@ -335,16 +358,18 @@ static c2_err pending_of(store *s, const sync_view *v, pending *out, c2_error *e
  * closing them here could race with an operation queueing more. */
 static c2_err close_sent(store *s, const sync_view *v, c2_error *e)
 {
-    db_val p[2] = { DB_INT(now_s()), DB_BLOB(v->c.id, E4_ID_LEN) };
-    if (db_exec(s->d, "UPDATE outbox SET state = 4, done_at = $1 WHERE seq IN (" SYNC_RECENT_SEQS ") AND state = 1",
+    db_val p[2] = {DB_INT(now_s()), DB_BLOB(v->c.id, E4_ID_LEN)};
+    if (db_exec(s->d,
+                "UPDATE outbox SET state = 4, done_at = $1 WHERE seq IN (" SYNC_RECENT_SEQS
+                ") AND state = 1",
                 p, 2) < 0)
         return db_error(s, e, "cannot close commands");
     return C2_OK;
 }
 
 typedef struct verdict {
-    int sync;            /* 1 in sync, 2 repairing */
-    int64_t due_ms;      /* look again then; 0: no need */
+    int sync;       /* 1 in sync, 2 repairing */
+    int64_t due_ms; /* look again then; 0: no need */
     int64_t repair_at;
     int repaired;
 } verdict;
@@ -358,9 +383,9 @@ static c2_err decide(store *s, sync_ctx *x, sync_view *v, int64_t at_ms, verdict
     if (!v->ndiff)
         return v->nsent ? close_sent(s, v, e) : C2_OK;
     if (at_ms <= v->repair_at)
-        return C2_OK;   /* a state from before the last repair: that repair answers it */
+        return C2_OK; /* a state from before the last repair: that repair answers it */
     if (now < v->repair_at + SYNC_REPAIR_MS) {
-        out->due_ms = v->repair_at + SYNC_REPAIR_MS;   /* one repair in flight at a time */
+        out->due_ms = v->repair_at + SYNC_REPAIR_MS; /* one repair in flight at a time */
         return C2_OK;
     }
     if (pending_of(s, v, &pend, e) != C2_OK)
@@ -382,11 +407,19 @@ static c2_err decide(store *s, sync_ctx *x, sync_view *v, int64_t at_ms, verdict
 
 static c2_err record(store *s, const sync_view *v, const verdict *d, int64_t at_ms, c2_error *e)
 {
-    db_val p[8] = { DB_INT(d->sync), DB_INT(at_ms), DB_INT((int64_t)v->got.ts),
-                    DB_BLOB(v->got.plain, v->got.plain_len), s->mode == C2_MODE_PK ? DB_INT(v->gen) : DB_NULLV,
-                    DB_INT(d->repair_at), d->due_ms ? DB_INT(d->due_ms) : DB_NULLV, DB_INT(v->c.rowid) };
-    if (db_exec(s->d, "UPDATE clients SET sync = $1, state_at = $2, state_ts = $3, reported = $4, c2_gen = $5,"
-                      " repair_at = $6, sync_due = $7 WHERE id = $8", p, 8) < 0)
+    db_val p[8] = {DB_INT(d->sync),
+                   DB_INT(at_ms),
+                   DB_INT((int64_t)v->got.ts),
+                   DB_BLOB(v->got.plain, v->got.plain_len),
+                   s->mode == C2_MODE_PK ? DB_INT(v->gen) : DB_NULLV,
+                   DB_INT(d->repair_at),
+                   d->due_ms ? DB_INT(d->due_ms) : DB_NULLV,
+                   DB_INT(v->c.rowid)};
+    if (db_exec(s->d,
+                "UPDATE clients SET sync = $1, state_at = $2, state_ts = $3, reported = $4, c2_gen "
+                "= $5,"
+                " repair_at = $6, sync_due = $7 WHERE id = $8",
+                p, 8) < 0)
         return db_error(s, e, "cannot record the client's state");
     return C2_OK;
 }
@@ -411,7 +444,7 @@ c2_err sync_state_apply(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], cons
                         size_t plain_len, uint64_t ts, int64_t gen, int64_t at_ms, c2_error *e)
 {
     sync_view v;
-    verdict d = { 0 };
+    verdict d = {0};
     c2_err rc;
     memset(&v, 0, sizeof v);
     v.gen = gen;
@@ -420,13 +453,14 @@ c2_err sync_state_apply(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], cons
     v.got.ts = ts;
     if ((rc = load_view(s, x, &v, id, e)) != C2_OK || (int64_t)ts < v.state_ts) {
         if (rc == C2_OK)
-            sync_count_reject(SYNC_REJECT_out_of_order);   /* older than the state recorded */
+            sync_count_reject(SYNC_REJECT_out_of_order); /* older than the state recorded */
         view_free(&v);
         return rc;
     }
     rc = sync_pairs(s, x, 0, e);
-    if (rc == C2_OK && (rc = check_topics(s, x, &v, e)) == C2_OK && (rc = load_pubkeys(s, &v, e)) == C2_OK &&
-        (rc = diff_pass(s, x, &v, 1, e)) == C2_OK && (rc = decide(s, x, &v, at_ms, &d, e)) == C2_OK &&
+    if (rc == C2_OK && (rc = check_topics(s, x, &v, e)) == C2_OK &&
+        (rc = load_pubkeys(s, &v, e)) == C2_OK && (rc = diff_pass(s, x, &v, 1, e)) == C2_OK &&
+        (rc = decide(s, x, &v, at_ms, &d, e)) == C2_OK &&
         (rc = record(s, &v, &d, at_ms, e)) == C2_OK && d.repaired)
         rc = repair_event(s, &v, e);
     if (rc == C2_OK && d.repaired)

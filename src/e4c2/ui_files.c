@@ -7,8 +7,8 @@
 
 static int name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 int ui_name_ok(const char *name)
@@ -21,15 +21,15 @@ int ui_name_ok(const char *name)
         char c = name[i];
         if (c == '/') {
             if (seg_start)
-                return -1;   /* "//" or a leading '/' */
+                return -1; /* "//" or a leading '/' */
             seg_start = 1;
             continue;
         }
         if (!name_char(c) || (seg_start && c == '.'))
-            return -1;       /* "..", hidden files, '%', anything odd */
+            return -1; /* "..", hidden files, '%', anything odd */
         seg_start = 0;
     }
-    return n && seg_start ? -1 : 0;   /* a trailing '/' names a directory */
+    return n && seg_start ? -1 : 0; /* a trailing '/' names a directory */
 }
 
 static const struct {

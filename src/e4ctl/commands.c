@@ -3,7 +3,10 @@
 
 #include <string.h>
 
-#define CMD(g, n, a, o, m, r, b, rd, d, s) {g, n, a, o, m, r, b, rd, d, s}
+#define CMD(g, n, a, o, m, r, b, rd, d, s) \
+    {                                      \
+        g, n, a, o, m, r, b, rd, d, s      \
+    }
 
 const struct ctl_command ctl_commands[] = {
     /* clients */
@@ -53,8 +56,8 @@ const struct ctl_command ctl_commands[] = {
         NULL, "show the policy of a topic or a client"),
     CMD("policy", "set", "topic|client NAME", O_POLICY, "PUT", "/v1/{K}/{2}/policy", B_POLICY,
         R_POLICY, NULL, "set a policy (options not given take their defaults)"),
-    CMD("policy", "clear", "topic|client NAME", 0, "DELETE", "/v1/{K}/{2}/policy", B_NONE,
-        R_POLICY, NULL, "back to the defaults (topics: rotate on leave only)"),
+    CMD("policy", "clear", "topic|client NAME", 0, "DELETE", "/v1/{K}/{2}/policy", B_NONE, R_POLICY,
+        NULL, "back to the defaults (topics: rotate on leave only)"),
     /* public keys (public-key mode) */
     CMD("pubkey", "send", "TARGET SOURCE", 0, "POST", "/v1/clients/{1}/pubkeys", B_SOURCE, R_DONE,
         "sent the public key of {2} to {1}", "send SOURCE's public key to TARGET"),
@@ -114,7 +117,8 @@ const struct ctl_option ctl_options[] = {
     {"no-rotate", 0, O_NO_ROTATE, NULL, "keep the topic's key (by default it is rotated)"},
     {"finish", 0, O_FINISH, NULL, "finish the rotation: forget the old key, list stragglers"},
     {"behind", 0, O_BEHIND, NULL, "only the members not on the topic's current key version"},
-    {"rotate-every", 0, O_ROTATE_EVERY, "DURATION", "rotate the topic's key this often (90s, 15m, 24h, 7d)"},
+    {"rotate-every", 0, O_ROTATE_EVERY, "DURATION",
+     "rotate the topic's key this often (90s, 15m, 24h, 7d)"},
     {"max-age", 0, O_MAX_AGE, "DURATION", "rotate the topic's key once it is older than this"},
     {"on-join", 0, O_ON_JOIN, "on|off", "rotate the topic's key when clients join (default off)"},
     {"on-leave", 0, O_ON_LEAVE, "on|off", "rotate the topic's key when clients leave (default on)"},

@@ -18,8 +18,8 @@
 #define CTL_EXIT_USAGE 2
 
 #define CTL_DEFAULT_URL "http://127.0.0.1:8640"
-#define CTL_LIMIT_MAX 1000u          /* the API's largest page */
-#define CTL_IMPORT_MAX (64u << 20)   /* the API's import body limit */
+#define CTL_LIMIT_MAX 1000u        /* the API's largest page */
+#define CTL_IMPORT_MAX (64u << 20) /* the API's import body limit */
 
 #if defined(__GNUC__)
 #define CTL_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -61,8 +61,8 @@ enum {
 #define G_ALL (G_URL | G_TOKEN_FILE | G_CACERT | G_JSON | G_HELP | G_VERSION)
 
 struct ctl_option {
-    const char *name;    /* long name, without "--" */
-    char short_name;     /* 0: none */
+    const char *name; /* long name, without "--" */
+    char short_name;  /* 0: none */
     unsigned bit;
     const char *metavar; /* NULL: takes no value */
     const char *help;
@@ -102,7 +102,7 @@ enum ctl_render {
 };
 
 struct ctl_command {
-    const char *group;  /* "client", "topic"...; NULL for a top-level command */
+    const char *group; /* "client", "topic"...; NULL for a top-level command */
     const char *name;
     const char *args;   /* positional names; a last one ending in "..." takes 1 or more */
     unsigned opts;      /* O_* bits accepted (globals always are) */
@@ -111,7 +111,7 @@ struct ctl_command {
                          * {K}: "topics" or "clients" after argument 1 (a policy's kind) */
     enum ctl_body body;
     enum ctl_render render;
-    const char *done;   /* R_DONE/R_TOPIC_DONE: {1} {2} arguments, {n} how many after the first */
+    const char *done; /* R_DONE/R_TOPIC_DONE: {1} {2} arguments, {n} how many after the first */
     const char *summary;
 };
 
@@ -142,12 +142,12 @@ struct ctl_request {
     const char *url, *token_file, *cacert;
     const char *id, *key, *password_file, *pubkey, *search;
     unsigned long long offset, limit, after;
-    long long rotate_every, max_age, rekey_every;  /* seconds (policy set) */
-    int on_join, on_leave;                         /* policy set: 0 / 1, -1 not given */
+    long long rotate_every, max_age, rekey_every; /* seconds (policy set) */
+    int on_join, on_leave;                        /* policy set: 0 / 1, -1 not given */
     const char **args; /* positional arguments of the command (array owned here) */
     size_t nargs;
-    char error[512];   /* the usage error, when ctl_parse fails */
-    void *owned;       /* storage behind args */
+    char error[512]; /* the usage error, when ctl_parse fails */
+    void *owned;     /* storage behind args */
 };
 
 /* argv -> req, validated. 0 on success (also for --help, --version), else

@@ -5,7 +5,10 @@
 
 int ctl_parse_duration(const char *s, long long *out)
 {
-    static const struct { char unit; long long seconds; } units[] = {
+    static const struct {
+        char unit;
+        long long seconds;
+    } units[] = {
         {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800},
     };
     long long n = 0, mul = 1;
@@ -17,7 +20,7 @@ int ctl_parse_duration(const char *s, long long *out)
             mul = units[i].seconds;
             digits = len - 1;
         }
-    if (digits == 0 || digits > 12)   /* 12 digits of weeks still fit in 63 bits */
+    if (digits == 0 || digits > 12) /* 12 digits of weeks still fit in 63 bits */
         return -1;
     for (i = 0; i < digits; i++) {
         if (s[i] < '0' || s[i] > '9')

@@ -92,7 +92,9 @@ static void help_command(FILE *f, const struct ctl_command *c)
     fprintf(f, "Usage: %s [OPTION]...%s%s\n", prog, c->args[0] ? " " : "", c->args);
     fprintf(f, "%c%s.\n", upper(s[0]), s + 1);
     fprintf(f, "API: %s %s%s\n", c->method, c->route,
-            (c->opts & O_FINISH) ? "[/finish]" : (c->opts & O_BEHIND) ? "[?behind=true]" : "");
+            (c->opts & O_FINISH)   ? "[/finish]"
+            : (c->opts & O_BEHIND) ? "[?behind=true]"
+                                   : "");
     if (c->opts) {
         fprintf(f, "\nOptions:\n");
         print_options(f, c->opts);

@@ -28,8 +28,8 @@ struct http_resp {
     char *body; /* NUL-terminated (collected answers), wiped on free */
     size_t len;
     char content_type[128];
-    int streamed;  /* the body went to the sink */
-    int stopped;   /* the sink asked to stop */
+    int streamed; /* the body went to the sink */
+    int stopped;  /* the sink asked to stop */
 };
 
 /* NULL without memory. token may be NULL (no Authorization header). */

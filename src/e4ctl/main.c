@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     struct ctl_request req;
     int rc;
 
-    ctl_secure_json(); /* before any other use of jansson */
+    ctl_secure_json();       /* before any other use of jansson */
     setlocale(LC_CTYPE, ""); /* column widths of UTF-8 names */
     rc = ctl_parse(argc, argv, &req);
     if (rc)

@@ -293,7 +293,8 @@ static int duration(struct ctl_request *req, const struct split *sp, unsigned bi
     if (!(req->set & bit))
         return 0;
     if (ctl_parse_duration(v, out) != 0)
-        return perr(req, "--%s: expected a duration like 90s, 15m, 24h or 7d, got '%.64s'", name, v);
+        return perr(req, "--%s: expected a duration like 90s, 15m, 24h or 7d, got '%.64s'", name,
+                    v);
     if (*out < 60 || *out > 10LL * 366 * 86400)
         return perr(req, "--%s: from 60 seconds to 10 years, got '%.64s'", name, v);
     return 0;

@@ -7,64 +7,92 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct column client_cols[] = {
-    {"NAME", "name", C_STR, NULL},       {"ID", "id", C_STR, NULL},
-    {"TOPICS", "topics", C_INT, NULL},   {"PENDING", "pending", C_INT, NULL},
-    {"SYNC", "sync", C_STR, NULL},       {"LAST STATE", "state_at", C_TIME, NULL},
+    {"NAME", "name", C_STR, NULL},        {"ID", "id", C_STR, NULL},
+    {"TOPICS", "topics", C_INT, NULL},    {"PENDING", "pending", C_INT, NULL},
+    {"SYNC", "sync", C_STR, NULL},        {"LAST STATE", "state_at", C_TIME, NULL},
     {"CREATED", "created", C_TIME, NULL},
 };
 static const struct column topic_cols[] = {
-    {"NAME", "name", C_STR, NULL},       {"VERSION", "version", C_INT, NULL},
-    {"MEMBERS", "members", C_INT, NULL}, {"BEHIND", "behind", C_INT, NULL},
+    {"NAME", "name", C_STR, NULL},           {"VERSION", "version", C_INT, NULL},
+    {"MEMBERS", "members", C_INT, NULL},     {"BEHIND", "behind", C_INT, NULL},
     {"ROTATED", "rotated_at", C_TIME, NULL}, {"HASH", "hash", C_STR, NULL},
 };
 /* ERROR: a refused command's reason (from the device), else the last send error. */
 static const struct column command_cols[] = {
-    {"SEQ", "seq", C_INT, NULL},           {"COMMAND", "command", C_STR, NULL},
-    {"TOPIC/SUBJECT", "topic", C_STR, "subject"}, {"STATE", "state", C_STR, NULL},
-    {"REPAIR", "repair", C_BOOL, NULL},    {"ATTEMPTS", "attempts", C_INT, NULL},
-    {"CREATED", "created", C_TIME, NULL},  {"SENT", "sent_at", C_TIME, NULL},
-    {"DONE", "done_at", C_TIME, NULL},     {"ERROR", "refused", C_STR, "last_error"},
+    {"SEQ", "seq", C_INT, NULL},
+    {"COMMAND", "command", C_STR, NULL},
+    {"TOPIC/SUBJECT", "topic", C_STR, "subject"},
+    {"STATE", "state", C_STR, NULL},
+    {"REPAIR", "repair", C_BOOL, NULL},
+    {"ATTEMPTS", "attempts", C_INT, NULL},
+    {"CREATED", "created", C_TIME, NULL},
+    {"SENT", "sent_at", C_TIME, NULL},
+    {"DONE", "done_at", C_TIME, NULL},
+    {"ERROR", "refused", C_STR, "last_error"},
 };
 static const struct column client_fields[] = {
-    {"name", "name", C_STR, NULL},       {"id", "id", C_STR, NULL},
-    {"created", "created", C_TIME, NULL}, {"pubkey", "pubkey", C_STR, NULL},
-    {"topics", "topics", C_INT, NULL},   {"pending", "pending", C_INT, NULL},
-    {"sync", "sync", C_STR, NULL},       {"last state", "state_at", C_TIME, NULL},
+    {"name", "name", C_STR, NULL},
+    {"id", "id", C_STR, NULL},
+    {"created", "created", C_TIME, NULL},
+    {"pubkey", "pubkey", C_STR, NULL},
+    {"topics", "topics", C_INT, NULL},
+    {"pending", "pending", C_INT, NULL},
+    {"sync", "sync", C_STR, NULL},
+    {"last state", "state_at", C_TIME, NULL},
     {"c2 key generation", "c2_key_generation", C_INT, NULL},
 };
 static const struct column topic_fields[] = {
-    {"name", "name", C_STR, NULL},         {"hash", "hash", C_STR, NULL},
-    {"version", "version", C_INT, NULL},   {"key id", "key_id", C_STR, NULL},
-    {"created", "created", C_TIME, NULL},  {"rotated", "rotated_at", C_TIME, NULL},
-    {"members", "members", C_INT, NULL},   {"behind", "behind", C_INT, NULL},
+    {"name", "name", C_STR, NULL},
+    {"hash", "hash", C_STR, NULL},
+    {"version", "version", C_INT, NULL},
+    {"key id", "key_id", C_STR, NULL},
+    {"created", "created", C_TIME, NULL},
+    {"rotated", "rotated_at", C_TIME, NULL},
+    {"members", "members", C_INT, NULL},
+    {"behind", "behind", C_INT, NULL},
     {"not current", "not_current", C_INT, NULL},
 };
 /* Intervals are shown in seconds (C_INT), as the API gives them. */
 static const struct column policy_cols[] = {
-    {"KIND", "kind", C_STR, NULL},            {"TARGET", "target", C_STR, NULL},
-    {"EVERY(S)", "rotate_every", C_INT, "rekey_every"}, {"MAX AGE(S)", "max_age", C_INT, NULL},
-    {"ON JOIN", "on_join", C_BOOL, NULL},     {"ON LEAVE", "on_leave", C_BOOL, NULL},
-    {"NEXT DUE", "next_due", C_TIME, NULL},   {"LAST RUN", "last_run", C_TIME, NULL},
-    {"FAILURES", "failures", C_INT, NULL},    {"LAST ERROR", "last_error", C_STR, NULL},
+    {"KIND", "kind", C_STR, NULL},
+    {"TARGET", "target", C_STR, NULL},
+    {"EVERY(S)", "rotate_every", C_INT, "rekey_every"},
+    {"MAX AGE(S)", "max_age", C_INT, NULL},
+    {"ON JOIN", "on_join", C_BOOL, NULL},
+    {"ON LEAVE", "on_leave", C_BOOL, NULL},
+    {"NEXT DUE", "next_due", C_TIME, NULL},
+    {"LAST RUN", "last_run", C_TIME, NULL},
+    {"FAILURES", "failures", C_INT, NULL},
+    {"LAST ERROR", "last_error", C_STR, NULL},
 };
 static const struct column policy_fields[] = {
-    {"kind", "kind", C_STR, NULL},            {"target", "target", C_STR, NULL},
-    {"rotate every (s)", "rotate_every", C_INT, NULL}, {"max age (s)", "max_age", C_INT, NULL},
-    {"on join", "on_join", C_BOOL, NULL},     {"on leave", "on_leave", C_BOOL, NULL},
+    {"kind", "kind", C_STR, NULL},
+    {"target", "target", C_STR, NULL},
+    {"rotate every (s)", "rotate_every", C_INT, NULL},
+    {"max age (s)", "max_age", C_INT, NULL},
+    {"on join", "on_join", C_BOOL, NULL},
+    {"on leave", "on_leave", C_BOOL, NULL},
     {"rekey every (s)", "rekey_every", C_INT, NULL},
-    {"next due", "next_due", C_TIME, NULL},   {"last run", "last_run", C_TIME, NULL},
-    {"failures", "failures", C_INT, NULL},    {"last error", "last_error", C_STR, NULL},
+    {"next due", "next_due", C_TIME, NULL},
+    {"last run", "last_run", C_TIME, NULL},
+    {"failures", "failures", C_INT, NULL},
+    {"last error", "last_error", C_STR, NULL},
 };
 /* monitoring: the counts are flattened into each row (flatten_counts) */
 static const struct column monitoring_cols[] = {
-    {"TOPIC", "topic", C_STR, NULL},         {"RATE/S", "rate", C_JSON, NULL},
-    {"VALID", "valid", C_INT, NULL},         {"UNPROTECTED", "unprotected", C_INT, NULL},
-    {"NOT AUTHENTIC", "not_authentic", C_INT, NULL}, {"REPLAYED", "replayed", C_INT, NULL},
-    {"TOO OLD", "too_old", C_INT, NULL},     {"IN FUTURE", "in_future", C_INT, NULL},
+    {"TOPIC", "topic", C_STR, NULL},
+    {"RATE/S", "rate", C_JSON, NULL},
+    {"VALID", "valid", C_INT, NULL},
+    {"UNPROTECTED", "unprotected", C_INT, NULL},
+    {"NOT AUTHENTIC", "not_authentic", C_INT, NULL},
+    {"REPLAYED", "replayed", C_INT, NULL},
+    {"TOO OLD", "too_old", C_INT, NULL},
+    {"IN FUTURE", "in_future", C_INT, NULL},
     {"UNKNOWN SIGNER", "unknown_signer", C_INT, NULL},
 };
 static const struct column straggler_cols[] = {
-    {"NAME", "name", C_STR, NULL}, {"ID", "id", C_STR, NULL},
+    {"NAME", "name", C_STR, NULL},
+    {"ID", "id", C_STR, NULL},
 };
 
 int render_is_page(enum ctl_render r)
@@ -142,11 +170,13 @@ static void status(const json_t *doc)
                int_of(outbox, "oldest_age"));
     printf("%-15s%lld\n", "commands sent:", int_of(doc, "commands_sent"));
     if (json_is_object(c2))
-        printf("%-15sgeneration %lld%s, %lld clients not confirmed\n", "c2 key:", int_of(c2, "generation"),
-               json_is_true(json_object_get(c2, "rotating")) ? ", rotating" : "", int_of(c2, "unconfirmed"));
+        printf("%-15sgeneration %lld%s, %lld clients not confirmed\n",
+               "c2 key:", int_of(c2, "generation"),
+               json_is_true(json_object_get(c2, "rotating")) ? ", rotating" : "",
+               int_of(c2, "unconfirmed"));
     if (json_is_object(sync))
-        printf("%-15s%lld in sync, %lld repairing, %lld stale, %lld unknown\n", "sync:",
-               int_of(sync, "in_sync"), int_of(sync, "repairing"), int_of(sync, "stale"),
+        printf("%-15s%lld in sync, %lld repairing, %lld stale, %lld unknown\n",
+               "sync:", int_of(sync, "in_sync"), int_of(sync, "repairing"), int_of(sync, "stale"),
                int_of(sync, "unknown"));
 }
 
@@ -163,10 +193,9 @@ static void rotation_finished(const json_t *doc)
         return;
     }
     printf("finished the rotation of C2's key: the old key is erased\n");
-    printf("%-13s%lld client(s) whose set_c2_key was still queued\n", "unsent:",
-           int_of(doc, "unsent"));
-    printf("%-13s%lld client(s) never reported holding the new key\n", "unconfirmed:",
-           unconfirmed);
+    printf("%-13s%lld client(s) whose set_c2_key was still queued\n",
+           "unsent:", int_of(doc, "unsent"));
+    printf("%-13s%lld client(s) never reported holding the new key\n", "unconfirmed:", unconfirmed);
     if (json_array_size(list) == 0)
         return;
     printf("stragglers:\n");
@@ -196,7 +225,8 @@ static json_t *flatten_counts(const json_t *items)
 {
     json_t *out = json_array(), *item;
     size_t i;
-    json_array_foreach ((json_t *)items, i, item) {
+    json_array_foreach((json_t *)items, i, item)
+    {
         json_t *row = json_deep_copy(item);
         if (row)
             json_object_update(row, json_object_get(item, "counts"));
@@ -208,7 +238,8 @@ static json_t *flatten_counts(const json_t *items)
 /* topic traffic: the counts, rate, skew, last offender and a note on history. */
 static void traffic(const json_t *doc)
 {
-    const json_t *counts = json_object_get(doc, "counts"), *off = json_object_get(doc, "last_offender");
+    const json_t *counts = json_object_get(doc, "counts"),
+                 *off = json_object_get(doc, "last_offender");
     const json_t *buckets = json_object_get(json_object_get(doc, "skew"), "buckets"), *b, *v;
     const char *key;
     char when[32] = "-";
@@ -218,13 +249,15 @@ static void traffic(const json_t *doc)
         format_time(when, sizeof when, int_of(doc, "since"));
     printf("%-16s%s\n", "since:", when);
     printf("%-16s%.2f messages/s\n", "rate:", json_number_value(json_object_get(doc, "rate")));
-    json_object_foreach ((json_t *)counts, key, v) {
+    json_object_foreach((json_t *)counts, key, v)
+    {
         char label[32];
         snprintf(label, sizeof label, "%s:", key);
         printf("%-16s%lld\n", label, (long long)json_integer_value(v));
     }
     printf("%-16s", "clock skew:");
-    json_array_foreach ((json_t *)buckets, i, b) {
+    json_array_foreach((json_t *)buckets, i, b)
+    {
         const json_t *le = json_object_get(b, "le");
         if (json_is_integer(le))
             printf("<=%llds:%lld ", (long long)json_integer_value(le), int_of(b, "count"));
@@ -241,7 +274,10 @@ static void traffic(const json_t *doc)
 void render_answer(const struct ctl_request *req, const json_t *doc)
 {
     switch (req->cmd->render) {
-    case R_DONE: sentence(req); putchar('\n'); break;
+    case R_DONE:
+        sentence(req);
+        putchar('\n');
+        break;
     case R_TOPIC_DONE:
         sentence(req);
         printf(" (version %lld, %lld member(s))\n", int_of(doc, "version"), int_of(doc, "members"));
@@ -271,8 +307,9 @@ void render_behind(const json_t *page)
     table_init(&t, client_cols, N(client_cols));
     table_page(&t, items);
     if ((long long)n < total)
-        printf("(the first %zu of %lld; 'e4ctl topic members TOPIC --behind --all' lists them all)\n",
-               n, total);
+        printf(
+            "(the first %zu of %lld; 'e4ctl topic members TOPIC --behind --all' lists them all)\n",
+            n, total);
 }
 
 void render_event_line(const json_t *ev)

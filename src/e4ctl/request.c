@@ -160,17 +160,10 @@ static int json_body(const struct ctl_request *req, json_t *o, char *err, size_t
 {
     int rc = 0;
     switch (req->cmd->body) {
-    case B_CLIENT_ADD:
-        return client_add_body(req, o, err, errlen);
-    case B_TOPIC_NAME:
-        rc = json_object_set_new(o, "name", json_string(req->args[0]));
-        break;
-    case B_SOURCE:
-        rc = json_object_set_new(o, "source", json_string(req->args[1]));
-        break;
-    case B_POLICY:
-        rc = policy_body(req, o);
-        break;
+    case B_CLIENT_ADD: return client_add_body(req, o, err, errlen);
+    case B_TOPIC_NAME: rc = json_object_set_new(o, "name", json_string(req->args[0])); break;
+    case B_SOURCE: rc = json_object_set_new(o, "source", json_string(req->args[1])); break;
+    case B_POLICY: rc = policy_body(req, o); break;
     case B_MONITOR:
         rc = json_object_set_new(o, "enabled", json_boolean(!strcmp(req->args[1], "on")));
         break;
@@ -182,8 +175,7 @@ static int json_body(const struct ctl_request *req, json_t *o, char *err, size_t
         if (req->set & O_NO_ROTATE)
             rc |= json_object_set_new(o, "rotate", json_false());
         break;
-    default:
-        break;
+    default: break;
     }
     if (rc)
         snprintf(err, errlen, "out of memory");

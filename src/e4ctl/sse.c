@@ -151,7 +151,9 @@ static enum follow_result stream_ended(struct sse *s, const char *base, int tran
     }
     snprintf(s->why, sizeof s->why, "the event stream from %s ended%s%s", base,
              transport || s->too_long ? ": " : "",
-             s->too_long ? "a line longer than 1 MiB" : transport ? err : "");
+             s->too_long ? "a line longer than 1 MiB"
+             : transport ? err
+                         : "");
     return F_RETRY;
 }
 

@@ -148,7 +148,8 @@ static void cmd_range(sim *s, char **w)
     changed = !strcmp(w[0], "online") ? conns_online(s, k0, k1, s->opts->timeout)
                                       : conns_offline(s, k0, k1);
     if (changed < 0)
-        out_error(s, "online: subscriptions not acknowledged within %u s", (unsigned)s->opts->timeout);
+        out_error(s, "online: subscriptions not acknowledged within %u s",
+                  (unsigned)s->opts->timeout);
     else
         out_range(s, w[0], from, count, changed);
 }
@@ -179,7 +180,7 @@ static void help(void)
 
 struct command {
     const char *name;
-    int words;   /* including the name */
+    int words; /* including the name */
     void (*run)(sim *s, char **w);
     const char *usage;
 };
@@ -225,7 +226,9 @@ int command_line(sim *s, char *line)
             commands[i].run(s, w);
         return 0;
     }
-    out_error(s, "unknown command '%.60s' (wait, count, holds, offline, online, stats, receipts, help, quit)",
+    out_error(s,
+              "unknown command '%.60s' (wait, count, holds, offline, online, stats, receipts, "
+              "help, quit)",
               w[0]);
     return 0;
 }

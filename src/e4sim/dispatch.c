@@ -24,7 +24,8 @@ static void report(const sim_device *d, e4_err err)
 /* Unprotect for d under c's lock; with receipts, the APPLIED receipt in
  * receipt (*have set) and the burst noted. */
 static e4_err unprotect(sim_conn *c, sim_device *d, const char *topic, const uint8_t *in, size_t n,
-                        uint8_t *out, size_t cap, uint8_t receipt[E4_RECEIPT_APPLIED_LEN], int *have)
+                        uint8_t *out, size_t cap, uint8_t receipt[E4_RECEIPT_APPLIED_LEN],
+                        int *have)
 {
     uint64_t now = (uint64_t)time(NULL);
     size_t out_len = 0;
@@ -61,7 +62,8 @@ void dispatch_message(sim_conn *c, const char *topic, const void *payload, int l
         tracker_error(&s->tracker, E4_ERR_NO_MEMORY);
         return;
     }
-    err = unprotect(c, d, topic, in, n, out, out == small ? sizeof small : n, receipt, &have_receipt);
+    err =
+        unprotect(c, d, topic, in, n, out, out == small ? sizeof small : n, receipt, &have_receipt);
     if (out != small)
         free(out);
     if (s->opts->verbose)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int stop_fd = -1;   /* readable after SIGINT or SIGTERM (../e4/stop_signals.c) */
+static int stop_fd = -1; /* readable after SIGINT or SIGTERM (../e4/stop_signals.c) */
 
 int input_setup_signals(void)
 {

@@ -81,9 +81,22 @@ static int version(void)
 }
 
 enum {
-    O_SEED = 256, O_BATCH, O_USERNAME, O_PASSWORD, O_KEEPALIVE, O_TIMEOUT, O_MAX_TOPICS,
-    O_MAX_PUBKEYS, O_REPLAY, O_NO_STDIN, O_PREFIX, O_MODE, O_C2_PUBKEY, O_NO_RECEIPTS,
-    O_STATE_INTERVAL, O_STATE_RATE,
+    O_SEED = 256,
+    O_BATCH,
+    O_USERNAME,
+    O_PASSWORD,
+    O_KEEPALIVE,
+    O_TIMEOUT,
+    O_MAX_TOPICS,
+    O_MAX_PUBKEYS,
+    O_REPLAY,
+    O_NO_STDIN,
+    O_PREFIX,
+    O_MODE,
+    O_C2_PUBKEY,
+    O_NO_RECEIPTS,
+    O_STATE_INTERVAL,
+    O_STATE_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -148,9 +161,7 @@ static int one_option(sim_opts *o, int c, const char *v)
     case O_NO_RECEIPTS: o->no_receipts = 1; return 0;
     case O_STATE_INTERVAL: return arg_u32("--state-interval", v, 366u * 86400u, &o->state_interval);
     case O_STATE_RATE: return arg_u32("--state-rate", v, 10000000, &o->state_rate);
-    case 'g':
-        o->generating = 1;
-        return arg_u32("--generate", v, 100000000, &o->generate);
+    case 'g': o->generating = 1; return arg_u32("--generate", v, 100000000, &o->generate);
     case O_PREFIX: o->prefix = v; return 0;
     case O_MODE: return mode_arg(o, v);
     case O_C2_PUBKEY:

@@ -147,10 +147,11 @@ void out_range(const sim *s, const char *event, uint32_t from, uint32_t count, i
 void out_receipts(const sim *s, const uint64_t counts[3])
 {
     if (s->opts->json)
-        printf("{\"event\":\"receipts\",\"applied\":%" PRIu64 ",\"state\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
+        printf("{\"event\":\"receipts\",\"applied\":%" PRIu64 ",\"state\":%" PRIu64
+               ",\"failed\":%" PRIu64 "}",
                counts[SIM_SENT_APPLIED], counts[SIM_SENT_STATE], counts[SIM_RECEIPT_FAILED]);
     else
-        printf("receipts applied=%" PRIu64 " state=%" PRIu64 " failed=%" PRIu64, counts[SIM_SENT_APPLIED],
-               counts[SIM_SENT_STATE], counts[SIM_RECEIPT_FAILED]);
+        printf("receipts applied=%" PRIu64 " state=%" PRIu64 " failed=%" PRIu64,
+               counts[SIM_SENT_APPLIED], counts[SIM_SENT_STATE], counts[SIM_RECEIPT_FAILED]);
     end();
 }

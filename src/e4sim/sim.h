@@ -21,8 +21,8 @@
 
 #include "../e4/cli.h"
 
-#define SIM_KEY_ID_LEN 8      /* first bytes of SHA3-256(key) */
-#define SIM_ERR_KINDS 64      /* error counters, indexed by -e4_err */
+#define SIM_KEY_ID_LEN 8 /* first bytes of SHA3-256(key) */
+#define SIM_ERR_KINDS 64 /* error counters, indexed by -e4_err */
 #define SIM_CONNECTIONS_MAX 256
 
 /* ---- options (main.c) ---- */
@@ -34,10 +34,10 @@ typedef struct sim_opts {
     uint32_t max_topics, max_pubkeys, replay;
     int json, quiet, verbose, no_stdin;
     int no_receipts;
-    uint32_t state_interval;   /* seconds between periodic STATEs, 0: none */
-    uint32_t state_rate;       /* STATEs per second at most, 0: no limit */
+    uint32_t state_interval; /* seconds between periodic STATEs, 0: none */
+    uint32_t state_rate;     /* STATEs per second at most, 0: no limit */
     /* generate */
-    int generating;   /* --generate given */
+    int generating; /* --generate given */
     uint32_t generate;
     const char *prefix, *out;
     int pk_mode, have_c2_pk;
@@ -79,11 +79,11 @@ typedef struct held_key {
 typedef struct sim_device {
     char *name;
     char control_topic[E4_DEFAULT_CONTROL_TOPIC_LEN];
-    void *mem;         /* the state's memory (e4_state_size bytes) */
-    e4_state *state;   /* its connection's thread only */
-    uint32_t line;     /* in the devices file */
-    uint32_t conn;     /* the connection that serves it */
-    held_key *held;    /* tracker lock */
+    void *mem;       /* the state's memory (e4_state_size bytes) */
+    e4_state *state; /* its connection's thread only */
+    uint32_t line;   /* in the devices file */
+    uint32_t conn;   /* the connection that serves it */
+    held_key *held;  /* tracker lock */
     uint32_t nheld;
     receipt_schedule schedule; /* its connection's lock */
 } sim_device;
@@ -93,9 +93,9 @@ typedef struct device_spec {
     char name[E4_NAME_MAX + 1];
     uint8_t id[E4_ID_LEN];
     int pk;
-    uint8_t key[E4_KEY_LEN];               /* SK */
-    uint8_t sign_key[E4_ED25519_SK_LEN];   /* PK */
-    uint8_t c2_pk[E4_X25519_LEN];          /* PK */
+    uint8_t key[E4_KEY_LEN];             /* SK */
+    uint8_t sign_key[E4_ED25519_SK_LEN]; /* PK */
+    uint8_t c2_pk[E4_X25519_LEN];        /* PK */
 } device_spec;
 
 /* Parse one line (not NUL-terminated). 0, or -1 with the reason in err. */
@@ -107,7 +107,7 @@ typedef struct fleet {
     sim_device *dev;
     size_t n, npk;
     strmap by_name, by_topic;
-    uint8_t digest[32];   /* SHA3-256 of the file */
+    uint8_t digest[32]; /* SHA3-256 of the file */
 } fleet;
 
 /* Load every device of path, or none: a bad line is an error (reported on
@@ -140,12 +140,12 @@ int sim_range_conns(size_t n, uint32_t nconns, uint32_t from, uint32_t count, ui
 struct key_count;
 typedef struct tracker {
     pthread_mutex_t lock;
-    pthread_cond_t cond;   /* CLOCK_MONOTONIC; broadcast on every change */
+    pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on every change */
     struct key_count *slots;
     size_t cap, used;
     uint64_t commands, errors, ignored;
     uint64_t err_kind[SIM_ERR_KINDS];
-    uint64_t receipts[3];  /* sim_receipt_count */
+    uint64_t receipts[3]; /* sim_receipt_count */
 } tracker;
 
 /* Receipts counted by the tracker. */
@@ -190,21 +190,21 @@ typedef struct sim_conn {
     uint32_t index;
     struct mosquitto *mosq;
     char client_id[24];
-    char **topics;         /* control topics of its devices */
-    sim_device **devs;     /* the devices, in the same order */
+    char **topics;     /* control topics of its devices */
+    sim_device **devs; /* the devices, in the same order */
     size_t ntopics;
     /* Its devices' states and receipt schedules, and online: taken by the
      * network thread around each message and subscription, by the receipt
      * thread around each STATE. */
     pthread_mutex_t lock;
-    int online;            /* connected (receipts may be sent) */
-    int offline;           /* taken offline by the "offline" command (main thread) */
-    uint64_t rounds;       /* subscription rounds completed (sim lock) */
-    int *mids;             /* SUBSCRIBE batches of the current connection */
+    int online;      /* connected (receipts may be sent) */
+    int offline;     /* taken offline by the "offline" command (main thread) */
+    uint64_t rounds; /* subscription rounds completed (sim lock) */
+    int *mids;       /* SUBSCRIBE batches of the current connection */
     size_t nmids, acked;
-    int send_failed;       /* a batch of this round could not be sent */
+    int send_failed; /* a batch of this round could not be sent */
     int connected_once;
-    int subscribed;        /* every batch acknowledged once */
+    int subscribed; /* every batch acknowledged once */
 } sim_conn;
 
 typedef struct sim {
@@ -213,11 +213,11 @@ typedef struct sim {
     tracker tracker;
     sim_conn *conns;
     uint32_t nconns;
-    pthread_mutex_t lock;  /* readiness */
+    pthread_mutex_t lock; /* readiness */
     pthread_cond_t cond;
     uint32_t ready_conns;
     int stopping;
-    int failed;            /* a connection or a subscription was refused */
+    int failed; /* a connection or a subscription was refused */
     char failure[160];
     pthread_t receipt_thread;
     int receipt_thread_started;
@@ -260,7 +260,7 @@ void input_loop(sim *s, int use_stdin);
 /* One command; 1 to stop. */
 int command_line(sim *s, char *line);
 
-uint64_t sim_now_ms(void);   /* CLOCK_MONOTONIC */
+uint64_t sim_now_ms(void); /* CLOCK_MONOTONIC */
 
 void out_ready(const sim *s, size_t n, uint64_t ms);
 void out_ok(const sim *s, const char *topic, const char *key_id, uint32_t count, uint64_t ms);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct strmap_slot {
-    const char *key;   /* NULL: empty */
+    const char *key; /* NULL: empty */
     uint64_t hash;
     uint32_t value;
 };

@@ -37,9 +37,15 @@ void mi_result_free(mi_result *r)
     r->sys.ntopics_stored = r->sys.nvalues = 0;
 }
 
-int64_t mi_clamp(const mi_actx *a, int64_t t) { return t < a->end ? t : a->end; }
+int64_t mi_clamp(const mi_actx *a, int64_t t)
+{
+    return t < a->end ? t : a->end;
+}
 
-int64_t mi_deadline(const mi_actx *a) { return mi_clamp(a, mi_now_ms() + a->o->timeout_ms); }
+int64_t mi_deadline(const mi_actx *a)
+{
+    return mi_clamp(a, mi_now_ms() + a->o->timeout_ms);
+}
 
 typedef struct {
     mi_actx *a;

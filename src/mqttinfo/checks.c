@@ -14,7 +14,10 @@ typedef struct {
     const char *user, *pass; /* credentials used after the probe (NULL = anonymous) */
 } vctx;
 
-static int64_t deadline(const vctx *c) { return mi_deadline(c->a); }
+static int64_t deadline(const vctx *c)
+{
+    return mi_deadline(c->a);
+}
 
 static void set(vctx *c, int check, mi_tri v, const char *fmt, ...)
 {
@@ -200,9 +203,8 @@ static int probe(vctx *c, mi_session *s, const char *tag, const char *user, cons
         !(c->vr->props.present && c->vr->props.reason_code == 0)) {
         memset(&c->vr->props, 0, sizeof c->vr->props);
         read_props(&c->vr->props, &f.p.connack);
-    }
-    else if (c->version == MQTT_V5 && f.derr == MQTT_OK && !c->vr->props.present &&
-             f.type == MQTT_CONNACK && *verdict == 0)
+    } else if (c->version == MQTT_V5 && f.derr == MQTT_OK && !c->vr->props.present &&
+               f.type == MQTT_CONNACK && *verdict == 0)
         read_props(&c->vr->props, &f.p.connack);
     if (*verdict != 1)
         mi_sess_close(s);
@@ -316,8 +318,8 @@ static void set_unanswered(vctx *c, int check, const char *prefix, int rc, const
 /* Publishes at QoS 1 and sets `check` from the PUBACK (or the close).
  * Returns 0, or when no answer came the session result (non-zero), with
  * the check left null. */
-static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic,
-                        const char *payload, bool *alive)
+static int publish_qos1(vctx *c, mi_session *s, int check, const char *topic, const char *payload,
+                        bool *alive)
 {
     char d[64];
     mqtt_packet p;
@@ -638,7 +640,10 @@ static void check_invalid_filter(vctx *c)
     uint16_t id = mi_random_u16();
     subscribe_packet(&p, &sub, 1, id);
     p.flags = 0x02;
-    mx_state x = {.ack_type = MQTT_SUBACK, .ack_mandatory = true, .id = id, .desc = desc,
+    mx_state x = {.ack_type = MQTT_SUBACK,
+                  .ack_mandatory = true,
+                  .id = id,
+                  .desc = desc,
                   .desclen = sizeof desc};
     int r = malformed_exchange(c, "f", &p, &x);
     if (r == 1)
@@ -723,8 +728,8 @@ static bool probe_credentials(vctx *c, mi_session *cred, int anon_rc)
     int verdict, code;
     bool open_fail;
     char desc[160];
-    int rc = probe(c, cred, "c", o->user, o->password, &verdict, &code, desc, sizeof desc,
-                   &open_fail);
+    int rc =
+        probe(c, cred, "c", o->user, o->password, &verdict, &code, desc, sizeof desc, &open_fail);
     if (rc == 0 && verdict == -1) {
         set(c, MI_C_SUPPORTED, MI_NO, "%s", desc);
         return false;
@@ -733,9 +738,7 @@ static bool probe_credentials(vctx *c, mi_session *cred, int anon_rc)
         set(c, MI_C_AUTH_OK, MI_NULL, "%s", desc);
         return false;
     }
-    mi_tri ok = verdict == 1                                ? MI_YES
-                : refused_for_credentials(c->version, code) ? MI_NO
-                                                            : MI_NULL;
+    mi_tri ok = verdict == 1 ? MI_YES : refused_for_credentials(c->version, code) ? MI_NO : MI_NULL;
     set(c, MI_C_AUTH_OK, ok, "%s", desc);
     if (c->vr->check[MI_C_SUPPORTED] != MI_YES) {
         /* The anonymous attempt was closed or silent; this one was understood. */

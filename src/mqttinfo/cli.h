@@ -18,7 +18,6 @@ int mi_parse_timeout(const char *s, int *ms);
  * MQTTINFO_PASSWORD environment variable (only with a user). Fills
  * o->password, backed by buf. 0, or -1 after a message that never
  * contains the password. */
-int mi_password_resolve(mi_options *o, const char *file, char *buf, size_t len,
-                        const char *prog);
+int mi_password_resolve(mi_options *o, const char *file, char *buf, size_t len, const char *prog);
 
 #endif

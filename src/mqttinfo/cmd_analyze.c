@@ -16,39 +16,40 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: mqttinfo [-h HOST] [-p PORT] [-u USER] [--password-file FILE] [-j] [--json] [URL]\n"
-          "       mqttinfo scan [-i FILE | TARGET...] [-o results.jsonl] [--concurrency N]\n"
-          "                     [--rate PER_SECOND] [--timeout S] [--resume]\n"
-          "       mqttinfo report results.jsonl [--json]\n"
-          "\n"
-          "Analyzes an MQTT broker: 3.1.1 and 5.0 support, anonymous access, QoS, handling of\n"
-          "malformed packets, $SYS publish and delivery, the $SYS tree, TLS, the product,\n"
-          "and findings with remediation.\n"
-          "\n"
-          "  -h, --host HOST        broker host (default localhost; IPv6 as ::1 or [::1])\n"
-          "  -p, --port PORT        broker port when the target has none (default 1883,\n"
-          "                         8883 with TLS); a port in the URL wins\n"
-          "  -u, --user USER        user name for the auth_ok check and the other checks\n"
-          "      --password-file F  the password: F's first line ('-': stdin)\n"
-          "  -P, --password PASS    the password on the command line (visible to other\n"
-          "                         users in ps: prefer --password-file or MQTTINFO_PASSWORD)\n"
-          "  URL                    mqtt://, mqtts://, ws://, wss://HOST[:PORT][/PATH]\n"
-          "      --tls              use TLS (same as mqtts:// or wss://)\n"
-          "      --cafile FILE      trust the CA certificates in FILE\n"
-          "      --insecure         go on when the certificate does not verify\n"
-          "      --timeout S        per-check deadline in seconds (default 2); the whole\n"
-          "                         analysis ends within 5 x S\n"
-          "      --json             print the JSON result on stdout\n"
-          "  -j                     append the JSON result as one line to ./mqttinfo.json\n"
-          "      --fail-on SEV      exit 3 if a finding of severity SEV or higher exists\n"
-          "                         (info, low, medium, high, critical)\n"
-          "      --no-color         no colours (also: NO_COLOR set, or not a terminal)\n"
-          "      --help             this text\n"
-          "      --version          the version\n"
-          "\n"
-          "Exit status: 0 analyzed, 1 the broker could not be analyzed, 2 usage error,\n"
-          "3 a finding at or above --fail-on exists.\n",
-          out);
+    fputs(
+        "Usage: mqttinfo [-h HOST] [-p PORT] [-u USER] [--password-file FILE] [-j] [--json] [URL]\n"
+        "       mqttinfo scan [-i FILE | TARGET...] [-o results.jsonl] [--concurrency N]\n"
+        "                     [--rate PER_SECOND] [--timeout S] [--resume]\n"
+        "       mqttinfo report results.jsonl [--json]\n"
+        "\n"
+        "Analyzes an MQTT broker: 3.1.1 and 5.0 support, anonymous access, QoS, handling of\n"
+        "malformed packets, $SYS publish and delivery, the $SYS tree, TLS, the product,\n"
+        "and findings with remediation.\n"
+        "\n"
+        "  -h, --host HOST        broker host (default localhost; IPv6 as ::1 or [::1])\n"
+        "  -p, --port PORT        broker port when the target has none (default 1883,\n"
+        "                         8883 with TLS); a port in the URL wins\n"
+        "  -u, --user USER        user name for the auth_ok check and the other checks\n"
+        "      --password-file F  the password: F's first line ('-': stdin)\n"
+        "  -P, --password PASS    the password on the command line (visible to other\n"
+        "                         users in ps: prefer --password-file or MQTTINFO_PASSWORD)\n"
+        "  URL                    mqtt://, mqtts://, ws://, wss://HOST[:PORT][/PATH]\n"
+        "      --tls              use TLS (same as mqtts:// or wss://)\n"
+        "      --cafile FILE      trust the CA certificates in FILE\n"
+        "      --insecure         go on when the certificate does not verify\n"
+        "      --timeout S        per-check deadline in seconds (default 2); the whole\n"
+        "                         analysis ends within 5 x S\n"
+        "      --json             print the JSON result on stdout\n"
+        "  -j                     append the JSON result as one line to ./mqttinfo.json\n"
+        "      --fail-on SEV      exit 3 if a finding of severity SEV or higher exists\n"
+        "                         (info, low, medium, high, critical)\n"
+        "      --no-color         no colours (also: NO_COLOR set, or not a terminal)\n"
+        "      --help             this text\n"
+        "      --version          the version\n"
+        "\n"
+        "Exit status: 0 analyzed, 1 the broker could not be analyzed, 2 usage error,\n"
+        "3 a finding at or above --fail-on exists.\n",
+        out);
 }
 
 typedef struct {
@@ -60,8 +61,18 @@ typedef struct {
     char password[256];
 } analyze_args;
 
-enum { O_JSON = 256, O_TLS, O_CAFILE, O_INSECURE, O_TIMEOUT, O_FAILON, O_NOCOLOR, O_HELP,
-       O_VERSION, O_PASSFILE };
+enum {
+    O_JSON = 256,
+    O_TLS,
+    O_CAFILE,
+    O_INSECURE,
+    O_TIMEOUT,
+    O_FAILON,
+    O_NOCOLOR,
+    O_HELP,
+    O_VERSION,
+    O_PASSFILE
+};
 
 /* One option: 0 to go on, 1 to stop with status 0, -1 usage error. */
 static int analyze_option(analyze_args *a, int ch, const char *arg)
@@ -105,18 +116,21 @@ static int analyze_option(analyze_args *a, int ch, const char *arg)
 /* Command line -> a. Returns -1 to go on, else the exit status. */
 static int analyze_parse(analyze_args *a, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'h'},  {"port", required_argument, NULL, 'p'},
-        {"user", required_argument, NULL, 'u'},  {"password", required_argument, NULL, 'P'},
-        {"password-file", required_argument, NULL, O_PASSFILE},
-        {"json", no_argument, NULL, O_JSON},     {"tls", no_argument, NULL, O_TLS},
-        {"cafile", required_argument, NULL, O_CAFILE},
-        {"insecure", no_argument, NULL, O_INSECURE},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"fail-on", required_argument, NULL, O_FAILON},
-        {"no-color", no_argument, NULL, O_NOCOLOR},
-        {"help", no_argument, NULL, O_HELP},     {"version", no_argument, NULL, O_VERSION},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"host", required_argument, NULL, 'h'},
+                                             {"port", required_argument, NULL, 'p'},
+                                             {"user", required_argument, NULL, 'u'},
+                                             {"password", required_argument, NULL, 'P'},
+                                             {"password-file", required_argument, NULL, O_PASSFILE},
+                                             {"json", no_argument, NULL, O_JSON},
+                                             {"tls", no_argument, NULL, O_TLS},
+                                             {"cafile", required_argument, NULL, O_CAFILE},
+                                             {"insecure", no_argument, NULL, O_INSECURE},
+                                             {"timeout", required_argument, NULL, O_TIMEOUT},
+                                             {"fail-on", required_argument, NULL, O_FAILON},
+                                             {"no-color", no_argument, NULL, O_NOCOLOR},
+                                             {"help", no_argument, NULL, O_HELP},
+                                             {"version", no_argument, NULL, O_VERSION},
+                                             {NULL, 0, NULL, 0}};
     mi_options_defaults(&a->o);
     a->host = "localhost";
     a->fail_on = -1;
@@ -137,8 +151,8 @@ static int analyze_parse(analyze_args *a, int argc, char **argv)
 static int analyze_validate(analyze_args *a)
 {
     char err[200];
-    if (mi_password_resolve(&a->o, a->password_file, a->password, sizeof a->password,
-                            "mqttinfo") != 0)
+    if (mi_password_resolve(&a->o, a->password_file, a->password, sizeof a->password, "mqttinfo") !=
+        0)
         return 2;
     if (mi_target_parse(a->spec, a->port, a->tls, &a->target, err, sizeof err) != 0) {
         fprintf(stderr, "mqttinfo: %s\n", err);

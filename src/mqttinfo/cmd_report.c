@@ -118,7 +118,10 @@ static void add_line(stats *s, const char *line)
     json_decref(o);
 }
 
-static double pct(long a, long b) { return b > 0 ? 100.0 * (double)a / (double)b : 0.0; }
+static double pct(long a, long b)
+{
+    return b > 0 ? 100.0 * (double)a / (double)b : 0.0;
+}
 
 static json_t *tri_json(const tri_count *c)
 {
@@ -186,11 +189,11 @@ static void print_text(const stats *s)
            pct(s->anon311, s->answered));
     printf("spoke 5.0                      %8ld  %5.1f%% of answered\n", s->v5,
            pct(s->v5, s->answered));
-    printf("  of which QoS > 0 on 5.0      %8ld  %5.1f%% of 5.0\n", s->v5_qos, pct(s->v5_qos, s->v5));
+    printf("  of which QoS > 0 on 5.0      %8ld  %5.1f%% of 5.0\n", s->v5_qos,
+           pct(s->v5_qos, s->v5));
     printf("published a $SYS tree          %8ld  %5.1f%% of decided\n", s->sys_tree.t,
            pct(s->sys_tree.t, s->sys_tree.t + s->sys_tree.f));
-    printf("\n%-26s  %15s  %15s   (count true, %% of decisive answers)\n", "check",
-           "3.1.1", "5.0");
+    printf("\n%-26s  %15s  %15s   (count true, %% of decisive answers)\n", "check", "3.1.1", "5.0");
     for (int k = 0; k < MI_C_COUNT; k++) {
         printf("%-26s", mi_check_keys[k]);
         cell(&s->checks[0][k]);
@@ -211,9 +214,8 @@ static void print_text(const stats *s)
 
 int mi_report_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"json", no_argument, NULL, 'J'},
-                                             {"help", no_argument, NULL, 'H'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
     bool json = false;
     int ch;
     optind = 1;

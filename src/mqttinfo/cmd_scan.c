@@ -22,8 +22,8 @@
 
 typedef struct {
     /* input */
-    FILE *in;            /* -i FILE (or NULL) */
-    char **args;         /* targets on the command line */
+    FILE *in;    /* -i FILE (or NULL) */
+    char **args; /* targets on the command line */
     int nargs, argi;
     int default_port;
     bool tls;
@@ -34,7 +34,7 @@ typedef struct {
     int out_fd;
     bool out_owned; /* -o FILE (closed at the end), not stdout */
     /* pacing */
-    double rate;      /* starts per second, 0 = unlimited */
+    double rate; /* starts per second, 0 = unlimited */
     int64_t next_start_us;
     /* progress */
     long total, started, finished, answered, skipped;
@@ -408,8 +408,17 @@ static int repair_tail(int fd, const char *path)
     return ftruncate(fd, start);
 }
 
-enum { O_TIMEOUT = 256, O_RESUME, O_TLS, O_CAFILE, O_INSECURE, O_PROGRESS, O_NOPROGRESS, O_HELP,
-       O_PASSFILE };
+enum {
+    O_TIMEOUT = 256,
+    O_RESUME,
+    O_TLS,
+    O_CAFILE,
+    O_INSECURE,
+    O_PROGRESS,
+    O_NOPROGRESS,
+    O_HELP,
+    O_PASSFILE
+};
 
 /* Parses a number option into *v within [lo, hi]; 0 or -1 (message). */
 static int int_opt(const char *what, const char *arg, int lo, int hi, int *v)
@@ -462,18 +471,23 @@ static int scan_option(scan_ctx *sc, int ch, const char *arg)
 /* Command line -> sc. Returns -1 to go on, else the exit status. */
 static int scan_parse(scan_ctx *sc, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"input", required_argument, NULL, 'i'},  {"output", required_argument, NULL, 'o'},
-        {"concurrency", required_argument, NULL, 'c'},
-        {"rate", required_argument, NULL, 'r'},   {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"resume", no_argument, NULL, O_RESUME},  {"port", required_argument, NULL, 'p'},
-        {"user", required_argument, NULL, 'u'},   {"password", required_argument, NULL, 'P'},
-        {"password-file", required_argument, NULL, O_PASSFILE},
-        {"tls", no_argument, NULL, O_TLS},        {"cafile", required_argument, NULL, O_CAFILE},
-        {"insecure", no_argument, NULL, O_INSECURE},
-        {"progress", no_argument, NULL, O_PROGRESS},
-        {"no-progress", no_argument, NULL, O_NOPROGRESS},
-        {"help", no_argument, NULL, O_HELP},      {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"input", required_argument, NULL, 'i'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"concurrency", required_argument, NULL, 'c'},
+                                             {"rate", required_argument, NULL, 'r'},
+                                             {"timeout", required_argument, NULL, O_TIMEOUT},
+                                             {"resume", no_argument, NULL, O_RESUME},
+                                             {"port", required_argument, NULL, 'p'},
+                                             {"user", required_argument, NULL, 'u'},
+                                             {"password", required_argument, NULL, 'P'},
+                                             {"password-file", required_argument, NULL, O_PASSFILE},
+                                             {"tls", no_argument, NULL, O_TLS},
+                                             {"cafile", required_argument, NULL, O_CAFILE},
+                                             {"insecure", no_argument, NULL, O_INSECURE},
+                                             {"progress", no_argument, NULL, O_PROGRESS},
+                                             {"no-progress", no_argument, NULL, O_NOPROGRESS},
+                                             {"help", no_argument, NULL, O_HELP},
+                                             {NULL, 0, NULL, 0}};
     int ch, rc = 0;
     optind = 1;
     while (rc == 0 && (ch = getopt_long(argc, argv, "i:o:c:r:p:u:P:", longopts, NULL)) != -1)
@@ -520,7 +534,8 @@ static int scan_open(scan_ctx *sc)
         if (sc->out_fd < 0)
             goto fail;
         sc->out_owned = true;
-        if (repair_tail(sc->out_fd, sc->output) != 0 || (sc->resume && load_resume(sc, sc->output) != 0))
+        if (repair_tail(sc->out_fd, sc->output) != 0 ||
+            (sc->resume && load_resume(sc, sc->output) != 0))
             goto fail;
     }
     return 0;

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
-
 static const char *const sev_names[] = {"info", "low", "medium", "high", "critical"};
 
-const char *mi_severity_name(mi_severity s) { return sev_names[s]; }
+const char *mi_severity_name(mi_severity s)
+{
+    return sev_names[s];
+}
 
 int mi_severity_parse(const char *s)
 {
@@ -68,25 +70,27 @@ static void findings_access(mi_result *r)
             "allow_anonymous false with a password_file or an auth plugin) and give each "
             "client its own credentials.",
             "Anonymous clients are accepted (%s): anyone who can reach the port can publish and "
-            "subscribe.", w);
+            "subscribe.",
+            w);
     if ((w = which(r, MI_C_SYS_PUBLISH_DELIVERED, MI_YES)))
         add(r, "sys-publish-delivered", MI_SEV_HIGH,
             "Deny client writes to $SYS/# with an ACL (mosquitto acl_file: grant only "
             "\"topic read $SYS/#\"), so monitoring data cannot be forged.",
             "A client's publish to $SYS/... is delivered to subscribers (%s): fake broker "
-            "status data can be injected.", w);
+            "status data can be injected.",
+            w);
     else if ((w = which(r, MI_C_SYS_PUBLISH_ALLOWED, MI_YES)))
         add(r, "sys-publish-acknowledged", MI_SEV_INFO,
             "Nothing was delivered; to make the refusal explicit, deny writes to $SYS/# in the "
             "ACL (5.0 clients then get a failure reason code).",
-            "A publish to $SYS/... is acknowledged (%s) but was not delivered to a subscriber.",
-            w);
+            "A publish to $SYS/... is acknowledged (%s) but was not delivered to a subscriber.", w);
     if ((w = which(r, MI_C_SUBSCRIBE_ALL, MI_YES)))
         add(r, "subscribe-all", MI_SEV_MEDIUM,
             "Restrict wildcard subscriptions: ACLs that grant each client only the topics it "
             "needs (mosquitto acl_file / pattern lines), so no client can read all traffic.",
             "A client may subscribe to '#' (%s) and read every message that passes through the "
-            "broker.", w);
+            "broker.",
+            w);
 }
 
 /* Answers that break the MQTT standard. */
@@ -113,8 +117,8 @@ static void findings_standard(mi_result *r)
         add(r, "protocol-violation", MI_SEV_MEDIUM,
             "The broker violates the MQTT standard: clients that check its answers may refuse "
             "to work with it. Upgrade it to a conforming release, or replace it.",
-            "The broker's answers break the MQTT standard (%s: %s).",
-            v == &r->v5 ? "5.0" : "3.1.1", v->violations[0]);
+            "The broker's answers break the MQTT standard (%s: %s).", v == &r->v5 ? "5.0" : "3.1.1",
+            v->violations[0]);
     }
 }
 

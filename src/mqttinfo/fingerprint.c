@@ -17,10 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
+// clang-format off
 #define PRODUCTS(X)                                                                            \
     X(MOSQUITTO, "mosquitto") X(HIVEMQ, "hivemq") X(VERNEMQ, "vernemq") X(EMQX, "emqx")       \
     X(RABBITMQ, "rabbitmq") X(ACTIVEMQ, "activemq") X(AEDES, "aedes") X(MOSCA, "mosca")       \
     X(EJABBERD, "ejabberd") X(NANOMQ, "nanomq")
+// clang-format on
 
 #define AS_ENUM(id, name) P_##id,
 #define AS_NAME(id, name) name,
@@ -107,8 +109,14 @@ static bool is_uuid(const char *s)
 
 /* ---- the observations ---- */
 
-static bool mosq_load_topic(const char *t) { return strncmp(t, "$SYS/broker/load/", 17) == 0; }
-static bool mosq_heap_topic(const char *t) { return strcmp(t, "$SYS/broker/heap/current") == 0; }
+static bool mosq_load_topic(const char *t)
+{
+    return strncmp(t, "$SYS/broker/load/", 17) == 0;
+}
+static bool mosq_heap_topic(const char *t)
+{
+    return strcmp(t, "$SYS/broker/heap/current") == 0;
+}
 
 static bool r_mosquitto_sys(const mi_result *r, char *ev, size_t n)
 {
@@ -139,13 +147,18 @@ static bool props_have(const mi_connack_props *cp, uint8_t id)
  * packet size, receive maximum and maximum QoS where the CONNACK is sent. */
 static bool r_mosquitto_props(const mi_result *r, char *ev, size_t n)
 {
-    static const uint8_t canon[] = {MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
+    static const uint8_t canon[] = {MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
+                                    MQTT_PROP_SERVER_KEEP_ALIVE,
                                     MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
-                                    MQTT_PROP_RETAIN_AVAILABLE, MQTT_PROP_MAXIMUM_PACKET_SIZE,
-                                    MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_MAXIMUM_QOS};
+                                    MQTT_PROP_RETAIN_AVAILABLE,
+                                    MQTT_PROP_MAXIMUM_PACKET_SIZE,
+                                    MQTT_PROP_RECEIVE_MAXIMUM,
+                                    MQTT_PROP_MAXIMUM_QOS};
     const mi_connack_props *cp = &r->v5.props;
-    snprintf(ev, n, "5.0 CONNACK properties in mosquitto's order: topic alias maximum %d, then "
-                    "receive maximum %d", cp->topic_alias_maximum, cp->receive_maximum);
+    snprintf(ev, n,
+             "5.0 CONNACK properties in mosquitto's order: topic alias maximum %d, then "
+             "receive maximum %d",
+             cp->topic_alias_maximum, cp->receive_maximum);
     return cp->present && cp->reason_code == 0 && props_have(cp, MQTT_PROP_TOPIC_ALIAS_MAXIMUM) &&
            props_have(cp, MQTT_PROP_RECEIVE_MAXIMUM) && props_in_order(cp, canon, sizeof canon);
 }
@@ -155,8 +168,9 @@ static bool r_mosquitto_props(const mi_result *r, char *ev, size_t n)
  * when $SYS and topic aliases are both turned off. */
 static bool r_mosquitto_sys_publish(const mi_result *r, char *ev, size_t n)
 {
-    snprintf(ev, n, "$SYS publish: 3.1.1 PUBACK but never delivered, 5.0 PUBACK 0x87 (not "
-                    "authorized), as mosquitto answers");
+    snprintf(ev, n,
+             "$SYS publish: 3.1.1 PUBACK but never delivered, 5.0 PUBACK 0x87 (not "
+             "authorized), as mosquitto answers");
     return r->v311.check[MI_C_SYS_PUBLISH_ALLOWED] == MI_YES &&
            r->v311.check[MI_C_SYS_PUBLISH_DELIVERED] == MI_NO &&
            r->v5.ack_code[MI_C_SYS_PUBLISH_ALLOWED] == 0x87;
@@ -169,8 +183,9 @@ static bool r_ejabberd_props(const mi_result *r, char *ev, size_t n)
                                   MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE,
                                   MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SERVER_KEEP_ALIVE};
     const mi_connack_props *cp = &r->v5.props;
-    snprintf(ev, n, "5.0 CONNACK properties exactly topic alias maximum, shared subscription "
-                    "available, session expiry, server keep alive (ejabberd's order)");
+    snprintf(ev, n,
+             "5.0 CONNACK properties exactly topic alias maximum, shared subscription "
+             "available, session expiry, server keep alive (ejabberd's order)");
     return cp->present && cp->norder == (int)sizeof sig && memcmp(cp->order, sig, sizeof sig) == 0;
 }
 
@@ -185,8 +200,9 @@ static bool r_ejabberd_reason(const mi_result *r, char *ev, size_t n)
 /* RabbitMQ's MQTT plugin (before 3.13) maps QoS 2 to QoS 1. */
 static bool r_rabbitmq_qos2(const mi_result *r, char *ev, size_t n)
 {
-    snprintf(ev, n, "a QoS 2 PUBLISH is answered with PUBACK: QoS 2 downgraded to 1, as "
-                    "RabbitMQ's MQTT plugin does");
+    snprintf(ev, n,
+             "a QoS 2 PUBLISH is answered with PUBACK: QoS 2 downgraded to 1, as "
+             "RabbitMQ's MQTT plugin does");
     return r->v311.qos2_answer == MQTT_PUBACK;
 }
 

@@ -40,16 +40,17 @@ typedef struct {
     const char *user;     /* NULL: no credentials supplied */
     const char *password; /* NULL: none */
     const char *cafile;
-    bool insecure;        /* TLS: do not fail on an unverified certificate */
-    int timeout_ms;       /* per-check deadline */
-    int sys_window_ms;    /* $SYS collection: quiet period that ends it */
-    int sys_cap_ms;       /* $SYS collection: hard cap */
+    bool insecure;     /* TLS: do not fail on an unverified certificate */
+    int timeout_ms;    /* per-check deadline */
+    int sys_window_ms; /* $SYS collection: quiet period that ends it */
+    int sys_cap_ms;    /* $SYS collection: hard cap */
 } mi_options;
 
 /* ---- result ---- */
 
 /* THE list of checks, in report order: the JSON key of each, and whether
  * "yes" is the good answer (shown green in the text report). */
+// clang-format off
 #define MI_CHECKS(X)                                                                           \
     X(SUPPORTED, "supported", true)                                                             \
     X(ANONYMOUS, "anonymous", false)                                                            \
@@ -62,6 +63,7 @@ typedef struct {
     X(INVALID_UTF8_REJECTED, "invalid_utf8_rejected", true)                                     \
     X(SYS_PUBLISH_ALLOWED, "sys_publish_allowed", false)                                        \
     X(SYS_PUBLISH_DELIVERED, "sys_publish_delivered", false)
+// clang-format on
 
 #define MI_CHECK_ENUM(id, key, good) MI_C_##id,
 enum { MI_CHECKS(MI_CHECK_ENUM) MI_C_COUNT };
@@ -74,11 +76,11 @@ extern const bool mi_check_good_when_true[MI_C_COUNT];
 
 /* What a 5.0 CONNACK announced. has_* tells whether the property was present. */
 typedef struct {
-    bool present;          /* a 5.0 CONNACK was decoded */
+    bool present; /* a 5.0 CONNACK was decoded */
     int reason_code;
     bool has_maximum_qos, has_retain_available, has_wildcard_available, has_subid_available,
-        has_shared_available, has_maximum_packet_size, has_receive_maximum,
-        has_topic_alias_maximum, has_server_keep_alive;
+        has_shared_available, has_maximum_packet_size, has_receive_maximum, has_topic_alias_maximum,
+        has_server_keep_alive;
     int maximum_qos;
     bool retain_available, wildcard_available, subid_available, shared_available;
     uint32_t maximum_packet_size;
@@ -102,11 +104,11 @@ typedef struct {
     char error[160];                        /* why the interface could not be analyzed */
     int nviolations;                        /* answers that break the standard */
     char violations[MI_MAX_VIOLATIONS][MI_DETAIL_LEN];
-    int qos2_answer;                        /* what a QoS 2 PUBLISH got: PUBREC, PUBACK,
-                                               DISCONNECT (also a close), 0 nothing,
-                                               -1 not asked */
-    char disconnect_reason[MI_DETAIL_LEN];  /* first 5.0 DISCONNECT reason string */
-    int nseen;                              /* PUBLISH topics pushed while waiting for acks */
+    int qos2_answer;                       /* what a QoS 2 PUBLISH got: PUBREC, PUBACK,
+                                              DISCONNECT (also a close), 0 nothing,
+                                              -1 not asked */
+    char disconnect_reason[MI_DETAIL_LEN]; /* first 5.0 DISCONNECT reason string */
+    int nseen;                             /* PUBLISH topics pushed while waiting for acks */
     char seen_topics[4][96];
 } mi_version_result;
 
@@ -126,9 +128,9 @@ typedef struct {
     char uptime[64];
     char clients[64];
     char canary_client_id[64]; /* id of the connection made to provoke announcements */
-    bool canary_announced;      /* its id was published under $SYS */
-    char announce_topic[160];   /* where it was announced */
-    char advisory_topic[96];    /* first ActiveMQ/Advisory/... message (ActiveMQ's status tree) */
+    bool canary_announced;     /* its id was published under $SYS */
+    char announce_topic[160];  /* where it was announced */
+    char advisory_topic[96];   /* first ActiveMQ/Advisory/... message (ActiveMQ's status tree) */
     char error[160];
 } mi_sys_tree;
 

@@ -6,9 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *tri(mi_tri t) { return t == MI_NULL ? json_null() : json_boolean(t == MI_YES); }
+static json_t *tri(mi_tri t)
+{
+    return t == MI_NULL ? json_null() : json_boolean(t == MI_YES);
+}
 
-static json_t *str_or_null(const char *s) { return s && s[0] ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
 
 static json_t *connack_props(const mi_connack_props *p)
 {
@@ -41,17 +47,23 @@ static json_t *connack_props(const mi_connack_props *p)
                         p->has_reason_string ? json_string(p->reason_string) : json_null());
     json_object_set_new(o, "server_reference",
                         p->has_server_reference ? json_string(p->server_reference) : json_null());
-    static const char *const names[] = {
-        "maximum_qos", "retain_available", "wildcard_subscription_available",
-        "subscription_identifier_available", "shared_subscription_available",
-        "maximum_packet_size", "receive_maximum", "topic_alias_maximum", "server_keep_alive",
-        "assigned_client_identifier", "reason_string", "server_reference"};
-    const bool has[] = {p->has_maximum_qos,        p->has_retain_available,
-                        p->has_wildcard_available, p->has_subid_available,
-                        p->has_shared_available,   p->has_maximum_packet_size,
-                        p->has_receive_maximum,    p->has_topic_alias_maximum,
-                        p->has_server_keep_alive,  p->has_assigned_client_id,
-                        p->has_reason_string,      p->has_server_reference};
+    static const char *const names[] = {"maximum_qos",
+                                        "retain_available",
+                                        "wildcard_subscription_available",
+                                        "subscription_identifier_available",
+                                        "shared_subscription_available",
+                                        "maximum_packet_size",
+                                        "receive_maximum",
+                                        "topic_alias_maximum",
+                                        "server_keep_alive",
+                                        "assigned_client_identifier",
+                                        "reason_string",
+                                        "server_reference"};
+    const bool has[] = {
+        p->has_maximum_qos,        p->has_retain_available,    p->has_wildcard_available,
+        p->has_subid_available,    p->has_shared_available,    p->has_maximum_packet_size,
+        p->has_receive_maximum,    p->has_topic_alias_maximum, p->has_server_keep_alive,
+        p->has_assigned_client_id, p->has_reason_string,       p->has_server_reference};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (has[i])
             json_array_append_new(announced, json_string(names[i]));

@@ -7,7 +7,10 @@ typedef struct {
     bool on;
 } colors;
 
-static const char *C(const colors *c, const char *code) { return c->on ? code : ""; }
+static const char *C(const colors *c, const char *code)
+{
+    return c->on ? code : "";
+}
 #define RESET "\033[0m"
 #define BOLD "\033[1m"
 #define RED "\033[31m"
@@ -22,8 +25,7 @@ static void tri_cell(FILE *out, const colors *c, mi_tri t, bool good_true)
         return;
     }
     bool good = (t == MI_YES) == good_true;
-    fprintf(out, "%s%-7s%s", C(c, good ? GREEN : YELLOW), t == MI_YES ? "yes" : "no",
-            C(c, RESET));
+    fprintf(out, "%s%-7s%s", C(c, good ? GREEN : YELLOW), t == MI_YES ? "yes" : "no", C(c, RESET));
 }
 
 static const char *sev_color(mi_severity s)
@@ -63,17 +65,20 @@ static void text_checks(FILE *out, const colors *c, const mi_result *r)
     for (int v = 0; v < 2; v++) {
         const mi_version_result *vr = v ? &r->v5 : &r->v311;
         if (vr->error[0])
-            fprintf(out, "%s%s: %s%s\n", C(c, YELLOW), v ? "5.0" : "3.1.1", vr->error,
-                    C(c, RESET));
+            fprintf(out, "%s%s: %s%s\n", C(c, YELLOW), v ? "5.0" : "3.1.1", vr->error, C(c, RESET));
     }
 }
 
-static const char *yes_unless_denied(bool has, bool value) { return !has || value ? "yes" : "no"; }
+static const char *yes_unless_denied(bool has, bool value)
+{
+    return !has || value ? "yes" : "no";
+}
 
 static void text_connack(FILE *out, const mi_connack_props *p)
 {
-    fprintf(out, "\n5.0 CONNACK: maximum QoS %d, retain %s, wildcards %s, subscription ids %s, "
-                 "shared subscriptions %s",
+    fprintf(out,
+            "\n5.0 CONNACK: maximum QoS %d, retain %s, wildcards %s, subscription ids %s, "
+            "shared subscriptions %s",
             p->has_maximum_qos ? p->maximum_qos : 2,
             yes_unless_denied(p->has_retain_available, p->retain_available),
             yes_unless_denied(p->has_wildcard_available, p->wildcard_available),

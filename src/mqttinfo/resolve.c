@@ -26,7 +26,10 @@ typedef struct {
 
 static mi_lookup_fn g_lookup;
 
-void mi_resolve_set_lookup(mi_lookup_fn fn) { g_lookup = fn; }
+void mi_resolve_set_lookup(mi_lookup_fn fn)
+{
+    g_lookup = fn;
+}
 
 static int do_lookup(const char *host, const char *port, int flags, struct addrinfo **res)
 {

@@ -58,8 +58,7 @@ int mi_sess_send(mi_session *s, const mqtt_packet *p, unsigned opts, int64_t dea
     if (e == MQTT_OK)
         return mi_conn_write(s->conn, stackbuf, len, deadline);
     if (e != MQTT_ERR_NO_SPACE) {
-        snprintf(s->err, sizeof s->err, "encode %s: %s", mqtt_type_name(p->type),
-                 mqtt_strerror(e));
+        snprintf(s->err, sizeof s->err, "encode %s: %s", mqtt_type_name(p->type), mqtt_strerror(e));
         return MI_IO_ERROR;
     }
     uint8_t *heap = malloc(len);
@@ -208,8 +207,8 @@ int mi_sess_connect(mi_session *s, const char *client_id, const char *user, cons
     if (s->buf[0] != 0x20) {
         char preview[40];
         mi_sanitize(preview, sizeof preview, s->buf, s->len < 24 ? s->len : 24);
-        snprintf(s->err, sizeof s->err, "not an MQTT answer: first byte 0x%02x (\"%s\")",
-                 s->buf[0], preview);
+        snprintf(s->err, sizeof s->err, "not an MQTT answer: first byte 0x%02x (\"%s\")", s->buf[0],
+                 preview);
         return MI_SESS_MALFORMED;
     }
     return mi_sess_recv(s, deadline, f);

@@ -17,9 +17,9 @@ typedef struct {
     uint8_t flags;        /* low nibble */
     const uint8_t *bytes; /* the whole packet, valid until the next receive */
     size_t len;
-    size_t body_len;      /* remaining length */
-    mqtt_err derr;        /* decode result of p */
-    mqtt_packet p;        /* decoded (when derr == MQTT_OK) */
+    size_t body_len; /* remaining length */
+    mqtt_err derr;   /* decode result of p */
+    mqtt_packet p;   /* decoded (when derr == MQTT_OK) */
 } mi_frame;
 
 typedef struct {

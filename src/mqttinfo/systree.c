@@ -45,9 +45,9 @@ static bool ends_with_str(const char *s, const char *suffix)
 /* Topics whose values are worth reporting. */
 static bool interesting(const char *t)
 {
-    static const char *const suffixes[] = {"/version", "/uptime", "/clients/connected",
-                                           "/clients/total", "/clients/maximum", "/timestamp",
-                                           "/sysdescr", "/datetime"};
+    static const char *const suffixes[] = {
+        "/version",         "/uptime",    "/clients/connected", "/clients/total",
+        "/clients/maximum", "/timestamp", "/sysdescr",          "/datetime"};
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
         if (ends_with_str(t, suffixes[i]))
             return true;
@@ -138,7 +138,7 @@ typedef struct {
     const char *user, *pass; /* what the probes found accepted (NULL: anonymous) */
     uint16_t pid;            /* of the SUBSCRIBE */
     bool subacked;
-    int64_t dl, last, cap;   /* deadline before the SUBACK; last message; hard cap */
+    int64_t dl, last, cap; /* deadline before the SUBACK; last message; hard cap */
 } sys_collect;
 
 /* Waits for the probes to say which interface and credentials work. */
@@ -228,7 +228,7 @@ static int sys_collect_all(sys_collect *k)
         int64_t until = k->dl;
         if (k->subacked)
             until = k->last + k->a->o->sys_window_ms < k->cap ? k->last + k->a->o->sys_window_ms
-                                                               : k->cap;
+                                                              : k->cap;
         mi_frame f;
         rc = mi_sess_recv(&k->s, until, &f);
         if (rc == 0)

@@ -58,7 +58,10 @@ void mi_target_redact(const char *text, char *buf, size_t len)
  * for an unknown scheme). *url tells whether there was one. */
 static const char *parse_scheme(const char *text, bool force_tls, mi_target *t, bool *url)
 {
-    static const struct { const char *prefix; mi_transport tr; } schemes[] = {
+    static const struct {
+        const char *prefix;
+        mi_transport tr;
+    } schemes[] = {
         {"mqtt://", MI_TCP}, {"tcp://", MI_TCP}, {"mqtts://", MI_TLS}, {"ssl://", MI_TLS},
         {"tls://", MI_TLS},  {"ws://", MI_WS},   {"wss://", MI_WSS},
     };

@@ -31,8 +31,8 @@ struct mi_conn {
     /* WebSocket receive state */
     uint8_t raw[WS_RAW_CAP];
     size_t raw_off, raw_len;
-    uint64_t ws_left;  /* payload bytes left in the current data frame */
-    bool ws_masked;    /* servers must not mask, but tolerate it */
+    uint64_t ws_left; /* payload bytes left in the current data frame */
+    bool ws_masked;   /* servers must not mask, but tolerate it */
     uint8_t ws_mask[4];
     uint64_t ws_pos;
     bool ws_closed;
@@ -108,8 +108,8 @@ static int wait_fd(int fd, short events, int64_t deadline)
     }
 }
 
-static int tcp_connect_one(const mi_endpoint *ep, int i, int64_t deadline, int *fdout,
-                           char *err, size_t errlen)
+static int tcp_connect_one(const mi_endpoint *ep, int i, int64_t deadline, int *fdout, char *err,
+                           size_t errlen)
 {
     const mi_addrs *ad = &ep->addrs;
     int fd = socket(ad->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -410,8 +410,7 @@ static int ws_send_request(mi_conn *c, const mi_target *t, int64_t deadline, cha
 /* Reads the response headers into c->raw (NUL-terminated; the headers may
  * contain NUL bytes, so they are searched by length). *hdrlen: up to the
  * blank line; c->raw_len: everything read, frames that follow included. */
-static int ws_read_headers(mi_conn *c, int64_t deadline, size_t *hdrlen, char *err,
-                           size_t errlen)
+static int ws_read_headers(mi_conn *c, int64_t deadline, size_t *hdrlen, char *err, size_t errlen)
 {
     size_t len = 0;
     const uint8_t *end = NULL;

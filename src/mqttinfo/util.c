@@ -16,9 +16,15 @@ int64_t mi_now_ms(void)
 
 static volatile sig_atomic_t g_cancelled;
 
-void mi_cancel(void) { g_cancelled = 1; }
+void mi_cancel(void)
+{
+    g_cancelled = 1;
+}
 
-bool mi_cancelled(void) { return g_cancelled != 0; }
+bool mi_cancelled(void)
+{
+    return g_cancelled != 0;
+}
 
 static void random_bytes(uint8_t *b, size_t n)
 {

@@ -20,14 +20,14 @@
     } while (0)
 
 /* expr must give want (a db_status or a row count); prints the db's error. */
-#define CHECK_IS(d, expr, want)                                                          \
-    do {                                                                                 \
-        long long got_ = (long long)(expr);                                              \
-        if (got_ != (long long)(want)) {                                                 \
-            fprintf(stderr, "%s:%d: %s gave %lld, want %lld (%s)\n", __FILE__, __LINE__, \
-                    #expr, got_, (long long)(want), db_errmsg(d));                       \
-            exit(1);                                                                     \
-        }                                                                                \
+#define CHECK_IS(d, expr, want)                                                                 \
+    do {                                                                                        \
+        long long got_ = (long long)(expr);                                                     \
+        if (got_ != (long long)(want)) {                                                        \
+            fprintf(stderr, "%s:%d: %s gave %lld, want %lld (%s)\n", __FILE__, __LINE__, #expr, \
+                    got_, (long long)(want), db_errmsg(d));                                     \
+            exit(1);                                                                            \
+        }                                                                                       \
     } while (0)
 
 #define CHECK_OK(d, expr) CHECK_IS(d, expr, DB_OK)
@@ -40,9 +40,9 @@ typedef struct db_case {
     db_case_fn fn;
 } db_case;
 
-extern const db_case db_data_cases[];   /* test_db_cases.c, NULL-terminated */
-extern const db_case db_tx_cases[];     /* test_db_tx.c, NULL-terminated */
-extern const db_case db_text_cases[];   /* test_db_text.c: no database needed */
+extern const db_case db_data_cases[]; /* test_db_cases.c, NULL-terminated */
+extern const db_case db_tx_cases[];   /* test_db_tx.c, NULL-terminated */
+extern const db_case db_text_cases[]; /* test_db_text.c: no database needed */
 
 double now_seconds(void);
 /* msg must say something and contain none of the secrets. */

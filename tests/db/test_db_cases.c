@@ -49,7 +49,7 @@ static void case_schema(db *d, const char *url)
     text_of(d, "PRAGMA foreign_keys", v, sizeof v);
     CHECK(!strcmp(v, "1"));
     text_of(d, "PRAGMA synchronous", v, sizeof v);
-    CHECK(!strcmp(v, "2"));   /* FULL */
+    CHECK(!strcmp(v, "2")); /* FULL */
     text_of(d, "PRAGMA journal_mode", v, sizeof v);
     CHECK(!strcmp(v, "wal") || (strstr(url, ":memory:") && !strcmp(v, "memory")));
 }
@@ -59,19 +59,20 @@ typedef struct sample {
     const char *t;
     const uint8_t *b;
     size_t blen;
-    int null;   /* the whole row is NULL */
+    int null; /* the whole row is NULL */
 } sample;
 
-static const uint8_t nul_bytes[] = { 0, 1, 0, 0xff, 0, '\\', 'x', 0 };
+static const uint8_t nul_bytes[] = {0, 1, 0, 0xff, 0, '\\', 'x', 0};
 static uint8_t all_bytes[256];
 
 static int64_t insert_sample(db *d, const sample *s)
 {
-    db_val p[3] = { DB_INT(s->i), DB_TEXT(s->t), DB_BLOB(s->b, s->blen) };
+    db_val p[3] = {DB_INT(s->i), DB_TEXT(s->t), DB_BLOB(s->b, s->blen)};
     if (s->null)
         p[0] = p[1] = p[2] = DB_NULLV;
     db_rows *r;
-    CHECK_OK(d, db_query(d, &r, "INSERT INTO vals (i, t, b) VALUES ($1, $2, $3) RETURNING id", p, 3));
+    CHECK_OK(d,
+             db_query(d, &r, "INSERT INTO vals (i, t, b) VALUES ($1, $2, $3) RETURNING id", p, 3));
     CHECK_IS(d, db_next(r), 1);
     CHECK(db_column_count(r) == 1);
     int64_t id = db_int(r, 0);
@@ -83,7 +84,7 @@ static int64_t insert_sample(db *d, const sample *s)
 static void check_sample(db *d, int64_t id, const sample *s)
 {
     db_rows *r;
-    db_val p[1] = { DB_INT(id) };
+    db_val p[1] = {DB_INT(id)};
     CHECK_OK(d, db_query(d, &r, "SELECT i, t, b, length(b) FROM vals WHERE id = $1", p, 1));
     CHECK_IS(d, db_next(r), 1);
     size_t len = 99;
@@ -99,7 +100,7 @@ static void check_sample(db *d, int64_t id, const sample *s)
         CHECK(db_int(r, 3) == (int64_t)s->blen);
     }
     CHECK_IS(d, db_next(r), 0);
-    CHECK(db_text(r, 1) == NULL);   /* no row any more */
+    CHECK(db_text(r, 1) == NULL); /* no row any more */
     db_rows_free(r);
 }
 
@@ -109,12 +110,12 @@ static void case_values(db *d, const char *url)
     for (int i = 0; i < 256; i++)
         all_bytes[i] = (uint8_t)i;
     const sample samples[] = {
-        { INT64_MIN, "", (const uint8_t *)"", 0, 0 },
-        { INT64_MAX, "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9d\x84\x9e \xe6\x97\xa5\xe6\x9c\xac",
-          nul_bytes, sizeof nul_bytes, 0 },
-        { 0, NULL, NULL, 0, 1 },
-        { -1, "quote ' \" $1 \\x00 ?1 \\", all_bytes, sizeof all_bytes, 0 },
-        { 42, "null blob pointer", NULL, 0, 0 },   /* DB_BLOB(NULL, 0) is empty, not NULL */
+        {INT64_MIN, "", (const uint8_t *)"", 0, 0},
+        {INT64_MAX, "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9d\x84\x9e \xe6\x97\xa5\xe6\x9c\xac",
+         nul_bytes, sizeof nul_bytes, 0},
+        {0, NULL, NULL, 0, 1},
+        {-1, "quote ' \" $1 \\x00 ?1 \\", all_bytes, sizeof all_bytes, 0},
+        {42, "null blob pointer", NULL, 0, 0}, /* DB_BLOB(NULL, 0) is empty, not NULL */
     };
     int n = (int)(sizeof samples / sizeof samples[0]);
     int64_t ids[8];
@@ -124,15 +125,16 @@ static void case_values(db *d, const char *url)
         check_sample(d, ids[i], &samples[i]);
     /* A column of NULLs in a multi-row VALUES (PostgreSQL types it from the
      * target column). */
-    db_val mp[4] = { DB_INT(7), DB_NULLV, DB_INT(8), DB_NULLV };
+    db_val mp[4] = {DB_INT(7), DB_NULLV, DB_INT(8), DB_NULLV};
     CHECK_IS(d, db_exec(d, "INSERT INTO vals (i, b) VALUES ($1, $2), ($3, $4)", mp, 4), 2);
-    db_val ip[2] = { DB_INT(7), DB_INT(8) };
+    db_val ip[2] = {DB_INT(7), DB_INT(8)};
     CHECK_IS(d, db_exec(d, "DELETE FROM vals WHERE i IN ($1, $2) AND b IS NULL", ip, 2), 2);
     /* DB_TEXT(NULL) is NULL too. */
     int64_t v = 0;
     int found = 0;
-    db_val p[1] = { DB_TEXT(NULL) };
-    CHECK_OK(d, db_query_int(d, &v, &found, "SELECT COUNT(*) FROM vals WHERE t IS NULL AND $1 IS NULL", p, 1));
+    db_val p[1] = {DB_TEXT(NULL)};
+    CHECK_OK(d, db_query_int(d, &v, &found,
+                             "SELECT COUNT(*) FROM vals WHERE t IS NULL AND $1 IS NULL", p, 1));
     CHECK(found && v == 1);
 }
 
@@ -141,20 +143,20 @@ static void case_params(db *d, const char *url)
     (void)url;
     int64_t v = 0;
     int found = 0;
-    db_val two[2] = { DB_INT(1), DB_INT(10) };
-    db_val one[1] = { DB_INT(21) };
+    db_val two[2] = {DB_INT(1), DB_INT(10)};
+    db_val one[1] = {DB_INT(21)};
     CHECK_OK(d, db_query_int(d, &v, &found, "SELECT $1 + $1", one, 1));
     CHECK(found && v == 42);
     CHECK_OK(d, db_query_int(d, &v, &found, "SELECT $2 - $1", two, 2));
     CHECK(v == 9);
     CHECK_OK(d, db_query_int(d, &v, &found, "SELECT $1 /* $2 */ -- $3\n + 1", one, 1));
     CHECK(v == 22);
-    db_val nul[1] = { DB_NULLV };
+    db_val nul[1] = {DB_NULLV};
     CHECK_OK(d, db_query_int(d, &v, &found, "SELECT COALESCE($1, 7)", nul, 1));
     CHECK(v == 7);
     /* '$1' in a literal is text, not a placeholder. */
     db_rows *r;
-    db_val x[1] = { DB_TEXT("x") };
+    db_val x[1] = {DB_TEXT("x")};
     CHECK_OK(d, db_query(d, &r, "SELECT '$1', $1, 'it''s $2'", x, 1));
     CHECK_IS(d, db_next(r), 1);
     CHECK(!strcmp(db_text(r, 0), "$1") && !strcmp(db_text(r, 1), "x"));
@@ -169,14 +171,15 @@ static void case_params(db *d, const char *url)
 }
 
 static const uint8_t secret_eid[] = "EIDSECRETBYTES";
-static const char *const leaks[] = { "EIDSECRET", "4549445345435245", "SECRETNAME",
-                                     "Key (", "\\x45", NULL };
+static const char *const leaks[] = {"EIDSECRET", "4549445345435245", "SECRETNAME", "Key (", "\\x45",
+                                    NULL};
 
 static int64_t add_client(db *d, const void *eid, size_t eid_len, const char *name)
 {
-    db_val p[2] = { DB_BLOB(eid, eid_len), DB_TEXT(name) };
+    db_val p[2] = {DB_BLOB(eid, eid_len), DB_TEXT(name)};
     db_rows *r;
-    db_status st = db_query(d, &r, "INSERT INTO client (eid, name) VALUES ($1, $2) RETURNING id", p, 2);
+    db_status st =
+        db_query(d, &r, "INSERT INTO client (eid, name) VALUES ($1, $2) RETURNING id", p, 2);
     if (st != DB_OK)
         return st;
     CHECK_IS(d, db_next(r), 1);
@@ -197,16 +200,17 @@ static void case_unique(db *d, const char *url)
     CHECK_IS(d, add_client(d, "other", 5, "alice-SECRETNAME"), DB_UNIQUE);
     check_clean(db_errmsg(d), leaks);
     /* The primary key too (SQLite reports it apart from UNIQUE). */
-    db_val p[3] = { DB_INT(id), DB_BLOB("e3", 2), DB_TEXT("carol-SECRETNAME") };
-    CHECK_IS(d, db_exec(d, "INSERT INTO client (id, eid, name) VALUES ($1, $2, $3)", p, 3), DB_UNIQUE);
+    db_val p[3] = {DB_INT(id), DB_BLOB("e3", 2), DB_TEXT("carol-SECRETNAME")};
+    CHECK_IS(d, db_exec(d, "INSERT INTO client (id, eid, name) VALUES ($1, $2, $3)", p, 3),
+             DB_UNIQUE);
     check_clean(db_errmsg(d), leaks);
     /* Data errors quote the bad value on PostgreSQL: it must not show. */
-    db_val bad[1] = { DB_TEXT("12SECRETNAME") };
+    db_val bad[1] = {DB_TEXT("12SECRETNAME")};
     if (db_exec(d, "SELECT CAST($1 AS BIGINT)", bad, 1) < 0) {
         check_clean(db_errmsg(d), leaks);
         printf("     data error: %s\n", db_errmsg(d));
     }
-    db_val utf[1] = { DB_TEXT("\xff\xfeSECRETNAME") };
+    db_val utf[1] = {DB_TEXT("\xff\xfeSECRETNAME")};
     if (db_exec(d, "SELECT length($1)", utf, 1) < 0)
         check_clean(db_errmsg(d), leaks);
 }
@@ -214,38 +218,51 @@ static void case_unique(db *d, const char *url)
 static void case_foreign_key(db *d, const char *url)
 {
     (void)url;
-    db_val bad[2] = { DB_INT(999999), DB_TEXT("t/SECRETNAME") };
+    db_val bad[2] = {DB_INT(999999), DB_TEXT("t/SECRETNAME")};
     CHECK_IS(d, db_exec(d, "INSERT INTO member (client_id, topic) VALUES ($1, $2)", bad, 2),
              DB_FOREIGN_KEY);
     CHECK(db_last_status(d) == DB_FOREIGN_KEY);
     check_clean(db_errmsg(d), leaks);
     printf("     foreign key violation: %s\n", db_errmsg(d));
     int64_t id = add_client(d, "fk-eid", 6, "fk-client");
-    db_val ok[2] = { DB_INT(id), DB_TEXT("t/1") };
+    db_val ok[2] = {DB_INT(id), DB_TEXT("t/1")};
     CHECK_IS(d, db_exec(d, "INSERT INTO member (client_id, topic) VALUES ($1, $2)", ok, 2), 1);
-    db_val del[1] = { DB_INT(id) };
+    db_val del[1] = {DB_INT(id)};
     CHECK_IS(d, db_exec(d, "DELETE FROM client WHERE id = $1", del, 1), 1);
     int64_t v = -1;
-    CHECK_OK(d, db_query_int(d, &v, NULL, "SELECT COUNT(*) FROM member WHERE client_id = $1", del, 1));
-    CHECK(v == 0);   /* ON DELETE CASCADE */
+    CHECK_OK(d,
+             db_query_int(d, &v, NULL, "SELECT COUNT(*) FROM member WHERE client_id = $1", del, 1));
+    CHECK(v == 0); /* ON DELETE CASCADE */
 }
 
 static void case_returning_conflict(db *d, const char *url)
 {
     (void)url;
-    db_val p[2] = { DB_BLOB("rc-eid", 6), DB_TEXT("rc-1") };
+    db_val p[2] = {DB_BLOB("rc-eid", 6), DB_TEXT("rc-1")};
     CHECK_IS(d, db_exec(d, "INSERT INTO client (eid, name) VALUES ($1, $2) RETURNING id", p, 2), 1);
-    CHECK_IS(d, db_exec(d, "INSERT INTO client (eid, name) VALUES ($1, $2) ON CONFLICT DO NOTHING", p, 2), 0);
-    CHECK_IS(d, db_exec(d, "INSERT INTO client (eid, name) VALUES ($1, 'rc-2') ON CONFLICT (eid) DO NOTHING", p, 1), 0);
-    db_val up[2] = { DB_BLOB("rc-eid", 6), DB_TEXT("rc-renamed") };
-    CHECK_IS(d, db_exec(d, "INSERT INTO client (eid, name) VALUES ($1, $2) "
-                           "ON CONFLICT (eid) DO UPDATE SET name = excluded.name", up, 2), 1);
+    CHECK_IS(
+        d,
+        db_exec(d, "INSERT INTO client (eid, name) VALUES ($1, $2) ON CONFLICT DO NOTHING", p, 2),
+        0);
+    CHECK_IS(
+        d,
+        db_exec(d,
+                "INSERT INTO client (eid, name) VALUES ($1, 'rc-2') ON CONFLICT (eid) DO NOTHING",
+                p, 1),
+        0);
+    db_val up[2] = {DB_BLOB("rc-eid", 6), DB_TEXT("rc-renamed")};
+    CHECK_IS(d,
+             db_exec(d,
+                     "INSERT INTO client (eid, name) VALUES ($1, $2) "
+                     "ON CONFLICT (eid) DO UPDATE SET name = excluded.name",
+                     up, 2),
+             1);
     int64_t v = 0;
     int found = 0;
-    db_val name[1] = { DB_TEXT("rc-renamed") };
+    db_val name[1] = {DB_TEXT("rc-renamed")};
     CHECK_OK(d, db_query_int(d, &v, &found, "SELECT id FROM client WHERE name = $1", name, 1));
     CHECK(found && v > 0);
-    db_val none[1] = { DB_TEXT("nobody") };
+    db_val none[1] = {DB_TEXT("nobody")};
     v = 77;
     CHECK_OK(d, db_query_int(d, &v, &found, "SELECT id FROM client WHERE name = $1", none, 1));
     CHECK(!found && v == 77);
@@ -256,10 +273,10 @@ static void case_counts(db *d, const char *url)
     (void)url;
     CHECK_IS(d, db_exec(d, "CREATE TABLE counts (n BIGINT)", NULL, 0), 0);
     for (int i = 0; i < 5; i++) {
-        db_val p[1] = { DB_INT(i) };
+        db_val p[1] = {DB_INT(i)};
         CHECK_IS(d, db_exec(d, "INSERT INTO counts (n) VALUES ($1)", p, 1), 1);
     }
-    db_val lim[1] = { DB_INT(2) };
+    db_val lim[1] = {DB_INT(2)};
     CHECK_IS(d, db_exec(d, "UPDATE counts SET n = n + 10 WHERE n >= $1", lim, 1), 3);
     CHECK_IS(d, db_exec(d, "SELECT n FROM counts", NULL, 0), 0);
     CHECK_IS(d, db_exec(d, "UPDATE counts SET n = 0 WHERE n < 0", NULL, 0), 0);
@@ -274,11 +291,12 @@ static void case_errors(db *d, const char *url)
     printf("     syntax error: %s\n", db_errmsg(d));
     CHECK(db_exec(d, "SELECT 1; SELECT 2", NULL, 0) < 0);
     CHECK(db_exec(d, "SELECT * FROM no_such_table", NULL, 0) < 0);
-    CHECK(db_exec_script(d, "CREATE TABLE s1 (a BIGINT); INSERT INTO s1 VALUES (1); DROP TABLE s1;") == DB_OK);
+    CHECK(db_exec_script(
+              d, "CREATE TABLE s1 (a BIGINT); INSERT INTO s1 VALUES (1); DROP TABLE s1;") == DB_OK);
     CHECK(db_exec_script(d, "SELECT 1; SELEKT 2;") == DB_ERR);
     CHECK_IS(d, db_exec(d, " ; -- nothing\n", NULL, 0), DB_ERR);
     CHECK_OK(d, db_exec_script(d, " -- nothing\n"));
-    CHECK_IS(d, db_exec(d, "SELECT 1", NULL, 0), 0);   /* the connection works on */
+    CHECK_IS(d, db_exec(d, "SELECT 1", NULL, 0), 0); /* the connection works on */
     CHECK(db_last_status(d) == DB_OK);
 }
 
@@ -291,7 +309,7 @@ static void case_cache(db *d, const char *url)
     for (int round = 0; round < 3; round++) {
         for (int k = 0; k < 100; k++) {
             snprintf(sql, sizeof sql, "SELECT $1 + %d", k);
-            db_val p[1] = { DB_INT(round) };
+            db_val p[1] = {DB_INT(round)};
             int64_t v = -1;
             CHECK_OK(d, db_query_int(d, &v, NULL, sql, p, 1));
             CHECK(v == round + k);
@@ -324,7 +342,7 @@ static void bulk_insert(db *d, int from, int to)
         uint8_t eid[16];
         for (int j = 0; j < 16; j++)
             eid[j] = (uint8_t)((i >> (8 * (j % 4))) ^ (j * 37));
-        db_val p[2] = { DB_BLOB(eid, sizeof eid), DB_INT(i) };
+        db_val p[2] = {DB_BLOB(eid, sizeof eid), DB_INT(i)};
         CHECK_IS(d, db_exec(d, "INSERT INTO bulk (eid, n) VALUES ($1, $2)", p, 2), 1);
     }
 }
@@ -340,7 +358,7 @@ static void bulk_multirow(db *d, int n)
         int len = snprintf(sql, sizeof sql, "INSERT INTO bulk (eid, n) VALUES ");
         for (int k = 0; k < BATCH; k++) {
             memset(eid[k], 0xA5, sizeof eid[k]);
-            memcpy(eid[k], &(int32_t){ -1 - (i + k) }, 4);
+            memcpy(eid[k], &(int32_t){-1 - (i + k)}, 4);
             p[2 * k] = DB_BLOB(eid[k], sizeof eid[k]);
             p[2 * k + 1] = DB_INT(0);
             len += snprintf(sql + len, sizeof sql - (size_t)len, "%s($%d,$%d)", k ? "," : "",
@@ -362,7 +380,7 @@ static void case_bulk(db *d, const char *url)
     printf("     %d inserts in one transaction: %.3f s (%.0f rows/s)\n", n, t, n / t);
     int single = 200;
     t = now_seconds();
-    bulk_insert(d, n, n + single);   /* one transaction (and fsync) each */
+    bulk_insert(d, n, n + single); /* one transaction (and fsync) each */
     t = now_seconds() - t;
     printf("     %d single-insert transactions: %.3f s (%.2f ms each)\n", single, t,
            t * 1e3 / single);
@@ -373,14 +391,14 @@ static void case_bulk(db *d, const char *url)
     bulk_multirow(d, batches);
     CHECK_OK(d, db_commit(d));
     t = now_seconds() - t;
-    printf("     %d inserts as 100-row INSERTs, one transaction: %.3f s (%.0f rows/s)\n",
-           batches, t, batches / t);
-    CHECK_IS(d, db_exec(d, "DELETE FROM bulk WHERE id > $1", (db_val[]){ DB_INT(n + single) }, 1),
+    printf("     %d inserts as 100-row INSERTs, one transaction: %.3f s (%.0f rows/s)\n", batches,
+           t, batches / t);
+    CHECK_IS(d, db_exec(d, "DELETE FROM bulk WHERE id > $1", (db_val[]){DB_INT(n + single)}, 1),
              batches);
     int64_t sum = 0;
     CHECK_OK(d, db_query_int(d, &sum, NULL, "SELECT SUM(n) FROM bulk", NULL, 0));
     CHECK(sum == (int64_t)(n + single) * (n + single - 1) / 2);
-    if (!strstr(url, ":memory:")) {   /* committed rows are seen by a new connection */
+    if (!strstr(url, ":memory:")) { /* committed rows are seen by a new connection */
         db *d2 = open_or_die(url);
         CHECK(bulk_count(d2) == n + single);
         db_close(d2);
@@ -388,15 +406,15 @@ static void case_bulk(db *d, const char *url)
 }
 
 const db_case db_data_cases[] = {
-    { "schema", case_schema },
-    { "values", case_values },
-    { "params", case_params },
-    { "unique", case_unique },
-    { "foreign_key", case_foreign_key },
-    { "returning_conflict", case_returning_conflict },
-    { "counts", case_counts },
-    { "errors", case_errors },
-    { "cache", case_cache },
-    { "bulk", case_bulk },
-    { NULL, NULL },
+    {"schema", case_schema},
+    {"values", case_values},
+    {"params", case_params},
+    {"unique", case_unique},
+    {"foreign_key", case_foreign_key},
+    {"returning_conflict", case_returning_conflict},
+    {"counts", case_counts},
+    {"errors", case_errors},
+    {"cache", case_cache},
+    {"bulk", case_bulk},
+    {NULL, NULL},
 };

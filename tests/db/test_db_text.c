@@ -29,7 +29,7 @@ static void case_placeholders(db *d, const char *url)
     placeholders("SELECT $1 -- $2\n, /* $3 */ $4", 1, 4, "SELECT ?1 -- $2\n, /* $3 */ ?4");
     placeholders("SELECT a$1, $$, $ 1, $x FROM t", 1, 0, NULL);
     placeholders("SELECT [$1], `$2`, $3", 1, 3, "SELECT [$1], `$2`, ?3");
-    placeholders("SELECT a[$1]", 0, 1, NULL);       /* PostgreSQL: a subscript */
+    placeholders("SELECT a[$1]", 0, 1, NULL); /* PostgreSQL: a subscript */
     placeholders("SELECT '$1 unterminated", 1, 0, NULL);
     placeholders("SELECT $1 /* unterminated $2", 1, 1, NULL);
     CHECK(db_sql_blank(" ;\n-- x\n/* y */;"));
@@ -55,7 +55,7 @@ static void case_messages(db *d, const char *url)
     scrubbed("bad \"p%41ss\" and pAss", "postgresql://u:p%41ss@h:1/db", "bad \"***\" and ***");
     scrubbed("host \"s3@h\"", "postgresql://u:pw@s3@h/db", "host \"***@h\"");
     scrubbed("x topsecret y", "postgres://h/db?user=u&password=topsecret&x=1", "x *** y");
-    scrubbed("user u@h", "postgresql://u@h/db", "user u@h");   /* no password */
+    scrubbed("user u@h", "postgresql://u@h/db", "user u@h"); /* no password */
     char m[64] = "invalid input: \"SECRET\" and \"\" and \"x";
     pg_msg_redact_quoted(m);
     CHECK(!strcmp(m, "invalid input: \"?\" and \"\" and \"?"));
@@ -65,7 +65,7 @@ static void case_messages(db *d, const char *url)
 }
 
 const db_case db_text_cases[] = {
-    { "placeholders", case_placeholders },
-    { "messages", case_messages },
-    { NULL, NULL },
+    {"placeholders", case_placeholders},
+    {"messages", case_messages},
+    {NULL, NULL},
 };

@@ -10,14 +10,14 @@
 static int64_t count_named(db *d, const char *name)
 {
     int64_t v = -1;
-    db_val p[1] = { DB_TEXT(name) };
+    db_val p[1] = {DB_TEXT(name)};
     CHECK_OK(d, db_query_int(d, &v, NULL, "SELECT COUNT(*) FROM client WHERE name = $1", p, 1));
     return v;
 }
 
 static int64_t insert_named(db *d, const char *eid, const char *name)
 {
-    db_val p[2] = { DB_BLOB(eid, strlen(eid)), DB_TEXT(name) };
+    db_val p[2] = {DB_BLOB(eid, strlen(eid)), DB_TEXT(name)};
     return db_exec(d, "INSERT INTO client (eid, name) VALUES ($1, $2)", p, 2);
 }
 
@@ -26,16 +26,16 @@ static void case_rollback(db *d, const char *url)
     (void)url;
     CHECK_OK(d, db_begin(d));
     CHECK_IS(d, insert_named(d, "tx-1", "tx-one"), 1);
-    CHECK(count_named(d, "tx-one") == 1);   /* visible inside */
+    CHECK(count_named(d, "tx-one") == 1); /* visible inside */
     db_rollback(d);
     CHECK(count_named(d, "tx-one") == 0);
-    db_rollback(d);                          /* no-op outside a transaction */
+    db_rollback(d); /* no-op outside a transaction */
     CHECK_OK(d, db_begin(d));
-    CHECK_IS(d, db_begin(d), DB_ERR);        /* no nesting */
+    CHECK_IS(d, db_begin(d), DB_ERR); /* no nesting */
     CHECK_IS(d, insert_named(d, "tx-1", "tx-one"), 1);
     CHECK_OK(d, db_commit(d));
     CHECK(count_named(d, "tx-one") == 1);
-    CHECK_IS(d, db_commit(d), DB_ERR);       /* nothing to commit */
+    CHECK_IS(d, db_commit(d), DB_ERR); /* nothing to commit */
 }
 
 /* After a failed statement, nothing but a rollback is accepted, on SQLite
@@ -81,7 +81,7 @@ static void busy_sqlite(db *d, db *d2)
 static void busy_pg(db *d, db *d2)
 {
     static const char lock[] = "SELECT id FROM client WHERE name = $1 FOR UPDATE NOWAIT";
-    db_val p[1] = { DB_TEXT("tx-one") };
+    db_val p[1] = {DB_TEXT("tx-one")};
     db_rows *r;
     CHECK_OK(d, db_begin(d));
     CHECK_OK(d, db_query(d, &r, lock, p, 1));
@@ -92,13 +92,13 @@ static void busy_pg(db *d, db *d2)
     printf("     busy: %s\n", db_errmsg(d2));
     db_rollback(d2);
     db_rollback(d);
-    CHECK_OK(d2, db_query(d2, &r, lock, p, 1));   /* free again (autocommit) */
+    CHECK_OK(d2, db_query(d2, &r, lock, p, 1)); /* free again (autocommit) */
     db_rows_free(r);
 }
 
 static void case_busy(db *d, const char *url)
 {
-    if (strstr(url, ":memory:"))   /* a second connection would be another database */
+    if (strstr(url, ":memory:")) /* a second connection would be another database */
         return;
     db *d2 = open_or_die(url);
     if (db_kind_of(d) == DB_PG)
@@ -113,12 +113,14 @@ static void kill_backend(db *d, db *killer)
 {
     int64_t pid = 0, alive = 1;
     CHECK_OK(d, db_query_int(d, &pid, NULL, "SELECT pg_backend_pid()", NULL, 0));
-    db_val p[1] = { DB_INT(pid) };
-    CHECK_OK(killer, db_query_int(killer, NULL, NULL, "SELECT pg_terminate_backend(CAST($1 AS INTEGER))", p, 1));
+    db_val p[1] = {DB_INT(pid)};
+    CHECK_OK(killer, db_query_int(killer, NULL, NULL,
+                                  "SELECT pg_terminate_backend(CAST($1 AS INTEGER))", p, 1));
     for (int i = 0; i < 200 && alive; i++) {
-        CHECK_OK(killer, db_query_int(killer, &alive, NULL,
-                                      "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1", p, 1));
-        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        CHECK_OK(killer,
+                 db_query_int(killer, &alive, NULL,
+                              "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1", p, 1));
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     }
     CHECK(alive == 0);
 }
@@ -145,9 +147,9 @@ static void case_conn_lost(db *d, const char *url)
 }
 
 const db_case db_tx_cases[] = {
-    { "rollback", case_rollback },
-    { "aborted", case_aborted },
-    { "busy", case_busy },
-    { "conn_lost", case_conn_lost },
-    { NULL, NULL },
+    {"rollback", case_rollback},
+    {"aborted", case_aborted},
+    {"busy", case_busy},
+    {"conn_lost", case_conn_lost},
+    {NULL, NULL},
 };

@@ -75,10 +75,13 @@ static int command_key(int argc, char **argv, uint8_t key[E4_KEY_LEN])
     size_t n1, n2;
     if (argc == 4 && !strcmp(argv[1], "--pk"))
         return unhex(c2_sk, sizeof c2_sk, argv[2], &n1) || unhex(pk, sizeof pk, argv[3], &n2) ||
-                       n1 != sizeof c2_sk || n2 != sizeof pk || e4_c2_shared_key(key, c2_sk, pk) != E4_OK
+                       n1 != sizeof c2_sk || n2 != sizeof pk ||
+                       e4_c2_shared_key(key, c2_sk, pk) != E4_OK
                    ? -1
                    : 0;
-    return argc >= 2 && argc <= 3 && unhex(key, E4_KEY_LEN, argv[1], &n1) == 0 && n1 == E4_KEY_LEN ? 0 : -1;
+    return argc >= 2 && argc <= 3 && unhex(key, E4_KEY_LEN, argv[1], &n1) == 0 && n1 == E4_KEY_LEN
+               ? 0
+               : -1;
 }
 
 int main(int argc, char **argv)
@@ -88,7 +91,8 @@ int main(int argc, char **argv)
     uint8_t cmd_key[E4_KEY_LEN], rkey[E4_KEY_LEN];
     size_t n;
     if (command_key(argc, argv, cmd_key) != 0) {
-        fprintf(stderr, "usage: %s CMD_KEY_HEX [SKEW] | --pk C2_X25519_SK CLIENT_ED25519_PK\n", argv[0]);
+        fprintf(stderr, "usage: %s CMD_KEY_HEX [SKEW] | --pk C2_X25519_SK CLIENT_ED25519_PK\n",
+                argv[0]);
         return 2;
     }
     uint32_t skew = argc == 3 ? (uint32_t)strtoul(argv[2], NULL, 10) : 0;
@@ -102,7 +106,8 @@ int main(int argc, char **argv)
         if (sp) {
             *sp = '\0';
             if (unhex(in, sizeof in, sp + 1, &n) == 0)
-                err = e4_receipt_open(&r, plain, sizeof plain, rkey, in, n, (uint64_t)time(NULL), skew);
+                err = e4_receipt_open(&r, plain, sizeof plain, rkey, in, n, (uint64_t)time(NULL),
+                                      skew);
         }
         if (err == E4_OK)
             print_receipt(line, &r);

@@ -121,8 +121,8 @@ static void op_probe_command(const mv_op *o)
     uint8_t prot[1 + E4_SK_OVERHEAD];
     size_t n;
     expect_err(e4_sk_protect(o->a, o->now, cmd, 1, prot), E4_OK, __func__, "setup");
-    int err = e4_unprotect(st, e4_state_control_topic(st), prot, sizeof prot, back, sizeof back,
-                           &n, o->now);
+    int err = e4_unprotect(st, e4_state_control_topic(st), prot, sizeof prot, back, sizeof back, &n,
+                           o->now);
     expect_err(err, o->want, o->name, "command under the probed key");
 }
 
@@ -137,8 +137,8 @@ static void op_stateless(const mv_op *o)
         expect(memcmp(h, o->c, o->c_len) == 0, o->name, "SHA3-256");
         break;
     case MV_TOPIC_HASH:
-        expect(e4_hash_topic(h, (const char *)o->a) == E4_OK && memcmp(h, o->c, 16) == 0,
-               o->name, "e4_hash_topic");
+        expect(e4_hash_topic(h, (const char *)o->a) == E4_OK && memcmp(h, o->c, 16) == 0, o->name,
+               "e4_hash_topic");
         break;
     case MV_SK_PROTECT:
         expect_err(e4_sk_protect(o->a, o->now, o->b, o->b_len, out), E4_OK, o->name, "protect");
@@ -171,9 +171,7 @@ static void run_op(const mv_op *o)
     case MV_PROTECT: op_protect(o); break;
     case MV_UNPROTECT: op_unprotect(o); break;
     case MV_PROBE_COMMAND: op_probe_command(o); break;
-    case MV_TOPIC_COUNT:
-        expect(e4_state_topic_count(st) == o->now, o->name, "topic count");
-        break;
+    case MV_TOPIC_COUNT: expect(e4_state_topic_count(st) == o->now, o->name, "topic count"); break;
     default: op_stateless(o); break;
     }
 }
@@ -253,13 +251,14 @@ static void commands(void)
     memcpy(old_key, args, 32);
     memcpy(args + 32, hash, 16);
     expect_err(send_command(E4_CMD_SET_TOPIC_KEY, args, 48, NOW), E4_COMMAND, "commands", "set");
-    expect_err(e4_protect(st, "actuators/valve", (const uint8_t *)"open", 4, out, sizeof out, &n,
-                          NOW), E4_OK, "commands", "protect with the commanded key");
+    expect_err(
+        e4_protect(st, "actuators/valve", (const uint8_t *)"open", 4, out, sizeof out, &n, NOW),
+        E4_OK, "commands", "protect with the commanded key");
     test_trng(NULL, args, 32); /* rotation: the old key stays usable for a while */
     expect_err(send_command(E4_CMD_SET_TOPIC_KEY, args, 48, NOW + 10), E4_COMMAND, "commands",
                "rotate");
-    expect_err(e4_unprotect(st, "actuators/valve", out, n, back, sizeof back, &m, NOW + 20),
-               E4_OK, "commands", "message under the previous key");
+    expect_err(e4_unprotect(st, "actuators/valve", out, n, back, sizeof back, &m, NOW + 20), E4_OK,
+               "commands", "message under the previous key");
     expect_err(send_command(E4_CMD_REMOVE_TOPIC, hash, 16, NOW + 30), E4_COMMAND, "commands",
                "remove");
     expect(e4_state_topic_count(st) == 0, "commands", "removed");
@@ -309,9 +308,11 @@ static void measure_stack(void)
     uint8_t cmd[E4_COMMAND_MAX], args[48] = {7};
     size_t len;
     new_client(client_id, client_key);
-    expect_err(e4_state_set_topic_key(st, "sensors/room1", client_key, NOW), E4_OK, __func__, "setup");
+    expect_err(e4_state_set_topic_key(st, "sensors/room1", client_key, NOW), E4_OK, __func__,
+               "setup");
     expect_err(e4_hash_topic(args + 32, "sensors/room2"), E4_OK, __func__, "setup");
-    expect_err(e4_command_build(cmd, &len, E4_CMD_SET_TOPIC_KEY, args, 48), E4_OK, __func__, "setup");
+    expect_err(e4_command_build(cmd, &len, E4_CMD_SET_TOPIC_KEY, args, 48), E4_OK, __func__,
+               "setup");
     expect_err(e4_sk_protect(client_key, NOW, cmd, len, cmd_prot), E4_OK, __func__, "setup");
     mcu_print_u("stack: e4_protect (64 bytes) ", mcu_stack_used(do_protect), " bytes\n");
     expect_err(last_err, E4_OK, "stack", "protect");

@@ -56,8 +56,8 @@ void e4_mcu_reset(void)
 /* Initial stack pointer, reset, NMI, HardFault, MemManage, BusFault,
  * UsageFault (the rest is unused: no interrupts are enabled). */
 __attribute__((section(".vectors"), used)) static const void *const vectors[] = {
-    __stack_top__, (const void *)e4_mcu_reset, (const void *)fault, (const void *)fault,
-    (const void *)fault, (const void *)fault, (const void *)fault,
+    __stack_top__,       (const void *)e4_mcu_reset, (const void *)fault, (const void *)fault,
+    (const void *)fault, (const void *)fault,        (const void *)fault,
 };
 
 /* ---- printing ---------------------------------------------------------- */

@@ -57,7 +57,8 @@ static void test_zeta_tables(void **state)
 {
     (void)state;
     for (unsigned i = 0; i < 128; i++)
-        assert_int_equal(e4pq_kem_zetas[i], centered_mont(powmod(17, bitrev(i, 7), KEM_Q), 16, KEM_Q));
+        assert_int_equal(e4pq_kem_zetas[i],
+                         centered_mont(powmod(17, bitrev(i, 7), KEM_Q), 16, KEM_Q));
     for (unsigned i = 0; i < 256; i++)
         assert_int_equal(e4pq_dsa_zetas[i],
                          centered_mont(powmod(1753, bitrev(i, 8), DSA_Q), 32, DSA_Q));
@@ -222,7 +223,8 @@ static void test_xwing_draft_vectors(void **state)
     json_t *vectors = json_object_get(doc, "vectors"), *v;
     size_t i;
     assert_int_equal(json_array_size(vectors), 3);
-    json_array_foreach(vectors, i, v) {
+    json_array_foreach(vectors, i, v)
+    {
         uint8_t seed[32], eseed[64], ss[32], pk_head[36], ct_tail[40];
         uint8_t pk[E4PQ_XWING_PK], ct[E4PQ_XWING_CT], my_ss[32];
         hex_n(v, "seed", seed, sizeof seed);
@@ -244,10 +246,10 @@ static void test_xwing_draft_vectors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_zeta_tables),      cmocka_unit_test(test_kem_compress),
-        cmocka_unit_test(test_dsa_decompose),    cmocka_unit_test(test_keccak_vs_openssl),
-        cmocka_unit_test(test_mlkem_refusals),   cmocka_unit_test(test_mldsa_refusals),
-        cmocka_unit_test(test_xwing_low_order),  cmocka_unit_test(test_xwing_draft_vectors),
+        cmocka_unit_test(test_zeta_tables),     cmocka_unit_test(test_kem_compress),
+        cmocka_unit_test(test_dsa_decompose),   cmocka_unit_test(test_keccak_vs_openssl),
+        cmocka_unit_test(test_mlkem_refusals),  cmocka_unit_test(test_mldsa_refusals),
+        cmocka_unit_test(test_xwing_low_order), cmocka_unit_test(test_xwing_draft_vectors),
     };
     if (e4c_init() != 0)
         return 1;

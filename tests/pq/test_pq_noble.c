@@ -62,8 +62,10 @@ static int load_oracle(void **state)
         json_array_append_new(cases, o);
     int status = pclose(p);
     if (status != 0) {
-        fprintf(stderr, "oracle failed (status %d): are node (%s) and @noble/post-quantum in %s "
-                        "installed (scripts/install-deps.sh)?\n", status, E4_NODE, E4_PQ_NODE_DIR);
+        fprintf(stderr,
+                "oracle failed (status %d): are node (%s) and @noble/post-quantum in %s "
+                "installed (scripts/install-deps.sh)?\n",
+                status, E4_NODE, E4_PQ_NODE_DIR);
         return -1;
     }
     return 0;
@@ -134,7 +136,8 @@ static void each_case(const char *kind, void (*check)(const json_t *, size_t))
     size_t i, n = 0;
     json_t *o;
     mismatches = 0;
-    json_array_foreach(cases, i, o) {
+    json_array_foreach(cases, i, o)
+    {
         if (strcmp(json_string_value(json_object_get(o, "kind")), kind) == 0)
             check(o, n++);
     }
@@ -148,9 +151,11 @@ static void each_case(const char *kind, void (*check)(const json_t *, size_t))
 static void check_mlkem(const json_t *o, size_t i)
 {
     uint8_t *dz = field(o, "dz", 64, NULL), *m = field(o, "m", 32, NULL);
-    uint8_t *ek = field(o, "ek", E4PQ_MLKEM768_EK, NULL), *dk = field(o, "dk", E4PQ_MLKEM768_DK, NULL);
+    uint8_t *ek = field(o, "ek", E4PQ_MLKEM768_EK, NULL),
+            *dk = field(o, "dk", E4PQ_MLKEM768_DK, NULL);
     uint8_t *ct = field(o, "ct", E4PQ_MLKEM768_CT, NULL), *ss = field(o, "ss", 32, NULL);
-    uint8_t *bad = field(o, "bad_ct", E4PQ_MLKEM768_CT, NULL), *bad_ss = field(o, "bad_ss", 32, NULL);
+    uint8_t *bad = field(o, "bad_ct", E4PQ_MLKEM768_CT, NULL),
+            *bad_ss = field(o, "bad_ss", 32, NULL);
     uint8_t my_ek[E4PQ_MLKEM768_EK], my_dk[E4PQ_MLKEM768_DK], my_ct[E4PQ_MLKEM768_CT], my_ss[32];
     e4pq_mlkem768_keygen(my_ek, my_dk, dz, dz + 32);
     expect_same("mlkem", i, "ek", my_ek, ek, sizeof my_ek);
@@ -211,15 +216,18 @@ static void check_mldsa(const json_t *o, size_t i)
     e4pq_mldsa65_keygen(pk, sk, c.seed);
     expect_same("mldsa", i, "pk", pk, c.pk, sizeof pk);
     expect_same("mldsa", i, "sk", sk, c.sk, sizeof sk);
-    expect_int("mldsa", i, "sign", e4pq_mldsa65_sign(sig, c.msg, c.msg_len, c.ctx, c.ctx_len, c.sk, NULL), 0);
+    expect_int("mldsa", i, "sign",
+               e4pq_mldsa65_sign(sig, c.msg, c.msg_len, c.ctx, c.ctx_len, c.sk, NULL), 0);
     expect_same("mldsa", i, "deterministic signature", sig, c.sig, sizeof sig);
-    expect_int("mldsa", i, "sign", e4pq_mldsa65_sign(sig, c.msg, c.msg_len, c.ctx, c.ctx_len, c.sk, c.rnd), 0);
+    expect_int("mldsa", i, "sign",
+               e4pq_mldsa65_sign(sig, c.msg, c.msg_len, c.ctx, c.ctx_len, c.sk, c.rnd), 0);
     expect_same("mldsa", i, "hedged signature", sig, c.sig_hedged, sizeof sig);
     expect_int("mldsa", i, "verify valid", verifies(c.sig, &c, c.ctx, c.ctx_len), flag(o, "valid"));
     expect_int("mldsa", i, "verify hedged", verifies(c.sig_hedged, &c, c.ctx, c.ctx_len), 1);
-    expect_int("mldsa", i, "verify corrupted", verifies(c.bad, &c, c.ctx, c.ctx_len), flag(o, "bad_valid"));
-    expect_int("mldsa", i, "verify wrong context", verifies(c.sig, &c, c.wrong_ctx, c.wrong_ctx_len),
-               flag(o, "wrong_ctx_valid"));
+    expect_int("mldsa", i, "verify corrupted", verifies(c.bad, &c, c.ctx, c.ctx_len),
+               flag(o, "bad_valid"));
+    expect_int("mldsa", i, "verify wrong context",
+               verifies(c.sig, &c, c.wrong_ctx, c.wrong_ctx_len), flag(o, "wrong_ctx_valid"));
     dsa_case_free(&c);
 }
 

@@ -84,8 +84,8 @@ static inline long memstore_read(void *c, void *d, size_t n)
 static inline void memstore_init(memstore *m)
 {
     memset(m, 0, sizeof *m);
-    m->st = (e4_storage){m, memstore_begin, memstore_write, memstore_commit, memstore_abort,
-                         memstore_read};
+    m->st = (e4_storage){
+        m, memstore_begin, memstore_write, memstore_commit, memstore_abort, memstore_read};
     m->fail_write_after = -1;
 }
 

@@ -37,10 +37,10 @@ static inline int tb_pk(void)
     return e4c_has_pk();
 }
 
-#define TB_REQUIRE_PK()     \
-    do {                    \
-        if (!e4c_has_pk())  \
-            skip();         \
+#define TB_REQUIRE_PK()    \
+    do {                   \
+        if (!e4c_has_pk()) \
+            skip();        \
     } while (0)
 
 /* The FIPS suites need AES-GCM, which the portable backend lacks. */

@@ -47,8 +47,8 @@ static void test_client(void **state)
 
 static void test_client_sync(void **state)
 {
-    c2_client c = {.created = 10, .sync = C2_SYNC_IN_SYNC, .state_at = 1700000123,
-                   .c2_generation = 3};
+    c2_client c = {
+        .created = 10, .sync = C2_SYNC_IN_SYNC, .state_at = 1700000123, .c2_generation = 3};
     (void)state;
     memset(c.id, 0xcd, sizeof c.id);
     memset(c.pubkey, 0x02, sizeof c.pubkey);
@@ -73,8 +73,8 @@ static void test_client_sync(void **state)
 
 static void test_topic(void **state)
 {
-    c2_topic t = {.version = 3, .created = 10, .rotated_at = 20, .members = 5, .behind = 1,
-                  .not_current = 2};
+    c2_topic t = {
+        .version = 3, .created = 10, .rotated_at = 20, .members = 5, .behind = 1, .not_current = 2};
     (void)state;
     strcpy(t.name, "a/b");
     memset(t.hash, 0x0f, sizeof t.hash);
@@ -87,8 +87,11 @@ static void test_topic(void **state)
 
 static void test_command(void **state)
 {
-    c2_command c = {.seq = 7, .opcode = E4_CMD_SET_TOPIC_KEY, .state = C2_CMD_PENDING,
-                    .created = 100, .attempts = 0};
+    c2_command c = {.seq = 7,
+                    .opcode = E4_CMD_SET_TOPIC_KEY,
+                    .state = C2_CMD_PENDING,
+                    .created = 100,
+                    .attempts = 0};
     (void)state;
     memset(c.client_id, 0x11, sizeof c.client_id);
     strcpy(c.topic, "t");
@@ -136,8 +139,13 @@ static void test_command(void **state)
 
 static void test_command_receipts(void **state)
 {
-    c2_command c = {.seq = 9, .opcode = E4_CMD_SET_TOPIC_KEY, .state = C2_CMD_APPLIED,
-                    .created = 100, .sent_at = 101, .done_at = 102, .attempts = 1};
+    c2_command c = {.seq = 9,
+                    .opcode = E4_CMD_SET_TOPIC_KEY,
+                    .state = C2_CMD_APPLIED,
+                    .created = 100,
+                    .sent_at = 101,
+                    .done_at = 102,
+                    .attempts = 1};
     (void)state;
     memset(c.client_id, 0x33, sizeof c.client_id);
     strcpy(c.topic, "a/b");
@@ -161,7 +169,7 @@ static void test_command_receipts(void **state)
     json_decref(j);
     /* closed: no receipt, the device's STATE showed it; a repair command */
     c.state = C2_CMD_CLOSED;
-    c.result = E4_ERR_TOPICS_FULL;   /* only a refusal shows its reason */
+    c.result = E4_ERR_TOPICS_FULL; /* only a refusal shows its reason */
     c.repair = 1;
     c.opcode = E4_CMD_REMOVE_TOPIC;
     RENDERS(api_command_json(&c),
@@ -175,13 +183,20 @@ static void test_command_receipts(void **state)
 
 static void test_event_token_status(void **state)
 {
-    c2_event ev = {.id = 5, .at = 99, .type = "topic.rotated", .data = "{\"topic\":\"t\",\"version\":2}"};
+    c2_event ev = {
+        .id = 5, .at = 99, .type = "topic.rotated", .data = "{\"topic\":\"t\",\"version\":2}"};
     c2_token tok = {.id = 1, .name = "ops", .read_only = 1, .created = 10, .last_used = 0};
-    c2_status st = {.mode = C2_MODE_SK, .clients = 1, .topics = 2, .memberships = 3,
-                    .outbox_pending = 4, .outbox_oldest_age = 5, .commands_sent = 6};
+    c2_status st = {.mode = C2_MODE_SK,
+                    .clients = 1,
+                    .topics = 2,
+                    .memberships = 3,
+                    .outbox_pending = 4,
+                    .outbox_oldest_age = 5,
+                    .commands_sent = 6};
     (void)state;
-    RENDERS(api_event_json(&ev),
-            "{\"at\":99,\"data\":{\"topic\":\"t\",\"version\":2},\"id\":5,\"type\":\"topic.rotated\"}");
+    RENDERS(
+        api_event_json(&ev),
+        "{\"at\":99,\"data\":{\"topic\":\"t\",\"version\":2},\"id\":5,\"type\":\"topic.rotated\"}");
     ev.data = "not json";
     RENDERS(api_event_json(&ev), "{\"at\":99,\"data\":null,\"id\":5,\"type\":\"topic.rotated\"}");
     RENDERS(api_token_json(&tok),
@@ -203,7 +218,8 @@ static void test_event_token_status(void **state)
     st.sync[C2_SYNC_REPAIRING] = 9;
     st.sync[C2_SYNC_STALE] = 10;
     RENDERS(api_status_json(&st),
-            "{\"c2_key\":{\"generation\":2,\"rotating\":true,\"unconfirmed\":4},\"clients\":1,\"commands_sent\":6,"
+            "{\"c2_key\":{\"generation\":2,\"rotating\":true,\"unconfirmed\":4},\"clients\":1,"
+            "\"commands_sent\":6,"
             "\"memberships\":3,\"mode\":\"pk\",\"outbox\":{\"oldest_age\":5,\"pending\":4},"
             "\"sync\":{\"in_sync\":8,\"repairing\":9,\"stale\":10,\"unknown\":7},\"topics\":2}");
 }
@@ -218,7 +234,8 @@ static void test_page_error_text(void **state)
     RENDERS(api_page_json(json_array(), 0, 0, 100),
             "{\"items\":[],\"limit\":100,\"offset\":0,\"total\":0}");
     api_fail(&e, 404, "no client \"%s\"", "x");
-    RENDERS(api_error_json(&e), "{\"error\":{\"code\":\"not_found\",\"message\":\"no client \\\"x\\\"\"}}");
+    RENDERS(api_error_json(&e),
+            "{\"error\":{\"code\":\"not_found\",\"message\":\"no client \\\"x\\\"\"}}");
     api_fail_code(&e, 409, "wrong_mode", "SK");
     RENDERS(api_error_json(&e), "{\"error\":{\"code\":\"wrong_mode\",\"message\":\"SK\"}}");
     j = json_pack("{si}", "a", 1);

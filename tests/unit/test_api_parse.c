@@ -79,7 +79,7 @@ static void test_errors(void **state)
     ERR(api_fail_c2(&e, &c2), &e, 409, "conflict", "taken");
     c2 = (c2_error){C2_UNAVAILABLE, ""};
     ERR(api_fail_c2(&e, &c2), &e, 503, "unavailable", "internal error");
-    c2 = (c2_error){C2_OK, ""};   /* a store that forgot its error */
+    c2 = (c2_error){C2_OK, ""}; /* a store that forgot its error */
     ERR(api_fail_c2(&e, &c2), &e, 500, "internal", "internal error");
     c2 = (c2_error){C2_INVALID, "bad"};
     ERR(api_fail_c2(&e, &c2), &e, 400, "invalid_argument", "bad");
@@ -96,12 +96,12 @@ static void test_hex(void **state)
     assert_memory_equal(b, "\x00\xff\xa1\x9b", 4);
     api_hex_encode(s, b, 4);
     assert_string_equal(s, "00ffa19b");
-    assert_int_equal(api_hex_decode(b, 4, "00ffa19", 7), -1);     /* short */
-    assert_int_equal(api_hex_decode(b, 4, "00ffa19b0", 9), -1);   /* long */
-    assert_int_equal(api_hex_decode(b, 4, "00ffa19g", 8), -1);    /* not hex */
+    assert_int_equal(api_hex_decode(b, 4, "00ffa19", 7), -1);   /* short */
+    assert_int_equal(api_hex_decode(b, 4, "00ffa19b0", 9), -1); /* long */
+    assert_int_equal(api_hex_decode(b, 4, "00ffa19g", 8), -1);  /* not hex */
     assert_int_equal(api_hex_decode(b, 4, "0x00ffa1", 8), -1);
     assert_int_equal(api_hex_decode(b, 4, "00 ffa19", 8), -1);
-    assert_memory_equal(b, "\0\0\0\0", 4);                        /* wiped on failure */
+    assert_memory_equal(b, "\0\0\0\0", 4); /* wiped on failure */
 }
 
 static void test_quote(void **state)
@@ -127,7 +127,7 @@ static void test_percent_decode(void **state)
     assert_string_equal(out, "a/b");
     assert_int_equal(api_percent_decode("%2f%41", 6, out, sizeof out), 2);
     assert_string_equal(out, "/A");
-    assert_int_equal(api_percent_decode("a+b", 3, out, sizeof out), 3);   /* '+' is '+' in paths */
+    assert_int_equal(api_percent_decode("a+b", 3, out, sizeof out), 3); /* '+' is '+' in paths */
     assert_int_equal(api_percent_decode("%C3%A9", 6, out, sizeof out), 2);
     assert_int_equal(api_percent_decode("%zz", 3, out, sizeof out), API_PCT_ESCAPE);
     assert_int_equal(api_percent_decode("%2", 2, out, sizeof out), API_PCT_ESCAPE);
@@ -183,7 +183,7 @@ static void test_query_ok(void **state)
     OK(query(API_Q_PAGE, &q, &e, NULL, NULL, NULL, NULL), &e);
     assert_int_equal(q.offset, 0);
     assert_int_equal(q.limit, 100);
-    assert_int_equal(q.rotate, -1);   /* not given: the policy decides */
+    assert_int_equal(q.rotate, -1); /* not given: the policy decides */
     assert_int_equal(q.has_search, 0);
     assert_int_equal(q.has_after, 0);
     OK(query(API_Q_PAGE, &q, &e, "offset", "5", "limit", "1000"), &e);
@@ -214,7 +214,7 @@ static void test_query_behind(void **state)
     assert_int_equal(q.behind, 0);
     OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "true", NULL, NULL), &e);
     assert_int_equal(q.behind, 1);
-    assert_int_equal(q.rotate, -1);   /* the other flag keeps its default */
+    assert_int_equal(q.rotate, -1); /* the other flag keeps its default */
     OK(query(API_Q_PAGE | API_Q_BEHIND, &q, &e, "behind", "false", "limit", "3"), &e);
     assert_int_equal(q.behind, 0);
     assert_int_equal(q.limit, 3);
@@ -302,8 +302,8 @@ static void test_length(void **state)
         "exceeds 1048576 bytes");
     ERR(api_check_length(API_BODY_IMPORT, "67108865", &e), &e, 413, "payload_too_large",
         "exceeds 67108864 bytes");
-    ERR(api_check_length(API_BODY_JSON, "99999999999999999999999", &e), &e, 400,
-        "invalid_argument", "Content-Length must be a non-negative integer");
+    ERR(api_check_length(API_BODY_JSON, "99999999999999999999999", &e), &e, 400, "invalid_argument",
+        "Content-Length must be a non-negative integer");
     ERR(api_check_length(API_BODY_JSON, "12a", &e), &e, 400, "invalid_argument",
         "Content-Length must be a non-negative integer");
     assert_int_equal(api_body_limit(API_BODY_JSON), 1 << 20);
@@ -328,8 +328,8 @@ static void test_content_type(void **state)
     assert_int_equal(nd, 1);
     ERR(api_check_content_type(API_BODY_JSON, "text/plain", 2, &nd, &e), &e, 415,
         "unsupported_media_type", "Content-Type must be application/json");
-    ERR(api_check_content_type(API_BODY_JSON, NULL, 0, &nd, &e), &e, 415,
-        "unsupported_media_type", "Content-Type must be application/json");
+    ERR(api_check_content_type(API_BODY_JSON, NULL, 0, &nd, &e), &e, 415, "unsupported_media_type",
+        "Content-Type must be application/json");
     ERR(api_check_content_type(API_BODY_JSON, "application/jsonx", 2, &nd, &e), &e, 415,
         "unsupported_media_type", "must be application/json");
     ERR(api_check_content_type(API_BODY_JSON, "application/x-ndjson", 2, &nd, &e), &e, 415,
@@ -362,8 +362,8 @@ static void test_bearer(void **state)
         "must use the Bearer scheme");
     ERR(api_parse_bearer("Bearer ", tok, sizeof tok, &e), &e, 401, "unauthorized",
         "malformed bearer token");
-    ERR(api_parse_bearer("Bearer secret1 secret2", tok, sizeof tok, &e), &e, 401,
-        "unauthorized", "malformed bearer token");
+    ERR(api_parse_bearer("Bearer secret1 secret2", tok, sizeof tok, &e), &e, 401, "unauthorized",
+        "malformed bearer token");
     assert_null(strstr(e.message, "secret"));
     ERR(api_parse_bearer("Bearer a=b", tok, sizeof tok, &e), &e, 401, "unauthorized",
         "malformed bearer token");
@@ -457,8 +457,8 @@ static int client(const char *text, c2_mode mode, api_client_in *in, c2_new_clie
     return api_parse_client(*keep, mode, in, nc, e);
 }
 
-static void client_rejected(int line, const char *text, c2_mode mode, int status,
-                            const char *code, const char *substr)
+static void client_rejected(int line, const char *text, c2_mode mode, int status, const char *code,
+                            const char *substr)
 {
     api_client_in in;
     c2_new_client nc;
@@ -466,9 +466,9 @@ static void client_rejected(int line, const char *text, c2_mode mode, int status
     json_t *j;
     int rc = client(text, mode, &in, &nc, &e, &j);
     check_err(line, rc, &e, status, code, substr);
-    assert_null(strstr(e.message, "1122334455"));        /* the key never */
-    assert_null(strstr(e.message, "correct horse"));     /* the password never */
-    for (size_t i = 0; i < sizeof in; i++)               /* wiped */
+    assert_null(strstr(e.message, "1122334455"));    /* the key never */
+    assert_null(strstr(e.message, "correct horse")); /* the password never */
+    for (size_t i = 0; i < sizeof in; i++)           /* wiped */
         assert_int_equal(((uint8_t *)&in)[i], 0);
     json_decref(j);
 }
@@ -489,17 +489,20 @@ static void test_client_ok(void **state)
     assert_null(nc.password);
     assert_null(nc.pubkey);
     json_decref(j);
-    OK(client("{\"name\":\"dev1\",\"id\":\"" ID32 "\",\"key\":\"" KEY64 "\"}", C2_MODE_SK, &in,
-              &nc, &e, &j), &e);
+    OK(client("{\"name\":\"dev1\",\"id\":\"" ID32 "\",\"key\":\"" KEY64 "\"}", C2_MODE_SK, &in, &nc,
+              &e, &j),
+       &e);
     assert_ptr_equal(nc.id, in.id);
-    assert_memory_equal(nc.id, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+    assert_memory_equal(nc.id, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff",
+                        16);
     assert_ptr_equal(nc.key, in.key);
     assert_int_equal(nc.key[31], 0xff);
     api_client_in_wipe(&in);
     assert_int_equal(in.key[31], 0);
     json_decref(j);
-    OK(client("{\"name\":\"d\",\"password\":\"correct horse battery\"}", C2_MODE_PK, &in, &nc,
-              &e, &j), &e);
+    OK(client("{\"name\":\"d\",\"password\":\"correct horse battery\"}", C2_MODE_PK, &in, &nc, &e,
+              &j),
+       &e);
     assert_string_equal(nc.password, "correct horse battery");
     json_decref(j);
     OK(client("{\"name\":\"d\",\"pubkey\":\"" KEY64 "\"}", C2_MODE_PK, &in, &nc, &e, &j), &e);
@@ -527,10 +530,13 @@ static void test_client_rejected(void **state)
     CLIENT_BAD("{\"name\":\"d\",\"id\":\"0011\"}", "id must be 32 hex characters");
     CLIENT_BAD("{\"name\":\"d\",\"id\":\"" ID32 "00\"}", "id must be 32 hex characters");
     CLIENT_BAD("{\"name\":\"d\",\"id\":7}", "id must be a string");
-    CLIENT_BAD("{\"name\":\"d\",\"key\":\"00112233445566778899\"}", "key must be 64 hex characters");
-    CLIENT_BAD("{\"name\":\"d\",\"key\":\"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+    CLIENT_BAD("{\"name\":\"d\",\"key\":\"00112233445566778899\"}",
                "key must be 64 hex characters");
-    CLIENT_BAD("{\"name\":\"d\",\"key\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+    CLIENT_BAD("{\"name\":\"d\",\"key\":"
+               "\"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+               "key must be 64 hex characters");
+    CLIENT_BAD("{\"name\":\"d\",\"key\":"
+               "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
                "key must not be all zeros");
     CLIENT_BAD("{\"name\":\"d\",\"key\":true}", "key must be a string");
     CLIENT_BAD("{\"name\":\"d\",\"pubkey\":\"0011\"}", "pubkey must be 64 hex characters");
@@ -603,7 +609,8 @@ static void test_import(void **state)
     IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":", 1, "clients[1] (line 2): invalid JSON");
     IMPORT_BAD("{\"name\":\"a\"} x", 1, "clients[0] (line 1): invalid JSON");
     IMPORT_BAD("{\"name\":\"a\"}\n[1]", 1, "clients[1] (line 2): expected a JSON object");
-    IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":\"b\",\"x\":1}\n", 1, "clients[1] (line 2): unknown field \"x\"");
+    IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":\"b\",\"x\":1}\n", 1,
+               "clients[1] (line 2): unknown field \"x\"");
     IMPORT_BAD("{\"name\":\"a\"}\n{\"name\":\"a\",\"name\":\"b\"}", 1,
                "clients[1] (line 2): invalid JSON");
 }
@@ -640,12 +647,12 @@ static void test_members(void **state)
     BAD(api_parse_members(j, "share_pubkeys", 0, &r, &e), &e, "unknown field \"rotate\"");
     json_decref(j);
 
-#define MEMBERS_BAD(text, substr)                                                \
-    do {                                                                         \
-        json_t *jj = parse(text);                                                \
-        BAD(api_parse_members(jj, "share_pubkeys", 0, &r, &e), &e, substr);      \
-        assert_null(r.refs);                                                     \
-        json_decref(jj);                                                         \
+#define MEMBERS_BAD(text, substr)                                           \
+    do {                                                                    \
+        json_t *jj = parse(text);                                           \
+        BAD(api_parse_members(jj, "share_pubkeys", 0, &r, &e), &e, substr); \
+        assert_null(r.refs);                                                \
+        json_decref(jj);                                                    \
     } while (0)
     MEMBERS_BAD("{}", "missing field \"clients\"");
     MEMBERS_BAD("[]", "expected a JSON object");
@@ -678,12 +685,12 @@ static void test_source_topic_empty(void **state)
     OK(api_parse_source(j, &s, &e), &e);
     assert_string_equal(s, "dev2");
     json_decref(j);
-#define BODY_BAD(fn, text, substr)                 \
-    do {                                           \
-        json_t *jj = parse(text);                  \
-        BAD(fn(jj, &s, &e), &e, substr);           \
-        assert_null(s);                            \
-        json_decref(jj);                           \
+#define BODY_BAD(fn, text, substr)       \
+    do {                                 \
+        json_t *jj = parse(text);        \
+        BAD(fn(jj, &s, &e), &e, substr); \
+        assert_null(s);                  \
+        json_decref(jj);                 \
     } while (0)
     BODY_BAD(api_parse_source, "{}", "missing field \"source\"");
     BODY_BAD(api_parse_source, "{\"source\":5}", "source must be a string");
@@ -706,7 +713,8 @@ static void test_source_topic_empty(void **state)
     BODY_BAD(api_parse_topic_new, "{\"name\":\"a/#\"}", "name must be an MQTT topic name");
     BODY_BAD(api_parse_topic_new, "{}", "missing field \"name\"");
     BODY_BAD(api_parse_topic_new, "{\"name\":[]}", "name must be a string");
-    BODY_BAD(api_parse_topic_new, "{\"name\":\"a\",\"key\":\"" KEY64 "\"}", "unknown field \"key\"");
+    BODY_BAD(api_parse_topic_new, "{\"name\":\"a\",\"key\":\"" KEY64 "\"}",
+             "unknown field \"key\"");
 
     OK(api_parse_empty(NULL, &e), &e);
     j = parse("{}");
@@ -726,7 +734,7 @@ static void test_wipe_on_free(void **state)
     api_error e;
     json_t *j;
     (void)state;
-    api_json_wipe_on_free();   /* every free below goes through the wipe */
+    api_json_wipe_on_free(); /* every free below goes through the wipe */
     j = api_json_parse("{\"password\":\"correct horse battery staple\"}", 43, &e);
     assert_non_null(j);
     json_decref(j);
@@ -751,21 +759,27 @@ static void test_policy_bodies(void **state)
     json_t *j;
     int on = -1;
     (void)state;
-    OK(policy_of("{}", C2_POLICY_TOPIC, &p, &e), &e);   /* the defaults */
+    OK(policy_of("{}", C2_POLICY_TOPIC, &p, &e), &e); /* the defaults */
     assert_true(p.every == 0 && p.max_age == 0 && p.on_join == 0 && p.on_leave == 1);
     OK(policy_of("{\"rotate_every\":86400,\"max_age\":null,\"on_join\":true,\"on_leave\":false}",
-                 C2_POLICY_TOPIC, &p, &e), &e);
+                 C2_POLICY_TOPIC, &p, &e),
+       &e);
     assert_true(p.every == 86400 && p.max_age == 0 && p.on_join == 1 && p.on_leave == 0);
     OK(policy_of("{\"rekey_every\":60}", C2_POLICY_CLIENT, &p, &e), &e);
     assert_int_equal(p.every, 60);
-    BAD(policy_of("{\"rotate_every\":59}", C2_POLICY_TOPIC, &p, &e), &e, "rotate_every must be from 60 seconds");
-    BAD(policy_of("{\"max_age\":400000000}", C2_POLICY_TOPIC, &p, &e), &e, "max_age must be from 60 seconds");
+    BAD(policy_of("{\"rotate_every\":59}", C2_POLICY_TOPIC, &p, &e), &e,
+        "rotate_every must be from 60 seconds");
+    BAD(policy_of("{\"max_age\":400000000}", C2_POLICY_TOPIC, &p, &e), &e,
+        "max_age must be from 60 seconds");
     BAD(policy_of("{\"rotate_every\":3600.5}", C2_POLICY_TOPIC, &p, &e), &e,
         "rotate_every must be an integer number of seconds or null");
-    BAD(policy_of("{\"rotate_every\":\"1h\"}", C2_POLICY_TOPIC, &p, &e), &e, "rotate_every must be");
+    BAD(policy_of("{\"rotate_every\":\"1h\"}", C2_POLICY_TOPIC, &p, &e), &e,
+        "rotate_every must be");
     BAD(policy_of("{\"on_join\":1}", C2_POLICY_TOPIC, &p, &e), &e, "on_join must be true or false");
-    BAD(policy_of("{\"rekey_every\":3600}", C2_POLICY_TOPIC, &p, &e), &e, "unknown field \"rekey_every\"");
-    BAD(policy_of("{\"rotate_every\":3600}", C2_POLICY_CLIENT, &p, &e), &e, "unknown field \"rotate_every\"");
+    BAD(policy_of("{\"rekey_every\":3600}", C2_POLICY_TOPIC, &p, &e), &e,
+        "unknown field \"rekey_every\"");
+    BAD(policy_of("{\"rotate_every\":3600}", C2_POLICY_CLIENT, &p, &e), &e,
+        "unknown field \"rotate_every\"");
     j = parse("{\"enabled\":false}");
     OK(api_parse_monitor(j, &on, &e), &e);
     assert_int_equal(on, 0);
@@ -777,9 +791,11 @@ static void test_policy_bodies(void **state)
     assert_int_equal(q.hours, 24);
     OK(query(API_Q_HOURS, &q, &e, "hours", "168", NULL, NULL), &e);
     assert_int_equal(q.hours, 168);
-    BAD(query(API_Q_HOURS, &q, &e, "hours", "169", NULL, NULL), &e, "hours must be an integer from 1 to 168");
+    BAD(query(API_Q_HOURS, &q, &e, "hours", "169", NULL, NULL), &e,
+        "hours must be an integer from 1 to 168");
     BAD(query(API_Q_HOURS, &q, &e, "hours", "0", NULL, NULL), &e, "hours must be");
-    BAD(query(API_Q_PAGE, &q, &e, "hours", "2", NULL, NULL), &e, "unknown query parameter \"hours\"");
+    BAD(query(API_Q_PAGE, &q, &e, "hours", "2", NULL, NULL), &e,
+        "unknown query parameter \"hours\"");
 }
 
 int main(void)

@@ -23,8 +23,8 @@
 
 /* ---- matching ------------------------------------------------------------- */
 
-static void matches(int line, const char *method, const char *path, api_route_id id,
-                    const char *p0, const char *p1)
+static void matches(int line, const char *method, const char *path, api_route_id id, const char *p0,
+                    const char *p1)
 {
     api_match m;
     api_error e;
@@ -43,8 +43,7 @@ static void matches(int line, const char *method, const char *path, api_route_id
 }
 #define MATCH(method, path, id, p0, p1) matches(__LINE__, method, path, API_R_##id, p0, p1)
 
-static void rejected(int line, const char *method, const char *path, int status,
-                     const char *allow)
+static void rejected(int line, const char *method, const char *path, int status, const char *allow)
 {
     api_match m;
     api_error e;
@@ -70,7 +69,7 @@ static void test_match(void **state)
     MATCH("GET", "/v1/clients", CLIENTS_LIST, NULL, NULL);
     MATCH("POST", "/v1/clients", CLIENT_ADD, NULL, NULL);
     MATCH("POST", "/v1/clients/import", CLIENTS_IMPORT, NULL, NULL);
-    MATCH("GET", "/v1/clients/import", CLIENT_GET, "import", NULL);   /* a client named so */
+    MATCH("GET", "/v1/clients/import", CLIENT_GET, "import", NULL); /* a client named so */
     MATCH("DELETE", "/v1/clients/import", CLIENT_REMOVE, "import", NULL);
     MATCH("GET", "/v1/clients/dev%201", CLIENT_GET, "dev 1", NULL);
     MATCH("GET", "/v1/clients/a+b", CLIENT_GET, "a+b", NULL);
@@ -88,12 +87,12 @@ static void test_match(void **state)
     NOT_FOUND("GET", "/v1/nope");
     NOT_FOUND("GET", "/v1/clients/");
     NOT_FOUND("GET", "/v1//clients");
-    NOT_FOUND("GET", "/v1/topics/a/b");        /* an unencoded '/' in a topic */
+    NOT_FOUND("GET", "/v1/topics/a/b"); /* an unencoded '/' in a topic */
     NOT_FOUND("GET", "/healthz/");
     NOT_FOUND("GET", "healthz");
     NOT_FOUND("GET", "");
     NOT_FOUND("GET", "/");
-    NOT_FOUND("GET", "/v1/%63lients");         /* literal segments are not decoded */
+    NOT_FOUND("GET", "/v1/%63lients"); /* literal segments are not decoded */
     NOT_FOUND("PATCH", "/v2/clients");
     NOT_ALLOWED("PUT", "/v1/status", "GET");
     NOT_ALLOWED("POST", "/healthz", "GET");
@@ -105,7 +104,7 @@ static void test_match(void **state)
     NOT_ALLOWED("POST", "/v1/clients/x/pubkeys/y", "DELETE");
     NOT_ALLOWED("GET", "/v1/topics/t/members/leave", "POST, DELETE");
     NOT_ALLOWED("DELETE", "/v1/events", "GET");
-    NOT_ALLOWED("get", "/v1/status", "GET");   /* methods are case-sensitive */
+    NOT_ALLOWED("get", "/v1/status", "GET"); /* methods are case-sensitive */
 }
 
 static void test_bad_params(void **state)
@@ -137,7 +136,7 @@ static void test_table(void **state)
             assert_int_equal(r->method, API_GET);
         if (r->access == API_PUBLIC)
             assert_string_equal(r->pattern, "/healthz");
-        if (r->body != API_BODY_NONE)   /* PUT: policies and monitoring, a whole setting */
+        if (r->body != API_BODY_NONE) /* PUT: policies and monitoring, a whole setting */
             assert_true(r->method == API_POST || r->method == API_PUT);
         for (size_t k = 0; api_route_param_name(r, k, name, sizeof name); k++)
             assert_true(!strcmp(name, "client") || !strcmp(name, "topic") ||
@@ -201,7 +200,8 @@ static void doc_params(json_t *op, const char *where, char *out, size_t cap)
     size_t i;
     json_t *p;
     out[0] = 0;
-    json_array_foreach (json_object_get(op, "parameters"), i, p) {
+    json_array_foreach(json_object_get(op, "parameters"), i, p)
+    {
         p = param_object(p);
         if (!strcmp(json_string_value(json_object_get(p, "in")), where)) {
             strncat(out, json_string_value(json_object_get(p, "name")), cap - strlen(out) - 2);
@@ -212,15 +212,15 @@ static void doc_params(json_t *op, const char *where, char *out, size_t cap)
 
 static void route_query(const api_route *r, char *out)
 {
-    static const char *const names[] = {"offset", "limit", "search", "after", "rotate", "behind",
-                                        "hours"};
-    static const unsigned flags[] = {API_Q_OFFSET, API_Q_LIMIT, API_Q_SEARCH, API_Q_AFTER,
+    static const char *const names[] = {"offset", "limit",  "search", "after",
+                                        "rotate", "behind", "hours"};
+    static const unsigned flags[] = {API_Q_OFFSET, API_Q_LIMIT,  API_Q_SEARCH, API_Q_AFTER,
                                      API_Q_ROTATE, API_Q_BEHIND, API_Q_HOURS};
     unsigned known = 0;
     out[0] = 0;
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         known |= flags[i];
-    assert_int_equal(r->query & ~known, 0);   /* a new query flag needs a name here */
+    assert_int_equal(r->query & ~known, 0); /* a new query flag needs a name here */
     /* document order: after comes first for events */
     if (r->query & API_Q_AFTER)
         strcat(out, "after,");
@@ -258,9 +258,8 @@ static void check_operation(const api_route *r, json_t *op)
     assert_int_equal(r->body != API_BODY_NONE, body != NULL);
     if (body)
         assert_non_null(json_object_get(json_object_get(body, "content"), "application/json"));
-    assert_int_equal(r->body == API_BODY_IMPORT,
-                     json_object_get(json_object_get(body, "content"), "application/x-ndjson") !=
-                         NULL);
+    assert_int_equal(r->body == API_BODY_IMPORT, json_object_get(json_object_get(body, "content"),
+                                                                 "application/x-ndjson") != NULL);
     assert_non_null(json_object_get(responses, "405"));
     if (r->access != API_PUBLIC)
         assert_non_null(json_object_get(responses, "401"));
@@ -304,8 +303,10 @@ static void test_every_documented_route_exists(void **state)
     json_t *item, *op;
     size_t n = 0;
     (void)state;
-    json_object_foreach (json_object_get(g_doc, "paths"), path, item) {
-        json_object_foreach (item, method, op) {
+    json_object_foreach(json_object_get(g_doc, "paths"), path, item)
+    {
+        json_object_foreach(item, method, op)
+        {
             if (!find_route(method, path))
                 fail_msg("docs/e4c2-openapi.json documents %s %s, which the route table lacks",
                          method, path);
@@ -319,9 +320,9 @@ static void test_openapi_components(void **state)
 {
     json_t *c = json_object_get(g_doc, "components"), *schemas = json_object_get(c, "schemas");
     json_t *bearer = json_object_get(json_object_get(c, "securitySchemes"), "bearer");
-    static const char *const needed[] = {"Client", "Topic", "Command", "Event", "Token",
-                                         "Error", "ClientPage", "TopicPage", "CommandPage",
-                                         "Status", "RotationFinished"};
+    static const char *const needed[] = {"Client",      "Topic",  "Command",         "Event",
+                                         "Token",       "Error",  "ClientPage",      "TopicPage",
+                                         "CommandPage", "Status", "RotationFinished"};
     (void)state;
     assert_string_equal(json_string_value(json_object_get(bearer, "type")), "http");
     assert_string_equal(json_string_value(json_object_get(bearer, "scheme")), "bearer");
@@ -355,8 +356,14 @@ static void enum_is(const char *schema, const char *prop, const char *(*name)(in
                      json_string_value(json_array_get(e, (size_t)i)), name(i));
 }
 
-static const char *sync_name(int i) { return c2_sync_name((c2_sync)i); }
-static const char *cmd_state_name(int i) { return c2_cmd_state_name((c2_cmd_state)i); }
+static const char *sync_name(int i)
+{
+    return c2_sync_name((c2_sync)i);
+}
+static const char *cmd_state_name(int i)
+{
+    return c2_cmd_state_name((c2_cmd_state)i);
+}
 
 static void test_openapi_sync_enums(void **state)
 {

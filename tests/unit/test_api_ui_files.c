@@ -16,7 +16,7 @@
 
 static void test_names_allowed(void **state)
 {
-    const char *ok[] = {"", "index.html", "console.js", "console.css", "img/logo.svg",
+    const char *ok[] = {"",           "index.html", "console.js", "console.css", "img/logo.svg",
                         "a-b_c.1.js", "x/y/z.png"};
     (void)state;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
@@ -25,9 +25,24 @@ static void test_names_allowed(void **state)
 
 static void test_names_refused(void **state)
 {
-    const char *bad[] = {"..", "../e4c2.db", "a/../../etc/passwd", "%2e%2e/x", "..%2fx", ".hidden",
-                         "a/.git/config", "/etc/passwd", "a//b", "dir/", "a\\b", "a b", "a\n",
-                         "c%00.js", "a/./b", "~root", "a;b", "a?b"};
+    const char *bad[] = {"..",
+                         "../e4c2.db",
+                         "a/../../etc/passwd",
+                         "%2e%2e/x",
+                         "..%2fx",
+                         ".hidden",
+                         "a/.git/config",
+                         "/etc/passwd",
+                         "a//b",
+                         "dir/",
+                         "a\\b",
+                         "a b",
+                         "a\n",
+                         "c%00.js",
+                         "a/./b",
+                         "~root",
+                         "a;b",
+                         "a?b"};
     char longname[UI_NAME_MAX + 2];
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -49,7 +64,7 @@ static void test_content_types(void **state)
     assert_string_equal(ui_content_type("console.css"), "text/css; charset=utf-8");
     assert_string_equal(ui_content_type("a/b.svg"), "image/svg+xml");
     assert_string_equal(ui_content_type("shot.png"), "image/png");
-    assert_null(ui_content_type("e4c2.db"));      /* not a console file type: never served */
+    assert_null(ui_content_type("e4c2.db")); /* not a console file type: never served */
     assert_null(ui_content_type("html"));
     assert_null(ui_content_type("Makefile"));
 }
@@ -60,7 +75,7 @@ static void test_whoami_route(void **state)
     api_error e;
     (void)state;
     assert_int_equal(api_route_match("GET", "/v1/whoami", &m, &e), 0);
-    assert_int_equal(m.route->access, API_READ);   /* a read-only token may ask */
+    assert_int_equal(m.route->access, API_READ); /* a read-only token may ask */
     assert_int_equal(api_route_match("POST", "/v1/whoami", &m, &e), -1);
     assert_int_equal(e.status, 405);
 }

@@ -39,7 +39,10 @@ static int teardown(void **st)
     return system(cmd);
 }
 
-static uint64_t fixed_clock(void *ctx) { return *(uint64_t *)ctx; }
+static uint64_t fixed_clock(void *ctx)
+{
+    return *(uint64_t *)ctx;
+}
 
 static void test_persist_and_reopen(void **st)
 {
@@ -59,7 +62,8 @@ static void test_persist_and_reopen(void **st)
     assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
     uint8_t msg[64], out[64];
     size_t len, ol;
-    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"42 bar", 6, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(
+        e4_client_protect(c, TOPIC, (const uint8_t *)"42 bar", 6, msg, sizeof msg, &len), E4_OK);
     e4_client_free(c);
 
     /* Reopen from the file alone: same identity, keys and control topic. */
@@ -73,12 +77,14 @@ static void test_persist_and_reopen(void **st)
     assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
     assert_memory_equal(out, "42 bar", 6);
     /* The replay cache is on by default. */
-    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_ERR_REPLAYED);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol),
+                     E4_ERR_REPLAYED);
 
     /* A command received through the client is persisted before it returns. */
     uint8_t cmd[1] = {E4_CMD_RESET_TOPICS}, cmsg[64];
     assert_int_equal(e4_sk_protect(key, (uint64_t)time(NULL), cmd, 1, cmsg), E4_OK);
-    assert_int_equal(e4_client_unprotect(c, "site/ctl/dev1", cmsg, 25, out, sizeof out, &ol), E4_COMMAND);
+    assert_int_equal(e4_client_unprotect(c, "site/ctl/dev1", cmsg, 25, out, sizeof out, &ol),
+                     E4_COMMAND);
     e4_client_free(c);
     assert_int_equal(e4_client_open(&c, &o2), E4_OK);
     assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"x", 1, msg, sizeof msg, &len),
@@ -92,8 +98,9 @@ static void test_persist_and_reopen(void **st)
                         "cannot open /nonexistent/dir/state.e4: No such file or directory");
     uint8_t id0[E4_ID_LEN] = {1}, key0[E4_KEY_LEN] = {1};
     assert_int_equal(e4_client_new_sk(&c, id0, key0, &missing), E4_ERR_STORAGE_IO);
-    assert_string_equal(e4_client_storage_error(), "cannot create a temporary file beside "
-                                                   "/nonexistent/dir/state.e4: No such file or directory");
+    assert_string_equal(e4_client_storage_error(),
+                        "cannot create a temporary file beside "
+                        "/nonexistent/dir/state.e4: No such file or directory");
     FILE *fp = fopen(path, "r+b");
     fseek(fp, 20, SEEK_SET);
     fputc(0x5a, fp);
@@ -123,20 +130,22 @@ static void test_grows_to_fit_saved_state(void **st)
     assert_int_equal(e4_client_open(&c, &small), E4_OK);
     uint8_t msg[64];
     size_t len;
-    assert_int_equal(e4_client_protect(c, "t/19", (const uint8_t *)"y", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(e4_client_protect(c, "t/19", (const uint8_t *)"y", 1, msg, sizeof msg, &len),
+                     E4_OK);
     e4_client_free(c);
 }
 
 /* Issue 11, item 9: C2 sets K1, rotates to K2; after a restart the K1
  * command, replayed within the 600 s window, must not bring K1 back. */
-static e4_err send_set_topic_key(e4_client *c, const uint8_t key[32], const uint8_t tk[32], uint64_t ts,
-                                 uint8_t msg[128], size_t *msg_len)
+static e4_err send_set_topic_key(e4_client *c, const uint8_t key[32], const uint8_t tk[32],
+                                 uint64_t ts, uint8_t msg[128], size_t *msg_len)
 {
     uint8_t args[48], cmd[E4_COMMAND_MAX], out[128];
     size_t cmd_len, ol;
     memcpy(args, tk, 32);
     assert_int_equal(e4_hash_topic(args + 32, TOPIC), E4_OK);
-    assert_int_equal(e4_command_build(cmd, &cmd_len, E4_CMD_SET_TOPIC_KEY, args, sizeof args), E4_OK);
+    assert_int_equal(e4_command_build(cmd, &cmd_len, E4_CMD_SET_TOPIC_KEY, args, sizeof args),
+                     E4_OK);
     assert_int_equal(e4_sk_protect(key, ts, cmd, cmd_len, msg), E4_OK);
     *msg_len = cmd_len + E4_SK_OVERHEAD;
     return e4_client_unprotect(c, e4_client_control_topic(c), msg, *msg_len, out, sizeof out, &ol);
@@ -146,7 +155,8 @@ static void replay(e4_client *c, const uint8_t *msg, size_t len, e4_err want)
 {
     uint8_t out[128];
     size_t ol;
-    assert_int_equal(e4_client_unprotect(c, e4_client_control_topic(c), msg, len, out, sizeof out, &ol), want);
+    assert_int_equal(
+        e4_client_unprotect(c, e4_client_control_topic(c), msg, len, out, sizeof out, &ol), want);
 }
 
 /* The topic key in use is k: a message under it opens. */
@@ -154,7 +164,8 @@ static void assert_topic_key(e4_client *c, const uint8_t k[32], uint64_t now)
 {
     uint8_t msg[64], out[64];
     size_t len, ol;
-    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"v", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"v", 1, msg, sizeof msg, &len),
+                     E4_OK);
     assert_int_equal(e4_sk_unprotect(k, msg, len, out, &ol, now, 0), E4_OK);
 }
 
@@ -221,7 +232,8 @@ static void test_replay_commands_only(void **st)
     e4_client_set_clock(c, fixed_clock, &now);
     assert_int_equal(send_set_topic_key(c, key, k1, now, m1, &l1), E4_COMMAND);
     replay(c, m1, l1, E4_ERR_REPLAYED);
-    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"v", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"v", 1, msg, sizeof msg, &len),
+                     E4_OK);
     assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
     assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
     e4_client_free(c);
@@ -241,15 +253,19 @@ static void test_clock_override(void **st)
     assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
     uint64_t now = 1700000000;
     e4_client_set_clock(c, fixed_clock, &now);
-    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"t", 1, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"t", 1, msg, sizeof msg, &len),
+                     E4_OK);
     assert_int_equal(msg[0] | msg[1] << 8 | msg[2] << 16 | (uint32_t)msg[3] << 24, (uint32_t)now);
     now += 601;
-    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_ERR_TIMESTAMP_TOO_OLD);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
     now -= 1;
     assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
-    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK); /* replay off */
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol),
+                     E4_OK); /* replay off */
     e4_client_set_clock(c, NULL, NULL);
-    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_ERR_TIMESTAMP_TOO_OLD);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
     e4_client_free(c);
 }
 
@@ -260,7 +276,7 @@ typedef struct sink_log {
     int calls;
     uint8_t last[E4_RECEIPT_APPLIED_LEN];
     size_t last_len;
-    e4_err state_err;  /* a STATE taken from inside the sink: the lock is free */
+    e4_err state_err; /* a STATE taken from inside the sink: the lock is free */
 } sink_log;
 
 static void sink(void *ctx, const uint8_t *receipt, size_t len)
@@ -276,8 +292,8 @@ static void sink(void *ctx, const uint8_t *receipt, size_t len)
 }
 
 /* Deliver a command protected under key at now; returns unprotect's result. */
-static e4_err send_cmd(e4_client *c, const uint8_t key[32], const uint8_t *cmd, size_t n, uint64_t now,
-                       uint8_t msg[128])
+static e4_err send_cmd(e4_client *c, const uint8_t key[32], const uint8_t *cmd, size_t n,
+                       uint64_t now, uint8_t msg[128])
 {
     uint8_t out[128];
     size_t ol;
@@ -285,13 +301,14 @@ static e4_err send_cmd(e4_client *c, const uint8_t key[32], const uint8_t *cmd, 
     return e4_client_unprotect(c, e4_client_control_topic(c), msg, n + 24, out, sizeof out, &ol);
 }
 
-static void assert_applied(const sink_log *l, const uint8_t rkey[32], const uint8_t *msg, size_t len,
-                           uint64_t now, uint8_t result)
+static void assert_applied(const sink_log *l, const uint8_t rkey[32], const uint8_t *msg,
+                           size_t len, uint64_t now, uint8_t result)
 {
     uint8_t plain[64], digest[16];
     e4_receipt r;
     assert_int_equal(l->last_len, E4_RECEIPT_APPLIED_LEN);
-    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, l->last, l->last_len, now, 0), E4_OK);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, l->last, l->last_len, now, 0),
+                     E4_OK);
     assert_int_equal(r.kind, E4_RECEIPT_APPLIED);
     assert_int_equal(e4_command_digest(digest, msg, len), E4_OK);
     assert_memory_equal(r.digest, digest, 16);
@@ -322,8 +339,9 @@ static void test_receipt_sink(void **st)
     assert_int_equal(l.calls, 1);
     assert_applied(&l, rkey, msg, sizeof cmd + 24, now, 0);
     /* replayed: not authenticated anew, no receipt */
-    assert_int_equal(e4_client_unprotect(c, "site/ctl/dev1", msg, sizeof cmd + 24, out, sizeof out, &ol),
-                     E4_ERR_REPLAYED);
+    assert_int_equal(
+        e4_client_unprotect(c, "site/ctl/dev1", msg, sizeof cmd + 24, out, sizeof out, &ol),
+        E4_ERR_REPLAYED);
     assert_int_equal(l.calls, 1);
     /* refused after authentication: a receipt with the reason */
     assert_int_equal(send_cmd(c, key, cmd, 40, now, msg), E4_ERR_INVALID_ARG_LENGTH);
@@ -373,7 +391,8 @@ static void test_state_receipt(void **st)
     assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, buf, len, now, 0), E4_OK);
     assert_int_equal(r.kind, E4_RECEIPT_STATE);
     assert_int_equal(r.ts, now);
-    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, 2, NULL, 0, NULL), E4_OK);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, 2, NULL, 0, NULL),
+                     E4_OK);
     assert_int_equal(wl, r.plain_len);
     assert_true(e4_memeq(want, r.plain, wl));
     free(buf);
@@ -423,8 +442,8 @@ static void *commands(void *arg)
         e4_random_key(cmd + 1);
         assert_int_equal(e4_hash_topic(cmd + 33, t), E4_OK);
         assert_int_equal(e4_sk_protect(k->key, (uint64_t)time(NULL), cmd, sizeof cmd, msg), E4_OK);
-        if (e4_client_unprotect(k->c, e4_client_control_topic(k->c), msg, sizeof cmd + 24, out, sizeof out, &ol) !=
-            E4_COMMAND)
+        if (e4_client_unprotect(k->c, e4_client_control_topic(k->c), msg, sizeof cmd + 24, out,
+                                sizeof out, &ol) != E4_COMMAND)
             k->failures++;
     }
     return NULL;

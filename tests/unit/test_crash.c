@@ -201,13 +201,15 @@ static void test_kill_during_changes(void **st)
     uint8_t id[E4_ID_LEN], key[32];
     assert_int_equal(e4_hash_id(id, "crash-client"), E4_OK);
     memset(key, 0x5a, sizeof key);
-    assert_int_equal(e4_state_init_sk(&expected, expected_mem.b, sizeof expected_mem.b, &LIMITS, id, key),
-                     E4_OK);
+    assert_int_equal(
+        e4_state_init_sk(&expected, expected_mem.b, sizeof expected_mem.b, &LIMITS, id, key),
+        E4_OK);
     e4_file_store fs;
     e4_file_store_init(&fs, g_path);
     assert_int_equal(e4_state_save(expected, &fs.storage), E4_OK);
 
-    volatile shared *sh = mmap(NULL, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    volatile shared *sh =
+        mmap(NULL, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(sh != MAP_FAILED);
 
     static uint8_t file[16384];
@@ -255,10 +257,11 @@ static void test_kill_during_changes(void **st)
             assert_int_equal(apply_change(expected, completed), E4_OK);
             serialize(expected, &want);
             if (n != want.len || memcmp(file, want.buf, n) != 0)
-                fail_msg("round %u (%s store, killed after %ld us): the file (%zu bytes) is neither "
-                         "the state after change %llu nor after %llu",
-                         rounds, slow ? "slowed" : "plain", delay_us, n, (unsigned long long)completed,
-                         (unsigned long long)completed + 1);
+                fail_msg(
+                    "round %u (%s store, killed after %ld us): the file (%zu bytes) is neither "
+                    "the state after change %llu nor after %llu",
+                    rounds, slow ? "slowed" : "plain", delay_us, n, (unsigned long long)completed,
+                    (unsigned long long)completed + 1);
             assert_true(started == completed); /* only a change that had started */
             j = completed + 1;
             in_flight_seen++;
@@ -267,26 +270,29 @@ static void test_kill_during_changes(void **st)
         e4_state *loaded;
         e4_file_store rfs;
         e4_file_store_init(&rfs, g_path);
-        assert_int_equal(e4_state_load(&loaded, check_mem.b, sizeof check_mem.b, &LIMITS, &rfs.storage), E4_OK);
+        assert_int_equal(
+            e4_state_load(&loaded, check_mem.b, sizeof check_mem.b, &LIMITS, &rfs.storage), E4_OK);
         static memstore again;
         serialize(loaded, &again);
         assert_int_equal(again.len, n);
         assert_memory_equal(again.buf, file, n);
     }
     double secs = seconds_since(&t0);
-    print_message("%u kills in %.1f s (%u with a slowed store): %llu changes applied, %u times the file "
-                  "held the change in flight, %u rounds without progress; %u topics\n",
-                  rounds, secs, slow_rounds, (unsigned long long)j, in_flight_seen, zero_progress,
-                  e4_state_topic_count(expected));
+    print_message(
+        "%u kills in %.1f s (%u with a slowed store): %llu changes applied, %u times the file "
+        "held the change in flight, %u rounds without progress; %u topics\n",
+        rounds, secs, slow_rounds, (unsigned long long)j, in_flight_seen, zero_progress,
+        e4_state_topic_count(expected));
     assert_true(rounds >= (kills < 100 ? kills : 100)); /* enough kills within the time limit */
-    assert_true(j > rounds); /* the children did make progress */
+    assert_true(j > rounds);                            /* the children did make progress */
     munmap((void *)sh, sizeof(shared));
 }
 
 static int setup_dir(void **st)
 {
     (void)st;
-    snprintf(g_dir, sizeof g_dir, "%s/e4-test-crash.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(g_dir, sizeof g_dir, "%s/e4-test-crash.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(g_dir))
         return -1;
     snprintf(g_path, sizeof g_path, "%s/state", g_dir);

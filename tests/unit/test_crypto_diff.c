@@ -88,8 +88,8 @@ static void test_sha3(void **state)
 
 /* OpenSSL's RFC 5297 SIV with one AD item; n >= 1 (OpenSSL 3.0 refuses an
  * empty plaintext). out = tag || ciphertext. */
-static void ossl_siv_seal(const uint8_t key[32], const uint8_t *ad, size_t ad_len,
-                          const uint8_t *p, size_t n, uint8_t *out)
+static void ossl_siv_seal(const uint8_t key[32], const uint8_t *ad, size_t ad_len, const uint8_t *p,
+                          size_t n, uint8_t *out)
 {
     uint8_t k2[64];
     int len;

@@ -45,17 +45,20 @@ static void keypair(uint8_t sk[32], uint8_t pk[33])
 }
 
 /* OpenSSL's verdict on r || s, through a DER signature and its EVP. */
-static int openssl_verifies(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[33])
+static int openssl_verifies(const uint8_t sig[64], const uint8_t *msg, size_t len,
+                            const uint8_t pk[33])
 {
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pk, 33), OSSL_PARAM_construct_end()};
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pk, 33),
+        OSSL_PARAM_construct_end()};
     EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     EVP_PKEY *key = NULL;
     assert_int_equal(EVP_PKEY_fromdata_init(kc), 1);
     assert_int_equal(EVP_PKEY_fromdata(kc, &key, EVP_PKEY_PUBLIC_KEY, params), 1);
     ECDSA_SIG *es = ECDSA_SIG_new();
-    assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL)), 1);
+    assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL)),
+                     1);
     uint8_t der[80], *p = der;
     int n = i2d_ECDSA_SIG(es, &p);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -146,8 +149,9 @@ static void test_public_key_edge_cases(void **st)
     }
     assert_true(off_curve);
     /* x = p (not a field element) with either parity. */
-    static const uint8_t P[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0,
-                                  0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t P[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0,    0,    0,
+                                  0,    0,    0,    0,    0,    0,    0,    0,    0,    0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     bad[0] = 0x02;
     memcpy(bad + 1, P, 32);
     assert_int_equal(e4c_p256_ecdh(z, sk, bad), -1);

@@ -42,7 +42,7 @@ static void check_bad(int line, const char *text, const char *want)
         fail_msg("line %d: accepted, want \"%s\"", line, want);
     if (strncmp(err, want, strlen(want)) != 0)
         fail_msg("line %d: got \"%s\", want \"%s...\"", line, err, want);
-    config_free(&c);   /* what earlier lines set is freed (ASan: no leak) */
+    config_free(&c); /* what earlier lines set is freed (ASan: no leak) */
 }
 #define BAD(text, want) check_bad(__LINE__, (text), (want))
 
@@ -58,7 +58,7 @@ static void test_key_value(void **state)
     OK(&c, "db = sqlite:/var/lib/e4c2/e4c2.db\n"
            "listen=127.0.0.1:9000\n"
            "   broker   =   mqtt://127.0.0.1:1883   \n"
-           "log-level = debug");   /* the last line needs no newline */
+           "log-level = debug"); /* the last line needs no newline */
     STR(c.db, "sqlite:/var/lib/e4c2/e4c2.db");
     STR(c.listen, "127.0.0.1:9000");
     STR(c.broker, "mqtt://127.0.0.1:1883");

@@ -56,8 +56,8 @@ static size_t sk_msg(uint8_t *out, const uint8_t *key, uint64_t ts, const char *
     return strlen(text) + E4_SK_OVERHEAD;
 }
 
-static c2_traffic_result check(const monitor_keys *k, monitor_replay *rp, const uint8_t *msg, size_t len,
-                               int64_t *skew)
+static c2_traffic_result check(const monitor_keys *k, monitor_replay *rp, const uint8_t *msg,
+                               size_t len, int64_t *skew)
 {
     uint8_t scratch[512];
     int has_skew = 0;
@@ -65,7 +65,7 @@ static c2_traffic_result check(const monitor_keys *k, monitor_replay *rp, const 
     c2_traffic_result r;
     memset(scratch, 0, sizeof scratch);
     r = monitor_check(k, rp, msg, len, NOW, scratch, sizeof scratch, &s, &has_skew);
-    assert_true(zero(scratch, sizeof scratch));   /* what was opened is wiped */
+    assert_true(zero(scratch, sizeof scratch)); /* what was opened is wiped */
     if (skew)
         *skew = has_skew ? s : -1;
     return r;
@@ -92,7 +92,8 @@ static void test_sk_results(void **state)
     assert_int_equal(skew, 3600);
     n = sk_msg(m, KEY, NOW + 120, "hello 4");
     assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_in_future);
-    assert_int_equal(check(&k, &rp, (const uint8_t *)clear, strlen(clear), &skew), C2_TR_unprotected);
+    assert_int_equal(check(&k, &rp, (const uint8_t *)clear, strlen(clear), &skew),
+                     C2_TR_unprotected);
     assert_int_equal(skew, -1);
     assert_int_equal(check(&k, &rp, (const uint8_t *)"hi", 2, NULL), C2_TR_unprotected);
     n = sk_msg(m, KEY, NOW, "tampered");
@@ -153,13 +154,16 @@ static void test_pk_results(void **state)
     k.mode = C2_MODE_PK;
     k.pubkey = alice_only;
     monitor_replay_init(&rp);
-    assert_int_equal(e4_pk_protect(KEY, SIGNER, SIGN_SK, NOW, (const uint8_t *)text, strlen(text), m), E4_OK);
+    assert_int_equal(
+        e4_pk_protect(KEY, SIGNER, SIGN_SK, NOW, (const uint8_t *)text, strlen(text), m), E4_OK);
     assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_valid);
     assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_replayed);
-    assert_int_equal(e4_pk_protect(OTHER, SIGNER, SIGN_SK, NOW, (const uint8_t *)text, strlen(text), m), E4_OK);
+    assert_int_equal(
+        e4_pk_protect(OTHER, SIGNER, SIGN_SK, NOW, (const uint8_t *)text, strlen(text), m), E4_OK);
     assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_not_authentic);
     assert_int_equal(e4_hash_id(stranger, "mallory"), E4_OK);
-    assert_int_equal(e4_pk_protect(KEY, stranger, SIGN_SK, NOW, (const uint8_t *)text, strlen(text), m), E4_OK);
+    assert_int_equal(
+        e4_pk_protect(KEY, stranger, SIGN_SK, NOW, (const uint8_t *)text, strlen(text), m), E4_OK);
     assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_unknown_signer);
     /* an SK-sized message is too short to be PK */
     n = sk_msg(m, KEY, NOW, "short");

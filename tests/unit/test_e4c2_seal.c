@@ -27,17 +27,17 @@
 #define PASS "correct horse battery staple"
 #define PASS2 "another passphrase entirely"
 
-static const uint8_t client_a[E4_ID_LEN] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
-                                             0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
-static const uint8_t client_b[E4_ID_LEN] = { 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
-                                             0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf };
+static const uint8_t client_a[E4_ID_LEN] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+                                            0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf};
+static const uint8_t client_b[E4_ID_LEN] = {0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
+                                            0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf};
 
 /* ---- helpers -------------------------------------------------------------- */
 
 static db *new_db(void)
 {
     char err[256];
-    c2_error e = { 0 };
+    c2_error e = {0};
     db *d = db_open("sqlite::memory:", err, sizeof err);
     if (!d)
         fail_msg("db_open: %s", err);
@@ -48,14 +48,14 @@ static db *new_db(void)
 
 static keyring_source pass_src(const char *pass)
 {
-    keyring_source s = { .passphrase = pass, .kdf_ops = 1, .kdf_mem_kib = 8 };
+    keyring_source s = {.passphrase = pass, .kdf_ops = 1, .kdf_mem_kib = 8};
     return s;
 }
 
 static keyring *create_pass(db *d, const char *pass)
 {
     keyring_source s = pass_src(pass);
-    c2_error e = { 0 };
+    c2_error e = {0};
     keyring *kr = keyring_create(d, &s, &e);
     if (!kr)
         fail_msg("keyring_create: %s", e.message);
@@ -86,7 +86,7 @@ static void drop_file(char *path)
 static keyring *key_file_keyring(db *d, int create, const void *bytes, size_t n, c2_error *e)
 {
     char *path = temp_file(bytes, n);
-    keyring_source s = { .key_file = path };
+    keyring_source s = {.key_file = path};
     keyring *kr;
     memset(e, 0, sizeof *e);
     kr = create ? keyring_create(d, &s, e) : keyring_unlock(d, &s, e);
@@ -130,15 +130,17 @@ static void test_round_trip(void **state)
     (void)state;
     randombytes_buf(key, sizeof key);
     assert_int_equal(seal(kr, sealed, "clients.key", client_a, E4_ID_LEN, key, sizeof key), 0);
-    assert_int_equal(open_as(kr, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, plain, &len), 0);
+    assert_int_equal(
+        open_as(kr, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, plain, &len), 0);
     assert_int_equal(len, E4_KEY_LEN);
     assert_memory_equal(plain, key, E4_KEY_LEN);
-    assert_memory_not_equal(sealed + 24, key, E4_KEY_LEN);   /* not in clear */
+    assert_memory_not_equal(sealed + 24, key, E4_KEY_LEN); /* not in clear */
 
     /* a random nonce: sealing twice gives two values that both open */
     assert_int_equal(seal(kr, again, "clients.key", client_a, E4_ID_LEN, key, sizeof key), 0);
     assert_memory_not_equal(sealed, again, sizeof sealed);
-    assert_int_equal(open_as(kr, "clients.key", client_a, E4_ID_LEN, again, sizeof again, plain, &len), 0);
+    assert_int_equal(
+        open_as(kr, "clients.key", client_a, E4_ID_LEN, again, sizeof again, plain, &len), 0);
     assert_memory_equal(plain, key, E4_KEY_LEN);
 
     /* an empty row (meta.check) and an empty plaintext */
@@ -149,7 +151,8 @@ static void test_round_trip(void **state)
     /* exactly SEAL_MAX_PLAIN bytes */
     memset(max, 0x42, sizeof max);
     assert_int_equal(seal(kr, big, "outbox.cmd", client_a, E4_ID_LEN, max, sizeof max), 0);
-    assert_int_equal(open_as(kr, "outbox.cmd", client_a, E4_ID_LEN, big, sizeof big, plain, &len), 0);
+    assert_int_equal(open_as(kr, "outbox.cmd", client_a, E4_ID_LEN, big, sizeof big, plain, &len),
+                     0);
     assert_int_equal(len, SEAL_MAX_PLAIN);
     assert_memory_equal(plain, max, SEAL_MAX_PLAIN);
     keyring_free(kr);
@@ -163,11 +166,13 @@ static void test_too_long_refused(void **state)
     uint8_t plain[SEAL_MAX_PLAIN + 1], out[SEAL_MAX_PLAIN + 1 + SEAL_OVERHEAD], big_row[1100];
     (void)state;
     memset(plain, 1, sizeof plain);
-    assert_int_equal(seal(kr, out, "outbox.cmd", client_a, E4_ID_LEN, plain, SEAL_MAX_PLAIN + 1), -1);
+    assert_int_equal(seal(kr, out, "outbox.cmd", client_a, E4_ID_LEN, plain, SEAL_MAX_PLAIN + 1),
+                     -1);
     assert_int_equal(seal(kr, out, "outbox.cmd", client_a, E4_ID_LEN, plain, 100000), -1);
     /* a sealed value longer than SEAL_MAX_PLAIN + SEAL_OVERHEAD never opens */
     memset(out, 0, sizeof out);
-    assert_int_equal(open_as(kr, "outbox.cmd", client_a, E4_ID_LEN, out, sizeof out, NULL, NULL), -1);
+    assert_int_equal(open_as(kr, "outbox.cmd", client_a, E4_ID_LEN, out, sizeof out, NULL, NULL),
+                     -1);
     /* a place too long for the associated data is refused, not cut */
     memset(big_row, 7, sizeof big_row);
     assert_int_equal(seal(kr, out, "clients.key", big_row, sizeof big_row, plain, 32), -1);
@@ -185,19 +190,25 @@ static void test_other_place_does_not_open(void **state)
     randombytes_buf(key, sizeof key);
     assert_int_equal(seal(kr, sealed, "clients.key", client_a, E4_ID_LEN, key, sizeof key), 0);
     /* another row of the same column */
-    assert_int_equal(open_as(kr, "clients.key", client_b, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(kr, "clients.key", client_b, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
     /* the same row in another column */
-    assert_int_equal(open_as(kr, "outbox.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
-    assert_int_equal(open_as(kr, "topics.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(kr, "outbox.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(kr, "topics.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
     /* a row that is a prefix, or one byte longer */
-    assert_int_equal(open_as(kr, "clients.key", client_a, E4_ID_LEN - 1, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(kr, "clients.key", client_a, E4_ID_LEN - 1, sealed, sizeof sealed, NULL, NULL), -1);
     assert_int_equal(open_as(kr, "clients.key", NULL, 0, sealed, sizeof sealed, NULL, NULL), -1);
     /* the column/row boundary is part of the place: "clients.ke" + "y..." */
     {
         uint8_t shifted[E4_ID_LEN + 1];
         shifted[0] = 'y';
         memcpy(shifted + 1, client_a, E4_ID_LEN);
-        assert_int_equal(open_as(kr, "clients.ke", shifted, sizeof shifted, sealed, sizeof sealed, NULL, NULL), -1);
+        assert_int_equal(
+            open_as(kr, "clients.ke", shifted, sizeof shifted, sealed, sizeof sealed, NULL, NULL),
+            -1);
     }
     /* a topic key bound to (name, version) opens for no other version */
     memcpy(topic_row, "room", 5);
@@ -205,8 +216,10 @@ static void test_other_place_does_not_open(void **state)
     memcpy(topic_row2, "room", 5);
     memcpy(topic_row2 + 5, &v2, 8);
     assert_int_equal(seal(kr, sealed, "topics.key", topic_row, 13, key, sizeof key), 0);
-    assert_int_equal(open_as(kr, "topics.key", topic_row, 13, sealed, sizeof sealed, NULL, NULL), 0);
-    assert_int_equal(open_as(kr, "topics.key", topic_row2, 13, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(open_as(kr, "topics.key", topic_row, 13, sealed, sizeof sealed, NULL, NULL),
+                     0);
+    assert_int_equal(open_as(kr, "topics.key", topic_row2, 13, sealed, sizeof sealed, NULL, NULL),
+                     -1);
     keyring_free(kr);
     db_close(d);
 }
@@ -215,7 +228,8 @@ static void test_damaged_does_not_open(void **state)
 {
     db *d = new_db();
     keyring *kr = create_pass(d, PASS);
-    uint8_t key[E4_KEY_LEN], sealed[E4_KEY_LEN + SEAL_OVERHEAD], bad[E4_KEY_LEN + SEAL_OVERHEAD + 1];
+    uint8_t key[E4_KEY_LEN], sealed[E4_KEY_LEN + SEAL_OVERHEAD],
+        bad[E4_KEY_LEN + SEAL_OVERHEAD + 1];
     size_t i, n;
     (void)state;
     randombytes_buf(key, sizeof key);
@@ -233,7 +247,8 @@ static void test_damaged_does_not_open(void **state)
             fail_msg("a value cut to %zu bytes opens", n);
     memcpy(bad, sealed, sizeof sealed);
     bad[sizeof sealed] = 0;
-    assert_int_equal(open_as(kr, "clients.key", client_a, E4_ID_LEN, bad, sizeof sealed + 1, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(kr, "clients.key", client_a, E4_ID_LEN, bad, sizeof sealed + 1, NULL, NULL), -1);
     keyring_free(kr);
     db_close(d);
 }
@@ -247,9 +262,11 @@ static void test_wrong_key_does_not_open(void **state)
     randombytes_buf(key, sizeof key);
     assert_int_equal(seal(k1, sealed, "clients.key", client_a, E4_ID_LEN, key, sizeof key), 0);
     /* another passphrase */
-    assert_int_equal(open_as(k2, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(k2, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
     /* the same passphrase over another database: another salt, another key */
-    assert_int_equal(open_as(k3, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
+    assert_int_equal(
+        open_as(k3, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, NULL, NULL), -1);
     keyring_free(k1);
     keyring_free(k2);
     keyring_free(k3);
@@ -265,20 +282,21 @@ static void test_unlock_passphrase(void **state)
     db *d = new_db();
     keyring *kr = create_pass(d, PASS), *again;
     keyring_source right = pass_src(PASS), wrong = pass_src(PASS2), shortp = pass_src("too short");
-    keyring_source none = { 0 }, both = { .passphrase = PASS, .key_file = "/nonexistent" };
+    keyring_source none = {0}, both = {.passphrase = PASS, .key_file = "/nonexistent"};
     uint8_t key[E4_KEY_LEN], sealed[E4_KEY_LEN + SEAL_OVERHEAD], plain[E4_KEY_LEN];
-    c2_error e = { 0 };
+    c2_error e = {0};
     size_t len = 0;
     (void)state;
     randombytes_buf(key, sizeof key);
     assert_int_equal(seal(kr, sealed, "clients.key", client_a, E4_ID_LEN, key, sizeof key), 0);
 
     /* the right passphrase: the same key, values sealed before open */
-    right.kdf_ops = right.kdf_mem_kib = 0;   /* unlock reads the cost from the database */
+    right.kdf_ops = right.kdf_mem_kib = 0; /* unlock reads the cost from the database */
     again = keyring_unlock(d, &right, &e);
     if (!again)
         fail_msg("keyring_unlock: %s", e.message);
-    assert_int_equal(open_as(again, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, plain, &len), 0);
+    assert_int_equal(
+        open_as(again, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, plain, &len), 0);
     assert_memory_equal(plain, key, E4_KEY_LEN);
     keyring_free(again);
 
@@ -309,7 +327,7 @@ static void test_unlock_passphrase(void **state)
 
     /* a passphrase database opened with a key file: told which it needs */
     {
-        uint8_t raw[32] = { 0 };
+        uint8_t raw[32] = {0};
         memset(&e, 0, sizeof e);
         assert_null(key_file_keyring(d, 0, raw, sizeof raw, &e));
         assert_non_null(strstr(e.message, "initialised with a passphrase"));
@@ -323,7 +341,7 @@ static void test_check_value_tampered(void **state)
     db *d = new_db();
     keyring *kr = create_pass(d, PASS);
     keyring_source right = pass_src(PASS);
-    c2_error e = { 0 };
+    c2_error e = {0};
     uint8_t check[256], salt[64];
     size_t n = 0, sn = 0;
     db_val p[1];
@@ -369,7 +387,7 @@ static void test_unlock_uninitialised(void **state)
 {
     db *d = new_db();
     keyring_source right = pass_src(PASS);
-    c2_error e = { 0 };
+    c2_error e = {0};
     (void)state;
     assert_null(keyring_unlock(d, &right, &e));
     assert_int_not_equal(e.code, C2_OK);
@@ -399,7 +417,7 @@ static void test_key_file_forms(void **state)
      * or CRLF or spaces after it) unlocks the database and opens values */
     hex_of(hex, raw, sizeof raw);
     {
-        const char *tails[] = { "", "\n", "\r\n", "  \n" };
+        const char *tails[] = {"", "\n", "\r\n", "  \n"};
         for (i = 0; i < 4; i++) {
             char buf[80];
             size_t n = (size_t)snprintf(buf, sizeof buf, "%s%s", hex, tails[i]);
@@ -412,7 +430,9 @@ static void test_key_file_forms(void **state)
             k2 = key_file_keyring(d, 0, buf, n, &e);
             if (!k2)
                 fail_msg("keyring_unlock with hex form %zu: %s", i, e.message);
-            assert_int_equal(open_as(k2, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, plain, NULL), 0);
+            assert_int_equal(
+                open_as(k2, "clients.key", client_a, E4_ID_LEN, sealed, sizeof sealed, plain, NULL),
+                0);
             assert_memory_equal(plain, key, sizeof key);
             keyring_free(k2);
         }
@@ -454,8 +474,8 @@ static void test_key_file_bad_lengths(void **state)
     uint8_t raw[200];
     char hex[200];
     db *d;
-    c2_error e = { 0 };
-    keyring_source missing = { .key_file = "/nonexistent/e4c2/master.key" };
+    c2_error e = {0};
+    keyring_source missing = {.key_file = "/nonexistent/e4c2/master.key"};
     (void)state;
     memset(raw, 0x11, sizeof raw);
     memset(hex, 'a', sizeof hex);

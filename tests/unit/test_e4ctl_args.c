@@ -152,11 +152,12 @@ static void test_parse_every_command(void **state)
         assert_int_equal(ctl_parse(argc + 1, argv, &req), 0);
         assert_ptr_equal(req.cmd, c);
         ctl_request_free(&req);
-        for (j = 0; j < want; j++) {   /* a word from a set of choices: its first one */
+        for (j = 0; j < want; j++) { /* a word from a set of choices: its first one */
             char word[32];
             spec_word(c->args, j, word, sizeof word);
-            argv[argc + (int)j] = !strcmp(word, "on|off") ? (char *)"on"
-                                  : !strcmp(word, "topic|client") ? (char *)"topic" : (char *)dummy[j];
+            argv[argc + (int)j] = !strcmp(word, "on|off")         ? (char *)"on"
+                                  : !strcmp(word, "topic|client") ? (char *)"topic"
+                                                                  : (char *)dummy[j];
         }
         rc = ctl_parse(argc + (int)want, argv, &req);
         if (rc)
@@ -197,26 +198,31 @@ static void test_policy_commands(void **state)
     assert_int_equal(ctl_parse_duration("-5m", &d), -1);
     assert_int_equal(ctl_parse_duration("99999999999999d", &d), -1);
     assert_int_equal(parse_words(&req, "policy", "set", "topic", "a/b", "--rotate-every", "24h",
-                                 "--max-age", "7d", "--on-join", "on", "--on-leave", "off", NULL), 0);
+                                 "--max-age", "7d", "--on-join", "on", "--on-leave", "off", NULL),
+                     0);
     path = ctl_build_path(&req);
     assert_string_equal(path, "/v1/topics/a%2Fb/policy");
     free(path);
     assert_int_equal(ctl_build_body(&req, &body, err, sizeof err), 0);
-    assert_string_equal(body.data,
-                        "{\"rotate_every\":86400,\"max_age\":604800,\"on_join\":true,\"on_leave\":false}");
+    assert_string_equal(
+        body.data,
+        "{\"rotate_every\":86400,\"max_age\":604800,\"on_join\":true,\"on_leave\":false}");
     ctl_body_free(&body);
     ctl_request_free(&req);
-    assert_int_equal(parse_words(&req, "policy", "set", "client", "c1", "--rekey-every", "30d", NULL), 0);
+    assert_int_equal(
+        parse_words(&req, "policy", "set", "client", "c1", "--rekey-every", "30d", NULL), 0);
     path = ctl_build_path(&req);
     assert_string_equal(path, "/v1/clients/c1/policy");
     free(path);
     ctl_request_free(&req);
-    assert_int_equal(parse_words(&req, "policy", "set", "client", "c1", "--rotate-every", "1h", NULL),
-                     CTL_EXIT_USAGE);
+    assert_int_equal(
+        parse_words(&req, "policy", "set", "client", "c1", "--rotate-every", "1h", NULL),
+        CTL_EXIT_USAGE);
     assert_non_null(strstr(req.error, "--rekey-every"));
     ctl_request_free(&req);
-    assert_int_equal(parse_words(&req, "policy", "set", "topic", "t", "--rotate-every", "30s", NULL),
-                     CTL_EXIT_USAGE);
+    assert_int_equal(
+        parse_words(&req, "policy", "set", "topic", "t", "--rotate-every", "30s", NULL),
+        CTL_EXIT_USAGE);
     assert_non_null(strstr(req.error, "--rotate-every: from 60 seconds"));
     ctl_request_free(&req);
     assert_int_equal(parse_words(&req, "policy", "set", "topic", "t", "--max-age", "soon", NULL),
@@ -269,8 +275,7 @@ static const struct bad_case bad_cases[] = {
       "000000000000000000000000000000000000000000000000000000000000000g"},
      "--key: expected 64 hex digits"},
     {{"client", "add", "a", "--key",
-      "0000000000000000000000000000000000000000000000000000000000000000", "--password-file",
-      "f"},
+      "0000000000000000000000000000000000000000000000000000000000000000", "--password-file", "f"},
      "exclude each other"},
     {{"client", "add", "a", "--pubkey",
       "0000000000000000000000000000000000000000000000000000000000000000", "--key",
@@ -387,12 +392,12 @@ static char *path_of(const char *first, ...)
     return path;
 }
 
-#define PATH_IS(expected, ...)                                                                    \
-    do {                                                                                          \
-        char *p_ = path_of(__VA_ARGS__, (const char *)NULL);                                      \
-        assert_non_null(p_);                                                                      \
-        assert_string_equal(p_, expected);                                                        \
-        free(p_);                                                                                 \
+#define PATH_IS(expected, ...)                               \
+    do {                                                     \
+        char *p_ = path_of(__VA_ARGS__, (const char *)NULL); \
+        assert_non_null(p_);                                 \
+        assert_string_equal(p_, expected);                   \
+        free(p_);                                            \
     } while (0)
 
 static void test_paths(void **state)
@@ -415,8 +420,8 @@ static void test_paths(void **state)
     PATH_IS("/v1/clients/a/links", "link", "a", "b");
     PATH_IS("/v1/clients/a/commands?offset=10&limit=20", "commands", "a", "--limit", "20",
             "--offset", "10");
-    PATH_IS("/v1/clients?search=a%20b%26c%2F%23&offset=5&limit=1000", "client", "list",
-            "--search", "a b&c/#", "--offset", "5", "--limit", "1000");
+    PATH_IS("/v1/clients?search=a%20b%26c%2F%23&offset=5&limit=1000", "client", "list", "--search",
+            "a b&c/#", "--offset", "5", "--limit", "1000");
     PATH_IS("/v1/topics?search=caf%C3%A9", "topic", "list", "--search", "caf\xc3\xa9");
     PATH_IS("/v1/c2/rotate-key", "c2", "rotate-key");
     PATH_IS("/v1/c2/rotate-key/finish", "c2", "rotate-key", "--finish");
@@ -572,7 +577,7 @@ static void test_helpers(void **state)
     assert_false(ctl_url_valid("http://h\n"));
 
     assert_true(ctl_utf8_valid("caf\xc3\xa9 \xf0\x9f\x94\x91", 10));
-    assert_false(ctl_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+    assert_false(ctl_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     assert_false(ctl_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 
     s = ctl_safe_dup("ok \x1b[31m\x7f \xc2\x9b \xff caf\xc3\xa9");

@@ -309,9 +309,9 @@ static void conn_ranges(void **state)
     assert_int_equal(k1, 10);
     assert_int_equal(sim_range_conns(10000, 10, 0, 10000, &k0, &k1), 0);
     assert_int_equal(k1 - k0, 10);
-    assert_int_equal(sim_range_conns(10000, 10, 0, 999, &k0, &k1), -1);     /* not a boundary */
+    assert_int_equal(sim_range_conns(10000, 10, 0, 999, &k0, &k1), -1); /* not a boundary */
     assert_int_equal(sim_range_conns(10000, 10, 1, 999, &k0, &k1), -1);
-    assert_int_equal(sim_range_conns(10000, 4, 0, 1000, &k0, &k1), -1);     /* 2,500 per connection */
+    assert_int_equal(sim_range_conns(10000, 4, 0, 1000, &k0, &k1), -1); /* 2,500 per connection */
     assert_int_equal(sim_range_conns(10000, 4, 0, 2500, &k0, &k1), 0);
     assert_int_equal(sim_range_conns(10000, 10, 0, 0, &k0, &k1), -1);       /* empty */
     assert_int_equal(sim_range_conns(10000, 10, 9000, 2000, &k0, &k1), -1); /* beyond the end */
@@ -331,23 +331,23 @@ static void state_schedule(void **state)
     receipt_schedule r;
     (void)state;
     memset(&r, 0, sizeof r);
-    assert_true(rs_due(&r, 3600) == UINT64_MAX);          /* nothing before the connection */
+    assert_true(rs_due(&r, 3600) == UINT64_MAX); /* nothing before the connection */
     rs_subscribed(&r);
-    assert_int_equal(rs_due(&r, 3600), 0);                 /* at once */
+    assert_int_equal(rs_due(&r, 3600), 0); /* at once */
     rs_sent(&r, 1000);
-    assert_int_equal(rs_due(&r, 3600), 1000 + 3600000);    /* periodic */
-    assert_true(rs_due(&r, 0) == UINT64_MAX);              /* none */
+    assert_int_equal(rs_due(&r, 3600), 1000 + 3600000); /* periodic */
+    assert_true(rs_due(&r, 0) == UINT64_MAX);           /* none */
     rs_activity(&r, 1200);
-    assert_int_equal(rs_due(&r, 3600), 2200);              /* a second after the burst */
+    assert_int_equal(rs_due(&r, 3600), 2200); /* a second after the burst */
     rs_activity(&r, 1900);
-    assert_int_equal(rs_due(&r, 0), 2900);                 /* the burst went on */
-    for (uint64_t t = 2400; t <= 9000; t += 500)           /* it never pauses: 5 s at most */
+    assert_int_equal(rs_due(&r, 0), 2900);       /* the burst went on */
+    for (uint64_t t = 2400; t <= 9000; t += 500) /* it never pauses: 5 s at most */
         rs_activity(&r, t);
     assert_int_equal(rs_due(&r, 0), 1200 + 5000);
     rs_sent(&r, 6200);
     rs_activity(&r, 6250);
-    rs_subscribed(&r);                                      /* reconnected at once */
-    assert_int_equal(rs_due(&r, 0), 7200);                 /* one a second at most */
+    rs_subscribed(&r);                     /* reconnected at once */
+    assert_int_equal(rs_due(&r, 0), 7200); /* one a second at most */
     rs_sent(&r, 7200);
     assert_true(rs_due(&r, 0) == UINT64_MAX);
 }

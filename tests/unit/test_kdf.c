@@ -99,8 +99,7 @@ static uint8_t *get_bytes(const json_t *entry, const char *key, size_t len)
     }
     if (got != len) {
         free(b);
-        fail_msg("%s: field \"%s\" has %zu bytes, expected %zu", entry_name(entry), key, got,
-                 len);
+        fail_msg("%s: field \"%s\" has %zu bytes, expected %zu", entry_name(entry), key, got, len);
     }
     return b;
 }
@@ -232,8 +231,7 @@ static void test_password_derivation(void **state)
         int seed_ok = memcmp(ed_sk, key, 32) == 0;
         free(ed_sk);
         if (!seed_ok) {
-            fail_msg("%s: ed25519_private does not start with the derived seed",
-                     entry_name(entry));
+            fail_msg("%s: ed25519_private does not start with the derived seed", entry_name(entry));
         }
 
         check_ed_to_curve_keys(entry, "ed25519_public");
@@ -335,8 +333,8 @@ static void test_ed_to_curve_public_edge(void **state)
         } else {
             n_fail++;
             if (rc != -1) {
-                fail_msg("%s: conversion returned %d, e4go rejects it (%s)", entry_name(entry),
-                         rc, get_str(entry, "note"));
+                fail_msg("%s: conversion returned %d, e4go rejects it (%s)", entry_name(entry), rc,
+                         get_str(entry, "note"));
             }
         }
     }

@@ -44,8 +44,8 @@ static void dec_ok(const uint8_t *b, size_t n, int version, mqtt_packet *out)
 
     uint8_t buf[1024];
     size_t len = 0;
-    e = mqtt_encode(buf, sizeof buf, &len, out, version == 0 ? out->connect.protocol_level : version,
-                    MQTT_ENC_DEFAULT);
+    e = mqtt_encode(buf, sizeof buf, &len, out,
+                    version == 0 ? out->connect.protocol_level : version, MQTT_ENC_DEFAULT);
     if (e != MQTT_OK)
         fail_msg("re-encode: %s", mqtt_strerror(e));
     assert_int_equal(len, n);
@@ -122,8 +122,8 @@ static void test_frame(void **state)
 {
     (void)state;
     /* PUBLISH "a/b" "hi" + PINGREQ + PUBACK, fed byte by byte */
-    static const uint8_t stream[] = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'h', 'i',
-                                     0xC0, 0x00, 0x40, 0x02, 0x00, 0x07};
+    static const uint8_t stream[] = {0x30, 0x07, 0x00, 0x03, 'a',  '/',  'b', 'h',
+                                     'i',  0xC0, 0x00, 0x40, 0x02, 0x00, 0x07};
     static const size_t sizes[] = {9, 2, 4};
     size_t start = 0, got = 0;
     for (size_t end = start + 1; end <= sizeof stream; end++) {
@@ -258,14 +258,14 @@ static void test_connect_v5(void **state)
     p.connect.will_topic = mqtt_str("t");
     p.connect.will_payload = mqtt_str("x");
     static const uint8_t exp[] = {
-        0x10, 0x20,                                 /* CONNECT, 32 */
-        0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x06, /* level 5, will + clean */
-        0x00, 0x0A,                                 /* keep alive */
-        0x05, 0x11, 0x00, 0x00, 0x00, 0x78,         /* session expiry 120 */
-        0x00, 0x02, 'c', '1',                       /* client id */
-        0x05, 0x18, 0x00, 0x00, 0x00, 0x05,         /* will delay 5 */
-        0x00, 0x01, 't',                            /* will topic */
-        0x00, 0x01, 'x'                             /* will payload */
+        0x10, 0x20,                                     /* CONNECT, 32 */
+        0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05, 0x06, /* level 5, will + clean */
+        0x00, 0x0A,                                     /* keep alive */
+        0x05, 0x11, 0x00, 0x00, 0x00, 0x78,             /* session expiry 120 */
+        0x00, 0x02, 'c',  '1',                          /* client id */
+        0x05, 0x18, 0x00, 0x00, 0x00, 0x05,             /* will delay 5 */
+        0x00, 0x01, 't',                                /* will topic */
+        0x00, 0x01, 'x'                                 /* will payload */
     };
     enc_eq(&p, MQTT_V5, 0, exp, sizeof exp);
 
@@ -294,8 +294,8 @@ static void test_connect_v5(void **state)
     mqtt_packet_init(&p, MQTT_CONNECT);
     p.connect.has_password = true;
     p.connect.password = mqtt_str("s");
-    static const uint8_t pw5[] = {0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x40, 0x00,
-                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 's'};
+    static const uint8_t pw5[] = {0x10, 0x10, 0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05,
+                                  0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 's'};
     enc_eq(&p, MQTT_V5, 0, pw5, sizeof pw5);
     dec_ok(pw5, sizeof pw5, MQTT_V5, &d);
     uint8_t buf[64];
@@ -321,9 +321,9 @@ static void test_connect_errors(void **state)
     /* protocol name */
     dec_err(B(0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'X', 0x04, 0x02, 0x00, 0x00, 0x00, 0x00),
             MQTT_V311, MQTT_ERR_PROTOCOL_NAME);
-    dec_err(B(0x10, 0x0E, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02, 0x00, 0x00, 0x00,
-              0x00),
-            0, MQTT_ERR_PROTOCOL_NAME);
+    dec_err(
+        B(0x10, 0x0E, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02, 0x00, 0x00, 0x00, 0x00),
+        0, MQTT_ERR_PROTOCOL_NAME);
     /* unsupported level with version 0 */
     dec_err(B(0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x03, 0x02, 0x00, 0x00, 0x00, 0x00), 0,
             MQTT_ERR_PROTOCOL_VERSION);
@@ -361,8 +361,7 @@ static void test_connect_errors(void **state)
     assert_int_equal(mqtt_encode(buf, sizeof buf, &len, &p, MQTT_V311, 0), MQTT_ERR_CONNECT_FLAGS);
     p.connect.will = true;
     p.connect.will_topic = mqtt_str("a/+");
-    assert_int_equal(mqtt_encode(buf, sizeof buf, &len, &p, MQTT_V311, 0),
-                     MQTT_ERR_TOPIC_WILDCARD);
+    assert_int_equal(mqtt_encode(buf, sizeof buf, &len, &p, MQTT_V311, 0), MQTT_ERR_TOPIC_WILDCARD);
     p.connect.will_topic = mqtt_str("a");
     p.connect.will_qos = 3;
     assert_int_equal(mqtt_encode(buf, sizeof buf, &len, &p, MQTT_V311, 0), MQTT_ERR_BAD_QOS);
@@ -448,8 +447,8 @@ static void test_connack(void **state)
     /* errors */
     dec_err(B(0x20, 0x02, 0x00, 0x06), MQTT_V311, MQTT_ERR_REASON_CODE);
     dec_err(B(0x20, 0x03, 0x00, 0x01, 0x00), MQTT_V5, MQTT_ERR_REASON_CODE);
-    dec_err(B(0x20, 0x02, 0x02, 0x00), MQTT_V311, MQTT_ERR_PROTOCOL);    /* reserved ack flag */
-    dec_err(B(0x20, 0x02, 0x01, 0x05), MQTT_V311, MQTT_ERR_PROTOCOL);    /* SP with failure */
+    dec_err(B(0x20, 0x02, 0x02, 0x00), MQTT_V311, MQTT_ERR_PROTOCOL); /* reserved ack flag */
+    dec_err(B(0x20, 0x02, 0x01, 0x05), MQTT_V311, MQTT_ERR_PROTOCOL); /* SP with failure */
     dec_err(B(0x20, 0x03, 0x00, 0x00, 0x00), MQTT_V311, MQTT_ERR_TRAILING);
     dec_err(B(0x20, 0x02, 0x00, 0x01), MQTT_V5, MQTT_ERR_TRUNCATED); /* 3.1.1 answer to 5.0 */
     dec_err(B(0x21, 0x02, 0x00, 0x00), MQTT_V311, MQTT_ERR_BAD_FLAGS);
@@ -500,8 +499,8 @@ static void test_publish(void **state)
     p.publish.packet_id = 1;
     p.publish.props = mqtt_props_array(props, 2);
     p.publish.payload = mqtt_str("P");
-    static const uint8_t q2[] = {0x34, 0x10, 0x00, 0x01, 't',  0x00, 0x01, 0x09, 0x01, 0x01,
-                                 0x26, 0x00, 0x01, 'k',  0x00, 0x01, 'v',  'P'};
+    static const uint8_t q2[] = {0x34, 0x10, 0x00, 0x01, 't', 0x00, 0x01, 0x09, 0x01,
+                                 0x01, 0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v',  'P'};
     enc_eq(&p, MQTT_V5, 0, q2, sizeof q2);
     dec_ok(q2, sizeof q2, MQTT_V5, &d);
     assert_int_equal(d.publish.qos, 2);
@@ -722,8 +721,8 @@ static void test_subscribe(void **state)
     p.subscribe.packet_id = 10;
     p.subscribe.subs = subs;
     p.subscribe.count = 2;
-    static const uint8_t v3[] = {0x82, 0x0C, 0x00, 0x0A, 0x00, 0x03, 'a', '/',
-                                 '+',  0x01, 0x00, 0x01, '#',  0x00};
+    static const uint8_t v3[] = {0x82, 0x0C, 0x00, 0x0A, 0x00, 0x03, 'a',
+                                 '/',  '+',  0x01, 0x00, 0x01, '#',  0x00};
     enc_eq(&p, MQTT_V311, 0, v3, sizeof v3);
     dec_ok(v3, sizeof v3, MQTT_V311, &d);
     assert_int_equal(d.subscribe.packet_id, 10);
@@ -750,13 +749,13 @@ static void test_subscribe(void **state)
     p.subscribe.props = mqtt_props_array(sid, 1);
     p.subscribe.subs = s5;
     p.subscribe.count = 1;
-    static const uint8_t v5[] = {0x82, 0x0A, 0x00, 0x0A, 0x03, 0x0B, 0xAC,
-                                 0x02, 0x00, 0x01, 'x',  0x1E};
+    static const uint8_t v5[] = {0x82, 0x0A, 0x00, 0x0A, 0x03, 0x0B,
+                                 0xAC, 0x02, 0x00, 0x01, 'x',  0x1E};
     enc_eq(&p, MQTT_V5, 0, v5, sizeof v5);
     dec_ok(v5, sizeof v5, MQTT_V5, &d);
     uint32_t id;
-    assert_int_equal(
-        mqtt_props_get_int(&d.subscribe.props, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, &id), MQTT_OK);
+    assert_int_equal(mqtt_props_get_int(&d.subscribe.props, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, &id),
+                     MQTT_OK);
     assert_int_equal(id, 300);
     off = 0;
     assert_true(mqtt_sub_next(&d.subscribe, &off, &s));
@@ -776,26 +775,22 @@ static void test_subscribe(void **state)
     dec_err(B(0x82, 0x02, 0x00, 0x01), MQTT_V311, MQTT_ERR_PROTOCOL); /* no filter */
     dec_err(B(0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x00), MQTT_V311, MQTT_ERR_BAD_FLAGS);
     dec_err(B(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x04), MQTT_V311, MQTT_ERR_SUB_OPTIONS);
-    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 'a', 0x40), MQTT_V5,
-            MQTT_ERR_SUB_OPTIONS);
-    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 'a', 0x30), MQTT_V5,
-            MQTT_ERR_SUB_OPTIONS);
+    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 'a', 0x40), MQTT_V5, MQTT_ERR_SUB_OPTIONS);
+    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 'a', 0x30), MQTT_V5, MQTT_ERR_SUB_OPTIONS);
     dec_err(B(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x03), MQTT_V311, MQTT_ERR_BAD_QOS);
     dec_err(B(0x82, 0x05, 0x00, 0x01, 0x00, 0x01, 'a'), MQTT_V311, MQTT_ERR_TRUNCATED);
     dec_err(B(0x82, 0x09, 0x00, 0x01, 0x00, 0x03, 'a', '/', '#', 0x00 /* short */), MQTT_V311,
             MQTT_ERR_TRUNCATED);
-    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x02, 'a', '#', 0x00), MQTT_V311,
-            MQTT_ERR_FILTER_HASH);
-    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x02, '+', 'a', 0x00), MQTT_V311,
-            MQTT_ERR_FILTER_PLUS);
+    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x02, 'a', '#', 0x00), MQTT_V311, MQTT_ERR_FILTER_HASH);
+    dec_err(B(0x82, 0x07, 0x00, 0x01, 0x00, 0x02, '+', 'a', 0x00), MQTT_V311, MQTT_ERR_FILTER_PLUS);
     dec_err(B(0x82, 0x08, 0x00, 0x01, 0x00, 0x03, '#', '/', 'b', 0x00), MQTT_V311,
             MQTT_ERR_FILTER_HASH);
     dec_err(B(0x82, 0x06, 0x00, 0x00, 0x00, 0x01, 'a', 0x00), MQTT_V311, MQTT_ERR_PACKET_ID);
     dec_err(B(0x82, 0x04, 0x00, 0x01, 0x00, 0x00), MQTT_V311, MQTT_ERR_TRUNCATED);
     dec_err(B(0x82, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00), MQTT_V311, MQTT_ERR_TOPIC_EMPTY);
     /* subscription identifier twice in SUBSCRIBE */
-    dec_err(B(0x82, 0x0B, 0x00, 0x01, 0x04, 0x0B, 0x01, 0x0B, 0x02, 0x00, 0x01, 'a', 0x00),
-            MQTT_V5, MQTT_ERR_PROPERTY_DUP);
+    dec_err(B(0x82, 0x0B, 0x00, 0x01, 0x04, 0x0B, 0x01, 0x0B, 0x02, 0x00, 0x01, 'a', 0x00), MQTT_V5,
+            MQTT_ERR_PROPERTY_DUP);
     /* subscription identifier 0 */
     dec_err(B(0x82, 0x09, 0x00, 0x01, 0x02, 0x0B, 0x00, 0x00, 0x01, 'a', 0x00), MQTT_V5,
             MQTT_ERR_PROPERTY_VALUE);
@@ -928,8 +923,7 @@ static void test_ping_disconnect_auth(void **state)
     mqtt_prop am[] = {mqtt_prop_bytes(MQTT_PROP_AUTHENTICATION_METHOD, mqtt_str("SCRAM"))};
     p.auth.reason_code = MQTT_RC_CONTINUE_AUTHENTICATION;
     p.auth.props = mqtt_props_array(am, 1);
-    static const uint8_t au[] = {0xF0, 0x0A, 0x18, 0x08, 0x15, 0x00,
-                                 0x05, 'S',  'C',  'R',  'A',  'M'};
+    static const uint8_t au[] = {0xF0, 0x0A, 0x18, 0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'};
     enc_eq(&p, MQTT_V5, 0, au, sizeof au);
     dec_ok(au, sizeof au, MQTT_V5, &d);
     assert_int_equal(d.auth.reason_code, 0x18);

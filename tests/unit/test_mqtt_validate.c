@@ -29,31 +29,31 @@ static void test_utf8(void **state)
     (void)state;
     utf8_is(NULL, 0, MQTT_OK, 0);
     utf8_is(U8('a', 'b', 'c'), MQTT_OK, 0);
-    utf8_is(U8('h', 0xC3, 0xA9, 'l'), MQTT_OK, 0);            /* é */
-    utf8_is(U8(0xE2, 0x82, 0xAC), MQTT_OK, 0);                /* € */
-    utf8_is(U8(0xF0, 0x9F, 0x98, 0x80), MQTT_OK, 0);          /* U+1F600 */
-    utf8_is(U8(0xF4, 0x8F, 0xBF, 0xBD), MQTT_OK, 0);          /* U+10FFFD */
-    utf8_is(U8(0xED, 0x9F, 0xBF), MQTT_OK, 0);                /* U+D7FF */
-    utf8_is(U8(0xEE, 0x80, 0x80), MQTT_OK, 0);                /* U+E000 */
-    utf8_is(U8('a', 0x01), MQTT_OK, MQTT_UTF8_HAS_CONTROL);   /* U+0001 */
-    utf8_is(U8(0x7F), MQTT_OK, MQTT_UTF8_HAS_CONTROL);        /* DEL */
-    utf8_is(U8(0xC2, 0x85), MQTT_OK, MQTT_UTF8_HAS_CONTROL);  /* U+0085 */
-    utf8_is(U8(0xEF, 0xBF, 0xBF), MQTT_OK, MQTT_UTF8_HAS_NONCHAR); /* U+FFFF */
-    utf8_is(U8(0xEF, 0xB7, 0x90), MQTT_OK, MQTT_UTF8_HAS_NONCHAR); /* U+FDD0 */
+    utf8_is(U8('h', 0xC3, 0xA9, 'l'), MQTT_OK, 0);                       /* é */
+    utf8_is(U8(0xE2, 0x82, 0xAC), MQTT_OK, 0);                           /* € */
+    utf8_is(U8(0xF0, 0x9F, 0x98, 0x80), MQTT_OK, 0);                     /* U+1F600 */
+    utf8_is(U8(0xF4, 0x8F, 0xBF, 0xBD), MQTT_OK, 0);                     /* U+10FFFD */
+    utf8_is(U8(0xED, 0x9F, 0xBF), MQTT_OK, 0);                           /* U+D7FF */
+    utf8_is(U8(0xEE, 0x80, 0x80), MQTT_OK, 0);                           /* U+E000 */
+    utf8_is(U8('a', 0x01), MQTT_OK, MQTT_UTF8_HAS_CONTROL);              /* U+0001 */
+    utf8_is(U8(0x7F), MQTT_OK, MQTT_UTF8_HAS_CONTROL);                   /* DEL */
+    utf8_is(U8(0xC2, 0x85), MQTT_OK, MQTT_UTF8_HAS_CONTROL);             /* U+0085 */
+    utf8_is(U8(0xEF, 0xBF, 0xBF), MQTT_OK, MQTT_UTF8_HAS_NONCHAR);       /* U+FFFF */
+    utf8_is(U8(0xEF, 0xB7, 0x90), MQTT_OK, MQTT_UTF8_HAS_NONCHAR);       /* U+FDD0 */
     utf8_is(U8(0xF4, 0x8F, 0xBF, 0xBF), MQTT_OK, MQTT_UTF8_HAS_NONCHAR); /* U+10FFFF */
 
-    utf8_is(U8(0xC3, 0x28), MQTT_ERR_UTF8, 0);          /* bad continuation */
-    utf8_is(U8(0x80), MQTT_ERR_UTF8, 0);                /* lone continuation */
-    utf8_is(U8('a', 0xE2, 0x82), MQTT_ERR_UTF8, 0);     /* truncated */
-    utf8_is(U8(0xC3), MQTT_ERR_UTF8, 0);                /* truncated */
+    utf8_is(U8(0xC3, 0x28), MQTT_ERR_UTF8, 0);      /* bad continuation */
+    utf8_is(U8(0x80), MQTT_ERR_UTF8, 0);            /* lone continuation */
+    utf8_is(U8('a', 0xE2, 0x82), MQTT_ERR_UTF8, 0); /* truncated */
+    utf8_is(U8(0xC3), MQTT_ERR_UTF8, 0);            /* truncated */
     utf8_is(U8(0xF8, 0x88, 0x80, 0x80, 0x80), MQTT_ERR_UTF8, 0);
     utf8_is(U8(0xFF), MQTT_ERR_UTF8, 0);
     utf8_is(U8(0xC0, 0x80), MQTT_ERR_UTF8_OVERLONG, 0); /* overlong U+0000 */
     utf8_is(U8(0xC1, 0xBF), MQTT_ERR_UTF8_OVERLONG, 0);
     utf8_is(U8(0xE0, 0x80, 0xAF), MQTT_ERR_UTF8_OVERLONG, 0); /* overlong '/' */
     utf8_is(U8(0xF0, 0x8F, 0xBF, 0xBF), MQTT_ERR_UTF8_OVERLONG, 0);
-    utf8_is(U8(0xED, 0xA0, 0x80), MQTT_ERR_UTF8_SURROGATE, 0); /* U+D800 */
-    utf8_is(U8(0xED, 0xBF, 0xBF), MQTT_ERR_UTF8_SURROGATE, 0); /* U+DFFF */
+    utf8_is(U8(0xED, 0xA0, 0x80), MQTT_ERR_UTF8_SURROGATE, 0);   /* U+D800 */
+    utf8_is(U8(0xED, 0xBF, 0xBF), MQTT_ERR_UTF8_SURROGATE, 0);   /* U+DFFF */
     utf8_is(U8(0xF4, 0x90, 0x80, 0x80), MQTT_ERR_UTF8_RANGE, 0); /* U+110000 */
     utf8_is(U8('a', 0x00, 'b'), MQTT_ERR_UTF8_NUL, 0);
 
@@ -63,7 +63,10 @@ static void test_utf8(void **state)
     assert_int_equal(mqtt_utf8_validate(big, 65536, NULL), MQTT_ERR_STRING_TOO_LONG);
 }
 
-static mqtt_err name(const char *s) { return mqtt_topic_name_validate((const uint8_t *)s, strlen(s)); }
+static mqtt_err name(const char *s)
+{
+    return mqtt_topic_name_validate((const uint8_t *)s, strlen(s));
+}
 static mqtt_err filt(const char *s)
 {
     return mqtt_topic_filter_validate((const uint8_t *)s, strlen(s));
@@ -82,8 +85,8 @@ static void test_topics(void **state)
     assert_int_equal(mqtt_topic_name_validate(U8(0xC3, 0x28)), MQTT_ERR_UTF8);
     assert_int_equal(mqtt_topic_name_validate(U8('a', 0x00)), MQTT_ERR_UTF8_NUL);
 
-    const char *ok[] = {"+/+/#", "#", "$SYS/#", "+", "a//b", "/", "sport/tennis/#", "a/+/c",
-                        "/+", "+/", "a/#", "$share/g/a/+"};
+    const char *ok[] = {"+/+/#",          "#",     "$SYS/#", "+",  "a//b", "/",
+                        "sport/tennis/#", "a/+/c", "/+",     "+/", "a/#",  "$share/g/a/+"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (filt(ok[i]) != MQTT_OK)
             fail_msg("filter %s: %s", ok[i], mqtt_strerror(filt(ok[i])));
@@ -148,16 +151,16 @@ static void test_props(void **state)
     mqtt_props p = mqtt_props_array(items, 10);
     assert_int_equal(mqtt_props_validate(&p, MQTT_PUBLISH), MQTT_OK);
     static const uint8_t exp[] = {
-        0x01, 0x01,                                                      /* PFI */
-        0x02, 0x01, 0x02, 0x03, 0x04,                                    /* expiry */
-        0x03, 0x00, 0x0A, 't', 'e', 'x', 't', '/', 'p', 'l', 'a', 'i', 'n', /* content type */
-        0x08, 0x00, 0x03, 'r', '/', 't',                                 /* response topic */
-        0x09, 0x00, 0x02, 0x00, 0xFF,                                    /* correlation */
-        0x0B, 0xFF, 0xFF, 0xFF, 0x7F,                                    /* sub id max */
-        0x0B, 0x01,                                                      /* sub id 1 */
-        0x23, 0x01, 0x02,                                                /* topic alias */
-        0x26, 0x00, 0x01, 'a', 0x00, 0x01, '1',                          /* user */
-        0x26, 0x00, 0x01, 'a', 0x00, 0x01, '2',                          /* user */
+        0x01, 0x01,                                                            /* PFI */
+        0x02, 0x01, 0x02, 0x03, 0x04,                                          /* expiry */
+        0x03, 0x00, 0x0A, 't',  'e',  'x',  't', '/', 'p', 'l', 'a', 'i', 'n', /* content type */
+        0x08, 0x00, 0x03, 'r',  '/',  't',                                     /* response topic */
+        0x09, 0x00, 0x02, 0x00, 0xFF,                                          /* correlation */
+        0x0B, 0xFF, 0xFF, 0xFF, 0x7F,                                          /* sub id max */
+        0x0B, 0x01,                                                            /* sub id 1 */
+        0x23, 0x01, 0x02,                                                      /* topic alias */
+        0x26, 0x00, 0x01, 'a',  0x00, 0x01, '1',                               /* user */
+        0x26, 0x00, 0x01, 'a',  0x00, 0x01, '2',                               /* user */
     };
     uint8_t buf[128];
     size_t len = 0, sz = 0;
@@ -305,8 +308,10 @@ static void test_reason_and_strings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),  cmocka_unit_test(test_topics),
-        cmocka_unit_test(test_match), cmocka_unit_test(test_props),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_topics),
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_props),
         cmocka_unit_test(test_reason_and_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

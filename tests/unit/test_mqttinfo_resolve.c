@@ -113,8 +113,7 @@ static void test_cancel(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numeric),
-        cmocka_unit_test(test_name_answered),
+        cmocka_unit_test(test_numeric), cmocka_unit_test(test_name_answered),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_cancel), /* last: the cancellation is for the whole process */
     };

@@ -34,7 +34,10 @@ static void sha3_2(uint8_t out[32], const char *label, const uint8_t *x, size_t 
     EVP_MD_CTX_free(md);
 }
 
-static void ref_rkey(uint8_t r[32], const uint8_t k[32]) { sha3_2(r, "e4-receipt-v1", k, 32); }
+static void ref_rkey(uint8_t r[32], const uint8_t k[32])
+{
+    sha3_2(r, "e4-receipt-v1", k, 32);
+}
 
 static void ref_check(uint8_t c[8], const uint8_t *x, size_t len)
 {
@@ -61,10 +64,13 @@ static dev *dev_new(e4_mode mode, uint32_t topics, uint32_t pubkeys)
     assert_int_equal(e4_ed25519_keypair(d->ed_sk, d->ed_pk), E4_OK);
     assert_int_equal(e4_x25519_keypair(d->c2_sk, d->c2_pk), E4_OK);
     if (mode == E4_MODE_SK) {
-        assert_int_equal(e4_state_init_sk(&d->s, d->mem, e4_state_size(&l), &l, d->id, d->key), E4_OK);
+        assert_int_equal(e4_state_init_sk(&d->s, d->mem, e4_state_size(&l), &l, d->id, d->key),
+                         E4_OK);
         memcpy(d->cmd_key, d->key, 32);
     } else {
-        assert_int_equal(e4_state_init_pk(&d->s, d->mem, e4_state_size(&l), &l, d->id, d->ed_sk, d->c2_pk), E4_OK);
+        assert_int_equal(
+            e4_state_init_pk(&d->s, d->mem, e4_state_size(&l), &l, d->id, d->ed_sk, d->c2_pk),
+            E4_OK);
         assert_int_equal(e4_c2_shared_key(d->cmd_key, d->c2_sk, d->ed_pk), E4_OK);
     }
     ref_rkey(d->rkey, d->cmd_key);
@@ -79,7 +85,8 @@ static void dev_free(dev *d)
 }
 
 /* A command as C2 sends it: protected under key at time now; msg: 256 bytes. */
-static size_t protect_cmd(const uint8_t key[32], const uint8_t *cmd, size_t len, uint8_t *msg, uint64_t now)
+static size_t protect_cmd(const uint8_t key[32], const uint8_t *cmd, size_t len, uint8_t *msg,
+                          uint64_t now)
 {
     assert_true(len + 24 <= 256);
     assert_int_equal(e4_sk_protect(key, now, cmd, len, msg), E4_OK);
@@ -93,7 +100,8 @@ static e4_err deliver(dev *d, const uint8_t *msg, size_t len, uint64_t now)
     return e4_unprotect(d->s, e4_state_control_topic(d->s), msg, len, out, sizeof out, &ol, now);
 }
 
-static size_t set_topic_cmd(uint8_t cmd[E4_COMMAND_MAX], const uint8_t key[32], const uint8_t hash[16])
+static size_t set_topic_cmd(uint8_t cmd[E4_COMMAND_MAX], const uint8_t key[32],
+                            const uint8_t hash[16])
 {
     size_t n;
     uint8_t args[48];
@@ -163,7 +171,8 @@ static void test_strerror(void **st)
 
 /* ---- APPLIED -------------------------------------------------------------------- */
 
-static void check_applied(dev *d, const uint8_t *msg, size_t len, e4_err result, uint8_t want_result)
+static void check_applied(dev *d, const uint8_t *msg, size_t len, e4_err result,
+                          uint8_t want_result)
 {
     uint8_t rc[E4_RECEIPT_APPLIED_LEN], plain[64], digest[16], full[32];
     e4_receipt r;
@@ -203,8 +212,10 @@ static void test_applied_sk(void **st)
     /* the caller's mistake is not a receipt */
     uint8_t rc[E4_RECEIPT_APPLIED_LEN];
     assert_int_equal(e4_receipt_applied(d->s, msg, len, E4_OK, rc, NOW), E4_ERR_INVALID_ARGUMENT);
-    assert_int_equal(e4_receipt_applied(d->s, msg, len, E4_ERR_NOT_AUTHENTIC, rc, NOW), E4_ERR_INVALID_ARGUMENT);
-    assert_int_equal(e4_receipt_applied(NULL, msg, len, E4_COMMAND, rc, NOW), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_receipt_applied(d->s, msg, len, E4_ERR_NOT_AUTHENTIC, rc, NOW),
+                     E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_receipt_applied(NULL, msg, len, E4_COMMAND, rc, NOW),
+                     E4_ERR_INVALID_ARGUMENT);
     dev_free(d);
 }
 
@@ -222,7 +233,8 @@ static void test_applied_after_set_id_key(void **st)
     size_t len = protect_cmd(d->cmd_key, cmd, n, msg, NOW);
     assert_int_equal(deliver(d, msg, len, NOW), E4_COMMAND);
     assert_int_equal(e4_receipt_applied(d->s, msg, len, E4_COMMAND, rc, NOW), E4_OK);
-    assert_int_equal(open_with(d->rkey, &r, plain, sizeof plain, rc, sizeof rc), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(open_with(d->rkey, &r, plain, sizeof plain, rc, sizeof rc),
+                     E4_ERR_NOT_AUTHENTIC);
     ref_rkey(nr, nk);
     assert_int_equal(open_with(nr, &r, plain, sizeof plain, rc, sizeof rc), E4_OK);
     dev_free(d);
@@ -269,8 +281,9 @@ static void test_refusal_classification(void **st)
     len = protect_cmd(d->cmd_key, zero_topic, sizeof zero_topic, msg, NOW);
     assert_int_equal(deliver(d, msg, len, NOW), E4_ERR_ZERO_KEY);
     static const e4_err refusals[] = {
-        E4_ERR_INVALID_COMMAND, E4_ERR_INVALID_ARG_LENGTH, E4_ERR_UNSUPPORTED_COMMAND, E4_ERR_TOPICS_FULL,
-        E4_ERR_PUBKEYS_FULL, E4_ERR_ZERO_KEY, E4_ERR_INVALID_KEY, E4_ERR_STORAGE_IO, E4_ERR_CRYPTO};
+        E4_ERR_INVALID_COMMAND, E4_ERR_INVALID_ARG_LENGTH, E4_ERR_UNSUPPORTED_COMMAND,
+        E4_ERR_TOPICS_FULL,     E4_ERR_PUBKEYS_FULL,       E4_ERR_ZERO_KEY,
+        E4_ERR_INVALID_KEY,     E4_ERR_STORAGE_IO,         E4_ERR_CRYPTO};
     for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
         assert_true(e4_err_is_refusal(refusals[i]));
     dev_free(d);
@@ -299,19 +312,25 @@ static void test_open_rejections(void **st)
     e4_receipt r;
     e4_random_key(wrong);
     assert_int_equal(e4_receipt_applied(d->s, NULL, 0, E4_COMMAND, rc, NOW), E4_OK);
-    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, wrong, rc, sizeof rc, NOW, 0), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, wrong, rc, sizeof rc, NOW, 0),
+                     E4_ERR_NOT_AUTHENTIC);
     assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW + 601, 0),
                      E4_ERR_TIMESTAMP_TOO_OLD);
-    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW + 600, 0), E4_OK);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW + 600, 0),
+                     E4_OK);
     assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW - 5, 0),
                      E4_ERR_TIMESTAMP_IN_FUTURE);
-    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW - 5, 5), E4_OK);
-    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, 24, NOW, 0), E4_ERR_TOO_SHORT);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW - 5, 5),
+                     E4_OK);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, 24, NOW, 0),
+                     E4_ERR_TOO_SHORT);
     assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc - 1, NOW, 0),
                      E4_ERR_NOT_AUTHENTIC);
-    assert_int_equal(e4_receipt_open(&r, plain, 19, d->rkey, rc, sizeof rc, NOW, 0), E4_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(e4_receipt_open(&r, plain, 19, d->rkey, rc, sizeof rc, NOW, 0),
+                     E4_ERR_BUFFER_TOO_SMALL);
     rc[30] ^= 1;
-    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW, 0), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW, 0),
+                     E4_ERR_NOT_AUTHENTIC);
     assert_int_equal(e4_receipt_open(NULL, plain, sizeof plain, d->rkey, rc, sizeof rc, NOW, 0),
                      E4_ERR_INVALID_ARGUMENT);
     dev_free(d);
@@ -326,10 +345,12 @@ static void test_open_bad_plaintext(void **st)
     e4_random_key(k);
     ref_rkey(rk, k);
     assert_int_equal(e4_sk_protect(rk, NOW, plain, sizeof plain, msg), E4_OK);
-    assert_int_equal(e4_receipt_open(&r, out, sizeof out, rk, msg, sizeof msg, NOW, 0), E4_ERR_RECEIPT_KIND);
+    assert_int_equal(e4_receipt_open(&r, out, sizeof out, rk, msg, sizeof msg, NOW, 0),
+                     E4_ERR_RECEIPT_KIND);
     plain[0] = 0xE5;
     assert_int_equal(e4_sk_protect(rk, NOW, plain, sizeof plain, msg), E4_OK);
-    assert_int_equal(e4_receipt_open(&r, out, sizeof out, rk, msg, sizeof msg, NOW, 0), E4_ERR_RECEIPT_MAGIC);
+    assert_int_equal(e4_receipt_open(&r, out, sizeof out, rk, msg, sizeof msg, NOW, 0),
+                     E4_ERR_RECEIPT_MAGIC);
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -401,31 +422,31 @@ static void test_parse_rejections(void **st)
     assert_int_equal(e4_receipt_parse(&r, a, 20), E4_ERR_RECEIPT_KIND);
 
     size_t n = make_state(b, 3, 2);
-    assert_int_equal(e4_receipt_parse(&r, b, n - 1), E4_ERR_RECEIPT_LENGTH);  /* truncated */
-    assert_int_equal(e4_receipt_parse(&r, b, n + 1), E4_ERR_RECEIPT_LENGTH);  /* trailing byte */
-    assert_int_equal(e4_receipt_parse(&r, b, 6), E4_ERR_RECEIPT_LENGTH);      /* no count */
-    put32(b + 3, 4);                                                          /* count too big */
+    assert_int_equal(e4_receipt_parse(&r, b, n - 1), E4_ERR_RECEIPT_LENGTH); /* truncated */
+    assert_int_equal(e4_receipt_parse(&r, b, n + 1), E4_ERR_RECEIPT_LENGTH); /* trailing byte */
+    assert_int_equal(e4_receipt_parse(&r, b, 6), E4_ERR_RECEIPT_LENGTH);     /* no count */
+    put32(b + 3, 4);                                                         /* count too big */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_LENGTH);
-    put32(b + 3, UINT32_MAX);                                                 /* count x 24 overflows */
+    put32(b + 3, UINT32_MAX); /* count x 24 overflows */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_LENGTH);
-    put32(b + 3, 2);                                                          /* count too small */
+    put32(b + 3, 2); /* count too small */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_LENGTH);
     n = make_state(b, 3, 2);
     put32(b + 7 + 72, UINT32_MAX);
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_LENGTH);
 
     n = make_state(b, 3, 2);
-    b[7 + 24] = 0x40;                                                         /* topics unsorted */
+    b[7 + 24] = 0x40; /* topics unsorted */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_ORDER);
-    b[7 + 24] = 0x10;                                                         /* duplicate topic */
+    b[7 + 24] = 0x10; /* duplicate topic */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_ORDER);
     n = make_state(b, 3, 2);
-    b[7 + 72 + 4 + 24] = 0x10;                                                /* duplicate pubkey */
+    b[7 + 72 + 4 + 24] = 0x10; /* duplicate pubkey */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_ORDER);
-    b[7 + 72 + 4 + 24] = 0;                                                   /* pubkeys unsorted */
+    b[7 + 72 + 4 + 24] = 0; /* pubkeys unsorted */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_ERR_RECEIPT_ORDER);
     b[7 + 72 + 4 + 24] = 0x20;
-    b[7 + 72 + 4 + 23] = 1;                                   /* only the check differs: ordered */
+    b[7 + 72 + 4 + 23] = 1; /* only the check differs: ordered */
     assert_int_equal(e4_receipt_parse(&r, b, n), E4_OK);
     assert_int_equal(e4_receipt_parse(NULL, b, n), E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_receipt_parse(&r, NULL, 3), E4_ERR_INVALID_ARGUMENT);
@@ -434,7 +455,8 @@ static void test_parse_rejections(void **st)
 /* ---- STATE ---------------------------------------------------------------------------- */
 
 /* Open d's STATE; plain must hold it. */
-static void open_state(dev *d, e4_receipt *r, uint8_t *wire, size_t wire_cap, uint8_t *plain, size_t cap)
+static void open_state(dev *d, e4_receipt *r, uint8_t *wire, size_t wire_cap, uint8_t *plain,
+                       size_t cap)
 {
     size_t n = 0;
     size_t want = e4_receipt_state_len(d->s);
@@ -442,7 +464,8 @@ static void open_state(dev *d, e4_receipt *r, uint8_t *wire, size_t wire_cap, ui
     assert_int_equal(e4_receipt_state(d->s, wire, want - 1, &n, NOW), E4_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(e4_receipt_state(d->s, wire, wire_cap, &n, NOW), E4_OK);
     assert_int_equal(n, want);
-    assert_int_equal(n, 24 + E4_RECEIPT_STATE_PLAIN_LEN(e4_state_topic_count(d->s), e4_state_pubkey_count(d->s)));
+    assert_int_equal(n, 24 + E4_RECEIPT_STATE_PLAIN_LEN(e4_state_topic_count(d->s),
+                                                        e4_state_pubkey_count(d->s)));
     assert_int_equal(open_with(d->rkey, r, plain, cap, wire, n), E4_OK);
     assert_int_equal(r->kind, E4_RECEIPT_STATE);
     assert_int_equal(r->ts, NOW);
@@ -458,7 +481,8 @@ static void shuffle(uint32_t *v, uint32_t n)
 }
 
 /* Entries strictly ascending, each the check of its name's key. */
-static void assert_entries(const uint8_t *e, uint32_t n, const uint8_t (*names)[16], const uint8_t (*keys)[32])
+static void assert_entries(const uint8_t *e, uint32_t n, const uint8_t (*names)[16],
+                           const uint8_t (*keys)[32])
 {
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *x = e + (size_t)i * 24;
@@ -490,7 +514,7 @@ static void test_state_sk(void **st)
         order[i] = i;
     }
     shuffle(order, N);
-    for (uint32_t i = 0; i < N; i++) {  /* through real commands, in random order */
+    for (uint32_t i = 0; i < N; i++) { /* through real commands, in random order */
         uint8_t cmd[65], msg[256];
         uint32_t k = order[i];
         size_t len = protect_cmd(d->cmd_key, cmd, set_topic_cmd(cmd, keys[k], names[k]), msg, NOW);
@@ -505,7 +529,7 @@ static void test_state_sk(void **st)
     assert_int_equal(r.npubkeys, 0);
     static const uint8_t zero[8];
     assert_memory_equal(r.c2_check, zero, 8);
-    assert_entries(r.topics, N, (const uint8_t (*)[16])names, (const uint8_t (*)[32])keys);
+    assert_entries(r.topics, N, (const uint8_t(*)[16])names, (const uint8_t(*)[32])keys);
 
     shuffle(order, N);
     for (uint32_t i = 0; i < N; i++) {
@@ -513,12 +537,14 @@ static void test_state_sk(void **st)
         memcpy(tk[i].key, keys[order[i]], 32);
     }
     size_t wl = 0;
-    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, N, NULL, 0, NULL), E4_OK);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, N, NULL, 0, NULL),
+                     E4_OK);
     assert_int_equal(wl, r.plain_len);
     assert_true(e4_memeq(want, r.plain, wl));
     /* one outdated key: different */
     e4_random_key(tk[3].key);
-    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, N, NULL, 0, NULL), E4_OK);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, N, NULL, 0, NULL),
+                     E4_OK);
     assert_false(e4_memeq(want, r.plain, wl));
     dev_free(d);
 }
@@ -547,13 +573,14 @@ static void test_state_pk(void **st)
         order[i] = i;
     }
     shuffle(order, NP);
-    for (uint32_t i = 0; i < NP; i++) {  /* SetPubKey commands in random order */
+    for (uint32_t i = 0; i < NP; i++) { /* SetPubKey commands in random order */
         uint8_t args[48], cmd[65], msg[256];
         size_t n;
         memcpy(args, pk[order[i]].pk, 32);
         memcpy(args + 32, pk[order[i]].id, 16);
         assert_int_equal(e4_command_build(cmd, &n, E4_CMD_SET_PUBKEY, args, 48), E4_OK);
-        assert_int_equal(deliver(d, msg, protect_cmd(d->cmd_key, cmd, n, msg, NOW), NOW), E4_COMMAND);
+        assert_int_equal(deliver(d, msg, protect_cmd(d->cmd_key, cmd, n, msg, NOW), NOW),
+                         E4_COMMAND);
     }
     e4_receipt r;
     open_state(d, &r, wire, sizeof wire, plain, sizeof plain);
@@ -568,11 +595,13 @@ static void test_state_pk(void **st)
             assert_true(memcmp(x - 24, x, 16) < 0);
     }
     size_t wl = 0;
-    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, NT, pk, NP, d->c2_pk), E4_OK);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, NT, pk, NP, d->c2_pk),
+                     E4_OK);
     assert_int_equal(wl, r.plain_len);
     assert_true(e4_memeq(want, r.plain, wl));
     /* a wrong C2 key: different */
-    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, NT, pk, NP, d->ed_pk), E4_OK);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, tk, NT, pk, NP, d->ed_pk),
+                     E4_OK);
     assert_false(e4_memeq(want, r.plain, wl));
     dev_free(d);
 }
@@ -612,10 +641,12 @@ static void test_state_empty_and_errors(void **st)
     size_t wl;
     open_state(d, &r, wire, sizeof wire, plain, sizeof plain);
     assert_int_equal(r.plain_len, 19);
-    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, NULL, 0, NULL, 0, NULL), E4_OK);
+    assert_int_equal(e4_receipt_state_expected(want, sizeof want, &wl, NULL, 0, NULL, 0, NULL),
+                     E4_OK);
     assert_int_equal(wl, 19);
     assert_memory_equal(want, plain, 19);
-    assert_int_equal(e4_receipt_state_expected(want, 18, &wl, NULL, 0, NULL, 0, NULL), E4_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(e4_receipt_state_expected(want, 18, &wl, NULL, 0, NULL, 0, NULL),
+                     E4_ERR_BUFFER_TOO_SMALL);
 
     e4_topic_key dup[2];
     assert_int_equal(e4_hash_topic(dup[0].hash, "same"), E4_OK);
@@ -623,10 +654,13 @@ static void test_state_empty_and_errors(void **st)
     e4_random_key(dup[0].key);
     e4_random_key(dup[1].key);
     uint8_t big[256];
-    assert_int_equal(e4_receipt_state_expected(big, sizeof big, &wl, dup, 2, NULL, 0, NULL), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_receipt_state_expected(big, sizeof big, &wl, dup, 2, NULL, 0, NULL),
+                     E4_ERR_INVALID_ARGUMENT);
     e4_peer_key p = {{1}, {2}};
-    assert_int_equal(e4_receipt_state_expected(big, sizeof big, &wl, NULL, 0, &p, 1, NULL), E4_ERR_INVALID_ARGUMENT);
-    assert_int_equal(e4_receipt_state_expected(big, sizeof big, &wl, NULL, 1, NULL, 0, NULL), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_receipt_state_expected(big, sizeof big, &wl, NULL, 0, &p, 1, NULL),
+                     E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_receipt_state_expected(big, sizeof big, &wl, NULL, 1, NULL, 0, NULL),
+                     E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_receipt_state(d->s, NULL, 64, &wl, NOW), E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_receipt_state_len(NULL), 0);
     dev_free(d);
@@ -642,12 +676,15 @@ static void test_state_follows_commands(void **st)
     e4_receipt r;
     assert_int_equal(e4_hash_topic(h, "a"), E4_OK);
     e4_random_key(k);
-    assert_int_equal(deliver(d, msg, protect_cmd(d->cmd_key, cmd, set_topic_cmd(cmd, k, h), msg, NOW), NOW), E4_COMMAND);
+    assert_int_equal(
+        deliver(d, msg, protect_cmd(d->cmd_key, cmd, set_topic_cmd(cmd, k, h), msg, NOW), NOW),
+        E4_COMMAND);
     open_state(d, &r, wire, sizeof wire, plain, sizeof plain);
     assert_int_equal(r.ntopics, 1);
     assert_memory_equal(r.topics, h, 16);
     assert_int_equal(e4_command_build(cmd, &n, E4_CMD_REMOVE_TOPIC, h, 16), E4_OK);
-    assert_int_equal(deliver(d, msg, protect_cmd(d->cmd_key, cmd, n, msg, NOW + 1), NOW + 1), E4_COMMAND);
+    assert_int_equal(deliver(d, msg, protect_cmd(d->cmd_key, cmd, n, msg, NOW + 1), NOW + 1),
+                     E4_COMMAND);
     open_state(d, &r, wire, sizeof wire, plain, sizeof plain);
     assert_int_equal(r.ntopics, 0);
     dev_free(d);

@@ -32,10 +32,13 @@ static e4_state *new_state(fixture *f, e4_mode mode, e4_limits l)
     f->mem = aligned_alloc(8, (e4_state_size(&l) + 7) & ~(size_t)7);
     assert_non_null(f->mem);
     if (mode == E4_MODE_SK) {
-        assert_int_equal(e4_state_init_sk(&f->s, f->mem, e4_state_size(&l), &l, f->id, f->key), E4_OK);
+        assert_int_equal(e4_state_init_sk(&f->s, f->mem, e4_state_size(&l), &l, f->id, f->key),
+                         E4_OK);
         memcpy(f->cmd_key, f->key, 32);
     } else {
-        assert_int_equal(e4_state_init_pk(&f->s, f->mem, e4_state_size(&l), &l, f->id, f->ed_sk, f->c2_pk), E4_OK);
+        assert_int_equal(
+            e4_state_init_pk(&f->s, f->mem, e4_state_size(&l), &l, f->id, f->ed_sk, f->c2_pk),
+            E4_OK);
         assert_int_equal(e4_c2_shared_key(f->cmd_key, f->c2_sk, f->ed_pk), E4_OK);
         assert_int_equal(e4_state_set_pubkey(f->s, f->id, f->ed_pk), E4_OK);
     }
@@ -68,7 +71,8 @@ static e4_err send_command(fixture *f, const uint8_t *cmd, size_t len, uint64_t 
     uint8_t msg[256], out[256];
     size_t out_len = 99;
     assert_int_equal(e4_sk_protect(f->cmd_key, now, cmd, len, msg), E4_OK);
-    e4_err err = e4_unprotect(f->s, e4_state_control_topic(f->s), msg, len + 24, out, sizeof out, &out_len, now);
+    e4_err err = e4_unprotect(f->s, e4_state_control_topic(f->s), msg, len + 24, out, sizeof out,
+                              &out_len, now);
     if (err == E4_COMMAND)
         assert_int_equal(out_len, 0);
     return err;
@@ -83,7 +87,8 @@ static e4_err cmd_set_topic_key(fixture *f, const char *topic, const uint8_t key
     return send_command(f, cmd, sizeof cmd, now);
 }
 
-static e4_err roundtrip(e4_state *s, const char *topic, const uint8_t *p, size_t n, uint64_t t_send, uint64_t t_recv)
+static e4_err roundtrip(e4_state *s, const char *topic, const uint8_t *p, size_t n, uint64_t t_send,
+                        uint64_t t_recv)
 {
     uint8_t *msg = malloc(n + E4_PK_OVERHEAD), *out = malloc(n + E4_PK_OVERHEAD);
     size_t len, out_len;
@@ -110,7 +115,8 @@ static void roundtrip_sizes(e4_mode mode)
     e4_random_key(p); /* any bytes */
     for (size_t i = 32; i < 65536; i++)
         p[i] = (uint8_t)(p[i % 32] * 131 + i);
-    size_t edges[] = {1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 511, 512, 513, 1000, 4096, 65535, 65536};
+    size_t edges[] = {1,  2,   15,  16,  17,  31,   32,   33,    63,   64,
+                      65, 255, 511, 512, 513, 1000, 4096, 65535, 65536};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
         assert_int_equal(roundtrip(f->s, TOPIC, p, edges[i], NOW, NOW), E4_OK);
     srand(7);
@@ -120,12 +126,17 @@ static void roundtrip_sizes(e4_mode mode)
     }
     /* An empty payload: PK mode carries it; SK mode protects it (24 bytes, as
      * the reference) but, like the reference, refuses to unprotect it. */
-    assert_int_equal(roundtrip(f->s, TOPIC, p, 0, NOW, NOW), mode == E4_MODE_PK ? E4_OK : E4_ERR_TOO_SHORT);
+    assert_int_equal(roundtrip(f->s, TOPIC, p, 0, NOW, NOW),
+                     mode == E4_MODE_PK ? E4_OK : E4_ERR_TOO_SHORT);
     free(p);
     destroy(f);
 }
 
-static void test_roundtrip_sk(void **st) { (void)st; roundtrip_sizes(E4_MODE_SK); }
+static void test_roundtrip_sk(void **st)
+{
+    (void)st;
+    roundtrip_sizes(E4_MODE_SK);
+}
 static void test_roundtrip_pk(void **st)
 {
     (void)st;
@@ -140,7 +151,8 @@ static void test_protected_format(void **st)
     fixture *f = make(E4_MODE_PK, (e4_limits){4, 4, 0});
     uint8_t msg[200];
     size_t len;
-    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"abc", 3, msg, sizeof msg, &len, NOW), E4_OK);
+    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"abc", 3, msg, sizeof msg, &len, NOW),
+                     E4_OK);
     assert_int_equal(len, 3 + 104);
     uint8_t ts[8];
     for (int i = 0; i < 8; i++)
@@ -148,9 +160,11 @@ static void test_protected_format(void **st)
     assert_memory_equal(msg, ts, 8);
     assert_memory_equal(msg + 8, f->id, 16);
     /* Too small an output buffer: an error, nothing written past it. */
-    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"abc", 3, msg, 106, &len, NOW), E4_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(e4_protect(f->s, "unknown/topic", (const uint8_t *)"abc", 3, msg, sizeof msg, &len, NOW),
-                     E4_ERR_TOPIC_KEY_NOT_FOUND);
+    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"abc", 3, msg, 106, &len, NOW),
+                     E4_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(
+        e4_protect(f->s, "unknown/topic", (const uint8_t *)"abc", 3, msg, sizeof msg, &len, NOW),
+        E4_ERR_TOPIC_KEY_NOT_FOUND);
     destroy(f);
 }
 
@@ -175,7 +189,8 @@ static void test_timestamp_window(void **st)
     assert_int_equal(e4_protect(f->s, TOPIC, p, 7, m, sizeof m, &n, NOW), E4_OK);
     memset(m, 0, 7);
     m[7] = 0x80; /* little-endian 2^63 */
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m, n, out, sizeof out, &ol, NOW), E4_ERR_TIMESTAMP_TOO_OLD);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m, n, out, sizeof out, &ol, NOW),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
     destroy(f);
 }
 
@@ -187,22 +202,26 @@ static void test_replay(void **st)
     fixture *f = make(E4_MODE_SK, (e4_limits){4, 0, 64});
     uint8_t msg[64], out[64];
     size_t len, out_len = 0;
-    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"on", 2, msg, sizeof msg, &len, NOW), E4_OK);
+    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"on", 2, msg, sizeof msg, &len, NOW),
+                     E4_OK);
     assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW), E4_OK);
     memset(out, 0xaa, sizeof out);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW + 1), E4_ERR_REPLAYED);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW + 1),
+                     E4_ERR_REPLAYED);
     assert_int_equal(out_len, 0);
     assert_false(out[0] == 'o' && out[1] == 'n'); /* the payload is not handed out */
     /* The same payload a second later is a new message. */
     assert_int_equal(roundtrip(f->s, TOPIC, (const uint8_t *)"on", 2, NOW + 1, NOW + 1), E4_OK);
     /* A tampered copy is not authentic, and does not poison the cache. */
     msg[len - 1] ^= 1;
-    assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW),
+                     E4_ERR_NOT_AUTHENTIC);
     destroy(f);
 
     /* Capacity 0 disables the cache: duplicates pass, as in the reference. */
     f = make(E4_MODE_SK, (e4_limits){4, 0, 0});
-    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"on", 2, msg, sizeof msg, &len, NOW), E4_OK);
+    assert_int_equal(e4_protect(f->s, TOPIC, (const uint8_t *)"on", 2, msg, sizeof msg, &len, NOW),
+                     E4_OK);
     assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW), E4_OK);
     assert_int_equal(e4_unprotect(f->s, TOPIC, msg, len, out, sizeof out, &out_len, NOW), E4_OK);
     destroy(f);
@@ -213,18 +232,20 @@ static void test_replay_many_and_commands(void **st)
     (void)st;
     fixture *f = make(E4_MODE_SK, (e4_limits){8, 0, 1024});
     /* 500 distinct messages all pass once, and all are caught the second time. */
-    uint8_t (*msgs)[40] = malloc(500 * 40);
+    uint8_t(*msgs)[40] = malloc(500 * 40);
     uint8_t out[64];
     size_t len, out_len;
     for (int i = 0; i < 500; i++) {
         uint8_t p[16] = {0};
         memcpy(p, &i, sizeof i);
         assert_int_equal(e4_protect(f->s, TOPIC, p, 16, msgs[i], 40, &len, NOW), E4_OK);
-        assert_int_equal(e4_unprotect(f->s, TOPIC, msgs[i], 40, out, sizeof out, &out_len, NOW), E4_OK);
+        assert_int_equal(e4_unprotect(f->s, TOPIC, msgs[i], 40, out, sizeof out, &out_len, NOW),
+                         E4_OK);
     }
     int caught = 0;
     for (int i = 0; i < 500; i++)
-        caught += e4_unprotect(f->s, TOPIC, msgs[i], 40, out, sizeof out, &out_len, NOW) == E4_ERR_REPLAYED;
+        caught += e4_unprotect(f->s, TOPIC, msgs[i], 40, out, sizeof out, &out_len, NOW) ==
+                  E4_ERR_REPLAYED;
     assert_int_equal(caught, 500);
     free(msgs);
 
@@ -233,9 +254,11 @@ static void test_replay_many_and_commands(void **st)
     assert_int_equal(e4_hash_topic(rm + 1, TOPIC), E4_OK);
     assert_int_equal(e4_sk_protect(f->cmd_key, NOW, rm, sizeof rm, msg), E4_OK);
     const char *ctl = e4_state_control_topic(f->s);
-    assert_int_equal(e4_unprotect(f->s, ctl, msg, sizeof rm + 24, out, sizeof out, &out_len, NOW), E4_COMMAND);
+    assert_int_equal(e4_unprotect(f->s, ctl, msg, sizeof rm + 24, out, sizeof out, &out_len, NOW),
+                     E4_COMMAND);
     assert_int_equal(cmd_set_topic_key(f, TOPIC, f->topic_key, NOW), E4_COMMAND);
-    assert_int_equal(e4_unprotect(f->s, ctl, msg, sizeof rm + 24, out, sizeof out, &out_len, NOW), E4_ERR_REPLAYED);
+    assert_int_equal(e4_unprotect(f->s, ctl, msg, sizeof rm + 24, out, sizeof out, &out_len, NOW),
+                     E4_ERR_REPLAYED);
     assert_int_equal(roundtrip(f->s, TOPIC, (const uint8_t *)"x", 1, NOW, NOW), E4_OK);
     destroy(f);
 }
@@ -252,8 +275,10 @@ static void test_replay_pk_two_signers(void **st)
     e4_random_id(id2);
     assert_int_equal(e4_ed25519_keypair(sk2, pk2), E4_OK);
     assert_int_equal(e4_state_set_pubkey(f->s, id2, pk2), E4_OK);
-    assert_int_equal(e4_pk_protect(f->topic_key, f->id, f->ed_sk, NOW, (const uint8_t *)"ON", 2, m1), E4_OK);
-    assert_int_equal(e4_pk_protect(f->topic_key, id2, sk2, NOW, (const uint8_t *)"ON", 2, m2), E4_OK);
+    assert_int_equal(
+        e4_pk_protect(f->topic_key, f->id, f->ed_sk, NOW, (const uint8_t *)"ON", 2, m1), E4_OK);
+    assert_int_equal(e4_pk_protect(f->topic_key, id2, sk2, NOW, (const uint8_t *)"ON", 2, m2),
+                     E4_OK);
     l1 = l2 = 2 + 104;
     assert_int_equal(e4_unprotect(f->s, TOPIC, m1, l1, out, sizeof out, &ol, NOW), E4_OK);
     assert_int_equal(e4_unprotect(f->s, TOPIC, m2, l2, out, sizeof out, &ol, NOW), E4_OK);
@@ -272,20 +297,25 @@ static void test_pk_errors(void **st)
     size_t ol;
     e4_random_id(id2);
     assert_int_equal(e4_ed25519_keypair(sk2, pk2), E4_OK);
-    assert_int_equal(e4_pk_protect(f->topic_key, id2, sk2, NOW, (const uint8_t *)"hi", 2, m), E4_OK);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW), E4_ERR_PUBKEY_NOT_FOUND);
+    assert_int_equal(e4_pk_protect(f->topic_key, id2, sk2, NOW, (const uint8_t *)"hi", 2, m),
+                     E4_OK);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW),
+                     E4_ERR_PUBKEY_NOT_FOUND);
     /* Known signer id but a different key: the signature fails. */
     assert_int_equal(e4_state_set_pubkey(f->s, id2, f->ed_pk), E4_OK);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW), E4_ERR_INVALID_SIGNATURE);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW),
+                     E4_ERR_INVALID_SIGNATURE);
     assert_int_equal(e4_state_set_pubkey(f->s, id2, pk2), E4_OK);
     assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW), E4_OK);
     for (size_t n = 0; n < 104; n += 13)
-        assert_int_equal(e4_unprotect(f->s, TOPIC, m, n, out, sizeof out, &ol, NOW), E4_ERR_TOO_SHORT);
+        assert_int_equal(e4_unprotect(f->s, TOPIC, m, n, out, sizeof out, &ol, NOW),
+                         E4_ERR_TOO_SHORT);
     /* Signed by the right device but encrypted with another topic key. */
     uint8_t other[32];
     e4_random_key(other);
     assert_int_equal(e4_pk_protect(other, id2, sk2, NOW, (const uint8_t *)"hi", 2, m), E4_OK);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m, 106, out, sizeof out, &ol, NOW),
+                     E4_ERR_NOT_AUTHENTIC);
     destroy(f);
 }
 
@@ -308,7 +338,8 @@ static void test_protect_refuses(void **st)
     assert_int_equal(e4_sk_protect(key, UINT64_C(1) << 63, p, 2, m), E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_sk_protect(key, UINT64_MAX, p, 2, m), E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_sk_protect(key, (UINT64_C(1) << 63) - 1, p, 2, m), E4_OK);
-    assert_int_equal(e4_sk_protect(key, NOW, p, (size_t)E4_PAYLOAD_MAX + 1, m), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_sk_protect(key, NOW, p, (size_t)E4_PAYLOAD_MAX + 1, m),
+                     E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_sk_protect(key, NOW, p, (size_t)INT32_MAX + 1, m), E4_ERR_INVALID_ARGUMENT);
     if (e4_pk_protect(key, key, zero, NOW, p, 2, m) != E4_ERR_UNSUPPORTED) {
         uint8_t id[16], sk[64], pk[32];
@@ -316,7 +347,8 @@ static void test_protect_refuses(void **st)
         assert_int_equal(e4_ed25519_keypair(sk, pk), E4_OK);
         assert_int_equal(e4_pk_protect(zero, id, sk, NOW, p, 2, m), E4_ERR_ZERO_KEY);
         assert_int_equal(e4_pk_protect(key, id, zero, NOW, p, 2, m), E4_ERR_ZERO_KEY);
-        assert_int_equal(e4_pk_protect(key, id, sk, UINT64_C(1) << 63, p, 2, m), E4_ERR_INVALID_ARGUMENT);
+        assert_int_equal(e4_pk_protect(key, id, sk, UINT64_C(1) << 63, p, 2, m),
+                         E4_ERR_INVALID_ARGUMENT);
         assert_int_equal(e4_pk_protect(key, id, sk, NOW, p, (size_t)INT32_MAX + 1, m),
                          E4_ERR_INVALID_ARGUMENT);
         assert_int_equal(e4_pk_protect(key, id, sk, NOW, p, 2, m), E4_OK);
@@ -324,7 +356,8 @@ static void test_protect_refuses(void **st)
     }
     /* On a state: the same, and topics as e4_validate_topic has them. */
     fixture *f = make(E4_MODE_SK, (e4_limits){4, 0, 0});
-    assert_int_equal(e4_protect(f->s, TOPIC, p, 2, m, sizeof m, &ol, UINT64_C(1) << 63), E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_protect(f->s, TOPIC, p, 2, m, sizeof m, &ol, UINT64_C(1) << 63),
+                     E4_ERR_INVALID_ARGUMENT);
     assert_int_equal(e4_protect(f->s, TOPIC, p, (size_t)INT32_MAX + 1, m, SIZE_MAX, &ol, NOW),
                      E4_ERR_INVALID_ARGUMENT);
     char long_topic[600];
@@ -364,23 +397,28 @@ static void test_key_transition(void **st)
      * fail on their timestamp first, so use fresh ones. */
     uint8_t m_late[64];
     assert_int_equal(e4_sk_protect(f->topic_key, NOW + 3600, p, 9, m_late), E4_OK);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m_late, len, out, sizeof out, &ol, NOW + 3600), E4_OK);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m_late, len, out, sizeof out, &ol, NOW + 3600),
+                     E4_OK);
     assert_int_equal(e4_sk_protect(f->topic_key, NOW + 3601, p, 9, m_late), E4_OK);
     /* Expired: reported as the old key's timestamp being too old, as the reference. */
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m_late, len, out, sizeof out, &ol, NOW + 3601), E4_ERR_TIMESTAMP_TOO_OLD);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m_late, len, out, sizeof out, &ol, NOW + 3601),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
     /* Protect always uses the current key. */
     assert_int_equal(e4_protect(f->s, TOPIC, p, 9, m_late, sizeof m_late, &len, NOW), E4_OK);
     assert_memory_equal(m_late, m_new, len);
     /* Setting the same key again changes nothing (the old key stays K1). */
     assert_int_equal(cmd_set_topic_key(f, TOPIC, k2, NOW + 10), E4_COMMAND);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m_old, 9 + 24, out, sizeof out, &ol, NOW + 10), E4_OK);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m_old, 9 + 24, out, sizeof out, &ol, NOW + 10),
+                     E4_OK);
     /* RemoveTopic removes the transition key with the key. */
     uint8_t rm[17] = {E4_CMD_REMOVE_TOPIC};
     assert_int_equal(e4_hash_topic(rm + 1, TOPIC), E4_OK);
     assert_int_equal(send_command(f, rm, sizeof rm, NOW + 11), E4_COMMAND);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m_old, 9 + 24, out, sizeof out, &ol, NOW + 11), E4_ERR_TOPIC_KEY_NOT_FOUND);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m_old, 9 + 24, out, sizeof out, &ol, NOW + 11),
+                     E4_ERR_TOPIC_KEY_NOT_FOUND);
     assert_int_equal(cmd_set_topic_key(f, TOPIC, k2, NOW + 12), E4_COMMAND);
-    assert_int_equal(e4_unprotect(f->s, TOPIC, m_old, 9 + 24, out, sizeof out, &ol, NOW + 12), E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(e4_unprotect(f->s, TOPIC, m_old, 9 + 24, out, sizeof out, &ol, NOW + 12),
+                     E4_ERR_NOT_AUTHENTIC);
     destroy(f);
 }
 
@@ -424,7 +462,8 @@ static void test_commands_sk(void **st)
     cmd[0] = E4_CMD_RESET_TOPICS;
     assert_int_equal(send_command(f, cmd, 1, NOW), E4_COMMAND);
     assert_int_equal(e4_state_topic_count(f->s), 0);
-    assert_int_equal(roundtrip(f->s, TOPIC, (const uint8_t *)"ok", 2, NOW, NOW), E4_ERR_TOPIC_KEY_NOT_FOUND);
+    assert_int_equal(roundtrip(f->s, TOPIC, (const uint8_t *)"ok", 2, NOW, NOW),
+                     E4_ERR_TOPIC_KEY_NOT_FOUND);
     /* SetIDKey: commands then need the new key; the old one is refused. */
     uint8_t newkey[32];
     e4_random_key(newkey);
@@ -505,7 +544,8 @@ static void test_command_build(void **st)
     assert_int_equal(e4_command_build(out, &len, E4_CMD_SET_TOPIC_KEY, args, 48), E4_OK);
     assert_int_equal(len, 49);
     assert_int_equal(out[0], 3);
-    assert_int_equal(e4_command_build(out, &len, E4_CMD_SET_TOPIC_KEY, args, 47), E4_ERR_INVALID_ARG_LENGTH);
+    assert_int_equal(e4_command_build(out, &len, E4_CMD_SET_TOPIC_KEY, args, 47),
+                     E4_ERR_INVALID_ARG_LENGTH);
     assert_int_equal(e4_command_build(out, &len, E4_CMD_RESET_TOPICS, NULL, 0), E4_OK);
     assert_int_equal(len, 1);
     assert_int_equal(e4_command_build(out, &len, E4_CMD_SET_ID_KEY, args, 64), E4_OK);
@@ -544,7 +584,8 @@ static void test_many_topics(void **st)
         snprintf(t, sizeof t, "t/%d", i);
         uint8_t m[40], out[40];
         size_t len, ol;
-        e4_err err = e4_protect(f->s, t, (const uint8_t *)"0123456789abcdef", 16, m, sizeof m, &len, NOW);
+        e4_err err =
+            e4_protect(f->s, t, (const uint8_t *)"0123456789abcdef", 16, m, sizeof m, &len, NOW);
         assert_int_equal(err, i % 3 == 0 ? E4_ERR_TOPIC_KEY_NOT_FOUND : E4_OK);
         if (err == E4_OK) {
             k[0] = (uint8_t)i;
@@ -565,14 +606,34 @@ static void test_sizes_and_names(void **st)
     assert_true(e4_state_size(&l) <= 2048);
     assert_int_equal(e4_state_size(&l), E4_STATE_SIZE(16, 0, 0));
     /* Every error has its own text. */
-    const e4_err all[] = {E4_OK, E4_COMMAND, E4_ERR_INVALID_ARGUMENT, E4_ERR_BUFFER_TOO_SMALL,
-        E4_ERR_INVALID_TOPIC, E4_ERR_INVALID_NAME, E4_ERR_INVALID_PASSWORD, E4_ERR_ZERO_KEY,
-        E4_ERR_INVALID_KEY, E4_ERR_TOO_SHORT, E4_ERR_TIMESTAMP_IN_FUTURE, E4_ERR_TIMESTAMP_TOO_OLD,
-        E4_ERR_TOPIC_KEY_NOT_FOUND, E4_ERR_NOT_AUTHENTIC, E4_ERR_PUBKEY_NOT_FOUND,
-        E4_ERR_INVALID_SIGNATURE, E4_ERR_REPLAYED, E4_ERR_INVALID_COMMAND, E4_ERR_INVALID_ARG_LENGTH,
-        E4_ERR_UNSUPPORTED_COMMAND, E4_ERR_TOPICS_FULL, E4_ERR_PUBKEYS_FULL, E4_ERR_STORAGE_IO,
-        E4_ERR_STORAGE_CORRUPT, E4_ERR_STORAGE_VERSION, E4_ERR_STORAGE_CAPACITY, E4_ERR_CRYPTO,
-        E4_ERR_NO_MEMORY};
+    const e4_err all[] = {E4_OK,
+                          E4_COMMAND,
+                          E4_ERR_INVALID_ARGUMENT,
+                          E4_ERR_BUFFER_TOO_SMALL,
+                          E4_ERR_INVALID_TOPIC,
+                          E4_ERR_INVALID_NAME,
+                          E4_ERR_INVALID_PASSWORD,
+                          E4_ERR_ZERO_KEY,
+                          E4_ERR_INVALID_KEY,
+                          E4_ERR_TOO_SHORT,
+                          E4_ERR_TIMESTAMP_IN_FUTURE,
+                          E4_ERR_TIMESTAMP_TOO_OLD,
+                          E4_ERR_TOPIC_KEY_NOT_FOUND,
+                          E4_ERR_NOT_AUTHENTIC,
+                          E4_ERR_PUBKEY_NOT_FOUND,
+                          E4_ERR_INVALID_SIGNATURE,
+                          E4_ERR_REPLAYED,
+                          E4_ERR_INVALID_COMMAND,
+                          E4_ERR_INVALID_ARG_LENGTH,
+                          E4_ERR_UNSUPPORTED_COMMAND,
+                          E4_ERR_TOPICS_FULL,
+                          E4_ERR_PUBKEYS_FULL,
+                          E4_ERR_STORAGE_IO,
+                          E4_ERR_STORAGE_CORRUPT,
+                          E4_ERR_STORAGE_VERSION,
+                          E4_ERR_STORAGE_CAPACITY,
+                          E4_ERR_CRYPTO,
+                          E4_ERR_NO_MEMORY};
     const size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n; i++) {
         assert_string_not_equal(e4_strerror(all[i]), "unknown error");
@@ -599,7 +660,8 @@ static void test_sizes_and_names(void **st)
     uint8_t mem[E4_STATE_SIZE(1, 0, 0)] __attribute__((aligned(8)));
     e4_limits one = {1, 0, 0};
     assert_int_equal(e4_state_init_sk(&s, mem, sizeof mem, &one, f->id, zero), E4_ERR_ZERO_KEY);
-    assert_int_equal(e4_state_init_sk(&s, mem, sizeof mem - 1, &one, f->id, f->key), E4_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(e4_state_init_sk(&s, mem, sizeof mem - 1, &one, f->id, f->key),
+                     E4_ERR_BUFFER_TOO_SMALL);
     destroy(f);
 }
 

@@ -356,7 +356,8 @@ static void test_roundtrip_sk(void **st)
     size_t n;
     fill(key, 32, 11); /* sensors/1's key before the rotation */
     assert_int_equal(e4_sk_protect(key, NOW + 45, plain, sizeof plain, msg), E4_OK);
-    assert_int_equal(e4_unprotect(b, "sensors/1", msg, sizeof plain + 24, out, sizeof out, &n, NOW), E4_OK);
+    assert_int_equal(e4_unprotect(b, "sensors/1", msg, sizeof plain + 24, out, sizeof out, &n, NOW),
+                     E4_OK);
     assert_memory_equal(out, plain, sizeof plain);
     assert_int_equal(e4_sk_protect(key, NOW + 46, plain, sizeof plain, msg), E4_OK);
     assert_int_equal(e4_unprotect(b, "sensors/1", msg, sizeof plain + 24, out, sizeof out, &n, NOW),
@@ -366,8 +367,9 @@ static void test_roundtrip_sk(void **st)
     assert_int_equal(e4_command_build(cmd, &cmd_len, E4_CMD_RESET_TOPICS, NULL, 0), E4_OK);
     fill(key, 32, 1);
     assert_int_equal(e4_sk_protect(key, NOW, cmd, cmd_len, msg), E4_OK);
-    assert_int_equal(e4_unprotect(b, "fleet/ctl/storage-sk", msg, cmd_len + 24, out, sizeof out, &n, NOW),
-                     E4_COMMAND);
+    assert_int_equal(
+        e4_unprotect(b, "fleet/ctl/storage-sk", msg, cmd_len + 24, out, sizeof out, &n, NOW),
+        E4_COMMAND);
     assert_int_equal(e4_state_topic_count(b), 0);
 
     /* Saving what was loaded gives the same bytes. */
@@ -402,8 +404,9 @@ static void test_roundtrip_pk(void **st)
     assert_int_equal(e4_hash_id(pid, "peer-1"), E4_OK);
     ed_keypair(31, psk, ppk);
     assert_int_equal(e4_pk_protect(key, pid, psk, NOW, plain, sizeof plain, msg), E4_OK);
-    assert_int_equal(e4_unprotect(b, "cmd/a", msg, sizeof plain + E4_PK_OVERHEAD, out, sizeof out, &n, NOW),
-                     E4_OK);
+    assert_int_equal(
+        e4_unprotect(b, "cmd/a", msg, sizeof plain + E4_PK_OVERHEAD, out, sizeof out, &n, NOW),
+        E4_OK);
     assert_memory_equal(out, plain, sizeof plain);
 }
 
@@ -518,15 +521,15 @@ static void check_every_bit(const e4_state *s, const e4_limits *l)
                 continue;
             }
             if (got != want)
-                fail_msg("offset %zu bit %d: got %d (%s), want %d", off, bit, got, e4_strerror(got), want);
+                fail_msg("offset %zu bit %d: got %d (%s), want %d", off, bit, got, e4_strerror(got),
+                         want);
             if (bit == 0) {
                 write_file(g_path, bad, n);
                 load_file(&g_m2, l, want);
             }
         }
     }
-    print_message("%zu bytes x 8 bits flipped: all refused (%u as capacity errors)\n", n,
-                  capacity);
+    print_message("%zu bytes x 8 bits flipped: all refused (%u as capacity errors)\n", n, capacity);
 }
 
 static void test_corrupt_every_bit_sk(void **st)
@@ -582,12 +585,18 @@ static void test_magic_version_and_fields(void **st)
         uint8_t val;
         e4_err want;
     } cases[] = {
-        {0, 'e', E4_ERR_STORAGE_CORRUPT},  {3, 'X', E4_ERR_STORAGE_CORRUPT},
-        {4, 0, E4_ERR_STORAGE_VERSION},    {4, 4, E4_ERR_STORAGE_VERSION},
-        {4, 0xff, E4_ERR_STORAGE_VERSION}, {5, 0, E4_ERR_STORAGE_CORRUPT}, /* mode */
-        {5, 3, E4_ERR_STORAGE_CORRUPT},    {6, 0, E4_ERR_STORAGE_CORRUPT}, /* control topic length */
-        {6, 129, E4_ERR_STORAGE_CORRUPT},  {7, 1, E4_ERR_STORAGE_CORRUPT}, /* suite */
-        {7, 0x11, E4_ERR_STORAGE_CORRUPT}, {7, 0x21, E4_ERR_STORAGE_CORRUPT}, /* not in libe4 yet */
+        {0, 'e', E4_ERR_STORAGE_CORRUPT},
+        {3, 'X', E4_ERR_STORAGE_CORRUPT},
+        {4, 0, E4_ERR_STORAGE_VERSION},
+        {4, 4, E4_ERR_STORAGE_VERSION},
+        {4, 0xff, E4_ERR_STORAGE_VERSION},
+        {5, 0, E4_ERR_STORAGE_CORRUPT}, /* mode */
+        {5, 3, E4_ERR_STORAGE_CORRUPT},
+        {6, 0, E4_ERR_STORAGE_CORRUPT}, /* control topic length */
+        {6, 129, E4_ERR_STORAGE_CORRUPT},
+        {7, 1, E4_ERR_STORAGE_CORRUPT}, /* suite */
+        {7, 0x11, E4_ERR_STORAGE_CORRUPT},
+        {7, 0x21, E4_ERR_STORAGE_CORRUPT}, /* not in libe4 yet */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (int crc = 0; crc < 2; crc++) { /* damaged, and deliberately made so */
@@ -684,7 +693,8 @@ static void test_read_error(void **st)
         m->read_chunk = 16;
         e4_state *s = NULL;
         memset(g_m2.b, 0xaa, sizeof g_m2.b);
-        assert_int_equal(e4_state_load(&s, g_m2.b, sizeof g_m2.b, &PK_LIMITS, &m->st), E4_ERR_STORAGE_IO);
+        assert_int_equal(e4_state_load(&s, g_m2.b, sizeof g_m2.b, &PK_LIMITS, &m->st),
+                         E4_ERR_STORAGE_IO);
         assert_true(all_zero(g_m2.b, e4_state_size(&PK_LIMITS)));
         free(m);
     }
@@ -777,8 +787,9 @@ static void test_failed_write_commands_and_pubkeys(void **st)
         assert_int_equal(e4_command_build(cmd, &cmd_len, E4_CMD_RESET_TOPICS, NULL, 0), E4_OK);
         memcpy(key, s->cmd_key, 32);
         assert_int_equal(e4_sk_protect(key, NOW - (uint64_t)fault, cmd, cmd_len, msg), E4_OK);
-        assert_int_equal(e4_unprotect(s, e4_state_control_topic(s), msg, cmd_len + 24, out, sizeof out, &n, NOW),
-                         E4_ERR_STORAGE_IO);
+        assert_int_equal(
+            e4_unprotect(s, e4_state_control_topic(s), msg, cmd_len + 24, out, sizeof out, &n, NOW),
+            E4_ERR_STORAGE_IO);
         assert_int_equal(e4_state_topic_count(s), 2);
         if (fault > 0)
             assert_true(m->aborts > aborts); /* a begun save is aborted */
@@ -888,9 +899,11 @@ static void test_file_store_error_reason(void **st)
     e4_file_store_init(&fs, path);
     assert_string_equal(e4_file_store_error(&fs), "");
     assert_int_equal(e4_state_save(s, &fs.storage), E4_ERR_STORAGE_IO);
-    snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", path, strerror(ENOENT));
+    snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", path,
+             strerror(ENOENT));
     assert_string_equal(e4_file_store_error(&fs), want);
-    assert_int_equal(e4_state_load(&s, g_m2.b, sizeof g_m2.b, &SK_LIMITS, &fs.storage), E4_ERR_STORAGE_IO);
+    assert_int_equal(e4_state_load(&s, g_m2.b, sizeof g_m2.b, &SK_LIMITS, &fs.storage),
+                     E4_ERR_STORAGE_IO);
     snprintf(want, sizeof want, "cannot open %s: %s", path, strerror(ENOENT));
     assert_string_equal(e4_file_store_error(&fs), want);
 
@@ -905,7 +918,8 @@ static void test_file_store_error_reason(void **st)
     if (geteuid() != 0) { /* root writes anywhere */
         assert_int_equal(chmod(g_dir, 0500), 0);
         assert_int_equal(e4_state_save(make_sk(&g_m1), &fs.storage), E4_ERR_STORAGE_IO);
-        snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", g_path, strerror(EACCES));
+        snprintf(want, sizeof want, "cannot create a temporary file beside %s: %s", g_path,
+                 strerror(EACCES));
         assert_string_equal(e4_file_store_error(&fs), want);
         assert_int_equal(chmod(g_dir, 0700), 0);
     }
@@ -953,7 +967,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_capacity, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_error, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_failed_write_commands_and_pubkeys, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_failed_write_commands_and_pubkeys, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_store_failures, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_wipe, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_version1_loads, setup_dir, teardown_dir),

@@ -73,7 +73,8 @@ static void test_round_trips(void **st)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t n = sizes[i], got = 1;
         assert_int_equal(e4_fips_pk_protect(key, a.id, a.sign_sk, NOW, NULL, plain, n, msg), E4_OK);
-        assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, n + E4_FIPS_PK_OVERHEAD, out, &got, NOW + 3, 0),
+        assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, n + E4_FIPS_PK_OVERHEAD, out,
+                                              &got, NOW + 3, 0),
                          E4_OK);
         assert_int_equal(got, n);
         assert_memory_equal(out, plain, n);
@@ -92,7 +93,8 @@ static void test_truncated_corrupted_wrong(void **st)
     e4_random_key(key);
     memset(plain, 0x33, sizeof plain);
     const size_t len = sizeof plain + E4_FIPS_PK_OVERHEAD;
-    assert_int_equal(e4_fips_pk_protect(key, a.id, a.sign_sk, NOW, NULL, plain, sizeof plain, msg), E4_OK);
+    assert_int_equal(e4_fips_pk_protect(key, a.id, a.sign_sk, NOW, NULL, plain, sizeof plain, msg),
+                     E4_OK);
     for (size_t l = 0; l < len; l++) {
         e4_err want = l < E4_FIPS_PK_OVERHEAD ? E4_ERR_TOO_SHORT : E4_ERR_INVALID_SIGNATURE;
         assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, l, out, &n, NOW, 0), want);
@@ -102,7 +104,8 @@ static void test_truncated_corrupted_wrong(void **st)
         bad[off] ^= 0x40;
         e4_err got = e4_fips_pk_unprotect(key, a.sign_pk, bad, len, out, &n, NOW, 0);
         e4_err want = off < 2 ? E4_ERR_WRONG_SUITE : E4_ERR_INVALID_SIGNATURE;
-        if (off >= 2 && off < 10 && (got == E4_ERR_TIMESTAMP_TOO_OLD || got == E4_ERR_TIMESTAMP_IN_FUTURE))
+        if (off >= 2 && off < 10 &&
+            (got == E4_ERR_TIMESTAMP_TOO_OLD || got == E4_ERR_TIMESTAMP_IN_FUTURE))
             want = got;
         if (got != want)
             fail_msg("offset %zu: got %d, want %d", off, got, want);
@@ -111,22 +114,27 @@ static void test_truncated_corrupted_wrong(void **st)
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         memcpy(bad, msg, len);
         bad[0] = heads[i][0], bad[1] = heads[i][1];
-        assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, bad, len, out, &n, NOW, 0), E4_ERR_WRONG_SUITE);
+        assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, bad, len, out, &n, NOW, 0),
+                         E4_ERR_WRONG_SUITE);
     }
-    assert_int_equal(e4_fips_pk_unprotect(key, b.sign_pk, msg, len, out, &n, NOW, 0), E4_ERR_INVALID_SIGNATURE);
+    assert_int_equal(e4_fips_pk_unprotect(key, b.sign_pk, msg, len, out, &n, NOW, 0),
+                     E4_ERR_INVALID_SIGNATURE);
     uint8_t key2[32];
     e4_random_key(key2);
-    assert_int_equal(e4_fips_pk_unprotect(key2, a.sign_pk, msg, len, out, &n, NOW, 0), E4_ERR_NOT_AUTHENTIC);
-    assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW + 601, 0), E4_ERR_TIMESTAMP_TOO_OLD);
+    assert_int_equal(e4_fips_pk_unprotect(key2, a.sign_pk, msg, len, out, &n, NOW, 0),
+                     E4_ERR_NOT_AUTHENTIC);
+    assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW + 601, 0),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
 }
 
 /* (r, n - s) is the same ECDSA signature in another encoding: refused. */
 static void test_high_s_twin_refused(void **st)
 {
     (void)st;
-    static const uint8_t order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
-                                      0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
-                                      0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+    static const uint8_t order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+                                      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                      0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+                                      0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
     party a;
     make_party(&a);
     uint8_t key[32], plain[5] = "valve", msg[160], out[160];
@@ -140,7 +148,8 @@ static void test_high_s_twin_refused(void **st)
         borrow = d < 0;
         s[i] = (uint8_t)(d + (borrow ? 256 : 0));
     }
-    assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW, 0), E4_ERR_INVALID_SIGNATURE);
+    assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW, 0),
+                     E4_ERR_INVALID_SIGNATURE);
 }
 
 static void test_command_key(void **st)
@@ -167,8 +176,10 @@ static void test_command_key(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format),        cmocka_unit_test(test_round_trips),
-        cmocka_unit_test(test_truncated_corrupted_wrong), cmocka_unit_test(test_high_s_twin_refused),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_truncated_corrupted_wrong),
+        cmocka_unit_test(test_high_s_twin_refused),
         cmocka_unit_test(test_command_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

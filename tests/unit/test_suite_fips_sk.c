@@ -42,8 +42,9 @@ static fixture *make(void)
     e4_random_key(f->topic_key);
     f->mem = aligned_alloc(8, (e4_state_size(&LIMITS) + 7) & ~(size_t)7);
     assert_non_null(f->mem);
-    assert_int_equal(e4_state_init_fips_sk(&f->s, f->mem, e4_state_size(&LIMITS), &LIMITS, f->id, f->key),
-                     E4_OK);
+    assert_int_equal(
+        e4_state_init_fips_sk(&f->s, f->mem, e4_state_size(&LIMITS), &LIMITS, f->id, f->key),
+        E4_OK);
     assert_int_equal(e4_state_suite(f->s), E4_SUITE_FIPS_SK);
     assert_int_equal(e4_state_mode(f->s), E4_MODE_SK);
     assert_int_equal(e4_state_set_topic_key(f->s, TOPIC, f->topic_key, NOW), E4_OK);
@@ -108,7 +109,8 @@ static void test_format_against_openssl(void **st)
         assert_int_equal(msg[2 + i], (uint8_t)(NOW >> (8 * i)));
     assert_memory_equal(msg + 10, iv, 12);
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv), 1); /* 96-bit iv default */
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv),
+                     1); /* 96-bit iv default */
     assert_int_equal(EVP_EncryptUpdate(c, NULL, &len, msg, 10), 1);
     assert_int_equal(EVP_EncryptUpdate(c, want, &len, plain, 100), 1);
     assert_int_equal(EVP_EncryptFinal_ex(c, want + 100, &len), 1);
@@ -142,7 +144,8 @@ static void test_round_trips(void **st)
         assert_int_equal(out_len, n);
         assert_memory_equal(out, plain, n);
         /* Stateless receive agrees. */
-        assert_int_equal(e4_fips_sk_unprotect(f->topic_key, msg, msg_len, out, &out_len, NOW, 0), E4_OK);
+        assert_int_equal(e4_fips_sk_unprotect(f->topic_key, msg, msg_len, out, &out_len, NOW, 0),
+                         E4_OK);
         assert_int_equal(out_len, n);
     }
     free(plain), free(msg), free(out);
@@ -183,7 +186,8 @@ static void test_every_command(void **st)
     memset(args, 7, sizeof args);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(e4_command_build(cmd, &len, pk_cmds[i], args, pk_args[i]), E4_OK);
-        assert_int_equal(send_command(f, cmd, len, NOW + 6 + (uint64_t)i, msg), E4_ERR_UNSUPPORTED_COMMAND);
+        assert_int_equal(send_command(f, cmd, len, NOW + 6 + (uint64_t)i, msg),
+                         E4_ERR_UNSUPPORTED_COMMAND);
     }
     /* A base SK command (73 bytes, long enough for the suite check) is of
      * another suite. */
@@ -208,9 +212,12 @@ static void test_key_transition(void **st)
     assert_int_equal(open_msg(f, TOPIC, msg, n, out, &out_len, NOW + 10), E4_OK); /* old key */
     assert_memory_equal(out, plain, sizeof plain);
     uint8_t late[64]; /* a message under the old key after the transition hour */
-    assert_int_equal(e4_fips_sk_protect(f->topic_key, NOW + 3700, NULL, plain, sizeof plain, late), E4_OK);
-    assert_int_equal(open_msg(f, TOPIC, late, n, out, &out_len, NOW + 3700), E4_ERR_TIMESTAMP_TOO_OLD);
-    assert_int_equal(e4_protect(f->s, TOPIC, plain, sizeof plain, msg, sizeof msg, &n, NOW + 3700), E4_OK);
+    assert_int_equal(e4_fips_sk_protect(f->topic_key, NOW + 3700, NULL, plain, sizeof plain, late),
+                     E4_OK);
+    assert_int_equal(open_msg(f, TOPIC, late, n, out, &out_len, NOW + 3700),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
+    assert_int_equal(e4_protect(f->s, TOPIC, plain, sizeof plain, msg, sizeof msg, &n, NOW + 3700),
+                     E4_OK);
     assert_int_equal(open_msg(f, TOPIC, msg, n, out, &out_len, NOW + 3700), E4_OK); /* new key */
     destroy(f);
 }
@@ -232,8 +239,8 @@ static void test_replay(void **st)
     /* A command replayed. */
     assert_int_equal(e4_command_build(cmd, &len, E4_CMD_RESET_TOPICS, NULL, 0), E4_OK);
     assert_int_equal(send_command(f, cmd, len, NOW, msg), E4_COMMAND);
-    assert_int_equal(e4_unprotect(f->s, e4_state_control_topic(f->s), msg, len + E4_FIPS_SK_OVERHEAD,
-                                  out, sizeof out, &out_len, NOW),
+    assert_int_equal(e4_unprotect(f->s, e4_state_control_topic(f->s), msg,
+                                  len + E4_FIPS_SK_OVERHEAD, out, sizeof out, &out_len, NOW),
                      E4_ERR_REPLAYED);
     destroy(f);
 }
@@ -246,13 +253,15 @@ static void test_wrong_suite(void **st)
     uint8_t plain[40] = {0}, msg[128], bad[128], out[128];
     size_t n, out_len;
     assert_int_equal(e4_protect(f->s, TOPIC, plain, sizeof plain, msg, sizeof msg, &n, NOW), E4_OK);
-    static const uint8_t heads[][2] = {{0xE4, 0x00}, {0xE4, 0x11}, {0xE4, 0x21}, {0xE5, 0x10}, {0x00, 0x10}};
+    static const uint8_t heads[][2] = {
+        {0xE4, 0x00}, {0xE4, 0x11}, {0xE4, 0x21}, {0xE5, 0x10}, {0x00, 0x10}};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         memcpy(bad, msg, n);
         bad[0] = heads[i][0];
         bad[1] = heads[i][1];
         assert_int_equal(open_msg(f, TOPIC, bad, n, out, &out_len, NOW), E4_ERR_WRONG_SUITE);
-        assert_int_equal(e4_fips_sk_unprotect(f->topic_key, bad, n, out, &out_len, NOW, 0), E4_ERR_WRONG_SUITE);
+        assert_int_equal(e4_fips_sk_unprotect(f->topic_key, bad, n, out, &out_len, NOW, 0),
+                         E4_ERR_WRONG_SUITE);
     }
     /* A base SK message under the same key (its first byte is the low byte
      * of the timestamp, 0x00 here). */
@@ -295,14 +304,16 @@ static void test_truncated_and_corrupted(void **st)
             e4_err got = open_msg(f, TOPIC, bad, n, out, &out_len, NOW);
             e4_err want = off < 2 ? E4_ERR_WRONG_SUITE : E4_ERR_NOT_AUTHENTIC;
             if (off >= 2 && off < 10) /* the timestamp: out of the window, or not authentic */
-                want = got == E4_ERR_TIMESTAMP_TOO_OLD || got == E4_ERR_TIMESTAMP_IN_FUTURE ? got : want;
+                want = got == E4_ERR_TIMESTAMP_TOO_OLD || got == E4_ERR_TIMESTAMP_IN_FUTURE ? got
+                                                                                            : want;
             if (got != want)
                 fail_msg("offset %zu bit %d: got %d, want %d", off, bit, got, want);
             if (memcmp(out, plain, sizeof plain) == 0)
                 fail_msg("offset %zu: plaintext released", off);
         }
     }
-    assert_int_equal(open_msg(f, TOPIC, msg, n, out, &out_len, NOW), E4_OK); /* intact still opens */
+    assert_int_equal(open_msg(f, TOPIC, msg, n, out, &out_len, NOW),
+                     E4_OK); /* intact still opens */
     destroy(f);
 }
 
@@ -335,10 +346,10 @@ static void test_saved_with_suite(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_backend_support), cmocka_unit_test(test_format_against_openssl),
-        cmocka_unit_test(test_round_trips),             cmocka_unit_test(test_every_command),
-        cmocka_unit_test(test_key_transition),          cmocka_unit_test(test_replay),
-        cmocka_unit_test(test_wrong_suite),             cmocka_unit_test(test_truncated_and_corrupted),
+        cmocka_unit_test(test_backend_support),  cmocka_unit_test(test_format_against_openssl),
+        cmocka_unit_test(test_round_trips),      cmocka_unit_test(test_every_command),
+        cmocka_unit_test(test_key_transition),   cmocka_unit_test(test_replay),
+        cmocka_unit_test(test_wrong_suite),      cmocka_unit_test(test_truncated_and_corrupted),
         cmocka_unit_test(test_saved_with_suite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

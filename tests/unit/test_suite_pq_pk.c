@@ -44,7 +44,8 @@ static party *make_party(void)
     return p;
 }
 
-static e4_err open_with(const party *p, const uint8_t key[32], const uint8_t *in, size_t len, uint8_t *out)
+static e4_err open_with(const party *p, const uint8_t key[32], const uint8_t *in, size_t len,
+                        uint8_t *out)
 {
     size_t n;
     return e4_pq_pk_unprotect(key, p->ed_pk, p->mldsa_pk, in, len, out, &n, NOW, 0);
@@ -62,20 +63,24 @@ static void test_format_and_round_trips(void **st)
     for (size_t i = 0; i < 65536; i++)
         plain[i] = (uint8_t)(i * 5);
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        size_t n = sizes[i], len = n + E4_PQ_PK_OVERHEAD, m_len = len - 64 - E4_MLDSA65_SIG_LEN, got;
-        assert_int_equal(e4_pq_pk_protect(key, a->id, a->ed_sk, a->mldsa_seed, NOW, plain, n, msg), E4_OK);
+        size_t n = sizes[i], len = n + E4_PQ_PK_OVERHEAD, m_len = len - 64 - E4_MLDSA65_SIG_LEN,
+               got;
+        assert_int_equal(e4_pq_pk_protect(key, a->id, a->ed_sk, a->mldsa_seed, NOW, plain, n, msg),
+                         E4_OK);
         assert_int_equal(msg[0], 0xE4);
         assert_int_equal(msg[1], 0x21);
         assert_memory_equal(msg + 10, a->id, 16);
         assert_int_equal(e4c_siv_open(key, msg, 10, msg + 26, n, out), 0);
         assert_memory_equal(out, plain, n);
         assert_int_equal(e4c_ed25519_verify(msg + m_len, msg, m_len, a->ed_pk), 0);
-        assert_int_equal(e4pq_mldsa65_verify(msg + m_len + 64, msg, m_len, (const uint8_t *)"E4 pq-pk v1", 11,
-                                             a->mldsa_pk), 0);
+        assert_int_equal(e4pq_mldsa65_verify(msg + m_len + 64, msg, m_len,
+                                             (const uint8_t *)"E4 pq-pk v1", 11, a->mldsa_pk),
+                         0);
         assert_int_equal(e4_pq_pk_signer(id, msg, len), E4_OK);
         assert_memory_equal(id, a->id, 16);
         memset(out, 0, n);
-        assert_int_equal(e4_pq_pk_unprotect(key, a->ed_pk, a->mldsa_pk, msg, len, out, &got, NOW + 1, 0), E4_OK);
+        assert_int_equal(
+            e4_pq_pk_unprotect(key, a->ed_pk, a->mldsa_pk, msg, len, out, &got, NOW + 1, 0), E4_OK);
         assert_int_equal(got, n);
         assert_memory_equal(out, plain, n);
     }
@@ -91,7 +96,9 @@ static void test_both_signatures_needed(void **st)
     uint8_t key[32], plain[9] = "hybrid!!", msg[3500], out[3500];
     e4_random_key(key);
     const size_t len = sizeof plain + E4_PQ_PK_OVERHEAD;
-    assert_int_equal(e4_pq_pk_protect(key, a->id, a->ed_sk, a->mldsa_seed, NOW, plain, sizeof plain, msg), E4_OK);
+    assert_int_equal(
+        e4_pq_pk_protect(key, a->id, a->ed_sk, a->mldsa_seed, NOW, plain, sizeof plain, msg),
+        E4_OK);
     assert_int_equal(open_with(a, key, msg, len, out), E4_OK);
     party mixed = *a; /* Ed25519 right, ML-DSA another's */
     memcpy(mixed.mldsa_pk, b->mldsa_pk, sizeof mixed.mldsa_pk);
@@ -110,7 +117,9 @@ static void test_truncated_corrupted_wrong_suite(void **st)
     uint8_t key[32], plain[5] = {1, 2, 3, 4, 5}, msg[3500], bad[3500], out[3500];
     e4_random_key(key);
     const size_t len = sizeof plain + E4_PQ_PK_OVERHEAD;
-    assert_int_equal(e4_pq_pk_protect(key, a->id, a->ed_sk, a->mldsa_seed, NOW, plain, sizeof plain, msg), E4_OK);
+    assert_int_equal(
+        e4_pq_pk_protect(key, a->id, a->ed_sk, a->mldsa_seed, NOW, plain, sizeof plain, msg),
+        E4_OK);
     for (size_t l = 0; l < len; l++) {
         e4_err want = l < E4_PQ_PK_OVERHEAD ? E4_ERR_TOO_SHORT : E4_ERR_INVALID_SIGNATURE;
         e4_err got = open_with(a, key, msg, l, out);
@@ -120,8 +129,10 @@ static void test_truncated_corrupted_wrong_suite(void **st)
     for (size_t off = 0; off < len; off++) {
         memcpy(bad, msg, len);
         bad[off] ^= 0x08;
-        e4_err got = open_with(a, key, bad, len, out), want = off < 2 ? E4_ERR_WRONG_SUITE : E4_ERR_INVALID_SIGNATURE;
-        if (off >= 2 && off < 10 && (got == E4_ERR_TIMESTAMP_TOO_OLD || got == E4_ERR_TIMESTAMP_IN_FUTURE))
+        e4_err got = open_with(a, key, bad, len, out),
+               want = off < 2 ? E4_ERR_WRONG_SUITE : E4_ERR_INVALID_SIGNATURE;
+        if (off >= 2 && off < 10 &&
+            (got == E4_ERR_TIMESTAMP_TOO_OLD || got == E4_ERR_TIMESTAMP_IN_FUTURE))
             want = got;
         if (got != want)
             fail_msg("offset %zu: got %d, want %d", off, got, want);
@@ -145,9 +156,12 @@ static void test_key_establishment_and_commands(void **st)
     uint32_t epoch = 0;
     assert_true(msg && bad);
     memset(eseed, 0x3c, sizeof eseed);
-    assert_int_equal(e4_pq_pk_key_establish(msg, k_c2, c2->ed_sk, c2->mldsa_seed, cl->xwing_pk, 7, NOW, eseed), E4_OK);
-    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk, c2->mldsa_pk,
-                                       cl->xwing_seed, NOW, 0), E4_OK);
+    assert_int_equal(
+        e4_pq_pk_key_establish(msg, k_c2, c2->ed_sk, c2->mldsa_seed, cl->xwing_pk, 7, NOW, eseed),
+        E4_OK);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk,
+                                       c2->mldsa_pk, cl->xwing_seed, NOW, 0),
+                     E4_OK);
     assert_int_equal(epoch, 7);
     assert_memory_equal(k_c2, k_cl, 32);
     /* K_epoch = SHA3-256(label || epoch LE || ss), ss from X-Wing. */
@@ -162,15 +176,19 @@ static void test_key_establishment_and_commands(void **st)
     /* Tampered, another C2, another client's seed. */
     memcpy(bad, msg, E4_PQ_PK_KEY_MSG_LEN);
     bad[500] ^= 1;
-    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, bad, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk, c2->mldsa_pk,
-                                       cl->xwing_seed, NOW, 0), E4_ERR_INVALID_SIGNATURE);
-    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, other->ed_pk, other->mldsa_pk,
-                                       cl->xwing_seed, NOW, 0), E4_ERR_INVALID_SIGNATURE);
-    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk, c2->mldsa_pk,
-                                       other->xwing_seed, NOW, 0), E4_OK);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, bad, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk,
+                                       c2->mldsa_pk, cl->xwing_seed, NOW, 0),
+                     E4_ERR_INVALID_SIGNATURE);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, other->ed_pk,
+                                       other->mldsa_pk, cl->xwing_seed, NOW, 0),
+                     E4_ERR_INVALID_SIGNATURE);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk,
+                                       c2->mldsa_pk, other->xwing_seed, NOW, 0),
+                     E4_OK);
     assert_memory_not_equal(k_cl, k_c2, 32); /* implicit rejection: a key nobody else has */
-    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN - 1, c2->ed_pk, c2->mldsa_pk,
-                                       cl->xwing_seed, NOW, 0), E4_ERR_TOO_SHORT);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN - 1, c2->ed_pk,
+                                       c2->mldsa_pk, cl->xwing_seed, NOW, 0),
+                     E4_ERR_TOO_SHORT);
     /* Commands under K_epoch. */
     uint8_t cmd[E4_COMMAND_MAX], cmsg[100], out[100];
     size_t clen, n;
@@ -189,8 +207,9 @@ static void test_key_establishment_and_commands(void **st)
     }
     for (size_t l = 0; l < len; l++)
         assert_int_not_equal(e4_pq_pk_command_open(k_c2, cmsg, l, out, &n, &epoch, NOW, 0), E4_OK);
-    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, cmsg, len, c2->ed_pk, c2->mldsa_pk, cl->xwing_seed, NOW, 0),
-                     E4_ERR_TOO_SHORT);
+    assert_int_equal(
+        e4_pq_pk_key_open(k_cl, &epoch, cmsg, len, c2->ed_pk, c2->mldsa_pk, cl->xwing_seed, NOW, 0),
+        E4_ERR_TOO_SHORT);
     free(msg), free(bad), free(c2), free(cl), free(other);
 }
 

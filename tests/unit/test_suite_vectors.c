@@ -78,13 +78,16 @@ static void build(vec v[6], const keys *k, uint8_t *cmd_key_out)
     assert_int_equal(e4_hash_topic(args + 32, "plant/line-3/temperature"), E4_OK);
     assert_int_equal(e4_command_build(cmd, &clen, E4_CMD_SET_TOPIC_KEY, args, 48), E4_OK);
     v[0] = (vec){.name = "fips-sk message"};
-    assert_int_equal(e4_fips_sk_protect(k->topic, TS, k->iv, PAYLOAD, PAYLOAD_LEN, v[0].msg), E4_OK);
+    assert_int_equal(e4_fips_sk_protect(k->topic, TS, k->iv, PAYLOAD, PAYLOAD_LEN, v[0].msg),
+                     E4_OK);
     v[0].len = v[0].fixed = PAYLOAD_LEN + E4_FIPS_SK_OVERHEAD;
     v[1] = (vec){.name = "fips-sk command SetTopicKey"};
     assert_int_equal(e4_fips_sk_protect(k->client, TS, k->iv, cmd, clen, v[1].msg), E4_OK);
     v[1].len = v[1].fixed = clen + E4_FIPS_SK_OVERHEAD;
     v[2] = (vec){.name = "fips-pk message"};
-    assert_int_equal(e4_fips_pk_protect(k->topic, k->id, k->p256_sk, TS, k->iv, PAYLOAD, PAYLOAD_LEN, v[2].msg), E4_OK);
+    assert_int_equal(
+        e4_fips_pk_protect(k->topic, k->id, k->p256_sk, TS, k->iv, PAYLOAD, PAYLOAD_LEN, v[2].msg),
+        E4_OK);
     v[2].len = PAYLOAD_LEN + E4_FIPS_PK_OVERHEAD;
     v[2].fixed = v[2].len - E4_P256_SIG_LEN;
     v[3] = (vec){.name = "fips-pk command SetTopicKey"}; /* under K = KDF(ECDH(C2, client)) */
@@ -92,13 +95,15 @@ static void build(vec v[6], const keys *k, uint8_t *cmd_key_out)
     assert_int_equal(e4_fips_sk_protect(kdf, TS, k->iv, cmd, clen, v[3].msg), E4_OK);
     v[3].len = v[3].fixed = clen + E4_FIPS_SK_OVERHEAD;
     v[4] = (vec){.name = "pq-pk message"};
-    assert_int_equal(e4_pq_pk_protect(k->topic, k->id, k->ed_sk, k->mldsa_seed, TS, PAYLOAD, PAYLOAD_LEN, v[4].msg),
+    assert_int_equal(e4_pq_pk_protect(k->topic, k->id, k->ed_sk, k->mldsa_seed, TS, PAYLOAD,
+                                      PAYLOAD_LEN, v[4].msg),
                      E4_OK);
     v[4].len = PAYLOAD_LEN + E4_PQ_PK_OVERHEAD;
     v[4].fixed = v[4].len - E4_MLDSA65_SIG_LEN; /* Ed25519 is deterministic */
     v[5] = (vec){.name = "pq-pk key establishment (epoch 1)"};
-    assert_int_equal(e4_pq_pk_key_establish(v[5].msg, cmd_key_out, k->ed_sk, k->mldsa_seed, k->xwing_pk, 1, TS,
-                                            k->eseed), E4_OK);
+    assert_int_equal(e4_pq_pk_key_establish(v[5].msg, cmd_key_out, k->ed_sk, k->mldsa_seed,
+                                            k->xwing_pk, 1, TS, k->eseed),
+                     E4_OK);
     v[5].len = E4_PQ_PK_KEY_MSG_LEN;
     v[5].fixed = v[5].len - E4_MLDSA65_SIG_LEN;
 }
@@ -156,10 +161,13 @@ static int write_file(const char *path)
     build(v, &k, cmd_key);
     pq_command(&v[6], cmd_key);
     json_t *root = json_object(), *arr = json_array();
-    json_object_set_new(root, "about", json_string(
-        "E4 cipher suites v1 (spec e4-suites.md): inputs in 'keys'; every vector is a complete message. "
-        "'fixed' bytes are reproducible from the inputs; after them comes a randomised signature (ECDSA, "
-        "or hedged ML-DSA-65) that verifies with the keys. Written by tests/unit/test_suite_vectors --write."));
+    json_object_set_new(root, "about",
+                        json_string("E4 cipher suites v1 (spec e4-suites.md): inputs in 'keys'; "
+                                    "every vector is a complete message. "
+                                    "'fixed' bytes are reproducible from the inputs; after them "
+                                    "comes a randomised signature (ECDSA, "
+                                    "or hedged ML-DSA-65) that verifies with the keys. Written by "
+                                    "tests/unit/test_suite_vectors --write."));
     json_object_set_new(root, "keys", keys_json(&k));
     for (int i = 0; i < 7; i++) {
         json_t *o = json_object();
@@ -176,7 +184,8 @@ static int write_file(const char *path)
 
 /* The file's message of vector i, checked against v (fixed part) and by
  * opening it with the keys. */
-static void check_vector(const json_t *o, const vec *v, const keys *k, const uint8_t cmd_key[32], int i)
+static void check_vector(const json_t *o, const vec *v, const keys *k, const uint8_t cmd_key[32],
+                         int i)
 {
     const char *h = json_string_value(json_object_get(o, "message"));
     assert_non_null(h);
@@ -195,22 +204,35 @@ static void check_vector(const json_t *o, const vec *v, const keys *k, const uin
     uint32_t epoch = 0;
     uint8_t kdf[32], k2[32];
     switch (i) {
-    case 0: assert_int_equal(e4_fips_sk_unprotect(k->topic, m, v->len, out, &n, TS, 0), E4_OK); break;
-    case 1: assert_int_equal(e4_fips_sk_unprotect(k->client, m, v->len, out, &n, TS, 0), E4_OK); break;
-    case 2: assert_int_equal(e4_fips_pk_unprotect(k->topic, k->p256_pk, m, v->len, out, &n, TS, 0), E4_OK); break;
+    case 0:
+        assert_int_equal(e4_fips_sk_unprotect(k->topic, m, v->len, out, &n, TS, 0), E4_OK);
+        break;
+    case 1:
+        assert_int_equal(e4_fips_sk_unprotect(k->client, m, v->len, out, &n, TS, 0), E4_OK);
+        break;
+    case 2:
+        assert_int_equal(e4_fips_pk_unprotect(k->topic, k->p256_pk, m, v->len, out, &n, TS, 0),
+                         E4_OK);
+        break;
     case 3:
-        assert_int_equal(e4_fips_pk_command_key(kdf, k->p256_sk, k->c2_agree_pk), E4_OK); /* the client's side */
+        assert_int_equal(e4_fips_pk_command_key(kdf, k->p256_sk, k->c2_agree_pk),
+                         E4_OK); /* the client's side */
         assert_int_equal(e4_fips_sk_unprotect(kdf, m, v->len, out, &n, TS, 0), E4_OK);
         break;
     case 4:
-        assert_int_equal(e4_pq_pk_unprotect(k->topic, k->ed_pk, k->mldsa_pk, m, v->len, out, &n, TS, 0), E4_OK);
+        assert_int_equal(
+            e4_pq_pk_unprotect(k->topic, k->ed_pk, k->mldsa_pk, m, v->len, out, &n, TS, 0), E4_OK);
         break;
     case 5:
-        assert_int_equal(e4_pq_pk_key_open(k2, &epoch, m, v->len, k->ed_pk, k->mldsa_pk, k->xwing_seed, TS, 0), E4_OK);
+        assert_int_equal(
+            e4_pq_pk_key_open(k2, &epoch, m, v->len, k->ed_pk, k->mldsa_pk, k->xwing_seed, TS, 0),
+            E4_OK);
         assert_int_equal(epoch, 1);
         assert_memory_equal(k2, cmd_key, 32);
         break;
-    default: assert_int_equal(e4_pq_pk_command_open(cmd_key, m, v->len, out, &n, &epoch, TS, 0), E4_OK); break;
+    default:
+        assert_int_equal(e4_pq_pk_command_open(cmd_key, m, v->len, out, &n, &epoch, TS, 0), E4_OK);
+        break;
     }
     if (i == 0 || i == 2 || i == 4)
         assert_memory_equal(out, PAYLOAD, PAYLOAD_LEN);

@@ -78,8 +78,7 @@ static size_t build_args(const json_t *e, int op, uint8_t *a)
         VU_EXPECT_HEX(args, "topic_hash", a, 16);
         return 16;
     case E4_CMD_RESET_TOPICS:
-    case E4_CMD_RESET_PUBKEYS:
-        return 0;
+    case E4_CMD_RESET_PUBKEYS: return 0;
     case E4_CMD_SET_ID_KEY: {
         size_t n;
         uint8_t *k = vu_hex(args, "key", &n);
@@ -208,8 +207,7 @@ static void apply_pk(const json_t *e, int op, const uint8_t *cmd, size_t cmd_len
 {
     const json_t *pk = json_object_get(e, "pubkey"), *args = json_object_get(e, "args");
     const json_t *ap = json_object_get(e, "e4go_apply");
-    uint8_t id[16], csk[64], cpk[32], c2sk[32], c2pk[32], shared[32], out[NOW_BUF], k1[32],
-        k2[32];
+    uint8_t id[16], csk[64], cpk[32], c2sk[32], c2pk[32], shared[32], out[NOW_BUF], k1[32], k2[32];
     size_t n, prot_len;
     vu_hex_n(pk, "client_id", id, 16);
     vu_hex_n(pk, "client_ed25519_private", csk, 64);
@@ -376,7 +374,8 @@ static void test_commands(void **state)
     vu_begin();
     const json_t *arr = vu_section("commands"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         const int op = (int)vu_u64(e, "opcode");
         uint8_t a[64], cmd[E4_COMMAND_MAX];
@@ -538,7 +537,8 @@ static void test_command_builder_errors(void **state)
     vu_begin();
     const json_t *arr = vu_section("command_builder_errors"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         const char *call = vu_str(e, "call");
         vu_set_entry(call);
         int handled = builder_case(e, call);

@@ -15,7 +15,8 @@ static void test_topic_hash(void **state)
     vu_begin();
     const json_t *arr = vu_section("topic_hash"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         char label[64];
         snprintf(label, sizeof label, "topic_hash[%zu]", i);
         vu_set_entry(label);
@@ -54,7 +55,8 @@ static void test_id_alias(void **state)
     vu_begin();
     const json_t *arr = vu_section("id_alias"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         char label[64];
         snprintf(label, sizeof label, "id_alias[%zu]", i);
         vu_set_entry(label);
@@ -69,8 +71,8 @@ static void test_id_alias(void **state)
         VU_EXPECT_ERR(e4_hash_id(id, name), E4_OK, "e4_hash_id");
         VU_EXPECT_HEX(e, "id", id, sizeof id);
         e4_default_control_topic(topic, id);
-        VU_EXPECT(strcmp(topic, vu_str(e, "receiving_topic")) == 0,
-                  "control topic %s, expected %s", topic, vu_str(e, "receiving_topic"));
+        VU_EXPECT(strcmp(topic, vu_str(e, "receiving_topic")) == 0, "control topic %s, expected %s",
+                  topic, vu_str(e, "receiving_topic"));
 
         const char *v = vu_str(e, "validate_name");
         int want = strcmp(v, "ok") == 0 ? E4_OK : E4_ERR_INVALID_NAME;
@@ -90,7 +92,8 @@ static void test_sha3_256(void **state)
     vu_begin();
     const json_t *arr = vu_section("sha3_256"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         char label[64];
         snprintf(label, sizeof label, "sha3_256[%zu]", i);
         vu_set_entry(label);
@@ -118,7 +121,8 @@ static void test_aes_siv(void **state)
     vu_begin();
     const json_t *arr = vu_section("aes_siv"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         uint8_t key[32];
         size_t ad_len, pt_len, out_len;

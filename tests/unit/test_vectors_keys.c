@@ -27,7 +27,8 @@ static void test_password_derivation(void **state)
     const json_t *arr = vu_section("password_derivation"), *e;
     size_t i, checked = 0;
     const uint64_t now = 1700000000;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         size_t plen;
         free(vu_hex(e, "password_hex", &plen));
@@ -91,7 +92,8 @@ static void test_ed_to_curve(void **state)
     vu_begin();
     const json_t *arr = vu_section("ed_to_curve"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         const char *kind = vu_str(e, "kind");
         uint8_t sk[64], pk[32], seed[32], xsk[32], xpk[32], ksk[64], kpk[32];

@@ -22,7 +22,8 @@ static void test_symkey_message(void **state)
     vu_begin();
     const json_t *arr = vu_section("symkey_message"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         const char *source = vu_str(e, "source");
         const int live = strcmp(source, "e4go_client_live") == 0;
@@ -56,8 +57,8 @@ static void test_symkey_message(void **state)
         e4_state *s = vu_state_sk(id, ckey);
         VU_EXPECT_ERR(e4_state_set_topic_key(s, topic, key, ts), E4_OK, "set_topic_key");
         size_t n = 0;
-        VU_EXPECT_ERR(e4_protect(s, topic, pt, pt_len, out, pt_len + E4_SK_OVERHEAD, &n, ts),
-                      E4_OK, "e4_protect");
+        VU_EXPECT_ERR(e4_protect(s, topic, pt, pt_len, out, pt_len + E4_SK_OVERHEAD, &n, ts), E4_OK,
+                      "e4_protect");
         VU_EXPECT_HEX(e, "protected", out, n);
 
         /* Unprotect. */
@@ -104,7 +105,8 @@ static void test_pubkey_message(void **state)
     vu_begin();
     const json_t *arr = vu_section("pubkey_message"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         const char *source = vu_str(e, "source");
         const int live = strcmp(source, "e4go_client_live") == 0;
@@ -219,7 +221,8 @@ static void test_library_crosscheck(void **state)
     vu_begin();
     const json_t *arr = vu_section("library_crosscheck"), *e;
     size_t i, checked = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         char label[160];
         const char *kind = vu_str(e, "kind");
         snprintf(label, sizeof label, "library_crosscheck[%zu] %s%s%s", i, kind,
@@ -276,8 +279,7 @@ static void test_library_crosscheck(void **state)
                 assert_int_equal(e4_hash_id(id, vu_str(e, "sender_name")), E4_OK);
                 VU_EXPECT_MEM(id, 16, sid, 16, "signer_id == e4_hash_id(sender_name)");
             }
-            VU_EXPECT_ERR(e4_pk_protect(key, sid, sk, ts, pt, pt_len, out), E4_OK,
-                          "e4_pk_protect");
+            VU_EXPECT_ERR(e4_pk_protect(key, sid, sk, ts, pt, pt_len, out), E4_OK, "e4_pk_protect");
             VU_EXPECT_MEM(out, pt_len + E4_PK_OVERHEAD, lib, lib_len, "e4_pk_protect output");
             assert_int_equal(e4_x25519_keypair(c2sk, c2pk), E4_OK);
             e4_state *s;
@@ -314,8 +316,7 @@ static void test_library_crosscheck(void **state)
                 vu_hex_n(e, "c2_curve25519_private", c2sk, 32);
                 VU_EXPECT_ERR(e4_x25519_public(c2pk, c2sk), E4_OK, "e4_x25519_public");
                 VU_EXPECT_HEX(e, "c2_curve25519_public", c2pk, 32);
-                VU_EXPECT_ERR(e4_c2_shared_key(shared, c2sk, csk + 32), E4_OK,
-                              "e4_c2_shared_key");
+                VU_EXPECT_ERR(e4_c2_shared_key(shared, c2sk, csk + 32), E4_OK, "e4_c2_shared_key");
                 VU_EXPECT_MEM(shared, 32, key, 32, "shared key");
             }
             VU_EXPECT_ERR(e4_sk_protect(key, ts, pt, pt_len, out), E4_OK, "e4_sk_protect");

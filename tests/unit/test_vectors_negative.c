@@ -38,8 +38,8 @@ static int reference_decrypt(const uint8_t key[32], const uint8_t *p, size_t len
     return E4_OK;
 }
 
-static e4_err unprotect(e4_state *s, const char *topic, const uint8_t *p, size_t len,
-                        uint8_t *out, size_t *out_len, uint64_t now)
+static e4_err unprotect(e4_state *s, const char *topic, const uint8_t *p, size_t len, uint8_t *out,
+                        size_t *out_len, uint64_t now)
 {
     *out_len = 0;
     return e4_unprotect(s, topic, p, len, out, BUF, out_len, now);
@@ -121,7 +121,8 @@ static void neg_pubkey_message(const json_t *e, const uint8_t *prot, size_t len,
     }
     const json_t *signers = json_object_get(e, "receiver_known_signers"), *k;
     size_t j;
-    json_array_foreach(signers, j, k) {
+    json_array_foreach(signers, j, k)
+    {
         uint8_t kid[16], kpk[32], hid[16];
         vu_hex_n(k, "id", kid, 16);
         vu_hex_n(k, "ed25519_public", kpk, 32);
@@ -248,7 +249,8 @@ static void test_negative(void **state)
     vu_begin();
     const json_t *arr = vu_section("negative"), *e;
     size_t i, checked = 0, d[5] = {0};
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         vu_set_entry(vu_name(e));
         const char *kind = vu_str(e, "kind");
         size_t len;

@@ -80,7 +80,8 @@ static void run_entry(const json_t *e, size_t idx, size_t *steps_checked)
     const json_t *keys = json_object_get(e, "keys"), *steps = json_object_get(e, "steps"), *st;
     size_t j;
     uint64_t prev_now = 0;
-    json_array_foreach(steps, j, st) {
+    json_array_foreach(steps, j, st)
+    {
         char slabel[160];
         const char *action = vu_str(st, "action");
         snprintf(slabel, sizeof slabel, "%s step %llu (%s: %s)", label,
@@ -161,7 +162,8 @@ static void test_key_transition(void **state)
     vu_begin();
     const json_t *arr = vu_section("key_transition"), *e;
     size_t i, checked = 0, steps = 0;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         if (tb_pk() || strcmp(vu_str(e, "mode"), "pubkey") != 0)
             run_entry(e, i, &steps);
         checked++;

@@ -125,11 +125,11 @@ static inline void vu_end_section(const char *section, size_t checked)
 {
     size_t want = vu_count(section);
     size_t have = json_array_size(json_object_get(vu_root(), section));
-    print_message("section %s: %zu of %zu entries checked (counts says %zu)\n", section,
-                  checked, have, want);
+    print_message("section %s: %zu of %zu entries checked (counts says %zu)\n", section, checked,
+                  have, want);
     if (checked != want || have != want)
-        fail_msg("section %s: checked %zu entries, file has %zu, counts says %zu", section,
-                 checked, have, want);
+        fail_msg("section %s: checked %zu entries, file has %zu, counts says %zu", section, checked,
+                 have, want);
 }
 
 static inline const char *vu_name(const json_t *e)
@@ -216,8 +216,8 @@ static inline char *vu_text(const json_t *e, const char *hexkey)
     size_t len;
     uint8_t *b = vu_hex(e, hexkey, &len);
     if (memchr(b, 0, len) != NULL)
-        fail_msg("[%s] field \"%s\" contains a NUL byte: not expressible as a C string",
-                 vu_entry_, hexkey);
+        fail_msg("[%s] field \"%s\" contains a NUL byte: not expressible as a C string", vu_entry_,
+                 hexkey);
     return (char *)b;
 }
 
@@ -242,6 +242,7 @@ static inline uint64_t vu_ts(const json_t *e, const char *key)
 static inline const char *vu_errname(int err)
 {
     switch (err) {
+// clang-format off
 #define N_(x) case x: return #x;
     N_(E4_OK) N_(E4_COMMAND) N_(E4_ERR_INVALID_ARGUMENT) N_(E4_ERR_BUFFER_TOO_SMALL)
     N_(E4_ERR_INVALID_TOPIC) N_(E4_ERR_INVALID_NAME) N_(E4_ERR_INVALID_PASSWORD)
@@ -253,6 +254,7 @@ static inline const char *vu_errname(int err)
     N_(E4_ERR_STORAGE_IO) N_(E4_ERR_STORAGE_CORRUPT) N_(E4_ERR_STORAGE_VERSION)
     N_(E4_ERR_STORAGE_CAPACITY) N_(E4_ERR_CRYPTO) N_(E4_ERR_NO_MEMORY) N_(E4_ERR_UNSUPPORTED)
 #undef N_
+        // clang-format on
     }
     return "(not an e4_err)";
 }
@@ -265,23 +267,22 @@ static inline void vu_hexdump(const char *label, const uint8_t *b, size_t n)
     fprintf(stderr, "\n");
 }
 
-#define VU_EXPECT(cond, ...)                                                 \
-    do {                                                                     \
-        vu_checks_++;                                                        \
-        if (!(cond))                                                         \
-            vu_failf(__FILE__, __LINE__, __VA_ARGS__);                       \
+#define VU_EXPECT(cond, ...)                           \
+    do {                                               \
+        vu_checks_++;                                  \
+        if (!(cond))                                   \
+            vu_failf(__FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
 
-#define VU_EXPECT_ERR(got, want, what)                                       \
-    do {                                                                     \
-        int g_ = (int)(got), w_ = (int)(want);                               \
-        VU_EXPECT(g_ == w_, "%s: got %s (%d), expected %s (%d)", (what),     \
-                  vu_errname(g_), g_, vu_errname(w_), w_);                   \
+#define VU_EXPECT_ERR(got, want, what)                                                       \
+    do {                                                                                     \
+        int g_ = (int)(got), w_ = (int)(want);                                               \
+        VU_EXPECT(g_ == w_, "%s: got %s (%d), expected %s (%d)", (what), vu_errname(g_), g_, \
+                  vu_errname(w_), w_);                                                       \
     } while (0)
 
-static inline void vu_expect_mem_(const char *file, int line, const char *what,
-                                  const uint8_t *got, size_t got_len, const uint8_t *want,
-                                  size_t want_len)
+static inline void vu_expect_mem_(const char *file, int line, const char *what, const uint8_t *got,
+                                  size_t got_len, const uint8_t *want, size_t want_len)
 {
     vu_checks_++;
     if (got_len != want_len || (want_len && memcmp(got, want, want_len) != 0)) {
@@ -290,7 +291,7 @@ static inline void vu_expect_mem_(const char *file, int line, const char *what,
         vu_hexdump("expected", want, want_len);
     }
 }
-#define VU_EXPECT_MEM(got, got_len, want, want_len, what)                    \
+#define VU_EXPECT_MEM(got, got_len, want, want_len, what) \
     vu_expect_mem_(__FILE__, __LINE__, (what), (got), (got_len), (want), (want_len))
 
 /* Compares bytes with a hex field of the current entry. */
@@ -302,7 +303,8 @@ static inline void vu_expect_hex_(const char *file, int line, const json_t *e, c
     vu_expect_mem_(file, line, key, got, got_len, want, n);
     free(want);
 }
-#define VU_EXPECT_HEX(e, key, got, got_len) vu_expect_hex_(__FILE__, __LINE__, (e), (key), (got), (got_len))
+#define VU_EXPECT_HEX(e, key, got, got_len) \
+    vu_expect_hex_(__FILE__, __LINE__, (e), (key), (got), (got_len))
 
 /* ---- reference error strings -> e4_err ------------------------------------ */
 

@@ -72,13 +72,13 @@ KECCAK_INLINE void theta_rho_pi(const uint64_t a[25], uint64_t b[25])
 }
 
 /* chi on one row of five lanes. */
-#define CHI_ROW(y)                                                                                 \
-    do {                                                                                           \
-        a[y + 0] = b[y + 0] ^ (~b[y + 1] & b[y + 2]);                                              \
-        a[y + 1] = b[y + 1] ^ (~b[y + 2] & b[y + 3]);                                              \
-        a[y + 2] = b[y + 2] ^ (~b[y + 3] & b[y + 4]);                                              \
-        a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y + 0]);                                              \
-        a[y + 4] = b[y + 4] ^ (~b[y + 0] & b[y + 1]);                                              \
+#define CHI_ROW(y)                                    \
+    do {                                              \
+        a[y + 0] = b[y + 0] ^ (~b[y + 1] & b[y + 2]); \
+        a[y + 1] = b[y + 1] ^ (~b[y + 2] & b[y + 3]); \
+        a[y + 2] = b[y + 2] ^ (~b[y + 3] & b[y + 4]); \
+        a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y + 0]); \
+        a[y + 4] = b[y + 4] ^ (~b[y + 0] & b[y + 1]); \
     } while (0)
 
 KECCAK_INLINE void chi_iota(uint64_t a[25], const uint64_t b[25], uint64_t rc)

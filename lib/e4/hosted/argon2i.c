@@ -25,12 +25,12 @@
 #define A2_LANES 4u          /* p */
 #define A2_TAG_LEN 32u       /* T */
 
-#define A2_SYNC_POINTS 4u                  /* slices per lane */
-#define A2_BLOCK_BYTES 1024u               /* one memory block */
+#define A2_SYNC_POINTS 4u                   /* slices per lane */
+#define A2_BLOCK_BYTES 1024u                /* one memory block */
 #define A2_BLOCK_WORDS (A2_BLOCK_BYTES / 8) /* 128 64-bit words */
 /* m' = 4 * p * floor(m / 4p); here m is already a multiple of 4p. */
 #define A2_BLOCKS (A2_SYNC_POINTS * A2_LANES * (A2_MEMORY_KIB / (A2_SYNC_POINTS * A2_LANES)))
-#define A2_LANE_LEN (A2_BLOCKS / A2_LANES)          /* q = 16384 columns */
+#define A2_LANE_LEN (A2_BLOCKS / A2_LANES)            /* q = 16384 columns */
 #define A2_SEGMENT_LEN (A2_LANE_LEN / A2_SYNC_POINTS) /* 4096 blocks per slice */
 
 #define A2_PREHASH_LEN 64u /* H0 is a 64-byte BLAKE2b digest */
@@ -186,30 +186,30 @@ static inline uint64_t blamka(uint64_t a, uint64_t b)
 }
 
 /* GB: BLAKE2b's quarter round without message words, with BlaMka adds. */
-#define A2_GB(a, b, c, d)                                                                      \
-    do {                                                                                       \
-        a = blamka(a, b);                                                                      \
-        d = rotr64(d ^ a, 32);                                                                 \
-        c = blamka(c, d);                                                                      \
-        b = rotr64(b ^ c, 24);                                                                 \
-        a = blamka(a, b);                                                                      \
-        d = rotr64(d ^ a, 16);                                                                 \
-        c = blamka(c, d);                                                                      \
-        b = rotr64(b ^ c, 63);                                                                 \
+#define A2_GB(a, b, c, d)      \
+    do {                       \
+        a = blamka(a, b);      \
+        d = rotr64(d ^ a, 32); \
+        c = blamka(c, d);      \
+        b = rotr64(b ^ c, 24); \
+        a = blamka(a, b);      \
+        d = rotr64(d ^ a, 16); \
+        c = blamka(c, d);      \
+        b = rotr64(b ^ c, 63); \
     } while (0)
 
 /* Permutation P on sixteen 64-bit words: GB on the columns, then on the
  * diagonals of the 4x4 matrix v0..v15, as in a BLAKE2b round. */
-#define A2_P(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15)              \
-    do {                                                                                       \
-        A2_GB(v0, v4, v8, v12);                                                                \
-        A2_GB(v1, v5, v9, v13);                                                                \
-        A2_GB(v2, v6, v10, v14);                                                               \
-        A2_GB(v3, v7, v11, v15);                                                               \
-        A2_GB(v0, v5, v10, v15);                                                               \
-        A2_GB(v1, v6, v11, v12);                                                               \
-        A2_GB(v2, v7, v8, v13);                                                                \
-        A2_GB(v3, v4, v9, v14);                                                                \
+#define A2_P(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15) \
+    do {                                                                           \
+        A2_GB(v0, v4, v8, v12);                                                    \
+        A2_GB(v1, v5, v9, v13);                                                    \
+        A2_GB(v2, v6, v10, v14);                                                   \
+        A2_GB(v3, v7, v11, v15);                                                   \
+        A2_GB(v0, v5, v10, v15);                                                   \
+        A2_GB(v1, v6, v11, v12);                                                   \
+        A2_GB(v2, v7, v8, v13);                                                    \
+        A2_GB(v3, v4, v9, v14);                                                    \
     } while (0)
 
 /*
@@ -229,8 +229,8 @@ static void compress(a2_block *out, const a2_block *x, const a2_block *y)
 
     for (size_t i = 0; i < 8; i++) {
         uint64_t *w = &z.v[16 * i];
-        A2_P(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12],
-             w[13], w[14], w[15]);
+        A2_P(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13],
+             w[14], w[15]);
     }
     for (size_t i = 0; i < 8; i++) {
         uint64_t *w = &z.v[2 * i];

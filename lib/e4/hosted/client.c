@@ -27,7 +27,7 @@ struct e4_client {
     uint64_t (*clock)(void *ctx);
     void *clock_ctx;
     char receipt_topic[E4_RECEIPT_TOPIC_MAX];
-    e4_receipt_sink sink;           /* under lock, like the state */
+    e4_receipt_sink sink; /* under lock, like the state */
     void *sink_ctx;
 };
 
@@ -66,10 +66,12 @@ static e4_limits limits_of(const e4_client_options *o, e4_mode mode)
 {
     e4_limits l = {
         .topics = o && o->max_topics ? o->max_topics : DEFAULT_TOPICS,
-        .pubkeys = mode == E4_MODE_PK ? (o && o->max_pubkeys ? o->max_pubkeys : DEFAULT_PUBKEYS) : 0,
+        .pubkeys =
+            mode == E4_MODE_PK ? (o && o->max_pubkeys ? o->max_pubkeys : DEFAULT_PUBKEYS) : 0,
         .replay = !o || !o->replay_cache || o->replay_cache == E4_REPLAY_COMMANDS_ONLY
                       ? DEFAULT_REPLAY
-                  : o->replay_cache == E4_REPLAY_OFF ? 0 : o->replay_cache,
+                  : o->replay_cache == E4_REPLAY_OFF ? 0
+                                                     : o->replay_cache,
     };
     return l;
 }
@@ -120,7 +122,8 @@ static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_n
     s->replay_lock_ctx = &c->replay_mutex;
     if (o && o->replay_cache == E4_REPLAY_COMMANDS_ONLY)
         e4_state_set_data_replay_check(s, 0);
-    if ((err = e4_receipt_topic(c->receipt_topic, sizeof c->receipt_topic, e4_state_control_topic(s))) != E4_OK)
+    if ((err = e4_receipt_topic(c->receipt_topic, sizeof c->receipt_topic,
+                                e4_state_control_topic(s))) != E4_OK)
         return err;
     if (c->path) {
         if (save_now && (err = e4_state_save(s, &c->store.storage)) != E4_OK)
@@ -215,7 +218,8 @@ e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain, 
     if (err)
         return err;
     pthread_rwlock_rdlock(&c->lock);
-    err = e4_protect_hashed(c->state, hash, plain, plain_len, out, out_cap, out_len, c->clock(c->clock_ctx));
+    err = e4_protect_hashed(c->state, hash, plain, plain_len, out, out_cap, out_len,
+                            c->clock(c->clock_ctx));
     pthread_rwlock_unlock(&c->lock);
     return err;
 }
@@ -223,15 +227,17 @@ e4_err e4_client_protect(e4_client *c, const char *topic, const uint8_t *plain, 
 /* A message on the control topic: the state alone (a command changes it),
  * then, outside the lock, the APPLIED receipt of a command that
  * authenticated goes to the sink. */
-static e4_err unprotect_command(e4_client *c, const uint8_t hash[E4_TOPIC_HASH_LEN], const uint8_t *in,
-                                size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
+static e4_err unprotect_command(e4_client *c, const uint8_t hash[E4_TOPIC_HASH_LEN],
+                                const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                                size_t *out_len)
 {
     uint8_t receipt[E4_RECEIPT_APPLIED_LEN];
     e4_receipt_sink sink = NULL;
     void *sink_ctx = NULL;
     pthread_rwlock_wrlock(&c->lock);
     uint64_t now = c->clock(c->clock_ctx);
-    e4_err err = note_storage(c, e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, now));
+    e4_err err = note_storage(
+        c, e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, now));
     if (c->sink && (err == E4_COMMAND || e4_err_is_refusal(err)) &&
         e4_receipt_applied(c->state, in, in_len, err, receipt, now) == E4_OK) {
         sink = c->sink;
@@ -256,15 +262,28 @@ e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, s
     if (memcmp(hash, c->state->control_hash, E4_TOPIC_HASH_LEN) == 0)
         return unprotect_command(c, hash, in, in_len, out, out_cap, out_len);
     pthread_rwlock_rdlock(&c->lock);
-    err = e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len, c->clock(c->clock_ctx));
+    err = e4_unprotect_hashed(c->state, hash, in, in_len, out, out_cap, out_len,
+                              c->clock(c->clock_ctx));
     pthread_rwlock_unlock(&c->lock);
     return err;
 }
 
-e4_mode e4_client_mode(const e4_client *c) { return e4_state_mode(c->state); }
-void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]) { e4_state_id(c->state, id); }
-const char *e4_client_control_topic(const e4_client *c) { return e4_state_control_topic(c->state); }
-const char *e4_client_receipt_topic(const e4_client *c) { return c->receipt_topic; }
+e4_mode e4_client_mode(const e4_client *c)
+{
+    return e4_state_mode(c->state);
+}
+void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN])
+{
+    e4_state_id(c->state, id);
+}
+const char *e4_client_control_topic(const e4_client *c)
+{
+    return e4_state_control_topic(c->state);
+}
+const char *e4_client_receipt_topic(const e4_client *c)
+{
+    return c->receipt_topic;
+}
 
 void e4_client_set_receipt_sink(e4_client *c, e4_receipt_sink sink, void *ctx)
 {
@@ -281,7 +300,8 @@ e4_err e4_client_state_receipt(e4_client *c, uint8_t **out, size_t *out_len)
     pthread_rwlock_rdlock(&c->lock);
     size_t cap = e4_receipt_state_len(c->state);
     uint8_t *buf = malloc(cap);
-    e4_err err = buf ? e4_receipt_state(c->state, buf, cap, out_len, c->clock(c->clock_ctx)) : E4_ERR_NO_MEMORY;
+    e4_err err = buf ? e4_receipt_state(c->state, buf, cap, out_len, c->clock(c->clock_ctx))
+                     : E4_ERR_NO_MEMORY;
     pthread_rwlock_unlock(&c->lock);
     if (err != E4_OK) {
         free(buf);
@@ -296,12 +316,14 @@ e4_err e4_client_set_topic_key(e4_client *c, const char *topic, const uint8_t ke
     if (!c)
         return E4_ERR_INVALID_ARGUMENT;
     pthread_rwlock_wrlock(&c->lock);
-    e4_err err = note_storage(c, e4_state_set_topic_key(c->state, topic, key, c->clock(c->clock_ctx)));
+    e4_err err =
+        note_storage(c, e4_state_set_topic_key(c->state, topic, key, c->clock(c->clock_ctx)));
     pthread_rwlock_unlock(&c->lock);
     return err;
 }
 
-e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN], const uint8_t pk[E4_ED25519_PK_LEN])
+e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
+                            const uint8_t pk[E4_ED25519_PK_LEN])
 {
     if (!c)
         return E4_ERR_INVALID_ARGUMENT;

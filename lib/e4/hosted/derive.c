@@ -10,7 +10,8 @@ e4_err e4_derive_key(uint8_t key[E4_KEY_LEN], const char *password)
     e4_err err = e4_validate_password(password);
     if (err)
         return err;
-    return e4c_argon2i_e4(key, (const uint8_t *)password, strlen(password)) ? E4_ERR_NO_MEMORY : E4_OK;
+    return e4c_argon2i_e4(key, (const uint8_t *)password, strlen(password)) ? E4_ERR_NO_MEMORY
+                                                                            : E4_OK;
 }
 
 e4_err e4_derive_ed25519(uint8_t sk[E4_ED25519_SK_LEN], uint8_t pk[E4_ED25519_PK_LEN],

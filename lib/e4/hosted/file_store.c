@@ -29,7 +29,8 @@ static void fs_fail(e4_file_store *fs, const char *what, const char *path, int e
 {
     int n = snprintf(fs->error, sizeof fs->error, "%s %s: %s", what, path, strerror(err));
     if (n >= (int)sizeof fs->error) /* a very long path: keep the reason */
-        snprintf(fs->error, sizeof fs->error, "%s (path too long to show): %s", what, strerror(err));
+        snprintf(fs->error, sizeof fs->error, "%s (path too long to show): %s", what,
+                 strerror(err));
 }
 
 const char *e4_file_store_error(const e4_file_store *fs)
@@ -69,7 +70,7 @@ static void remove_if_stale(DIR *dir, const char *name)
 
 static void remove_stale_temporaries(const char *path)
 {
-    char d[sizeof ((e4_file_store *)0)->tmp_path], b[sizeof d];
+    char d[sizeof((e4_file_store *)0)->tmp_path], b[sizeof d];
     if (snprintf(d, sizeof d, "%s", path) >= (int)sizeof d)
         return;
     memcpy(b, d, sizeof b);
@@ -92,7 +93,8 @@ static int fs_begin(void *ctx)
 {
     e4_file_store *fs = ctx;
     fs->error[0] = 0;
-    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s" TMP_INFIX "XXXXXX", fs->path) >= (int)sizeof fs->tmp_path) {
+    if (snprintf(fs->tmp_path, sizeof fs->tmp_path, "%s" TMP_INFIX "XXXXXX", fs->path) >=
+        (int)sizeof fs->tmp_path) {
         fs_fail(fs, "cannot save", fs->path, ENAMETOOLONG);
         fs->tmp_path[0] = 0;
         return -1;
@@ -131,7 +133,7 @@ static int fs_write(void *ctx, const void *data, size_t len)
  * fsync (some file systems refuse it) does not undo it. */
 static void sync_directory(const char *path)
 {
-    char dir[sizeof ((e4_file_store *)0)->tmp_path];
+    char dir[sizeof((e4_file_store *)0)->tmp_path];
     snprintf(dir, sizeof dir, "%s", path);
     int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {

@@ -7,7 +7,7 @@
 #include "crypto.h"
 #include "pq/xof.h"
 
-#define QINV 62209u    /* q^-1 mod 2^16 */
+#define QINV 62209u     /* q^-1 mod 2^16 */
 #define BARRETT_V 20159 /* round(2^26 / q) */
 #define MONT_R2 1353    /* R^2 mod q: fqmul by it multiplies by R */
 #define INVNTT_F 1441   /* R^2 / 128 mod q: fqmul by it is * R / 128 */

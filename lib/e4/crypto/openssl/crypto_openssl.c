@@ -43,7 +43,7 @@ typedef struct siv_key {
     uint8_t d0[BLOCK];            /* CMAC(K, 0^128), S2V's first value */
     uint8_t d1[BLOCK];            /* dbl(d0) ^ CMAC(K, ad) for ad = d1_ad */
     uint8_t d1_ad[8];
-    uint8_t chain[BLOCK];         /* current IV of the CBC context */
+    uint8_t chain[BLOCK]; /* current IV of the CBC context */
     int has_d1, used;
     unsigned long last_use;
     EVP_CIPHER_CTX *cbc, *ecb, *ctr;
@@ -54,7 +54,7 @@ typedef struct thread_state {
     unsigned long clock;
     unsigned generation;
     EVP_MD_CTX *md;
-    EVP_CIPHER_CTX *gcm;          /* keyed with gcm_key when gcm_keyed */
+    EVP_CIPHER_CTX *gcm; /* keyed with gcm_key when gcm_keyed */
     uint8_t gcm_key[32];
     int gcm_keyed;
 } thread_state;

@@ -185,7 +185,8 @@ int e4c_p256_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const
     EC_POINT *p = NULL;
     EVP_PKEY *key = NULL;
     EVP_MD_CTX *md = NULL;
-    int ok = p256_begin(&c) == 0 && (p = point(&c, pk)) != NULL && to_der(der, &der_len, sig, &c) == 0;
+    int ok =
+        p256_begin(&c) == 0 && (p = point(&c, pk)) != NULL && to_der(der, &der_len, sig, &c) == 0;
     ok = ok && (key = evp_key(pk, NULL)) != NULL && (md = EVP_MD_CTX_new()) != NULL;
     ok = ok && EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
          EVP_DigestVerify(md, der, der_len, msg, len) == 1;

@@ -55,8 +55,8 @@ static uint32_t gf_mul4(uint32_t a, uint32_t b)
  * 0x9a. A quarter of the work of gf_mul4, for 7 of the 11 products below. */
 E4P_INLINE uint32_t gf_sq4(uint32_t a)
 {
-    uint32_t r = (a & BIT0) | ((a & 0x02020202u) << 1) | ((a & 0x04040404u) << 2) |
-                 ((a & 0x08080808u) << 3);
+    uint32_t r =
+        (a & BIT0) | ((a & 0x02020202u) << 1) | ((a & 0x04040404u) << 2) | ((a & 0x08080808u) << 3);
     r ^= lanemask((a >> 4) & BIT0) & (0x1bu * BIT0);
     r ^= lanemask((a >> 5) & BIT0) & (0x6cu * BIT0);
     r ^= lanemask((a >> 6) & BIT0) & (0xabu * BIT0);
