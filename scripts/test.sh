@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, checks the code style, builds, and runs every
-# test: the unit and
-# integration tests in a normal build and in an ASan+UBSan build, libe4's
+# test: the unit and integration tests in a normal build and in an
+# ASan+UBSan build, libe4's
 # unit and vector tests with the portable crypto backend, the test firmware
 # on an emulated Cortex-M4 (scripts/mcu-test.sh), then each fuzz target for
 # FUZZ_SECONDS (default 30).
