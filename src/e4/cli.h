@@ -91,6 +91,22 @@ char *arg_read_password_file(const char *path);
 /* 1 when every byte is zero. */
 int is_all_zero(const uint8_t *p, size_t len);
 
+/* ---- cipher suites (suite.c): the one list the tools know ---- */
+
+struct cli_suite {
+    const char *name;     /* "base", "fips-sk", "fips-pk", "pq-pk" */
+    e4_suite suite;
+    size_t overhead;      /* bytes a message adds to its payload (0: base) */
+    const char *summary;
+};
+const struct cli_suite *cli_suite_by_name(const char *name);
+/* The suite's entry (base for an unknown value). */
+const struct cli_suite *cli_suite_of(e4_suite suite);
+/* --suite NAME: prints the reason and returns EXIT_USAGE when unknown. */
+int arg_suite(const char *option, const char *value, const struct cli_suite **out);
+/* One line per suite: name, primitives, overhead; for --help. */
+void cli_print_suites(FILE *f, const char *indent);
+
 /* ---- input/output (io.c) ---- */
 
 /* All of fd into a malloc'ed buffer (at least one byte allocated). */
