@@ -28,6 +28,8 @@ typedef struct e4_client_options {
     uint32_t clock_skew;        /* seconds a timestamp may be ahead, default 0 */
     const char *state_path;     /* file store; NULL keeps the state in memory only */
     const char *control_topic;  /* override of "e4/<hex id>" */
+    e4_suite suite;             /* new identities: E4_SUITE_BASE (default) or, for an SK
+                                 * client, E4_SUITE_FIPS_SK; a loaded state keeps its own */
 } e4_client_options;
 
 /* A new identity. With state_path set, the state is saved there at once
@@ -56,6 +58,7 @@ E4_API E4_NODISCARD e4_err e4_client_unprotect(e4_client *c, const char *topic, 
                            uint8_t *out, size_t out_cap, size_t *out_len);
 
 E4_API e4_mode e4_client_mode(const e4_client *c);
+E4_API e4_suite e4_client_suite(const e4_client *c);
 E4_API void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]);
 /* The topic C2 sends commands on; subscribe to it. Valid while c lives. */
 E4_API const char *e4_client_control_topic(const e4_client *c);

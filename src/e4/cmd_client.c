@@ -36,6 +36,10 @@ static void usage(void)
         "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
         "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
         "                            it (or --sign-key) selects public-key mode\n"
+        "      --suite SUITE         cipher suite of a new client: base (default) or\n"
+        "                            fips-sk (symmetric-key: AES-256-GCM messages and\n"
+        "                            commands, overhead 38); fips-pk and pq-pk are\n"
+        "                            not in the client yet (use e4 protect/unprotect)\n"
         "      --state FILE          keep the state in FILE: opened when it exists\n"
         "                            (identity options are then ignored), otherwise\n"
         "                            created from the identity options; every\n"
@@ -113,6 +117,7 @@ struct client_opts {
     uint32_t qos, keepalive, timeout, clock_skew, state_interval;
     uint32_t max_message, max_topics, max_pubkeys;
     const char *control_topic, *state;
+    const struct cli_suite *suite;
     const char *name, *password_arg, *password_file;
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
     int have_id, have_key, have_sign_key, have_c2_pk;
@@ -159,7 +164,7 @@ enum {
     O_CLOCK_SKEW, O_CONTROL_TOPIC, O_NO_REPLAY, O_CLIENT_ID, O_USERNAME, O_MQTT_PASSWORD,
     O_KEEPALIVE, O_TLS, O_CAFILE, O_CAPATH, O_CERT, O_TLS_KEY, O_INSECURE, O_TIMEOUT,
     O_NO_STDIN, O_CLEAN_SESSION, O_NO_RECEIPTS, O_STATE_INTERVAL, O_KEY_FILE, O_SIGN_KEY_FILE,
-    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE, O_MAX_TOPICS, O_MAX_PUBKEYS,
+    O_TOPIC_KEY_FILE, O_MQTT_PASSWORD_FILE, O_MAX_MESSAGE, O_MAX_TOPICS, O_MAX_PUBKEYS, O_SUITE,
 };
 
 /* --topic-key TOPIC:HEX or --topic-key-file TOPIC:FILE. */
@@ -224,6 +229,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
         {"sign-key-file", required_argument, NULL, O_SIGN_KEY_FILE},
         {"c2-pubkey", required_argument, NULL, O_C2_PUBKEY},
         {"state", required_argument, NULL, O_STATE},
+        {"suite", required_argument, NULL, O_SUITE},
         {"topic-key", required_argument, NULL, O_TOPIC_KEY},
         {"topic-key-file", required_argument, NULL, O_TOPIC_KEY_FILE},
         {"pubkey", required_argument, NULL, O_PUBKEY},
@@ -277,6 +283,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
             o->have_c2_pk = 1;
             break;
         case O_STATE: o->state = optarg; break;
+        case O_SUITE: rc = arg_suite("--suite", optarg, &o->suite); break;
         case O_TOPIC_KEY: rc = push_topic_key(o, optarg, 0); break;
         case O_TOPIC_KEY_FILE: rc = push_topic_key(o, optarg, 1); break;
         case O_PUBKEY: rc = push(&o->pubkeys, &o->npubkeys, optarg); break;
@@ -372,6 +379,11 @@ static int create_client(struct client_opts *o, const e4_client_options *eo, e4_
                                "--sign-key (or --password) and --c2-pubkey");
     if (pk && !o->have_c2_pk)
         return cli_usage_error("public-key mode needs --c2-pubkey");
+    if (o->suite && o->suite->suite != E4_SUITE_BASE &&
+        (pk || o->suite->suite != E4_SUITE_FIPS_SK))
+        return cli_usage_error("--suite %s: the client runs base and fips-sk (symmetric-key) "
+                               "states; fips-pk and pq-pk are not in the state yet",
+                               o->suite->name);
     if (have_password && (o->have_key || o->have_sign_key))
         return cli_usage_error("--password replaces --key / --sign-key; give only one");
     if (!have_password && !o->have_key && !o->have_sign_key)
@@ -414,12 +426,13 @@ static int open_client(struct client_opts *o, e4_client **out)
     eo.max_pubkeys = o->max_pubkeys;
     eo.state_path = o->state;
     eo.control_topic = o->control_topic;
+    eo.suite = o->suite ? o->suite->suite : E4_SUITE_BASE;
     if (o->no_replay)
         eo.replay_cache = E4_REPLAY_OFF;
 
     if (o->state && access(o->state, F_OK) == 0) {
         if (o->have_id || o->name || o->have_key || o->have_sign_key || o->have_c2_pk ||
-            o->password_arg || o->password_file)
+            o->password_arg || o->password_file || o->suite)
             fprintf(stderr, "%s: %s exists: using the saved client, identity options ignored\n",
                     cli_prog, o->state);
         err = e4_client_open(out, &eo);

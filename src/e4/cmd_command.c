@@ -11,7 +11,7 @@
 static void usage(void)
 {
     printf("Usage: e4 command CMD [ARG]... (--client-key HEX | --c2-key HEX --client-pubkey HEX)\n"
-           "                  [--time UNIX] [--hex]\n"
+           "                  [--suite base|fips-sk] [--time UNIX] [--hex]\n"
            "Build a protected C2 command for a client and write it to stdout; publish it\n"
            "on the client's control topic (\"e4/\" + hex id) with QoS 2.\n"
            "\n"
@@ -37,6 +37,10 @@ static void usage(void)
            "  -c, --c2-key HEX         public-key client: C2's X25519 private key\n"
            "      --c2-key-file FILE   the same, read from FILE ('-': stdin)\n"
            "  -p, --client-pubkey HEX  public-key client: its Ed25519 public key\n"
+           "      --suite SUITE        base (default) or fips-sk (the command in the\n"
+           "                           fips-sk format, AES-256-GCM under the client key;\n"
+           "                           overhead 38 instead of 24); fips-pk and pq-pk\n"
+           "                           commands are not built by this tool yet\n"
            "  -t, --time UNIX          timestamp instead of the clock\n"
            "  -x, --hex                write hex (and a newline) instead of binary\n"
            "  -h, --help               show this help and exit\n"
@@ -61,6 +65,9 @@ static const struct cmd_spec specs[] = {
     {"set-pubkey", E4_CMD_SET_PUBKEY, 2},
     {"set-c2-key", E4_CMD_SET_C2_KEY, 1},
 };
+
+struct command_opts;
+static int command_parse_name(int argc, char **argv, struct command_opts *o, int *rc);
 
 static int topic_hash_arg(const char *topic, uint8_t hash[E4_TOPIC_HASH_LEN])
 {
@@ -139,7 +146,23 @@ static int build_args(const struct cmd_spec *spec, char **a, uint8_t *args, size
     return rc;
 }
 
-int cmd_command(int argc, char **argv)
+struct command_opts {
+    const struct cli_suite *suite;
+    struct secret_src key_src, c2_src;
+    uint8_t client_pk[E4_ED25519_PK_LEN];
+    int have_pk, hex;
+    uint64_t ts;
+    const struct cmd_spec *spec;
+    char **args;
+};
+
+struct command_keys {
+    uint8_t key[E4_KEY_LEN], c2_sk[E4_X25519_LEN];
+    int have_key, have_c2;
+};
+
+/* 0 to go on; otherwise *rc is the exit status. */
+static int command_parse(int argc, char **argv, struct command_opts *o, int *rc)
 {
     static const struct option opts[] = {
         {"client-key", required_argument, NULL, 'k'},
@@ -147,98 +170,144 @@ int cmd_command(int argc, char **argv)
         {"c2-key", required_argument, NULL, 'c'},
         {"c2-key-file", required_argument, NULL, 'C'},
         {"client-pubkey", required_argument, NULL, 'p'},
+        {"suite", required_argument, NULL, 'u'},
         {"time", required_argument, NULL, 't'},
         {"hex", no_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    uint8_t key[E4_KEY_LEN], c2_sk[E4_X25519_LEN], client_pk[E4_ED25519_PK_LEN];
-    uint8_t args[E4_COMMAND_MAX], plain[E4_COMMAND_MAX], out[E4_COMMAND_MAX + E4_SK_OVERHEAD];
-    int have_key = 0, have_c2 = 0, have_pk = 0, hex = 0, c, rc = 0;
-    uint64_t ts = (uint64_t)time(NULL);
-    const struct cmd_spec *spec = NULL;
-    struct secret_src key_src = {NULL, NULL, "E4_CLIENT_KEY"}, c2_src = {NULL, NULL, "E4_C2_KEY"};
-    size_t args_len = 0, plain_len = 0, i;
-    e4_err err;
+    int c;
 
-    cli_protect_secrets();
+    *rc = 0;
     while ((c = getopt_long(argc, argv, "k:c:p:t:xhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'k': key_src.value = optarg; break;
-        case 'K': key_src.file = optarg; break;
-        case 'c': c2_src.value = optarg; break;
-        case 'C': c2_src.file = optarg; break;
+        case 'k': o->key_src.value = optarg; break;
+        case 'K': o->key_src.file = optarg; break;
+        case 'c': o->c2_src.value = optarg; break;
+        case 'C': o->c2_src.file = optarg; break;
         case 'p':
-            if ((rc = arg_hex("--client-pubkey", optarg, client_pk, sizeof client_pk)))
-                goto out;
-            have_pk = 1;
+            *rc = arg_hex("--client-pubkey", optarg, o->client_pk, sizeof o->client_pk);
+            o->have_pk = 1;
             break;
-        case 't':
-            if ((rc = arg_time("--time", optarg, &ts)))
-                goto out;
-            break;
-        case 'x': hex = 1; break;
-        case 'h': usage(); goto out;
-        case 'V': rc = cli_version(); goto out;
-        default: rc = cli_try_help(); goto out;
+        case 'u': *rc = arg_suite("--suite", optarg, &o->suite); break;
+        case 't': *rc = arg_time("--time", optarg, &o->ts); break;
+        case 'x': o->hex = 1; break;
+        case 'h': usage(); return 1;
+        case 'V': *rc = cli_version(); return 1;
+        default: *rc = cli_try_help(); return 1;
         }
+        if (*rc)
+            return 1;
     }
-    if (optind >= argc) {
-        rc = cli_usage_error("missing command (remove-topic, reset-topics, set-id-key, "
-                             "set-topic-key, remove-pubkey, reset-pubkeys, set-pubkey, set-c2-key)");
-        goto out;
-    }
-    for (i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        if (!strcmp(argv[optind], specs[i].name))
-            spec = &specs[i];
-    if (!spec) {
-        rc = cli_usage_error("unknown command '%s'", argv[optind]);
-        goto out;
-    }
-    if (argc - optind - 1 != spec->nargs) {
-        rc = cli_usage_error("%s takes %d argument%s, got %d", spec->name, spec->nargs,
-                             spec->nargs == 1 ? "" : "s", argc - optind - 1);
-        goto out;
-    }
-    if ((rc = arg_secret_key("--client-key", &key_src, key, sizeof key, &have_key)) ||
-        (rc = arg_secret_key("--c2-key", &c2_src, c2_sk, sizeof c2_sk, &have_c2)))
-        goto out;
-    if (have_key && (have_c2 || have_pk)) {
-        rc = cli_usage_error("--client-key (symmetric-key client) excludes --c2-key and "
-                             "--client-pubkey (public-key client)");
-        goto out;
-    }
-    if (!have_key && !(have_c2 && have_pk)) {
-        rc = cli_usage_error("give --client-key, or --c2-key and --client-pubkey");
-        goto out;
-    }
-    if ((rc = build_args(spec, argv + optind + 1, args, &args_len)))
-        goto out;
+    return command_parse_name(argc, argv, o, rc);
+}
 
-    err = e4_command_build(plain, &plain_len, spec->op, args, args_len);
-    if (err == E4_OK && !have_key)
-        err = e4_c2_shared_key(key, c2_sk, client_pk);
-    if (err == E4_OK)
-        err = e4_sk_protect(key, ts, plain, plain_len, out);
-    if (err != E4_OK) {
-        cli_error("%s", e4_strerror(err));
-        rc = 1;
-        goto out;
-    }
+static int command_validate(struct command_opts *o, struct command_keys *k)
+{
+    e4_suite suite = o->suite ? o->suite->suite : E4_SUITE_BASE;
+    int rc;
+
+    if (suite == E4_SUITE_FIPS_PK || suite == E4_SUITE_PQ_PK)
+        return cli_usage_error("--suite %s: commands are not built by this tool yet (base "
+                               "and fips-sk are)", o->suite->name);
+    if ((rc = arg_secret_key("--client-key", &o->key_src, k->key, sizeof k->key, &k->have_key)) ||
+        (rc = arg_secret_key("--c2-key", &o->c2_src, k->c2_sk, sizeof k->c2_sk, &k->have_c2)))
+        return rc;
+    if (k->have_key && (k->have_c2 || o->have_pk))
+        return cli_usage_error("--client-key (symmetric-key client) excludes --c2-key and "
+                               "--client-pubkey (public-key client)");
+    if (suite == E4_SUITE_FIPS_SK && !k->have_key)
+        return cli_usage_error("--suite fips-sk: commands are protected under the client's "
+                               "key: give --client-key");
+    if (!k->have_key && !(k->have_c2 && o->have_pk))
+        return cli_usage_error("give --client-key, or --c2-key and --client-pubkey");
+    return 0;
+}
+
+static int write_command(int hex, const uint8_t *out, size_t len)
+{
+    int rc = 0;
     if (hex) {
-        hex_print_line(stdout, out, plain_len + E4_SK_OVERHEAD);
-        if (fflush(stdout) != 0)
-            rc = 1;
-    } else if (io_write_all(STDOUT_FILENO, out, plain_len + E4_SK_OVERHEAD) != 0) {
-        rc = 1;
+        hex_print_line(stdout, out, len);
+        rc = fflush(stdout) != 0;
+    } else {
+        rc = io_write_all(STDOUT_FILENO, out, len) != 0;
     }
     if (rc)
         cli_error("cannot write stdout: %s", strerror(errno));
-out:
-    e4_wipe(key, sizeof key);
-    e4_wipe(c2_sk, sizeof c2_sk);
+    return rc;
+}
+
+static int command_run(const struct command_opts *o, struct command_keys *k)
+{
+    uint8_t args[E4_COMMAND_MAX], plain[E4_COMMAND_MAX], out[E4_COMMAND_MAX + E4_FIPS_SK_OVERHEAD];
+    size_t args_len = 0, plain_len = 0, overhead = E4_SK_OVERHEAD;
+    int fips = o->suite && o->suite->suite == E4_SUITE_FIPS_SK, rc;
+    e4_err err;
+
+    if ((rc = build_args(o->spec, o->args, args, &args_len)))
+        return rc;
+    err = e4_command_build(plain, &plain_len, o->spec->op, args, args_len);
+    if (err == E4_OK && !k->have_key)
+        err = e4_c2_shared_key(k->key, k->c2_sk, o->client_pk);
+    if (err == E4_OK && fips) {
+        overhead = E4_FIPS_SK_OVERHEAD;
+        err = e4_fips_sk_protect(k->key, o->ts, NULL, plain, plain_len, out);
+    } else if (err == E4_OK) {
+        err = e4_sk_protect(k->key, o->ts, plain, plain_len, out);
+    }
     e4_wipe(args, sizeof args);
     e4_wipe(plain, sizeof plain);
+    if (err != E4_OK) {
+        cli_error("%s", e4_strerror(err));
+        return 1;
+    }
+    return write_command(o->hex, out, plain_len + overhead);
+}
+
+int cmd_command(int argc, char **argv)
+{
+    struct command_opts o;
+    struct command_keys k;
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    memset(&k, 0, sizeof k);
+    o.key_src.env = "E4_CLIENT_KEY";
+    o.c2_src.env = "E4_C2_KEY";
+    o.ts = (uint64_t)time(NULL);
+    cli_protect_secrets();
+    if (!command_parse(argc, argv, &o, &rc) && !(rc = command_validate(&o, &k)))
+        rc = command_run(&o, &k);
+    e4_wipe(&k, sizeof k);
     return rc;
+}
+
+/* The command's name and its arguments after the options. */
+static int command_parse_name(int argc, char **argv, struct command_opts *o, int *rc)
+{
+    size_t i;
+    int nargs = argc - optind - 1;
+
+    if (optind >= argc) {
+        *rc = cli_usage_error("missing command (remove-topic, reset-topics, set-id-key, "
+                              "set-topic-key, remove-pubkey, reset-pubkeys, set-pubkey, "
+                              "set-c2-key)");
+        return 1;
+    }
+    for (i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        if (!strcmp(argv[optind], specs[i].name))
+            o->spec = &specs[i];
+    if (!o->spec) {
+        *rc = cli_usage_error("unknown command '%s'", argv[optind]);
+        return 1;
+    }
+    if (nargs != o->spec->nargs) {
+        *rc = cli_usage_error("%s takes %d argument%s, got %d", o->spec->name, o->spec->nargs,
+                              o->spec->nargs == 1 ? "" : "s", nargs);
+        return 1;
+    }
+    o->args = argv + optind + 1;
+    return 0;
 }

@@ -138,8 +138,16 @@ static e4_err client_create(e4_client **out, e4_mode mode, const uint8_t *id, co
     if (!c)
         return E4_ERR_NO_MEMORY;
     size_t size = e4_state_size(&l);
-    e4_err err = mode == E4_MODE_SK ? e4_state_init_sk(&c->state, c->mem, size, &l, id, key)
-                                    : e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
+    e4_suite suite = opt ? opt->suite : E4_SUITE_BASE;
+    e4_err err;
+    if (suite != E4_SUITE_BASE && (mode != E4_MODE_SK || suite != E4_SUITE_FIPS_SK))
+        err = E4_ERR_UNSUPPORTED; /* fips-pk and pq-pk: not in the state yet */
+    else if (mode == E4_MODE_PK)
+        err = e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
+    else if (suite == E4_SUITE_FIPS_SK)
+        err = e4_state_init_fips_sk(&c->state, c->mem, size, &l, id, key);
+    else
+        err = e4_state_init_sk(&c->state, c->mem, size, &l, id, key);
     if (err == E4_OK)
         err = note_storage(c, client_finish(c, opt, 1));
     if (err != E4_OK) {
@@ -258,6 +266,7 @@ e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, s
 }
 
 e4_mode e4_client_mode(const e4_client *c) { return e4_state_mode(c->state); }
+e4_suite e4_client_suite(const e4_client *c) { return e4_state_suite(c->state); }
 void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]) { e4_state_id(c->state, id); }
 const char *e4_client_control_topic(const e4_client *c) { return e4_state_control_topic(c->state); }
 const char *e4_client_receipt_topic(const e4_client *c) { return c->receipt_topic; }
