@@ -355,6 +355,33 @@ static int read_password(const struct client_opts *o, char **password)
     return 0;
 }
 
+/* The id, from --id or --name. */
+static int client_identity(struct client_opts *o)
+{
+    e4_err err;
+    if (o->have_id && o->name)
+        return cli_usage_error("--id and --name are exclusive");
+    if (!o->have_id && !o->name)
+        return cli_usage_error("give the client's identity: --id or --name with --key, "
+                               "--sign-key or --password (or --state FILE of a saved client)");
+    if (o->name && (err = cli_hash_name(o->id, o->name)) != E4_OK) {
+        cli_error("--name: %s", e4_strerror(err));
+        return 1;
+    }
+    return 0;
+}
+
+/* The suites a new client can run: base, and fips-sk for an SK client. */
+static int client_suite_ok(const struct client_opts *o, int pk)
+{
+    if (!o->suite || o->suite->suite == E4_SUITE_BASE ||
+        (!pk && o->suite->suite == E4_SUITE_FIPS_SK))
+        return 0;
+    return cli_usage_error("--suite %s: the client runs base and fips-sk (symmetric-key) "
+                           "states; fips-pk and pq-pk are not in the state yet",
+                           o->suite->name);
+}
+
 static int create_client(struct client_opts *o, const e4_client_options *eo, e4_client **out)
 {
     int pk = o->have_sign_key || o->have_c2_pk, rc;
@@ -362,28 +389,15 @@ static int create_client(struct client_opts *o, const e4_client_options *eo, e4_
     char *password = NULL;
     e4_err err;
 
-    if (o->have_id && o->name)
-        return cli_usage_error("--id and --name are exclusive");
-    if (!o->have_id && !o->name)
-        return cli_usage_error("give the client's identity: --id or --name with --key, "
-                               "--sign-key or --password (or --state FILE of a saved client)");
-    if (o->name) {
-        err = cli_hash_name(o->id, o->name);
-        if (err != E4_OK) {
-            cli_error("--name: %s", e4_strerror(err));
-            return 1;
-        }
-    }
+    if ((rc = client_identity(o)))
+        return rc;
     if (pk && o->have_key)
         return cli_usage_error("--key is the symmetric-key mode; public-key mode takes "
                                "--sign-key (or --password) and --c2-pubkey");
     if (pk && !o->have_c2_pk)
         return cli_usage_error("public-key mode needs --c2-pubkey");
-    if (o->suite && o->suite->suite != E4_SUITE_BASE &&
-        (pk || o->suite->suite != E4_SUITE_FIPS_SK))
-        return cli_usage_error("--suite %s: the client runs base and fips-sk (symmetric-key) "
-                               "states; fips-pk and pq-pk are not in the state yet",
-                               o->suite->name);
+    if ((rc = client_suite_ok(o, pk)))
+        return rc;
     if (have_password && (o->have_key || o->have_sign_key))
         return cli_usage_error("--password replaces --key / --sign-key; give only one");
     if (!have_password && !o->have_key && !o->have_sign_key)

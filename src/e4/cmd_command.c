@@ -225,20 +225,6 @@ static int command_validate(struct command_opts *o, struct command_keys *k)
     return 0;
 }
 
-static int write_command(int hex, const uint8_t *out, size_t len)
-{
-    int rc = 0;
-    if (hex) {
-        hex_print_line(stdout, out, len);
-        rc = fflush(stdout) != 0;
-    } else {
-        rc = io_write_all(STDOUT_FILENO, out, len) != 0;
-    }
-    if (rc)
-        cli_error("cannot write stdout: %s", strerror(errno));
-    return rc;
-}
-
 static int command_run(const struct command_opts *o, struct command_keys *k)
 {
     uint8_t args[E4_COMMAND_MAX], plain[E4_COMMAND_MAX], out[E4_COMMAND_MAX + E4_FIPS_SK_OVERHEAD];
@@ -263,7 +249,7 @@ static int command_run(const struct command_opts *o, struct command_keys *k)
         cli_error("%s", e4_strerror(err));
         return 1;
     }
-    return write_command(o->hex, out, plain_len + overhead);
+    return io_write_output(o->hex, out, plain_len + overhead);
 }
 
 int cmd_command(int argc, char **argv)

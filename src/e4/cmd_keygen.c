@@ -157,13 +157,9 @@ static int keygen_parse(int argc, char **argv, struct keygen_opts *o, int *rc)
         default: *rc = cli_try_help(); return 1;
         }
         if (*rc)
-            return 1;
+            break;
     }
-    if (optind < argc) {
-        *rc = cli_usage_error("unexpected argument '%s'", argv[optind]);
-        return 1;
-    }
-    return 0;
+    return cli_end_of_options(argc, argv, rc);
 }
 
 static int keygen_validate(struct keygen_opts *o, int type_given)

@@ -109,19 +109,6 @@ static int read_input(int hex, uint8_t **in, size_t *in_len)
     return 0;
 }
 
-static int write_output(int hex, const uint8_t *out, size_t len)
-{
-    if (hex) {
-        hex_print_line(stdout, out, len);
-        if (fflush(stdout) == 0)
-            return 0;
-    } else if (io_write_all(STDOUT_FILENO, out, len) == 0) {
-        return 0;
-    }
-    cli_error("cannot write stdout: %s", strerror(errno));
-    return 1;
-}
-
 static e4_suite suite_id(const struct cli_suite *s)
 {
     return s ? s->suite : E4_SUITE_BASE;
@@ -180,13 +167,9 @@ static int protect_parse(int argc, char **argv, struct protect_opts *o, int *rc)
         default: *rc = cli_try_help(); return 1;
         }
         if (*rc)
-            return 1;
+            break;
     }
-    if (optind < argc) {
-        *rc = cli_usage_error("unexpected argument '%s'", argv[optind]);
-        return 1;
-    }
-    return 0;
+    return cli_end_of_options(argc, argv, rc);
 }
 
 /* The signing key's length in a suite (0: the suite signs nothing). */
@@ -199,34 +182,43 @@ static size_t sign_key_len(e4_suite suite)
     }
 }
 
-static int protect_validate(struct protect_opts *o, struct protect_keys *k)
+/* The secrets, each read at its suite's length (environment variables only
+ * where the suite uses the key). */
+static int protect_read_keys(struct protect_opts *o, struct protect_keys *k, size_t sk_len)
 {
     e4_suite suite = suite_id(o->suite);
-    size_t sk_len = sign_key_len(suite);
-    int rc, signed_suite = suite == E4_SUITE_FIPS_PK || suite == E4_SUITE_PQ_PK;
+    int rc;
 
-    if (!o->have_id && !signed_suite) /* environment keys only for a signed message */
-        o->sk_src.env = NULL;
+    if (!o->have_id && suite != E4_SUITE_FIPS_PK && suite != E4_SUITE_PQ_PK)
+        o->sk_src.env = NULL; /* E4_SIGN_KEY only for a signed message */
     if (suite != E4_SUITE_PQ_PK)
         o->mldsa_src.env = NULL;
     if ((rc = arg_secret_key("--key", &o->key_src, k->key, E4_KEY_LEN, &k->have_key)))
         return rc;
     if (sk_len && (rc = arg_secret_key("--sign-key", &o->sk_src, k->sk, sk_len, &k->have_sk)))
         return rc;
-    if ((rc = arg_secret_key("--mldsa-key", &o->mldsa_src, k->mldsa, sizeof k->mldsa,
-                             &k->have_mldsa)))
+    return arg_secret_key("--mldsa-key", &o->mldsa_src, k->mldsa, sizeof k->mldsa,
+                          &k->have_mldsa);
+}
+
+static int protect_validate(struct protect_opts *o, struct protect_keys *k)
+{
+    e4_suite suite = suite_id(o->suite);
+    size_t sk_len = sign_key_len(suite);
+    int rc = protect_read_keys(o, k, sk_len);
+
+    if (rc)
         return rc;
     if (!k->have_key)
         return cli_usage_error("--key is required");
     if (!sk_len && (o->sk_src.value || o->sk_src.file || o->have_id))
         return cli_usage_error("--suite fips-sk signs nothing: no --sign-key or --id");
-    if (k->have_mldsa && suite != E4_SUITE_PQ_PK)
-        return cli_usage_error("--mldsa-key is for --suite pq-pk");
-    if (signed_suite && !(k->have_sk && o->have_id))
+    if (k->have_mldsa != (suite == E4_SUITE_PQ_PK))
+        return cli_usage_error(k->have_mldsa ? "--mldsa-key is for --suite pq-pk"
+                                             : "--suite pq-pk needs --mldsa-key (the ML-DSA-65 seed)");
+    if ((suite == E4_SUITE_FIPS_PK || suite == E4_SUITE_PQ_PK) && !(k->have_sk && o->have_id))
         return cli_usage_error("--suite %s signs every message: --sign-key and --id are "
                                "required", o->suite->name);
-    if (suite == E4_SUITE_PQ_PK && !k->have_mldsa)
-        return cli_usage_error("--suite pq-pk needs --mldsa-key (the ML-DSA-65 seed)");
     if (k->have_sk != o->have_id)
         return cli_usage_error("--sign-key and --id go together (public-key mode)");
     return 0;
@@ -265,7 +257,7 @@ static int protect_run(const struct protect_opts *o, const struct protect_keys *
         rc = fail(in_len <= E4_PAYLOAD_MAX ? E4_ERR_NO_MEMORY : E4_ERR_INVALID_ARGUMENT);
     else {
         e4_err err = protect_in_suite(o, k, in, in_len, out);
-        rc = err != E4_OK ? fail(err) : write_output(o->hex, out, out_len);
+        rc = err != E4_OK ? fail(err) : io_write_output(o->hex, out, out_len);
     }
     e4_wipe(in, in_len);
     free(in);
@@ -387,13 +379,9 @@ static int unprotect_parse(int argc, char **argv, struct unprotect_opts *o, int 
         default: *rc = cli_try_help(); return 1;
         }
         if (*rc)
-            return 1;
+            break;
     }
-    if (optind < argc) {
-        *rc = cli_usage_error("unexpected argument '%s'", argv[optind]);
-        return 1;
-    }
-    return 0;
+    return cli_end_of_options(argc, argv, rc);
 }
 
 static int unprotect_validate(struct unprotect_opts *o, uint8_t key[E4_KEY_LEN])
@@ -504,7 +492,7 @@ static int unprotect_run(const struct unprotect_opts *o, const uint8_t key[E4_KE
         rc = fail(E4_ERR_NO_MEMORY);
     } else {
         e4_err err = unprotect_in_suite(o, key, in, in_len, out, &out_len);
-        rc = err != E4_OK ? fail(err) : write_output(o->hex, out, out_len);
+        rc = err != E4_OK ? fail(err) : io_write_output(o->hex, out, out_len);
         e4_wipe(out, out_len);
     }
     free(in);
