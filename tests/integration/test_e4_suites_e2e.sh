@@ -9,13 +9,19 @@
 # - fips-pk and pq-pk (not in the state yet): messages made by
 #   `e4 protect --suite S` with keys from `e4 keygen --suite S` go through
 #   the broker and are opened by `e4 unprotect --suite S`; another signer's
-#   key, a changed byte and the wrong suite are rejected.
+#   key, a changed byte and the wrong suite are rejected. Commands built by
+#   `e4 command --suite S` (pq-pk: a key establishment, then commands under
+#   its epoch key) go through the broker and are opened on the device's side
+#   by libe4's stateless functions (e4_test_suite_command_open), with the
+#   device's own keys; another device's key, another C2 key and an old
+#   epoch's command under the new epoch's key fail.
 set -uo pipefail
 
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
 SIM="$E4_BIN_DIR/e4sim"
+OPEN="$E4_BIN_DIR/e4_test_suite_command_open"
 mkdir -p "${E4_TMP_DIR:-/tmp}"
 TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-suites.XXXXXX")
 TIMEOUT=${E4_TEST_TIMEOUT:-15}
@@ -25,7 +31,7 @@ source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 
-for tool in "$E4" "$SIM" mosquitto mosquitto_sub mosquitto_pub python3; do
+for tool in "$E4" "$SIM" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
 done
 
@@ -64,7 +70,7 @@ through_broker() {
 }
 
 # ---- the spy: a plain subscriber on the broker -----------------------------
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -t 'fs/#' -t 'pk/#' -F '%t %x' >"$TMP/spy.out" 2>"$TMP/spy.err" &
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 2 -t 'fs/#' -t 'pk/#' -F '%t %x' >"$TMP/spy.out" 2>"$TMP/spy.err" &
 PIDS+=("$!")
 deadline=$(( $(date +%s) + TIMEOUT ))
 until grep -q '^fs/probe ' "$TMP/spy.out"; do
@@ -251,8 +257,72 @@ grep -q "another cipher suite" "$TMP/x.err" && ok || ko "pq-pk read as fips-pk: 
 "$E4" unprotect --suite pq-pk --key "$TK" --pubkey "dev-fips-pk:@$TMP/pq-pk.pub" <"$TMP/padded.bin" >/dev/null 2>"$TMP/x.err"
 grep -q "another cipher suite" "$TMP/x.err" && ok || ko "fips-pk read as pq-pk: $(cat "$TMP/x.err")"
 
+# ---- fips-pk commands: C2's agreement key and the client's ----------------
+# through_control ID FILE: publish FILE on e4/ID (QoS 2), return what the spy saw
+through_control() {
+  through_broker "pk/e4/$1" "$2" || return 1
+  unhex "$(spied "pk/e4/$1")" >"$TMP/control.bin"
+}
+"$E4" keygen --type fips-agree >"$TMP/c2-fips.keys"
+C2A_SK=$(field private <"$TMP/c2-fips.keys"); C2A_PK=$(field public <"$TMP/c2-fips.keys")
+CLA_SK=$(field agree_private <"$TMP/fips-pk.keys"); CLA_PK=$(field agree_public <"$TMP/fips-pk.keys")
+DEV=$("$E4" id dev-fips-pk)
+printf '%s\n' "$C2A_SK" >"$TMP/c2a.key"
+"$E4" command --suite fips-pk set-topic-key pk/t "$TK" --c2-key-file "$TMP/c2a.key" --client-pubkey "$CLA_PK" \
+  >"$TMP/fcmd.bin" && ok || ko "e4 command --suite fips-pk"
+through_control "$DEV" "$TMP/fcmd.bin"
+got=$("$OPEN" fips-pk "$CLA_SK" "$C2A_PK" <"$TMP/control.bin")
+want="command 03$TK$("$E4" hash-topic pk/t)"
+[ "$got" = "$want" ] && ok || ko "fips-pk set-topic-key as the device opens it: '$got'"
+"$OPEN" fips-pk "$(field agree_private <"$TMP/fips-pk.other")" "$C2A_PK" <"$TMP/control.bin" >/dev/null 2>&1 &&
+  ko "fips-pk command opened with another device's key" || ok
+SIGN_PK=$(field sign_public <"$TMP/fips-pk.other")
+"$E4" command --suite fips-pk set-pubkey other "$SIGN_PK" --c2-key-file "$TMP/c2a.key" \
+  --client-pubkey "$CLA_PK" >"$TMP/fcmd2.bin" && ok || ko "fips-pk set-pubkey (33-byte key)"
+got=$("$OPEN" fips-pk "$CLA_SK" "$C2A_PK" <"$TMP/fcmd2.bin")
+[ "$got" = "command 06$SIGN_PK$("$E4" id other)" ] && ok || ko "fips-pk set-pubkey: '$got'"
+"$E4" command --suite fips-pk set-pubkey other "$(field ed25519_public <"$TMP/pq-pk.keys")" \
+  --c2-key-file "$TMP/c2a.key" --client-pubkey "$CLA_PK" >/dev/null 2>&1
+[ $? -eq 2 ] && ok || ko "fips-pk set-pubkey took a 32-byte key"
+
+# ---- pq-pk: key establishment, then commands under the epoch's key ---------
+"$E4" keygen --type ed25519 >"$TMP/c2-ed.keys"; "$E4" keygen --type mldsa65 >"$TMP/c2-ml.keys"
+field private <"$TMP/c2-ed.keys" >"$TMP/c2ed.key"; field private <"$TMP/c2-ml.keys" >"$TMP/c2ml.key"
+field public <"$TMP/c2-ml.keys" >"$TMP/c2ml.pub"
+C2ED_PK=$(field public <"$TMP/c2-ed.keys")
+XW_SEED=$(field xwing_private <"$TMP/pq-pk.keys")
+field xwing_public <"$TMP/pq-pk.keys" >"$TMP/xwing.pub"
+PQDEV=$("$E4" id dev-pq-pk)
+establish() { # EPOCH KEYFILE
+  "$E4" command --suite pq-pk establish-key --epoch "$1" --c2-key-file "$TMP/c2ed.key" \
+    --c2-mldsa-key-file "$TMP/c2ml.key" --client-pubkey "@$TMP/xwing.pub" --command-key-out "$2"
+}
+establish 1 "$TMP/epoch1.key" >"$TMP/est1.bin" && ok || ko "e4 command --suite pq-pk establish-key"
+[ "$(stat -c %a "$TMP/epoch1.key")" = 600 ] && ok || ko "--command-key-out mode $(stat -c %a "$TMP/epoch1.key")"
+[ "$(stat -c %s "$TMP/est1.bin")" -eq 4508 ] && ok || ko "key establishment size $(stat -c %s "$TMP/est1.bin")"
+through_control "$PQDEV" "$TMP/est1.bin"
+got=$("$OPEN" pq-pk-establish "$XW_SEED" "$C2ED_PK" "$TMP/c2ml.pub" <"$TMP/control.bin")
+[ "$got" = "epoch 1 key $(cat "$TMP/epoch1.key")" ] && ok || ko "pq-pk establishment as the device opens it: '$got'"
+"$OPEN" pq-pk-establish "$(field xwing_private <"$TMP/pq-pk.other")" "$C2ED_PK" "$TMP/c2ml.pub" \
+  <"$TMP/control.bin" >"$TMP/x.out" 2>&1
+grep -q "^epoch 1 key $(cat "$TMP/epoch1.key")" "$TMP/x.out" && ko "another X-Wing key got the same command key" || ok
+"$OPEN" pq-pk-establish "$XW_SEED" "$(field ed25519_public <"$TMP/pq-pk.keys")" "$TMP/c2ml.pub" \
+  <"$TMP/control.bin" >/dev/null 2>&1 && ko "establishment accepted under another C2 Ed25519 key" || ok
+PQ_ARG="$(field ed25519_public <"$TMP/pq-pk.other")$(field mldsa65_public <"$TMP/pq-pk.other")"
+echo "$PQ_ARG" >"$TMP/other.pqpub"
+E4_COMMAND_KEY=$(cat "$TMP/epoch1.key") "$E4" command --suite pq-pk --epoch 1 set-pubkey other "@$TMP/other.pqpub" \
+  >"$TMP/pcmd.bin" && ok || ko "e4 command --suite pq-pk set-pubkey"
+through_control "$PQDEV" "$TMP/pcmd.bin"
+got=$("$OPEN" pq-pk "$(cat "$TMP/epoch1.key")" <"$TMP/control.bin")
+[ "$got" = "epoch 1 command 06$PQ_ARG$("$E4" id other)" ] && ok || ko "pq-pk set-pubkey as the device opens it: ${got:0:60}..."
+establish 2 "$TMP/epoch2.key" >"$TMP/est2.bin" || ko "establish epoch 2"
+cmp -s "$TMP/epoch1.key" "$TMP/epoch2.key" && ko "epoch 2 reused epoch 1's key" || ok
+"$OPEN" pq-pk "$(cat "$TMP/epoch2.key")" <"$TMP/pcmd.bin" >/dev/null 2>&1 && ko "epoch 1 command opened with epoch 2's key" || ok
+"$E4" command --suite pq-pk --epoch 1 reset-topics --client-key "$(cat "$TMP/epoch1.key")" >/dev/null 2>&1
+[ $? -eq 2 ] && ok || ko "pq-pk took --client-key"
+
 # --help lists the suites and their overheads
-for sub in keygen protect; do
+for sub in keygen protect command; do
   "$E4" "$sub" --help >"$TMP/help.txt"
   grep -q "fips-sk .*overhead 38" "$TMP/help.txt" && grep -q "fips-pk .*overhead 118" "$TMP/help.txt" &&
     grep -q "pq-pk .*overhead 3415" "$TMP/help.txt" && ok || ko "e4 $sub --help: suites and overheads"
