@@ -28,8 +28,6 @@ typedef struct e4_client_options {
     uint32_t clock_skew;        /* seconds a timestamp may be ahead, default 0 */
     const char *state_path;     /* file store; NULL keeps the state in memory only */
     const char *control_topic;  /* override of "e4/<hex id>" */
-    e4_suite suite;             /* new identities: E4_SUITE_BASE (default) or, for an SK
-                                 * client, E4_SUITE_FIPS_SK; a loaded state keeps its own */
 } e4_client_options;
 
 /* A new identity. With state_path set, the state is saved there at once
@@ -39,7 +37,12 @@ E4_API E4_NODISCARD e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4
 E4_API E4_NODISCARD e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
                         const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt);
-/* Load the state saved at opt->state_path. */
+/* A new SK identity in the fips-sk suite (e4_state_init_fips_sk): messages
+ * and commands in AES-256-GCM under the same keys. */
+E4_API E4_NODISCARD e4_err e4_client_new_fips_sk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                                                 const uint8_t key[E4_KEY_LEN],
+                                                 const e4_client_options *opt);
+/* Load the state saved at opt->state_path (in the suite it was saved in). */
 E4_API E4_NODISCARD e4_err e4_client_open(e4_client **out, const e4_client_options *opt);
 /* After an e4_client call returned E4_ERR_STORAGE_IO: why, as
  * e4_file_store_error() gives it (operation, path, the system's reason, e.g.

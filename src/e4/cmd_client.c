@@ -418,6 +418,8 @@ static int create_client(struct client_opts *o, const e4_client_options *eo, e4_
     }
     if (pk)
         err = e4_client_new_pk(out, o->id, o->sign_key, o->c2_pk, eo);
+    else if (o->suite && o->suite->suite == E4_SUITE_FIPS_SK)
+        err = e4_client_new_fips_sk(out, o->id, o->key, eo);
     else
         err = e4_client_new_sk(out, o->id, o->key, eo);
     if (err != E4_OK) {
@@ -440,7 +442,6 @@ static int open_client(struct client_opts *o, e4_client **out)
     eo.max_pubkeys = o->max_pubkeys;
     eo.state_path = o->state;
     eo.control_topic = o->control_topic;
-    eo.suite = o->suite ? o->suite->suite : E4_SUITE_BASE;
     if (o->no_replay)
         eo.replay_cache = E4_REPLAY_OFF;
 
