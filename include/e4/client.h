@@ -42,7 +42,12 @@ E4_API E4_NODISCARD e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4
                                             const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                                             const uint8_t c2_x25519_pk[E4_X25519_LEN],
                                             const e4_client_options *opt);
-/* Load the state saved at opt->state_path. */
+/* A new SK identity in the fips-sk suite (e4_state_init_fips_sk): messages
+ * and commands in AES-256-GCM under the same keys. */
+E4_API E4_NODISCARD e4_err e4_client_new_fips_sk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                                                 const uint8_t key[E4_KEY_LEN],
+                                                 const e4_client_options *opt);
+/* Load the state saved at opt->state_path (in the suite it was saved in). */
 E4_API E4_NODISCARD e4_err e4_client_open(e4_client **out, const e4_client_options *opt);
 /* After an e4_client call returned E4_ERR_STORAGE_IO: why, as
  * e4_file_store_error() gives it (operation, path, the system's reason, e.g.
@@ -63,6 +68,7 @@ E4_API E4_NODISCARD e4_err e4_client_unprotect(e4_client *c, const char *topic, 
                                                size_t *out_len);
 
 E4_API e4_mode e4_client_mode(const e4_client *c);
+E4_API e4_suite e4_client_suite(const e4_client *c);
 E4_API void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN]);
 /* The topic C2 sends commands on; subscribe to it. Valid while c lives. */
 E4_API const char *e4_client_control_topic(const e4_client *c);

@@ -348,6 +348,22 @@ typedef enum e4_command {
  * (SK mode) or e4_c2_shared_key() (PK mode). */
 E4_API E4_NODISCARD e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len,
                                             e4_command cmd, const uint8_t *args, size_t args_len);
+/* The same in a suite, with the suite's argument sizes (fips-sk as base SK;
+ * fips-pk: SetIDKey sign_sk(32) || agree_sk(32), SetPubKey sign_pk(33) ||
+ * id, SetC2Key c2_agree_pk(33); pq-pk: SetIDKey ed25519_sk(64) ||
+ * mldsa_seed(32) || xwing_seed(32), SetPubKey ed25519_pk(32) ||
+ * mldsa_pk(1952) || id, SetC2Key c2_ed25519_pk(32) || c2_mldsa_pk(1952));
+ * out holds out_cap bytes, at most E4_SUITE_COMMAND_MAX needed. Protect it
+ * with e4_fips_sk_protect (fips-sk: the client key; fips-pk:
+ * e4_fips_pk_command_key) or e4_pq_pk_command_protect (pq-pk). */
+#define E4_SUITE_COMMAND_MAX (1 + E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN + E4_ID_LEN)
+E4_API E4_NODISCARD e4_err e4_command_build_suite(uint8_t *out, size_t out_cap, size_t *out_len,
+                                                  e4_suite suite, e4_command cmd,
+                                                  const uint8_t *args, size_t args_len);
+/* A command's argument length in a suite; SIZE_MAX when the suite has no
+ * such command or the suite is unknown. Base gives the PK lengths (base
+ * SetIDKey is 32 bytes for an SK client). */
+E4_API size_t e4_command_args_len(e4_suite suite, e4_command cmd);
 /* The key protecting commands to a PK client:
  * SHA3-256(X25519(c2_x25519_sk, x_pub(client_ed25519_pk))). */
 E4_API E4_NODISCARD e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN],

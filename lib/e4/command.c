@@ -118,32 +118,47 @@ static e4_err plan_set_c2_key(const plan_args *p)
 /* THE command table: exact argument lengths per mode (NA: not in that
  * mode) and how each is planned. */
 typedef struct command_spec {
-    size_t args_sk, args_pk;
+    size_t args_sk, args_pk;         /* base SK (and fips-sk), base PK */
+    size_t args_fips_pk, args_pq_pk; /* the suites' argument changes */
     e4_err (*plan)(const plan_args *p);
 } command_spec;
 
 #define NA SIZE_MAX
 static const command_spec specs[] = {
-    [E4_CMD_REMOVE_TOPIC] = {16, 16, plan_remove_topic},
-    [E4_CMD_RESET_TOPICS] = {0, 0, plan_reset_topics},
-    [E4_CMD_SET_ID_KEY] = {32, 64, plan_set_id_key},
-    [E4_CMD_SET_TOPIC_KEY] = {48, 48, plan_set_topic_key},
-    [E4_CMD_REMOVE_PUBKEY] = {NA, 16, plan_remove_pubkey},
-    [E4_CMD_RESET_PUBKEYS] = {NA, 0, plan_reset_pubkeys},
-    [E4_CMD_SET_PUBKEY] = {NA, 48, plan_set_pubkey},
-    [E4_CMD_SET_C2_KEY] = {NA, 32, plan_set_c2_key},
+    [E4_CMD_REMOVE_TOPIC] = {16, 16, 16, 16, plan_remove_topic},
+    [E4_CMD_RESET_TOPICS] = {0, 0, 0, 0, plan_reset_topics},
+    [E4_CMD_SET_ID_KEY] = {32, 64, 64, 128, plan_set_id_key},
+    [E4_CMD_SET_TOPIC_KEY] = {48, 48, 48, 48, plan_set_topic_key},
+    [E4_CMD_REMOVE_PUBKEY] = {NA, 16, 16, 16, plan_remove_pubkey},
+    [E4_CMD_RESET_PUBKEYS] = {NA, 0, 0, 0, plan_reset_pubkeys},
+    [E4_CMD_SET_PUBKEY] = {NA, 48, 33 + 16, 32 + 1952 + 16, plan_set_pubkey},
+    [E4_CMD_SET_C2_KEY] = {NA, 32, 33, 32 + 1952, plan_set_c2_key},
 };
 
-e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
-                        const uint8_t *args, size_t args_len)
+/* Whether args_len is the command's argument length in the suite (base:
+ * either the SK or the PK one, as the reference's builders). */
+static int args_fit(const command_spec *sp, e4_suite suite, size_t args_len)
+{
+    switch (suite) {
+    case E4_SUITE_BASE: return args_len == sp->args_sk || args_len == sp->args_pk;
+    case E4_SUITE_FIPS_SK: return args_len == sp->args_sk;
+    case E4_SUITE_FIPS_PK: return args_len == sp->args_fips_pk;
+    case E4_SUITE_PQ_PK: return args_len == sp->args_pq_pk;
+    default: return 0;
+    }
+}
+
+static e4_err build(uint8_t *out, size_t out_cap, size_t *out_len, e4_suite suite, e4_command cmd,
+                    const uint8_t *args, size_t args_len)
 {
     if (!out || !out_len || (!args && args_len))
         return E4_ERR_INVALID_ARGUMENT;
     if ((unsigned)cmd >= sizeof specs / sizeof specs[0])
         return E4_ERR_INVALID_COMMAND;
-    const command_spec *sp = &specs[cmd];
-    if (args_len != sp->args_pk && args_len != sp->args_sk)
+    if (!args_fit(&specs[cmd], suite, args_len))
         return E4_ERR_INVALID_ARG_LENGTH;
+    if (out_cap < 1 + args_len)
+        return E4_ERR_BUFFER_TOO_SMALL;
     /* Keys must never be all zero (the spec's rule; of the reference's builders
      * only SetC2Key's enforces it). */
     switch (cmd) {
@@ -164,6 +179,32 @@ e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command
         memcpy(out + 1, args, args_len);
     *out_len = 1 + args_len;
     return E4_OK;
+}
+
+e4_err e4_command_build(uint8_t out[E4_COMMAND_MAX], size_t *out_len, e4_command cmd,
+                        const uint8_t *args, size_t args_len)
+{
+    return build(out, E4_COMMAND_MAX, out_len, E4_SUITE_BASE, cmd, args, args_len);
+}
+
+size_t e4_command_args_len(e4_suite suite, e4_command cmd)
+{
+    if ((unsigned)cmd >= sizeof specs / sizeof specs[0])
+        return SIZE_MAX;
+    const command_spec *sp = &specs[cmd];
+    switch (suite) {
+    case E4_SUITE_BASE: return sp->args_pk;
+    case E4_SUITE_FIPS_SK: return sp->args_sk;
+    case E4_SUITE_FIPS_PK: return sp->args_fips_pk;
+    case E4_SUITE_PQ_PK: return sp->args_pq_pk;
+    default: return SIZE_MAX;
+    }
+}
+
+e4_err e4_command_build_suite(uint8_t *out, size_t out_cap, size_t *out_len, e4_suite suite,
+                              e4_command cmd, const uint8_t *args, size_t args_len)
+{
+    return build(out, out_cap, out_len, suite, cmd, args, args_len);
 }
 
 e4_err e4_c2_shared_key(uint8_t key[E4_KEY_LEN], const uint8_t c2_x25519_sk[E4_X25519_LEN],

@@ -204,8 +204,9 @@ static e4_err unprotect_command(e4_state *s, const uint8_t *in, size_t in_len, u
                                 size_t out_cap, size_t *out_len, uint64_t now)
 {
     size_t n;
-    const size_t overhead = overhead_of(s);
     const int fips = s->suite == E4_SUITE_FIPS_SK;
+    /* Commands are in the SK format in both modes, never PK's. */
+    const size_t overhead = fips ? E4_FIPS_SK_OVERHEAD : E4_SK_OVERHEAD;
     if (in_len > overhead && out_cap < in_len - overhead)
         return E4_ERR_BUFFER_TOO_SMALL;
     e4_err err = fips ? e4_fips_sk_unprotect(s->cmd_key, in, in_len, out, &n, now, s->clock_skew)
@@ -301,6 +302,23 @@ static e4_err open_fips_sk(e4_state *s, const topic_slot *t, const uint8_t *in, 
     return err;
 }
 
+/* A base message carries no marker, so a base state cannot refuse a suite's
+ * message up front; but once one fails the base checks, a message that
+ * starts with a suite header is reported as what it is: of another suite.
+ * Only failures are renamed, so no valid base message is ever refused. */
+static e4_err base_failure(const e4_state *s, const uint8_t *in, size_t in_len, e4_err err)
+{
+    if (err >= E4_OK || s->suite != E4_SUITE_BASE || in_len < E4_SUITE_HEADER_LEN ||
+        in[0] != E4_SUITE_MAGIC)
+        return err;
+    switch (in[1]) {
+    case E4_SUITE_FIPS_SK:
+    case E4_SUITE_FIPS_PK:
+    case E4_SUITE_PQ_PK: return E4_ERR_WRONG_SUITE;
+    default: return err;
+    }
+}
+
 e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_LEN],
                            const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
                            size_t *out_len, uint64_t now)
@@ -308,14 +326,16 @@ e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_L
     if (!s || !topic_hash || !out || !out_len || (!in && in_len))
         return E4_ERR_INVALID_ARGUMENT;
     if (memcmp(topic_hash, s->control_hash, E4_TOPIC_HASH_LEN) == 0)
-        return unprotect_command(s, in, in_len, out, out_cap, out_len, now);
+        return base_failure(s, in, in_len,
+                            unprotect_command(s, in, in_len, out, out_cap, out_len, now));
 
     const topic_slot *t = e4i_topic_find(s, topic_hash);
     if (!t)
         return E4_ERR_TOPIC_KEY_NOT_FOUND;
     const int fips = s->suite == E4_SUITE_FIPS_SK;
-    e4_err err = fips ? open_fips_sk(s, t, in, in_len, out, out_cap, out_len, now)
-                      : open_base(s, t, in, in_len, out, out_cap, out_len, now);
+    e4_err err =
+        fips ? open_fips_sk(s, t, in, in_len, out, out_cap, out_len, now)
+             : base_failure(s, in, in_len, open_base(s, t, in, in_len, out, out_cap, out_len, now));
     if (err == E4_OK && !s->data_replay_off &&
         replayed(s, in, in_len, e4i_load64le(fips ? in + 2 : in))) {
         e4c_wipe(out, *out_len);

@@ -165,7 +165,7 @@ char *arg_read_password_file(const char *path)
     ssize_t n;
 
     if (!f) {
-        cli_error("cannot open password file %s: %s", path, strerror(errno));
+        cli_error("cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
     n = getline(&line, &cap, f);
@@ -173,7 +173,7 @@ char *arg_read_password_file(const char *path)
         fclose(f);
     if (n < 0) {
         free(line);
-        cli_error("cannot read a password from %s", path);
+        cli_error("%s is empty: expected the secret on its first line", path);
         return NULL;
     }
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))

@@ -1,6 +1,8 @@
 /* Messages shared by the subcommands. */
 #include "cli.h"
 
+#include <getopt.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -42,5 +44,16 @@ int cli_usage_error(const char *fmt, ...)
 int cli_version(void)
 {
     printf("e4 %s (libe4 %s)\n", E4_VERSION_STRING, e4_version());
+    return 0;
+}
+
+int cli_end_of_options(int argc, char **argv, int *rc)
+{
+    if (*rc)
+        return 1;
+    if (optind < argc) {
+        *rc = cli_usage_error("unexpected argument '%s'", argv[optind]);
+        return 1;
+    }
     return 0;
 }

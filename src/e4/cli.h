@@ -28,6 +28,10 @@ void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 int cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* For getopt's '?': the message is already printed. Returns EXIT_USAGE. */
 int cli_try_help(void);
+/* After a getopt loop that stopped at its first error (*rc set) or at the
+ * end: 1 when the command is done (*rc its exit status, an operand left
+ * over being a usage error), 0 to go on. */
+int cli_end_of_options(int argc, char **argv, int *rc);
 /* Print "e4 VERSION (libe4 VERSION)" to stdout. Returns 0. */
 int cli_version(void);
 
@@ -91,11 +95,30 @@ char *arg_read_password_file(const char *path);
 /* 1 when every byte is zero. */
 int is_all_zero(const uint8_t *p, size_t len);
 
+/* ---- cipher suites (suite.c): the one list the tools know ---- */
+
+struct cli_suite {
+    const char *name; /* "base", "fips-sk", "fips-pk", "pq-pk" */
+    e4_suite suite;
+    size_t overhead; /* bytes a message adds to its payload (0: base) */
+    const char *summary;
+};
+const struct cli_suite *cli_suite_by_name(const char *name);
+/* The suite's entry (base for an unknown value). */
+const struct cli_suite *cli_suite_of(e4_suite suite);
+/* --suite NAME: prints the reason and returns EXIT_USAGE when unknown. */
+int arg_suite(const char *option, const char *value, const struct cli_suite **out);
+/* One line per suite: name, primitives, overhead; for --help. */
+void cli_print_suites(FILE *f, const char *indent);
+
 /* ---- input/output (io.c) ---- */
 
 /* All of fd into a malloc'ed buffer (at least one byte allocated). */
 int io_read_all(int fd, uint8_t **buf, size_t *len);
 int io_write_all(int fd, const void *buf, size_t len);
+/* A result on stdout: binary, or hex and a newline. 0, or 1 after printing
+ * the reason. */
+int io_write_output(int hex, const uint8_t *out, size_t len);
 
 /* ---- escaping for line-oriented output (escape.c) ---- */
 

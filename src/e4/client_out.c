@@ -34,16 +34,22 @@ void out_ready(client_ctx *c)
     uint8_t id[E4_ID_LEN];
     char hex[2 * E4_ID_LEN + 1];
     const char *mode = e4_client_mode(c->e4) == E4_MODE_PK ? "pk" : "sk";
+    e4_suite suite = e4_client_suite(c->e4);
 
     e4_client_id(c->e4, id);
     hex_encode(hex, id, sizeof id);
     begin(c);
     if (c->json) {
-        printf("{\"event\":\"ready\",\"id\":\"%s\",\"mode\":\"%s\",\"control_topic\":", hex, mode);
+        printf("{\"event\":\"ready\",\"id\":\"%s\",\"mode\":\"%s\",\"suite\":\"%s\","
+               "\"control_topic\":",
+               hex, mode, cli_suite_of(suite)->name);
         json_str(c->control_topic);
         fputc('}', stdout);
     } else {
-        printf("ready id=%s mode=%s control=", hex, mode);
+        printf("ready id=%s mode=%s ", hex, mode);
+        if (suite != E4_SUITE_BASE) /* base devices print what they always printed */
+            printf("suite=%s ", cli_suite_of(suite)->name);
+        printf("control=");
         text_topic(c->control_topic);
     }
     end(c);

@@ -1,4 +1,5 @@
-/* e4 keygen: random keys, or keys derived from a password as the reference. */
+/* e4 keygen: random keys of every kind the suites use, or keys derived from
+ * a password as the reference. Parse, validate, run. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -7,15 +8,26 @@
 
 static void usage(void)
 {
-    printf("Usage: e4 keygen [--type sym|ed25519|x25519] [--name NAME]\n"
+    printf("Usage: e4 keygen [--type TYPE | --suite SUITE] [--name NAME]\n"
            "                 [--password PW | --password-file FILE] [--json]\n"
            "Generate random keys, or derive them from a password exactly as the E4\n"
            "reference (e4go) does.\n"
            "\n"
-           "  -t, --type TYPE           sym (default): a 32-byte symmetric key;\n"
+           "  -t, --type TYPE           one key (pair):\n"
+           "                            sym (default): a 32-byte symmetric key;\n"
            "                            ed25519: a signing key pair (private key is\n"
            "                            seed||public, 64 bytes); x25519: a key pair\n"
-           "                            (C2's key in public-key mode)\n"
+           "                            (C2's key in public-key mode);\n"
+           "                            fips-sign, fips-agree: a P-256 key pair for\n"
+           "                            ECDSA or ECDH (private 32, public 33 bytes);\n"
+           "                            mldsa65: an ML-DSA-65 key pair (private: the\n"
+           "                            32-byte seed, public 1,952 bytes);\n"
+           "                            xwing: an X-Wing key pair (private: the 32-byte\n"
+           "                            seed, public 1,216 bytes)\n"
+           "  -s, --suite SUITE         the full key set of a device in SUITE:\n"
+           "                            fips-sk: key; fips-pk: sign_ and agree_\n"
+           "                            private/public; pq-pk: ed25519_, mldsa65_ and\n"
+           "                            xwing_ private/public\n"
            "  -n, --name NAME           also print the client id of NAME\n"
            "  -p, --password PW         derive instead of drawing at random\n"
            "                            (Argon2i, as e4go; sym and ed25519 only;\n"
@@ -26,141 +38,288 @@ static void usage(void)
            "  -h, --help                show this help and exit\n"
            "  -V, --version             show the version and exit\n"
            "\n"
+           "Suites (bytes a message adds to its payload):\n");
+    cli_print_suites(stdout, "  ");
+    printf("\n"
            "Output (text): lines 'id: HEX', 'key: HEX' (sym), 'private: HEX' and\n"
-           "'public: HEX' (ed25519, x25519). Keys are secrets: keep the output safe.\n");
+           "'public: HEX' (key pairs; prefixed as above with --suite). Keys are\n"
+           "secrets: keep the output safe.\n");
 }
 
-enum key_type { KT_SYM, KT_ED25519, KT_X25519 };
+/* ---- the kinds of key: THE list ---- */
 
-static void print_field(int json, int *first, const char *name, const uint8_t *v, size_t len)
+#define SECRET_MAX E4_ED25519_SK_LEN
+#define PUBLIC_MAX E4_MLDSA65_PK_LEN
+
+static e4_err gen_sym(uint8_t *sk, uint8_t *pk)
 {
-    char hex[2 * E4_ED25519_SK_LEN + 1];
-    hex_encode(hex, v, len);
-    if (json) {
-        printf("%s\"%s\":\"%s\"", *first ? "" : ",", name, hex);
-        *first = 0;
-    } else {
-        printf("%s: %s\n", name, hex);
-    }
+    (void)pk;
+    e4_random_key(sk);
+    return E4_OK;
+}
+static e4_err gen_mldsa65(uint8_t *sk, uint8_t *pk)
+{
+    e4_random_key(sk); /* the seed: 32 bytes from the DRBG */
+    return e4_mldsa65_public(pk, sk);
+}
+static e4_err gen_xwing(uint8_t *sk, uint8_t *pk)
+{
+    e4_random_key(sk);
+    return e4_xwing_public(pk, sk);
 }
 
-int cmd_keygen(int argc, char **argv)
+struct key_kind {
+    const char *name;
+    size_t sk_len, pk_len;
+    e4_err (*gen)(uint8_t *sk, uint8_t *pk);
+};
+
+static const struct key_kind kinds[] = {
+    {"sym", E4_KEY_LEN, 0, gen_sym},
+    {"ed25519", E4_ED25519_SK_LEN, E4_ED25519_PK_LEN, e4_ed25519_keypair},
+    {"x25519", E4_X25519_LEN, E4_X25519_LEN, e4_x25519_keypair},
+    {"fips-sign", E4_P256_SK_LEN, E4_P256_PK_LEN, e4_p256_keypair},
+    {"fips-agree", E4_P256_SK_LEN, E4_P256_PK_LEN, e4_p256_keypair},
+    {"mldsa65", E4_MLDSA65_SEED_LEN, E4_MLDSA65_PK_LEN, gen_mldsa65},
+    {"xwing", E4_XWING_SEED_LEN, E4_XWING_PK_LEN, gen_xwing},
+};
+enum { K_SYM, K_ED25519, K_X25519, K_FIPS_SIGN, K_FIPS_AGREE, K_MLDSA65, K_XWING, NKINDS };
+
+/* A suite's key set: each key's output prefix and kind. */
+struct key_set {
+    e4_suite suite;
+    struct {
+        const char *prefix;
+        int kind;
+    } keys[3];
+    int nkeys;
+};
+
+static const struct key_set sets[] = {
+    {E4_SUITE_FIPS_SK, {{"", K_SYM}}, 1},
+    {E4_SUITE_FIPS_PK, {{"sign_", K_FIPS_SIGN}, {"agree_", K_FIPS_AGREE}}, 2},
+    {E4_SUITE_PQ_PK, {{"ed25519_", K_ED25519}, {"mldsa65_", K_MLDSA65}, {"xwing_", K_XWING}}, 3},
+};
+
+static int kind_by_name(const char *name)
+{
+    int i;
+    if (!strcmp(name, "symmetric"))
+        return K_SYM;
+    if (!strcmp(name, "curve25519"))
+        return K_X25519;
+    for (i = 0; i < NKINDS; i++)
+        if (!strcmp(name, kinds[i].name))
+            return i;
+    return -1;
+}
+
+/* ---- options ---- */
+
+struct keygen_opts {
+    int kind; /* --type, or -1 with --suite */
+    const struct cli_suite *suite;
+    const char *name, *password_arg, *password_file;
+    int json;
+};
+
+/* Returns 0 to go on, or 1 + exit status in *rc when done (help, errors). */
+static int keygen_parse(int argc, char **argv, struct keygen_opts *o, int *rc)
 {
     static const struct option opts[] = {
-        {"type", required_argument, NULL, 't'},     {"name", required_argument, NULL, 'n'},
-        {"password", required_argument, NULL, 'p'}, {"password-file", required_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+        {"type", required_argument, NULL, 't'},
+        {"suite", required_argument, NULL, 's'},
+        {"name", required_argument, NULL, 'n'},
+        {"password", required_argument, NULL, 'p'},
+        {"password-file", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
-    enum key_type type = KT_SYM;
-    const char *name = NULL, *password_arg = NULL, *password_file = NULL;
-    char *password = NULL;
-    int json = 0, c, first = 1, rc = 0;
-    uint8_t id[E4_ID_LEN], sk[E4_ED25519_SK_LEN], pk[E4_ED25519_PK_LEN];
-    const char *type_name = "sym";
-    e4_err err = E4_OK;
+    int c;
 
-    while ((c = getopt_long(argc, argv, "t:n:p:jhV", opts, NULL)) != -1) {
+    *rc = 0;
+    while ((c = getopt_long(argc, argv, "t:s:n:p:jhV", opts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (!strcmp(optarg, "sym") || !strcmp(optarg, "symmetric"))
-                type = KT_SYM;
-            else if (!strcmp(optarg, "ed25519"))
-                type = KT_ED25519;
-            else if (!strcmp(optarg, "x25519") || !strcmp(optarg, "curve25519"))
-                type = KT_X25519;
-            else
-                return cli_usage_error("--type: expected sym, ed25519 or x25519, got '%s'", optarg);
+            if ((o->kind = kind_by_name(optarg)) < 0)
+                *rc = cli_usage_error("--type: expected sym, ed25519, x25519, fips-sign, "
+                                      "fips-agree, mldsa65 or xwing, got '%.40s'",
+                                      optarg);
             break;
-        case 'n': name = optarg; break;
-        case 'p': password_arg = optarg; break;
-        case 'P': password_file = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': return cli_version();
-        default: return cli_try_help();
+        case 's': *rc = arg_suite("--suite", optarg, &o->suite); break;
+        case 'n': o->name = optarg; break;
+        case 'p': o->password_arg = optarg; break;
+        case 'P': o->password_file = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'h': usage(); return 1;
+        case 'V': *rc = cli_version(); return 1;
+        default: *rc = cli_try_help(); return 1;
         }
+        if (*rc)
+            break;
     }
-    if (optind < argc)
-        return cli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (password_arg && password_file)
-        return cli_usage_error("--password and --password-file are exclusive");
-    if ((password_arg || password_file) && type == KT_X25519)
-        return cli_usage_error("--password works with --type sym or ed25519 (the reference "
-                               "derives no X25519 key from a password)");
-    if (name) {
-        err = cli_hash_name(id, name);
-        if (err != E4_OK) {
-            cli_error("--name: %s", e4_strerror(err));
-            return 1;
-        }
-    }
-    if (password_file) {
-        password = arg_read_password_file(password_file);
-        if (!password)
-            return 1;
-    } else if (password_arg) {
-        password = strdup(password_arg);
-        if (!password) {
-            cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
-            return 1;
-        }
-    }
+    return cli_end_of_options(argc, argv, rc);
+}
 
-    switch (type) {
-    case KT_SYM:
-        type_name = "sym";
-        if (password)
-            err = e4_derive_key(sk, password);
-        else
-            e4_random_key(sk);
-        break;
-    case KT_ED25519:
-        type_name = "ed25519";
-        err = password ? e4_derive_ed25519(sk, pk, password) : e4_ed25519_keypair(sk, pk);
-        break;
-    case KT_X25519:
-        type_name = "x25519";
-        err = e4_x25519_keypair(sk, pk);
-        break;
+static int keygen_validate(struct keygen_opts *o, int type_given)
+{
+    int password = o->password_arg || o->password_file;
+    if (o->suite && type_given)
+        return cli_usage_error("--type and --suite are exclusive");
+    if (o->suite && o->suite->suite == E4_SUITE_BASE)
+        return cli_usage_error("--suite base: use --type sym (SK) or --type ed25519 and "
+                               "x25519 (PK)");
+    if (o->password_arg && o->password_file)
+        return cli_usage_error("--password and --password-file are exclusive");
+    if (password && (o->suite || (o->kind != K_SYM && o->kind != K_ED25519)))
+        return cli_usage_error("--password works with --type sym or ed25519 (the reference "
+                               "derives no other key from a password)");
+    return 0;
+}
+
+/* ---- run ---- */
+
+static void print_field(int json, int *first, const char *prefix, const char *name,
+                        const uint8_t *v, size_t len)
+{
+    static char hex[2 * PUBLIC_MAX + 1];
+    hex_encode(hex, v, len);
+    if (json) {
+        printf("%s\"%s%s\":\"%s\"", *first ? "" : ",", prefix, name, hex);
+        *first = 0;
+    } else {
+        printf("%s%s: %s\n", prefix, name, hex);
     }
+    e4_wipe(hex, 2 * len);
+}
+
+/* One key of kind k (derived from password when given), printed. */
+static e4_err emit_key(int k, const char *prefix, const char *password, int json, int *first)
+{
+    uint8_t sk[SECRET_MAX], pk[PUBLIC_MAX];
+    e4_err err;
+
+    if (password)
+        err = k == K_SYM ? e4_derive_key(sk, password) : e4_derive_ed25519(sk, pk, password);
+    else
+        err = kinds[k].gen(sk, pk);
+    if (err == E4_OK && kinds[k].pk_len == 0) {
+        print_field(json, first, prefix, "key", sk, kinds[k].sk_len);
+    } else if (err == E4_OK) {
+        print_field(json, first, prefix, "private", sk, kinds[k].sk_len);
+        print_field(json, first, prefix, "public", pk, kinds[k].pk_len);
+    }
+    e4_wipe(sk, sizeof sk);
+    return err;
+}
+
+static const struct key_set *set_of(e4_suite suite)
+{
+    size_t i;
+    for (i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        if (sets[i].suite == suite)
+            return &sets[i];
+    return NULL;
+}
+
+static e4_err emit_keys(const struct keygen_opts *o, const char *password, int *first)
+{
+    const struct key_set *set;
+    e4_err err = E4_OK;
+    int i;
+
+    if (!o->suite)
+        return emit_key(o->kind, "", password, o->json, first);
+    set = set_of(o->suite->suite);
+    for (i = 0; set && i < set->nkeys && err == E4_OK; i++)
+        err = emit_key(set->keys[i].kind, set->keys[i].prefix, NULL, o->json, first);
+    return err;
+}
+
+static void emit_header(const struct keygen_opts *o, const uint8_t id[E4_ID_LEN], int *first)
+{
+    if (o->json) {
+        if (o->suite)
+            printf("{\"suite\":\"%s\",", o->suite->name);
+        else
+            printf("{\"type\":\"%s\",", kinds[o->kind].name);
+    }
+    if (!o->name)
+        return;
+    print_field(o->json, first, "", "id", id, E4_ID_LEN);
+    if (o->json) {
+        printf(",\"name\":");
+        escape_json(stdout, (const uint8_t *)o->name, strlen(o->name));
+    }
+}
+
+static int read_password(const struct keygen_opts *o, char **password)
+{
+    *password = NULL;
+    if (o->password_file) {
+        *password = arg_read_password_file(o->password_file);
+        return *password ? 0 : 1;
+    }
+    if (o->password_arg && !(*password = strdup(o->password_arg))) {
+        cli_error("%s", e4_strerror(E4_ERR_NO_MEMORY));
+        return 1;
+    }
+    return 0;
+}
+
+static int keygen_run(const struct keygen_opts *o)
+{
+    uint8_t id[E4_ID_LEN];
+    char *password;
+    int first = 1, rc;
+    e4_err err;
+
+    if (o->name && (err = cli_hash_name(id, o->name)) != E4_OK) {
+        cli_error("--name: %s", e4_strerror(err));
+        return 1;
+    }
+    if ((rc = read_password(o, &password)))
+        return rc;
+    if (password && (err = e4_validate_password(password)) != E4_OK) {
+        e4_wipe(password, strlen(password));
+        free(password);
+        cli_error("%s", e4_strerror(err));
+        return 1;
+    }
+    emit_header(o, id, &first);
+    err = emit_keys(o, password, &first);
     if (password) {
         e4_wipe(password, strlen(password));
         free(password);
     }
     if (err != E4_OK) {
+        fflush(stdout);
         cli_error("%s", e4_strerror(err));
-        rc = 1;
-        goto out;
+        return 1;
     }
-
-    if (json)
-        printf("{\"type\":\"%s\",", type_name);
-    if (name) {
-        print_field(json, &first, "id", id, sizeof id);
-        if (json) {
-            printf(",\"name\":");
-            escape_json(stdout, (const uint8_t *)name, strlen(name));
-        }
-    }
-    switch (type) {
-    case KT_SYM: print_field(json, &first, "key", sk, E4_KEY_LEN); break;
-    case KT_ED25519:
-        print_field(json, &first, "private", sk, E4_ED25519_SK_LEN);
-        print_field(json, &first, "public", pk, E4_ED25519_PK_LEN);
-        break;
-    case KT_X25519:
-        print_field(json, &first, "private", sk, E4_X25519_LEN);
-        print_field(json, &first, "public", pk, E4_X25519_LEN);
-        break;
-    }
-    if (json)
+    if (o->json)
         printf("}\n");
     if (fflush(stdout) != 0) {
         cli_error("cannot write the output");
-        rc = 1;
+        return 1;
     }
-out:
-    e4_wipe(sk, sizeof sk);
-    return rc;
+    return 0;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+    struct keygen_opts o = {K_SYM, NULL, NULL, NULL, NULL, 0};
+    int rc, type_given;
+
+    cli_protect_secrets();
+    o.kind = -2;
+    if (keygen_parse(argc, argv, &o, &rc))
+        return rc;
+    type_given = o.kind != -2;
+    if (!type_given)
+        o.kind = K_SYM;
+    rc = keygen_validate(&o, type_given);
+    return rc ? rc : keygen_run(&o);
 }

@@ -22,6 +22,10 @@ void identity_usage(FILE *f)
           "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
           "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
           "                            it (or --sign-key) selects public-key mode\n"
+          "      --suite SUITE         cipher suite of a new client: base (default) or\n"
+          "                            fips-sk (symmetric-key: AES-256-GCM messages and\n"
+          "                            commands, overhead 38); fips-pk and pq-pk are\n"
+          "                            not in the client yet (use e4 protect/unprotect)\n"
           "      --state FILE          keep the state in FILE: opened when it exists\n"
           "                            (identity options are then ignored), otherwise\n"
           "                            created from the identity options; every\n"
@@ -108,6 +112,7 @@ int identity_opt(struct identity_opts *o, int c, const char *arg)
         o->have_c2_pk = 1;
         return arg_hex("--c2-pubkey", arg, o->c2_pk, E4_X25519_LEN);
     case IDO_STATE: o->state = arg; return 0;
+    case IDO_SUITE: return arg_suite("--suite", arg, &o->suite);
     case IDO_TOPIC_KEY: return push_topic_key(o, arg, 0);
     case IDO_TOPIC_KEY_FILE: return push_topic_key(o, arg, 1);
     case IDO_PUBKEY: return cli_push(&o->pubkeys, &o->npubkeys, (char *)arg);
@@ -194,6 +199,10 @@ static int check_identity(struct identity_opts *o, int pk)
                                "--sign-key (or --password) and --c2-pubkey");
     if (pk && !o->have_c2_pk)
         return cli_usage_error("public-key mode needs --c2-pubkey");
+    if (o->suite && o->suite->suite != E4_SUITE_BASE && (pk || o->suite->suite != E4_SUITE_FIPS_SK))
+        return cli_usage_error("--suite %s: the client runs base and fips-sk (symmetric-key) "
+                               "states; fips-pk and pq-pk are not in the state yet",
+                               o->suite->name);
     if (have_password && (o->have_key || o->have_sign_key))
         return cli_usage_error("--password replaces --key / --sign-key; give only one");
     if (!have_password && !o->have_key && !o->have_sign_key)
@@ -221,6 +230,8 @@ static int create_client(struct identity_opts *o, const e4_client_options *eo, e
     }
     if (pk)
         err = e4_client_new_pk(out, o->id, o->sign_key, o->c2_pk, eo);
+    else if (o->suite && o->suite->suite == E4_SUITE_FIPS_SK)
+        err = e4_client_new_fips_sk(out, o->id, o->key, eo);
     else
         err = e4_client_new_sk(out, o->id, o->key, eo);
     if (err != E4_OK) {
@@ -249,7 +260,7 @@ static int open_client(struct identity_opts *o, e4_client **out)
 
     if (o->state && access(o->state, F_OK) == 0) {
         if (o->have_id || o->name || o->have_key || o->have_sign_key || o->have_c2_pk ||
-            o->password_arg || o->password_file)
+            o->password_arg || o->password_file || o->suite)
             fprintf(stderr, "%s: %s exists: using the saved client, identity options ignored\n",
                     cli_prog, o->state);
         err = e4_client_open(out, &eo);

@@ -4,7 +4,7 @@
  *
  * Options (see IDENTITY_LONG_OPTIONS): --id/--name with --key (--key-file,
  * E4_KEY) or --password (--password-file, E4_PASSWORD); --sign-key
- * (--sign-key-file, E4_SIGN_KEY) with --c2-pubkey; --state FILE; the
+ * (--sign-key-file, E4_SIGN_KEY) with --c2-pubkey; --suite; --state FILE; the
  * repeatable --topic-key TOPIC:HEX, --topic-key-file TOPIC:FILE and
  * --pubkey ID:HEX; --clock-skew, --control-topic, --no-replay-check,
  * --max-topics, --max-pubkeys.
@@ -37,32 +37,36 @@ enum {
     IDO_NO_REPLAY,
     IDO_MAX_TOPICS,
     IDO_MAX_PUBKEYS,
+    IDO_SUITE,
 };
 #define IDENTITY_SHORT_OPTIONS "i:n:k:p:"
 /* Entries for a program's struct option table. */
-#define IDENTITY_LONG_OPTIONS                                                     \
-    {"id", required_argument, NULL, 'i'}, {"name", required_argument, NULL, 'n'}, \
-        {"key", required_argument, NULL, 'k'},                                    \
-        {"key-file", required_argument, NULL, IDO_KEY_FILE},                      \
-        {"password", required_argument, NULL, 'p'},                               \
-        {"password-file", required_argument, NULL, IDO_PASSWORD_FILE},            \
-        {"sign-key", required_argument, NULL, IDO_SIGN_KEY},                      \
-        {"sign-key-file", required_argument, NULL, IDO_SIGN_KEY_FILE},            \
-        {"c2-pubkey", required_argument, NULL, IDO_C2_PUBKEY},                    \
-        {"state", required_argument, NULL, IDO_STATE},                            \
-        {"topic-key", required_argument, NULL, IDO_TOPIC_KEY},                    \
-        {"topic-key-file", required_argument, NULL, IDO_TOPIC_KEY_FILE},          \
-        {"pubkey", required_argument, NULL, IDO_PUBKEY},                          \
-        {"clock-skew", required_argument, NULL, IDO_CLOCK_SKEW},                  \
-        {"control-topic", required_argument, NULL, IDO_CONTROL_TOPIC},            \
-        {"no-replay-check", no_argument, NULL, IDO_NO_REPLAY},                    \
-        {"max-topics", required_argument, NULL, IDO_MAX_TOPICS},                  \
-    {                                                                             \
-        "max-pubkeys", required_argument, NULL, IDO_MAX_PUBKEYS                   \
-    }
+// clang-format off
+#define IDENTITY_LONG_OPTIONS                                          \
+    {"id", required_argument, NULL, 'i'},                              \
+    {"name", required_argument, NULL, 'n'},                            \
+    {"key", required_argument, NULL, 'k'},                             \
+    {"key-file", required_argument, NULL, IDO_KEY_FILE},               \
+    {"password", required_argument, NULL, 'p'},                        \
+    {"password-file", required_argument, NULL, IDO_PASSWORD_FILE},     \
+    {"sign-key", required_argument, NULL, IDO_SIGN_KEY},               \
+    {"sign-key-file", required_argument, NULL, IDO_SIGN_KEY_FILE},     \
+    {"c2-pubkey", required_argument, NULL, IDO_C2_PUBKEY},             \
+    {"state", required_argument, NULL, IDO_STATE},                     \
+    {"suite", required_argument, NULL, IDO_SUITE},                     \
+    {"topic-key", required_argument, NULL, IDO_TOPIC_KEY},             \
+    {"topic-key-file", required_argument, NULL, IDO_TOPIC_KEY_FILE},   \
+    {"pubkey", required_argument, NULL, IDO_PUBKEY},                   \
+    {"clock-skew", required_argument, NULL, IDO_CLOCK_SKEW},           \
+    {"control-topic", required_argument, NULL, IDO_CONTROL_TOPIC},     \
+    {"no-replay-check", no_argument, NULL, IDO_NO_REPLAY},             \
+    {"max-topics", required_argument, NULL, IDO_MAX_TOPICS},           \
+    {"max-pubkeys", required_argument, NULL, IDO_MAX_PUBKEYS}
+// clang-format on
 
 struct identity_opts {
     const char *name, *password_arg, *password_file, *state, *control_topic;
+    const struct cli_suite *suite; /* --suite; NULL: base */
     uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], sign_key[E4_ED25519_SK_LEN], c2_pk[E4_X25519_LEN];
     int have_id, have_key, have_sign_key, have_c2_pk, no_replay;
     uint32_t clock_skew, max_topics, max_pubkeys;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int io_read_all(int fd, uint8_t **buf, size_t *len)
@@ -58,4 +59,17 @@ int io_write_all(int fd, const void *buf, size_t len)
         len -= (size_t)w;
     }
     return 0;
+}
+
+int io_write_output(int hex, const uint8_t *out, size_t len)
+{
+    if (hex) {
+        hex_print_line(stdout, out, len);
+        if (fflush(stdout) == 0)
+            return 0;
+    } else if (io_write_all(STDOUT_FILENO, out, len) == 0) {
+        return 0;
+    }
+    cli_error("cannot write stdout: %s", strerror(errno));
+    return 1;
 }

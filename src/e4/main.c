@@ -11,7 +11,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"keygen", cmd_keygen, "generate or derive keys (symmetric, Ed25519, X25519)"},
+    {"keygen", cmd_keygen, "generate or derive keys (every suite's kinds: --type, --suite)"},
     {"hash-topic", cmd_hash_topic, "print the 16-byte hash of a topic"},
     {"id", cmd_id, "print the 16-byte id of a name"},
     {"protect", cmd_protect, "protect stdin to stdout with explicit key material"},

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int device_init(sim_device *d, const device_spec *sp, const e4_limits *lim)
+static int device_init(sim_device *d, const device_spec *sp, const e4_limits *lim, e4_suite suite)
 {
     size_t size = e4_state_size(lim);
     e4_err err;
@@ -20,8 +20,12 @@ static int device_init(sim_device *d, const device_spec *sp, const e4_limits *li
     d->name = strdup(sp->name);
     if (!d->mem || !d->name)
         return E4_ERR_NO_MEMORY;
-    if (sp->pk)
+    if (sp->pk && suite != E4_SUITE_BASE)
+        err = E4_ERR_UNSUPPORTED; /* no public-key suite in the state yet */
+    else if (sp->pk)
         err = e4_state_init_pk(&d->state, d->mem, size, lim, sp->id, sp->sign_key, sp->c2_pk);
+    else if (suite == E4_SUITE_FIPS_SK)
+        err = e4_state_init_fips_sk(&d->state, d->mem, size, lim, sp->id, sp->key);
     else
         err = e4_state_init_sk(&d->state, d->mem, size, lim, sp->id, sp->key);
     if (err != E4_OK) {
@@ -63,7 +67,7 @@ static int load_line(fleet *f, const char *path, uint32_t lineno, const char *li
     }
     f->n++; /* from here fleet_free cleans d */
     d->line = lineno;
-    err = device_init(d, &spec, lim[spec.pk]);
+    err = device_init(d, &spec, lim[spec.pk], f->sk_suite);
     f->npk += spec.pk != 0;
     devline_wipe(&spec);
     if (err != E4_OK) {
@@ -130,7 +134,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 }
 
 int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk,
-               uint32_t nconns)
+               e4_suite sk_suite, uint32_t nconns)
 {
     const e4_limits *lim[2] = {sk, pk};
     uint8_t *buf;
@@ -138,6 +142,7 @@ int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits 
     int rc = 1;
 
     memset(f, 0, sizeof *f);
+    f->sk_suite = sk_suite;
     if (read_file(path, &buf, &len) != 0)
         return 1;
     cap = count_lines((const char *)buf, len);

@@ -43,6 +43,10 @@ static void usage(void)
         "      --state-rate N       at most N STATE receipts a second in all\n"
         "                           (default 0: no limit)\n"
         "\n"
+        "      --suite SUITE        the SK devices' cipher suite: base (default) or\n"
+        "                           fips-sk (AES-256-GCM messages and commands,\n"
+        "                           overhead 38 instead of 24); PK devices: base only\n"
+        "\n"
         "Generate:\n"
         "  -g, --generate N         write a devices file for N new devices\n"
         "      --prefix NAME        names NAME-1 .. NAME-N (default sim)\n"
@@ -93,6 +97,7 @@ enum {
     O_NO_STDIN,
     O_PREFIX,
     O_MODE,
+    O_SUITE,
     O_C2_PUBKEY,
     O_NO_RECEIPTS,
     O_STATE_INTERVAL,
@@ -122,6 +127,7 @@ static const struct option long_opts[] = {
     {"generate", required_argument, NULL, 'g'},
     {"prefix", required_argument, NULL, O_PREFIX},
     {"mode", required_argument, NULL, O_MODE},
+    {"suite", required_argument, NULL, O_SUITE},
     {"c2-pubkey", required_argument, NULL, O_C2_PUBKEY},
     {"out", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
@@ -139,6 +145,35 @@ static int mode_arg(sim_opts *o, const char *v)
 }
 
 /* One option; 0, or an exit status. */
+static int suite_arg(sim_opts *o, const char *v)
+{
+    const struct cli_suite *s;
+    int rc = arg_suite("--suite", v, &s);
+    if (rc)
+        return rc;
+    if (s->suite != E4_SUITE_BASE && s->suite != E4_SUITE_FIPS_SK)
+        return cli_usage_error("--suite %s: the simulated devices run base or fips-sk "
+                               "(fips-pk and pq-pk are not in the state yet)",
+                               s->name);
+    o->suite = s->suite;
+    return 0;
+}
+
+/* The options of --generate. */
+static int generate_option(sim_opts *o, int c, const char *v)
+{
+    switch (c) {
+    case 'g': o->generating = 1; return arg_u32("--generate", v, 100000000, &o->generate);
+    case O_PREFIX: o->prefix = v; return 0;
+    case O_MODE: return mode_arg(o, v);
+    case O_C2_PUBKEY:
+        o->have_c2_pk = 1;
+        return arg_hex("--c2-pubkey", v, o->c2_pk, sizeof o->c2_pk);
+    case 'o': o->out = v; return 0;
+    default: return cli_try_help();
+    }
+}
+
 static int one_option(sim_opts *o, int c, const char *v)
 {
     switch (c) {
@@ -161,14 +196,8 @@ static int one_option(sim_opts *o, int c, const char *v)
     case O_NO_RECEIPTS: o->no_receipts = 1; return 0;
     case O_STATE_INTERVAL: return arg_u32("--state-interval", v, 366u * 86400u, &o->state_interval);
     case O_STATE_RATE: return arg_u32("--state-rate", v, 10000000, &o->state_rate);
-    case 'g': o->generating = 1; return arg_u32("--generate", v, 100000000, &o->generate);
-    case O_PREFIX: o->prefix = v; return 0;
-    case O_MODE: return mode_arg(o, v);
-    case O_C2_PUBKEY:
-        o->have_c2_pk = 1;
-        return arg_hex("--c2-pubkey", v, o->c2_pk, sizeof o->c2_pk);
-    case 'o': o->out = v; return 0;
-    default: return cli_try_help();
+    case O_SUITE: return suite_arg(o, v);
+    default: return generate_option(o, c, v);
     }
 }
 
@@ -180,6 +209,9 @@ static int check(const sim_opts *o, int generating, int run_word)
             return cli_usage_error("--generate writes a devices file; run with --devices");
         if (o->generate == 0)
             return cli_usage_error("--generate: at least 1 device");
+        if (o->suite != E4_SUITE_BASE)
+            return cli_usage_error("--suite is for running: a devices file holds keys, which "
+                                   "fips-sk uses as they are");
         if (!o->prefix[0] || strlen(o->prefix) > E4_NAME_MAX - 10)
             return cli_usage_error("--prefix: 1 to %d bytes", E4_NAME_MAX - 10);
         return 0;

@@ -21,7 +21,7 @@ static int load(sim *s, const sim_opts *o)
     e4_limits pk = {o->max_topics, o->max_pubkeys, o->replay};
     uint64_t t0 = sim_now_ms();
 
-    if (fleet_load(&s->fleet, o->devices, &sk, &pk, s->nconns) != 0)
+    if (fleet_load(&s->fleet, o->devices, &sk, &pk, o->suite, s->nconns) != 0)
         return 1;
     if (!o->quiet)
         fprintf(stderr, "e4sim: %zu devices (%zu sk, %zu pk) loaded from %s in %llu ms\n",

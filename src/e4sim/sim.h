@@ -36,6 +36,7 @@ typedef struct sim_opts {
     int no_receipts;
     uint32_t state_interval; /* seconds between periodic STATEs, 0: none */
     uint32_t state_rate;     /* STATEs per second at most, 0: no limit */
+    e4_suite suite;          /* of the SK devices: base (default) or fips-sk */
     /* generate */
     int generating; /* --generate given */
     uint32_t generate;
@@ -108,6 +109,7 @@ typedef struct fleet {
     size_t n, npk;
     strmap by_name, by_topic;
     uint8_t digest[32]; /* SHA3-256 of the file */
+    e4_suite sk_suite;  /* the SK devices' suite (--suite) */
 } fleet;
 
 /* Load every device of path, or none: a bad line is an error (reported on
@@ -116,7 +118,7 @@ typedef struct fleet {
  * that a range of devices can go offline with its connections. 0, or 1 on
  * failure. */
 int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk,
-               uint32_t nconns);
+               e4_suite sk_suite, uint32_t nconns);
 /* Wipe every state and free. */
 void fleet_free(fleet *f);
 /* The device of a control topic / a name, or NULL. */

@@ -108,6 +108,57 @@ static void test_persist_and_reopen(void **st)
     assert_int_equal(e4_client_open(&c, &o2), E4_ERR_STORAGE_CORRUPT);
 }
 
+/* A fips-sk client: created in the suite, its messages and commands in the
+ * fips-sk format, the suite kept by the file; base messages refused. */
+static void test_fips_sk_client(void **st)
+{
+    TB_REQUIRE_GCM();
+    (void)st;
+    char path[128];
+    snprintf(path, sizeof path, "%s/fips.e4", dir);
+    uint8_t id[16], key[32], tk[32], msg[128], out[128], cmsg[128];
+    size_t len, ol;
+    e4_random_id(id);
+    e4_random_key(key);
+    e4_random_key(tk);
+    e4_client_options o = {.state_path = path};
+    e4_client *c;
+    assert_int_equal(e4_client_new_fips_sk(&c, id, key, &o), E4_OK);
+    assert_int_equal(e4_client_suite(c), E4_SUITE_FIPS_SK);
+    assert_int_equal(e4_client_mode(c), E4_MODE_SK);
+    assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
+    assert_int_equal(e4_client_protected_len(c, 6), 6 + E4_FIPS_SK_OVERHEAD);
+    assert_int_equal(
+        e4_client_protect(c, TOPIC, (const uint8_t *)"42 bar", 6, msg, sizeof msg, &len), E4_OK);
+    assert_int_equal(len, 6 + E4_FIPS_SK_OVERHEAD);
+    assert_int_equal(msg[0], E4_SUITE_MAGIC);
+    assert_int_equal(msg[1], E4_SUITE_FIPS_SK);
+    e4_client_free(c);
+
+    e4_client_options o2 = {.state_path = path};
+    assert_int_equal(e4_client_open(&c, &o2), E4_OK);
+    assert_int_equal(e4_client_suite(c), E4_SUITE_FIPS_SK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, msg, len, out, sizeof out, &ol), E4_OK);
+    assert_memory_equal(out, "42 bar", 6);
+    /* a base message under the same topic key: another suite */
+    assert_int_equal(
+        e4_sk_protect(tk, (uint64_t)time(NULL), (const uint8_t *)"a base payload", 14, cmsg),
+        E4_OK);
+    assert_int_equal(e4_client_unprotect(c, TOPIC, cmsg, 14 + E4_SK_OVERHEAD, out, sizeof out, &ol),
+                     E4_ERR_WRONG_SUITE);
+    /* a fips-sk command under the client key is applied and saved */
+    uint8_t cmd[1] = {E4_CMD_RESET_TOPICS};
+    assert_int_equal(e4_fips_sk_protect(key, (uint64_t)time(NULL), NULL, cmd, 1, cmsg), E4_OK);
+    assert_int_equal(e4_client_unprotect(c, e4_client_control_topic(c), cmsg,
+                                         1 + E4_FIPS_SK_OVERHEAD, out, sizeof out, &ol),
+                     E4_COMMAND);
+    e4_client_free(c);
+    assert_int_equal(e4_client_open(&c, &o2), E4_OK);
+    assert_int_equal(e4_client_protect(c, TOPIC, (const uint8_t *)"x", 1, msg, sizeof msg, &len),
+                     E4_ERR_TOPIC_KEY_NOT_FOUND);
+    e4_client_free(c);
+}
+
 static void test_grows_to_fit_saved_state(void **st)
 {
     (void)st;
@@ -480,6 +531,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_persist_and_reopen),
+        cmocka_unit_test(test_fips_sk_client),
         cmocka_unit_test(test_grows_to_fit_saved_state),
         cmocka_unit_test(test_command_replay_after_restart),
         cmocka_unit_test(test_replay_commands_only),

@@ -135,8 +135,8 @@ static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_n
 
 /* A new identity: key is the SK client key, or the Ed25519 private key with
  * c2_pk the C2's X25519 public key in PK mode. */
-static e4_err client_create(e4_client **out, e4_mode mode, const uint8_t *id, const uint8_t *key,
-                            const uint8_t *c2_pk, const e4_client_options *opt)
+static e4_err client_create(e4_client **out, e4_mode mode, e4_suite suite, const uint8_t *id,
+                            const uint8_t *key, const uint8_t *c2_pk, const e4_client_options *opt)
 {
     if (!out)
         return E4_ERR_INVALID_ARGUMENT;
@@ -145,8 +145,13 @@ static e4_err client_create(e4_client **out, e4_mode mode, const uint8_t *id, co
     if (!c)
         return E4_ERR_NO_MEMORY;
     size_t size = e4_state_size(&l);
-    e4_err err = mode == E4_MODE_SK ? e4_state_init_sk(&c->state, c->mem, size, &l, id, key)
-                                    : e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
+    e4_err err;
+    if (mode == E4_MODE_PK)
+        err = e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
+    else if (suite == E4_SUITE_FIPS_SK)
+        err = e4_state_init_fips_sk(&c->state, c->mem, size, &l, id, key);
+    else
+        err = e4_state_init_sk(&c->state, c->mem, size, &l, id, key);
     if (err == E4_OK)
         err = note_storage(c, client_finish(c, opt, 1));
     if (err != E4_OK) {
@@ -160,14 +165,20 @@ static e4_err client_create(e4_client **out, e4_mode mode, const uint8_t *id, co
 e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
                         const e4_client_options *opt)
 {
-    return client_create(out, E4_MODE_SK, id, key, NULL, opt);
+    return client_create(out, E4_MODE_SK, E4_SUITE_BASE, id, key, NULL, opt);
+}
+
+e4_err e4_client_new_fips_sk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                             const uint8_t key[E4_KEY_LEN], const e4_client_options *opt)
+{
+    return client_create(out, E4_MODE_SK, E4_SUITE_FIPS_SK, id, key, NULL, opt);
 }
 
 e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
                         const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt)
 {
-    return client_create(out, E4_MODE_PK, id, ed25519_sk, c2_x25519_pk, opt);
+    return client_create(out, E4_MODE_PK, E4_SUITE_BASE, id, ed25519_sk, c2_x25519_pk, opt);
 }
 
 /* The saved state may hold more keys than the configured capacity: the
@@ -271,6 +282,10 @@ e4_err e4_client_unprotect(e4_client *c, const char *topic, const uint8_t *in, s
 e4_mode e4_client_mode(const e4_client *c)
 {
     return e4_state_mode(c->state);
+}
+e4_suite e4_client_suite(const e4_client *c)
+{
+    return e4_state_suite(c->state);
 }
 void e4_client_id(const e4_client *c, uint8_t id[E4_ID_LEN])
 {

@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# The cipher suites end to end on a real mosquitto (issue 12):
+# - fips-sk: two `e4 client --suite fips-sk` devices exchange messages and
+#   obey commands built by `e4 command --suite fips-sk`; a plain subscriber
+#   on the broker sees only fips-sk ciphertext (0xE4 0x10 header, 38 bytes
+#   of overhead) that `e4 unprotect --suite fips-sk` opens; a base-SK device
+#   rejects the fips-sk message as wrong suite, a fips-sk device a base one;
+#   the suite survives the state file; e4sim --suite fips-sk obeys commands.
+# - fips-pk and pq-pk (not in the state yet): messages made by
+#   `e4 protect --suite S` with keys from `e4 keygen --suite S` go through
+#   the broker and are opened by `e4 unprotect --suite S`; another signer's
+#   key, a changed byte and the wrong suite are rejected. Commands built by
+#   `e4 command --suite S` (pq-pk: a key establishment, then commands under
+#   its epoch key) go through the broker and are opened on the device's side
+#   by libe4's stateless functions (e4_test_suite_command_open), with the
+#   device's own keys; another device's key, another C2 key and an old
+#   epoch's command under the new epoch's key fail.
+set -uo pipefail
+
+E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
+E4="$E4_BIN_DIR/e4"
+SIM="$E4_BIN_DIR/e4sim"
+OPEN="$E4_BIN_DIR/e4_test_suite_command_open"
+mkdir -p "${E4_TMP_DIR:-/tmp}"
+TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-suites.XXXXXX")
+TIMEOUT=${E4_TEST_TIMEOUT:-15}
+
+# shellcheck source=brokers.sh
+source "$E4_SRC_DIR/tests/integration/brokers.sh"
+# shellcheck source=e4_clients.sh
+source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
+
+for tool in "$E4" "$SIM" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
+done
+
+trap cleanup EXIT
+die() {
+  echo "FATAL: $*" >&2
+  local f
+  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
+  exit 1
+}
+
+start_mosquitto "$TMP/broker" || die "mosquitto did not start"
+PORT=$MOSQUITTO_PORT
+CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
+
+field() { sed -n "s/^$1: //p"; }
+unhex() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
+# c2 CLIENT_ID ARGS...: `e4 command ARGS`, published with QoS 2.
+c2() {
+  local id=$1
+  shift
+  "$E4" command "$@" >"$TMP/cmd.bin" || die "e4 command $*"
+  mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 2 -t "e4/$id" -f "$TMP/cmd.bin" || die "mosquitto_pub"
+}
+# spied TOPIC: the hex of the last message the spy saw on TOPIC.
+spied() { sed -n "s|^$1 ||p" "$TMP/spy.out" | tail -n 1; }
+# through_broker TOPIC FILE: publish FILE and wait until the spy has it.
+through_broker() {
+  local n deadline=$(( $(date +%s) + TIMEOUT ))
+  n=$(grep -c "^$1 " "$TMP/spy.out")
+  mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t "$1" -f "$2" || die "mosquitto_pub $1"
+  until [ "$(grep -c "^$1 " "$TMP/spy.out")" -gt "$n" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { ko "the spy never saw $1"; return 1; }
+    sleep 0.05
+  done
+}
+
+# ---- the spy: a plain subscriber on the broker -----------------------------
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 2 -t 'fs/#' -t 'pk/#' -F '%t %x' >"$TMP/spy.out" 2>"$TMP/spy.err" &
+PIDS+=("$!")
+deadline=$(( $(date +%s) + TIMEOUT ))
+until grep -q '^fs/probe ' "$TMP/spy.out"; do
+  [ "$(date +%s)" -lt "$deadline" ] || die "mosquitto_sub never subscribed"
+  mosquitto_pub -h 127.0.0.1 -p "$PORT" -t fs/probe -m probe
+  sleep 0.2
+done
+
+# ============================== fips-sk =====================================
+KA=$("$E4" keygen --suite fips-sk | field key); KB=$(key); KC=$(key); TK1=$(key); TK2=$(key)
+[ ${#KA} -eq 64 ] && ok || ko "keygen --suite fips-sk: '$KA'"
+BOB=$("$E4" id bob)
+CAROL=$("$E4" id carol)
+
+client_start bob --suite fips-sk --name bob --key "$KB" --state "$TMP/bob.state" \
+  --topic-key "fs/t1:$TK1" --subscribe fs/t1 --subscribe fs/t2
+client_start alice --suite fips-sk --name alice --key "$KA" --topic-key "fs/t1:$TK1" \
+  --topic-key "fs/t2:$TK2"
+client_start carol --name carol --key "$KC" --topic-key "fs/t1:$TK1" --subscribe fs/t1
+grep -q "^ready id=$BOB mode=sk suite=fips-sk control=e4/$BOB$" "$TMP/bob.out" && ok ||
+  ko "bob's ready line: $(grep ready "$TMP/bob.out")"
+grep -q "^ready id=$CAROL mode=sk control=e4/$CAROL$" "$TMP/carol.out" && ok ||
+  ko "carol (base) ready line: $(grep ready "$TMP/carol.out")"
+
+SECRET="valve=open secret-F1"
+mb=$(mark bob); mc=$(mark carol)
+send alice "pub fs/t1 $SECRET"
+expect bob "^message fs/t1 $SECRET\$" "$mb" "bob did not decrypt alice's fips-sk message"
+expect carol "^error receive fs/t1: message of another cipher suite" "$mc" \
+  "base carol did not reject the fips-sk message as wrong suite"
+deadline=$(( $(date +%s) + TIMEOUT ))
+until [ -n "$(spied fs/t1)" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+seen=$(spied fs/t1)
+[ "${#seen}" -eq $(( 2 * (${#SECRET} + 38) )) ] && ok || ko "fips-sk ciphertext length ${#seen}"
+[ "${seen:0:4}" = e410 ] && ok || ko "fips-sk header: ${seen:0:4}"
+grep -q "$(hex_of "$SECRET")" "$TMP/spy.out" && ko "the broker saw the plaintext" || ok
+unhex "$seen" >"$TMP/seen.bin"
+opened=$("$E4" unprotect --suite fips-sk --key "$TK1" <"$TMP/seen.bin") && ok || ko "e4 unprotect --suite fips-sk failed"
+[ "$opened" = "$SECRET" ] && ok || ko "e4 unprotect --suite fips-sk gave '$opened'"
+"$E4" unprotect --key "$TK1" <"$TMP/seen.bin" >/dev/null 2>"$TMP/base-unprotect.err" && ko "base unprotect opened fips-sk" || ok
+"$E4" unprotect --suite fips-sk --key "$TK2" <"$TMP/seen.bin" >/dev/null 2>&1 && ko "opened under the wrong key" || ok
+
+# a base message to bob (fips-sk) on the same topic: wrong suite (long
+# enough to pass the length check, which comes first)
+printf 'a base payload of some length' | "$E4" protect --key "$TK1" >"$TMP/base.bin"
+mb=$(mark bob)
+through_broker fs/t1 "$TMP/base.bin"
+expect bob "^error receive fs/t1: message of another cipher suite" "$mb" "fips-sk bob accepted a base message"
+
+# e4 protect --suite fips-sk is accepted like a client's
+printf 'from the tool' | "$E4" protect --suite fips-sk --key "$TK1" >"$TMP/tool.bin"
+mb=$(mark bob)
+through_broker fs/t1 "$TMP/tool.bin"
+expect bob "^message fs/t1 from the tool\$" "$mb" "bob did not open e4 protect --suite fips-sk"
+
+# commands built by e4 command --suite fips-sk
+mb=$(mark bob)
+send alice "pub fs/t2 before the key"
+expect bob "^error receive fs/t2: topic key not found" "$mb" "fs/t2 readable before its key"
+mb=$(mark bob)
+c2 "$BOB" set-topic-key fs/t2 "$TK2" --suite fips-sk --client-key "$KB"
+expect bob "^command applied e4/$BOB\$" "$mb" "fips-sk set-topic-key not applied"
+seen=$(od -An -v -tx1 "$TMP/cmd.bin" | tr -d ' \n')
+[ "${seen:0:4}" = e410 ] && [ "${#seen}" -eq $(( 2 * (1 + 48 + 38) )) ] && ok ||
+  ko "fips-sk command bytes: ${seen:0:8}... (${#seen} hex digits)"
+mb=$(mark bob)
+send alice "pub fs/t2 after the key"
+expect bob "^message fs/t2 after the key\$" "$mb" "set-topic-key did not make fs/t2 readable"
+mb=$(mark bob)
+c2 "$BOB" remove-topic fs/t1 --suite fips-sk --client-key "$KB"
+expect bob "^command applied e4/$BOB\$" "$mb" "fips-sk remove-topic not applied"
+mb=$(mark bob)
+send alice "pub fs/t1 after removal"
+expect bob "^error receive fs/t1: topic key not found" "$mb" "remove-topic: fs/t1 still readable"
+# a base command (right key, wrong suite) and a fips-sk one under the wrong key
+mb=$(mark bob)
+c2 "$BOB" set-topic-key fs/t3 "$TK2" --client-key "$KB"
+expect bob "^error command e4/$BOB: message of another cipher suite" "$mb" "base command accepted by fips-sk bob"
+mb=$(mark bob)
+c2 "$BOB" reset-topics --suite fips-sk --client-key "$KA"
+expect bob "^error command e4/$BOB: .*not authentic" "$mb" "fips-sk command under the wrong key"
+# carol (base) gets a fips-sk command under her own key: wrong suite
+mc=$(mark carol)
+c2 "$CAROL" reset-topics --suite fips-sk --client-key "$KC"
+expect carol "^error command e4/$CAROL: message of another cipher suite" "$mc" "base carol took a fips-sk command"
+# set-id-key, then a command under the new key
+KB2=$(key)
+mb=$(mark bob)
+c2 "$BOB" set-id-key "$KB2" --suite fips-sk --client-key "$KB"
+expect bob "^command applied e4/$BOB\$" "$mb" "fips-sk set-id-key not applied"
+mb=$(mark bob)
+c2 "$BOB" set-topic-key fs/t1 "$TK1" --suite fips-sk --client-key "$KB2"
+expect bob "^command applied e4/$BOB\$" "$mb" "command under the new id key not applied"
+
+# the state file keeps the suite
+client_stop bob
+client_start bob --state "$TMP/bob.state" --subscribe fs/t1
+grep -q "^ready id=$BOB mode=sk suite=fips-sk " "$TMP/bob.out" && ok || ko "restarted bob lost its suite"
+mb=$(mark bob)
+send alice "pub fs/t1 after restart"
+expect bob "^message fs/t1 after restart\$" "$mb" "restarted bob cannot read fs/t1"
+"$E4" client --suite pq-pk --name x --key "$KA" --broker "127.0.0.1:$PORT" </dev/null >/dev/null 2>"$TMP/pq-client.err"
+[ $? -eq 2 ] && grep -q "not in the state yet" "$TMP/pq-client.err" && ok || ko "client --suite pq-pk: $(cat "$TMP/pq-client.err")"
+client_stop alice
+client_stop carol
+
+# ---- e4sim --suite fips-sk ---------------------------------------------------
+"$SIM" --generate 3 --prefix fs --out "$TMP/devices.jsonl" || die "e4sim --generate"
+SIMKEY=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["key"])' "$TMP/devices.jsonl")
+SIMID=$("$E4" id fs-1)
+rm -f "$TMP/sim.in"; mkfifo "$TMP/sim.in"; : >"$TMP/sim.out"
+( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
+  exec "$SIM" run --suite fips-sk --broker "127.0.0.1:$PORT" --devices "$TMP/devices.jsonl" --connections 1 \
+    <"$TMP/sim.in" >>"$TMP/sim.out" 2>"$TMP/sim.err" ) &
+CPID[sim]=$!; PIDS+=("$!")
+exec {simfd}>"$TMP/sim.in"; FD[sim]=$simfd
+wait_for sim '^ready ' 0 || die "e4sim is not ready: $(cat "$TMP/sim.err")"
+c2 "$SIMID" set-topic-key fs/sim "$TK2" --suite fips-sk --client-key "$SIMKEY"
+KEYID=$(python3 -c 'import hashlib,sys; print(hashlib.sha3_256(bytes.fromhex(sys.argv[1])).hexdigest()[:16])' "$TK2")
+deadline=$(( $(date +%s) + TIMEOUT )); held=no
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  m=$(mark sim); send sim "holds fs-1 fs/sim"
+  wait_for sim '^holds ' "$m" || break
+  tail -n +"$((m + 1))" "$TMP/sim.out" | grep -q "^holds fs-1 fs/sim $KEYID$" && { held=yes; break; }
+  sleep 0.1
+done
+[ "$held" = yes ] && ok || ko "e4sim --suite fips-sk did not apply the fips-sk command"
+c2 "$SIMID" set-topic-key fs/sim2 "$TK2" --client-key "$SIMKEY" # base: 73 bytes, past the length check
+deadline=$(( $(date +%s) + TIMEOUT )); counted=no
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  m=$(mark sim); send sim stats
+  wait_for sim '^stats ' "$m" || break
+  tail -n +"$((m + 1))" "$TMP/sim.out" | grep -q "wrong_suite=1" && { counted=yes; break; }
+  sleep 0.1
+done
+[ "$counted" = yes ] && ok || ko "e4sim --suite fips-sk: base command not counted as wrong_suite: $(tail -n 1 "$TMP/sim.out")"
+"$SIM" run --suite pq-pk --devices "$TMP/devices.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] && ok || ko "e4sim --suite pq-pk accepted"
+
+# ====================== fips-pk and pq-pk (stateless) =======================
+# pk_suite SUITE SIGN_PRIVATE_FIELD PUBLIC_OF(FILE) EXTRA_PROTECT_ARGS...
+TK=$(key)
+for suite in fips-pk pq-pk; do
+  "$E4" keygen --suite "$suite" --name "dev-$suite" >"$TMP/$suite.keys" || die "keygen --suite $suite"
+  "$E4" keygen --suite "$suite" >"$TMP/$suite.other" || die "keygen --suite $suite"
+  if [ "$suite" = fips-pk ]; then
+    field sign_private <"$TMP/$suite.keys" >"$TMP/$suite.sk"
+    field sign_public <"$TMP/$suite.keys" >"$TMP/$suite.pub"
+    field sign_public <"$TMP/$suite.other" >"$TMP/$suite.otherpub"
+    extra=(); overhead=118
+  else
+    field ed25519_private <"$TMP/$suite.keys" >"$TMP/$suite.sk"
+    field mldsa65_private <"$TMP/$suite.keys" >"$TMP/$suite.mldsa"
+    echo "$(field ed25519_public <"$TMP/$suite.keys")$(field mldsa65_public <"$TMP/$suite.keys")" >"$TMP/$suite.pub"
+    echo "$(field ed25519_public <"$TMP/$suite.keys")$(field mldsa65_public <"$TMP/$suite.other")" >"$TMP/$suite.otherpub"
+    extra=(--mldsa-key-file "$TMP/$suite.mldsa"); overhead=3415
+  fi
+  MSG="reading from $suite secret-P7"
+  printf '%s' "$MSG" | "$E4" protect --suite "$suite" --key "$TK" --sign-key-file "$TMP/$suite.sk" \
+    --id "dev-$suite" "${extra[@]}" >"$TMP/$suite.bin" || { ko "e4 protect --suite $suite"; continue; }
+  through_broker "pk/$suite" "$TMP/$suite.bin" || continue
+  seen=$(spied "pk/$suite")
+  [ "${#seen}" -eq $(( 2 * (${#MSG} + overhead) )) ] && ok || ko "$suite message length ${#seen}"
+  grep -q "$(hex_of "$MSG")" "$TMP/spy.out" && ko "$suite: the broker saw the plaintext" || ok
+  unhex "$seen" >"$TMP/$suite.seen"
+  opened=$("$E4" unprotect --suite "$suite" --key "$TK" --pubkey "dev-$suite:@$TMP/$suite.pub" <"$TMP/$suite.seen")
+  [ "$opened" = "$MSG" ] && ok || ko "e4 unprotect --suite $suite gave '$opened'"
+  "$E4" unprotect --suite "$suite" --key "$TK" --pubkey "dev-$suite:@$TMP/$suite.otherpub" \
+    <"$TMP/$suite.seen" >/dev/null 2>"$TMP/$suite.err"
+  grep -q "signature" "$TMP/$suite.err" && ok || ko "$suite: another key's signature accepted: $(cat "$TMP/$suite.err")"
+  "$E4" unprotect --suite "$suite" --key "$TK" --pubkey "other:@$TMP/$suite.pub" \
+    <"$TMP/$suite.seen" >/dev/null 2>"$TMP/$suite.err"
+  grep -q "public key not found" "$TMP/$suite.err" && ok || ko "$suite: unknown signer: $(cat "$TMP/$suite.err")"
+  python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[30]^=1; sys.stdout.buffer.write(b)' \
+    "$TMP/$suite.seen" >"$TMP/$suite.bad"
+  "$E4" unprotect --suite "$suite" --key "$TK" --pubkey "dev-$suite:@$TMP/$suite.pub" <"$TMP/$suite.bad" >/dev/null 2>&1 &&
+    ko "$suite: a changed byte was accepted" || ok
+  "$E4" unprotect --suite fips-sk --key "$TK" <"$TMP/$suite.seen" >/dev/null 2>"$TMP/$suite.err"
+  grep -q "another cipher suite" "$TMP/$suite.err" && ok || ko "$suite read as fips-sk: $(cat "$TMP/$suite.err")"
+done
+# fips-pk's reader refuses a pq-pk message, and pq-pk's a fips-pk one padded to its length
+"$E4" unprotect --suite fips-pk --key "$TK" --pubkey "dev-fips-pk:@$TMP/fips-pk.pub" <"$TMP/pq-pk.seen" >/dev/null 2>"$TMP/x.err"
+grep -q "another cipher suite" "$TMP/x.err" && ok || ko "pq-pk read as fips-pk: $(cat "$TMP/x.err")"
+{ cat "$TMP/fips-pk.seen"; head -c 4000 /dev/zero; } >"$TMP/padded.bin"
+"$E4" unprotect --suite pq-pk --key "$TK" --pubkey "dev-fips-pk:@$TMP/pq-pk.pub" <"$TMP/padded.bin" >/dev/null 2>"$TMP/x.err"
+grep -q "another cipher suite" "$TMP/x.err" && ok || ko "fips-pk read as pq-pk: $(cat "$TMP/x.err")"
+
+# ---- fips-pk commands: C2's agreement key and the client's ----------------
+# through_control ID FILE: publish FILE on e4/ID (QoS 2), return what the spy saw
+through_control() {
+  through_broker "pk/e4/$1" "$2" || return 1
+  unhex "$(spied "pk/e4/$1")" >"$TMP/control.bin"
+}
+"$E4" keygen --type fips-agree >"$TMP/c2-fips.keys"
+C2A_SK=$(field private <"$TMP/c2-fips.keys"); C2A_PK=$(field public <"$TMP/c2-fips.keys")
+CLA_SK=$(field agree_private <"$TMP/fips-pk.keys"); CLA_PK=$(field agree_public <"$TMP/fips-pk.keys")
+DEV=$("$E4" id dev-fips-pk)
+printf '%s\n' "$C2A_SK" >"$TMP/c2a.key"
+"$E4" command --suite fips-pk set-topic-key pk/t "$TK" --c2-key-file "$TMP/c2a.key" --client-pubkey "$CLA_PK" \
+  >"$TMP/fcmd.bin" && ok || ko "e4 command --suite fips-pk"
+through_control "$DEV" "$TMP/fcmd.bin"
+got=$("$OPEN" fips-pk "$CLA_SK" "$C2A_PK" <"$TMP/control.bin")
+want="command 03$TK$("$E4" hash-topic pk/t)"
+[ "$got" = "$want" ] && ok || ko "fips-pk set-topic-key as the device opens it: '$got'"
+"$OPEN" fips-pk "$(field agree_private <"$TMP/fips-pk.other")" "$C2A_PK" <"$TMP/control.bin" >/dev/null 2>&1 &&
+  ko "fips-pk command opened with another device's key" || ok
+SIGN_PK=$(field sign_public <"$TMP/fips-pk.other")
+"$E4" command --suite fips-pk set-pubkey other "$SIGN_PK" --c2-key-file "$TMP/c2a.key" \
+  --client-pubkey "$CLA_PK" >"$TMP/fcmd2.bin" && ok || ko "fips-pk set-pubkey (33-byte key)"
+got=$("$OPEN" fips-pk "$CLA_SK" "$C2A_PK" <"$TMP/fcmd2.bin")
+[ "$got" = "command 06$SIGN_PK$("$E4" id other)" ] && ok || ko "fips-pk set-pubkey: '$got'"
+"$E4" command --suite fips-pk set-pubkey other "$(field ed25519_public <"$TMP/pq-pk.keys")" \
+  --c2-key-file "$TMP/c2a.key" --client-pubkey "$CLA_PK" >/dev/null 2>&1
+[ $? -eq 2 ] && ok || ko "fips-pk set-pubkey took a 32-byte key"
+
+# ---- pq-pk: key establishment, then commands under the epoch's key ---------
+"$E4" keygen --type ed25519 >"$TMP/c2-ed.keys"; "$E4" keygen --type mldsa65 >"$TMP/c2-ml.keys"
+field private <"$TMP/c2-ed.keys" >"$TMP/c2ed.key"; field private <"$TMP/c2-ml.keys" >"$TMP/c2ml.key"
+field public <"$TMP/c2-ml.keys" >"$TMP/c2ml.pub"
+C2ED_PK=$(field public <"$TMP/c2-ed.keys")
+XW_SEED=$(field xwing_private <"$TMP/pq-pk.keys")
+field xwing_public <"$TMP/pq-pk.keys" >"$TMP/xwing.pub"
+PQDEV=$("$E4" id dev-pq-pk)
+establish() { # EPOCH KEYFILE
+  "$E4" command --suite pq-pk establish-key --epoch "$1" --c2-key-file "$TMP/c2ed.key" \
+    --c2-mldsa-key-file "$TMP/c2ml.key" --client-pubkey "@$TMP/xwing.pub" --command-key-out "$2"
+}
+establish 1 "$TMP/epoch1.key" >"$TMP/est1.bin" && ok || ko "e4 command --suite pq-pk establish-key"
+[ "$(stat -c %a "$TMP/epoch1.key")" = 600 ] && ok || ko "--command-key-out mode $(stat -c %a "$TMP/epoch1.key")"
+[ "$(stat -c %s "$TMP/est1.bin")" -eq 4508 ] && ok || ko "key establishment size $(stat -c %s "$TMP/est1.bin")"
+through_control "$PQDEV" "$TMP/est1.bin"
+got=$("$OPEN" pq-pk-establish "$XW_SEED" "$C2ED_PK" "$TMP/c2ml.pub" <"$TMP/control.bin")
+[ "$got" = "epoch 1 key $(cat "$TMP/epoch1.key")" ] && ok || ko "pq-pk establishment as the device opens it: '$got'"
+"$OPEN" pq-pk-establish "$(field xwing_private <"$TMP/pq-pk.other")" "$C2ED_PK" "$TMP/c2ml.pub" \
+  <"$TMP/control.bin" >"$TMP/x.out" 2>&1
+grep -q "^epoch 1 key $(cat "$TMP/epoch1.key")" "$TMP/x.out" && ko "another X-Wing key got the same command key" || ok
+"$OPEN" pq-pk-establish "$XW_SEED" "$(field ed25519_public <"$TMP/pq-pk.keys")" "$TMP/c2ml.pub" \
+  <"$TMP/control.bin" >/dev/null 2>&1 && ko "establishment accepted under another C2 Ed25519 key" || ok
+PQ_ARG="$(field ed25519_public <"$TMP/pq-pk.other")$(field mldsa65_public <"$TMP/pq-pk.other")"
+echo "$PQ_ARG" >"$TMP/other.pqpub"
+E4_COMMAND_KEY=$(cat "$TMP/epoch1.key") "$E4" command --suite pq-pk --epoch 1 set-pubkey other "@$TMP/other.pqpub" \
+  >"$TMP/pcmd.bin" && ok || ko "e4 command --suite pq-pk set-pubkey"
+through_control "$PQDEV" "$TMP/pcmd.bin"
+got=$("$OPEN" pq-pk "$(cat "$TMP/epoch1.key")" <"$TMP/control.bin")
+[ "$got" = "epoch 1 command 06$PQ_ARG$("$E4" id other)" ] && ok || ko "pq-pk set-pubkey as the device opens it: ${got:0:60}..."
+establish 2 "$TMP/epoch2.key" >"$TMP/est2.bin" || ko "establish epoch 2"
+cmp -s "$TMP/epoch1.key" "$TMP/epoch2.key" && ko "epoch 2 reused epoch 1's key" || ok
+"$OPEN" pq-pk "$(cat "$TMP/epoch2.key")" <"$TMP/pcmd.bin" >/dev/null 2>&1 && ko "epoch 1 command opened with epoch 2's key" || ok
+"$E4" command --suite pq-pk --epoch 1 reset-topics --client-key "$(cat "$TMP/epoch1.key")" >/dev/null 2>&1
+[ $? -eq 2 ] && ok || ko "pq-pk took --client-key"
+
+# --help lists the suites and their overheads
+for sub in keygen protect command; do
+  "$E4" "$sub" --help >"$TMP/help.txt"
+  grep -q "fips-sk .*overhead 38" "$TMP/help.txt" && grep -q "fips-pk .*overhead 118" "$TMP/help.txt" &&
+    grep -q "pq-pk .*overhead 3,415" "$TMP/help.txt" && ok || ko "e4 $sub --help: suites and overheads"
+done
+
+echo "test_e4_suites_e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
