@@ -145,40 +145,42 @@ static int arg_limit(const char *option, const char *value, uint32_t *out)
     return rc;
 }
 
+static const struct option client_long_options[] = {
+    IDENTITY_LONG_OPTIONS,
+    {"broker", required_argument, NULL, 'b'},
+    {"client-id", required_argument, NULL, O_CLIENT_ID},
+    {"clean-session", no_argument, NULL, O_CLEAN_SESSION},
+    {"qos", required_argument, NULL, 'q'},
+    {"subscribe", required_argument, NULL, 's'},
+    {"username", required_argument, NULL, O_USERNAME},
+    {"mqtt-password", required_argument, NULL, O_MQTT_PASSWORD},
+    {"mqtt-password-file", required_argument, NULL, O_MQTT_PASSWORD_FILE},
+    {"keepalive", required_argument, NULL, O_KEEPALIVE},
+    {"tls", no_argument, NULL, O_TLS},
+    {"cafile", required_argument, NULL, O_CAFILE},
+    {"capath", required_argument, NULL, O_CAPATH},
+    {"cert", required_argument, NULL, O_CERT},
+    {"tls-key", required_argument, NULL, O_TLS_KEY},
+    {"insecure", no_argument, NULL, O_INSECURE},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"json", no_argument, NULL, 'j'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
+    {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
+    {"no-stdin", no_argument, NULL, O_NO_STDIN},
+    {"max-message", required_argument, NULL, O_MAX_MESSAGE},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_opts(int argc, char **argv, struct client_opts *o, int *done)
 {
-    static const struct option opts[] = {
-        IDENTITY_LONG_OPTIONS,
-        {"broker", required_argument, NULL, 'b'},
-        {"client-id", required_argument, NULL, O_CLIENT_ID},
-        {"clean-session", no_argument, NULL, O_CLEAN_SESSION},
-        {"qos", required_argument, NULL, 'q'},
-        {"subscribe", required_argument, NULL, 's'},
-        {"username", required_argument, NULL, O_USERNAME},
-        {"mqtt-password", required_argument, NULL, O_MQTT_PASSWORD},
-        {"mqtt-password-file", required_argument, NULL, O_MQTT_PASSWORD_FILE},
-        {"keepalive", required_argument, NULL, O_KEEPALIVE},
-        {"tls", no_argument, NULL, O_TLS},
-        {"cafile", required_argument, NULL, O_CAFILE},
-        {"capath", required_argument, NULL, O_CAPATH},
-        {"cert", required_argument, NULL, O_CERT},
-        {"tls-key", required_argument, NULL, O_TLS_KEY},
-        {"insecure", no_argument, NULL, O_INSECURE},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"json", no_argument, NULL, 'j'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"no-receipts", no_argument, NULL, O_NO_RECEIPTS},
-        {"state-interval", required_argument, NULL, O_STATE_INTERVAL},
-        {"no-stdin", no_argument, NULL, O_NO_STDIN},
-        {"max-message", required_argument, NULL, O_MAX_MESSAGE},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
     int c, rc;
 
     *done = 0;
-    while ((c = getopt_long(argc, argv, IDENTITY_SHORT_OPTIONS "b:q:s:jvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, IDENTITY_SHORT_OPTIONS "b:q:s:jvhV", client_long_options,
+                            NULL)) != -1) {
         rc = 0;
         switch (c) {
         case 'b': o->broker = optarg; break;
