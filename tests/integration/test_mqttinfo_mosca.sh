@@ -21,7 +21,7 @@ subpid=$!
 sleep 0.3 # let the subscription settle
 mosquitto_pub -p "$P" -i "live-canary-$$" -t mqttinfo/live -m x
 wait "$subpid" 2>/dev/null
-if grep -Eq "^\\\$SYS/[A-Za-z0-9_-]+/new/clients live-canary-$$" "$WORK/sys.txt" &&
+if grep -Eq "^\\\$SYS/[^/]+/new/clients live-canary-$$" "$WORK/sys.txt" &&
    ! grep -Eq '^\$SYS/[0-9a-f]{8}-' "$WORK/sys.txt"; then ok "announced on \$SYS/<short id>/new/clients (mosquitto_sub)"
 else fail "announcement: $(cat "$WORK/sys.txt")"; fi
 out=$(timeout 3 mosquitto_pub -p "$P" -d -q 2 -t mqttinfo/live -m x 2>&1)
