@@ -72,8 +72,8 @@ extern "C" {
 typedef enum e4_suite {
     E4_SUITE_BASE = 0x00,
     E4_SUITE_FIPS_SK = 0x10, /* AES-256-GCM */
-    E4_SUITE_FIPS_PK = 0x11, /* not yet in libe4 */
-    E4_SUITE_PQ_PK = 0x21    /* not yet in libe4 */
+    E4_SUITE_FIPS_PK = 0x11, /* AES-256-GCM, ECDSA P-256, ECDH command key */
+    E4_SUITE_PQ_PK = 0x21    /* AES-SIV, Ed25519 + ML-DSA-65, X-Wing command key */
 } e4_suite;
 #define E4_SUITE_MAGIC 0xE4
 #define E4_SUITE_HEADER_LEN 10 /* 0xE4 || suite || ts */
@@ -385,18 +385,44 @@ typedef struct e4_limits {
     uint32_t replay;
 } e4_limits;
 
-/* Bytes of caller memory a state with these limits needs (8-byte aligned).
+/* Bytes of caller memory a state with these limits needs (8-byte aligned),
+ * in the base suite (and fips-sk, whose keys are the base SK ones).
  * E4_STATE_SIZE is the same figure as a constant expression, for static
- * buffers on devices. */
+ * buffers on devices. The public-key suites need more: the suite's own and
+ * C2 keys beside the header, and longer public-key entries:
+ *
+ *   suite          suite keys   per public key   16 peers, 16 topics, 64 replay
+ *   base, fips-sk       0            56            448 + 1536 + 896 + 1536 = 4,416
+ *   fips-pk            40            64            4,584
+ *   pq-pk           2,104         2,008            37,752
+ *
+ * (a pq-pk peer's keys are Ed25519 32 + ML-DSA-65 1,952 bytes, and C2's the
+ * same; the X-Wing and ML-DSA private keys are kept as 32-byte seeds).
+ * e4_state_size_suite and E4_STATE_SIZE_SUITE give the size in any suite. */
 E4_API size_t e4_state_size(const e4_limits *limits);
+E4_API size_t e4_state_size_suite(e4_suite suite, const e4_limits *limits);
 #define E4_STATE_HEADER_SIZE 448
 #define E4_TOPIC_ENTRY_SIZE 96 /* slot + two index words */
 #define E4_PUBKEY_ENTRY_SIZE 56
+#define E4_PUBKEY_ENTRY_SIZE_FIPS_PK 64   /* id(16) pk(33) padded to 56, index words */
+#define E4_PUBKEY_ENTRY_SIZE_PQ_PK 2008   /* id(16) ed25519(32) mldsa65(1952), index words */
+#define E4_SUITE_KEYS_SIZE_FIPS_PK 40     /* C2's agreement key */
+#define E4_SUITE_KEYS_SIZE_PQ_PK 2104     /* seeds, C2's two keys, the previous epoch */
 #define E4_REPLAY_ENTRY_SIZE 24
-#define E4_STATE_SIZE(topics, pubkeys, replay)                             \
-    ((size_t)E4_STATE_HEADER_SIZE + (size_t)(topics)*E4_TOPIC_ENTRY_SIZE + \
-     (size_t)(pubkeys)*E4_PUBKEY_ENTRY_SIZE +                              \
+#define E4_PUBKEY_ENTRY_SIZE_OF(suite)                                      \
+    ((suite) == E4_SUITE_PQ_PK     ? (size_t)E4_PUBKEY_ENTRY_SIZE_PQ_PK   \
+     : (suite) == E4_SUITE_FIPS_PK ? (size_t)E4_PUBKEY_ENTRY_SIZE_FIPS_PK \
+                                   : (size_t)E4_PUBKEY_ENTRY_SIZE)
+#define E4_SUITE_KEYS_SIZE(suite)                                        \
+    ((suite) == E4_SUITE_PQ_PK     ? (size_t)E4_SUITE_KEYS_SIZE_PQ_PK   \
+     : (suite) == E4_SUITE_FIPS_PK ? (size_t)E4_SUITE_KEYS_SIZE_FIPS_PK \
+                                   : (size_t)0)
+#define E4_STATE_SIZE_SUITE(suite, topics, pubkeys, replay)                      \
+    ((size_t)E4_STATE_HEADER_SIZE + E4_SUITE_KEYS_SIZE(suite) +                  \
+     (size_t)(topics)*E4_TOPIC_ENTRY_SIZE + (size_t)(pubkeys)*E4_PUBKEY_ENTRY_SIZE_OF(suite) + \
      (size_t)(((replay) + 3u) & ~3u) * E4_REPLAY_ENTRY_SIZE)
+#define E4_STATE_SIZE(topics, pubkeys, replay) \
+    E4_STATE_SIZE_SUITE(E4_SUITE_BASE, topics, pubkeys, replay)
 
 /* Create a symmetric-key (SK) or public-key (PK) client state in mem.
  * *out points into mem; nothing else is allocated. */
@@ -414,6 +440,30 @@ E4_API E4_NODISCARD e4_err e4_state_init_fips_sk(e4_state **out, void *mem, size
                                                  const e4_limits *limits,
                                                  const uint8_t id[E4_ID_LEN],
                                                  const uint8_t key[E4_KEY_LEN]);
+/* A fips-pk state (mode PK): own signing and agreement P-256 private keys
+ * (32-byte big-endian scalars) and C2's agreement public key (compressed);
+ * commands come in the fips-sk format under e4_fips_pk_command_key. mem
+ * needs e4_state_size_suite(E4_SUITE_FIPS_PK, limits) bytes. Needs a backend
+ * with GCM and P-256 (E4_ERR_UNSUPPORTED otherwise). */
+E4_API E4_NODISCARD e4_err e4_state_init_fips_pk(e4_state **out, void *mem, size_t mem_len,
+                                                 const e4_limits *limits,
+                                                 const uint8_t id[E4_ID_LEN],
+                                                 const uint8_t sign_sk[E4_P256_SK_LEN],
+                                                 const uint8_t agree_sk[E4_P256_SK_LEN],
+                                                 const uint8_t c2_agree_pk[E4_P256_PK_LEN]);
+/* A pq-pk state (mode PK): own Ed25519 key, ML-DSA-65 and X-Wing seeds, and
+ * C2's Ed25519 and ML-DSA-65 public keys. It has no command key until C2's
+ * first key establishment on the control topic (epochs: the current and the
+ * previous key are kept, an epoch not above the current one is refused as
+ * E4_ERR_REPLAYED). mem needs e4_state_size_suite(E4_SUITE_PQ_PK, limits). */
+E4_API E4_NODISCARD e4_err e4_state_init_pq_pk(
+    e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+    const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+    const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN], const uint8_t xwing_seed[E4_XWING_SEED_LEN],
+    const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN], const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN]);
+/* The current pq-pk command-key epoch; 0 before the first key
+ * establishment and in other suites. */
+E4_API uint32_t e4_state_epoch(const e4_state *s);
 /* Wipe every key in the state; the memory may then be reused. */
 E4_API void e4_state_wipe(e4_state *s);
 
@@ -443,6 +493,12 @@ E4_API E4_NODISCARD e4_err e4_state_set_topic_key(e4_state *s, const char *topic
                                                   const uint8_t key[E4_KEY_LEN], uint64_t now);
 E4_API E4_NODISCARD e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN],
                                                const uint8_t pk[E4_ED25519_PK_LEN]);
+
+/* A peer's public key in the state's suite: base 32 bytes (Ed25519),
+ * fips-pk 33 (compressed P-256 signing key), pq-pk 1,984 (Ed25519 ||
+ * ML-DSA-65); E4_ERR_INVALID_ARG_LENGTH for another length. */
+E4_API E4_NODISCARD e4_err e4_state_set_suite_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN],
+                                                     const uint8_t *pk, size_t pk_len);
 
 /* Bytes a protected message of a payload of plain_len takes. */
 E4_API size_t e4_protected_len(const e4_state *s, size_t plain_len);

@@ -21,18 +21,11 @@ typedef struct plan_args {
 
 /* The command key a changed state would have: computed before anything
  * changes, so an unusable key is refused first. */
-static e4_err probe_cmd_key(const e4_state *s, const uint8_t *id_key, const uint8_t *c2_pk,
+static e4_err probe_cmd_key(const e4_state *s, const uint8_t *id_key, const uint8_t *c2_key,
                             uint8_t new_cmd_key[E4_KEY_LEN])
 {
-    e4_state probe = *s;
-    if (id_key)
-        memcpy(probe.key, id_key, E4_ED25519_SK_LEN);
-    if (c2_pk)
-        memcpy(probe.c2_pk, c2_pk, E4_X25519_LEN);
-    e4_err err = e4i_derive_cmd_key(&probe);
-    memcpy(new_cmd_key, probe.cmd_key, E4_KEY_LEN);
-    e4c_wipe(&probe, sizeof probe);
-    return err;
+    return e4i_cmd_key_for(s, id_key ? id_key : s->key, c2_key ? c2_key : e4i_c2_key(s),
+                           new_cmd_key);
 }
 
 static e4_err plan_remove_topic(const plan_args *p)
@@ -56,10 +49,8 @@ static e4_err plan_set_id_key(const plan_args *p)
         return E4_ERR_ZERO_KEY;
     p->e->op = EDIT_ID_KEY;
     p->e->key = p->a;
-    if (p->s->mode == E4_MODE_PK) /* the command key follows the identity key */
-        return probe_cmd_key(p->s, p->a, NULL, p->new_cmd_key);
-    memcpy(p->new_cmd_key, p->a, E4_KEY_LEN);
-    return E4_OK;
+    /* the command key follows the identity key (pq-pk: C2's establishment) */
+    return probe_cmd_key(p->s, p->a, NULL, p->new_cmd_key);
 }
 
 static e4_err plan_set_topic_key(const plan_args *p)
@@ -94,21 +85,22 @@ static e4_err plan_reset_pubkeys(const plan_args *p)
 
 static e4_err plan_set_pubkey(const plan_args *p)
 {
-    if (e4i_is_zero(p->a, E4_ED25519_PK_LEN))
+    const size_t pk_len = p->alen - E4_ID_LEN;
+    if (e4i_is_zero(p->a, E4_ED25519_PK_LEN) || e4i_is_zero(p->a, pk_len))
         return E4_ERR_ZERO_KEY;
-    const pubkey_slot *k = e4i_pubkey_find(p->s, p->a + E4_ED25519_PK_LEN);
+    const pubkey_slot *k = e4i_pubkey_find(p->s, p->a + pk_len);
     if (!k && p->s->npubkeys >= p->s->limits.pubkeys)
         return E4_ERR_PUBKEYS_FULL;
     p->e->op = EDIT_PUBKEY_SET;
     p->e->key = p->a;
-    p->e->hash = p->a + E4_ED25519_PK_LEN;
-    *p->noop = k && memcmp(k->pk, p->a, E4_ED25519_PK_LEN) == 0;
+    p->e->hash = p->a + pk_len;
+    *p->noop = k && memcmp(k->pk, p->a, pk_len) == 0;
     return E4_OK;
 }
 
 static e4_err plan_set_c2_key(const plan_args *p)
 {
-    if (e4i_is_zero(p->a, E4_X25519_LEN))
+    if (e4i_is_zero(p->a, p->alen))
         return E4_ERR_ZERO_KEY;
     p->e->op = EDIT_C2_KEY;
     p->e->key = p->a;
@@ -237,7 +229,9 @@ static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t n
     if (len == 0 || cmd[0] >= sizeof specs / sizeof specs[0])
         return E4_ERR_INVALID_COMMAND;
     const command_spec *sp = &specs[cmd[0]];
-    const size_t want = s->mode == E4_MODE_PK ? sp->args_pk : sp->args_sk;
+    size_t want = s->mode == E4_MODE_PK ? sp->args_pk : sp->args_sk;
+    if (s->suite == E4_SUITE_FIPS_PK || s->suite == E4_SUITE_PQ_PK)
+        want = e4_command_args_len((e4_suite)s->suite, (e4_command)cmd[0]);
     if (want == NA)
         return E4_ERR_UNSUPPORTED_COMMAND;
     if (len - 1 != want)
@@ -246,6 +240,18 @@ static e4_err plan(const e4_state *s, const uint8_t *cmd, size_t len, uint64_t n
     e->now = now;
     const plan_args p = {s, cmd + 1, len - 1, e, noop, new_cmd_key};
     return sp->plan(&p);
+}
+
+/* The own key: in the header, and in pq-pk the seeds beyond it. */
+static void apply_id_key(e4_state *s, const uint8_t *key, const uint8_t new_cmd_key[E4_KEY_LEN])
+{
+    const size_t len = e4i_id_key_len(s), head = len < sizeof s->key ? len : sizeof s->key;
+    e4c_siv_forget(s->cmd_key);
+    e4c_wipe(s->key, sizeof s->key);
+    memcpy(s->key, key, head);
+    if (s->suite == E4_SUITE_PQ_PK)
+        memcpy(e4i_pq(s)->mldsa_seed, key + head, len - head);
+    memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
 }
 
 /* Phase three: the change in memory. Cannot fail. */
@@ -268,16 +274,11 @@ static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_K
     }
     case EDIT_PUBKEY_REMOVE: e4i_pubkey_remove(s, e4i_pubkey_find(s, e->hash)); break;
     case EDIT_PUBKEYS_RESET: e4i_pubkeys_clear(s); break;
-    case EDIT_PUBKEY_SET: memcpy(e4i_pubkey_add(s, e->hash)->pk, e->key, E4_ED25519_PK_LEN); break;
-    case EDIT_ID_KEY:
-        e4c_siv_forget(s->cmd_key);
-        e4c_wipe(s->key, sizeof s->key);
-        memcpy(s->key, e->key, s->mode == E4_MODE_PK ? E4_ED25519_SK_LEN : E4_KEY_LEN);
-        memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
-        break;
+    case EDIT_PUBKEY_SET: memcpy(e4i_pubkey_add(s, e->hash)->pk, e->key, e4i_pubkey_len(s)); break;
+    case EDIT_ID_KEY: apply_id_key(s, e->key, new_cmd_key); break;
     case EDIT_C2_KEY:
         e4c_siv_forget(s->cmd_key);
-        memcpy(s->c2_pk, e->key, E4_X25519_LEN);
+        memcpy(e4i_c2_key(s), e->key, e4i_c2_key_len(s));
         memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
         break;
     case EDIT_NONE: break;

@@ -4,7 +4,10 @@
  *
  * One state lives in one block of caller memory:
  *
- *   struct e4_state | topic slots | topic index | pubkey slots | pubkey index | replay slots
+ *   struct e4_state | suite keys | topic slots | topic index | pubkey slots | pubkey index | replay slots
+
+ * The suite keys (fips-pk: C2's agreement key; pq-pk: pq_keys) and the
+ * public-key slots' size depend on the suite (E4_STATE_SIZE_SUITE).
  *
  * Slots are dense arrays (0..count-1); each index is an open-addressing table
  * of 2 x capacity words holding slot + 1 (0 = empty), keyed by the first
@@ -30,10 +33,25 @@ typedef struct topic_slot {
     uint64_t old_ts;
 } topic_slot;
 
+/* id, then the suite's public key (e4i_pubkey_len); slots are
+ * e4i_pubkey_stride bytes apart. */
 typedef struct pubkey_slot {
     uint8_t id[E4_ID_LEN];
-    uint8_t pk[E4_ED25519_PK_LEN];
+    uint8_t pk[];
 } pubkey_slot;
+
+/* pq-pk's keys beyond the header: the own-key seeds, C2's keys, and the
+ * previous epoch's command key (the current one is cmd_key). */
+typedef struct pq_keys {
+    uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN]; /* followed by xwing_seed: SetIDKey's layout */
+    uint8_t xwing_seed[E4_XWING_SEED_LEN];
+    uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN]; /* followed by c2_mldsa_pk: SetC2Key's layout */
+    uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN];
+    uint8_t prev_key[E4_KEY_LEN];
+    uint32_t epoch, prev_epoch;
+    uint64_t prev_since; /* when prev_key stopped being current */
+    uint8_t has_key, has_prev;
+} pq_keys;
 
 typedef struct replay_slot {
     uint8_t tag[E4_TAG_LEN]; /* SIV tag, xored with the signer id in PK mode */
@@ -60,6 +78,7 @@ struct e4_state {
     uint8_t key[E4_ED25519_SK_LEN]; /* SK: 32-byte client key; PK: Ed25519 private key */
     uint8_t c2_pk[E4_X25519_LEN];   /* PK: C2's X25519 public key */
     uint8_t cmd_key[E4_KEY_LEN];    /* the key protecting commands (derived in PK mode) */
+    uint8_t *suite_keys;            /* E4_SUITE_KEYS_SIZE(suite) bytes after the header */
     uint8_t control_hash[E4_TOPIC_HASH_LEN];
     char control_topic[E4_CONTROL_TOPIC_MAX + 1];
     const e4_storage *storage;
@@ -88,9 +107,26 @@ void e4i_pubkeys_clear(e4_state *s);
 int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember);
 /* The cache's slots (buckets x REPLAY_WAYS), for saving command entries. */
 size_t e4i_replay_slots(const e4_state *s);
-/* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key). */
+/* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key;
+ * fips-pk: e4_fips_pk_command_key; pq-pk: unchanged, set by C2). */
 e4_err e4i_derive_cmd_key(e4_state *s);
-e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits);
+/* The command key the state would have with this own key and C2 key. */
+e4_err e4i_cmd_key_for(const e4_state *s, const uint8_t *id_key, const uint8_t *c2_key,
+                       uint8_t out[E4_KEY_LEN]);
+e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                  e4_suite suite);
+/* Key sizes in the state's suite: own key (SetIDKey), C2 key (SetC2Key),
+ * a peer's public key (SetPubKey); and where C2's key is kept. */
+size_t e4i_id_key_len(const e4_state *s);
+size_t e4i_c2_key_len(const e4_state *s);
+size_t e4i_pubkey_len(const e4_state *s);
+size_t e4i_pubkey_stride(const e4_state *s);
+pubkey_slot *e4i_pubkey_slot(const e4_state *s, uint32_t i);
+uint8_t *e4i_c2_key(const e4_state *s);
+static inline pq_keys *e4i_pq(const e4_state *s)
+{
+    return (pq_keys *)(void *)s->suite_keys;
+}
 
 /* message.c: the checks every format shares. */
 e4_err e4i_check_timestamp(uint64_t ts, uint64_t now, uint32_t skew);
@@ -98,6 +134,13 @@ e4_err e4i_check_protect(const uint8_t key[E4_KEY_LEN], uint64_t ts, size_t plai
 /* A suite message: at least `overhead` bytes (E4_ERR_TOO_SHORT), then
  * magic and suite byte (E4_ERR_WRONG_SUITE). */
 e4_err e4i_check_suite_header(const uint8_t *in, size_t in_len, e4_suite suite, size_t overhead);
+
+/* suite_fips_pk.c, suite_pq_pk.c: decryption alone (after the caller's
+ * checks and signature verification), for the key-transition retry. */
+e4_err e4i_fips_pk_decrypt(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t *out_len);
+e4_err e4i_pq_pk_decrypt(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                         uint8_t *out, size_t *out_len);
 
 /* suite_fips_sk.c: the fips-sk format after the caller's length check. */
 e4_err e4i_fips_sk_open(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,

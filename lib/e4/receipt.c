@@ -198,11 +198,12 @@ static e4_err put_entry(uint8_t *p, const uint8_t *name, const uint8_t *key, siz
     return e4_key_check(p + NAME_LEN, key, key_len);
 }
 
-/* check(C2's X25519 public key), or 8 zero bytes in SK mode (c2_pk NULL). */
-static e4_err put_c2_check(uint8_t *p, const uint8_t *c2_pk)
+/* check(C2's public key: X25519 in base, the suite's otherwise), or 8 zero
+ * bytes in SK mode (c2_pk NULL). */
+static e4_err put_c2_check(uint8_t *p, const uint8_t *c2_pk, size_t c2_len)
 {
     if (c2_pk)
-        return e4_key_check(p, c2_pk, E4_X25519_LEN);
+        return e4_key_check(p, c2_pk, c2_len);
     memset(p, 0, E4_CHECK_LEN);
     return E4_OK;
 }
@@ -234,10 +235,12 @@ static e4_err state_plain(const e4_state *s, uint8_t *p)
     store32le(p, s->npubkeys);
     p += 4;
     for (uint32_t i = 0; i < s->npubkeys && !err; i++)
-        err = put_entry(entry(p, i), s->pubkeys[i].id, s->pubkeys[i].pk, E4_ED25519_PK_LEN);
+        err = put_entry(entry(p, i), e4i_pubkey_slot(s, i)->id, e4i_pubkey_slot(s, i)->pk,
+                        e4i_pubkey_len(s));
     sort_entries(p, s->npubkeys);
     p += (size_t)s->npubkeys * E4_RECEIPT_ENTRY_LEN;
-    return err ? err : put_c2_check(p, s->mode == E4_MODE_PK ? s->c2_pk : NULL);
+    return err ? err
+               : put_c2_check(p, s->mode == E4_MODE_PK ? e4i_c2_key(s) : NULL, e4i_c2_key_len(s));
 }
 
 size_t e4_receipt_state_len(const e4_state *s)
@@ -391,7 +394,7 @@ e4_err e4_receipt_state_expected(uint8_t *out, size_t out_cap, size_t *out_len,
                                E4_ED25519_PK_LEN, npubkeys);
     p += 4 + (size_t)npubkeys * E4_RECEIPT_ENTRY_LEN;
     if (err == E4_OK)
-        err = put_c2_check(p, c2_pk);
+        err = put_c2_check(p, c2_pk, E4_X25519_LEN);
     if (err == E4_OK)
         *out_len = n;
     return err;

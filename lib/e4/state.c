@@ -10,12 +10,68 @@
 _Static_assert(sizeof(struct e4_state) <= E4_STATE_HEADER_SIZE, "E4_STATE_HEADER_SIZE too small");
 _Static_assert(E4_STATE_HEADER_SIZE % 8 == 0, "header keeps 8-byte alignment");
 _Static_assert(sizeof(topic_slot) + 2 * sizeof(uint32_t) == E4_TOPIC_ENTRY_SIZE, "topic entry");
-_Static_assert(sizeof(pubkey_slot) + 2 * sizeof(uint32_t) == E4_PUBKEY_ENTRY_SIZE, "pubkey entry");
+_Static_assert(sizeof(pubkey_slot) == E4_ID_LEN, "pubkey slot: id, then the key");
+_Static_assert(sizeof(pq_keys) == E4_SUITE_KEYS_SIZE_PQ_PK, "pq-pk suite keys");
+_Static_assert(E4_SUITE_KEYS_SIZE_FIPS_PK >= E4_P256_PK_LEN && E4_SUITE_KEYS_SIZE_FIPS_PK % 8 == 0,
+               "fips-pk suite keys");
 _Static_assert(sizeof(replay_slot) == E4_REPLAY_ENTRY_SIZE, "replay entry");
 
 size_t e4_state_size(const e4_limits *l)
 {
     return l ? E4_STATE_SIZE(l->topics, l->pubkeys, l->replay) : 0;
+}
+
+size_t e4_state_size_suite(e4_suite suite, const e4_limits *l)
+{
+    return l ? E4_STATE_SIZE_SUITE(suite, l->topics, l->pubkeys, l->replay) : 0;
+}
+
+/* ---- key sizes per suite ----------------------------------------------------- */
+
+size_t e4i_id_key_len(const e4_state *s)
+{
+    switch (s->suite) {
+    case E4_SUITE_FIPS_PK: return 2 * E4_P256_SK_LEN;
+    case E4_SUITE_PQ_PK: return E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN + E4_XWING_SEED_LEN;
+    default: return s->mode == E4_MODE_PK ? E4_ED25519_SK_LEN : E4_KEY_LEN;
+    }
+}
+
+size_t e4i_c2_key_len(const e4_state *s)
+{
+    switch (s->suite) {
+    case E4_SUITE_FIPS_PK: return E4_P256_PK_LEN;
+    case E4_SUITE_PQ_PK: return E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN;
+    default: return E4_X25519_LEN;
+    }
+}
+
+size_t e4i_pubkey_len(const e4_state *s)
+{
+    switch (s->suite) {
+    case E4_SUITE_FIPS_PK: return E4_P256_PK_LEN;
+    case E4_SUITE_PQ_PK: return E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN;
+    default: return E4_ED25519_PK_LEN;
+    }
+}
+
+size_t e4i_pubkey_stride(const e4_state *s)
+{
+    return E4_PUBKEY_ENTRY_SIZE_OF(s->suite) - 2 * sizeof(uint32_t);
+}
+
+pubkey_slot *e4i_pubkey_slot(const e4_state *s, uint32_t i)
+{
+    return (pubkey_slot *)(void *)((uint8_t *)s->pubkeys + (size_t)i * e4i_pubkey_stride(s));
+}
+
+uint8_t *e4i_c2_key(const e4_state *s)
+{
+    switch (s->suite) {
+    case E4_SUITE_FIPS_PK: return s->suite_keys;
+    case E4_SUITE_PQ_PK: return e4i_pq(s)->c2_ed25519_pk;
+    default: return (uint8_t *)s->c2_pk;
+    }
 }
 
 /* ---- open-addressing index over 16-byte keys ----------------------------- */
@@ -116,7 +172,7 @@ static table topics_of(const e4_state *s)
 
 static table pubkeys_of(const e4_state *s)
 {
-    return (table){(uint8_t *)s->pubkeys, sizeof(pubkey_slot), s->pubkey_index,
+    return (table){(uint8_t *)s->pubkeys, e4i_pubkey_stride(s), s->pubkey_index,
                    2 * s->limits.pubkeys};
 }
 
@@ -231,28 +287,31 @@ int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, in
 
 /* ---- creation ---------------------------------------------------------------- */
 
-e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *l)
+e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *l, e4_suite suite)
 {
     if (!out || !mem || !l)
         return E4_ERR_INVALID_ARGUMENT;
     if ((uintptr_t)mem % 8 != 0 || l->topics > (1u << 28) || l->pubkeys > (1u << 28) ||
         l->replay > (1u << 28))
         return E4_ERR_INVALID_ARGUMENT;
-    if (mem_len < e4_state_size(l))
+    if (mem_len < e4_state_size_suite(suite, l))
         return E4_ERR_BUFFER_TOO_SMALL;
     if (e4c_init() != 0)
         return E4_ERR_CRYPTO;
-    memset(mem, 0, e4_state_size(l));
+    memset(mem, 0, e4_state_size_suite(suite, l));
     e4_state *s = mem;
     uint8_t *p = (uint8_t *)mem + E4_STATE_HEADER_SIZE;
     s->magic = E4_STATE_MAGIC;
     s->limits = *l;
+    s->suite = (uint8_t)suite;
+    s->suite_keys = p;
+    p += E4_SUITE_KEYS_SIZE(suite);
     s->topics = (topic_slot *)p;
     p += (size_t)l->topics * sizeof(topic_slot);
     s->topic_index = (uint32_t *)p;
     p += (size_t)l->topics * 2 * sizeof(uint32_t);
     s->pubkeys = (pubkey_slot *)p;
-    p += (size_t)l->pubkeys * sizeof(pubkey_slot);
+    p += (size_t)l->pubkeys * e4i_pubkey_stride(s);
     s->pubkey_index = (uint32_t *)p;
     p += (size_t)l->pubkeys * 2 * sizeof(uint32_t);
     s->replay = (replay_slot *)p;
@@ -263,25 +322,33 @@ e4_err e4i_layout(e4_state **out, void *mem, size_t mem_len, const e4_limits *l)
     return E4_OK;
 }
 
-e4_err e4i_derive_cmd_key(e4_state *s)
+e4_err e4i_cmd_key_for(const e4_state *s, const uint8_t *id_key, const uint8_t *c2_key,
+                       uint8_t out[E4_KEY_LEN])
 {
-    if (s->mode == E4_MODE_SK) {
-        memcpy(s->cmd_key, s->key, E4_KEY_LEN);
+    if (s->suite == E4_SUITE_FIPS_PK)
+        return e4_fips_pk_command_key(out, id_key + E4_P256_SK_LEN, c2_key);
+    if (s->suite == E4_SUITE_PQ_PK || s->mode == E4_MODE_SK) { /* pq-pk: set by C2 */
+        memmove(out, s->suite == E4_SUITE_PQ_PK ? s->cmd_key : id_key, E4_KEY_LEN);
         return E4_OK;
     }
     uint8_t x_sk[32], shared[32];
     e4_err err = E4_OK;
     if (!e4c_has_pk())
         return E4_ERR_UNSUPPORTED;
-    if (e4c_ed25519_sk_to_x25519(x_sk, s->key) != 0)
+    if (e4c_ed25519_sk_to_x25519(x_sk, id_key) != 0)
         err = E4_ERR_CRYPTO;
-    else if (e4c_x25519(shared, x_sk, s->c2_pk) != 0)
+    else if (e4c_x25519(shared, x_sk, c2_key) != 0)
         err = E4_ERR_INVALID_KEY;
     else
-        e4c_sha3_256(s->cmd_key, shared, sizeof shared);
+        e4c_sha3_256(out, shared, sizeof shared);
     e4c_wipe(x_sk, sizeof x_sk);
     e4c_wipe(shared, sizeof shared);
     return err;
+}
+
+e4_err e4i_derive_cmd_key(e4_state *s)
+{
+    return e4i_cmd_key_for(s, s->key, e4i_c2_key(s), s->cmd_key);
 }
 
 static void set_default_control_topic(e4_state *s)
@@ -299,7 +366,7 @@ e4_err e4_state_init_sk(e4_state **out, void *mem, size_t mem_len, const e4_limi
     if (e4i_is_zero(key, E4_KEY_LEN))
         return E4_ERR_ZERO_KEY;
     e4_state *s;
-    e4_err err = e4i_layout(&s, mem, mem_len, limits);
+    e4_err err = e4i_layout(&s, mem, mem_len, limits, E4_SUITE_BASE);
     if (err)
         return err;
     s->mode = E4_MODE_SK;
@@ -331,7 +398,7 @@ e4_err e4_state_init_pk(e4_state **out, void *mem, size_t mem_len, const e4_limi
     if (e4i_is_zero(ed25519_sk, E4_ED25519_SK_LEN) || e4i_is_zero(c2_x25519_pk, E4_X25519_LEN))
         return E4_ERR_ZERO_KEY;
     e4_state *s;
-    e4_err err = e4i_layout(&s, mem, mem_len, limits);
+    e4_err err = e4i_layout(&s, mem, mem_len, limits, E4_SUITE_BASE);
     if (err)
         return err;
     s->mode = E4_MODE_PK;
@@ -352,7 +419,7 @@ void e4_state_wipe(e4_state *s)
     if (!s || s->magic != E4_STATE_MAGIC)
         return;
     e4c_siv_forget(NULL);
-    e4c_wipe(s, e4_state_size(&s->limits));
+    e4c_wipe(s, e4_state_size_suite((e4_suite)s->suite, &s->limits));
 }
 
 /* ---- accessors ---------------------------------------------------------------- */
@@ -430,10 +497,12 @@ e4_err e4_state_pubkey_at(const e4_state *s, uint32_t i, uint8_t id[E4_ID_LEN],
 {
     if (!s || i >= s->npubkeys)
         return E4_ERR_INVALID_ARGUMENT;
+    if (pk && e4i_pubkey_len(s) != E4_ED25519_PK_LEN)
+        return E4_ERR_INVALID_ARGUMENT; /* a suite's longer key: id only */
     if (id)
-        memcpy(id, s->pubkeys[i].id, E4_ID_LEN);
+        memcpy(id, e4i_pubkey_slot(s, i)->id, E4_ID_LEN);
     if (pk)
-        memcpy(pk, s->pubkeys[i].pk, E4_ED25519_PK_LEN);
+        memcpy(pk, e4i_pubkey_slot(s, i)->pk, E4_ED25519_PK_LEN);
     return E4_OK;
 }
 
@@ -466,4 +535,91 @@ e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN],
     memcpy(cmd + 1, pk, E4_ED25519_PK_LEN);
     memcpy(cmd + 1 + E4_ED25519_PK_LEN, id, E4_ID_LEN);
     return e4i_command_apply(s, cmd, sizeof cmd, 0, NULL, 0);
+}
+
+e4_err e4_state_set_suite_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN], const uint8_t *pk,
+                                 size_t pk_len)
+{
+    if (!s || !id || !pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (s->mode != E4_MODE_PK)
+        return E4_ERR_UNSUPPORTED_COMMAND;
+    if (pk_len != e4i_pubkey_len(s))
+        return E4_ERR_INVALID_ARG_LENGTH;
+    uint8_t cmd[1 + E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN + E4_ID_LEN];
+    cmd[0] = E4_CMD_SET_PUBKEY;
+    memcpy(cmd + 1, pk, pk_len);
+    memcpy(cmd + 1 + pk_len, id, E4_ID_LEN);
+    return e4i_command_apply(s, cmd, 1 + pk_len + E4_ID_LEN, 0, NULL, 0);
+}
+
+/* ---- the public-key suites ------------------------------------------------- */
+
+e4_err e4_state_init_fips_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                             const uint8_t id[E4_ID_LEN], const uint8_t sign_sk[E4_P256_SK_LEN],
+                             const uint8_t agree_sk[E4_P256_SK_LEN],
+                             const uint8_t c2_agree_pk[E4_P256_PK_LEN])
+{
+    if (!id || !sign_sk || !agree_sk || !c2_agree_pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_gcm() || !e4c_has_p256())
+        return E4_ERR_UNSUPPORTED;
+    if (e4i_is_zero(sign_sk, E4_P256_SK_LEN) || e4i_is_zero(agree_sk, E4_P256_SK_LEN))
+        return E4_ERR_ZERO_KEY;
+    uint8_t pub[E4_P256_PK_LEN];
+    if (e4c_p256_public(pub, sign_sk) != 0) /* a scalar outside [1, n-1] */
+        return E4_ERR_INVALID_KEY;
+    e4_state *s;
+    e4_err err = e4i_layout(&s, mem, mem_len, limits, E4_SUITE_FIPS_PK);
+    if (err)
+        return err;
+    s->mode = E4_MODE_PK;
+    memcpy(s->id, id, E4_ID_LEN);
+    memcpy(s->key, sign_sk, E4_P256_SK_LEN);
+    memcpy(s->key + E4_P256_SK_LEN, agree_sk, E4_P256_SK_LEN);
+    memcpy(e4i_c2_key(s), c2_agree_pk, E4_P256_PK_LEN);
+    set_default_control_topic(s);
+    if ((err = e4i_derive_cmd_key(s)) != E4_OK) {
+        e4_state_wipe(s);
+        return err;
+    }
+    *out = s;
+    return E4_OK;
+}
+
+e4_err e4_state_init_pq_pk(e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
+                           const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                           const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN],
+                           const uint8_t xwing_seed[E4_XWING_SEED_LEN],
+                           const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN],
+                           const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN])
+{
+    if (!id || !ed25519_sk || !mldsa_seed || !xwing_seed || !c2_ed25519_pk || !c2_mldsa_pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
+    if (e4i_is_zero(ed25519_sk, E4_ED25519_SK_LEN) || e4i_is_zero(mldsa_seed, 32) ||
+        e4i_is_zero(xwing_seed, 32) || e4i_is_zero(c2_ed25519_pk, E4_ED25519_PK_LEN) ||
+        e4i_is_zero(c2_mldsa_pk, E4_MLDSA65_PK_LEN))
+        return E4_ERR_ZERO_KEY;
+    e4_state *s;
+    e4_err err = e4i_layout(&s, mem, mem_len, limits, E4_SUITE_PQ_PK);
+    if (err)
+        return err;
+    pq_keys *pq = e4i_pq(s);
+    s->mode = E4_MODE_PK;
+    memcpy(s->id, id, E4_ID_LEN);
+    memcpy(s->key, ed25519_sk, E4_ED25519_SK_LEN);
+    memcpy(pq->mldsa_seed, mldsa_seed, E4_MLDSA65_SEED_LEN);
+    memcpy(pq->xwing_seed, xwing_seed, E4_XWING_SEED_LEN);
+    memcpy(pq->c2_ed25519_pk, c2_ed25519_pk, E4_ED25519_PK_LEN);
+    memcpy(pq->c2_mldsa_pk, c2_mldsa_pk, E4_MLDSA65_PK_LEN);
+    set_default_control_topic(s);
+    *out = s;
+    return E4_OK;
+}
+
+uint32_t e4_state_epoch(const e4_state *s)
+{
+    return s && s->suite == E4_SUITE_PQ_PK ? e4i_pq(s)->epoch : 0;
 }

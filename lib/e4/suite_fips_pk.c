@@ -74,9 +74,16 @@ e4_err e4_fips_pk_unprotect(const uint8_t key[E4_KEY_LEN], const uint8_t signer_
         err = e4i_check_timestamp(e4i_load64le(in + 2), now, skew);
     if (err)
         return err;
-    const size_t signed_len = in_len - E4_P256_SIG_LEN, n = in_len - E4_FIPS_PK_OVERHEAD;
+    const size_t signed_len = in_len - E4_P256_SIG_LEN;
     if (e4c_p256_verify(in + signed_len, in, signed_len, signer_pk) != 0)
         return E4_ERR_INVALID_SIGNATURE;
+    return e4i_fips_pk_decrypt(key, in, in_len, out, out_len);
+}
+
+e4_err e4i_fips_pk_decrypt(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t *out_len)
+{
+    const size_t n = in_len - E4_FIPS_PK_OVERHEAD;
     if (e4c_gcm_open(key, in + IV_AT, in, HEADER, in + C_AT, n, out) != 0)
         return E4_ERR_NOT_AUTHENTIC;
     *out_len = n;

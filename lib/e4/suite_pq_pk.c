@@ -113,12 +113,17 @@ e4_err e4_pq_pk_unprotect(const uint8_t key[E4_KEY_LEN],
     e4_err err = e4i_check_suite_header(in, in_len, E4_SUITE_PQ_PK, E4_PQ_PK_OVERHEAD);
     if (err == E4_OK)
         err = e4i_check_timestamp(e4i_load64le(in + 2), now, skew);
-    const size_t m_len = in_len - SIGS_LEN, n = in_len - E4_PQ_PK_OVERHEAD;
+    const size_t m_len = in_len - SIGS_LEN;
     if (err == E4_OK)
         err = verify_both(in, m_len, signer_ed25519_pk, signer_mldsa_pk, ctx_message,
                           sizeof ctx_message - 1);
-    if (err)
-        return err;
+    return err ? err : e4i_pq_pk_decrypt(key, in, in_len, out, out_len);
+}
+
+e4_err e4i_pq_pk_decrypt(const uint8_t key[E4_KEY_LEN], const uint8_t *in, size_t in_len,
+                         uint8_t *out, size_t *out_len)
+{
+    const size_t n = in_len - E4_PQ_PK_OVERHEAD;
     if (e4c_siv_open(key, in, HEADER, in + V_AT, n, out) != 0)
         return E4_ERR_NOT_AUTHENTIC;
     *out_len = n;
