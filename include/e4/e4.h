@@ -404,21 +404,21 @@ E4_API size_t e4_state_size_suite(e4_suite suite, const e4_limits *limits);
 #define E4_STATE_HEADER_SIZE 448
 #define E4_TOPIC_ENTRY_SIZE 96 /* slot + two index words */
 #define E4_PUBKEY_ENTRY_SIZE 56
-#define E4_PUBKEY_ENTRY_SIZE_FIPS_PK 64   /* id(16) pk(33) padded to 56, index words */
-#define E4_PUBKEY_ENTRY_SIZE_PQ_PK 2008   /* id(16) ed25519(32) mldsa65(1952), index words */
-#define E4_SUITE_KEYS_SIZE_FIPS_PK 40     /* C2's agreement key */
-#define E4_SUITE_KEYS_SIZE_PQ_PK 2104     /* seeds, C2's two keys, the previous epoch */
+#define E4_PUBKEY_ENTRY_SIZE_FIPS_PK 64 /* id(16) pk(33) padded to 56, index words */
+#define E4_PUBKEY_ENTRY_SIZE_PQ_PK 2008 /* id(16) ed25519(32) mldsa65(1952), index words */
+#define E4_SUITE_KEYS_SIZE_FIPS_PK 40   /* C2's agreement key */
+#define E4_SUITE_KEYS_SIZE_PQ_PK 2104   /* seeds, C2's two keys, the previous epoch */
 #define E4_REPLAY_ENTRY_SIZE 24
-#define E4_PUBKEY_ENTRY_SIZE_OF(suite)                                      \
+#define E4_PUBKEY_ENTRY_SIZE_OF(suite)                                    \
     ((suite) == E4_SUITE_PQ_PK     ? (size_t)E4_PUBKEY_ENTRY_SIZE_PQ_PK   \
      : (suite) == E4_SUITE_FIPS_PK ? (size_t)E4_PUBKEY_ENTRY_SIZE_FIPS_PK \
                                    : (size_t)E4_PUBKEY_ENTRY_SIZE)
-#define E4_SUITE_KEYS_SIZE(suite)                                        \
+#define E4_SUITE_KEYS_SIZE(suite)                                       \
     ((suite) == E4_SUITE_PQ_PK     ? (size_t)E4_SUITE_KEYS_SIZE_PQ_PK   \
      : (suite) == E4_SUITE_FIPS_PK ? (size_t)E4_SUITE_KEYS_SIZE_FIPS_PK \
                                    : (size_t)0)
-#define E4_STATE_SIZE_SUITE(suite, topics, pubkeys, replay)                      \
-    ((size_t)E4_STATE_HEADER_SIZE + E4_SUITE_KEYS_SIZE(suite) +                  \
+#define E4_STATE_SIZE_SUITE(suite, topics, pubkeys, replay)                                    \
+    ((size_t)E4_STATE_HEADER_SIZE + E4_SUITE_KEYS_SIZE(suite) +                                \
      (size_t)(topics)*E4_TOPIC_ENTRY_SIZE + (size_t)(pubkeys)*E4_PUBKEY_ENTRY_SIZE_OF(suite) + \
      (size_t)(((replay) + 3u) & ~3u) * E4_REPLAY_ENTRY_SIZE)
 #define E4_STATE_SIZE(topics, pubkeys, replay) \
@@ -456,11 +456,13 @@ E4_API E4_NODISCARD e4_err e4_state_init_fips_pk(e4_state **out, void *mem, size
  * first key establishment on the control topic (epochs: the current and the
  * previous key are kept, an epoch not above the current one is refused as
  * E4_ERR_REPLAYED). mem needs e4_state_size_suite(E4_SUITE_PQ_PK, limits). */
-E4_API E4_NODISCARD e4_err e4_state_init_pq_pk(
-    e4_state **out, void *mem, size_t mem_len, const e4_limits *limits,
-    const uint8_t id[E4_ID_LEN], const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
-    const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN], const uint8_t xwing_seed[E4_XWING_SEED_LEN],
-    const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN], const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN]);
+E4_API E4_NODISCARD e4_err e4_state_init_pq_pk(e4_state **out, void *mem, size_t mem_len,
+                                               const e4_limits *limits, const uint8_t id[E4_ID_LEN],
+                                               const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                                               const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN],
+                                               const uint8_t xwing_seed[E4_XWING_SEED_LEN],
+                                               const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN],
+                                               const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN]);
 /* The current pq-pk command-key epoch; 0 before the first key
  * establishment and in other suites. */
 E4_API uint32_t e4_state_epoch(const e4_state *s);

@@ -281,6 +281,7 @@ static void apply(e4_state *s, const e4i_edit *e, const uint8_t new_cmd_key[E4_K
         memcpy(e4i_c2_key(s), e->key, e4i_c2_key_len(s));
         memcpy(s->cmd_key, new_cmd_key, E4_KEY_LEN);
         break;
+    case EDIT_EPOCH: /* not a command: see message.c */
     case EDIT_NONE: break;
     }
 }

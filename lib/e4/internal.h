@@ -4,7 +4,8 @@
  *
  * One state lives in one block of caller memory:
  *
- *   struct e4_state | suite keys | topic slots | topic index | pubkey slots | pubkey index | replay slots
+ *   struct e4_state | suite keys | topic slots | topic index | pubkey slots | pubkey index | replay
+ slots
 
  * The suite keys (fips-pk: C2's agreement key; pq-pk: pq_keys) and the
  * public-key slots' size depend on the suite (E4_STATE_SIZE_SUITE).
@@ -165,13 +166,15 @@ typedef enum e4i_edit_op {
     EDIT_PUBKEY_REMOVE,
     EDIT_PUBKEYS_RESET,
     EDIT_ID_KEY,
-    EDIT_C2_KEY
+    EDIT_C2_KEY,
+    EDIT_EPOCH /* pq-pk: key = the new K_epoch, epoch its number, now its time */
 } e4i_edit_op;
 typedef struct e4i_edit {
     e4i_edit_op op;
     const uint8_t *hash; /* topic hash or pubkey id */
     const uint8_t *key;  /* new topic key, pubkey, id key or C2 key */
     uint64_t now;
+    uint32_t epoch;
     const uint8_t *cmd_tag; /* the command making the edit, or NULL */
     uint64_t cmd_ts;
 } e4i_edit;

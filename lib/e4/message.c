@@ -172,8 +172,8 @@ static e4_err protect_with(const e4_state *s, const topic_slot *t, const uint8_t
     case E4_SUITE_FIPS_PK:
         return e4_fips_pk_protect(t->key, s->id, s->key, now, NULL, plain, plain_len, out);
     case E4_SUITE_PQ_PK:
-        return e4_pq_pk_protect(t->key, s->id, s->key, e4i_pq(s)->mldsa_seed, now, plain,
-                                plain_len, out);
+        return e4_pq_pk_protect(t->key, s->id, s->key, e4i_pq(s)->mldsa_seed, now, plain, plain_len,
+                                out);
     default: break;
     }
     return s->mode == E4_MODE_PK ? e4_pk_protect(t->key, s->id, s->key, now, plain, plain_len, out)
@@ -267,6 +267,10 @@ static e4_err pq_key_establish(e4_state *s, const uint8_t *in, size_t in_len, si
                                    pq->xwing_seed, now, s->clock_skew);
     if (err == E4_OK && pq->has_key && epoch <= pq->epoch)
         err = E4_ERR_REPLAYED;
+    if (err == E4_OK && s->storage) { /* saved first: a failed write changes nothing */
+        const e4i_edit e = {.op = EDIT_EPOCH, .key = key, .epoch = epoch, .now = now};
+        err = e4i_persist(s, &e);
+    }
     if (err == E4_OK) {
         if (pq->has_key) {
             memcpy(pq->prev_key, s->cmd_key, E4_KEY_LEN);
@@ -482,7 +486,8 @@ e4_err e4_unprotect_hashed(e4_state *s, const uint8_t topic_hash[E4_TOPIC_HASH_L
     const topic_slot *t = e4i_topic_find(s, topic_hash);
     if (!t)
         return E4_ERR_TOPIC_KEY_NOT_FOUND;
-    e4_err err = base_failure(s, in, in_len, open_message(s, t, in, in_len, out, out_cap, out_len, now));
+    e4_err err =
+        base_failure(s, in, in_len, open_message(s, t, in, in_len, out, out_cap, out_len, now));
     const int suite = s->suite != E4_SUITE_BASE;
     if (err == E4_OK && !s->data_replay_off &&
         replayed(s, in, in_len, e4i_load64le(suite ? in + 2 : in))) {

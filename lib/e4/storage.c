@@ -8,10 +8,18 @@
  *   "E4ST" | version u8 | mode u8 | control_topic_len u8 | suite u8
  *   id(16) | key(64) | c2_pk(32) | clock_skew u32
  *   control_topic(control_topic_len)
+ *   suite keys                                          (fips-pk, pq-pk only)
  *   ntopics u32  | ntopics x (hash(16) key(32) old_key(32) old_ts u64)
- *   npubkeys u32 | npubkeys x (id(16) pk(32))
+ *   npubkeys u32 | npubkeys x (id(16) pk(32; fips-pk 33; pq-pk 1,984))
  *   ncommands u32 | ncommands x (tag(16) ts u64)       (version 2 and later)
  *   crc32 u32 of everything before it
+ *
+ * The suite keys: fips-pk: C2's agreement key(33); pq-pk: mldsa_seed(32)
+ * xwing_seed(32) c2_ed25519_pk(32) c2_mldsa_pk(1952) K_epoch(32)
+ * previous K(32) epoch u32 previous epoch u32 previous-since u64 has_key u8
+ * has_previous u8. In these suites key's first 64 bytes are the P-256
+ * signing || agreement scalars (fips-pk) or the Ed25519 key (pq-pk), and
+ * c2_pk is zero.
  *
  * The commands are the C2 commands the replay cache remembers as applied
  * (with the one being saved): reloaded into the cache, they keep a replayed
@@ -94,6 +102,12 @@ static void w_topic(writer *w, const uint8_t *hash, const uint8_t *key, const ui
     w_put(w, ts, 8);
 }
 
+/* fips-pk and pq-pk: keys beyond the fixed fields, wider public keys. */
+static int wide(const e4_state *s)
+{
+    return s->suite == E4_SUITE_FIPS_PK || s->suite == E4_SUITE_PQ_PK;
+}
+
 static int is(const e4i_edit *e, e4i_edit_op op)
 {
     return e && e->op == op;
@@ -139,9 +153,50 @@ static void w_identity(writer *w, const e4_state *s, const e4i_edit *e)
     } else {
         w_put(w, s->key, sizeof s->key);
     }
-    w_put(w, is(e, EDIT_C2_KEY) ? e->key : s->c2_pk, E4_X25519_LEN);
+    w_put(w, is(e, EDIT_C2_KEY) && !wide(s) ? e->key : s->c2_pk, E4_X25519_LEN);
     w_u32(w, s->clock_skew);
     w_put(w, s->control_topic, s->control_topic_len);
+}
+
+static void w_u64(writer *w, uint64_t v)
+{
+    uint8_t b[8];
+    e4i_store64le(b, v);
+    w_put(w, b, 8);
+}
+
+/* pq-pk's epochs, as they will be after the edit. */
+static void w_pq_epochs(writer *w, const e4_state *s, const e4i_edit *e)
+{
+    const pq_keys *pq = e4i_pq(s);
+    if (!is(e, EDIT_EPOCH)) {
+        w_put(w, s->cmd_key, E4_KEY_LEN);
+        w_put(w, pq->prev_key, E4_KEY_LEN);
+        w_u32(w, pq->epoch);
+        w_u32(w, pq->prev_epoch);
+        w_u64(w, pq->prev_since);
+        w_put(w, (uint8_t[2]){pq->has_key, pq->has_prev}, 2);
+        return;
+    }
+    w_put(w, e->key, E4_KEY_LEN);
+    w_put(w, pq->has_key ? s->cmd_key : pq->prev_key, E4_KEY_LEN);
+    w_u32(w, e->epoch);
+    w_u32(w, pq->has_key ? pq->epoch : pq->prev_epoch);
+    w_u64(w, pq->has_key ? e->now : pq->prev_since);
+    w_put(w, (uint8_t[2]){1, (uint8_t)(pq->has_key | pq->has_prev)}, 2);
+}
+
+static void w_suite_keys(writer *w, const e4_state *s, const e4i_edit *e)
+{
+    const uint8_t *c2 = is(e, EDIT_C2_KEY) ? e->key : e4i_c2_key(s);
+    if (s->suite == E4_SUITE_PQ_PK) {
+        const size_t head = E4_ED25519_SK_LEN, seeds = E4_MLDSA65_SEED_LEN + E4_XWING_SEED_LEN;
+        w_put(w, is(e, EDIT_ID_KEY) ? e->key + head : e4i_pq(s)->mldsa_seed, seeds);
+        w_put(w, c2, e4i_c2_key_len(s));
+        w_pq_epochs(w, s, e);
+    } else if (s->suite == E4_SUITE_FIPS_PK) {
+        w_put(w, c2, e4i_c2_key_len(s));
+    }
 }
 
 /* A table's count after a reset, an addition or a removal (or none). */
@@ -180,11 +235,11 @@ static void w_pubkeys(writer *w, const e4_state *s, const e4i_edit *e)
         if (p == pedited && is(e, EDIT_PUBKEY_REMOVE))
             continue;
         w_put(w, p->id, E4_ID_LEN);
-        w_put(w, p == pedited ? e->key : p->pk, E4_ED25519_PK_LEN);
+        w_put(w, p == pedited ? e->key : p->pk, e4i_pubkey_len(s));
     }
     if (is(e, EDIT_PUBKEY_SET) && !pedited) {
         w_put(w, e->hash, E4_ID_LEN);
-        w_put(w, e->key, E4_ED25519_PK_LEN);
+        w_put(w, e->key, e4i_pubkey_len(s));
     }
 }
 
@@ -192,6 +247,7 @@ static e4_err write_state(const e4_state *s, const e4i_edit *e, const e4_storage
 {
     writer *w = &(writer){.st = st};
     w_identity(w, s, e);
+    w_suite_keys(w, s, e);
     w_topics(w, s, e);
     w_pubkeys(w, s, e);
     w_commands(w, s, e);
@@ -215,23 +271,16 @@ static e4_err save(const e4_state *s, const e4i_edit *e, const e4_storage *st)
     return err;
 }
 
-/* fips-pk and pq-pk states are not saved yet: their keys do not fit the
- * format's fixed fields. Refused rather than written short. */
-static int savable(const e4_state *s)
-{
-    return s->suite == E4_SUITE_BASE || s->suite == E4_SUITE_FIPS_SK;
-}
-
 e4_err e4i_persist(const e4_state *s, const e4i_edit *edit)
 {
-    return savable(s) ? save(s, edit, s->storage) : E4_ERR_UNSUPPORTED;
+    return save(s, edit, s->storage);
 }
 
 e4_err e4_state_save(const e4_state *s, const e4_storage *storage)
 {
     if (!s || s->magic != E4_STATE_MAGIC)
         return E4_ERR_INVALID_ARGUMENT;
-    return savable(s) ? save(s, NULL, storage) : E4_ERR_UNSUPPORTED;
+    return save(s, NULL, storage);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -339,6 +388,11 @@ static int identity_valid(const e4_state *s)
     if (s->mode == E4_MODE_SK)
         return !e4i_is_zero(s->key, E4_KEY_LEN) && e4i_is_zero(s->key + E4_KEY_LEN, E4_KEY_LEN) &&
                e4i_is_zero(s->c2_pk, E4_X25519_LEN);
+    if (s->suite == E4_SUITE_FIPS_PK)
+        return !e4i_is_zero(s->key, E4_P256_SK_LEN) && !e4i_is_zero(s->key + 32, E4_P256_SK_LEN) &&
+               e4i_is_zero(s->c2_pk, E4_X25519_LEN);
+    if (s->suite == E4_SUITE_PQ_PK)
+        return !e4i_is_zero(s->key, E4_ED25519_SK_LEN) && e4i_is_zero(s->c2_pk, E4_X25519_LEN);
     return !e4i_is_zero(s->key, E4_ED25519_SK_LEN) && !e4i_is_zero(s->c2_pk, E4_X25519_LEN);
 }
 
@@ -348,14 +402,17 @@ static int suite_valid(uint8_t suite, uint8_t mode, uint8_t version)
 {
     if (suite == E4_SUITE_BASE)
         return 1;
-    return version >= FORMAT_VERSION && suite == E4_SUITE_FIPS_SK && mode == E4_MODE_SK;
+    if (version < FORMAT_VERSION)
+        return 0;
+    if (suite == E4_SUITE_FIPS_SK)
+        return mode == E4_MODE_SK;
+    return (suite == E4_SUITE_FIPS_PK || suite == E4_SUITE_PQ_PK) && mode == E4_MODE_PK;
 }
 
-/* The header and identity; *version is the format version read. */
-static e4_err read_identity(e4_state *s, reader *r, uint8_t *version)
+/* The 8-byte head, checked; head[7] is the suite the layout needs. */
+static e4_err read_head(reader *r, uint8_t head[8])
 {
-    uint8_t head[8];
-    if (r_get(r, head, sizeof head))
+    if (r_get(r, head, 8))
         return r->err;
     if (memcmp(head, "E4ST", 4) != 0)
         return E4_ERR_STORAGE_CORRUPT;
@@ -364,7 +421,76 @@ static e4_err read_identity(e4_state *s, reader *r, uint8_t *version)
     if ((head[5] != E4_MODE_SK && head[5] != E4_MODE_PK) || head[6] == 0 ||
         head[6] > E4_CONTROL_TOPIC_MAX || !suite_valid(head[7], head[5], head[4]))
         return E4_ERR_STORAGE_CORRUPT;
-    *version = head[4];
+    return E4_OK;
+}
+
+static uint64_t r_u64(reader *r)
+{
+    uint8_t b[8] = {0};
+    r_get(r, b, 8);
+    return e4i_load64le(b);
+}
+
+/* fips-pk's and pq-pk's keys beyond the fixed fields. */
+static e4_err read_suite_keys(e4_state *s, reader *r)
+{
+    if (!wide(s))
+        return E4_OK;
+    if (s->suite == E4_SUITE_PQ_PK)
+        r_get(r, e4i_pq(s)->mldsa_seed, E4_MLDSA65_SEED_LEN + E4_XWING_SEED_LEN);
+    r_get(r, e4i_c2_key(s), e4i_c2_key_len(s));
+    int ok = !e4i_is_zero(e4i_c2_key(s), e4i_c2_key_len(s));
+    if (s->suite == E4_SUITE_PQ_PK) {
+        pq_keys *pq = e4i_pq(s);
+        uint8_t flags[2] = {0};
+        r_get(r, s->cmd_key, E4_KEY_LEN);
+        r_get(r, pq->prev_key, E4_KEY_LEN);
+        pq->epoch = r_u32(r);
+        pq->prev_epoch = r_u32(r);
+        pq->prev_since = r_u64(r);
+        r_get(r, flags, 2);
+        pq->has_key = flags[0];
+        pq->has_prev = flags[1];
+        ok = ok && flags[0] <= 1 && flags[1] <= 1 && !e4i_is_zero(pq->mldsa_seed, 32) &&
+             !e4i_is_zero(pq->xwing_seed, 32) && flags[0] == !e4i_is_zero(s->cmd_key, 32);
+    }
+    if (r->err)
+        return r->err;
+    return ok ? E4_OK : E4_ERR_STORAGE_CORRUPT;
+}
+
+/* fips-pk's and pq-pk's public keys, read into their slots (a pq-pk record
+ * is 2,000 bytes: no record buffer on the stack). */
+static e4_err read_wide_pubkeys(e4_state *s, reader *r, uint32_t n, int *over)
+{
+    const size_t len = e4i_pubkey_len(s);
+    uint8_t id[E4_ID_LEN], skip[64];
+    if (n > s->limits.pubkeys)
+        *over = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (r_get(r, id, sizeof id))
+            return r->err;
+        if (*over) { /* read (checksummed) and dropped */
+            for (size_t k = 0; k < len; k += sizeof skip)
+                if (r_get(r, skip, len - k < sizeof skip ? len - k : sizeof skip))
+                    return r->err;
+            continue;
+        }
+        uint32_t before = s->npubkeys;
+        pubkey_slot *p = e4i_pubkey_add(s, id);
+        if (!p || s->npubkeys == before)
+            return E4_ERR_STORAGE_CORRUPT; /* a duplicate */
+        if (r_get(r, p->pk, len))
+            return r->err;
+        if (e4i_is_zero(p->pk, E4_ED25519_PK_LEN))
+            return E4_ERR_STORAGE_CORRUPT;
+    }
+    return E4_OK;
+}
+
+/* The identity after the head (read_head). */
+static e4_err read_identity(e4_state *s, reader *r, const uint8_t head[8])
+{
     s->mode = head[5];
     s->suite = head[7];
     s->control_topic_len = head[6];
@@ -394,14 +520,18 @@ static e4_err read_keys(e4_state *s, reader *r, int *over)
         return r->err;
     if (s->mode == E4_MODE_SK && npubkeys)
         return E4_ERR_STORAGE_CORRUPT;
+    if (wide(s))
+        return read_wide_pubkeys(s, r, npubkeys, over);
     return read_records(s, r, npubkeys, pubkey_cap, PUBKEY_RECORD, add_pubkey, over);
 }
 
-static e4_err read_state(e4_state *s, reader *r)
+static e4_err read_state(e4_state *s, reader *r, const uint8_t head[8])
 {
-    uint8_t version = 0;
+    const uint8_t version = head[4];
     int over = 0;
-    e4_err err = read_identity(s, r, &version);
+    e4_err err = read_identity(s, r, head);
+    if (err == E4_OK)
+        err = read_suite_keys(s, r);
     if (err == E4_OK)
         err = read_keys(s, r, &over);
     if (err == E4_OK && version >= FORMAT_VERSION_V2)
@@ -430,7 +560,15 @@ e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits 
     if (err)
         return err;
     reader r = {.st = storage};
-    err = read_state(s, &r);
+    uint8_t head[8];
+    size_t laid_out = e4_state_size(limits);
+    err = read_head(&r, head);
+    if (err == E4_OK && E4_SUITE_KEYS_SIZE(head[7])) { /* the suite's own layout */
+        err = e4i_layout(&s, mem, mem_len, limits, (e4_suite)head[7]);
+        laid_out = err ? laid_out : e4_state_size_suite((e4_suite)head[7], limits);
+    }
+    if (err == E4_OK)
+        err = read_state(s, &r, head);
     if (err == E4_OK) {
         e4i_hash16(s->control_hash, s->control_topic, s->control_topic_len);
         err = e4i_derive_cmd_key(s);
@@ -438,7 +576,7 @@ e4_err e4_state_load(e4_state **out, void *mem, size_t mem_len, const e4_limits 
     if (storage->abort)
         storage->abort(storage->ctx); /* end of reading: release the source */
     if (err != E4_OK) {
-        e4c_wipe(mem, e4_state_size(limits));
+        e4c_wipe(mem, laid_out);
         return err;
     }
     *out = s;

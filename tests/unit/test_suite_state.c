@@ -5,7 +5,8 @@
  * corrupted byte at every offset, key transition), every command under the
  * suite's command key (fips-pk: ECDH; pq-pk: C2's signed X-Wing key
  * establishment with epochs, the previous epoch for the transition time, no
- * rollback), and saving (refused until the storage format carries them).
+ * rollback), and storage round trips (format v3 with the suite's keys;
+ * a damaged store never loads).
  */
 #include <e4/e4.h>
 
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "memstore.h"
 
 #define NOW 1800000000ull
 #define BIG (65536 + E4_PQ_PK_OVERHEAD)
@@ -133,9 +135,9 @@ static void test_sizes(void **st)
     assert_int_equal(e4_ed25519_keypair(ed_sk, ed_pk), E4_OK);
     size_t base = e4_state_size(&LIMITS);
     void *mem = aligned_alloc(8, e4_state_size_suite(E4_SUITE_PQ_PK, &LIMITS));
-    assert_int_equal(e4_state_init_pq_pk(&s, mem, base, &LIMITS, id, ed_sk, seed, seed, c.keys,
-                                         c.keys + 32),
-                     E4_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(
+        e4_state_init_pq_pk(&s, mem, base, &LIMITS, id, ed_sk, seed, seed, c.keys, c.keys + 32),
+        E4_ERR_BUFFER_TOO_SMALL);
     free(mem);
 }
 
@@ -241,28 +243,32 @@ typedef struct sender {
     uint64_t ts;
 } sender;
 
+/* The last command sent, to replay its exact bytes. */
+static uint8_t last_msg[E4_SUITE_COMMAND_MAX + E4_PQ_PK_CMD_OVERHEAD + 64];
+static size_t last_len;
+
 static e4_err send_cmd(device *d, sender *c, e4_command cmd, const uint8_t *args, size_t args_len,
                        uint64_t now)
 {
-    uint8_t plain[E4_SUITE_COMMAND_MAX], msg[E4_SUITE_COMMAND_MAX + E4_PQ_PK_CMD_OVERHEAD + 64];
+    uint8_t plain[E4_SUITE_COMMAND_MAX];
     size_t n;
     assert_int_equal(e4_command_build_suite(plain, sizeof plain, &n, c->suite, cmd, args, args_len),
                      E4_OK);
-    size_t len;
     if (c->suite == E4_SUITE_FIPS_PK) {
-        assert_int_equal(e4_fips_sk_protect(c->key, ++c->ts, NULL, plain, n, msg), E4_OK);
-        len = n + E4_FIPS_SK_OVERHEAD;
+        assert_int_equal(e4_fips_sk_protect(c->key, ++c->ts, NULL, plain, n, last_msg), E4_OK);
+        last_len = n + E4_FIPS_SK_OVERHEAD;
     } else {
-        assert_int_equal(e4_pq_pk_command_protect(c->key, c->epoch, ++c->ts, plain, n, msg), E4_OK);
-        len = n + E4_PQ_PK_CMD_OVERHEAD;
+        assert_int_equal(e4_pq_pk_command_protect(c->key, c->epoch, ++c->ts, plain, n, last_msg),
+                         E4_OK);
+        last_len = n + E4_PQ_PK_CMD_OVERHEAD;
     }
-    e4_err err = recv_at(d, e4_state_control_topic(d->s), msg, len, now);
+    e4_err err = recv_at(d, e4_state_control_topic(d->s), last_msg, last_len, now);
     /* the same message again: refused (under a new fips-pk command key it
      * no longer even opens) */
-    const int rekeyed = c->suite == E4_SUITE_FIPS_PK &&
-                        (cmd == E4_CMD_SET_ID_KEY || cmd == E4_CMD_SET_C2_KEY);
+    const int rekeyed =
+        c->suite == E4_SUITE_FIPS_PK && (cmd == E4_CMD_SET_ID_KEY || cmd == E4_CMD_SET_C2_KEY);
     if (err == E4_COMMAND)
-        assert_int_equal(recv_at(d, e4_state_control_topic(d->s), msg, len, now),
+        assert_int_equal(recv_at(d, e4_state_control_topic(d->s), last_msg, last_len, now),
                          rekeyed ? E4_ERR_NOT_AUTHENTIC : E4_ERR_REPLAYED);
     return err;
 }
@@ -404,9 +410,9 @@ static void test_pq_pk_epochs(void **st)
     assert_int_equal(send_cmd(d, &s, E4_CMD_RESET_TOPICS, NULL, 0, NOW + 3620), E4_COMMAND);
     /* a tampered establishment */
     uint8_t msg[E4_PQ_PK_KEY_MSG_LEN], key[32];
-    assert_int_equal(e4_pq_pk_key_establish(msg, key, c.ed_sk, c.mldsa_seed, d->xwing_pk, 9,
-                                            NOW + 3620, NULL),
-                     E4_OK);
+    assert_int_equal(
+        e4_pq_pk_key_establish(msg, key, c.ed_sk, c.mldsa_seed, d->xwing_pk, 9, NOW + 3620, NULL),
+        E4_OK);
     for (size_t off = 0; off < sizeof msg; off += 97) {
         msg[off] ^= 1;
         assert_true(recv_at(d, e4_state_control_topic(d->s), msg, sizeof msg, NOW + 3620) < 0);
@@ -462,44 +468,115 @@ static void test_pq_pk_commands(void **st)
 
 /* ---- storage ------------------------------------------------------------------ */
 
-static int st_begin(void *ctx)
+/* A reloaded device: the same suite, keys and epochs. */
+static device *reload(device *d, memstore *m)
 {
-    (void)ctx;
-    return 0;
-}
-static int st_write(void *ctx, const void *data, size_t len)
-{
-    (void)ctx, (void)data, (void)len;
-    return 0;
+    device *r = malloc(sizeof *r);
+    assert_non_null(r);
+    *r = *d;
+    size_t size = e4_state_size_suite(e4_state_suite(d->s), &LIMITS);
+    r->mem = aligned_alloc(8, (size + 7) & ~(size_t)7);
+    /* the base size is too small for the suite */
+    assert_int_equal(e4_state_load(&r->s, r->mem, e4_state_size(&LIMITS), &LIMITS, &m->st),
+                     E4_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(e4_state_load(&r->s, r->mem, size, &LIMITS, &m->st), E4_OK);
+    assert_int_equal(e4_state_suite(r->s), e4_state_suite(d->s));
+    assert_int_equal(e4_state_topic_count(r->s), e4_state_topic_count(d->s));
+    assert_int_equal(e4_state_pubkey_count(r->s), e4_state_pubkey_count(d->s));
+    assert_int_equal(e4_state_epoch(r->s), e4_state_epoch(d->s));
+    return r;
 }
 
-static void test_save_refused(void **st)
+/* Every byte matters: a corrupted or truncated store never loads. */
+static void damaged_never_load(device *d, memstore *m, size_t step)
+{
+    size_t size = e4_state_size_suite(e4_state_suite(d->s), &LIMITS);
+    void *mem = aligned_alloc(8, (size + 7) & ~(size_t)7);
+    e4_state *s;
+    const size_t len = m->len;
+    for (size_t off = 0; off < len; off += step) {
+        m->buf[off] ^= 0x01;
+        assert_true(e4_state_load(&s, mem, size, &LIMITS, &m->st) < 0);
+        m->buf[off] ^= 0x01;
+    }
+    for (size_t cut = 0; cut < len; cut += step) {
+        m->len = cut;
+        assert_true(e4_state_load(&s, mem, size, &LIMITS, &m->st) < 0);
+    }
+    m->len = len;
+    free(mem);
+}
+
+static void storage_round_trip(e4_suite suite)
+{
+    c2 c;
+    make_c2(&c);
+    device *a, *b;
+    uint8_t key[32], *data = malloc(BIG), *out = malloc(BIG);
+    pair(suite, &c, &a, &b, key);
+    memstore *m = calloc(1, sizeof *m);
+    memstore_init(m);
+    e4_state_set_storage(b->s, &m->st);
+    sender s = {suite, {0}, 0, NOW - 100};
+    if (suite == E4_SUITE_FIPS_PK) {
+        assert_int_equal(e4_fips_pk_command_key(s.key, c.agree_sk, b->agree_pk), E4_OK);
+    } else {
+        assert_int_equal(establish(b, &c, &s, 1, NOW), E4_COMMAND);
+        assert_int_equal(establish(b, &c, &s, 5, NOW), E4_COMMAND);
+    }
+    uint8_t args[48];
+    e4_random_key(args);
+    assert_int_equal(e4_hash_topic(args + 32, "other"), E4_OK);
+    assert_int_equal(send_cmd(b, &s, E4_CMD_SET_TOPIC_KEY, args, 48, NOW), E4_COMMAND);
+    assert_int_equal(e4_state_topic_count(b->s), 2);
+    assert_int_equal(e4_state_save(b->s, &m->st), E4_OK);
+
+    device *r = reload(b, m);
+    size_t dlen, n;
+    assert_int_equal(
+        e4_protect(a->s, TOPIC, (const uint8_t *)"hello", 5, data, BIG, &dlen, NOW + 1), E4_OK);
+    assert_int_equal(e4_unprotect(r->s, TOPIC, data, dlen, out, BIG, &n, NOW + 1), E4_OK);
+    assert_memory_equal(out, "hello", 5);
+    /* the command key survives, and the applied command stays refused */
+    assert_int_equal(recv_at(r, e4_state_control_topic(r->s), last_msg, last_len, NOW),
+                     E4_ERR_REPLAYED);
+    assert_int_equal(send_cmd(r, &s, E4_CMD_RESET_TOPICS, NULL, 0, NOW + 1), E4_COMMAND);
+    assert_int_equal(e4_state_topic_count(r->s), 0);
+    if (suite == E4_SUITE_PQ_PK) { /* no rollback after a restart either */
+        sender old = s;
+        assert_int_equal(establish(r, &c, &old, 5, NOW + 1), E4_ERR_REPLAYED);
+        assert_int_equal(e4_state_epoch(r->s), 5);
+    }
+    damaged_never_load(b, m, suite == E4_SUITE_PQ_PK ? 7 : 1);
+    free_device(r);
+    free_device(a);
+    free_device(b);
+    free(m);
+    free(data);
+    free(out);
+}
+
+static void test_fips_pk_storage(void **st)
+{
+    (void)st;
+    TB_REQUIRE_GCM();
+    storage_round_trip(E4_SUITE_FIPS_PK);
+}
+
+static void test_pq_pk_storage(void **st)
 {
     (void)st;
     TB_REQUIRE_PK();
-    c2 c;
-    make_c2(&c);
-    e4_storage mem = {.begin = st_begin, .write = st_write, .commit = st_begin};
-    device *d = make_device(E4_SUITE_PQ_PK, &c);
-    assert_int_equal(e4_state_save(d->s, &mem), E4_ERR_UNSUPPORTED);
-    e4_state_set_storage(d->s, &mem);
-    uint8_t key[32];
-    e4_random_key(key);
-    assert_int_equal(e4_state_set_topic_key(d->s, TOPIC, key, NOW), E4_ERR_UNSUPPORTED);
-    assert_int_equal(e4_state_topic_count(d->s), 0); /* not applied */
-    free_device(d);
+    storage_round_trip(E4_SUITE_PQ_PK);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_fips_pk_messages),
-        cmocka_unit_test(test_pq_pk_messages),
-        cmocka_unit_test(test_fips_pk_commands),
-        cmocka_unit_test(test_pq_pk_epochs),
-        cmocka_unit_test(test_pq_pk_commands),
-        cmocka_unit_test(test_save_refused),
+        cmocka_unit_test(test_sizes),           cmocka_unit_test(test_fips_pk_messages),
+        cmocka_unit_test(test_pq_pk_messages),  cmocka_unit_test(test_fips_pk_commands),
+        cmocka_unit_test(test_pq_pk_epochs),    cmocka_unit_test(test_pq_pk_commands),
+        cmocka_unit_test(test_fips_pk_storage), cmocka_unit_test(test_pq_pk_storage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
