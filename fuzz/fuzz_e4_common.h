@@ -16,7 +16,9 @@
 #include "internal.h"
 
 /* Fuzz targets copy stores for every input: keep them small. */
+#ifndef MEMSTORE_CAP
 #define MEMSTORE_CAP 4096
+#endif
 #include "check.h"
 #include "memstore.h"
 
@@ -42,8 +44,8 @@ static inline int states_equal(const e4_state *a, const e4_state *b)
             return 0;
     }
     for (uint32_t i = 0; i < a->npubkeys; i++) {
-        const pubkey_slot *p = &a->pubkeys[i], *q = e4i_pubkey_find(b, p->id);
-        if (!q || memcmp(p->pk, q->pk, 32) != 0)
+        const pubkey_slot *p = e4i_pubkey_slot(a, i), *q = e4i_pubkey_find(b, p->id);
+        if (!q || memcmp(p->pk, q->pk, e4i_pubkey_len(a)) != 0)
             return 0;
     }
     return 1;
