@@ -32,7 +32,8 @@ static inline int states_equal(const e4_state *a, const e4_state *b)
         memcmp(a->key, b->key, sizeof a->key) != 0 || memcmp(a->c2_pk, b->c2_pk, 32) != 0 ||
         memcmp(a->cmd_key, b->cmd_key, 32) != 0 ||
         memcmp(a->control_hash, b->control_hash, 16) != 0 ||
-        memcmp(a->control_topic, b->control_topic, a->control_topic_len) != 0)
+        memcmp(a->control_topic, b->control_topic, a->control_topic_len) != 0 ||
+        memcmp(a->suite_keys, b->suite_keys, E4_SUITE_KEYS_SIZE(a->suite)) != 0)
         return 0;
     for (uint32_t i = 0; i < a->ntopics; i++) {
         const topic_slot *t = &a->topics[i], *u = e4i_topic_find(b, t->hash);

@@ -26,7 +26,8 @@
 /* ---- the harness ------------------------------------------------------------ */
 
 static const e4_limits LIMITS = {8, 4, 8}, SMALL = {1, 1, 0};
-#define MEM_SIZE E4_STATE_SIZE(8, 4, 8)
+/* room for any suite's state: a file may be fips-pk or pq-pk */
+#define MEM_SIZE E4_STATE_SIZE_SUITE(E4_SUITE_PQ_PK, 8, 4, 8)
 static _Alignas(8) uint8_t g_mem[MEM_SIZE], g_mem2[MEM_SIZE];
 static memstore g_in, g_out, g_out2;
 
