@@ -47,6 +47,20 @@ E4_API E4_NODISCARD e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4
 E4_API E4_NODISCARD e4_err e4_client_new_fips_sk(e4_client **out, const uint8_t id[E4_ID_LEN],
                                                  const uint8_t key[E4_KEY_LEN],
                                                  const e4_client_options *opt);
+/* New identities in the public-key suites (e4_state_init_fips_pk,
+ * e4_state_init_pq_pk): the same keys, in the same order. */
+E4_API E4_NODISCARD e4_err e4_client_new_fips_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                                                 const uint8_t sign_sk[E4_P256_SK_LEN],
+                                                 const uint8_t agree_sk[E4_P256_SK_LEN],
+                                                 const uint8_t c2_agree_pk[E4_P256_PK_LEN],
+                                                 const e4_client_options *opt);
+E4_API E4_NODISCARD e4_err e4_client_new_pq_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                                               const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                                               const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN],
+                                               const uint8_t xwing_seed[E4_XWING_SEED_LEN],
+                                               const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN],
+                                               const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN],
+                                               const e4_client_options *opt);
 /* Load the state saved at opt->state_path (in the suite it was saved in). */
 E4_API E4_NODISCARD e4_err e4_client_open(e4_client **out, const e4_client_options *opt);
 /* After an e4_client call returned E4_ERR_STORAGE_IO: why, as

@@ -110,6 +110,50 @@ static void test_persist_and_reopen(void **st)
 
 /* A fips-sk client: created in the suite, its messages and commands in the
  * fips-sk format, the suite kept by the file; base messages refused. */
+/* fips-pk and pq-pk clients: created, saved, reopened from the file alone
+ * (the file's suite decides the memory: a pq-pk state needs more than the
+ * base one the loader tries first), and they protect in their suite. */
+static void test_pk_suite_clients(void **st)
+{
+    (void)st;
+    TB_REQUIRE_PK();
+    char path[128];
+    uint8_t id[16], a[32], b[32], c2_agree[33], ed_sk[64], ed_pk[32], seed[32];
+    uint8_t c2_keys[32 + E4_MLDSA65_PK_LEN], tk[32], msg[4096];
+    size_t len;
+    e4_random_id(id);
+    e4_random_key(tk);
+    assert_int_equal(e4_p256_keypair(a, c2_agree), E4_OK);
+    assert_int_equal(e4_p256_keypair(b, c2_agree), E4_OK);
+    assert_int_equal(e4_ed25519_keypair(ed_sk, c2_keys), E4_OK);
+    e4_random_key(seed);
+    assert_int_equal(e4_mldsa65_public(c2_keys + 32, seed), E4_OK);
+    for (int pq = 0; pq < 2; pq++) {
+        snprintf(path, sizeof path, "%s/suite-%d.e4", dir, pq);
+        e4_client_options o = {.state_path = path, .max_topics = 4, .max_pubkeys = 4};
+        e4_client *c;
+        if (pq) {
+            assert_int_equal(e4_ed25519_keypair(ed_sk, ed_pk), E4_OK);
+            assert_int_equal(
+                e4_client_new_pq_pk(&c, id, ed_sk, seed, seed, c2_keys, c2_keys + 32, &o), E4_OK);
+        } else {
+            assert_int_equal(e4_client_new_fips_pk(&c, id, a, b, c2_agree, &o), E4_OK);
+        }
+        assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
+        e4_client_free(c);
+        e4_client_options o2 = {.state_path = path};
+        assert_int_equal(e4_client_open(&c, &o2), E4_OK);
+        const e4_suite want = pq ? E4_SUITE_PQ_PK : E4_SUITE_FIPS_PK;
+        assert_int_equal(e4_client_suite(c), want);
+        assert_int_equal(e4_client_mode(c), E4_MODE_PK);
+        assert_int_equal(
+            e4_client_protect(c, TOPIC, (const uint8_t *)"1", 1, msg, sizeof msg, &len), E4_OK);
+        assert_int_equal(len, 1 + (pq ? E4_PQ_PK_OVERHEAD : E4_FIPS_PK_OVERHEAD));
+        assert_int_equal(msg[1], want);
+        e4_client_free(c);
+    }
+}
+
 static void test_fips_sk_client(void **st)
 {
     TB_REQUIRE_GCM();
@@ -532,6 +576,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_persist_and_reopen),
         cmocka_unit_test(test_fips_sk_client),
+        cmocka_unit_test(test_pk_suite_clients),
         cmocka_unit_test(test_grows_to_fit_saved_state),
         cmocka_unit_test(test_command_replay_after_restart),
         cmocka_unit_test(test_replay_commands_only),

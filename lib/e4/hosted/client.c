@@ -87,7 +87,7 @@ static void client_free_memory(e4_client *c)
     free(c);
 }
 
-static e4_client *client_alloc(const e4_limits *l, const e4_client_options *o)
+static e4_client *client_alloc(const e4_limits *l, const e4_client_options *o, e4_suite suite)
 {
     e4_client *c = calloc(1, sizeof *c);
     if (!c)
@@ -95,7 +95,7 @@ static e4_client *client_alloc(const e4_limits *l, const e4_client_options *o)
     pthread_rwlock_init(&c->lock, NULL);
     pthread_mutex_init(&c->replay_mutex, NULL);
     c->clock = system_clock;
-    c->mem = aligned_alloc(8, (e4_state_size(l) + 7) & ~(size_t)7);
+    c->mem = aligned_alloc(8, (e4_state_size_suite(suite, l) + 7) & ~(size_t)7);
     if (o && o->state_path && !(c->path = strdup(o->state_path))) {
         free(c->mem);
         c->mem = NULL;
@@ -133,25 +133,41 @@ static e4_err client_finish(e4_client *c, const e4_client_options *o, int save_n
     return E4_OK;
 }
 
-/* A new identity: key is the SK client key, or the Ed25519 private key with
- * c2_pk the C2's X25519 public key in PK mode. */
-static e4_err client_create(e4_client **out, e4_mode mode, e4_suite suite, const uint8_t *id,
-                            const uint8_t *key, const uint8_t *c2_pk, const e4_client_options *opt)
+/* A new identity's keys, by suite: k[0] the SK client key, the Ed25519
+ * private key (base PK, pq-pk) or the P-256 signing key (fips-pk); then the
+ * suite's other own keys and C2's keys, in the order of the state's init. */
+typedef struct identity {
+    e4_mode mode;
+    e4_suite suite;
+    const uint8_t *id, *k[5];
+} identity;
+
+static e4_err init_state(e4_client *c, const identity *i, const e4_limits *l)
+{
+    size_t size = e4_state_size_suite(i->suite, l);
+    switch (i->suite) {
+    case E4_SUITE_FIPS_SK: return e4_state_init_fips_sk(&c->state, c->mem, size, l, i->id, i->k[0]);
+    case E4_SUITE_FIPS_PK:
+        return e4_state_init_fips_pk(&c->state, c->mem, size, l, i->id, i->k[0], i->k[1], i->k[2]);
+    case E4_SUITE_PQ_PK:
+        return e4_state_init_pq_pk(&c->state, c->mem, size, l, i->id, i->k[0], i->k[1], i->k[2],
+                                   i->k[3], i->k[4]);
+    default:
+        return i->mode == E4_MODE_PK
+                   ? e4_state_init_pk(&c->state, c->mem, size, l, i->id, i->k[0], i->k[1])
+                   : e4_state_init_sk(&c->state, c->mem, size, l, i->id, i->k[0]);
+    }
+}
+
+static e4_err client_create(e4_client **out, const identity *i, const e4_client_options *opt)
 {
     if (!out)
         return E4_ERR_INVALID_ARGUMENT;
-    e4_limits l = limits_of(opt, mode);
-    e4_client *c = client_alloc(&l, opt);
+    e4_limits l = limits_of(opt, i->mode);
+    e4_client *c = client_alloc(&l, opt, i->suite);
     if (!c)
         return E4_ERR_NO_MEMORY;
-    size_t size = e4_state_size(&l);
-    e4_err err;
-    if (mode == E4_MODE_PK)
-        err = e4_state_init_pk(&c->state, c->mem, size, &l, id, key, c2_pk);
-    else if (suite == E4_SUITE_FIPS_SK)
-        err = e4_state_init_fips_sk(&c->state, c->mem, size, &l, id, key);
-    else
-        err = e4_state_init_sk(&c->state, c->mem, size, &l, id, key);
+    e4_err err = init_state(c, i, &l);
     if (err == E4_OK)
         err = note_storage(c, client_finish(c, opt, 1));
     if (err != E4_OK) {
@@ -165,20 +181,48 @@ static e4_err client_create(e4_client **out, e4_mode mode, e4_suite suite, const
 e4_err e4_client_new_sk(e4_client **out, const uint8_t id[E4_ID_LEN], const uint8_t key[E4_KEY_LEN],
                         const e4_client_options *opt)
 {
-    return client_create(out, E4_MODE_SK, E4_SUITE_BASE, id, key, NULL, opt);
+    const identity i = {E4_MODE_SK, E4_SUITE_BASE, id, {key}};
+    return client_create(out, &i, opt);
 }
 
 e4_err e4_client_new_fips_sk(e4_client **out, const uint8_t id[E4_ID_LEN],
                              const uint8_t key[E4_KEY_LEN], const e4_client_options *opt)
 {
-    return client_create(out, E4_MODE_SK, E4_SUITE_FIPS_SK, id, key, NULL, opt);
+    const identity i = {E4_MODE_SK, E4_SUITE_FIPS_SK, id, {key}};
+    return client_create(out, &i, opt);
 }
 
 e4_err e4_client_new_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
                         const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
                         const uint8_t c2_x25519_pk[E4_X25519_LEN], const e4_client_options *opt)
 {
-    return client_create(out, E4_MODE_PK, E4_SUITE_BASE, id, ed25519_sk, c2_x25519_pk, opt);
+    const identity i = {E4_MODE_PK, E4_SUITE_BASE, id, {ed25519_sk, c2_x25519_pk}};
+    return client_create(out, &i, opt);
+}
+
+e4_err e4_client_new_fips_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                             const uint8_t sign_sk[E4_P256_SK_LEN],
+                             const uint8_t agree_sk[E4_P256_SK_LEN],
+                             const uint8_t c2_agree_pk[E4_P256_PK_LEN],
+                             const e4_client_options *opt)
+{
+    const identity i = {E4_MODE_PK, E4_SUITE_FIPS_PK, id, {sign_sk, agree_sk, c2_agree_pk}};
+    return client_create(out, &i, opt);
+}
+
+e4_err e4_client_new_pq_pk(e4_client **out, const uint8_t id[E4_ID_LEN],
+                           const uint8_t ed25519_sk[E4_ED25519_SK_LEN],
+                           const uint8_t mldsa_seed[E4_MLDSA65_SEED_LEN],
+                           const uint8_t xwing_seed[E4_XWING_SEED_LEN],
+                           const uint8_t c2_ed25519_pk[E4_ED25519_PK_LEN],
+                           const uint8_t c2_mldsa_pk[E4_MLDSA65_PK_LEN],
+                           const e4_client_options *opt)
+{
+    const identity i = {E4_MODE_PK,
+                        E4_SUITE_PQ_PK,
+                        id,
+                        {ed25519_sk, mldsa_seed, xwing_seed, c2_ed25519_pk, c2_mldsa_pk}};
+    return client_create(out, &i, opt);
 }
 
 /* The saved state may hold more keys than the configured capacity: the
@@ -188,11 +232,13 @@ e4_err e4_client_open(e4_client **out, const e4_client_options *opt)
     if (!out || !opt || !opt->state_path)
         return E4_ERR_INVALID_ARGUMENT;
     e4_limits l = limits_of(opt, E4_MODE_PK); /* the mode is not known yet */
+    e4_suite room = E4_SUITE_BASE; /* nor the suite: a fips-pk or pq-pk file needs more */
     for (;;) {
-        e4_client *c = client_alloc(&l, opt);
+        e4_client *c = client_alloc(&l, opt, room);
         if (!c)
             return E4_ERR_NO_MEMORY;
-        e4_err err = e4_state_load(&c->state, c->mem, e4_state_size(&l), &l, &c->store.storage);
+        e4_err err =
+            e4_state_load(&c->state, c->mem, e4_state_size_suite(room, &l), &l, &c->store.storage);
         if (err == E4_OK)
             err = client_finish(c, opt, opt->control_topic || opt->clock_skew);
         note_storage(c, err);
@@ -201,6 +247,10 @@ e4_err e4_client_open(e4_client **out, const e4_client_options *opt)
             return E4_OK;
         }
         client_free_memory(c);
+        if (err == E4_ERR_BUFFER_TOO_SMALL && room == E4_SUITE_BASE) {
+            room = E4_SUITE_PQ_PK; /* the largest suite state */
+            continue;
+        }
         if (err != E4_ERR_STORAGE_CAPACITY || l.topics >= MAX_GROWTH)
             return err;
         l.topics *= 2;
