@@ -218,7 +218,7 @@ struct keys_walk {
 static void keys_inspect(const e4_state *s, void *ctx)
 {
     client_ctx *c = ((struct keys_walk *)ctx)->c;
-    uint8_t id[E4_ID_LEN], hash[E4_TOPIC_HASH_LEN], key[E4_KEY_LEN], pk[E4_ED25519_PK_LEN];
+    uint8_t id[E4_ID_LEN], hash[E4_TOPIC_HASH_LEN], key[E4_KEY_LEN];
     char hex[2 * E4_ID_LEN + 1];
     const char *mode = e4_state_mode(s) == E4_MODE_PK ? "pk" : "sk";
     uint32_t i, ntopics = e4_state_topic_count(s), npubkeys = e4_state_pubkey_count(s);
@@ -257,7 +257,8 @@ static void keys_inspect(const e4_state *s, void *ctx)
     if (c->json)
         fputs("],\"pubkeys\":[", stdout);
     first = 1;
-    for (i = 0; e4_state_pubkey_at(s, i, id, pk) == E4_OK; i++) {
+    for (i = 0; e4_state_pubkey_at(s, i, id, NULL) == E4_OK;
+         i++) { /* ids: a suite key may be longer */
         hex_encode(hex, id, sizeof id);
         if (c->json)
             printf("%s\"%s\"", first ? "" : ",", hex);
