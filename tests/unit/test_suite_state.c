@@ -19,6 +19,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <e4/receipt.h>
+
 #include "backend.h"
 #include "memstore.h"
 
@@ -466,6 +468,62 @@ static void test_pq_pk_commands(void **st)
     free_device(peer);
 }
 
+/* ---- receipts --------------------------------------------------------------- */
+
+/* Receipts are keyed from the suite's command key (pq-pk: the current
+ * K_epoch): C2 opens them with e4_receipt_key of the key it sent with. */
+static void receipts(e4_suite suite)
+{
+    c2 c;
+    make_c2(&c);
+    device *d = make_device(suite, &c), *peer = make_device(suite, &c);
+    sender s = {suite, {0}, 0, NOW - 100};
+    if (suite == E4_SUITE_FIPS_PK)
+        assert_int_equal(e4_fips_pk_command_key(s.key, c.agree_sk, d->agree_pk), E4_OK);
+    else
+        assert_int_equal(establish(d, &c, &s, 4, NOW), E4_COMMAND);
+    const size_t pl = pk_len(suite);
+    uint8_t args[16 + E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN], rkey[32], plain[4096], out[4096];
+    memcpy(args, peer->pk, pl);
+    memcpy(args + pl, peer->id, 16);
+    assert_int_equal(send_cmd(d, &s, E4_CMD_SET_PUBKEY, args, pl + 16, NOW), E4_COMMAND);
+    assert_int_equal(e4_receipt_key(rkey, s.key), E4_OK);
+
+    uint8_t applied[E4_RECEIPT_APPLIED_LEN];
+    assert_int_equal(e4_receipt_applied(d->s, last_msg, last_len, E4_COMMAND, applied, NOW), E4_OK);
+    e4_receipt r;
+    assert_int_equal(
+        e4_receipt_open(&r, plain, sizeof plain, rkey, applied, sizeof applied, NOW, 0), E4_OK);
+    size_t len;
+    assert_true(e4_receipt_state_len(d->s) <= sizeof out);
+    assert_int_equal(e4_receipt_state(d->s, out, sizeof out, &len, NOW), E4_OK);
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, out, len, NOW, 0), E4_OK);
+    /* the suite's key is in the STATE: its check matches C2's own */
+    uint8_t check[E4_CHECK_LEN];
+    assert_int_equal(e4_key_check(check, peer->pk, pl), E4_OK);
+    assert_memory_equal(plain + 3 + 4 + 4 + E4_ID_LEN, check, E4_CHECK_LEN);
+    /* under another key: not authentic */
+    rkey[0] ^= 1;
+    assert_int_equal(e4_receipt_open(&r, plain, sizeof plain, rkey, out, len, NOW, 0),
+                     E4_ERR_NOT_AUTHENTIC);
+    free_device(d);
+    free_device(peer);
+}
+
+static void test_fips_pk_receipts(void **st)
+{
+    (void)st;
+    TB_REQUIRE_GCM();
+    receipts(E4_SUITE_FIPS_PK);
+}
+
+static void test_pq_pk_receipts(void **st)
+{
+    (void)st;
+    TB_REQUIRE_PK();
+    receipts(E4_SUITE_PQ_PK);
+}
+
 /* ---- storage ------------------------------------------------------------------ */
 
 /* A reloaded device: the same suite, keys and epochs. */
@@ -573,10 +631,16 @@ static void test_pq_pk_storage(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sizes),           cmocka_unit_test(test_fips_pk_messages),
-        cmocka_unit_test(test_pq_pk_messages),  cmocka_unit_test(test_fips_pk_commands),
-        cmocka_unit_test(test_pq_pk_epochs),    cmocka_unit_test(test_pq_pk_commands),
-        cmocka_unit_test(test_fips_pk_storage), cmocka_unit_test(test_pq_pk_storage),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_fips_pk_messages),
+        cmocka_unit_test(test_pq_pk_messages),
+        cmocka_unit_test(test_fips_pk_commands),
+        cmocka_unit_test(test_pq_pk_epochs),
+        cmocka_unit_test(test_pq_pk_commands),
+        cmocka_unit_test(test_fips_pk_receipts),
+        cmocka_unit_test(test_pq_pk_receipts),
+        cmocka_unit_test(test_fips_pk_storage),
+        cmocka_unit_test(test_pq_pk_storage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
