@@ -244,7 +244,7 @@ E4_API E4_NODISCARD e4_err e4_fips_sk_unprotect(const uint8_t key[E4_KEY_LEN], c
                                                 size_t in_len, uint8_t *out, size_t *out_len,
                                                 uint64_t now, uint32_t skew);
 
-/* fips-pk format (the state does not know this suite yet: stateless only):
+/* fips-pk format, stateless (the state: e4_state_init_fips_pk):
  * 0xE4 || 0x11 || ts || signer id || iv || C || tag || sig, C and tag =
  * AES-256-GCM(key, iv, AD = header, plain), sig = ECDSA-P256-SHA256 (r || s,
  * low-S) over everything before it; out needs plain_len + 118 bytes. iv
@@ -273,8 +273,8 @@ E4_API E4_NODISCARD e4_err e4_fips_pk_command_key(uint8_t key[E4_KEY_LEN],
 /* A random P-256 key pair (for signing or for key agreement: one each). */
 E4_API E4_NODISCARD e4_err e4_p256_keypair(uint8_t sk[E4_P256_SK_LEN], uint8_t pk[E4_P256_PK_LEN]);
 
-/* pq-pk format (hybrid; stateless only, the state does not know this suite
- * yet): M = 0xE4 || 0x21 || ts || signer id || V || C with V || C =
+/* pq-pk format (hybrid), stateless (the state: e4_state_init_pq_pk):
+ * M = 0xE4 || 0x21 || ts || signer id || V || C with V || C =
  * AES-SIV(key, AD = [header], plain); message = M || Ed25519(M) ||
  * ML-DSA-65(M, ctx "E4 pq-pk v1", hedged). out needs plain_len + 3,415. */
 E4_API E4_NODISCARD e4_err e4_pq_pk_protect(const uint8_t key[E4_KEY_LEN],

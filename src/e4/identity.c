@@ -201,7 +201,7 @@ static int check_identity(struct identity_opts *o, int pk)
         return cli_usage_error("public-key mode needs --c2-pubkey");
     if (o->suite && o->suite->suite != E4_SUITE_BASE && (pk || o->suite->suite != E4_SUITE_FIPS_SK))
         return cli_usage_error("--suite %s: the client runs base and fips-sk (symmetric-key) "
-                               "states; fips-pk and pq-pk are not in the state yet",
+                               "states; fips-pk and pq-pk are not in the e4 client yet",
                                o->suite->name);
     if (have_password && (o->have_key || o->have_sign_key))
         return cli_usage_error("--password replaces --key / --sign-key; give only one");

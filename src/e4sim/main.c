@@ -153,7 +153,7 @@ static int suite_arg(sim_opts *o, const char *v)
         return rc;
     if (s->suite != E4_SUITE_BASE && s->suite != E4_SUITE_FIPS_SK)
         return cli_usage_error("--suite %s: the simulated devices run base or fips-sk "
-                               "(fips-pk and pq-pk are not in the state yet)",
+                               "(fips-pk and pq-pk are not in the device simulator yet)",
                                s->name);
     o->suite = s->suite;
     return 0;

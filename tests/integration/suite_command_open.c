@@ -1,6 +1,6 @@
 /*
  * Test helper (built with the tests only, not installed): the device's side
- * of the fips-pk and pq-pk commands, which the device state does not know
+ * of the fips-pk and pq-pk commands, which the e4 client does not run
  * yet; opens what `e4 command --suite fips-pk|pq-pk` builds with libe4's
  * stateless functions. Reads one binary message on stdin and prints one
  * line on stdout (exit 1 and the error on stderr on failure):

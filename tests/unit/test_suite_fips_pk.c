@@ -1,6 +1,6 @@
 /*
  * The fips-pk suite's stateless message format and command key (spec
- * e4-suites.md; the state does not know this suite yet): the layout and its
+ * e4-suites.md; the state: test_suite_state.c): the layout and its
  * signature checked against the backend's ECDSA, round trips of 0..65,536
  * bytes, truncation at every length, a corrupted byte at every offset,
  * wrong-suite headers, a wrong signer, the high-S twin of a valid message

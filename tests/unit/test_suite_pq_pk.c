@@ -1,6 +1,6 @@
 /*
- * The pq-pk suite's stateless formats (spec e4-suites.md; the state does
- * not know this suite yet). Application messages: layout, both signatures
+ * The pq-pk suite's stateless formats (spec e4-suites.md; the state is in
+ * test_suite_state.c). Application messages: layout, both signatures
  * checked with the primitives directly, round trips of 0..65,536 bytes,
  * either signature alone is not enough, truncation at every length, a
  * corrupted byte at every offset, wrong suite headers. Control topic: the
