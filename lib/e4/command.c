@@ -43,10 +43,30 @@ static e4_err plan_reset_topics(const plan_args *p)
     return E4_OK;
 }
 
+/* Every part of a suite's key set must be non-zero (fips-pk: two scalars;
+ * pq-pk: the Ed25519 key and two seeds, or C2's two public keys). */
+static int has_zero_part(const e4_state *s, const uint8_t *a, size_t len, int c2)
+{
+    size_t first = len;
+    if (s->suite == E4_SUITE_FIPS_PK && !c2)
+        first = E4_P256_SK_LEN;
+    else if (s->suite == E4_SUITE_PQ_PK)
+        first = c2 ? E4_ED25519_PK_LEN : E4_ED25519_SK_LEN;
+    if (e4i_is_zero(a, first))
+        return 1;
+    if (s->suite == E4_SUITE_PQ_PK && !c2)
+        return e4i_is_zero(a + first, E4_MLDSA65_SEED_LEN) ||
+               e4i_is_zero(a + first + E4_MLDSA65_SEED_LEN, E4_XWING_SEED_LEN);
+    return first < len && e4i_is_zero(a + first, len - first);
+}
+
 static e4_err plan_set_id_key(const plan_args *p)
 {
-    if (e4i_is_zero(p->a, p->alen))
+    if (has_zero_part(p->s, p->a, p->alen, 0))
         return E4_ERR_ZERO_KEY;
+    uint8_t pub[E4_P256_PK_LEN];
+    if (p->s->suite == E4_SUITE_FIPS_PK && e4c_p256_public(pub, p->a) != 0)
+        return E4_ERR_INVALID_KEY; /* the signing scalar outside [1, n-1] */
     p->e->op = EDIT_ID_KEY;
     p->e->key = p->a;
     /* the command key follows the identity key (pq-pk: C2's establishment) */
@@ -100,7 +120,7 @@ static e4_err plan_set_pubkey(const plan_args *p)
 
 static e4_err plan_set_c2_key(const plan_args *p)
 {
-    if (e4i_is_zero(p->a, p->alen))
+    if (has_zero_part(p->s, p->a, p->alen, 1))
         return E4_ERR_ZERO_KEY;
     p->e->op = EDIT_C2_KEY;
     p->e->key = p->a;

@@ -443,6 +443,17 @@ static void test_pq_pk_commands(void **st)
     assert_int_equal(e4_ed25519_keypair(ids, ed_pk), E4_OK);
     e4_random_key(ids + 64);
     e4_random_key(ids + 96);
+    /* a zero seed in the set is refused (and changes nothing) */
+    uint8_t bad[128];
+    memcpy(bad, ids, 128);
+    memset(bad + 96, 0, 32);
+    uint8_t raw[129] = {E4_CMD_SET_ID_KEY};
+    memcpy(raw + 1, bad, 128);
+    assert_int_equal(e4_pq_pk_command_protect(s.key, s.epoch, ++s.ts, raw, sizeof raw, last_msg),
+                     E4_OK);
+    assert_int_equal(
+        recv_at(d, e4_state_control_topic(d->s), last_msg, sizeof raw + E4_PQ_PK_CMD_OVERHEAD, NOW),
+        E4_ERR_ZERO_KEY);
     assert_int_equal(send_cmd(d, &s, E4_CMD_SET_ID_KEY, ids, 128, NOW), E4_COMMAND);
     assert_int_equal(send_cmd(d, &s, E4_CMD_RESET_TOPICS, NULL, 0, NOW), E4_COMMAND);
     sender stale = s;
