@@ -91,6 +91,10 @@ E4_API E4_NODISCARD e4_err e4_client_set_topic_key(e4_client *c, const char *top
                                                    const uint8_t key[E4_KEY_LEN]);
 E4_API E4_NODISCARD e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
                                                 const uint8_t pk[E4_ED25519_PK_LEN]);
+/* A peer's key in the client's suite (e4_state_set_suite_pubkey: 32, 33
+ * or 1,984 bytes). */
+E4_API E4_NODISCARD e4_err e4_client_set_suite_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
+                                                      const uint8_t *pk, size_t pk_len);
 
 /* ---- receipts (e4/receipt.h, docs/receipts.md) ---- */
 

@@ -140,6 +140,10 @@ static void test_pk_suite_clients(void **st)
             assert_int_equal(e4_client_new_fips_pk(&c, id, a, b, c2_agree, &o), E4_OK);
         }
         assert_int_equal(e4_client_set_topic_key(c, TOPIC, tk), E4_OK);
+        const size_t pl = pq ? sizeof c2_keys : sizeof c2_agree; /* any valid key will do */
+        assert_int_equal(e4_client_set_suite_pubkey(c, id, pq ? c2_keys : c2_agree, pl), E4_OK);
+        assert_int_equal(e4_client_set_suite_pubkey(c, id, c2_keys, pl - 1),
+                         E4_ERR_INVALID_ARG_LENGTH);
         e4_client_free(c);
         e4_client_options o2 = {.state_path = path};
         assert_int_equal(e4_client_open(&c, &o2), E4_OK);

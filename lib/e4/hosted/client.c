@@ -398,6 +398,17 @@ e4_err e4_client_set_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN],
     return err;
 }
 
+e4_err e4_client_set_suite_pubkey(e4_client *c, const uint8_t id[E4_ID_LEN], const uint8_t *pk,
+                                  size_t pk_len)
+{
+    if (!c)
+        return E4_ERR_INVALID_ARGUMENT;
+    pthread_rwlock_wrlock(&c->lock);
+    e4_err err = note_storage(c, e4_state_set_suite_pubkey(c->state, id, pk, pk_len));
+    pthread_rwlock_unlock(&c->lock);
+    return err;
+}
+
 void e4_client_set_clock(e4_client *c, uint64_t (*now)(void *ctx), void *ctx)
 {
     pthread_rwlock_wrlock(&c->lock);
