@@ -108,6 +108,12 @@ void e4i_pubkeys_clear(e4_state *s);
 int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember);
 /* The cache's slots (buckets x REPLAY_WAYS), for saving command entries. */
 size_t e4i_replay_slots(const e4_state *s);
+/* Whether slot i holds its entry in the entry's second bucket. */
+int e4i_replay_in_second(const e4_state *s, size_t i);
+/* A saved entry back into the bucket it sat in (second: the second one), so
+ * that a reload rebuilds the same cache; where that bucket is full, as
+ * e4i_replay_check with remember. */
+void e4i_replay_restore(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int second);
 /* Recomputes cmd_key (PK: SHA3(X25519(x_sk, c2_pk)); SK: the client key;
  * fips-pk: e4_fips_pk_command_key; pq-pk: unchanged, set by C2). */
 e4_err e4i_derive_cmd_key(e4_state *s);

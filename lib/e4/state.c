@@ -273,6 +273,28 @@ size_t e4i_replay_slots(const e4_state *s)
     return (size_t)s->replay_buckets * REPLAY_WAYS;
 }
 
+int e4i_replay_in_second(const e4_state *s, size_t i)
+{
+    return &s->replay[i - i % REPLAY_WAYS] != bucket(s, s->replay[i].tag);
+}
+
+/* Placing saved entries greedily again could fill a bucket with entries that
+ * sat in their other one and push some out: a reload would forget commands
+ * the saved cache held. Each goes back to the bucket it was in instead. */
+void e4i_replay_restore(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int second)
+{
+    if (!s->replay_buckets || replay_check_locked(s, tag, ts, 0))
+        return;
+    replay_slot *b = bucket(s, second ? tag + 4 : tag);
+    for (int w = 0; w < REPLAY_WAYS; w++)
+        if (b[w].ts == REPLAY_EMPTY) {
+            memcpy(b[w].tag, tag, E4_TAG_LEN);
+            b[w].ts = ts;
+            return;
+        }
+    replay_check_locked(s, tag, ts, 1);
+}
+
 int e4i_replay_check(e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts, int remember)
 {
     if (!s->replay_buckets)

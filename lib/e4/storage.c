@@ -23,7 +23,9 @@
  *
  * The commands are the C2 commands the replay cache remembers as applied
  * (with the one being saved): reloaded into the cache, they keep a replayed
- * command refused after a restart. Versions 1 (no commands) and 2 (suite
+ * command refused after a restart. Bit 62 of a command's ts says it sat in
+ * its second bucket of the cache, where a reload puts it back (so the cache
+ * holds the same commands after any number of restarts). Versions 1 (no commands) and 2 (suite
  * byte reserved, 0: the base suite) still load.
  *
  * The CRC detects truncation and corruption (with the counts, which must
@@ -36,6 +38,7 @@
 #define FORMAT_VERSION_V1 1 /* without the commands */
 #define TOPIC_RECORD 88
 #define PUBKEY_RECORD 48
+#define REPLAY_SECOND (UINT64_C(1) << 62) /* in a saved command's ts: its second bucket */
 
 /* CRC-32 (IEEE), with a 16-entry table: small enough for any device. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
@@ -129,7 +132,8 @@ static void w_commands(writer *w, const e4_state *s, const e4i_edit *e)
     for (size_t i = 0; i < e4i_replay_slots(s); i++) {
         if (!is_command_entry(&s->replay[i]))
             continue;
-        e4i_store64le(ts, s->replay[i].ts & ~REPLAY_COMMAND);
+        uint64_t second = e4i_replay_in_second(s, i) ? REPLAY_SECOND : 0;
+        e4i_store64le(ts, (s->replay[i].ts & ~REPLAY_COMMAND) | second);
         w_put(w, s->replay[i].tag, E4_TAG_LEN);
         w_put(w, ts, 8);
     }
@@ -376,7 +380,7 @@ static e4_err read_commands(e4_state *s, reader *r)
         uint64_t ts = e4i_load64le(rec + E4_TAG_LEN);
         if (ts & REPLAY_COMMAND)
             return E4_ERR_STORAGE_CORRUPT;
-        e4i_replay_check(s, rec, ts | REPLAY_COMMAND, 1);
+        e4i_replay_restore(s, rec, (ts & ~REPLAY_SECOND) | REPLAY_COMMAND, !!(ts & REPLAY_SECOND));
     }
     return r->err;
 }
