@@ -309,6 +309,20 @@ E4_API E4_NODISCARD e4_err e4_pq_pk_key_establish(uint8_t out[E4_PQ_PK_KEY_MSG_L
                                                   const uint8_t client_xwing_pk[E4_XWING_PK_LEN],
                                                   uint32_t epoch, uint64_t ts,
                                                   const uint8_t eseed[64]);
+/* The same in two steps, for a C2 that queues the establishment and sends
+ * it later (the timestamp is signed when it is sent): encaps gives the
+ * X-Wing ciphertext and K_epoch (eseed as above); sign writes the whole
+ * message around ct (ct may point into out) at ts.
+ * e4_pq_pk_key_establish = encaps, then sign. */
+E4_API E4_NODISCARD e4_err e4_pq_pk_key_encaps(uint8_t ct[E4_XWING_CT_LEN],
+                                               uint8_t cmd_key[E4_KEY_LEN],
+                                               const uint8_t client_xwing_pk[E4_XWING_PK_LEN],
+                                               uint32_t epoch, const uint8_t eseed[64]);
+E4_API E4_NODISCARD e4_err e4_pq_pk_key_sign(uint8_t out[E4_PQ_PK_KEY_MSG_LEN],
+                                             const uint8_t ct[E4_XWING_CT_LEN], uint32_t epoch,
+                                             uint64_t ts,
+                                             const uint8_t c2_ed25519_sk[E4_ED25519_SK_LEN],
+                                             const uint8_t c2_mldsa_seed[E4_MLDSA65_SEED_LEN]);
 /* The client's side: header, timestamp, C2's two signatures, then
  * decapsulation; gives K_epoch and the epoch (whose order, no rollback, is
  * the state's to check). */

@@ -160,6 +160,43 @@ static void epoch_key(uint8_t key[E4_KEY_LEN], uint32_t epoch, const uint8_t ss[
     e4c_wipe(in, sizeof in);
 }
 
+e4_err e4_pq_pk_key_encaps(uint8_t ct[E4_XWING_CT_LEN], uint8_t cmd_key[E4_KEY_LEN],
+                           const uint8_t client_xwing_pk[E4_XWING_PK_LEN], uint32_t epoch,
+                           const uint8_t eseed[64])
+{
+    if (!ct || !cmd_key || !client_xwing_pk)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
+    uint8_t ss[32];
+    int rc = eseed ? e4pq_xwing_encaps(ct, ss, client_xwing_pk, eseed)
+                   : e4pq_xwing_encaps_random(ct, ss, client_xwing_pk);
+    if (rc != 0)
+        return E4_ERR_INVALID_KEY;
+    epoch_key(cmd_key, epoch, ss);
+    e4c_wipe(ss, sizeof ss);
+    return E4_OK;
+}
+
+e4_err e4_pq_pk_key_sign(uint8_t out[E4_PQ_PK_KEY_MSG_LEN], const uint8_t ct[E4_XWING_CT_LEN],
+                         uint32_t epoch, uint64_t ts,
+                         const uint8_t c2_ed25519_sk[E4_ED25519_SK_LEN],
+                         const uint8_t c2_mldsa_seed[E4_MLDSA65_SEED_LEN])
+{
+    if (!out || !ct || !c2_ed25519_sk || !c2_mldsa_seed)
+        return E4_ERR_INVALID_ARGUMENT;
+    if (!e4c_has_pk())
+        return E4_ERR_UNSUPPORTED;
+    if (ts >= (UINT64_C(1) << 63))
+        return E4_ERR_INVALID_ARGUMENT;
+    put_header(out, ts);
+    out[HEADER] = KIND_KEY;
+    put_u32le(out + HEADER + 1, epoch);
+    memmove(out + CONTROL_HEAD, ct, E4_XWING_CT_LEN);
+    return sign_both(out, CONTROL_HEAD + E4_XWING_CT_LEN, c2_ed25519_sk, c2_mldsa_seed, ctx_c2,
+                     sizeof ctx_c2 - 1);
+}
+
 e4_err e4_pq_pk_key_establish(uint8_t out[E4_PQ_PK_KEY_MSG_LEN], uint8_t cmd_key[E4_KEY_LEN],
                               const uint8_t c2_ed25519_sk[E4_ED25519_SK_LEN],
                               const uint8_t c2_mldsa_seed[E4_MLDSA65_SEED_LEN],
@@ -168,22 +205,11 @@ e4_err e4_pq_pk_key_establish(uint8_t out[E4_PQ_PK_KEY_MSG_LEN], uint8_t cmd_key
 {
     if (!out || !cmd_key || !c2_ed25519_sk || !c2_mldsa_seed || !client_xwing_pk)
         return E4_ERR_INVALID_ARGUMENT;
-    if (!e4c_has_pk())
-        return E4_ERR_UNSUPPORTED;
     if (ts >= (UINT64_C(1) << 63))
         return E4_ERR_INVALID_ARGUMENT;
-    uint8_t ss[32];
-    put_header(out, ts);
-    out[HEADER] = KIND_KEY;
-    put_u32le(out + HEADER + 1, epoch);
-    int rc = eseed ? e4pq_xwing_encaps(out + CONTROL_HEAD, ss, client_xwing_pk, eseed)
-                   : e4pq_xwing_encaps_random(out + CONTROL_HEAD, ss, client_xwing_pk);
-    if (rc != 0)
-        return E4_ERR_INVALID_KEY;
-    epoch_key(cmd_key, epoch, ss);
-    e4c_wipe(ss, sizeof ss);
-    e4_err err = sign_both(out, CONTROL_HEAD + E4_XWING_CT_LEN, c2_ed25519_sk, c2_mldsa_seed,
-                           ctx_c2, sizeof ctx_c2 - 1);
+    e4_err err = e4_pq_pk_key_encaps(out + CONTROL_HEAD, cmd_key, client_xwing_pk, epoch, eseed);
+    if (err == E4_OK)
+        err = e4_pq_pk_key_sign(out, out + CONTROL_HEAD, epoch, ts, c2_ed25519_sk, c2_mldsa_seed);
     if (err)
         e4c_wipe(cmd_key, E4_KEY_LEN);
     return err;

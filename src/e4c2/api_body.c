@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mqtt.h"
+#include "suite.h"
 
 /* ---- the whole body ------------------------------------------------------- */
 
@@ -118,6 +119,12 @@ static int valid_ref(const char *s)
 
 /* ---- clients -------------------------------------------------------------- */
 
+/* The C2's mode as parsing sees it (mode 0: no mode checks). */
+typedef struct api_mode {
+    c2_mode mode;
+    e4_suite suite;
+} api_mode;
+
 static const field CLIENT_FIELDS[] = {
     {"name", F_STRING, 1},     {"id", F_STRING, 0},     {"key", F_STRING, 0},
     {"password", F_STRING, 0}, {"pubkey", F_STRING, 0},
@@ -146,8 +153,31 @@ static int hex_field(const json_t *obj, const char *name, uint8_t *out, size_t n
     return 0;
 }
 
-static int client_mode(const c2_new_client *nc, c2_mode mode, const char *pfx, api_error *e)
+/* pubkey: the suite's key set (any suite when mode checks are off: by length). */
+static int pubkey_field(const json_t *obj, e4_suite suite, api_client_in *in, c2_new_client *nc,
+                        const char *pfx, api_error *e)
 {
+    const json_t *v = json_object_get(obj, "pubkey");
+    size_t n = c2_client_pk_len(suite);
+    if (!v)
+        return 0;
+    if (n == E4_ED25519_PK_LEN)
+        return hex_field(obj, "pubkey", in->pubkey, n, &nc->pubkey, pfx, e) ||
+               !(nc->pubkey_len = n);
+    if (!(in->suite_pubkey = calloc(1, n)))
+        return api_fail(e, 500, "out of memory");
+    if (hex_field(obj, "pubkey", in->suite_pubkey, n, &nc->pubkey, pfx, e))
+        return -1;
+    nc->pubkey_len = n;
+    return 0;
+}
+
+static int client_mode(const c2_new_client *nc, api_mode m, const char *pfx, api_error *e)
+{
+    c2_mode mode = m.mode;
+    if (mode == C2_MODE_PK && m.suite != E4_SUITE_BASE && nc->password)
+        return api_fail(e, 400, "%spassword is for sk, fips-sk and pk modes, not %s", pfx,
+                        c2_mode_name(mode, m.suite));
     if (mode == C2_MODE_PK && nc->key)
         return api_fail_code(
             e, 409, "wrong_mode",
@@ -173,11 +203,12 @@ static int client_password(const json_t *obj, c2_new_client *nc, const char *pfx
     return 0;
 }
 
-static int client_fields(const json_t *obj, c2_mode mode, api_client_in *in, c2_new_client *nc,
+static int client_fields(const json_t *obj, api_mode mode, api_client_in *in, c2_new_client *nc,
                          const char *pfx, api_error *e)
 {
     int secrets;
     memset(nc, 0, sizeof *nc);
+    in->suite_pubkey = NULL;
     if (check_fields(obj, CLIENT_FIELDS, sizeof CLIENT_FIELDS / sizeof CLIENT_FIELDS[0], pfx, e))
         return -1;
     nc->name = str_field(obj, "name");
@@ -189,14 +220,14 @@ static int client_fields(const json_t *obj, c2_mode mode, api_client_in *in, c2_
         return api_fail(e, 400, "%sat most one of key, password and pubkey may be given", pfx);
     if (hex_field(obj, "id", in->id, E4_ID_LEN, &nc->id, pfx, e) ||
         hex_field(obj, "key", in->key, E4_KEY_LEN, &nc->key, pfx, e) ||
-        hex_field(obj, "pubkey", in->pubkey, E4_ED25519_PK_LEN, &nc->pubkey, pfx, e) ||
-        client_password(obj, nc, pfx, e) || client_mode(nc, mode, pfx, e))
+        pubkey_field(obj, mode.suite, in, nc, pfx, e) || client_password(obj, nc, pfx, e) ||
+        client_mode(nc, mode, pfx, e))
         return -1;
     return 0;
 }
 
 /* On failure nothing decoded is left: in is wiped, nc cleared. */
-static int parse_client(const json_t *obj, c2_mode mode, api_client_in *in, c2_new_client *nc,
+static int parse_client(const json_t *obj, api_mode mode, api_client_in *in, c2_new_client *nc,
                         const char *pfx, api_error *e)
 {
     if (client_fields(obj, mode, in, nc, pfx, e) == 0)
@@ -206,14 +237,23 @@ static int parse_client(const json_t *obj, c2_mode mode, api_client_in *in, c2_n
     return -1;
 }
 
+int api_parse_client_suite(const json_t *obj, c2_mode mode, e4_suite suite, api_client_in *in,
+                           c2_new_client *nc, api_error *e)
+{
+    api_mode m = {mode, suite};
+    return parse_client(obj, m, in, nc, "", e);
+}
+
 int api_parse_client(const json_t *obj, c2_mode mode, api_client_in *in, c2_new_client *nc,
                      api_error *e)
 {
-    return parse_client(obj, mode, in, nc, "", e);
+    return api_parse_client_suite(obj, mode, E4_SUITE_BASE, in, nc, e);
 }
 
 void api_client_in_wipe(api_client_in *in)
 {
+    if (in->suite_pubkey)
+        free(in->suite_pubkey); /* public keys: nothing to wipe */
     e4_wipe(in, sizeof *in);
 }
 
@@ -245,7 +285,7 @@ static int own_strings(c2_new_client *nc, api_error *e)
     return 0;
 }
 
-static int import_line(api_import *im, size_t entry, const char *line, size_t n, c2_mode mode,
+static int import_line(api_import *im, size_t entry, const char *line, size_t n, api_mode mode,
                        api_error *e)
 {
     char pfx[80];
@@ -267,7 +307,7 @@ static int import_line(api_import *im, size_t entry, const char *line, size_t n,
     return rc;
 }
 
-static int import_lines(api_import *im, const char *body, size_t len, c2_mode mode, api_error *e)
+static int import_lines(api_import *im, const char *body, size_t len, api_mode mode, api_error *e)
 {
     size_t i = 0;
     im->owns_strings = 1;
@@ -286,7 +326,7 @@ static int import_lines(api_import *im, const char *body, size_t len, c2_mode mo
     return 0;
 }
 
-static int import_entries(api_import *im, c2_mode mode, api_error *e)
+static int import_entries(api_import *im, api_mode mode, api_error *e)
 {
     char pfx[80];
     im->in = calloc(im->n, sizeof *im->in);
@@ -304,6 +344,13 @@ static int import_entries(api_import *im, c2_mode mode, api_error *e)
 int api_parse_import(const char *body, size_t len, int ndjson, c2_mode mode, api_import *out,
                      api_error *e)
 {
+    return api_parse_import_suite(body, len, ndjson, mode, E4_SUITE_BASE, out, e);
+}
+
+int api_parse_import_suite(const char *body, size_t len, int ndjson, c2_mode c2mode, e4_suite suite,
+                           api_import *out, api_error *e)
+{
+    api_mode mode = {c2mode, suite};
     memset(out, 0, sizeof *out);
     if (len == 0)
         return api_fail(e, 400, "request body is empty; expected clients to import");
@@ -340,8 +387,8 @@ void api_import_free(api_import *im)
             e4_wipe((char *)im->list[i].password, strlen(im->list[i].password));
         free((char *)im->list[i].password);
     }
-    if (im->in)
-        e4_wipe(im->in, im->n * sizeof *im->in);
+    for (size_t i = 0; im->in && i < im->n; i++)
+        api_client_in_wipe(&im->in[i]);
     free(im->in);
     free(im->list);
     json_decref(im->root);

@@ -41,7 +41,7 @@ int api_client_add(api_req *r)
     c2_generated gen;
     c2_error e = {0};
     c2_err rc;
-    if (api_parse_client(r->body, r->mode, &in, &nc, &r->err) != 0)
+    if (api_parse_client_suite(r->body, r->mode, store_suite(r->s), &in, &nc, &r->err) != 0)
         return -1;
     memset(&gen, 0, sizeof gen);
     rc = store_client_add(r->s, &nc, &c, &gen, &e);
@@ -59,7 +59,8 @@ int api_clients_import(api_req *r)
     c2_error e = {0};
     c2_err rc;
     size_t n;
-    if (api_parse_import(r->raw, r->raw_len, r->ndjson, r->mode, &im, &r->err) != 0)
+    if (api_parse_import_suite(r->raw, r->raw_len, r->ndjson, r->mode, store_suite(r->s), &im,
+                               &r->err) != 0)
         return -1;
     rc = store_clients_import(r->s, im.list, im.n, &e);
     n = im.n;

@@ -2,17 +2,22 @@
  * api_json: rendering the store's types as the API's JSON objects.
  */
 #include "api_json.h"
+#include "suite.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static json_t *hex(const uint8_t *p, size_t n)
 {
-    char buf[2 * 64 + 1];
-    if (n > 64)
-        return json_null();
+    char small[2 * 64 + 1], *buf = n > 64 ? malloc(2 * n + 1) : small;
+    json_t *v;
+    if (!buf)
+        return NULL;
     api_hex_encode(buf, p, n);
-    return json_string(buf);
+    v = json_string(buf);
+    if (buf != small)
+        free(buf);
+    return v;
 }
 
 static json_t *time_or_null(int64_t t)
@@ -36,7 +41,7 @@ json_t *api_client_json(const c2_client *c, c2_mode mode)
     set(o, "name", json_string(c->name));
     set(o, "created", json_integer(c->created));
     if (mode == C2_MODE_PK)
-        set(o, "pubkey", hex(c->pubkey, sizeof c->pubkey));
+        set(o, "pubkey", hex(c->pubkey, c->pubkey_len));
     set(o, "topics", json_integer(c->topics));
     set(o, "pending", json_integer(c->pending));
     set(o, "sync", json_string(c2_sync_name(c->sync)));
@@ -44,6 +49,8 @@ json_t *api_client_json(const c2_client *c, c2_mode mode)
     if (mode == C2_MODE_PK)
         set(o, "c2_key_generation",
             c->c2_generation ? json_integer(c->c2_generation) : json_null());
+    if (c->epoch)
+        set(o, "epoch", json_integer(c->epoch));
     return o;
 }
 
@@ -70,6 +77,8 @@ const char *api_command_name(int opcode)
         [E4_CMD_REMOVE_PUBKEY] = "remove_pubkey", [E4_CMD_RESET_PUBKEYS] = "reset_pubkeys",
         [E4_CMD_SET_PUBKEY] = "set_pubkey",       [E4_CMD_SET_C2_KEY] = "set_c2_key",
     };
+    if (opcode == C2_OP_KEY_ESTABLISH)
+        return "key_establishment";
     if (opcode < 0 || (size_t)opcode >= sizeof names / sizeof names[0])
         return NULL;
     return names[opcode];
@@ -93,6 +102,8 @@ json_t *api_command_json(const c2_command *c)
     set(o, "refused",
         c->state == C2_CMD_REFUSED ? json_string(e4_strerror((e4_err)c->result)) : json_null());
     set(o, "repair", json_boolean(c->repair));
+    if (c->epoch)
+        set(o, "epoch", json_integer(c->epoch));
     set(o, "attempts", json_integer(c->attempts));
     set(o, "last_error", c->last_error[0] ? json_string(c->last_error) : json_null());
     return o;
@@ -122,7 +133,7 @@ json_t *api_token_json(const c2_token *t)
 json_t *api_status_json(const c2_status *st)
 {
     json_t *o = json_object(), *outbox = json_object(), *key;
-    set(o, "mode", json_string(st->mode == C2_MODE_PK ? "pk" : "sk"));
+    set(o, "mode", json_string(c2_mode_name(st->mode, st->suite)));
     set(o, "clients", json_integer(st->clients));
     set(o, "topics", json_integer(st->topics));
     set(o, "memberships", json_integer(st->memberships));

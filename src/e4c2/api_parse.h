@@ -145,12 +145,17 @@ typedef struct api_client_in {
     uint8_t id[E4_ID_LEN];
     uint8_t key[E4_KEY_LEN];
     uint8_t pubkey[E4_ED25519_PK_LEN];
+    uint8_t *suite_pubkey; /* fips-pk, pq-pk: the larger key set, malloc'ed */
 } api_client_in;
 
 /* {"name", "id"?, "key"?, "password"?, "pubkey"?}; mode 0 skips the mode
  * checks (key is SK only, pubkey PK only: 409 wrong_mode otherwise). */
 int api_parse_client(const json_t *obj, c2_mode mode, api_client_in *in, c2_new_client *nc,
                      api_error *e);
+/* The same in a suite: pubkey is the suite's key set (suite.h), 400 for
+ * another length. */
+int api_parse_client_suite(const json_t *obj, c2_mode mode, e4_suite suite, api_client_in *in,
+                           c2_new_client *nc, api_error *e);
 void api_client_in_wipe(api_client_in *in);
 
 /* POST /v1/clients/import: a JSON array of client objects, or JSON lines. */
@@ -164,6 +169,8 @@ typedef struct api_import {
 
 int api_parse_import(const char *body, size_t len, int ndjson, c2_mode mode, api_import *out,
                      api_error *e);
+int api_parse_import_suite(const char *body, size_t len, int ndjson, c2_mode mode, e4_suite suite,
+                           api_import *out, api_error *e);
 void api_import_free(api_import *im);
 
 /* {"clients": [ref, ...], <flag>?: bool}: topic join (flag "share_pubkeys",

@@ -3,6 +3,7 @@
  * key: /v1/clients/{client}/pubkeys, /v1/clients/{client}/links, /v1/c2/.
  */
 #include "api.h"
+#include "suite.h"
 
 typedef c2_err list_fn(store *, const char *, const c2_page *, int (*)(void *, const c2_client *),
                        void *, int64_t *, c2_error *);
@@ -77,17 +78,20 @@ int api_link_remove(api_req *r)
     return pair(r, store_unlink, r->param[1]);
 }
 
-static int reply_c2_key(api_req *r, const uint8_t pk[E4_X25519_LEN], int64_t generation)
+/* pubkey: C2's public keys as SetC2Key carries them (devices' --c2-pubkey). */
+static int reply_c2_key(api_req *r, const uint8_t pk[C2_OWN_PK_MAX], int64_t generation)
 {
-    char hex[2 * E4_X25519_LEN + 1];
-    api_hex_encode(hex, pk, E4_X25519_LEN);
+    char hex[2 * C2_OWN_PK_MAX + 1];
+    api_hex_encode(hex, pk, c2_own_pk_len(store_suite(r->s)));
     return api_reply(r, 200,
-                     json_pack("{sssI}", "pubkey", hex, "generation", (json_int_t)generation));
+                     json_pack("{sssssI}", "pubkey", hex, "suite",
+                               c2_mode_name(r->mode, store_suite(r->s)), "generation",
+                               (json_int_t)generation));
 }
 
 int api_c2_pubkey(api_req *r)
 {
-    uint8_t pk[E4_X25519_LEN];
+    uint8_t pk[C2_OWN_PK_MAX];
     int64_t generation = 0;
     c2_error e = {0};
     if (store_c2_pubkey(r->s, pk, &generation, &e) != C2_OK)
@@ -97,7 +101,7 @@ int api_c2_pubkey(api_req *r)
 
 int api_c2_rotate(api_req *r)
 {
-    uint8_t pk[E4_X25519_LEN];
+    uint8_t pk[C2_OWN_PK_MAX];
     int64_t generation = 0;
     c2_error e = {0};
     if (store_c2_rotate(r->s, pk, &generation, &e) != C2_OK)

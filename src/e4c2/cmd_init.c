@@ -9,12 +9,15 @@
 #include "meta.h"
 #include "schema.h"
 #include "store_admin.h"
+#include "suite.h"
 
 static int validate(const c2_config *cfg, uint64_t *ops, uint64_t *mem)
 {
     char *end;
-    if (!cfg->mode || (strcmp(cfg->mode, "sk") && strcmp(cfg->mode, "pk"))) {
-        fprintf(stderr, "e4c2 init: --mode sk or --mode pk is required\n");
+    c2_mode mode;
+    e4_suite suite;
+    if (c2_mode_parse(cfg->mode, &mode, &suite) != 0) {
+        fprintf(stderr, "e4c2 init: --mode sk, pk, fips-sk, fips-pk or pq-pk is required\n");
         return 2;
     }
     *ops = cfg->kdf_ops ? strtoull(cfg->kdf_ops, &end, 10) : 0;
@@ -33,8 +36,11 @@ static int validate(const c2_config *cfg, uint64_t *ops, uint64_t *mem)
 static int initialise(db *d, const c2_config *cfg, const keyring_source *src)
 {
     c2_error e = {0};
-    char mode[8];
+    char mode[16];
     keyring *kr;
+    c2_mode family = C2_MODE_SK;
+    e4_suite suite = E4_SUITE_BASE;
+    (void)c2_mode_parse(cfg->mode, &family, &suite); /* validated */
     if (schema_migrate(d, &e) != 0) {
         fprintf(stderr, "e4c2 init: %s\n", e.message);
         return 1;
@@ -51,7 +57,7 @@ static int initialise(db *d, const c2_config *cfg, const keyring_source *src)
     e.code = C2_OK;
     kr = keyring_create(d, src, &e);
     if (!kr || meta_put_text(d, "mode", cfg->mode, &e) != 0 ||
-        (!strcmp(cfg->mode, "pk") && store_c2_create(d, kr, &e) != C2_OK) ||
+        (family == C2_MODE_PK && store_c2_create(d, kr, suite, &e) != C2_OK) ||
         db_commit(d) != DB_OK) {
         db_rollback(d);
         keyring_free(kr);

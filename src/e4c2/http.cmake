@@ -30,7 +30,7 @@ add_library(e4c2_api STATIC
   ${CMAKE_CURRENT_LIST_DIR}/ui_files.c
   ${CMAKE_CURRENT_BINARY_DIR}/openapi_doc.c)
 target_include_directories(e4c2_api PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(e4c2_api PUBLIC e4_static e4mqtt PkgConfig::JANSSON)
+target_link_libraries(e4c2_api PUBLIC e4c2_suite e4_static e4mqtt PkgConfig::JANSSON)
 
 # metrics.h's counters and /metrics text: bumped by the store and the
 # publisher too (link e4c2_metrics from there); reads gauges via store_status.

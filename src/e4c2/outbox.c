@@ -10,7 +10,8 @@
 #include "store_internal.h"
 
 static const char claim_sql[] =
-    "SELECT o.seq, o.rid, o.client_eid, o.key_sealed, o.cmd_sealed, o.opcode, o.attempts"
+    "SELECT o.seq, o.rid, o.client_eid, o.key_sealed, o.cmd_sealed, o.opcode, o.attempts,"
+    " o.epoch"
     " FROM outbox o WHERE o.state = 0 AND o.next_try <= $1 AND o.lease_until < $1"
     " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 0 AND p.client_eid = o.client_eid"
     " AND p.seq < o.seq) ORDER BY o.seq LIMIT $2";
@@ -24,7 +25,8 @@ static int read_item(store *s, db_rows *r, outbox_item *it)
     it->seq = db_int(r, 0);
     it->opcode = (int)db_int(r, 5);
     it->attempts = db_int(r, 6);
-    if (n != E4_ID_LEN || cs > E4_COMMAND_MAX + SEAL_OVERHEAD)
+    it->epoch = db_int(r, 7);
+    if (n != E4_ID_LEN || cs > C2_OUTBOX_CMD_MAX + SEAL_OVERHEAD)
         return -1;
     memcpy(it->client_id, id, n);
     if (unseal(s->kr, it->key, sizeof it->key, &klen, "outbox.key", rid, rid_len, key, ks) != 0 ||
@@ -135,7 +137,9 @@ static c2_err sent_event(store *s, const outbox_item *const *items, int n, c2_er
         len += (size_t)snprintf(data + len, cap - len,
                                 "%s{\"seq\":%lld,\"client\":\"%s\",\"command\":\"%s\"}",
                                 i ? "," : "", (long long)items[i]->seq, hex,
-                                op >= 0 && op < 8 ? opcode_names[op] : "unknown");
+                                op >= 0 && op < 8           ? opcode_names[op]
+                                : op == C2_OP_KEY_ESTABLISH ? "key_establishment"
+                                                            : "unknown");
     }
     snprintf(data + len, cap - len, "]}");
     rc = event_add(s, "commands.sent", data, e);

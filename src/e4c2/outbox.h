@@ -16,14 +16,16 @@
 #include <e4/receipt.h>
 
 #include "store.h"
+#include "store_internal.h"
 
 typedef struct outbox_item {
     int64_t seq;
     uint8_t client_id[E4_ID_LEN];
-    int opcode;
+    int opcode; /* e4_command, or C2_OP_KEY_ESTABLISH (cmd: the X-Wing ciphertext) */
     int64_t attempts;
+    int64_t epoch;           /* pq-pk: the epoch it travels under or establishes */
     uint8_t key[E4_KEY_LEN]; /* unsealed: wipe after use */
-    uint8_t cmd[E4_COMMAND_MAX];
+    uint8_t cmd[C2_OUTBOX_CMD_MAX];
     size_t cmd_len;
     uint8_t digest[E4_DIGEST_LEN]; /* of the protected command, set when published */
 } outbox_item;

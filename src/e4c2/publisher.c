@@ -147,20 +147,66 @@ static void disconnect_broker(publisher *p, const char *why)
     p->next_connect_ms = now_ms() + p->backoff_ms;
 }
 
+/* A pq-pk key establishment, signed now by C2's current keys. */
+static e4_err sign_establishment(publisher *p, const outbox_item *it, uint8_t *msg, uint64_t ts)
+{
+    c2_error e = {0};
+    e4_err rc = E4_ERR_INVALID_ARGUMENT;
+    if (it->cmd_len != E4_XWING_CT_LEN || it->epoch <= 0 || it->epoch > (int64_t)UINT32_MAX)
+        return rc;
+    if (c2_key_load(p->st, &e) != C2_OK) {
+        log_error("cannot sign a key establishment", "error", e.message);
+        return E4_ERR_CRYPTO;
+    }
+    rc = e4_pq_pk_key_sign(msg, it->cmd, (uint32_t)it->epoch, ts, p->st->c2_sk,
+                           p->st->c2_sk + E4_ED25519_SK_LEN);
+    sodium_memzero(p->st->c2_sk, sizeof p->st->c2_sk);
+    p->st->c2_loaded = 0;
+    return rc;
+}
+
+/* The command protected in the suite, with the time of sending. */
+static e4_err protect(publisher *p, const outbox_item *it, uint8_t *msg, size_t *len)
+{
+    uint64_t ts = (uint64_t)now_s();
+    e4_suite suite = p->st->suite;
+    if (it->opcode == C2_OP_KEY_ESTABLISH) {
+        *len = E4_PQ_PK_KEY_MSG_LEN;
+        return suite == E4_SUITE_PQ_PK ? sign_establishment(p, it, msg, ts)
+                                       : E4_ERR_INVALID_ARGUMENT;
+    }
+    *len = c2_protected_len(suite, it->cmd_len);
+    switch (suite) {
+    case E4_SUITE_FIPS_SK:
+    case E4_SUITE_FIPS_PK: return e4_fips_sk_protect(it->key, ts, NULL, it->cmd, it->cmd_len, msg);
+    case E4_SUITE_PQ_PK:
+        if (it->epoch <= 0 || it->epoch > (int64_t)UINT32_MAX)
+            return E4_ERR_INVALID_ARGUMENT;
+        return e4_pq_pk_command_protect(it->key, (uint32_t)it->epoch, ts, it->cmd, it->cmd_len,
+                                        msg);
+    default: return e4_sk_protect(it->key, ts, it->cmd, it->cmd_len, msg);
+    }
+}
+
+#define MSG_MAX                                                       \
+    (E4_PQ_PK_KEY_MSG_LEN > C2_OUTBOX_CMD_MAX + E4_PQ_PK_CMD_OVERHEAD \
+         ? E4_PQ_PK_KEY_MSG_LEN                                       \
+         : C2_OUTBOX_CMD_MAX + E4_PQ_PK_CMD_OVERHEAD)
+
 static int publish_one(publisher *p, outbox_item *it)
 {
-    uint8_t msg[E4_COMMAND_MAX + E4_SK_OVERHEAD];
+    uint8_t msg[MSG_MAX];
     char topic[E4_DEFAULT_CONTROL_TOPIC_LEN];
+    size_t len = 0;
     int mid = 0, rc;
+    e4_err err;
     e4_default_control_topic(topic, it->client_id);
-    if (e4_sk_protect(it->key, (uint64_t)now_s(), it->cmd, it->cmd_len, msg) != E4_OK)
-        return -1;
+    err = protect(p, it, msg, &len);
     sodium_memzero(it->key, sizeof it->key);
     sodium_memzero(it->cmd, sizeof it->cmd);
-    if (e4_command_digest(it->digest, msg, it->cmd_len + E4_SK_OVERHEAD) != E4_OK)
+    if (err != E4_OK || e4_command_digest(it->digest, msg, len) != E4_OK)
         return -1;
-    rc =
-        mosquitto_publish(p->mosq, &mid, topic, (int)(it->cmd_len + E4_SK_OVERHEAD), msg, 2, false);
+    rc = mosquitto_publish(p->mosq, &mid, topic, (int)len, msg, 2, false);
     if (rc != MOSQ_ERR_SUCCESS)
         return -1;
     p->slot_of_mid[mid & 0xffff] = (int)(it - p->items);

@@ -120,6 +120,16 @@ static const char *const migrations[] = {
     " topic_id %INT% NOT NULL REFERENCES topics(id) ON DELETE CASCADE, at %INT% NOT NULL,"
     " valid %INT% NOT NULL, anomalies %INT% NOT NULL, PRIMARY KEY (topic_id, at));"
     "CREATE TABLE monitor_lease (id %INT% PRIMARY KEY, owner TEXT NOT NULL, until %INT% NOT NULL);",
+    /* 4: cipher suites (e4-suites.md). clients.pubkey holds the suite's key
+     * set, c2keys its own (both variable-length already). pq-pk: each client's
+     * last key establishment (epoch, only ever incremented, in the
+     * transaction that queues it: the row lock keeps two processes from
+     * handing out one epoch) and its K_epoch, sealed for (id, epoch); NULL
+     * until the first command, and again after a rekey. Each outbox row
+     * knows the epoch it travels under (or, for an establishment, sets up). */
+    "ALTER TABLE clients ADD COLUMN epoch %INT% NOT NULL DEFAULT 0;"
+    "ALTER TABLE clients ADD COLUMN epoch_key_sealed %BLOB%;"
+    "ALTER TABLE outbox ADD COLUMN epoch %INT% NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -9,6 +9,7 @@ add_library(e4c2_store STATIC
   ${CMAKE_CURRENT_LIST_DIR}/store_client_change.c ${CMAKE_CURRENT_LIST_DIR}/store_topics.c
   ${CMAKE_CURRENT_LIST_DIR}/store_members.c ${CMAKE_CURRENT_LIST_DIR}/store_pubkeys.c
   ${CMAKE_CURRENT_LIST_DIR}/store_c2key.c ${CMAKE_CURRENT_LIST_DIR}/store_misc.c
+  ${CMAKE_CURRENT_LIST_DIR}/store_epoch.c
   ${CMAKE_CURRENT_LIST_DIR}/store_policy.c ${CMAKE_CURRENT_LIST_DIR}/store_policy_run.c
   ${CMAKE_CURRENT_LIST_DIR}/store_monitor.c ${CMAKE_CURRENT_LIST_DIR}/store_traffic.c
   ${CMAKE_CURRENT_LIST_DIR}/outbox.c ${CMAKE_CURRENT_LIST_DIR}/publisher.c
@@ -17,7 +18,7 @@ add_library(e4c2_store STATIC
   ${CMAKE_CURRENT_LIST_DIR}/scheduler.c ${CMAKE_CURRENT_LIST_DIR}/monitor.c
   ${CMAKE_CURRENT_LIST_DIR}/monitor_check.c)
 target_include_directories(e4c2_store PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(e4c2_store PUBLIC e4c2_db e4c2_metrics e4_static PkgConfig::MOSQUITTO Threads::Threads)
+target_link_libraries(e4c2_store PUBLIC e4c2_suite e4c2_db e4c2_metrics e4_static PkgConfig::MOSQUITTO Threads::Threads)
 
 add_library(e4c2_cli OBJECT
   ${CMAKE_CURRENT_LIST_DIR}/config.c ${CMAKE_CURRENT_LIST_DIR}/cmd_common.c

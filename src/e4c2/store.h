@@ -47,7 +47,16 @@ int c2_err_http_status(c2_err e);
 
 /* ---- the model ---------------------------------------------------------- */
 
+/* The family of a C2's mode: sk and fips-sk are SK, pk, fips-pk and pq-pk
+ * are PK; the suite (store_suite, suite.h) says which formats and sizes. */
 typedef enum c2_mode { C2_MODE_SK = 1, C2_MODE_PK = 2 } c2_mode;
+
+/* The largest key sets of any suite (pq-pk): a client's public keys, its
+ * private key set (SetIDKey), C2's own public and private keys. */
+#define C2_PUBKEY_MAX (E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN + E4_XWING_PK_LEN)
+#define C2_CLIENT_SK_MAX (E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN + E4_XWING_SEED_LEN)
+#define C2_OWN_PK_MAX (E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN)
+#define C2_OWN_SK_MAX (E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN)
 
 #define C2_KEY_ID_LEN 8 /* key id: SHA3-256(key)[0:8], shown, never the key */
 
@@ -64,13 +73,15 @@ const char *c2_sync_name(c2_sync s); /* "unknown", "in_sync", "repairing", "stal
 typedef struct c2_client {
     uint8_t id[E4_ID_LEN];
     char name[E4_NAME_MAX + 1];
-    int64_t created;                   /* unix seconds */
-    uint8_t pubkey[E4_ED25519_PK_LEN]; /* PK mode */
-    int64_t topics;                    /* memberships */
-    int64_t pending;                   /* commands not yet sent */
+    int64_t created;               /* unix seconds */
+    uint8_t pubkey[C2_PUBKEY_MAX]; /* PK modes: the suite's key set */
+    size_t pubkey_len;
+    int64_t topics;  /* memberships */
+    int64_t pending; /* commands not yet sent */
     c2_sync sync;
     int64_t state_at;      /* unix seconds of its last STATE, 0 if none */
     int64_t c2_generation; /* PK: the C2 key it reported holding, 0 if unknown */
+    int64_t epoch;         /* pq-pk: its last key establishment's epoch, 0 before the first */
 } c2_client;
 
 /* A client to create. Exactly one of key / password / pubkey, or none: then
@@ -80,13 +91,14 @@ typedef struct c2_new_client {
     const uint8_t *id;     /* NULL: e4_hash_id(name) */
     const uint8_t *key;    /* SK: 32 bytes */
     const char *password;  /* SK or PK: derived as the reference does */
-    const uint8_t *pubkey; /* PK: Ed25519 public key, 32 bytes */
+    const uint8_t *pubkey; /* PK: the suite's public keys (suite.h), pubkey_len bytes */
+    size_t pubkey_len;
 } c2_new_client;
 
 /* What C2 generated for a new client, shown once. */
 typedef struct c2_generated {
     int has_key;
-    uint8_t key[E4_ED25519_SK_LEN]; /* SK: 32-byte key; PK: 64-byte private key */
+    uint8_t key[C2_CLIENT_SK_MAX]; /* SK: 32-byte key; PK: the SetIDKey private key set */
     size_t key_len;
 } c2_generated;
 
@@ -113,6 +125,10 @@ typedef enum c2_cmd_state {
 const char *
 c2_cmd_state_name(c2_cmd_state s); /* "queued", "sent", "applied", "refused", "closed" */
 
+/* The outbox's opcode for a pq-pk key establishment (its "command" is the
+ * X-Wing ciphertext, signed when it is sent); the others are e4_command. */
+#define C2_OP_KEY_ESTABLISH 256
+
 typedef struct c2_command {
     int64_t seq; /* global order; per client it is the send order */
     uint8_t client_id[E4_ID_LEN];
@@ -128,10 +144,12 @@ typedef struct c2_command {
     int64_t done_at; /* applied, refused or closed at; 0 otherwise */
     int result;      /* refused: the libe4 error code (negative) */
     int repair;      /* queued to repair a difference the device reported */
+    int64_t epoch;   /* pq-pk: the epoch it travels under (establishment: sets up) */
 } c2_command;
 
 typedef struct c2_status {
     c2_mode mode;
+    e4_suite suite;
     int64_t clients, topics, memberships;
     int64_t outbox_pending;
     int64_t outbox_oldest_age; /* seconds, 0 when empty */
@@ -172,6 +190,7 @@ void store_pool_close(store_pool *p);
 store *store_pool_get(store_pool *p); /* blocks until one is free */
 void store_pool_put(store_pool *p, store *s);
 c2_mode store_mode(const store *s);
+e4_suite store_suite(const store *s);
 
 /* ---- clients ------------------------------------------------------------ */
 
@@ -245,10 +264,11 @@ c2_err store_links_of(store *s, const char *target, const c2_page *pg,
 
 /* ---- C2's own key (PK mode) --------------------------------------------- */
 
-c2_err store_c2_pubkey(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e);
+/* C2's public key set (c2_own_pk_len(suite) bytes: suite.h). */
+c2_err store_c2_pubkey(store *s, uint8_t pk[C2_OWN_PK_MAX], int64_t *generation, c2_error *e);
 /* New X25519 pair; SetC2Key(new) to every client under the old shared key;
  * the old pair is kept until store_c2_rotate_finish. */
-c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e);
+c2_err store_c2_rotate(store *s, uint8_t pk[C2_OWN_PK_MAX], int64_t *generation, c2_error *e);
 /* Forget the old pair. *unsent: clients whose SetC2Key is still pending;
  * stragglers gets every client that never reported the new key (up to
  * max names, the count in *nstragglers). */

@@ -6,7 +6,7 @@
 #include "keyring.h"
 #include "store.h"
 
-/* PK mode: C2's first key pair (generation 1). */
-c2_err store_c2_create(db *d, const keyring *kr, c2_error *e);
+/* PK modes: C2's first key set in the suite (generation 1). */
+c2_err store_c2_create(db *d, const keyring *kr, e4_suite suite, c2_error *e);
 
 #endif

@@ -1,4 +1,6 @@
-/* C2's own X25519 key pair (public-key mode): creation and rotation. */
+/* C2's own key set (public-key modes: an X25519 pair in pk, a P-256
+ * agreement pair in fips-pk, Ed25519 and ML-DSA-65 in pq-pk): creation and
+ * rotation. */
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -8,14 +10,15 @@
 
 #include "store_admin.h"
 
-static c2_err insert_pair(db *d, const keyring *kr, int64_t gen, uint8_t pk[E4_X25519_LEN],
-                          c2_error *e)
+static c2_err insert_pair(db *d, const keyring *kr, e4_suite suite, int64_t gen,
+                          uint8_t pk[C2_OWN_PK_MAX], c2_error *e)
 {
-    uint8_t sk[E4_X25519_LEN], sealed[E4_X25519_LEN + SEAL_OVERHEAD];
-    db_val p[4] = {DB_INT(gen), DB_BLOB(pk, E4_X25519_LEN), DB_BLOB(sealed, sizeof sealed),
-                   DB_INT(now_s())};
-    int rc = e4_x25519_keypair(sk, pk) != E4_OK ||
-             seal(kr, sealed, "c2keys.sk", &gen, sizeof gen, sk, sizeof sk) != 0;
+    uint8_t sk[C2_OWN_SK_MAX], sealed[C2_OWN_SK_MAX + SEAL_OVERHEAD];
+    size_t sk_len = c2_own_sk_len(suite);
+    db_val p[4] = {DB_INT(gen), DB_BLOB(pk, c2_own_pk_len(suite)),
+                   DB_BLOB(sealed, sk_len + SEAL_OVERHEAD), DB_INT(now_s())};
+    int rc = c2_own_keygen(suite, sk, pk) != 0 ||
+             seal(kr, sealed, "c2keys.sk", &gen, sizeof gen, sk, sk_len) != 0;
     sodium_memzero(sk, sizeof sk);
     if (rc)
         return set_error(e, C2_INTERNAL, "cannot make the C2 key pair");
@@ -26,13 +29,13 @@ static c2_err insert_pair(db *d, const keyring *kr, int64_t gen, uint8_t pk[E4_X
     return C2_OK;
 }
 
-c2_err store_c2_create(db *d, const keyring *kr, c2_error *e)
+c2_err store_c2_create(db *d, const keyring *kr, e4_suite suite, c2_error *e)
 {
-    uint8_t pk[E4_X25519_LEN];
-    return insert_pair(d, kr, 1, pk, e);
+    uint8_t pk[C2_OWN_PK_MAX];
+    return insert_pair(d, kr, suite, 1, pk, e);
 }
 
-static c2_err current_pub(store *s, uint8_t pk[E4_X25519_LEN], int64_t *gen, c2_error *e)
+static c2_err current_pub(store *s, uint8_t pk[C2_OWN_PK_MAX], int64_t *gen, c2_error *e)
 {
     db_rows *r = NULL;
     size_t n = 0;
@@ -47,46 +50,46 @@ static c2_err current_pub(store *s, uint8_t pk[E4_X25519_LEN], int64_t *gen, c2_
     if (rc == 1) {
         *gen = db_int(r, 0);
         b = db_blob(r, 1, &n);
-        memcpy(pk, b, n == E4_X25519_LEN ? n : 0);
+        memcpy(pk, b, n == c2_own_pk_len(s->suite) ? n : 0);
     }
     db_rows_free(r);
     return rc == 1 ? C2_OK : set_error(e, C2_INTERNAL, "the database has no C2 key");
 }
 
-c2_err store_c2_pubkey(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e)
+c2_err store_c2_pubkey(store *s, uint8_t pk[C2_OWN_PK_MAX], int64_t *generation, c2_error *e)
 {
     return current_pub(s, pk, generation, e);
 }
 
 struct rotate_arg {
-    uint8_t pk[E4_X25519_LEN];
+    uint8_t pk[C2_OWN_PK_MAX];
     int64_t gen;
 };
 
 static c2_err send_c2_key(store *s, const client_row *c, void *arg, c2_error *e)
 {
     struct rotate_arg *a = arg;
-    return outbox_add(s, c, E4_CMD_SET_C2_KEY, a->pk, sizeof a->pk, NULL, NULL, e);
+    return outbox_add(s, c, E4_CMD_SET_C2_KEY, a->pk, c2_own_pk_len(s->suite), NULL, NULL, e);
 }
 
 static c2_err rotate_tx(store *s, void *arg, c2_error *e)
 {
     struct rotate_arg *a = arg;
     char data[64];
-    uint8_t old[E4_X25519_LEN];
+    uint8_t old[C2_OWN_PK_MAX];
     int64_t gen = 0;
     /* load the old private key now: every SetC2Key travels under it */
     if (current_pub(s, old, &gen, e) != C2_OK || c2_key_load(s, e) != C2_OK)
         return e->code;
     a->gen = gen + 1;
-    if (insert_pair(s->d, s->kr, a->gen, a->pk, e) != C2_OK ||
+    if (insert_pair(s->d, s->kr, s->suite, a->gen, a->pk, e) != C2_OK ||
         for_each_member(s, 0, send_c2_key, a, e) != C2_OK)
         return e->code;
     snprintf(data, sizeof data, "{\"generation\":%lld}", (long long)a->gen);
     return event_add(s, "c2.key_rotated", data, e);
 }
 
-c2_err store_c2_rotate(store *s, uint8_t pk[E4_X25519_LEN], int64_t *generation, c2_error *e)
+c2_err store_c2_rotate(store *s, uint8_t pk[C2_OWN_PK_MAX], int64_t *generation, c2_error *e)
 {
     struct rotate_arg a;
     if (s->mode != C2_MODE_PK)

@@ -132,10 +132,9 @@ static c2_err rekey_sk(store *s, client_row *c, c2_error *e)
 static c2_err send_pubkey_to(store *s, const client_row *holder, void *arg, c2_error *e)
 {
     const client_row *c = arg;
-    uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
-    memcpy(args, c->pubkey, E4_ED25519_PK_LEN);
-    memcpy(args + E4_ED25519_PK_LEN, c->id, E4_ID_LEN);
-    return outbox_add(s, holder, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, c->id, e);
+    uint8_t args[C2_SETPUBKEY_MAX];
+    size_t n = c2_setpubkey_args(s->suite, args, c->pubkey, c->id);
+    return outbox_add(s, holder, E4_CMD_SET_PUBKEY, args, n, NULL, c->id, e);
 }
 
 /* PK: c's new public key to every client that held the old one. */
@@ -144,22 +143,29 @@ static c2_err send_new_pubkey(store *s, const client_row *c, c2_error *e)
     return for_each_client(s, HOLDERS_OF, "x.target_id", c->rowid, send_pubkey_to, (void *)c, e);
 }
 
+/* PK modes: a fresh key set; SetIDKey under the key protecting commands
+ * now (the old public key's, or the current K_epoch); in pq-pk the next
+ * command goes under a new establishment to the new X-Wing key. */
 static c2_err rekey_pk(store *s, client_row *c, c2_error *e)
 {
-    uint8_t sk[E4_ED25519_SK_LEN], pk[E4_ED25519_PK_LEN];
-    db_val p[2] = {DB_BLOB(pk, sizeof pk), DB_INT(c->rowid)};
+    uint8_t sk[C2_CLIENT_SK_MAX], pk[C2_PUBKEY_MAX];
+    size_t pk_len = c2_client_pk_len(s->suite);
+    db_val p[2] = {DB_BLOB(pk, pk_len), DB_INT(c->rowid)};
     c2_err rc = C2_OK;
-    if (e4_ed25519_keypair(sk, pk) != E4_OK)
+    if (c2_client_keygen(s->suite, sk, pk) != 0)
         rc = set_error(e, C2_INTERNAL, "cannot make a key pair");
-    /* queued first: under the shared key of the old public key */
-    else if (outbox_add(s, c, E4_CMD_SET_ID_KEY, sk, sizeof sk, NULL, NULL, e) != C2_OK)
+    else if (outbox_add(s, c, E4_CMD_SET_ID_KEY, sk, c2_client_sk_len(s->mode, s->suite), NULL,
+                        NULL, e) != C2_OK)
         rc = e->code;
     else if (db_exec(s->d, "UPDATE clients SET pubkey = $1 WHERE id = $2", p, 2) != 1)
         rc = db_error(s, e, "cannot store the new public key");
+    else if (s->suite == E4_SUITE_PQ_PK)
+        rc = pq_epoch_forget(s, c, e);
     sodium_memzero(sk, sizeof sk);
     if (rc != C2_OK)
         return rc;
-    memcpy(c->pubkey, pk, sizeof pk);
+    memcpy(c->pubkey, pk, pk_len);
+    c->pubkey_len = pk_len;
     return send_new_pubkey(s, c, e);
 }
 

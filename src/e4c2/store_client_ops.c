@@ -9,7 +9,7 @@
 #define CLIENT_COUNTS                                                              \
     ", (SELECT count(*) FROM members m WHERE m.client_id = c.id)"                  \
     ", (SELECT count(*) FROM outbox o WHERE o.client_eid = c.eid AND o.state = 0)" \
-    ", c.sync, c.state_at, c.c2_gen"
+    ", c.sync, c.state_at, c.c2_gen, c.epoch"
 
 static void client_with_counts(db_rows *r, c2_client *out)
 {
@@ -21,6 +21,7 @@ static void client_with_counts(db_rows *r, c2_client *out)
     out->state_at = db_is_null(r, 9) ? 0 : db_int(r, 9) / 1000;
     out->sync = client_sync_status((int)db_int(r, 8), out->state_at);
     out->c2_generation = db_is_null(r, 10) ? 0 : db_int(r, 10);
+    out->epoch = db_int(r, 11);
 }
 
 c2_err store_client_get(store *s, const char *ref, c2_client *out, c2_error *e)
@@ -170,6 +171,7 @@ static void command_read(db_rows *r, c2_command *c)
     c->done_at = db_is_null(r, 10) ? 0 : db_int(r, 10);
     c->result = db_is_null(r, 11) ? 0 : -(int)db_int(r, 11);
     c->repair = (int)db_int(r, 12);
+    c->epoch = db_int(r, 13);
 }
 
 c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
@@ -190,7 +192,8 @@ c2_err store_client_commands(store *s, const char *ref, const c2_page *pg,
                      1) != DB_OK ||
         db_query(s->d, &r,
                  "SELECT seq, client_eid, opcode, topic, subject, state, created, sent_at,"
-                 " attempts, last_error, done_at, result, repair FROM outbox WHERE client_eid = $1"
+                 " attempts, last_error, done_at, result, repair, epoch FROM outbox"
+                 " WHERE client_eid = $1"
                  " ORDER BY seq DESC LIMIT $2 OFFSET $3",
                  p, 3) != DB_OK)
         return db_error(s, e, "cannot read commands");

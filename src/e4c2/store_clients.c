@@ -11,8 +11,9 @@
 typedef struct prepared {
     uint8_t id[E4_ID_LEN];
     const char *name;
-    uint8_t key[E4_KEY_LEN];           /* SK */
-    uint8_t pubkey[E4_ED25519_PK_LEN]; /* PK */
+    uint8_t key[E4_KEY_LEN];       /* SK */
+    uint8_t pubkey[C2_PUBKEY_MAX]; /* PK: the suite's key set */
+    size_t pubkey_len;
     uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
 } prepared;
 
@@ -30,6 +31,13 @@ static c2_err check_material(store *s, const c2_new_client *nc, int allow_genera
                          "key is for symmetric-key mode; this C2 is in pk mode (give pubkey)");
     if (!given && !allow_generate)
         return set_error(e, C2_INVALID, "a key, password or pubkey is required");
+    if (s->mode == C2_MODE_PK && s->suite != E4_SUITE_BASE && nc->password)
+        return set_error(e, C2_INVALID,
+                         "password is for sk, fips-sk and pk modes; this C2 is in %s",
+                         c2_mode_name(s->mode, s->suite));
+    if (nc->pubkey && nc->pubkey_len != c2_client_pk_len(s->suite))
+        return set_error(e, C2_INVALID, "pubkey must be %zu bytes in %s mode",
+                         c2_client_pk_len(s->suite), c2_mode_name(s->mode, s->suite));
     if (nc->password && e4_validate_password(nc->password) != E4_OK)
         return set_error(e, C2_INVALID, "password must be at least 16 bytes of UTF-8");
     if (nc->key && sodium_is_zero(nc->key, E4_KEY_LEN))
@@ -37,26 +45,29 @@ static c2_err check_material(store *s, const c2_new_client *nc, int allow_genera
     return C2_OK;
 }
 
-static c2_err pk_material(const c2_new_client *nc, prepared *p, c2_generated *gen, c2_error *e)
+static c2_err pk_material(store *s, const c2_new_client *nc, prepared *p, c2_generated *gen,
+                          c2_error *e)
 {
-    uint8_t sk[E4_ED25519_SK_LEN], x[E4_X25519_LEN];
-    e4_err rc = E4_OK;
+    uint8_t sk[C2_CLIENT_SK_MAX];
+    const char *problem;
+    int rc = 0;
+    p->pubkey_len = c2_client_pk_len(s->suite);
     if (nc->pubkey)
-        memcpy(p->pubkey, nc->pubkey, E4_ED25519_PK_LEN);
+        memcpy(p->pubkey, nc->pubkey, p->pubkey_len);
     else if (nc->password)
-        rc = e4_derive_ed25519(sk, p->pubkey, nc->password);
+        rc = e4_derive_ed25519(sk, p->pubkey, nc->password) == E4_OK ? 0 : -1;
     else
-        rc = e4_ed25519_keypair(sk, p->pubkey);
-    if (rc == E4_OK && !nc->pubkey && !nc->password && gen) {
+        rc = c2_client_keygen(s->suite, sk, p->pubkey);
+    if (rc == 0 && !nc->pubkey && !nc->password && gen) {
         gen->has_key = 1;
-        gen->key_len = E4_ED25519_SK_LEN;
-        memcpy(gen->key, sk, E4_ED25519_SK_LEN);
+        gen->key_len = c2_client_sk_len(s->mode, s->suite);
+        memcpy(gen->key, sk, gen->key_len);
     }
     sodium_memzero(sk, sizeof sk);
-    if (rc != E4_OK)
-        return set_error(e, C2_INTERNAL, "cannot make the key pair: %s", e4_strerror(rc));
-    if (e4_ed25519_pk_to_x25519(x, p->pubkey) != E4_OK)
-        return set_error(e, C2_INVALID, "pubkey is not a valid Ed25519 public key");
+    if (rc != 0)
+        return set_error(e, C2_INTERNAL, "cannot make the client's keys");
+    if ((problem = c2_client_pk_problem(s->suite, p->pubkey)) != NULL)
+        return set_error(e, C2_INVALID, "%s", problem);
     return C2_OK;
 }
 
@@ -91,7 +102,7 @@ static c2_err prepare(store *s, const c2_new_client *nc, int allow_generate, pre
         memcpy(p->id, nc->id, E4_ID_LEN);
     else if (e4_hash_id(p->id, nc->name) != E4_OK)
         return set_error(e, C2_INTERNAL, "cannot hash the client name");
-    rc = s->mode == C2_MODE_SK ? sk_material(s, nc, p, gen, e) : pk_material(nc, p, gen, e);
+    rc = s->mode == C2_MODE_SK ? sk_material(s, nc, p, gen, e) : pk_material(s, nc, p, gen, e);
     sodium_memzero(p->key, sizeof p->key);
     return rc;
 }
@@ -133,7 +144,7 @@ static c2_err insert_clients(store *s, const prepared *ps, int n, c2_error *e)
         p[k + 1] = DB_TEXT(ps[i].name);
         p[k + 2] =
             s->mode == C2_MODE_SK ? DB_BLOB(ps[i].key_sealed, sizeof ps[i].key_sealed) : DB_NULLV;
-        p[k + 3] = s->mode == C2_MODE_PK ? DB_BLOB(ps[i].pubkey, E4_ED25519_PK_LEN) : DB_NULLV;
+        p[k + 3] = s->mode == C2_MODE_PK ? DB_BLOB(ps[i].pubkey, ps[i].pubkey_len) : DB_NULLV;
         p[k + 4] = DB_INT(now);
     }
     if (db_exec(s->d, sql, p, k) == n)

@@ -89,7 +89,7 @@ c2_err store_tx(store *s, c2_err (*fn)(store *, void *, c2_error *), void *arg, 
 
 static int store_init(store *s, const char *url, keyring *kr, c2_error *e)
 {
-    char err[256], mode[8];
+    char err[256], mode[16];
     s->kr = kr;
     s->d = db_open(url, err, sizeof err);
     if (!s->d) {
@@ -98,7 +98,10 @@ static int store_init(store *s, const char *url, keyring *kr, c2_error *e)
     }
     if (schema_migrate(s->d, e) != 0 || meta_get_text(s->d, "mode", mode, sizeof mode, e) != 0)
         return -1;
-    s->mode = !strcmp(mode, "pk") ? C2_MODE_PK : C2_MODE_SK;
+    if (c2_mode_parse(mode, &s->mode, &s->suite) != 0) {
+        set_error(e, C2_INVALID, "the database's mode \"%.16s\" is unknown to this e4c2", mode);
+        return -1;
+    }
     return 0;
 }
 
@@ -162,6 +165,11 @@ void store_pool_put(store_pool *p, store *s)
 c2_mode store_mode(const store *s)
 {
     return s->mode;
+}
+
+e4_suite store_suite(const store *s)
+{
+    return s->suite;
 }
 
 /* ---- small helpers ------------------------------------------------------ */

@@ -7,15 +7,17 @@
 #include "db.h"
 #include "keyring.h"
 #include "store.h"
+#include "suite.h"
 
 struct store {
     db *d;
     const keyring *kr;
     c2_mode mode;
-    /* PK mode, loaded once per transaction that sends commands */
+    e4_suite suite;
+    /* PK modes, loaded once per transaction that sends commands */
     int c2_loaded;
     int64_t c2_generation;
-    uint8_t c2_sk[E4_X25519_LEN];
+    uint8_t c2_sk[C2_OWN_SK_MAX];
     int wrote_news; /* this transaction queued commands or recorded events */
     int repairing;  /* commands queued now are a state repair (outbox.repair) */
     /* commands queued in this transaction, inserted a batch at a time */
@@ -24,6 +26,10 @@ struct store {
 };
 
 #define OUTBOX_BATCH 64
+
+/* The largest outbox payload: a pq-pk SetPubKey, or an X-Wing ciphertext. */
+#define C2_OUTBOX_CMD_MAX \
+    (E4_SUITE_COMMAND_MAX > E4_XWING_CT_LEN ? E4_SUITE_COMMAND_MAX : E4_XWING_CT_LEN)
 
 /* One outbox row waiting for its batch INSERT. */
 struct queued_command {
@@ -35,10 +41,11 @@ struct queued_command {
     int has_topic, has_subject;
     uint8_t subject[E4_ID_LEN];
     uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
-    uint8_t cmd_sealed[E4_COMMAND_MAX + SEAL_OVERHEAD];
+    uint8_t cmd_sealed[C2_OUTBOX_CMD_MAX + SEAL_OVERHEAD];
     size_t cmd_sealed_len;
     int64_t created;
     int repair;
+    int64_t epoch; /* pq-pk: the K_epoch it travels under (or establishes); 0 otherwise */
 };
 
 /* A client row as the operations need it. */
@@ -46,7 +53,8 @@ typedef struct client_row {
     int64_t rowid;
     uint8_t id[E4_ID_LEN];
     char name[E4_NAME_MAX + 1];
-    uint8_t pubkey[E4_ED25519_PK_LEN];
+    uint8_t pubkey[C2_PUBKEY_MAX];
+    size_t pubkey_len;
     uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
     size_t key_sealed_len;
     int64_t created;
@@ -96,6 +104,11 @@ c2_err outbox_add(store *s, const client_row *c, e4_command op, const uint8_t *a
 c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], e4_command op,
                         const uint8_t *args, size_t args_len, const char *topic,
                         const uint8_t *subject, c2_error *e);
+/* The same, as a row of the given epoch (pq-pk; 0 otherwise), op an
+ * e4_command or C2_OP_KEY_ESTABLISH. */
+c2_err outbox_add_epoch(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], int64_t epoch,
+                        int op, const uint8_t *args, size_t args_len, const char *topic,
+                        const uint8_t *subject, c2_error *e);
 /* PK: load C2's current private key for this transaction. */
 c2_err c2_key_load(store *s, c2_error *e);
 /* Insert the commands queued so far (before commit, and before deleting a
@@ -103,6 +116,17 @@ c2_err c2_key_load(store *s, c2_error *e);
 c2_err outbox_flush(store *s, c2_error *e);
 /* The key protecting commands to c now. */
 c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e);
+/* The same and its epoch: in pq-pk the client's current K_epoch, made now
+ * (a key establishment queued first, under a new epoch) when it has none;
+ * 0 in the other suites. */
+c2_err command_key_epoch(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                         c2_error *e);
+/* pq-pk (store_epoch.c): the client's K_epoch, established now if needed. */
+c2_err pq_epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                    c2_error *e);
+/* pq-pk: forget the client's K_epoch (its X-Wing key changed): the next
+ * command goes under a new establishment. */
+c2_err pq_epoch_forget(store *s, const client_row *c, c2_error *e);
 
 /* Record an event (data: a JSON object, or NULL for {}). */
 c2_err event_add(store *s, const char *type, const char *data, c2_error *e);

@@ -56,6 +56,7 @@ c2_err store_status(store *s, c2_status *out, c2_error *e)
     int64_t oldest = 0, rotating = 0;
     memset(out, 0, sizeof *out);
     out->mode = s->mode;
+    out->suite = s->suite;
     if (count(s, &out->clients, "SELECT count(*) FROM clients", e) ||
         count(s, &out->topics, "SELECT count(*) FROM topics", e) ||
         count(s, &out->memberships, "SELECT count(*) FROM members", e) ||

@@ -8,16 +8,15 @@
 
 c2_err pubkey_send_locked(store *s, const client_row *target, const client_row *source, c2_error *e)
 {
-    uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
+    uint8_t args[C2_SETPUBKEY_MAX];
+    size_t n = c2_setpubkey_args(s->suite, args, source->pubkey, source->id);
     db_val p[2] = {DB_INT(target->rowid), DB_INT(source->rowid)};
-    memcpy(args, source->pubkey, E4_ED25519_PK_LEN);
-    memcpy(args + E4_ED25519_PK_LEN, source->id, E4_ID_LEN);
     if (db_exec(s->d,
                 "INSERT INTO pubkeys_sent (target_id, source_id) VALUES ($1, $2)"
                 " ON CONFLICT DO NOTHING",
                 p, 2) < 0)
         return db_error(s, e, "cannot record a public key");
-    return outbox_add(s, target, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, source->id, e);
+    return outbox_add(s, target, E4_CMD_SET_PUBKEY, args, n, NULL, source->id, e);
 }
 
 enum pair_op { PK_SEND, PK_REMOVE, PK_RESET, PK_LINK, PK_UNLINK };

@@ -51,7 +51,7 @@ void client_read(db_rows *r, int col, client_row *out)
     copy_blob(out->id, sizeof out->id, NULL, r, col + 1);
     snprintf(out->name, sizeof out->name, "%s", db_text(r, col + 2));
     if (!db_is_null(r, col + 3))
-        copy_blob(out->pubkey, sizeof out->pubkey, NULL, r, col + 3);
+        copy_blob(out->pubkey, sizeof out->pubkey, &out->pubkey_len, r, col + 3);
     if (!db_is_null(r, col + 4))
         copy_blob(out->key_sealed, sizeof out->key_sealed, &out->key_sealed_len, r, col + 4);
     out->created = db_int(r, col + 5);
@@ -63,6 +63,7 @@ void client_public(const client_row *r, c2_client *out)
     memcpy(out->id, r->id, E4_ID_LEN);
     memcpy(out->name, r->name, sizeof out->name);
     memcpy(out->pubkey, r->pubkey, sizeof out->pubkey);
+    out->pubkey_len = r->pubkey_len;
     out->created = r->created;
 }
 
@@ -190,7 +191,7 @@ c2_err c2_key_load(store *s, c2_error *e)
     b = db_blob(r, 1, &n);
     rc = unseal(s->kr, s->c2_sk, sizeof s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n);
     db_rows_free(r);
-    if (rc != 0 || len != E4_X25519_LEN)
+    if (rc != 0 || len != c2_own_sk_len(s->suite))
         return set_error(e, C2_INTERNAL,
                          "the C2 private key does not open: the database was altered");
     s->c2_generation = gen;
@@ -198,24 +199,44 @@ c2_err c2_key_load(store *s, c2_error *e)
     return C2_OK;
 }
 
-c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
+static c2_err sk_client_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
 {
     size_t len = 0;
-    if (s->mode == C2_MODE_SK) {
-        if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
-                   c->key_sealed_len) != 0 ||
-            len != E4_KEY_LEN)
-            return set_error(e, C2_INTERNAL,
-                             "the key of client %.200s does not open: "
-                             "the database was altered",
-                             c->name);
-        return C2_OK;
-    }
+    if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
+               c->key_sealed_len) != 0 ||
+        len != E4_KEY_LEN)
+        return set_error(e, C2_INTERNAL,
+                         "the key of client %.200s does not open: "
+                         "the database was altered",
+                         c->name);
+    return C2_OK;
+}
+
+c2_err command_key_epoch(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                         c2_error *e)
+{
+    e4_err rc;
+    *epoch = 0;
+    if (s->mode == C2_MODE_SK)
+        return sk_client_key(s, c, key, e);
+    if (s->suite == E4_SUITE_PQ_PK)
+        return pq_epoch_key(s, c, key, epoch, e);
     if (!s->c2_loaded && c2_key_load(s, e) != C2_OK)
         return e->code;
-    if (e4_c2_shared_key(key, s->c2_sk, c->pubkey) != E4_OK)
+    if (c->pubkey_len != c2_client_pk_len(s->suite))
+        return set_error(e, C2_INTERNAL, "client %.200s has no public key of this suite", c->name);
+    rc = s->suite == E4_SUITE_FIPS_PK
+             ? e4_fips_pk_command_key(key, s->c2_sk, c->pubkey + E4_P256_PK_LEN)
+             : e4_c2_shared_key(key, s->c2_sk, c->pubkey);
+    if (rc != E4_OK)
         return set_error(e, C2_INTERNAL, "cannot derive the command key of client %.200s", c->name);
     return C2_OK;
+}
+
+c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
+{
+    int64_t epoch;
+    return command_key_epoch(s, c, key, &epoch, e);
 }
 
 /* Clients that get commands no longer hold what C2 says they should: an
@@ -240,20 +261,21 @@ static c2_err mark_out_of_sync(store *s, c2_error *e)
 
 c2_err outbox_flush(store *s, c2_error *e)
 {
-    char sql[128 + OUTBOX_BATCH * 56];
-    db_val p[OUTBOX_BATCH * 10];
-    size_t len =
-        (size_t)snprintf(sql, sizeof sql,
-                         "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
-                         " topic, subject, key_sealed, cmd_sealed, created, repair) VALUES ");
+    char sql[160 + OUTBOX_BATCH * 64];
+    db_val p[OUTBOX_BATCH * 11];
+    size_t len = (size_t)snprintf(
+        sql, sizeof sql,
+        "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
+        " topic, subject, key_sealed, cmd_sealed, created, repair, epoch) VALUES ");
     int i, k = 0, n = s->nqueued;
     if (n == 0)
         return C2_OK;
-    for (i = 0; i < n; i++, k += 10) {
+    for (i = 0; i < n; i++, k += 11) {
         const struct queued_command *q = &s->queued[i];
         len += (size_t)snprintf(sql + len, sizeof sql - len,
-                                "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", i ? "," : "", k + 1,
-                                k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9, k + 10);
+                                "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", i ? "," : "",
+                                k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9,
+                                k + 10, k + 11);
         p[k] = DB_BLOB(q->rid, sizeof q->rid);
         p[k + 1] = DB_BLOB(q->client_id, E4_ID_LEN);
         p[k + 2] = q->client_rowid ? DB_INT(q->client_rowid) : DB_NULLV;
@@ -264,6 +286,7 @@ c2_err outbox_flush(store *s, c2_error *e)
         p[k + 7] = DB_BLOB(q->cmd_sealed, q->cmd_sealed_len);
         p[k + 8] = DB_INT(q->created);
         p[k + 9] = DB_INT(q->repair);
+        p[k + 10] = DB_INT(q->epoch);
     }
     if (db_exec(s->d, sql, p, k) != n)
         return db_error(s, e, "cannot queue commands");
@@ -274,14 +297,34 @@ c2_err outbox_flush(store *s, c2_error *e)
 }
 
 /* Seal the command and the key protecting it into a queued row. */
-static c2_err queue_command(store *s, struct queued_command *q, const client_row *c,
-                            const uint8_t key[E4_KEY_LEN], e4_command op, const uint8_t *args,
-                            size_t args_len, const char *topic, const uint8_t *subject, c2_error *e)
+/* The command's bytes in the suite's format; a key establishment's are its
+ * X-Wing ciphertext. */
+static e4_err build_command(store *s, uint8_t cmd[C2_OUTBOX_CMD_MAX], size_t *cmd_len, int op,
+                            const uint8_t *args, size_t args_len)
 {
-    uint8_t cmd[E4_COMMAND_MAX];
+    if (op == C2_OP_KEY_ESTABLISH) {
+        if (args_len != E4_XWING_CT_LEN)
+            return E4_ERR_INVALID_ARG_LENGTH;
+        memcpy(cmd, args, args_len);
+        *cmd_len = args_len;
+        return E4_OK;
+    }
+    if (s->suite == E4_SUITE_BASE)
+        return e4_command_build(cmd, cmd_len, (e4_command)op, args, args_len);
+    return e4_command_build_suite(cmd, C2_OUTBOX_CMD_MAX, cmd_len, s->suite, (e4_command)op, args,
+                                  args_len);
+}
+
+static c2_err queue_command(store *s, struct queued_command *q, const client_row *c,
+                            const uint8_t key[E4_KEY_LEN], int64_t epoch, int op,
+                            const uint8_t *args, size_t args_len, const char *topic,
+                            const uint8_t *subject, c2_error *e)
+{
+    uint8_t cmd[C2_OUTBOX_CMD_MAX];
     size_t cmd_len = 0;
     c2_err rc = C2_OK;
     memset(q, 0, sizeof *q);
+    q->epoch = epoch;
     randombytes_buf(q->rid, sizeof q->rid);
     memcpy(q->client_id, c->id, E4_ID_LEN);
     q->client_rowid = c->rowid;
@@ -292,7 +335,7 @@ static c2_err queue_command(store *s, struct queued_command *q, const client_row
         snprintf(q->topic, sizeof q->topic, "%s", topic);
     if ((q->has_subject = subject != NULL))
         memcpy(q->subject, subject, E4_ID_LEN);
-    if (e4_command_build(cmd, &cmd_len, op, args, args_len) != E4_OK ||
+    if (build_command(s, cmd, &cmd_len, op, args, args_len) != E4_OK ||
         seal(s->kr, q->key_sealed, "outbox.key", q->rid, sizeof q->rid, key, E4_KEY_LEN) != 0 ||
         seal(s->kr, q->cmd_sealed, "outbox.cmd", q->rid, sizeof q->rid, cmd, cmd_len) != 0)
         rc = set_error(e, C2_INTERNAL, "cannot build command %d", (int)op);
@@ -301,29 +344,37 @@ static c2_err queue_command(store *s, struct queued_command *q, const client_row
     return rc;
 }
 
-c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], e4_command op,
-                        const uint8_t *args, size_t args_len, const char *topic,
+c2_err outbox_add_epoch(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], int64_t epoch,
+                        int op, const uint8_t *args, size_t args_len, const char *topic,
                         const uint8_t *subject, c2_error *e)
 {
     if (!s->queued && !(s->queued = calloc(OUTBOX_BATCH, sizeof *s->queued)))
         return set_error(e, C2_INTERNAL, "out of memory");
     if (s->nqueued == OUTBOX_BATCH && outbox_flush(s, e) != C2_OK)
         return e->code;
-    if (queue_command(s, &s->queued[s->nqueued], c, key, op, args, args_len, topic, subject, e) !=
-        C2_OK)
+    if (queue_command(s, &s->queued[s->nqueued], c, key, epoch, op, args, args_len, topic, subject,
+                      e) != C2_OK)
         return e->code;
     s->nqueued++;
     s->wrote_news = 1;
     return C2_OK;
 }
 
+c2_err outbox_add_keyed(store *s, const client_row *c, const uint8_t key[E4_KEY_LEN], e4_command op,
+                        const uint8_t *args, size_t args_len, const char *topic,
+                        const uint8_t *subject, c2_error *e)
+{
+    return outbox_add_epoch(s, c, key, 0, (int)op, args, args_len, topic, subject, e);
+}
+
 c2_err outbox_add(store *s, const client_row *c, e4_command op, const uint8_t *args,
                   size_t args_len, const char *topic, const uint8_t *subject, c2_error *e)
 {
     uint8_t key[E4_KEY_LEN];
-    c2_err rc = command_key(s, c, key, e);
+    int64_t epoch = 0;
+    c2_err rc = command_key_epoch(s, c, key, &epoch, e);
     if (rc == C2_OK)
-        rc = outbox_add_keyed(s, c, key, op, args, args_len, topic, subject, e);
+        rc = outbox_add_epoch(s, c, key, epoch, (int)op, args, args_len, topic, subject, e);
     sodium_memzero(key, sizeof key);
     return rc;
 }

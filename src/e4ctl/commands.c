@@ -107,7 +107,8 @@ const struct ctl_option ctl_options[] = {
     {"password-file", 0, O_PASSWORD_FILE, "FILE",
      "derive the client's key from the password on FILE's first line ('-': stdin)"},
     {"pubkey", 0, O_PUBKEY, "HEX",
-     "the client's Ed25519 public key (64 hex digits; public-key mode)"},
+     "the client's public keys (public-key modes): pk Ed25519 (64 hex digits), fips-pk "
+     "sign||agree P-256 (132), pq-pk Ed25519||ML-DSA-65||X-Wing (6400)"},
     {"search", 0, O_SEARCH, "TEXT", "only names containing TEXT"},
     {"offset", 0, O_OFFSET, "N", "skip the first N items"},
     {"limit", 0, O_LIMIT, "N", "at most N items (1..1000; default 100; with --all, per request)"},

@@ -233,8 +233,10 @@ static int validate_client_add(struct ctl_request *req)
         rc = check_hex(req, "id", req->id, 32);
     if (!rc && req->key)
         rc = check_hex(req, "key", req->key, 64);
-    if (!rc && req->pubkey)
-        rc = check_hex(req, "pubkey", req->pubkey, 64);
+    if (!rc && req->pubkey) /* the suite's key set: pk, fips-pk or pq-pk (e4c2 checks which) */
+        rc = check_hex(
+            req, "pubkey", req->pubkey,
+            strlen(req->pubkey) == 132 || strlen(req->pubkey) == 6400 ? strlen(req->pubkey) : 64);
     if (!rc && req->password_file && !*req->password_file)
         rc = perr(req, "--password-file: empty file name");
     return rc;

@@ -30,7 +30,8 @@ static void test_client(void **state)
     c2_client c = {.created = 1700000000, .topics = 2, .pending = 1};
     (void)state;
     memset(c.id, 0xab, sizeof c.id);
-    memset(c.pubkey, 0x01, sizeof c.pubkey);
+    memset(c.pubkey, 0x01, E4_ED25519_PK_LEN);
+    c.pubkey_len = E4_ED25519_PK_LEN;
     strcpy(c.name, "dev\"1");
     /* never sent a STATE: unknown, no time; PK: no C2 key generation known */
     RENDERS(api_client_json(&c, C2_MODE_SK),
@@ -51,7 +52,8 @@ static void test_client_sync(void **state)
         .created = 10, .sync = C2_SYNC_IN_SYNC, .state_at = 1700000123, .c2_generation = 3};
     (void)state;
     memset(c.id, 0xcd, sizeof c.id);
-    memset(c.pubkey, 0x02, sizeof c.pubkey);
+    memset(c.pubkey, 0x02, E4_ED25519_PK_LEN);
+    c.pubkey_len = E4_ED25519_PK_LEN;
     strcpy(c.name, "cam");
     RENDERS(api_client_json(&c, C2_MODE_PK),
             "{\"c2_key_generation\":3,\"created\":10,\"id\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\","
@@ -129,6 +131,7 @@ static void test_command(void **state)
     assert_string_equal(api_command_name(E4_CMD_RESET_PUBKEYS), "reset_pubkeys");
     assert_string_equal(api_command_name(E4_CMD_SET_C2_KEY), "set_c2_key");
     assert_null(api_command_name(8));
+    assert_string_equal(api_command_name(C2_OP_KEY_ESTABLISH), "key_establishment");
     assert_null(api_command_name(-1));
     c.opcode = 99;
     c.has_subject = 0;

@@ -213,6 +213,53 @@ static void test_key_establishment_and_commands(void **st)
     free(msg), free(bad), free(c2), free(cl), free(other);
 }
 
+/* Encapsulated when queued, signed when sent: the key is the same, the
+ * signed timestamp is the sending time (an establishment queued long
+ * before would otherwise be too old on arrival). */
+static void test_key_encaps_then_sign(void **st)
+{
+    TB_REQUIRE_PK();
+    (void)st;
+    party *c2 = make_party(), *cl = make_party();
+    uint8_t *msg = malloc(E4_PQ_PK_KEY_MSG_LEN), ct[E4_XWING_CT_LEN];
+    uint8_t k_c2[32], k_cl[32], k_one[32], eseed[64];
+    uint32_t epoch = 0;
+    const uint64_t later = NOW + 3600;
+    assert_non_null(msg);
+    memset(eseed, 0x5a, sizeof eseed);
+    assert_int_equal(e4_pq_pk_key_encaps(ct, k_c2, cl->xwing_pk, 9, eseed), E4_OK);
+    assert_int_equal(e4_pq_pk_key_sign(msg, ct, 9, later, c2->ed_sk, c2->mldsa_seed), E4_OK);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk,
+                                       c2->mldsa_pk, cl->xwing_seed, later, 0),
+                     E4_OK);
+    assert_int_equal(epoch, 9);
+    assert_memory_equal(k_c2, k_cl, 32);
+    /* signed at "later": too old an hour after that */
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk,
+                                       c2->mldsa_pk, cl->xwing_seed, later + 3600, 0),
+                     E4_ERR_TIMESTAMP_TOO_OLD);
+    /* the one-call form with the same randomness gives the same key */
+    assert_int_equal(
+        e4_pq_pk_key_establish(msg, k_one, c2->ed_sk, c2->mldsa_seed, cl->xwing_pk, 9, NOW, eseed),
+        E4_OK);
+    assert_memory_equal(k_one, k_c2, 32);
+    assert_memory_equal(msg + 15, ct, E4_XWING_CT_LEN);
+    /* the ciphertext is signed: another epoch in the header does not open */
+    assert_int_equal(e4_pq_pk_key_sign(msg, ct, 10, later, c2->ed_sk, c2->mldsa_seed), E4_OK);
+    assert_int_equal(e4_pq_pk_key_open(k_cl, &epoch, msg, E4_PQ_PK_KEY_MSG_LEN, c2->ed_pk,
+                                       c2->mldsa_pk, cl->xwing_seed, later, 0),
+                     E4_OK);
+    assert_int_equal(epoch, 10);
+    assert_memory_not_equal(k_cl, k_c2, 32); /* K_epoch binds the epoch */
+    assert_int_equal(e4_pq_pk_key_encaps(NULL, k_c2, cl->xwing_pk, 9, eseed),
+                     E4_ERR_INVALID_ARGUMENT);
+    assert_int_equal(e4_pq_pk_key_sign(msg, ct, 9, UINT64_MAX, c2->ed_sk, c2->mldsa_seed),
+                     E4_ERR_INVALID_ARGUMENT);
+    free(msg);
+    free(c2);
+    free(cl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_both_signatures_needed),
         cmocka_unit_test(test_truncated_corrupted_wrong_suite),
         cmocka_unit_test(test_key_establishment_and_commands),
+        cmocka_unit_test(test_key_encaps_then_sign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
