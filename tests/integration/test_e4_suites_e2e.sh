@@ -6,7 +6,7 @@
 #   of overhead) that `e4 unprotect --suite fips-sk` opens; a base-SK device
 #   rejects the fips-sk message as wrong suite, a fips-sk device a base one;
 #   the suite survives the state file; e4sim --suite fips-sk obeys commands.
-# - fips-pk and pq-pk (in libe4's state, not yet in the e4 client): messages made by
+# - fips-pk and pq-pk with the tools: messages made by
 #   `e4 protect --suite S` with keys from `e4 keygen --suite S` go through
 #   the broker and are opened by `e4 unprotect --suite S`; another signer's
 #   key, a changed byte and the wrong suite are rejected. Commands built by
@@ -15,6 +15,17 @@
 #   by libe4's stateless functions (e4_test_suite_command_open), with the
 #   device's own keys; another device's key, another C2 key and an old
 #   epoch's command under the new epoch's key fail.
+# - fips-pk and pq-pk devices: two `e4 client --suite S --state FILE` devices
+#   (keys from `e4 keygen --suite S`, C2's from `e4 keygen --suite S --c2`)
+#   learn each other's public key from set-pubkey commands built by
+#   `e4 command --suite S` and exchange signed messages through the broker;
+#   the spy sees only the suite's header, the signer's id and ciphertext. In
+#   pq-pk a device obeys no command before C2's key establishment, then
+#   commands under its epoch; a second establishment replaces it (a command
+#   under the previous epoch still works), a replayed one is refused, and
+#   all of this survives a restart from the state file. Wrong-suite
+#   messages, a --suite contradicting the state, and bad key sets (wrong
+#   length, an all-zero part, a point not on P-256) are refused.
 set -uo pipefail
 
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -173,7 +184,7 @@ mb=$(mark bob)
 send alice "pub fs/t1 after restart"
 expect bob "^message fs/t1 after restart\$" "$mb" "restarted bob cannot read fs/t1"
 "$E4" client --suite pq-pk --name x --key "$KA" --broker "127.0.0.1:$PORT" </dev/null >/dev/null 2>"$TMP/pq-client.err"
-[ $? -eq 2 ] && grep "not in the e4 client yet" "$TMP/pq-client.err" >/dev/null && ok || ko "client --suite pq-pk: $(cat "$TMP/pq-client.err")"
+[ $? -eq 2 ] && grep "\-\-key is the symmetric-key mode" "$TMP/pq-client.err" >/dev/null && ok || ko "client --suite pq-pk --key: $(cat "$TMP/pq-client.err")"
 client_stop alice
 client_stop carol
 
@@ -320,6 +331,153 @@ cmp -s "$TMP/epoch1.key" "$TMP/epoch2.key" && ko "epoch 2 reused epoch 1's key" 
 "$OPEN" pq-pk "$(cat "$TMP/epoch2.key")" <"$TMP/pcmd.bin" >/dev/null 2>&1 && ko "epoch 1 command opened with epoch 2's key" || ok
 "$E4" command --suite pq-pk --epoch 1 reset-topics --client-key "$(cat "$TMP/epoch1.key")" >/dev/null 2>&1
 [ $? -eq 2 ] && ok || ko "pq-pk took --client-key"
+
+# ================= fips-pk and pq-pk devices (e4 client) ===================
+# dev_keys SUITE NAME: the device's keys ($TMP/NAME.keys), its --sign-key set
+# ($TMP/NAME.sk) and its public set for peers ($TMP/NAME.pub).
+dev_keys() {
+  "$E4" keygen --suite "$1" --name "$2" >"$TMP/$2.keys" || die "keygen --suite $1"
+  field sign_key_set <"$TMP/$2.keys" >"$TMP/$2.sk"
+  field pubkey_set <"$TMP/$2.keys" >"$TMP/$2.pub"
+  field xwing_public <"$TMP/$2.keys" >"$TMP/$2.xw"
+}
+# dcmd SUITE DEVICE ARGS...: C2's command to DEVICE (pq-pk: under $EPOCH)
+dcmd() {
+  local suite=$1 dev=$2
+  shift 2
+  if [ "$suite" = fips-pk ]; then
+    c2 "$("$E4" id "$dev")" "$@" --suite fips-pk --c2-key-file "$TMP/c2-fips-pk.key" \
+      --client-pubkey "$(field agree_public <"$TMP/$dev.keys")"
+  else
+    c2 "$("$E4" id "$dev")" "$@" --suite pq-pk --epoch "$EPOCH" --command-key-file "$TMP/$dev.ek$EPOCH"
+  fi
+}
+# establish_for DEVICE EPOCH: $TMP/DEVICE.estN (the message), .ekN (the key)
+establish_for() {
+  "$E4" command --suite pq-pk establish-key --epoch "$2" --c2-key-file "$TMP/c2-pq-pk.key" \
+    --c2-mldsa-key-file "$TMP/c2-pq-pk.mldsa" --client-pubkey "@$TMP/$1.xw" \
+    --command-key-out "$TMP/$1.ek$2" >"$TMP/$1.est$2" || die "establish-key $1 $2"
+}
+publish_control() { mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 2 -t "e4/$("$E4" id "$1")" -f "$2" || die "mosquitto_pub"; }
+# applied DEVICE WHAT ARGS...: dcmd, and the device says it applied it
+applied() {
+  local dev=$1 what=$2 m
+  shift 2
+  m=$(mark "$dev")
+  dcmd "$SUITE" "$dev" "$@"
+  expect "$dev" "^command applied e4/$("$E4" id "$dev")\$" "$m" "$SUITE $dev: $what not applied"
+}
+# keys_line DEVICE: the device's `keys` header line
+keys_line() {
+  local m
+  m=$(mark "$1"); send "$1" keys
+  wait_for "$1" '^keys ' "$m" >/dev/null && tail -n +"$((m + 1))" "$TMP/$1.out" | grep '^keys ' | head -n 1
+}
+
+for SUITE in fips-pk pq-pk; do
+  A=a-$SUITE; B=b-$SUITE; AID=$("$E4" id "$A"); BID=$("$E4" id "$B"); T=pk/dv-$SUITE
+  dev_keys "$SUITE" "$A"; dev_keys "$SUITE" "$B"
+  "$E4" keygen --suite "$SUITE" --c2 >"$TMP/c2-$SUITE.keys" || die "keygen --suite $SUITE --c2"
+  field c2_pubkey_set <"$TMP/c2-$SUITE.keys" >"$TMP/c2-$SUITE.pub"
+  if [ "$SUITE" = fips-pk ]; then
+    field agree_private <"$TMP/c2-$SUITE.keys" >"$TMP/c2-$SUITE.key"
+  else
+    field ed25519_private <"$TMP/c2-$SUITE.keys" >"$TMP/c2-$SUITE.key"
+    field mldsa65_private <"$TMP/c2-$SUITE.keys" >"$TMP/c2-$SUITE.mldsa"
+  fi
+  for d in "$A" "$B"; do
+    client_start "$d" --suite "$SUITE" --name "$d" --sign-key-file "$TMP/$d.sk" \
+      --c2-pubkey "@$TMP/c2-$SUITE.pub" --state "$TMP/$d.state" --topic-key "$T:$TK" --subscribe "$T"
+  done
+  grep -q "^ready id=$BID mode=pk suite=$SUITE control=e4/$BID$" "$TMP/$B.out" && ok ||
+    ko "$SUITE ready line: $(grep ready "$TMP/$B.out")"
+  if [ "$SUITE" = pq-pk ]; then
+    [[ "$(keys_line "$B")" == *" suite=pq-pk epoch=0" ]] && ok || ko "pq-pk keys before establishment"
+    EPOCH=1
+    establish_for "$A" 1; establish_for "$B" 1
+    m=$(mark "$B")
+    dcmd "$SUITE" "$B" set-pubkey "$A" "@$TMP/$A.pub"
+    expect "$B" "^error command e4/$BID: " "$m" "pq-pk command obeyed before any key establishment"
+    for d in "$A" "$B"; do
+      m=$(mark "$d"); publish_control "$d" "$TMP/$d.est1"
+      expect "$d" "^command applied e4/$("$E4" id "$d")\$" "$m" "pq-pk $d: establishment 1 not applied"
+    done
+  fi
+  applied "$B" set-pubkey set-pubkey "$A" "@$TMP/$A.pub"
+  applied "$A" set-pubkey set-pubkey "$B" "@$TMP/$B.pub"
+  MSG="from a to b in $SUITE secret-D4"
+  mb=$(mark "$B")
+  send "$A" "pub $T $MSG"
+  expect "$B" "^message $T $MSG\$" "$mb" "$SUITE: b did not open a's message"
+  mb=$(mark "$A")
+  send "$B" "pub $T back from b"
+  expect "$A" "^message $T back from b\$" "$mb" "$SUITE: a did not open b's message"
+  seen=$(grep "^$T " "$TMP/spy.out" | head -n 1 | cut -d' ' -f2)
+  [ "${seen:0:4}" = "$([ "$SUITE" = fips-pk ] && echo e411 || echo e421)" ] && ok || ko "$SUITE device header ${seen:0:4}"
+  [ "${seen:20:32}" = "$AID" ] && ok || ko "$SUITE: the signer id the spy saw: ${seen:20:32}"
+  grep -q "$(hex_of "$MSG")" "$TMP/spy.out" && ko "$SUITE: the broker saw the plaintext" || ok
+  unhex "$seen" >"$TMP/dv-$SUITE.seen"
+  [ "$("$E4" unprotect --suite "$SUITE" --key "$TK" --pubkey "$A:@$TMP/$A.pub" <"$TMP/dv-$SUITE.seen")" = "$MSG" ] &&
+    ok || ko "$SUITE: e4 unprotect did not open the device's message"
+  [[ "$(keys_line "$B")" == "keys id=$BID mode=pk topics=1 pubkeys=1 suite=$SUITE"* ]] && ok ||
+    ko "$SUITE keys line: $(keys_line "$B")"
+done
+
+# pq-pk: a second establishment, the transition, replays, a restart
+SUITE=pq-pk; A=a-pq-pk; B=b-pq-pk; BID=$("$E4" id "$B")
+establish_for "$B" 2
+m=$(mark "$B"); publish_control "$B" "$TMP/$B.est2"
+expect "$B" "^command applied e4/$BID\$" "$m" "pq-pk establishment 2 not applied"
+[[ "$(keys_line "$B")" == *" epoch=2" ]] && ok || ko "pq-pk keys after establishment 2: $(keys_line "$B")"
+m=$(mark "$B"); publish_control "$B" "$TMP/$B.est1"
+expect "$B" "^error command e4/$BID: .*replayed" "$m" "pq-pk replayed establishment 1 accepted"
+EPOCH=1 applied "$B" "a command under the previous epoch" set-topic-key pk/dv-x "$TK"
+EPOCH=2 applied "$B" "a command under epoch 2" remove-topic pk/dv-x
+client_stop "$B"
+"$E4" client --suite fips-pk --state "$TMP/$B.state" --broker "127.0.0.1:$PORT" </dev/null >/dev/null 2>"$TMP/x.err"
+[ $? -eq 2 ] && grep "holds a pq-pk client" "$TMP/x.err" >/dev/null && ok || ko "--suite contradicting the state: $(cat "$TMP/x.err")"
+client_start "$B" --state "$TMP/$B.state" --subscribe pk/dv-pq-pk
+grep -q "^ready id=$BID mode=pk suite=pq-pk " "$TMP/$B.out" && ok || ko "restarted pq-pk device lost its suite"
+[[ "$(keys_line "$B")" == *" pubkeys=1 suite=pq-pk epoch=2" ]] && ok || ko "restarted pq-pk keys: $(keys_line "$B")"
+for e in 1 2; do
+  m=$(mark "$B"); publish_control "$B" "$TMP/$B.est$e"
+  expect "$B" "^error command e4/$BID: .*replayed" "$m" "restarted pq-pk device took establishment $e again"
+done
+EPOCH=2 applied "$B" "a command under epoch 2 after the restart" set-topic-key pk/dv-x "$TK"
+mb=$(mark "$B")
+send "$A" "pub pk/dv-pq-pk after the restart"
+expect "$B" "^message pk/dv-pq-pk after the restart\$" "$mb" "restarted pq-pk device cannot read a's message"
+# wrong suite: pq-pk bytes to the fips-pk device, fips-pk bytes (padded) to the pq-pk one
+m=$(mark b-fips-pk)
+through_broker pk/dv-fips-pk "$TMP/dv-pq-pk.seen"
+expect b-fips-pk "^error receive pk/dv-fips-pk: message of another cipher suite" "$m" "fips-pk device took a pq-pk message"
+{ cat "$TMP/dv-fips-pk.seen"; head -c 4000 /dev/zero; } >"$TMP/padded.bin"
+m=$(mark "$B")
+through_broker pk/dv-pq-pk "$TMP/padded.bin"
+expect "$B" "^error receive pk/dv-pq-pk: message of another cipher suite" "$m" "pq-pk device took a fips-pk message"
+for d in a-fips-pk b-fips-pk a-pq-pk b-pq-pk; do client_stop "$d"; done
+
+# bad key sets: a specific error, exit 2 (1 for a point libe4 refuses), the secret never echoed
+bad_client() { # WANT_STATUS WANT_TEXT WHAT OPTIONS...
+  local want=$1 text=$2 what=$3 rc
+  shift 3
+  "$E4" client --name bad --broker "127.0.0.1:$PORT" "$@" </dev/null >/dev/null 2>"$TMP/bad.err"
+  rc=$?
+  [ "$rc" -eq "$want" ] && grep -F -- "$text" "$TMP/bad.err" >/dev/null && ok || ko "$what: status $rc: $(cat "$TMP/bad.err")"
+  grep -F -f "$TMP/a-pq-pk.sk" "$TMP/bad.err" >/dev/null && ko "$what: the secret was echoed" || ok
+}
+SK=$(cat "$TMP/a-pq-pk.sk")
+bad_client 2 "expected 256 hex digits" "pq-pk sign key of fips-pk's length" --suite pq-pk \
+  --sign-key-file "$TMP/a-fips-pk.sk" --c2-pubkey "@$TMP/c2-pq-pk.pub"
+printf '%s\n' "${SK:0:192}$(printf '0%.0s' {1..64})" >"$TMP/zero.sk"
+bad_client 2 "the X-Wing seed (bytes 97 to 128) is all zero" "pq-pk zero X-Wing seed" --suite pq-pk \
+  --sign-key-file "$TMP/zero.sk" --c2-pubkey "@$TMP/c2-pq-pk.pub"
+bad_client 2 "--c2-pubkey: expected 3968 hex digits" "pq-pk C2 key of fips-pk's length" --suite pq-pk \
+  --sign-key-file "$TMP/a-pq-pk.sk" --c2-pubkey "@$TMP/c2-fips-pk.pub"
+bad_client 1 "--c2-pubkey: not a compressed point on P-256" "fips-pk C2 key off the curve" --suite fips-pk \
+  --sign-key-file "$TMP/a-fips-pk.sk" --c2-pubkey "02$(printf 'f%.0s' {1..64})"
+bad_client 2 "--password derives only the base suite's keys" "pq-pk --password" --suite pq-pk \
+  --password "a long enough password" --c2-pubkey "@$TMP/c2-pq-pk.pub"
 
 # --help lists the suites and their overheads
 for sub in keygen protect command; do
