@@ -19,8 +19,8 @@
 #include "db.h"
 #include "store.h"
 
-#define SEAL_OVERHEAD 40 /* nonce(24) || ciphertext || tag(16) */
-#define SEAL_MAX_PLAIN 128
+#define SEAL_OVERHEAD 40    /* nonce(24) || ciphertext || tag(16) */
+#define SEAL_MAX_PLAIN 4096 /* a pq-pk SetPubKey (2,001 bytes) fits */
 
 typedef struct keyring keyring;
 

@@ -102,31 +102,48 @@ static c2_err establish(store *s, const client_row *c, const epoch_row *row,
     return epoch_event(s, c, next, e);
 }
 
-c2_err pq_epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
-                    c2_error *e)
+static c2_err open_epoch_key(store *s, const client_row *c, const epoch_row *row,
+                             uint8_t key[E4_KEY_LEN], int64_t *epoch, c2_error *e)
 {
-    epoch_row row;
     uint8_t rid[ROW_ID_LEN];
     size_t len = 0;
-    c2_err rc = read_epoch(s, c, &row, e);
-    if (rc != C2_OK)
-        return rc;
-    if (!row.sealed_len) {
-        rc = establish(s, c, &row, key, epoch, e);
-        if (rc != C2_OK)
-            sodium_memzero(key, E4_KEY_LEN);
-        return rc;
-    }
-    epoch_row_id(rid, c->id, row.epoch);
-    if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.epoch_key", rid, sizeof rid, row.sealed,
-               row.sealed_len) != 0 ||
+    epoch_row_id(rid, c->id, row->epoch);
+    if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.epoch_key", rid, sizeof rid, row->sealed,
+               row->sealed_len) != 0 ||
         len != E4_KEY_LEN)
         return set_error(e, C2_INTERNAL,
                          "the command key of client %.200s does not open: "
                          "the database was altered",
                          c->name);
-    *epoch = row.epoch;
+    *epoch = row->epoch;
     return C2_OK;
+}
+
+c2_err pq_epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                    c2_error *e)
+{
+    epoch_row row;
+    c2_err rc = read_epoch(s, c, &row, e);
+    if (rc != C2_OK)
+        return rc;
+    if (row.sealed_len)
+        return open_epoch_key(s, c, &row, key, epoch, e);
+    rc = establish(s, c, &row, key, epoch, e);
+    if (rc != C2_OK)
+        sodium_memzero(key, E4_KEY_LEN);
+    return rc;
+}
+
+c2_err pq_epoch_current(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                        c2_error *e)
+{
+    epoch_row row;
+    c2_err rc = read_epoch(s, c, &row, e);
+    if (rc != C2_OK)
+        return rc;
+    if (!row.sealed_len)
+        return C2_NOT_FOUND;
+    return open_epoch_key(s, c, &row, key, epoch, e);
 }
 
 c2_err pq_epoch_forget(store *s, const client_row *c, c2_error *e)

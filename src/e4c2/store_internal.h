@@ -124,6 +124,10 @@ c2_err command_key_epoch(store *s, const client_row *c, uint8_t key[E4_KEY_LEN],
 /* pq-pk (store_epoch.c): the client's K_epoch, established now if needed. */
 c2_err pq_epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
                     c2_error *e);
+/* pq-pk: the client's current K_epoch without making one (C2_NOT_FOUND
+ * when it has none): receipts. */
+c2_err pq_epoch_current(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                        c2_error *e);
 /* pq-pk: forget the client's K_epoch (its X-Wing key changed): the next
  * command goes under a new establishment. */
 c2_err pq_epoch_forget(store *s, const client_row *c, c2_error *e);

@@ -135,9 +135,11 @@ static int open_receipt(store *s, sync_ctx *x, const sync_receipt *in, e4_receip
     if (!k && e->code)
         return -1;
     err = k ? open_with(k, x, in, r, plain, gen) : E4_ERR_NOT_AUTHENTIC;
-    /* a key changed since it was cached (rekey, C2 key rotation): look again,
-     * but not more than four times a second per client (forgeries) */
-    if (err == E4_ERR_NOT_AUTHENTIC && (!k || now_ms() - k->loaded_ms > 250)) {
+    /* a key changed since it was cached (rekey, C2 key rotation, a pq-pk
+     * establishment): look again, but not more than four times a second per
+     * client (forgeries), unless it had no key at all (a pq-pk client
+     * reports its state before its first establishment) */
+    if (err == E4_ERR_NOT_AUTHENTIC && (!k || !k->nkeys || now_ms() - k->loaded_ms > 250)) {
         k = sync_client_keys(s, x, in->client_id, 1, e);
         if (!k && e->code)
             return -1;

@@ -31,8 +31,9 @@ typedef struct rkey_entry {
 /* One of C2's key pairs (PK). */
 typedef struct c2_pair {
     int64_t gen;
-    uint8_t sk[E4_X25519_LEN];
-    uint8_t pk[E4_X25519_LEN];
+    uint8_t sk[C2_OWN_SK_MAX]; /* the suite's C2 key set (suite.h) */
+    uint8_t pk[C2_OWN_PK_MAX];
+    size_t pk_len;
     uint8_t check[E4_CHECK_LEN];
 } c2_pair;
 

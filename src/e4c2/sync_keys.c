@@ -75,16 +75,17 @@ static c2_err load_pairs(store *s, sync_ctx *x, c2_error *e)
         size_t pl = 0, sl = 0, len = 0;
         const uint8_t *pk = db_blob(r, 1, &pl), *sealed = db_blob(r, 2, &sl);
         p->gen = db_int(r, 0);
-        if (pl != E4_X25519_LEN ||
+        if (pl != c2_own_pk_len(s->suite) ||
             unseal(s->kr, p->sk, sizeof p->sk, &len, "c2keys.sk", &p->gen, sizeof p->gen, sealed,
                    sl) != 0 ||
-            len != E4_X25519_LEN) {
+            len != c2_own_sk_len(s->suite)) {
             db_rows_free(r);
             return set_error(e, C2_INTERNAL,
                              "a C2 private key does not open: the database was altered");
         }
         memcpy(p->pk, pk, pl);
-        x->npairs += e4_key_check(p->check, p->pk, sizeof p->pk) == E4_OK;
+        p->pk_len = pl;
+        x->npairs += e4_key_check(p->check, p->pk, pl) == E4_OK;
     }
     db_rows_free(r);
     x->pairs_loaded_ms = now_ms();
@@ -100,6 +101,32 @@ c2_err sync_pairs(store *s, sync_ctx *x, int reload, c2_error *e)
     return load_pairs(s, x, e);
 }
 
+/* The command key of c under C2's pair p (PK and fips-pk). */
+static e4_err pair_command_key(store *s, uint8_t cmd[E4_KEY_LEN], const c2_pair *p,
+                               const client_row *c)
+{
+    if (c->pubkey_len != c2_client_pk_len(s->suite))
+        return E4_ERR_INVALID_KEY;
+    if (s->suite == E4_SUITE_FIPS_PK)
+        return e4_fips_pk_command_key(cmd, p->sk, c->pubkey + E4_P256_PK_LEN);
+    return e4_c2_shared_key(cmd, p->sk, c->pubkey);
+}
+
+/* pq-pk: the receipt key of the client's current K_epoch (none before its
+ * first establishment); its C2 generation is read from its STATE. */
+static c2_err derive_epoch_key(store *s, const client_row *c, rkey_entry *k, c2_error *e)
+{
+    uint8_t cmd[E4_KEY_LEN];
+    int64_t epoch = 0;
+    c2_err rc = pq_epoch_current(s, c, cmd, &epoch, e);
+    if (rc == C2_NOT_FOUND)
+        return C2_OK;
+    if (rc == C2_OK && e4_receipt_key(k->rkey[0], cmd) == E4_OK)
+        k->gen[k->nkeys++] = 0;
+    sodium_memzero(cmd, sizeof cmd);
+    return rc;
+}
+
 /* The client's command keys -> receipt keys. */
 static c2_err derive_keys(store *s, sync_ctx *x, const client_row *c, rkey_entry *k, c2_error *e)
 {
@@ -107,6 +134,8 @@ static c2_err derive_keys(store *s, sync_ctx *x, const client_row *c, rkey_entry
     size_t len = 0;
     int i;
     k->nkeys = 0;
+    if (s->suite == E4_SUITE_PQ_PK)
+        return derive_epoch_key(s, c, k, e);
     if (s->mode == C2_MODE_SK) {
         if (unseal(s->kr, cmd, sizeof cmd, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
                    c->key_sealed_len) != 0 ||
@@ -116,7 +145,7 @@ static c2_err derive_keys(store *s, sync_ctx *x, const client_row *c, rkey_entry
         k->gen[0] = 0;
     }
     for (i = 0; s->mode == C2_MODE_PK && i < x->npairs; i++) {
-        if (e4_c2_shared_key(cmd, x->pairs[i].sk, c->pubkey) != E4_OK)
+        if (pair_command_key(s, cmd, &x->pairs[i], c) != E4_OK)
             continue; /* a client key C2 cannot agree with: no receipt opens */
         if (e4_receipt_key(k->rkey[k->nkeys], cmd) == E4_OK)
             k->gen[k->nkeys++] = x->pairs[i].gen;

@@ -18,7 +18,7 @@ typedef struct want_topic {
 
 typedef struct want_pubkey {
     uint8_t id[E4_ID_LEN];
-    uint8_t pk[E4_ED25519_PK_LEN];
+    uint8_t pk[E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN]; /* the signing part (SetPubKey's) */
     uint8_t check[E4_CHECK_LEN];
 } want_pubkey;
 
@@ -145,10 +145,10 @@ static c2_err load_pubkeys(store *s, sync_view *v, c2_error *e)
         w = &v->pubkeys[v->npubkeys];
         memcpy(w->id, id, E4_ID_LEN);
         pk = db_blob(r, 1, &n);
-        if (n != E4_ED25519_PK_LEN)
+        if (n != c2_client_pk_len(s->suite))
             continue;
-        memcpy(w->pk, pk, n);
-        v->npubkeys += e4_key_check(w->check, w->pk, sizeof w->pk) == E4_OK;
+        memcpy(w->pk, pk, c2_client_sign_pk_len(s->suite));
+        v->npubkeys += e4_key_check(w->check, w->pk, c2_client_sign_pk_len(s->suite)) == E4_OK;
     }
     db_rows_free(r);
     if (rc != 0)
@@ -246,14 +246,14 @@ static c2_err pubkey_extra(store *s, sync_view *v, const uint8_t *id, c2_error *
 
 static c2_err pubkey_want(store *s, sync_view *v, size_t i, c2_error *e)
 {
-    uint8_t args[E4_ED25519_PK_LEN + E4_ID_LEN];
+    uint8_t args[C2_SETPUBKEY_MAX];
     const want_pubkey *w = &v->pubkeys[i];
+    size_t n;
     v->ndiff++;
     if (v->dry || v->removing)
         return C2_OK;
-    memcpy(args, w->pk, E4_ED25519_PK_LEN);
-    memcpy(args + E4_ED25519_PK_LEN, w->id, E4_ID_LEN);
-    return outbox_add(s, &v->c, E4_CMD_SET_PUBKEY, args, sizeof args, NULL, w->id, e);
+    n = c2_setpubkey_args(s->suite, args, w->pk, w->id);
+    return outbox_add(s, &v->c, E4_CMD_SET_PUBKEY, args, n, NULL, w->id, e);
 }
 
 static c2_err pubkey_same(store *s, sync_view *v, size_t i, c2_error *e)
@@ -276,16 +276,22 @@ static c2_err c2_key_diff(store *s, sync_ctx *x, sync_view *v, c2_error *e)
         !sodium_memcmp(v->got.c2_check, x->pairs[0].check, E4_CHECK_LEN))
         return C2_OK;
     v->ndiff++;
+    if (s->suite == E4_SUITE_PQ_PK) /* commands travel under K_epoch, whatever C2 key it holds */
+        return v->dry ? C2_OK
+                      : outbox_add(s, &v->c, E4_CMD_SET_C2_KEY, x->pairs[0].pk, x->pairs[0].pk_len,
+                                   NULL, NULL, e);
     for (i = 1; i < x->npairs; i++)
         if (x->pairs[i].gen == v->gen)
             old = &x->pairs[i];
     if (v->dry || !old)
         return C2_OK; /* without the pair it holds, nothing C2 sends can reach it */
-    if (e4_c2_shared_key(key, old->sk, v->c.pubkey) != E4_OK)
+    if ((s->suite == E4_SUITE_FIPS_PK
+             ? e4_fips_pk_command_key(key, old->sk, v->c.pubkey + E4_P256_PK_LEN)
+             : e4_c2_shared_key(key, old->sk, v->c.pubkey)) != E4_OK)
         return set_error(e, C2_INTERNAL, "cannot derive the old command key of client %.200s",
                          v->c.name);
-    rc = outbox_add_keyed(s, &v->c, key, E4_CMD_SET_C2_KEY, x->pairs[0].pk, E4_X25519_LEN, NULL,
-                          NULL, e);
+    rc = outbox_add_keyed(s, &v->c, key, E4_CMD_SET_C2_KEY, x->pairs[0].pk, x->pairs[0].pk_len,
+                          NULL, NULL, e);
     sodium_memzero(key, sizeof key);
     return rc;
 }
@@ -440,6 +446,15 @@ static void view_free(sync_view *v)
     free(v->pubkeys);
 }
 
+/* pq-pk: the generation of the C2 key a STATE reports (0: none C2 keeps). */
+static int64_t gen_of_check(const sync_ctx *x, const uint8_t *check)
+{
+    for (int i = 0; check && i < x->npairs; i++)
+        if (!sodium_memcmp(check, x->pairs[i].check, E4_CHECK_LEN))
+            return x->pairs[i].gen;
+    return 0;
+}
+
 c2_err sync_state_apply(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], const uint8_t *plain,
                         size_t plain_len, uint64_t ts, int64_t gen, int64_t at_ms, c2_error *e)
 {
@@ -458,6 +473,8 @@ c2_err sync_state_apply(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], cons
         return rc;
     }
     rc = sync_pairs(s, x, 0, e);
+    if (rc == C2_OK && s->suite == E4_SUITE_PQ_PK)
+        v.gen = gen_of_check(x, v.got.c2_check);
     if (rc == C2_OK && (rc = check_topics(s, x, &v, e)) == C2_OK &&
         (rc = load_pubkeys(s, &v, e)) == C2_OK && (rc = diff_pass(s, x, &v, 1, e)) == C2_OK &&
         (rc = decide(s, x, &v, at_ms, &d, e)) == C2_OK &&
