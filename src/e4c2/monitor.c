@@ -33,7 +33,7 @@ typedef struct mtopic {
 
 typedef struct pk_entry {
     uint8_t id[E4_ID_LEN];
-    uint8_t pk[E4_ED25519_PK_LEN];
+    uint8_t pk[C2_SIGN_PK_MAX];
     int found;
     int64_t at_ms;
 } pk_entry;
@@ -81,7 +81,7 @@ static void topic_free(mtopic *t)
     }
 }
 
-static int signer_pubkey(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN])
+static int signer_pubkey(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[C2_SIGN_PK_MAX])
 {
     monitor *m = ctx;
     pk_entry *e = &m->pks[(id[0] | id[1] << 8) % PK_CACHE];
@@ -137,6 +137,7 @@ static int take_topic(void *ctx, const c2_monitored *mt)
     t->keys.has_prev = mt->has_prev;
     memcpy(t->keys.prev_key, mt->prev_key, E4_KEY_LEN);
     t->keys.mode = store_mode(rl->m->st);
+    t->keys.suite = store_suite(rl->m->st);
     t->keys.clock_skew = rl->m->cfg.clock_skew;
     t->keys.pubkey = signer_pubkey;
     t->keys.pubkey_ctx = rl->m;

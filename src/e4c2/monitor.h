@@ -26,15 +26,17 @@
 /* a claimed time further than this from the clock: not an E4 message */
 #define MONITOR_PLAUSIBLE_S (366LL * 86400)
 
-/* What checking a message needs: the topic's keys, the mode, the clock, and
- * (PK) a way to find a signer's public key (0 found, -1 unknown). */
+/* What checking a message needs: the topic's keys, the mode and suite, the
+ * clock, and (PK modes) a way to find a signer's signing keys (0 found, -1
+ * unknown). */
 typedef struct monitor_keys {
     uint8_t key[E4_KEY_LEN];
     int has_prev;
     uint8_t prev_key[E4_KEY_LEN];
     c2_mode mode;
+    e4_suite suite;
     uint32_t clock_skew;
-    int (*pubkey)(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN]);
+    int (*pubkey)(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[C2_SIGN_PK_MAX]);
     void *pubkey_ctx;
 } monitor_keys;
 

@@ -57,6 +57,8 @@ typedef enum c2_mode { C2_MODE_SK = 1, C2_MODE_PK = 2 } c2_mode;
 #define C2_CLIENT_SK_MAX (E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN + E4_XWING_SEED_LEN)
 #define C2_OWN_PK_MAX (E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN)
 #define C2_OWN_SK_MAX (E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN)
+/* A client's signing keys (what verifies its messages): pq-pk's the largest. */
+#define C2_SIGN_PK_MAX (E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN)
 
 #define C2_KEY_ID_LEN 8 /* key id: SHA3-256(key)[0:8], shown, never the key */
 

@@ -133,8 +133,9 @@ typedef struct c2_monitored {
 } c2_monitored;
 c2_err store_monitored_topics(store *s, int (*each)(void *, const c2_monitored *), void *ctx,
                               c2_error *e);
-/* PK: the Ed25519 public key of the client with this id (0 found / 1 not). */
-c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN],
+/* PK modes: the signing keys of the client with this id (suite.h:
+ * c2_client_sign_pk_len bytes); *found 1 or 0. */
+c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[C2_SIGN_PK_MAX],
                            int *found, c2_error *e);
 /* Record an event (traffic.anomaly) outside an operation. */
 c2_err store_event(store *s, const char *type, const char *data, c2_error *e);

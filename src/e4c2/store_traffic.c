@@ -183,7 +183,7 @@ c2_err store_monitored_topics(store *s, int (*each)(void *, const c2_monitored *
     return rc < 0 ? db_error(s, e, "cannot read the monitored topics") : C2_OK;
 }
 
-c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN],
+c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[C2_SIGN_PK_MAX],
                            int *found, c2_error *e)
 {
     db_rows *r = NULL;
@@ -195,8 +195,8 @@ c2_err store_client_pubkey(store *s, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_
     if (db_query(s->d, &r, "SELECT pubkey FROM clients WHERE eid = $1", p, 1) != DB_OK)
         return db_error(s, e, "cannot read a public key");
     rc = db_next(r);
-    if (rc == 1 && (b = db_blob(r, 0, &len)) && len == E4_ED25519_PK_LEN) {
-        memcpy(pk, b, len);
+    if (rc == 1 && (b = db_blob(r, 0, &len)) && len == c2_client_pk_len(s->suite)) {
+        memcpy(pk, b, c2_client_sign_pk_len(s->suite));
         *found = 1;
     }
     db_rows_free(r);

@@ -61,7 +61,7 @@ suite_flow() {
   A=alice-$S; B=bob-$S; BID=$("$E4" id "$B")
   c2_database "c2-$S"
   c2_init "$S" || die "e4c2 init --mode $S failed"
-  c2_start "c2-$S" || die "e4c2 ($S) did not start"
+  c2_start "c2-$S" --monitor-flush 1 || die "e4c2 ($S) did not start"
   E4C2_TOKEN=$(c2_token admin)
   check "$S: status shows the mode" '[ "$("$E4CTL" status --json | json_get mode)" = "$S" ]'
   local devopts=()
@@ -87,6 +87,7 @@ suite_flow() {
     '[ "$n" -eq "$(case $S in fips-sk) echo 64 ;; fips-pk) echo 128 ;; pq-pk) echo 256 ;; esac)" ]'
 
   "$E4CTL" topic add "$T" >/dev/null || die "topic add"
+  "$E4CTL" topic monitor "$T" on >/dev/null || die "topic monitor on"
   ma=$(mark "$A"); mb=$(mark "$B")
   "$E4CTL" topic join "$T" "$A" "$B" "${join_opts[@]}" >/dev/null || die "join"
   # pq-pk: establishment + topic key + peer's key; fips-pk: key + peer's; fips-sk: key
@@ -111,6 +112,14 @@ suite_flow() {
   expect "$B" "^message $T hello from alice secret-$S\$" "$mb" "$S: bob did not read alice's message"
   check "$S: the broker carried the suite's ciphertext" '[ "$(spied "$T" | cut -c1-4)" = "$(header_of "$S")" ]'
   check "$S: the broker never saw the plaintext" '! grep "$(hex_of "secret-$S")" "$TMP/spy.out" >/dev/null'
+  # the traffic monitor knows the suite's messages: valid, and a forgery not
+  printf 'forged' | "$E4" protect --suite fips-sk --key "$(key)" >"$TMP/forged.bin"
+  [ "$S" = fips-sk ] || printf '%s' "not E4 at all, clear text of some length" >"$TMP/forged.bin"
+  mosquitto_pub -h 127.0.0.1 -p "$MOSQUITTO_PORT" -t "$T" -f "$TMP/forged.bin"
+  check "$S: the monitor counted the valid message" \
+    'wait_until "[ \"\$(api GET /v1/topics/$T/traffic | json_get counts.valid)\" -ge 1 ]"'
+  check "$S: ... and the bad one" \
+    'wait_until "[ \"\$(api GET /v1/topics/$T/traffic | json_get counts.$([ "$S" = fips-sk ] && echo not_authentic || echo unprotected))\" -ge 1 ]"'
 
   if [ "$S" = pq-pk ]; then
     # C2's own key rotated: SetC2Key (Ed25519 || ML-DSA-65) under K_epoch

@@ -182,6 +182,89 @@ static void test_skew_buckets(void **state)
     assert_string_equal(c2_traffic_result_name(C2_TR_unknown_signer), "unknown_signer");
 }
 
+/* The suites: their own formats, the header checked (a base message or
+ * another suite's is not one of this suite's: unprotected), signers'
+ * suite-sized keys. */
+static void test_fips_sk_results(void **state)
+{
+    monitor_keys k = sk_keys(1);
+    monitor_replay rp;
+    uint8_t m[256];
+    const char *text = "fips-sk traffic";
+    size_t n = strlen(text) + E4_FIPS_SK_OVERHEAD;
+    (void)state;
+    k.suite = E4_SUITE_FIPS_SK;
+    monitor_replay_init(&rp);
+    assert_int_equal(e4_fips_sk_protect(KEY, NOW, NULL, (const uint8_t *)text, strlen(text), m),
+                     E4_OK);
+    assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_valid);
+    assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_replayed);
+    assert_int_equal(e4_fips_sk_protect(PREV, NOW, NULL, (const uint8_t *)text, strlen(text), m),
+                     E4_OK);
+    assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_valid); /* the previous key */
+    assert_int_equal(e4_fips_sk_protect(OTHER, NOW, NULL, (const uint8_t *)text, strlen(text), m),
+                     E4_OK);
+    assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_not_authentic);
+    assert_int_equal(
+        e4_fips_sk_protect(KEY, NOW - 4000, NULL, (const uint8_t *)text, strlen(text), m), E4_OK);
+    assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_too_old);
+    n = sk_msg(m, KEY, NOW, "a base message, not fips-sk");
+    assert_int_equal(check(&k, &rp, m, n, NULL), C2_TR_unprotected);
+}
+
+static uint8_t PQ_ED_SK[E4_ED25519_SK_LEN], PQ_SEED[E4_MLDSA65_SEED_LEN];
+static uint8_t PQ_PK[E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN];
+
+static int pq_alice_only(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[C2_SIGN_PK_MAX])
+{
+    (void)ctx;
+    if (memcmp(id, SIGNER, E4_ID_LEN) != 0)
+        return -1;
+    memcpy(pk, PQ_PK, sizeof PQ_PK);
+    return 0;
+}
+
+static void test_pq_pk_results(void **state)
+{
+    monitor_keys k = sk_keys(0);
+    monitor_replay rp;
+    static uint8_t m[4096], scratch[4096];
+    uint8_t stranger[E4_ID_LEN];
+    const char *text = "hybrid-signed by alice";
+    size_t n = strlen(text) + E4_PQ_PK_OVERHEAD;
+    int64_t skew;
+    int has_skew;
+    (void)state;
+    k.mode = C2_MODE_PK;
+    k.suite = E4_SUITE_PQ_PK;
+    k.pubkey = pq_alice_only;
+    assert_int_equal(e4_ed25519_keypair(PQ_ED_SK, PQ_PK), E4_OK);
+    memset(PQ_SEED, 0x42, sizeof PQ_SEED);
+    assert_int_equal(e4_mldsa65_public(PQ_PK + E4_ED25519_PK_LEN, PQ_SEED), E4_OK);
+    monitor_replay_init(&rp);
+    assert_int_equal(e4_pq_pk_protect(KEY, SIGNER, PQ_ED_SK, PQ_SEED, NOW - 3,
+                                      (const uint8_t *)text, strlen(text), m),
+                     E4_OK);
+    assert_int_equal(monitor_check(&k, &rp, m, n, NOW, scratch, sizeof scratch, &skew, &has_skew),
+                     C2_TR_valid);
+    assert_true(has_skew && skew == 3);
+    assert_true(zero(scratch, sizeof scratch));
+    assert_int_equal(monitor_check(&k, &rp, m, n, NOW, scratch, sizeof scratch, &skew, &has_skew),
+                     C2_TR_replayed);
+    m[n - 1] ^= 1; /* the ML-DSA signature */
+    assert_int_equal(monitor_check(&k, &rp, m, n, NOW, scratch, sizeof scratch, &skew, &has_skew),
+                     C2_TR_not_authentic);
+    assert_int_equal(e4_hash_id(stranger, "mallory"), E4_OK);
+    assert_int_equal(e4_pq_pk_protect(KEY, stranger, PQ_ED_SK, PQ_SEED, NOW, (const uint8_t *)text,
+                                      strlen(text), m),
+                     E4_OK);
+    assert_int_equal(monitor_check(&k, &rp, m, n, NOW, scratch, sizeof scratch, &skew, &has_skew),
+                     C2_TR_unknown_signer);
+    m[1] = E4_SUITE_FIPS_PK; /* another suite's header: not this suite's traffic */
+    assert_int_equal(monitor_check(&k, &rp, m, n, NOW, scratch, sizeof scratch, &skew, &has_skew),
+                     C2_TR_unprotected);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +272,8 @@ int main(void)
         cmocka_unit_test(test_previous_key),
         cmocka_unit_test(test_replay_cache_is_bounded),
         cmocka_unit_test(test_pk_results),
+        cmocka_unit_test(test_fips_sk_results),
+        cmocka_unit_test(test_pq_pk_results),
         cmocka_unit_test(test_skew_buckets),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
