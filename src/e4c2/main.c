@@ -1,7 +1,7 @@
 /*
  * e4c2: the E4 key-management server.
  *
- *   e4c2 init --mode sk|pk      create the database and the master key check
+ *   e4c2 init --mode MODE       create the database and the master key check
  *   e4c2 run                    serve the API and deliver the outbox
  *   e4c2 token create|list|revoke
  *
@@ -27,8 +27,11 @@ static void usage(FILE *f)
         "usage: e4c2 COMMAND [OPTIONS]\n\n"
         "The E4 key server: clients, topics, keys, and protected commands over MQTT.\n\n"
         "commands:\n"
-        "  init --mode sk|pk        create a C2 database (asks nothing; the master key\n"
-        "                           comes from --passphrase-file, E4C2_PASSPHRASE or --key-file)\n"
+        "  init --mode MODE         create a C2 database (asks nothing; the master key\n"
+        "                           comes from --passphrase-file, E4C2_PASSPHRASE or --key-file);\n"
+        "                           MODE: sk, pk, or a cipher suite: fips-sk (AES-256-GCM),\n"
+        "                           fips-pk (P-256 ECDSA/ECDH) or pq-pk (Ed25519 + ML-DSA-65,\n"
+        "                           X-Wing key establishment)\n"
         "  run                      serve the HTTP API and deliver commands to the broker\n"
         "  token create NAME [--read-only]   print a new API token (once)\n"
         "  token list [--json]      list tokens (never their secret)\n"
