@@ -29,6 +29,7 @@
 #include "mqtt.h"
 
 #include "check.h"
+#include "suite.h"
 
 static void check_error(const api_error *e)
 {
@@ -142,6 +143,13 @@ static c2_mode mode_of(unsigned bits)
     return bits == 1 ? C2_MODE_SK : bits == 2 ? C2_MODE_PK : (c2_mode)0;
 }
 
+static e4_suite suite_of(unsigned bits)
+{
+    static const e4_suite suites[4] = {E4_SUITE_BASE, E4_SUITE_FIPS_SK, E4_SUITE_FIPS_PK,
+                                       E4_SUITE_PQ_PK};
+    return suites[bits & 3];
+}
+
 static void fuzz_client(const char *data, size_t len, unsigned flags)
 {
     api_error e;
@@ -153,7 +161,10 @@ static void fuzz_client(const char *data, size_t len, unsigned flags)
         return;
     }
     memset(&in, 0xa5, sizeof in);
-    check_client(j, api_parse_client(j, mode_of(flags & 3), &in, &nc, &e), &in, &nc, &e);
+    check_client(j,
+                 api_parse_client_suite(j, mode_of(flags & 3), suite_of(flags >> 2), &in, &nc, &e),
+                 &in, &nc, &e);
+    CHECK(!nc.pubkey || nc.pubkey_len == c2_client_pk_len(suite_of(flags >> 2)));
     api_client_in_wipe(&in);
     json_decref(j);
 }
@@ -162,7 +173,8 @@ static void fuzz_import(const char *data, size_t len, unsigned flags)
 {
     api_import im;
     api_error e;
-    if (api_parse_import(data, len, flags & 1, mode_of((flags >> 1) & 3), &im, &e) != 0) {
+    if (api_parse_import_suite(data, len, flags & 1, mode_of((flags >> 1) & 3),
+                               suite_of(flags >> 3), &im, &e) != 0) {
         check_error(&e);
         CHECK(im.root == NULL && im.in == NULL && im.list == NULL);
         return;

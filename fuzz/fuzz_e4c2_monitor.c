@@ -21,9 +21,11 @@
 
 static const uint8_t KEY[E4_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 static const uint8_t PREV[E4_KEY_LEN] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
-static uint8_t PK[E4_ED25519_PK_LEN] = {0x3b, 0x6a, 0x27, 0xbc};
+static uint8_t PK[C2_SIGN_PK_MAX] = {0x3b, 0x6a, 0x27, 0xbc};
+static const e4_suite SUITES[4] = {E4_SUITE_BASE, E4_SUITE_FIPS_SK, E4_SUITE_FIPS_PK,
+                                   E4_SUITE_PQ_PK};
 
-static int known(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[E4_ED25519_PK_LEN])
+static int known(void *ctx, const uint8_t id[E4_ID_LEN], uint8_t pk[C2_SIGN_PK_MAX])
 {
     (void)id;
     memcpy(pk, PK, sizeof PK);
@@ -54,13 +56,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(k.key, KEY, sizeof KEY);
     k.has_prev = (data[0] & 4) != 0;
     memcpy(k.prev_key, PREV, sizeof PREV);
-    k.mode = data[0] & 1 ? C2_MODE_PK : C2_MODE_SK;
+    k.suite = SUITES[(data[0] >> 3) & 3];
+    k.mode = k.suite == E4_SUITE_FIPS_SK                 ? C2_MODE_SK
+             : k.suite != E4_SUITE_BASE || (data[0] & 1) ? C2_MODE_PK
+                                                         : C2_MODE_SK;
     signer_known = (data[0] & 2) != 0;
     k.pubkey = known;
     k.pubkey_ctx = &signer_known;
     data++, size--;
-    (void)e4_message_timestamp(&ts, data, size);
-    now = ts < (UINT64_C(1) << 62) ? ts + (uint64_t)(data[-1] >> 3) : 1700000000u;
+    if (k.suite == E4_SUITE_BASE)
+        (void)e4_message_timestamp(&ts, data, size);
+    else if (size >= E4_SUITE_HEADER_LEN)
+        for (int i = 7; i >= 0; i--)
+            ts = ts << 8 | data[2 + i];
+    now = ts < (UINT64_C(1) << 62) ? ts + (uint64_t)(data[-1] >> 5) : 1700000000u;
     if (!rp.n)
         monitor_replay_init(&rp);
     scratch = calloc(1, size + 1);
@@ -69,7 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(r >= 0 && r < C2_TR_COUNT);
     CHECK(zero(scratch, size + 1));
     CHECK(!has_skew || skew >= 0);
-    if (size <= E4_SK_OVERHEAD)
+    if (size <= E4_SK_OVERHEAD ||
+        (k.suite != E4_SUITE_BASE &&
+         (size < E4_SUITE_HEADER_LEN || data[0] != E4_SUITE_MAGIC || data[1] != (uint8_t)k.suite)))
         CHECK(r == C2_TR_unprotected);
     if (r == C2_TR_valid) {
         r = monitor_check(&k, &rp, data, size, now, scratch, size + 1, &skew, &has_skew);

@@ -119,31 +119,33 @@ static c2_err open_epoch_key(store *s, const client_row *c, const epoch_row *row
     return C2_OK;
 }
 
-c2_err pq_epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
-                    c2_error *e)
+/* The client's K_epoch; with make, established now when it has none
+ * (otherwise C2_NOT_FOUND). */
+static c2_err epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                        int make, c2_error *e)
 {
     epoch_row row;
     c2_err rc = read_epoch(s, c, &row, e);
-    if (rc != C2_OK)
-        return rc;
-    if (row.sealed_len)
-        return open_epoch_key(s, c, &row, key, epoch, e);
+    if (rc != C2_OK || row.sealed_len)
+        return rc != C2_OK ? rc : open_epoch_key(s, c, &row, key, epoch, e);
+    if (!make)
+        return C2_NOT_FOUND;
     rc = establish(s, c, &row, key, epoch, e);
     if (rc != C2_OK)
         sodium_memzero(key, E4_KEY_LEN);
     return rc;
 }
 
+c2_err pq_epoch_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
+                    c2_error *e)
+{
+    return epoch_key(s, c, key, epoch, 1, e);
+}
+
 c2_err pq_epoch_current(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
                         c2_error *e)
 {
-    epoch_row row;
-    c2_err rc = read_epoch(s, c, &row, e);
-    if (rc != C2_OK)
-        return rc;
-    if (!row.sealed_len)
-        return C2_NOT_FOUND;
-    return open_epoch_key(s, c, &row, key, epoch, e);
+    return epoch_key(s, c, key, epoch, 0, e);
 }
 
 c2_err pq_epoch_forget(store *s, const client_row *c, c2_error *e)

@@ -54,6 +54,15 @@ sim_wait() {
   wait_for sim "^(ok|timeout) $1 $2" "$from" && tail -n +"$((from + 1))" "$TMP/sim.out" | grep -q "^ok $1 $2"
 }
 
+# applied NAME FROM N: N more "command applied" lines after line FROM
+applied() {
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until [ "$(tail -n +"$(($2 + 1))" "$TMP/$1.out" | grep -c '^command applied')" -ge "$3" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
 # wait_until CONDITION: eval it every 0.1 s until true, at most TIMEOUT s.
 wait_until() {
   local deadline=$(( $(date +%s) + TIMEOUT ))

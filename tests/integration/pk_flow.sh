@@ -5,14 +5,6 @@
 # devices on a real mosquitto.
 C2_TEST="pk-$C2_BACKEND"
 source "$(dirname "${BASH_SOURCE[0]}")/c2_test.sh"
-# applied NAME FROM N: N more "command applied" lines after line FROM
-applied() {
-  local deadline=$(( $(date +%s) + TIMEOUT ))
-  until [ "$(tail -n +"$(($2 + 1))" "$TMP/$1.out" | grep -c '^command applied')" -ge "$3" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
 
 start_mosquitto "$TMP/broker" || die "mosquitto did not start"
 [ "$C2_BACKEND" = pg ] && { start_postgres "$TMP/pg" || die "postgres did not start"; }

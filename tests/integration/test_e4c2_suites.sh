@@ -18,14 +18,6 @@ C2_TEST="suites"
 TIMEOUT_DEFAULT=30
 source "$(dirname "$0")/c2_test.sh"
 
-# applied NAME FROM N: N more "command applied" lines after line FROM
-applied() {
-  local deadline=$(( $(date +%s) + TIMEOUT ))
-  until [ "$(tail -n +"$(($2 + 1))" "$TMP/$1.out" | grep -c '^command applied')" -ge "$3" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
 # keys_line NAME: the device's `keys` line (suite, epoch)
 keys_line() {
   local m
