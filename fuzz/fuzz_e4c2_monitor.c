@@ -40,35 +40,58 @@ static int zero(const uint8_t *p, size_t n)
     return 1;
 }
 
+/* The keys the first byte selects: mode and suite, signer known, a
+ * previous key. */
+static void keys_of(monitor_keys *k, unsigned sel, int *signer_known)
+{
+    memset(k, 0, sizeof *k);
+    memcpy(k->key, KEY, sizeof KEY);
+    k->has_prev = (sel & 4) != 0;
+    memcpy(k->prev_key, PREV, sizeof PREV);
+    k->suite = SUITES[(sel >> 3) & 3];
+    k->mode = k->suite == E4_SUITE_FIPS_SK             ? C2_MODE_SK
+              : k->suite != E4_SUITE_BASE || (sel & 1) ? C2_MODE_PK
+                                                       : C2_MODE_SK;
+    *signer_known = (sel & 2) != 0;
+    k->pubkey = known;
+    k->pubkey_ctx = signer_known;
+}
+
+/* The time the message claims, in its suite's place (0 if none). */
+static uint64_t claimed(const monitor_keys *k, const uint8_t *data, size_t size)
+{
+    uint64_t ts = 0;
+    if (k->suite == E4_SUITE_BASE)
+        (void)e4_message_timestamp(&ts, data, size);
+    else if (size >= E4_SUITE_HEADER_LEN)
+        for (int i = 7; i >= 0; i--)
+            ts = ts << 8 | data[2 + i];
+    return ts;
+}
+
+/* Too short, or not the suite's header: never E4. */
+static int never_e4(const monitor_keys *k, const uint8_t *data, size_t size)
+{
+    return size <= E4_SK_OVERHEAD ||
+           (k->suite != E4_SUITE_BASE && (size < E4_SUITE_HEADER_LEN || data[0] != E4_SUITE_MAGIC ||
+                                          data[1] != (uint8_t)k->suite));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static monitor_replay rp;
     monitor_keys k;
     uint8_t *scratch;
-    uint64_t ts = 0, now;
+    uint64_t ts, now;
     int64_t skew;
     int has_skew, signer_known;
     c2_traffic_result r;
     if (size < 1 || size > 4096)
         return 0;
-    memset(&k, 0, sizeof k);
-    memcpy(k.key, KEY, sizeof KEY);
-    k.has_prev = (data[0] & 4) != 0;
-    memcpy(k.prev_key, PREV, sizeof PREV);
-    k.suite = SUITES[(data[0] >> 3) & 3];
-    k.mode = k.suite == E4_SUITE_FIPS_SK                 ? C2_MODE_SK
-             : k.suite != E4_SUITE_BASE || (data[0] & 1) ? C2_MODE_PK
-                                                         : C2_MODE_SK;
-    signer_known = (data[0] & 2) != 0;
-    k.pubkey = known;
-    k.pubkey_ctx = &signer_known;
+    keys_of(&k, data[0], &signer_known);
     data++, size--;
-    if (k.suite == E4_SUITE_BASE)
-        (void)e4_message_timestamp(&ts, data, size);
-    else if (size >= E4_SUITE_HEADER_LEN)
-        for (int i = 7; i >= 0; i--)
-            ts = ts << 8 | data[2 + i];
+    ts = claimed(&k, data, size);
     now = ts < (UINT64_C(1) << 62) ? ts + (uint64_t)(data[-1] >> 5) : 1700000000u;
     if (!rp.n)
         monitor_replay_init(&rp);
@@ -78,9 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(r >= 0 && r < C2_TR_COUNT);
     CHECK(zero(scratch, size + 1));
     CHECK(!has_skew || skew >= 0);
-    if (size <= E4_SK_OVERHEAD ||
-        (k.suite != E4_SUITE_BASE &&
-         (size < E4_SUITE_HEADER_LEN || data[0] != E4_SUITE_MAGIC || data[1] != (uint8_t)k.suite)))
+    if (never_e4(&k, data, size))
         CHECK(r == C2_TR_unprotected);
     if (r == C2_TR_valid) {
         r = monitor_check(&k, &rp, data, size, now, scratch, size + 1, &skew, &has_skew);

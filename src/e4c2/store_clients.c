@@ -17,6 +17,20 @@ typedef struct prepared {
     uint8_t key_sealed[E4_KEY_LEN + SEAL_OVERHEAD];
 } prepared;
 
+/* What the suite allows: a password only where a key derives from it, a
+ * pubkey of the suite's size. */
+static c2_err check_suite_material(store *s, const c2_new_client *nc, c2_error *e)
+{
+    if (s->mode == C2_MODE_PK && s->suite != E4_SUITE_BASE && nc->password)
+        return set_error(e, C2_INVALID,
+                         "password is for sk, fips-sk and pk modes; this C2 is in %s",
+                         c2_mode_name(s->mode, s->suite));
+    if (nc->pubkey && nc->pubkey_len != c2_client_pk_len(s->suite))
+        return set_error(e, C2_INVALID, "pubkey must be %zu bytes in %s mode",
+                         c2_client_pk_len(s->suite), c2_mode_name(s->mode, s->suite));
+    return C2_OK;
+}
+
 static c2_err check_material(store *s, const c2_new_client *nc, int allow_generate, c2_error *e)
 {
     int given = !!nc->key + !!nc->password + !!nc->pubkey;
@@ -31,13 +45,8 @@ static c2_err check_material(store *s, const c2_new_client *nc, int allow_genera
                          "key is for symmetric-key mode; this C2 is in pk mode (give pubkey)");
     if (!given && !allow_generate)
         return set_error(e, C2_INVALID, "a key, password or pubkey is required");
-    if (s->mode == C2_MODE_PK && s->suite != E4_SUITE_BASE && nc->password)
-        return set_error(e, C2_INVALID,
-                         "password is for sk, fips-sk and pk modes; this C2 is in %s",
-                         c2_mode_name(s->mode, s->suite));
-    if (nc->pubkey && nc->pubkey_len != c2_client_pk_len(s->suite))
-        return set_error(e, C2_INVALID, "pubkey must be %zu bytes in %s mode",
-                         c2_client_pk_len(s->suite), c2_mode_name(s->mode, s->suite));
+    if (check_suite_material(s, nc, e) != C2_OK)
+        return e->code;
     if (nc->password && e4_validate_password(nc->password) != E4_OK)
         return set_error(e, C2_INVALID, "password must be at least 16 bytes of UTF-8");
     if (nc->key && sodium_is_zero(nc->key, E4_KEY_LEN))

@@ -446,11 +446,15 @@ static void view_free(sync_view *v)
     free(v->pubkeys);
 }
 
-/* pq-pk: the generation of the C2 key a STATE reports (0: none C2 keeps). */
-static int64_t gen_of_check(const sync_ctx *x, const uint8_t *check)
+/* The generation of the C2 key the client holds: the pair whose receipt
+ * key opened its STATE, or in pq-pk (receipts under K_epoch) the pair whose
+ * check the STATE reports (0: none C2 keeps). */
+static int64_t held_generation(const store *s, const sync_ctx *x, const sync_view *v)
 {
-    for (int i = 0; check && i < x->npairs; i++)
-        if (!sodium_memcmp(check, x->pairs[i].check, E4_CHECK_LEN))
+    if (s->suite != E4_SUITE_PQ_PK)
+        return v->gen;
+    for (int i = 0; v->got.c2_check && i < x->npairs; i++)
+        if (!sodium_memcmp(v->got.c2_check, x->pairs[i].check, E4_CHECK_LEN))
             return x->pairs[i].gen;
     return 0;
 }
@@ -473,8 +477,7 @@ c2_err sync_state_apply(store *s, sync_ctx *x, const uint8_t id[E4_ID_LEN], cons
         return rc;
     }
     rc = sync_pairs(s, x, 0, e);
-    if (rc == C2_OK && s->suite == E4_SUITE_PQ_PK)
-        v.gen = gen_of_check(x, v.got.c2_check);
+    v.gen = held_generation(s, x, &v);
     if (rc == C2_OK && (rc = check_topics(s, x, &v, e)) == C2_OK &&
         (rc = load_pubkeys(s, &v, e)) == C2_OK && (rc = diff_pass(s, x, &v, 1, e)) == C2_OK &&
         (rc = decide(s, x, &v, at_ms, &d, e)) == C2_OK &&

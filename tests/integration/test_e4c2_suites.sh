@@ -189,7 +189,18 @@ api POST /v1/clients '{"name":"y","pubkey":"'"$badx"'"}' >"$TMP/bad.json"
 check "pq-pk: an X-Wing key that is no key -> 400" '[ "$HTTP_STATUS" = 400 ] && grep "X-Wing" "$TMP/bad.json" >/dev/null'
 api POST /v1/clients '{"name":"z","password":"correct horse battery staple"}' >"$TMP/bad.json"
 check "pq-pk: a password -> 400" '[ "$HTTP_STATUS" = 400 ] && grep password "$TMP/bad.json" >/dev/null'
-check "only the good one was added" '[ "$("$E4CTL" status --json | json_get clients)" = 1 ]'
+"$E4" keygen --suite pq-pk --name imp1 >"$TMP/i1.keys" || die "keygen"
+{ printf '{"name":"imp1","pubkey":"%s%s"}\n' "$(sed -n 's/^pubkey_set: //p' "$TMP/i1.keys")" \
+    "$(sed -n 's/^xwing_public: //p' "$TMP/i1.keys")"
+  printf '{"name":"imp2","pubkey":"%s"}\n' "${good:0:6398}"; } >"$TMP/import-bad.jsonl"
+"$E4CTL" client import "$TMP/import-bad.jsonl" >/dev/null 2>"$TMP/import.err"
+check "pq-pk import: a short key set refuses the whole import, naming the entry" \
+  'grep "clients\[1\]" "$TMP/import.err" >/dev/null && grep "6400 hex" "$TMP/import.err" >/dev/null'
+head -n 1 "$TMP/import-bad.jsonl" >"$TMP/import.jsonl"
+check "pq-pk import: suite-sized key sets are imported" '"$E4CTL" client import "$TMP/import.jsonl" >/dev/null'
+check "only the good ones were added" '[ "$("$E4CTL" status --json | json_get clients)" = 2 ]'
+check "the imported client shows its key set" \
+  '[ "$("$E4CTL" client show imp1 --json | json_get pubkey | tr -d "\n" | wc -c)" = 6400 ]'
 c2_stop_all
 c2_database c2-badf
 c2_init fips-pk || die "init"
