@@ -11,7 +11,7 @@
 
 static const char claim_sql[] =
     "SELECT o.seq, o.rid, o.client_eid, o.key_sealed, o.cmd_sealed, o.opcode, o.attempts,"
-    " o.epoch"
+    " o.epoch, o.c2_gen"
     " FROM outbox o WHERE o.state = 0 AND o.next_try <= $1 AND o.lease_until < $1"
     " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 0 AND p.client_eid = o.client_eid"
     " AND p.seq < o.seq) ORDER BY o.seq LIMIT $2";
@@ -26,6 +26,7 @@ static int read_item(store *s, db_rows *r, outbox_item *it)
     it->opcode = (int)db_int(r, 5);
     it->attempts = db_int(r, 6);
     it->epoch = db_int(r, 7);
+    it->c2_gen = db_is_null(r, 8) ? 0 : db_int(r, 8);
     if (n != E4_ID_LEN || cs > C2_OUTBOX_CMD_MAX + SEAL_OVERHEAD)
         return -1;
     memcpy(it->client_id, id, n);

@@ -24,6 +24,7 @@ typedef struct outbox_item {
     int opcode; /* e4_command, or C2_OP_KEY_ESTABLISH (cmd: the X-Wing ciphertext) */
     int64_t attempts;
     int64_t epoch;           /* pq-pk: the epoch it travels under or establishes */
+    int64_t c2_gen;          /* pq-pk establishment: the C2 key that signs it (0: newest) */
     uint8_t key[E4_KEY_LEN]; /* unsealed: wipe after use */
     uint8_t cmd[C2_OUTBOX_CMD_MAX];
     size_t cmd_len;

@@ -154,7 +154,10 @@ static e4_err sign_establishment(publisher *p, const outbox_item *it, uint8_t *m
     e4_err rc = E4_ERR_INVALID_ARGUMENT;
     if (it->cmd_len != E4_XWING_CT_LEN || it->epoch <= 0 || it->epoch > (int64_t)UINT32_MAX)
         return rc;
-    if (c2_key_load(p->st, &e) != C2_OK) {
+    /* with the key its client held when it was queued; if that one was
+     * retired since (rotation finished), the client holds the newest */
+    if (c2_key_load_gen(p->st, it->c2_gen, &e) != C2_OK &&
+        (e.code != C2_NOT_FOUND || c2_key_load_gen(p->st, 0, &e) != C2_OK)) {
         log_error("cannot sign a key establishment", "error", e.message);
         return E4_ERR_CRYPTO;
     }

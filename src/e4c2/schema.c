@@ -126,10 +126,13 @@ static const char *const migrations[] = {
      * transaction that queues it: the row lock keeps two processes from
      * handing out one epoch) and its K_epoch, sealed for (id, epoch); NULL
      * until the first command, and again after a rekey. Each outbox row
-     * knows the epoch it travels under (or, for an establishment, sets up). */
+     * knows the epoch it travels under (or, for an establishment, sets up), and
+     * an establishment the C2 key generation its client holds when it is queued
+     * (signed with that key when sent, though a rotation came in between). */
     "ALTER TABLE clients ADD COLUMN epoch %INT% NOT NULL DEFAULT 0;"
     "ALTER TABLE clients ADD COLUMN epoch_key_sealed %BLOB%;"
-    "ALTER TABLE outbox ADD COLUMN epoch %INT% NOT NULL DEFAULT 0;",
+    "ALTER TABLE outbox ADD COLUMN epoch %INT% NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN c2_gen %INT%;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -81,6 +81,10 @@ static c2_err establish(store *s, const client_row *c, const epoch_row *row,
     int found = 0;
     if (row->pubkey_len != c2_client_pk_len(E4_SUITE_PQ_PK))
         return set_error(e, C2_INTERNAL, "client %.200s has no pq-pk public keys", c->name);
+    /* the generation the client holds: the newest, or during a rotation
+     * (store_c2key.c loads the old one first) the old one */
+    if (!s->c2_loaded && c2_key_load(s, e) != C2_OK)
+        return e->code;
     if (db_query_int(s->d, &next, &found,
                      "UPDATE clients SET epoch = epoch + 1 WHERE id = $1 RETURNING epoch", p,
                      1) != DB_OK ||

@@ -45,7 +45,8 @@ struct queued_command {
     size_t cmd_sealed_len;
     int64_t created;
     int repair;
-    int64_t epoch; /* pq-pk: the K_epoch it travels under (or establishes); 0 otherwise */
+    int64_t epoch;  /* pq-pk: the K_epoch it travels under (or establishes); 0 otherwise */
+    int64_t c2_gen; /* pq-pk establishment: the C2 key generation that signs it */
 };
 
 /* A client row as the operations need it. */
@@ -111,6 +112,9 @@ c2_err outbox_add_epoch(store *s, const client_row *c, const uint8_t key[E4_KEY_
                         const uint8_t *subject, c2_error *e);
 /* PK: load C2's current private key for this transaction. */
 c2_err c2_key_load(store *s, c2_error *e);
+/* The same for a given generation (0: the newest), outside a transaction
+ * (the publisher signing an establishment). */
+c2_err c2_key_load_gen(store *s, int64_t generation, c2_error *e);
 /* Insert the commands queued so far (before commit, and before deleting a
  * row they refer to). */
 c2_err outbox_flush(store *s, c2_error *e);

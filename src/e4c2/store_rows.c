@@ -170,33 +170,44 @@ c2_err topic_key(store *s, const topic_row *t, uint8_t key[E4_KEY_LEN], c2_error
     return C2_OK;
 }
 
-c2_err c2_key_load(store *s, c2_error *e)
+c2_err c2_key_load_gen(store *s, int64_t generation, c2_error *e)
 {
     db_rows *r = NULL;
+    db_val p[1] = {DB_INT(generation)};
     size_t len = 0, n = 0;
     const uint8_t *b;
     int64_t gen;
     int rc;
     if (db_query(s->d, &r,
-                 "SELECT generation, sk_sealed FROM c2keys ORDER BY generation DESC LIMIT 1", NULL,
-                 0) != DB_OK)
+                 generation ? "SELECT generation, sk_sealed FROM c2keys WHERE generation = $1"
+                            : "SELECT generation, sk_sealed FROM c2keys WHERE $1 = 0"
+                              " ORDER BY generation DESC LIMIT 1",
+                 p, 1) != DB_OK)
         return db_error(s, e, "cannot read the C2 key");
     rc = db_next(r);
     if (rc != 1) {
         db_rows_free(r);
         return rc < 0 ? db_error(s, e, "cannot read the C2 key")
-                      : set_error(e, C2_INTERNAL, "the database has no C2 key");
+                      : set_error(e, C2_NOT_FOUND, "the database has no such C2 key");
     }
     gen = db_int(r, 0);
     b = db_blob(r, 1, &n);
-    rc = unseal(s->kr, s->c2_sk, sizeof s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n);
+    rc =
+        n ? unseal(s->kr, s->c2_sk, sizeof s->c2_sk, &len, "c2keys.sk", &gen, sizeof gen, b, n) : 1;
     db_rows_free(r);
+    if (rc > 0) /* retired: its private key is gone */
+        return set_error(e, C2_NOT_FOUND, "C2 key %lld is retired", (long long)gen);
     if (rc != 0 || len != c2_own_sk_len(s->suite))
         return set_error(e, C2_INTERNAL,
                          "the C2 private key does not open: the database was altered");
     s->c2_generation = gen;
     s->c2_loaded = 1;
     return C2_OK;
+}
+
+c2_err c2_key_load(store *s, c2_error *e)
+{
+    return c2_key_load_gen(s, 0, e);
 }
 
 static c2_err sk_client_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
@@ -259,34 +270,45 @@ static c2_err mark_out_of_sync(store *s, c2_error *e)
     return C2_OK;
 }
 
+#define OUTBOX_COLS 12
+
+/* One queued row's values, in the INSERT's column order. */
+static void row_values(const struct queued_command *q, db_val *p)
+{
+    p[0] = DB_BLOB(q->rid, sizeof q->rid);
+    p[1] = DB_BLOB(q->client_id, E4_ID_LEN);
+    p[2] = q->client_rowid ? DB_INT(q->client_rowid) : DB_NULLV;
+    p[3] = DB_INT(q->opcode);
+    p[4] = q->has_topic ? DB_TEXT(q->topic) : DB_NULLV;
+    p[5] = q->has_subject ? DB_BLOB(q->subject, E4_ID_LEN) : DB_NULLV;
+    p[6] = DB_BLOB(q->key_sealed, sizeof q->key_sealed);
+    p[7] = DB_BLOB(q->cmd_sealed, q->cmd_sealed_len);
+    p[8] = DB_INT(q->created);
+    p[9] = DB_INT(q->repair);
+    p[10] = DB_INT(q->epoch);
+    p[11] = q->c2_gen ? DB_INT(q->c2_gen) : DB_NULLV;
+}
+
 c2_err outbox_flush(store *s, c2_error *e)
 {
-    char sql[160 + OUTBOX_BATCH * 64];
-    db_val p[OUTBOX_BATCH * 11];
-    size_t len = (size_t)snprintf(
-        sql, sizeof sql,
-        "INSERT INTO outbox (rid, client_eid, client_id, opcode,"
-        " topic, subject, key_sealed, cmd_sealed, created, repair, epoch) VALUES ");
-    int i, k = 0, n = s->nqueued;
+    char sql[200 + OUTBOX_BATCH * OUTBOX_COLS * 7];
+    db_val p[OUTBOX_BATCH * OUTBOX_COLS];
+    size_t len =
+        (size_t)snprintf(sql, sizeof sql,
+                         "INSERT INTO outbox (rid, client_eid, client_id, opcode, topic, subject,"
+                         " key_sealed, cmd_sealed, created, repair, epoch, c2_gen) VALUES ");
+    int i, j, k = 0, n = s->nqueued;
     if (n == 0)
         return C2_OK;
-    for (i = 0; i < n; i++, k += 11) {
-        const struct queued_command *q = &s->queued[i];
-        len += (size_t)snprintf(sql + len, sizeof sql - len,
-                                "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", i ? "," : "",
-                                k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9,
-                                k + 10, k + 11);
-        p[k] = DB_BLOB(q->rid, sizeof q->rid);
-        p[k + 1] = DB_BLOB(q->client_id, E4_ID_LEN);
-        p[k + 2] = q->client_rowid ? DB_INT(q->client_rowid) : DB_NULLV;
-        p[k + 3] = DB_INT(q->opcode);
-        p[k + 4] = q->has_topic ? DB_TEXT(q->topic) : DB_NULLV;
-        p[k + 5] = q->has_subject ? DB_BLOB(q->subject, E4_ID_LEN) : DB_NULLV;
-        p[k + 6] = DB_BLOB(q->key_sealed, sizeof q->key_sealed);
-        p[k + 7] = DB_BLOB(q->cmd_sealed, q->cmd_sealed_len);
-        p[k + 8] = DB_INT(q->created);
-        p[k + 9] = DB_INT(q->repair);
-        p[k + 10] = DB_INT(q->epoch);
+    for (i = 0; i < n; i++, k += OUTBOX_COLS) {
+        for (j = 0; j < OUTBOX_COLS; j++)
+            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s$%d",
+                                    j   ? ","
+                                    : i ? ",("
+                                        : "(",
+                                    k + j + 1);
+        len += (size_t)snprintf(sql + len, sizeof sql - len, ")");
+        row_values(&s->queued[i], &p[k]);
     }
     if (db_exec(s->d, sql, p, k) != n)
         return db_error(s, e, "cannot queue commands");
@@ -325,6 +347,8 @@ static c2_err queue_command(store *s, struct queued_command *q, const client_row
     c2_err rc = C2_OK;
     memset(q, 0, sizeof *q);
     q->epoch = epoch;
+    /* an establishment is signed with the C2 key its client holds now */
+    q->c2_gen = op == C2_OP_KEY_ESTABLISH ? s->c2_generation : 0;
     randombytes_buf(q->rid, sizeof q->rid);
     memcpy(q->client_id, c->id, E4_ID_LEN);
     q->client_rowid = c->rowid;
