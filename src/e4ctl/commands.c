@@ -106,7 +106,7 @@ const struct ctl_option ctl_options[] = {
     {"key", 0, O_KEY, "HEX", "the client's key (64 hex digits; symmetric-key mode)"},
     {"password-file", 0, O_PASSWORD_FILE, "FILE",
      "derive the client's key from the password on FILE's first line ('-': stdin)"},
-    {"pubkey", 0, O_PUBKEY, "HEX",
+    {"pubkey", 0, O_PUBKEY, "HEX|@FILE",
      "the client's public keys (public-key modes): pk Ed25519 (64 hex digits), fips-pk "
      "sign||agree P-256 (132), pq-pk Ed25519||ML-DSA-65||X-Wing (6400)"},
     {"search", 0, O_SEARCH, "TEXT", "only names containing TEXT"},

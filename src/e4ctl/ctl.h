@@ -201,6 +201,9 @@ void sb_wipe(struct sbuf *b);
 int ctl_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
 /* First line of a file ("-": stdin), without the line end. NULL with err set. */
 char *ctl_read_first_line(const char *path, const char *what, char *err, size_t errlen);
+/* A client's public key set in hex: pk (64 digits), fips-pk (132) or pq-pk
+ * (6400); e4c2 checks it is its suite's. */
+int ctl_pubkey_hex_ok(const char *v);
 void ctl_wipe_free(void *p, size_t len);
 void ctl_wipe_str(char *s);
 /* Compact JSON (any value) in a malloc'ed string; NULL without memory. */

@@ -223,6 +223,14 @@ static int check_hex(struct ctl_request *req, const char *opt, const char *v, si
     return 0;
 }
 
+int ctl_pubkey_hex_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n != 64 && n != 132 && n != 6400)
+        return 0;
+    return strspn(v, "0123456789abcdefABCDEF") == n;
+}
+
 static int validate_client_add(struct ctl_request *req)
 {
     int given = !!(req->set & O_KEY) + !!(req->set & O_PASSWORD_FILE) + !!(req->set & O_PUBKEY);
@@ -233,10 +241,12 @@ static int validate_client_add(struct ctl_request *req)
         rc = check_hex(req, "id", req->id, 32);
     if (!rc && req->key)
         rc = check_hex(req, "key", req->key, 64);
-    if (!rc && req->pubkey) /* the suite's key set: pk, fips-pk or pq-pk (e4c2 checks which) */
-        rc = check_hex(
-            req, "pubkey", req->pubkey,
-            strlen(req->pubkey) == 132 || strlen(req->pubkey) == 6400 ? strlen(req->pubkey) : 64);
+    if (!rc && req->pubkey && req->pubkey[0] != '@' && !ctl_pubkey_hex_ok(req->pubkey))
+        rc = perr(req,
+                  "--pubkey: expected 64 hex digits (pk; fips-pk 132, pq-pk 6400), got '%.80s%s'",
+                  req->pubkey, strlen(req->pubkey) > 80 ? "..." : "");
+    if (!rc && req->pubkey && !strcmp(req->pubkey, "@"))
+        rc = perr(req, "--pubkey @FILE: empty file name");
     if (!rc && req->password_file && !*req->password_file)
         rc = perr(req, "--password-file: empty file name");
     return rc;

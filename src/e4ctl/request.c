@@ -89,7 +89,7 @@ char *ctl_build_path(const struct ctl_request *req)
 
 static json_t *hex_lower(const char *hex)
 {
-    char buf[129];
+    char buf[6401]; /* a pq-pk key set, the longest */
     size_t i, n = strlen(hex);
     json_t *j;
     if (n >= sizeof buf)
@@ -108,8 +108,22 @@ static int client_add_body(const struct ctl_request *req, json_t *o, char *err, 
         rc |= json_object_set_new(o, "id", hex_lower(req->id));
     if (req->key)
         rc |= json_object_set_new(o, "key", hex_lower(req->key));
-    if (req->pubkey)
+    if (req->pubkey && req->pubkey[0] == '@') {
+        char *pk = ctl_read_first_line(req->pubkey + 1, "public key", err, errlen);
+        if (!pk)
+            return CTL_EXIT_FAIL;
+        if (!ctl_pubkey_hex_ok(pk)) {
+            snprintf(err, errlen,
+                     "%s: expected 64, 132 or 6400 hex digits (a pk, fips-pk or pq-pk key set)",
+                     req->pubkey + 1);
+            free(pk);
+            return CTL_EXIT_FAIL;
+        }
+        rc |= json_object_set_new(o, "pubkey", hex_lower(pk));
+        free(pk);
+    } else if (req->pubkey) {
         rc |= json_object_set_new(o, "pubkey", hex_lower(req->pubkey));
+    }
     if (req->password_file) {
         char *pw = ctl_read_first_line(req->password_file, "password", err, errlen);
         if (!pw)

@@ -196,6 +196,11 @@ check "pq-pk: a 32-byte pubkey -> 400" '[ "$HTTP_STATUS" = 400 ] && grep "pubkey
 good=$(sed -n 's/^pubkey_set: //p' "$TMP/x.keys")$(sed -n 's/^xwing_public: //p' "$TMP/x.keys")
 api POST /v1/clients '{"name":"x","pubkey":"'"$good"'"}' >/dev/null
 check "pq-pk: a device's own key set is accepted" '[ "$HTTP_STATUS" = 201 ]'
+"$E4" keygen --suite pq-pk --name x2 >"$TMP/x2.keys" || die "keygen"
+echo "$(sed -n 's/^pubkey_set: //p' "$TMP/x2.keys")$(sed -n 's/^xwing_public: //p' "$TMP/x2.keys")" >"$TMP/x2.pub"
+check "pq-pk: e4ctl client add --pubkey @FILE" '"$E4CTL" client add x2 --pubkey "@$TMP/x2.pub" >/dev/null'
+check "... shows the key set it was given" \
+  '[ "$("$E4CTL" client show x2 --json | json_get pubkey)" = "$(tr A-F a-f <"$TMP/x2.pub")" ]'
 badx=${good:0:$((2 * 1984))}$(printf 'ff%.0s' $(seq 1216))
 api POST /v1/clients '{"name":"y","pubkey":"'"$badx"'"}' >"$TMP/bad.json"
 check "pq-pk: an X-Wing key that is no key -> 400" '[ "$HTTP_STATUS" = 400 ] && grep "X-Wing" "$TMP/bad.json" >/dev/null'
@@ -210,7 +215,7 @@ check "pq-pk import: a short key set refuses the whole import, naming the entry"
   'grep "clients\[1\]" "$TMP/import.err" >/dev/null && grep "6400 hex" "$TMP/import.err" >/dev/null'
 head -n 1 "$TMP/import-bad.jsonl" >"$TMP/import.jsonl"
 check "pq-pk import: suite-sized key sets are imported" '"$E4CTL" client import "$TMP/import.jsonl" >/dev/null'
-check "only the good ones were added" '[ "$("$E4CTL" status --json | json_get clients)" = 2 ]'
+check "only the good ones were added" '[ "$("$E4CTL" status --json | json_get clients)" = 3 ]'
 check "the imported client shows its key set" \
   '[ "$("$E4CTL" client show imp1 --json | json_get pubkey | tr -d "\n" | wc -c)" = 6400 ]'
 c2_stop_all

@@ -86,6 +86,20 @@ static void test_parse_options_anywhere(void **state)
     assert_string_equal(req.args[2], "b");
     ctl_request_free(&req);
 
+    /* a suite's key set: fips-pk's 132 hex digits; a file, read when sent */
+    {
+        char fips[133];
+        memset(fips, 'a', 132);
+        fips[132] = 0;
+        assert_int_equal(PARSE(&req, "client", "add", "a", "--pubkey", fips), 0);
+        ctl_request_free(&req);
+        fips[131] = 0;
+        assert_int_not_equal(PARSE(&req, "client", "add", "a", "--pubkey", fips), 0);
+        ctl_request_free(&req);
+        assert_int_equal(PARSE(&req, "client", "add", "a", "--pubkey", "@keys.pub"), 0);
+        ctl_request_free(&req);
+    }
+
     /* the last occurrence wins; "--" ends the options */
     assert_int_equal(PARSE(&req, "client", "list", "--offset", "1", "--offset", "7"), 0);
     assert_int_equal(req.offset, 7);
@@ -271,6 +285,7 @@ static const struct bad_case bad_cases[] = {
     {{"client", "add", "a", "--id", "abc"}, "--id: expected 32 hex digits"},
     {{"client", "add", "a", "--key", "zz"}, "--key: expected 64 hex digits"},
     {{"client", "add", "a", "--pubkey", "0"}, "--pubkey: expected 64 hex digits"},
+    {{"client", "add", "a", "--pubkey", "@"}, "--pubkey @FILE: empty file name"},
     {{"client", "add", "a", "--key",
       "000000000000000000000000000000000000000000000000000000000000000g"},
      "--key: expected 64 hex digits"},
