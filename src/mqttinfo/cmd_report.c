@@ -11,7 +11,7 @@
 #include <string.h>
 
 typedef struct {
-    long t, f, n; /* true, false, null */
+    long t, f, n; /* true, false, null (mi_tri_of_json) */
 } tri_count;
 
 #define MAX_NAMES 64
@@ -59,14 +59,11 @@ static int by_count(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static void count_tri(tri_count *c, json_t *v)
+static void count_tri(tri_count *c, const json_t *v)
 {
-    if (json_is_true(v))
-        c->t++;
-    else if (json_is_false(v))
-        c->f++;
-    else
-        c->n++;
+    mi_tri t = mi_tri_of_json(v);
+    long *slot = t == MI_YES ? &c->t : t == MI_NO ? &c->f : &c->n;
+    (*slot)++;
 }
 
 static void add_line(stats *s, const char *line)
@@ -130,6 +127,17 @@ static json_t *tri_json(const tri_count *c)
                      "null", (json_int_t)c->n, "percent_true", pct(c->t, decided));
 }
 
+/* {name: {count, percent of of}} */
+static json_t *named_json(const named_count *c, int n, long of)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++)
+        json_object_set_new(o, c[i].name,
+                            json_pack("{s:I,s:f}", "count", (json_int_t)c[i].count, "percent",
+                                      pct(c[i].count, of)));
+    return o;
+}
+
 static void print_json(const stats *s)
 {
     json_t *o = json_object();
@@ -150,18 +158,8 @@ static void print_json(const stats *s)
     }
     json_object_set_new(o, "checks", checks);
     json_object_set_new(o, "sys_tree_published", tri_json(&s->sys_tree));
-    json_t *pr = json_object();
-    for (int i = 0; i < s->nproducts; i++)
-        json_object_set_new(pr, s->products[i].name,
-                            json_pack("{s:I,s:f}", "count", (json_int_t)s->products[i].count,
-                                      "percent", pct(s->products[i].count, s->answered)));
-    json_object_set_new(o, "products", pr);
-    json_t *fi = json_object();
-    for (int i = 0; i < s->nfindings; i++)
-        json_object_set_new(fi, s->findings[i].name,
-                            json_pack("{s:I,s:f}", "count", (json_int_t)s->findings[i].count,
-                                      "percent", pct(s->findings[i].count, s->answered)));
-    json_object_set_new(o, "findings", fi);
+    json_object_set_new(o, "products", named_json(s->products, s->nproducts, s->answered));
+    json_object_set_new(o, "findings", named_json(s->findings, s->nfindings, s->answered));
     char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     if (txt)
         puts(txt);
