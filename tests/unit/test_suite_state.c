@@ -346,15 +346,23 @@ static void common_commands(device *d, device *peer, sender *c, uint64_t now)
     free(pk_args);
 }
 
+/* A fips-pk device of a new C2, and C2's sender holding its command key. */
+static device *fips_pk_commanded(c2 *c, sender *s)
+{
+    make_c2(c);
+    device *d = make_device(E4_SUITE_FIPS_PK, c);
+    *s = (sender){E4_SUITE_FIPS_PK, {0}, 0, NOW - 100};
+    assert_int_equal(e4_fips_pk_command_key(s->key, c->agree_sk, d->agree_pk), E4_OK);
+    return d;
+}
+
 static void test_fips_pk_commands(void **st)
 {
     (void)st;
     TB_REQUIRE_GCM();
     c2 c;
-    make_c2(&c);
-    device *d = make_device(E4_SUITE_FIPS_PK, &c), *peer = make_device(E4_SUITE_FIPS_PK, &c);
-    sender s = {E4_SUITE_FIPS_PK, {0}, 0, NOW - 100};
-    assert_int_equal(e4_fips_pk_command_key(s.key, c.agree_sk, d->agree_pk), E4_OK);
+    sender s;
+    device *d = fips_pk_commanded(&c, &s), *peer = make_device(E4_SUITE_FIPS_PK, &c);
     common_commands(d, peer, &s, NOW);
 
     /* SetIDKey: the command key follows the new agreement key */
@@ -394,12 +402,10 @@ static void test_fips_pk_public_keys_checked(void **st)
 {
     (void)st;
     TB_REQUIRE_GCM();
-    c2 c;
-    make_c2(&c);
-    device *d = make_device(E4_SUITE_FIPS_PK, &c), *peer = make_device(E4_SUITE_FIPS_PK, &c);
-    sender s = {E4_SUITE_FIPS_PK, {0}, 0, NOW - 100};
-    assert_int_equal(e4_fips_pk_command_key(s.key, c.agree_sk, d->agree_pk), E4_OK);
     const size_t size = e4_state_size_suite(E4_SUITE_FIPS_PK, &LIMITS);
+    c2 c;
+    sender s;
+    device *d = fips_pk_commanded(&c, &s), *peer = make_device(E4_SUITE_FIPS_PK, &c);
     uint8_t *before = malloc(size), bad[P256_BAD_KEYS][33], args[33 + 16], zero[33] = {0};
     assert_non_null(before);
     p256_bad_keys(bad, peer->pk);
