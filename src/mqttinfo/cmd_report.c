@@ -66,6 +66,37 @@ static void count_tri(tri_count *c, const json_t *v)
     (*slot)++;
 }
 
+/* The keys of the two protocol versions in a result, as in stats.checks. */
+static const char *const version_keys[2] = {"v311", "v5"};
+
+/* What only an endpoint that spoke MQTT counts: its checks, $SYS, product. */
+static void add_answered(stats *s, const json_t *o)
+{
+    s->answered++;
+    for (int v = 0; v < 2; v++) {
+        const json_t *vo = json_object_get(o, version_keys[v]);
+        for (int k = 0; k < MI_C_COUNT; k++)
+            count_tri(&s->checks[v][k], json_object_get(vo, mi_check_keys[k]));
+    }
+    count_tri(&s->sys_tree, json_object_get(json_object_get(o, "sys_tree"), "published"));
+    const char *pn = json_string_value(json_object_get(json_object_get(o, "product"), "name"));
+    bump(s->products, &s->nproducts, pn ? pn : "unknown");
+}
+
+static void add_versions(stats *s, const json_t *o)
+{
+    const json_t *v311 = json_object_get(o, "v311"), *v5 = json_object_get(o, "v5");
+    if (json_is_true(json_object_get(v311, "supported")))
+        s->v311_supported++;
+    if (json_is_true(json_object_get(v311, "anonymous")))
+        s->anon311++;
+    if (json_is_true(json_object_get(v5, "supported"))) {
+        s->v5++;
+        if (json_is_true(json_object_get(v5, "qos1")) || json_is_true(json_object_get(v5, "qos2")))
+            s->v5_qos++;
+    }
+}
+
 static void add_line(stats *s, const char *line)
 {
     json_t *o = json_loads(line, 0, NULL);
@@ -76,37 +107,12 @@ static void add_line(stats *s, const char *line)
     }
     s->endpoints++;
     json_t *err = json_object_get(o, "error");
-    bool answered = json_is_null(err) || !err;
-    if (answered)
-        s->answered++;
-    static const char *const vkeys[2] = {"v311", "v5"};
-    for (int v = 0; v < 2; v++) {
-        json_t *vo = json_object_get(o, vkeys[v]);
-        for (int k = 0; k < MI_C_COUNT; k++) {
-            json_t *val = vo ? json_object_get(vo, mi_check_keys[k]) : NULL;
-            if (answered)
-                count_tri(&s->checks[v][k], val);
-        }
-    }
-    json_t *v311 = json_object_get(o, "v311"), *v5 = json_object_get(o, "v5");
-    if (json_is_true(json_object_get(v311, "supported")))
-        s->v311_supported++;
-    if (json_is_true(json_object_get(v311, "anonymous")))
-        s->anon311++;
-    if (json_is_true(json_object_get(v5, "supported"))) {
-        s->v5++;
-        if (json_is_true(json_object_get(v5, "qos1")) || json_is_true(json_object_get(v5, "qos2")))
-            s->v5_qos++;
-    }
-    if (answered) {
-        count_tri(&s->sys_tree, json_object_get(json_object_get(o, "sys_tree"), "published"));
-        const char *pn = json_string_value(json_object_get(json_object_get(o, "product"), "name"));
-        bump(s->products, &s->nproducts, pn ? pn : "unknown");
-    }
-    json_t *fs = json_object_get(o, "findings");
+    if (json_is_null(err) || !err)
+        add_answered(s, o);
+    add_versions(s, o);
     size_t i;
     json_t *f;
-    json_array_foreach(fs, i, f)
+    json_array_foreach(json_object_get(o, "findings"), i, f)
     {
         const char *id = json_string_value(json_object_get(f, "id"));
         if (id)
@@ -148,13 +154,12 @@ static void print_json(const stats *s)
     json_object_set_new(o, "anonymous_v311", json_integer(s->anon311));
     json_object_set_new(o, "v5_supported", json_integer(s->v5));
     json_object_set_new(o, "v5_qos_above_0", json_integer(s->v5_qos));
-    static const char *const vkeys[2] = {"v311", "v5"};
     json_t *checks = json_object();
     for (int v = 0; v < 2; v++) {
         json_t *vo = json_object();
         for (int k = 0; k < MI_C_COUNT; k++)
             json_object_set_new(vo, mi_check_keys[k], tri_json(&s->checks[v][k]));
-        json_object_set_new(checks, vkeys[v], vo);
+        json_object_set_new(checks, version_keys[v], vo);
     }
     json_object_set_new(o, "checks", checks);
     json_object_set_new(o, "sys_tree_published", tri_json(&s->sys_tree));
