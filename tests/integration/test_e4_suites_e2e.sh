@@ -80,6 +80,31 @@ through_broker() {
   done
 }
 
+# sim_start NAME OPTION...: an `e4sim run` fed through a named pipe, ready.
+sim_start() {
+  local name=$1 fd
+  shift
+  rm -f "$TMP/$name.in"; mkfifo "$TMP/$name.in"; : >"$TMP/$name.out"
+  ( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
+    exec "$SIM" run --broker "127.0.0.1:$PORT" --connections 1 "$@" \
+      <"$TMP/$name.in" >>"$TMP/$name.out" 2>"$TMP/$name.err" ) &
+  CPID[$name]=$!; PIDS+=("$!")
+  exec {fd}>"$TMP/$name.in"; FD[$name]=$fd
+  wait_for "$name" '^ready ' 0 || die "$name is not ready: $(cat "$TMP/$name.err")"
+}
+# sim_holds NAME DEVICE TOPIC KEY: e4sim NAME says DEVICE holds KEY for TOPIC (bounded)
+sim_holds() {
+  local keyid m deadline=$(( $(date +%s) + TIMEOUT ))
+  keyid=$(python3 -c 'import hashlib,sys; print(hashlib.sha3_256(bytes.fromhex(sys.argv[1])).hexdigest()[:16])' "$4")
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    m=$(mark "$1"); send "$1" "holds $2 $3"
+    wait_for "$1" '^holds ' "$m" || return 1
+    tail -n +"$((m + 1))" "$TMP/$1.out" | grep "^holds $2 $3 $keyid$" >/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # ---- the spy: a plain subscriber on the broker -----------------------------
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 2 -t 'fs/#' -t 'pk/#' -F '%t %x' >"$TMP/spy.out" 2>"$TMP/spy.err" &
 PIDS+=("$!")
@@ -192,23 +217,9 @@ client_stop carol
 "$SIM" --generate 3 --prefix fs --out "$TMP/devices.jsonl" || die "e4sim --generate"
 SIMKEY=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["key"])' "$TMP/devices.jsonl")
 SIMID=$("$E4" id fs-1)
-rm -f "$TMP/sim.in"; mkfifo "$TMP/sim.in"; : >"$TMP/sim.out"
-( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
-  exec "$SIM" run --suite fips-sk --broker "127.0.0.1:$PORT" --devices "$TMP/devices.jsonl" --connections 1 \
-    <"$TMP/sim.in" >>"$TMP/sim.out" 2>"$TMP/sim.err" ) &
-CPID[sim]=$!; PIDS+=("$!")
-exec {simfd}>"$TMP/sim.in"; FD[sim]=$simfd
-wait_for sim '^ready ' 0 || die "e4sim is not ready: $(cat "$TMP/sim.err")"
+sim_start sim --suite fips-sk --devices "$TMP/devices.jsonl"
 c2 "$SIMID" set-topic-key fs/sim "$TK2" --suite fips-sk --client-key "$SIMKEY"
-KEYID=$(python3 -c 'import hashlib,sys; print(hashlib.sha3_256(bytes.fromhex(sys.argv[1])).hexdigest()[:16])' "$TK2")
-deadline=$(( $(date +%s) + TIMEOUT )); held=no
-while [ "$(date +%s)" -lt "$deadline" ]; do
-  m=$(mark sim); send sim "holds fs-1 fs/sim"
-  wait_for sim '^holds ' "$m" || break
-  tail -n +"$((m + 1))" "$TMP/sim.out" | grep -q "^holds fs-1 fs/sim $KEYID$" && { held=yes; break; }
-  sleep 0.1
-done
-[ "$held" = yes ] && ok || ko "e4sim --suite fips-sk did not apply the fips-sk command"
+sim_holds sim fs-1 fs/sim "$TK2" && ok || ko "e4sim --suite fips-sk did not apply the fips-sk command"
 c2 "$SIMID" set-topic-key fs/sim2 "$TK2" --client-key "$SIMKEY" # base: 73 bytes, past the length check
 deadline=$(( $(date +%s) + TIMEOUT )); counted=no
 while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -218,7 +229,9 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   sleep 0.1
 done
 [ "$counted" = yes ] && ok || ko "e4sim --suite fips-sk: base command not counted as wrong_suite: $(tail -n 1 "$TMP/sim.out")"
-"$SIM" run --suite pq-pk --devices "$TMP/devices.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] && ok || ko "e4sim --suite pq-pk accepted"
+"$SIM" run --suite pq-pk --devices "$TMP/devices.jsonl" >/dev/null 2>"$TMP/x.err"
+[ $? -ne 0 ] && grep "symmetric-key (key) device cannot run --suite pq-pk" "$TMP/x.err" >/dev/null && ok ||
+  ko "e4sim --suite pq-pk ran SK devices: $(cat "$TMP/x.err")"
 
 # ====================== fips-pk and pq-pk (stateless) =======================
 # pk_suite SUITE SIGN_PRIVATE_FIELD PUBLIC_OF(FILE) EXTRA_PROTECT_ARGS...
@@ -456,6 +469,31 @@ m=$(mark "$B")
 through_broker pk/dv-pq-pk "$TMP/padded.bin"
 expect "$B" "^error receive pk/dv-pq-pk: message of another cipher suite" "$m" "pq-pk device took a fips-pk message"
 for d in a-fips-pk b-fips-pk a-pq-pk b-pq-pk; do client_stop "$d"; done
+
+# ---- e4sim --suite fips-pk and pq-pk: commands, pq-pk key establishment ----
+jsonl_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
+for SUITE in fips-pk pq-pk; do
+  P=sim${SUITE%%-*}
+  "$SIM" --generate 2 --prefix "$P" --mode pk --suite "$SUITE" --c2-pubkey "@$TMP/c2-$SUITE.pub" \
+    --out "$TMP/$P.jsonl" || die "e4sim --generate --suite $SUITE"
+  sim_start "$P" --suite "$SUITE" --devices "$TMP/$P.jsonl"
+  if [ "$SUITE" = fips-pk ]; then
+    echo "agree_public: $(jsonl_field "$TMP/$P.jsonl" agree_pubkey)" >"$TMP/$P-1.keys"
+  else
+    jsonl_field "$TMP/$P.jsonl" xwing_pubkey >"$TMP/$P-1.xw"
+    establish_for "$P-1" 1
+    publish_control "$P-1" "$TMP/$P-1.est1"
+    EPOCH=1
+  fi
+  dcmd "$SUITE" "$P-1" set-topic-key pk/sim "$TK"
+  sim_holds "$P" "$P-1" pk/sim "$TK" && ok || ko "e4sim --suite $SUITE did not apply the command"
+  if [ "$SUITE" = pq-pk ]; then # a second establishment, a command under it
+    establish_for "$P-1" 2
+    publish_control "$P-1" "$TMP/$P-1.est2"
+    EPOCH=2 dcmd "$SUITE" "$P-1" set-topic-key pk/sim2 "$TK2"
+    sim_holds "$P" "$P-1" pk/sim2 "$TK2" && ok || ko "e4sim --suite pq-pk: no command under epoch 2"
+  fi
+done
 
 # bad key sets: a specific error, exit 2 (1 for a point libe4 refuses), the secret never echoed
 bad_client() { # WANT_STATUS WANT_TEXT WHAT OPTIONS...
