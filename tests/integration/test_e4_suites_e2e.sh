@@ -32,6 +32,7 @@ E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
 SIM="$E4_BIN_DIR/e4sim"
+PROXY="$E4_BIN_DIR/e4proxy"
 OPEN="$E4_BIN_DIR/e4_test_suite_command_open"
 mkdir -p "${E4_TMP_DIR:-/tmp}"
 TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-suites.XXXXXX")
@@ -42,7 +43,7 @@ source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
 
-for tool in "$E4" "$SIM" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3; do
+for tool in "$E4" "$SIM" "$PROXY" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
 done
 
@@ -494,6 +495,26 @@ for SUITE in fips-pk pq-pk; do
     sim_holds "$P" "$P-1" pk/sim2 "$TK2" && ok || ko "e4sim --suite pq-pk: no command under epoch 2"
   fi
 done
+
+# ---- e4proxy --suite pq-pk: a legacy publisher's message signed and sealed ----
+dev_keys pq-pk px-pq
+PXPORT=$(free_ports 1)
+"$PROXY" --listen "127.0.0.1:$PXPORT" --broker "mqtt://127.0.0.1:$PORT" --suite pq-pk --name px-pq \
+  --sign-key-file "$TMP/px-pq.sk" --c2-pubkey-file "$TMP/c2-pq-pk.pub" --topic-key "pk/px:$TK" \
+  2>"$TMP/proxy.err" &
+PIDS+=("$!")
+wait_port "$PXPORT" "$TIMEOUT" || die "e4proxy --suite pq-pk did not start: $(cat "$TMP/proxy.err")"
+MSG="legacy reading secret-X9"
+mosquitto_pub -h 127.0.0.1 -p "$PXPORT" -q 1 -t pk/px -m "$MSG" || ko "mosquitto_pub through e4proxy"
+deadline=$(( $(date +%s) + TIMEOUT ))
+until [ -n "$(spied pk/px)" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+seen=$(spied pk/px)
+[ "${seen:0:4}" = e421 ] && [ "${#seen}" -eq $(( 2 * (${#MSG} + 3415) )) ] && ok ||
+  ko "e4proxy pq-pk message: ${seen:0:4}... (${#seen} hex digits)"
+[ "${seen:20:32}" = "$("$E4" id px-pq)" ] && ok || ko "e4proxy pq-pk signer id ${seen:20:32}"
+unhex "$seen" >"$TMP/px.bin"
+[ "$("$E4" unprotect --suite pq-pk --key "$TK" --pubkey "px-pq:@$TMP/px-pq.pub" <"$TMP/px.bin")" = "$MSG" ] &&
+  ok || ko "e4 unprotect --suite pq-pk did not open e4proxy's message"
 
 # bad key sets: a specific error, exit 2 (1 for a point libe4 refuses), the secret never echoed
 bad_client() { # WANT_STATUS WANT_TEXT WHAT OPTIONS...
