@@ -437,6 +437,24 @@ for SUITE in fips-pk pq-pk; do
     ko "$SUITE keys line: $(keys_line "$B")"
 done
 
+# keygen's sets are its fields side by side, in the identity options' order
+k=$TMP/a-pq-pk.keys; c=$TMP/c2-pq-pk.keys
+[ "$(field sign_key_set <"$k")" = "$(field ed25519_private <"$k")$(field mldsa65_private <"$k")$(field xwing_private <"$k")" ] &&
+  [ "$(field pubkey_set <"$k")" = "$(field ed25519_public <"$k")$(field mldsa65_public <"$k")" ] &&
+  [ "$(field c2_pubkey_set <"$c")" = "$(field ed25519_public <"$c")$(field mldsa65_public <"$c")" ] && ok ||
+  ko "keygen --suite pq-pk sets"
+k=$TMP/a-fips-pk.keys; c=$TMP/c2-fips-pk.keys
+[ "$(field sign_key_set <"$k")" = "$(field sign_private <"$k")$(field agree_private <"$k")" ] &&
+  [ "$(field pubkey_set <"$k")" = "$(field sign_public <"$k")" ] &&
+  [ "$(field c2_pubkey_set <"$c")" = "$(field agree_public <"$c")" ] && ok || ko "keygen --suite fips-pk sets"
+"$E4" keygen --suite pq-pk --c2 --json | python3 -c '
+import json, sys
+k = json.load(sys.stdin)
+assert k["suite"] == "pq-pk" and k["c2"] is True, k
+assert k["c2_pubkey_set"] == k["ed25519_public"] + k["mldsa65_public"] and len(k["c2_pubkey_set"]) == 3968
+' && ok || ko "keygen --suite pq-pk --c2 --json"
+"$E4" keygen --c2 >/dev/null 2>&1; [ $? -eq 2 ] && ok || ko "keygen --c2 without a public-key suite"
+
 # pq-pk: a second establishment, the transition, replays, a restart
 SUITE=pq-pk; A=a-pq-pk; B=b-pq-pk; BID=$("$E4" id "$B")
 establish_for "$B" 2
