@@ -107,6 +107,7 @@ sim_holds() {
 }
 
 # ---- the spy: a plain subscriber on the broker -----------------------------
+: >"$TMP/spy.out" # exists before the first grep, whenever the subscriber starts
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 2 -t 'fs/#' -t 'pk/#' -F '%t %x' >"$TMP/spy.out" 2>"$TMP/spy.err" &
 PIDS+=("$!")
 deadline=$(( $(date +%s) + TIMEOUT ))
@@ -541,14 +542,18 @@ bad_client() { # WANT_STATUS WANT_TEXT WHAT OPTIONS...
   "$E4" client --name bad --broker "127.0.0.1:$PORT" "$@" </dev/null >/dev/null 2>"$TMP/bad.err"
   rc=$?
   [ "$rc" -eq "$want" ] && grep -F -- "$text" "$TMP/bad.err" >/dev/null && ok || ko "$what: status $rc: $(cat "$TMP/bad.err")"
-  grep -F -f "$TMP/a-pq-pk.sk" "$TMP/bad.err" >/dev/null && ko "$what: the secret was echoed" || ok
+  grep -F -f "$TMP/secrets.txt" "$TMP/bad.err" >/dev/null && ko "$what: a secret was echoed" || ok
 }
+cat "$TMP/a-pq-pk.sk" "$TMP/a-fips-pk.sk" >"$TMP/secrets.txt"
 SK=$(cat "$TMP/a-pq-pk.sk")
 bad_client 2 "expected 256 hex digits" "pq-pk sign key of fips-pk's length" --suite pq-pk \
-  --sign-key-file "$TMP/a-fips-pk.sk" --c2-pubkey "@$TMP/c2-pq-pk.pub"
+  --sign-key "$(cat "$TMP/a-fips-pk.sk")" --c2-pubkey "@$TMP/c2-pq-pk.pub"
 printf '%s\n' "${SK:0:192}$(printf '0%.0s' {1..64})" >"$TMP/zero.sk"
+head -c 192 "$TMP/zero.sk" >>"$TMP/secrets.txt"; echo >>"$TMP/secrets.txt"
 bad_client 2 "the X-Wing seed (bytes 97 to 128) is all zero" "pq-pk zero X-Wing seed" --suite pq-pk \
   --sign-key-file "$TMP/zero.sk" --c2-pubkey "@$TMP/c2-pq-pk.pub"
+E4_SIGN_KEY=$(cat "$TMP/zero.sk") bad_client 2 "the X-Wing seed (bytes 97 to 128) is all zero" \
+  "pq-pk zero X-Wing seed in E4_SIGN_KEY" --suite pq-pk --c2-pubkey-file "$TMP/c2-pq-pk.pub"
 bad_client 2 "--c2-pubkey: expected 3968 hex digits" "pq-pk C2 key of fips-pk's length" --suite pq-pk \
   --sign-key-file "$TMP/a-pq-pk.sk" --c2-pubkey "@$TMP/c2-fips-pk.pub"
 bad_client 1 "--c2-pubkey: not a compressed point on P-256" "fips-pk C2 key off the curve" --suite fips-pk \
