@@ -489,6 +489,13 @@ m=$(mark "$B")
 through_broker pk/dv-pq-pk "$TMP/padded.bin"
 expect "$B" "^error receive pk/dv-pq-pk: message of another cipher suite" "$m" "pq-pk device took a fips-pk message"
 for d in a-fips-pk b-fips-pk a-pq-pk b-pq-pk; do client_stop "$d"; done
+# the keys event in JSON: the suite, the epoch, the public-key ids
+printf 'keys\n' | "$E4" client --json --state "$TMP/$B.state" "${CLIENT_OPTS[@]}" >"$TMP/json.out" 2>"$TMP/json.err"
+python3 -c '
+import json, sys
+keys = [e for e in map(json.loads, open(sys.argv[1])) if e.get("event") == "keys"][0]
+assert keys["suite"] == "pq-pk" and keys["epoch"] == 2 and keys["pubkeys"] == [sys.argv[2]], keys
+' "$TMP/json.out" "$("$E4" id "$A")" && ok || ko "pq-pk keys in JSON: $(cat "$TMP/json.out" "$TMP/json.err")"
 
 # ---- e4sim --suite fips-pk and pq-pk: commands, pq-pk key establishment ----
 jsonl_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
