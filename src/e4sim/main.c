@@ -14,7 +14,8 @@ static void usage(void)
 {
     printf(
         "Usage: e4sim [run] --devices FILE [OPTION]...\n"
-        "       e4sim --generate N [--prefix NAME] [--mode sk|pk [--c2-pubkey HEX]] [--out FILE]\n"
+        "       e4sim --generate N [--prefix NAME] [--suite SUITE]\n"
+        "             [--mode sk|pk [--c2-pubkey HEX]] [--out FILE]\n"
         "Simulates many E4 devices in one process, for tests and benchmarks of the key\n"
         "server (C2): each device has its own libe4 state and applies the C2 commands\n"
         "published on its control topic e4/<id>.\n"

@@ -565,6 +565,9 @@ bad_client 2 "--c2-pubkey: expected 3968 hex digits" "pq-pk C2 key of fips-pk's 
   --sign-key-file "$TMP/a-pq-pk.sk" --c2-pubkey "@$TMP/c2-fips-pk.pub"
 bad_client 1 "--c2-pubkey: not a compressed point on P-256" "fips-pk C2 key off the curve" --suite fips-pk \
   --sign-key-file "$TMP/a-fips-pk.sk" --c2-pubkey "02$(printf 'f%.0s' {1..64})"
+FSK=$(cat "$TMP/a-fips-pk.sk")
+bad_client 1 "--sign-key: the P-256 signing scalar (not in [1, n-1])" "fips-pk signing scalar n or more" \
+  --suite fips-pk --sign-key "$(printf 'f%.0s' {1..64})${FSK:64}" --c2-pubkey-file "$TMP/c2-fips-pk.pub"
 bad_client 2 "--password derives only the base suite's keys" "pq-pk --password" --suite pq-pk \
   --password "a long enough password" --c2-pubkey "@$TMP/c2-pq-pk.pub"
 
