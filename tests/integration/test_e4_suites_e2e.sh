@@ -34,30 +34,14 @@ E4="$E4_BIN_DIR/e4"
 SIM="$E4_BIN_DIR/e4sim"
 PROXY="$E4_BIN_DIR/e4proxy"
 OPEN="$E4_BIN_DIR/e4_test_suite_command_open"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-suites.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
 
 # shellcheck source=brokers.sh
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
+e4_test_init e4-suites "$E4" "$SIM" "$PROXY" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3
 
-for tool in "$E4" "$SIM" "$PROXY" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
-done
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-
-start_mosquitto "$TMP/broker" || die "mosquitto did not start"
-PORT=$MOSQUITTO_PORT
-CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
+e4_test_broker
 
 field() { sed -n "s/^$1: //p"; }
 unhex() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
