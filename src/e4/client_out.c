@@ -215,24 +215,32 @@ struct keys_walk {
     client_ctx *c;
 };
 
-static void keys_inspect(const e4_state *s, void *ctx)
+/* The suite (base devices print what they always printed) and pq-pk's
+ * command-key epoch (0: none established yet). */
+static void keys_suite(const client_ctx *c, e4_suite suite, uint32_t epoch)
 {
-    client_ctx *c = ((struct keys_walk *)ctx)->c;
-    uint8_t id[E4_ID_LEN], hash[E4_TOPIC_HASH_LEN], key[E4_KEY_LEN];
-    char hex[2 * E4_ID_LEN + 1];
-    const char *mode = e4_state_mode(s) == E4_MODE_PK ? "pk" : "sk";
-    uint32_t i, ntopics = e4_state_topic_count(s), npubkeys = e4_state_pubkey_count(s);
-    int has_old, first;
+    if (c->json && suite != E4_SUITE_BASE)
+        printf("\"suite\":\"%s\",", cli_suite_of(suite)->name);
+    if (c->json && suite == E4_SUITE_PQ_PK)
+        printf("\"epoch\":%u,", (unsigned)epoch);
+    if (c->json) {
+        fputs("\"topics\":[", stdout);
+        return;
+    }
+    if (suite != E4_SUITE_BASE)
+        printf(" suite=%s", cli_suite_of(suite)->name);
+    if (suite == E4_SUITE_PQ_PK)
+        printf(" epoch=%u", (unsigned)epoch);
+}
 
-    e4_state_id(s, id);
-    hex_encode(hex, id, sizeof id);
-    begin(c);
-    if (c->json)
-        printf("{\"event\":\"keys\",\"id\":\"%s\",\"mode\":\"%s\",\"topics\":[", hex, mode);
-    else
-        printf("keys id=%s mode=%s topics=%u pubkeys=%u", hex, mode, (unsigned)ntopics,
-               (unsigned)npubkeys);
-    first = 1;
+/* The topic lines (or JSON entries) of `keys`: hashes, never keys. */
+static void keys_topics(client_ctx *c, const e4_state *s)
+{
+    uint8_t hash[E4_TOPIC_HASH_LEN], key[E4_KEY_LEN];
+    char hex[2 * E4_TOPIC_HASH_LEN + 1];
+    uint32_t i;
+    int has_old, first = 1;
+
     for (i = 0; e4_state_topic_at(s, i, hash, key, &has_old) == E4_OK; i++) {
         const char *name = names_find(c, hash);
         e4_wipe(key, sizeof key);
@@ -254,6 +262,28 @@ static void keys_inspect(const e4_state *s, void *ctx)
         }
         first = 0;
     }
+}
+
+static void keys_inspect(const e4_state *s, void *ctx)
+{
+    client_ctx *c = ((struct keys_walk *)ctx)->c;
+    uint8_t id[E4_ID_LEN];
+    char hex[2 * E4_ID_LEN + 1];
+    const char *mode = e4_state_mode(s) == E4_MODE_PK ? "pk" : "sk";
+    uint32_t i, ntopics = e4_state_topic_count(s), npubkeys = e4_state_pubkey_count(s);
+    int first;
+    e4_suite suite = e4_state_suite(s);
+
+    e4_state_id(s, id);
+    hex_encode(hex, id, sizeof id);
+    begin(c);
+    if (c->json)
+        printf("{\"event\":\"keys\",\"id\":\"%s\",\"mode\":\"%s\",", hex, mode);
+    else
+        printf("keys id=%s mode=%s topics=%u pubkeys=%u", hex, mode, (unsigned)ntopics,
+               (unsigned)npubkeys);
+    keys_suite(c, suite, e4_state_epoch(s));
+    keys_topics(c, s);
     if (c->json)
         fputs("],\"pubkeys\":[", stdout);
     first = 1;

@@ -8,7 +8,7 @@
 
 static void usage(void)
 {
-    printf("Usage: e4 keygen [--type TYPE | --suite SUITE] [--name NAME]\n"
+    printf("Usage: e4 keygen [--type TYPE | --suite SUITE [--c2]] [--name NAME]\n"
            "                 [--password PW | --password-file FILE] [--json]\n"
            "Generate random keys, or derive them from a password exactly as the E4\n"
            "reference (e4go) does.\n"
@@ -27,7 +27,14 @@ static void usage(void)
            "  -s, --suite SUITE         the full key set of a device in SUITE:\n"
            "                            fips-sk: key; fips-pk: sign_ and agree_\n"
            "                            private/public; pq-pk: ed25519_, mldsa65_ and\n"
-           "                            xwing_ private/public\n"
+           "                            xwing_ private/public; fips-pk and pq-pk also\n"
+           "                            sign_key_set (the device's --sign-key) and\n"
+           "                            pubkey_set (its key for peers' --pubkey ID:HEX\n"
+           "                            and set-pubkey)\n"
+           "      --c2                  with --suite fips-pk or pq-pk: C2's key set\n"
+           "                            instead: fips-pk agree_, pq-pk ed25519_ and\n"
+           "                            mldsa65_ private/public, and c2_pubkey_set\n"
+           "                            (the devices' --c2-pubkey)\n"
            "  -n, --name NAME           also print the client id of NAME\n"
            "  -p, --password PW         derive instead of drawing at random\n"
            "                            (Argon2i, as e4go; sym and ed25519 only;\n"
@@ -50,6 +57,9 @@ static void usage(void)
 
 #define SECRET_MAX E4_ED25519_SK_LEN
 #define PUBLIC_MAX E4_MLDSA65_PK_LEN
+/* A set's keys side by side (pq-pk's). */
+#define SECRET_SET_MAX (E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN + E4_XWING_SEED_LEN)
+#define PUBLIC_SET_MAX (E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN)
 
 static e4_err gen_sym(uint8_t *sk, uint8_t *pk)
 {
@@ -85,20 +95,41 @@ static const struct key_kind kinds[] = {
 };
 enum { K_SYM, K_ED25519, K_X25519, K_FIPS_SIGN, K_FIPS_AGREE, K_MLDSA65, K_XWING, NKINDS };
 
-/* A suite's key set: each key's output prefix and kind. */
+/* A suite's key set, a device's or C2's: each key's output prefix, kind
+ * and whether its public key is in the public set; the fields that carry
+ * the whole sets as the identity options take them (NULL: none). */
 struct key_set {
     e4_suite suite;
+    int c2;
     struct {
         const char *prefix;
-        int kind;
+        int kind, in_public_set;
     } keys[3];
     int nkeys;
+    const char *secret_set, *public_set;
 };
 
 static const struct key_set sets[] = {
-    {E4_SUITE_FIPS_SK, {{"", K_SYM}}, 1},
-    {E4_SUITE_FIPS_PK, {{"sign_", K_FIPS_SIGN}, {"agree_", K_FIPS_AGREE}}, 2},
-    {E4_SUITE_PQ_PK, {{"ed25519_", K_ED25519}, {"mldsa65_", K_MLDSA65}, {"xwing_", K_XWING}}, 3},
+    {E4_SUITE_FIPS_SK, 0, {{"", K_SYM, 0}}, 1, NULL, NULL},
+    {E4_SUITE_FIPS_PK,
+     0,
+     {{"sign_", K_FIPS_SIGN, 1}, {"agree_", K_FIPS_AGREE, 0}},
+     2,
+     "sign_key_set",
+     "pubkey_set"},
+    {E4_SUITE_PQ_PK,
+     0,
+     {{"ed25519_", K_ED25519, 1}, {"mldsa65_", K_MLDSA65, 1}, {"xwing_", K_XWING, 0}},
+     3,
+     "sign_key_set",
+     "pubkey_set"},
+    {E4_SUITE_FIPS_PK, 1, {{"agree_", K_FIPS_AGREE, 1}}, 1, NULL, "c2_pubkey_set"},
+    {E4_SUITE_PQ_PK,
+     1,
+     {{"ed25519_", K_ED25519, 1}, {"mldsa65_", K_MLDSA65, 1}},
+     2,
+     NULL,
+     "c2_pubkey_set"},
 };
 
 static int kind_by_name(const char *name)
@@ -120,7 +151,7 @@ struct keygen_opts {
     int kind; /* --type, or -1 with --suite */
     const struct cli_suite *suite;
     const char *name, *password_arg, *password_file;
-    int json;
+    int json, c2;
 };
 
 /* Returns 0 to go on, or 1 + exit status in *rc when done (help, errors). */
@@ -133,6 +164,7 @@ static int keygen_parse(int argc, char **argv, struct keygen_opts *o, int *rc)
         {"password", required_argument, NULL, 'p'},
         {"password-file", required_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'j'},
+        {"c2", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -153,6 +185,7 @@ static int keygen_parse(int argc, char **argv, struct keygen_opts *o, int *rc)
         case 'p': o->password_arg = optarg; break;
         case 'P': o->password_file = optarg; break;
         case 'j': o->json = 1; break;
+        case 'C': o->c2 = 1; break;
         case 'h': usage(); return 1;
         case 'V': *rc = cli_version(); return 1;
         default: *rc = cli_try_help(); return 1;
@@ -163,11 +196,22 @@ static int keygen_parse(int argc, char **argv, struct keygen_opts *o, int *rc)
     return cli_end_of_options(argc, argv, rc);
 }
 
+/* --c2 names C2's key set of a public-key suite. */
+static int c2_validate(const struct keygen_opts *o)
+{
+    if (o->c2 &&
+        (!o->suite || (o->suite->suite != E4_SUITE_FIPS_PK && o->suite->suite != E4_SUITE_PQ_PK)))
+        return cli_usage_error("--c2 goes with --suite fips-pk or pq-pk (C2's public-key set)");
+    return 0;
+}
+
 static int keygen_validate(struct keygen_opts *o, int type_given)
 {
     int password = o->password_arg || o->password_file;
     if (o->suite && type_given)
         return cli_usage_error("--type and --suite are exclusive");
+    if (c2_validate(o))
+        return EXIT_USAGE;
     if (o->suite && o->suite->suite == E4_SUITE_BASE)
         return cli_usage_error("--suite base: use --type sym (SK) or --type ed25519 and "
                                "x25519 (PK)");
@@ -184,7 +228,7 @@ static int keygen_validate(struct keygen_opts *o, int type_given)
 static void print_field(int json, int *first, const char *prefix, const char *name,
                         const uint8_t *v, size_t len)
 {
-    static char hex[2 * PUBLIC_MAX + 1];
+    static char hex[2 * PUBLIC_SET_MAX + 1];
     hex_encode(hex, v, len);
     if (json) {
         printf("%s\"%s%s\":\"%s\"", *first ? "" : ",", prefix, name, hex);
@@ -195,8 +239,16 @@ static void print_field(int json, int *first, const char *prefix, const char *na
     e4_wipe(hex, 2 * len);
 }
 
-/* One key of kind k (derived from password when given), printed. */
-static e4_err emit_key(int k, const char *prefix, const char *password, int json, int *first)
+/* The keys of a set side by side, as the identity options take them. */
+struct set_bytes {
+    uint8_t secret[SECRET_SET_MAX], public[PUBLIC_SET_MAX];
+    size_t secret_len, public_len;
+};
+
+/* One key of kind k (derived from password when given), printed; appended
+ * to acc when given (its public key only when in_public_set). */
+static e4_err emit_key(int k, const char *prefix, const char *password, int json, int *first,
+                       struct set_bytes *acc, int in_public_set)
 {
     uint8_t sk[SECRET_MAX], pk[PUBLIC_MAX];
     e4_err err;
@@ -211,15 +263,23 @@ static e4_err emit_key(int k, const char *prefix, const char *password, int json
         print_field(json, first, prefix, "private", sk, kinds[k].sk_len);
         print_field(json, first, prefix, "public", pk, kinds[k].pk_len);
     }
+    if (err == E4_OK && acc) {
+        memcpy(acc->secret + acc->secret_len, sk, kinds[k].sk_len);
+        acc->secret_len += kinds[k].sk_len;
+        if (in_public_set) {
+            memcpy(acc->public + acc->public_len, pk, kinds[k].pk_len);
+            acc->public_len += kinds[k].pk_len;
+        }
+    }
     e4_wipe(sk, sizeof sk);
     return err;
 }
 
-static const struct key_set *set_of(e4_suite suite)
+static const struct key_set *set_of(e4_suite suite, int c2)
 {
     size_t i;
     for (i = 0; i < sizeof sets / sizeof sets[0]; i++)
-        if (sets[i].suite == suite)
+        if (sets[i].suite == suite && sets[i].c2 == c2)
             return &sets[i];
     return NULL;
 }
@@ -227,14 +287,22 @@ static const struct key_set *set_of(e4_suite suite)
 static e4_err emit_keys(const struct keygen_opts *o, const char *password, int *first)
 {
     const struct key_set *set;
+    struct set_bytes acc;
     e4_err err = E4_OK;
     int i;
 
     if (!o->suite)
-        return emit_key(o->kind, "", password, o->json, first);
-    set = set_of(o->suite->suite);
+        return emit_key(o->kind, "", password, o->json, first, NULL, 0);
+    set = set_of(o->suite->suite, o->c2);
+    acc.secret_len = acc.public_len = 0;
     for (i = 0; set && i < set->nkeys && err == E4_OK; i++)
-        err = emit_key(set->keys[i].kind, set->keys[i].prefix, NULL, o->json, first);
+        err = emit_key(set->keys[i].kind, set->keys[i].prefix, NULL, o->json, first, &acc,
+                       set->keys[i].in_public_set);
+    if (err == E4_OK && set && set->secret_set)
+        print_field(o->json, first, "", set->secret_set, acc.secret, acc.secret_len);
+    if (err == E4_OK && set && set->public_set)
+        print_field(o->json, first, "", set->public_set, acc.public, acc.public_len);
+    e4_wipe(acc.secret, sizeof acc.secret);
     return err;
 }
 
@@ -242,7 +310,7 @@ static void emit_header(const struct keygen_opts *o, const uint8_t id[E4_ID_LEN]
 {
     if (o->json) {
         if (o->suite)
-            printf("{\"suite\":\"%s\",", o->suite->name);
+            printf("{\"suite\":\"%s\",%s", o->suite->name, o->c2 ? "\"c2\":true," : "");
         else
             printf("{\"type\":\"%s\",", kinds[o->kind].name);
     }
@@ -310,7 +378,7 @@ static int keygen_run(const struct keygen_opts *o)
 
 int cmd_keygen(int argc, char **argv)
 {
-    struct keygen_opts o = {K_SYM, NULL, NULL, NULL, NULL, 0};
+    struct keygen_opts o = {K_SYM, NULL, NULL, NULL, NULL, 0, 0};
     int rc, type_given;
 
     cli_protect_secrets();

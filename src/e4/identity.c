@@ -18,22 +18,33 @@ void identity_usage(FILE *f)
           "                            Ed25519 key in public-key mode)\n"
           "      --password-file FILE  the password is the first line of FILE (or\n"
           "                            E4_PASSWORD)\n"
-          "      --sign-key HEX        public-key mode: Ed25519 private key (64 bytes)\n"
+          "      --sign-key HEX        public-key modes: the client's private keys, in\n"
+          "                            SetIDKey's order: base Ed25519 (64 bytes);\n"
+          "                            fips-pk sign_sk(32) || agree_sk(32); pq-pk\n"
+          "                            ed25519_sk(64) || mldsa_seed(32) ||\n"
+          "                            xwing_seed(32) (e4 keygen --suite S prints\n"
+          "                            sign_key_set)\n"
           "      --sign-key-file FILE  the same, first line of FILE (or E4_SIGN_KEY)\n"
-          "      --c2-pubkey HEX       public-key mode: C2's X25519 public key; giving\n"
-          "                            it (or --sign-key) selects public-key mode\n"
-          "      --suite SUITE         cipher suite of a new client: base (default) or\n"
-          "                            fips-sk (symmetric-key: AES-256-GCM messages and\n"
-          "                            commands, overhead 38); fips-pk and pq-pk are\n"
-          "                            not in the client yet (use e4 protect/unprotect)\n"
+          "      --c2-pubkey HEX       public-key modes: C2's public keys, in SetC2Key's\n"
+          "                            order: base X25519 (32); fips-pk P-256 agreement\n"
+          "                            key (33, compressed); pq-pk c2_ed25519_pk(32) ||\n"
+          "                            c2_mldsa_pk(1952); HEX may be @FILE. Giving it\n"
+          "                            (or --sign-key) selects public-key mode\n"
+          "      --c2-pubkey-file FILE the same, first line of FILE\n"
+          "      --suite SUITE         cipher suite of a new client: base (default),\n"
+          "                            fips-sk (--key), fips-pk or pq-pk (--sign-key\n"
+          "                            and --c2-pubkey); a state file keeps its suite\n"
           "      --state FILE          keep the state in FILE: opened when it exists\n"
-          "                            (identity options are then ignored), otherwise\n"
+          "                            (identity options are then ignored; a --suite\n"
+          "                            other than the state's is an error), otherwise\n"
           "                            created from the identity options; every\n"
           "                            change is saved at once\n"
           "      --topic-key TOPIC:HEX set a topic key locally (repeatable)\n"
           "      --topic-key-file TOPIC:FILE  the same, the key read from FILE\n"
-          "      --pubkey ID:HEX       public-key mode: store a signer's Ed25519\n"
-          "                            public key (repeatable)\n"
+          "      --pubkey ID:HEX       public-key modes: store a signer's public key in\n"
+          "                            the suite's length: base Ed25519 (32), fips-pk\n"
+          "                            P-256 (33), pq-pk Ed25519 || ML-DSA-65 (32 +\n"
+          "                            1952); HEX may be @FILE (repeatable)\n"
           "      --clock-skew SEC      accept timestamps up to SEC s in the future\n"
           "      --control-topic TOPIC override the control topic (default e4/<id>)\n"
           "      --no-replay-check     accept replayed messages\n"
@@ -54,10 +65,15 @@ int cli_push(char ***list, size_t *n, char *value)
     return 0;
 }
 
-void identity_free(struct identity_opts *o)
+static void wipe_keys(struct identity_opts *o)
 {
     e4_wipe(o->key, sizeof o->key);
     e4_wipe(o->sign_key, sizeof o->sign_key);
+}
+
+void identity_free(struct identity_opts *o)
+{
+    wipe_keys(o);
     free(o->topic_keys);
     free(o->topic_key_is_file);
     free(o->pubkeys);
@@ -108,9 +124,8 @@ int identity_opt(struct identity_opts *o, int c, const char *arg)
     case IDO_PASSWORD_FILE: o->password_file = arg; return 0;
     case IDO_SIGN_KEY: o->sign_key_src.value = arg; return 0;
     case IDO_SIGN_KEY_FILE: o->sign_key_src.file = arg; return 0;
-    case IDO_C2_PUBKEY:
-        o->have_c2_pk = 1;
-        return arg_hex("--c2-pubkey", arg, o->c2_pk, E4_X25519_LEN);
+    case IDO_C2_PUBKEY: o->c2_pk_arg = arg; return 0;
+    case IDO_C2_PUBKEY_FILE: o->c2_pk_file = arg; return 0;
     case IDO_STATE: o->state = arg; return 0;
     case IDO_SUITE: return arg_suite("--suite", arg, &o->suite);
     case IDO_TOPIC_KEY: return push_topic_key(o, arg, 0);
@@ -125,16 +140,42 @@ int identity_opt(struct identity_opts *o, int c, const char *arg)
     }
 }
 
+static e4_suite suite_of(const struct identity_opts *o)
+{
+    return o->suite ? o->suite->suite : E4_SUITE_BASE;
+}
+
 /* The secrets' other routes: files and the environment. The environment
  * is used only when no option gives the client's key: E4_SIGN_KEY in
- * public-key mode (--c2-pubkey), E4_KEY otherwise, then E4_PASSWORD. */
+ * public-key mode (--c2-pubkey or a public-key suite), E4_KEY otherwise,
+ * then E4_PASSWORD. */
 static void choose_env(struct identity_opts *o)
 {
-    o->key_src.env = o->have_c2_pk ? NULL : "E4_KEY";
-    o->sign_key_src.env = o->have_c2_pk ? "E4_SIGN_KEY" : NULL;
+    int pk = o->have_c2_pk || idkeys_is_pk_suite(suite_of(o));
+    o->key_src.env = pk ? NULL : "E4_KEY";
+    o->sign_key_src.env = pk ? "E4_SIGN_KEY" : NULL;
     if (o->password_arg || o->password_file || o->key_src.value || o->key_src.file ||
         o->sign_key_src.value || o->sign_key_src.file)
         o->key_src.env = o->sign_key_src.env = NULL;
+}
+
+/* Both public-key sets in the suite's lengths (fips-sk has none: base's
+ * lengths then, refused later as the wrong mode). */
+static int read_pk_sets(struct identity_opts *o)
+{
+    e4_suite suite = suite_of(o) == E4_SUITE_FIPS_SK ? E4_SUITE_BASE : suite_of(o);
+    size_t sign_len = idkeys_sign_len(suite);
+    int rc;
+
+    if (o->c2_pk_arg && o->c2_pk_file)
+        return cli_usage_error("--c2-pubkey and --c2-pubkey-file are exclusive");
+    o->have_c2_pk = o->c2_pk_arg || o->c2_pk_file;
+    if ((rc = idkeys_read("--c2-pubkey", o->c2_pk_arg, o->c2_pk_file, suite, 1, o->c2_pk)))
+        return rc;
+    rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, sign_len, &o->have_sign_key);
+    if (rc == 0 && o->have_sign_key)
+        rc = idkeys_sign_check("--sign-key", suite, o->sign_key);
+    return rc;
 }
 
 int identity_resolve_secrets(struct identity_opts *o)
@@ -142,10 +183,12 @@ int identity_resolve_secrets(struct identity_opts *o)
     int rc;
     const char *pw = getenv("E4_PASSWORD");
 
+    if (o->state && access(o->state, F_OK) == 0)
+        return 0; /* the saved client is used: its keys are in the file */
+    o->have_c2_pk = o->c2_pk_arg || o->c2_pk_file;
     choose_env(o);
     if ((rc = arg_secret_key("--key", &o->key_src, o->key, E4_KEY_LEN, &o->have_key)) ||
-        (rc = arg_secret_key("--sign-key", &o->sign_key_src, o->sign_key, E4_ED25519_SK_LEN,
-                             &o->have_sign_key)))
+        (rc = read_pk_sets(o)))
         return rc;
     if (!o->have_key && !o->have_sign_key && !o->password_arg && !o->password_file && pw && *pw)
         o->password_arg = pw;
@@ -187,22 +230,31 @@ static int check_id(struct identity_opts *o)
     return 0;
 }
 
+/* The mode's keys and the suite agree: 0 or EXIT_USAGE (reported). */
+static int check_mode(const struct identity_opts *o, int pk, int have_password)
+{
+    if (pk && o->have_key)
+        return cli_usage_error("--key is the symmetric-key mode; public-key mode takes "
+                               "--sign-key (or --password) and --c2-pubkey");
+    if (pk && suite_of(o) == E4_SUITE_FIPS_SK)
+        return cli_usage_error("--suite fips-sk is symmetric-key: give --key, not --sign-key "
+                               "or --c2-pubkey");
+    if (pk && !o->have_c2_pk)
+        return cli_usage_error("public-key mode needs --c2-pubkey");
+    if (have_password && idkeys_is_pk_suite(suite_of(o)))
+        return cli_usage_error("--suite %s: --password derives only the base suite's keys (as "
+                               "e4go); give --sign-key (e4 keygen --suite %s: sign_key_set)",
+                               o->suite->name, o->suite->name);
+    return 0;
+}
+
 /* The identity options are consistent: 0 or EXIT_USAGE (reported). */
 static int check_identity(struct identity_opts *o, int pk)
 {
     int have_password = o->password_arg || o->password_file, rc;
 
-    if ((rc = check_id(o)))
+    if ((rc = check_id(o)) || (rc = check_mode(o, pk, have_password)))
         return rc;
-    if (pk && o->have_key)
-        return cli_usage_error("--key is the symmetric-key mode; public-key mode takes "
-                               "--sign-key (or --password) and --c2-pubkey");
-    if (pk && !o->have_c2_pk)
-        return cli_usage_error("public-key mode needs --c2-pubkey");
-    if (o->suite && o->suite->suite != E4_SUITE_BASE && (pk || o->suite->suite != E4_SUITE_FIPS_SK))
-        return cli_usage_error("--suite %s: the client runs base and fips-sk (symmetric-key) "
-                               "states; fips-pk and pq-pk are not in the e4 client yet",
-                               o->suite->name);
     if (have_password && (o->have_key || o->have_sign_key))
         return cli_usage_error("--password replaces --key / --sign-key; give only one");
     if (!have_password && !o->have_key && !o->have_sign_key)
@@ -210,42 +262,81 @@ static int check_identity(struct identity_opts *o, int pk)
     return 0;
 }
 
-static int create_client(struct identity_opts *o, const e4_client_options *eo, e4_client **out)
+/* --password: the base suite's key of the mode, derived as e4go does. */
+static int derive_from_password(struct identity_opts *o, int pk)
 {
-    int pk = o->have_sign_key || o->have_c2_pk, rc;
+    uint8_t pub[E4_ED25519_PK_LEN];
     char *password = NULL;
-    e4_err err = E4_OK;
+    e4_err err;
+    int rc;
 
-    if ((rc = check_identity(o, pk)) || (rc = read_password(o, &password)))
+    if ((rc = read_password(o, &password)) || !password)
         return rc;
-    if (password) {
-        uint8_t pub[E4_ED25519_PK_LEN];
-        err = pk ? e4_derive_ed25519(o->sign_key, pub, password) : e4_derive_key(o->key, password);
-        e4_wipe(password, strlen(password));
-        free(password);
-        if (err != E4_OK) {
-            cli_error("cannot derive the key from the password: %s", e4_strerror(err));
-            return 1;
-        }
-    }
-    if (pk)
-        err = e4_client_new_pk(out, o->id, o->sign_key, o->c2_pk, eo);
-    else if (o->suite && o->suite->suite == E4_SUITE_FIPS_SK)
-        err = e4_client_new_fips_sk(out, o->id, o->key, eo);
-    else
-        err = e4_client_new_sk(out, o->id, o->key, eo);
+    err = pk ? e4_derive_ed25519(o->sign_key, pub, password) : e4_derive_key(o->key, password);
+    e4_wipe(password, strlen(password));
+    free(password);
     if (err != E4_OK) {
-        cli_error("cannot create the client%s%s: %s", eo->state_path ? " state " : "",
-                  eo->state_path ? eo->state_path : "", e4_strerror(err));
+        cli_error("cannot derive the key from the password: %s", e4_strerror(err));
         return 1;
     }
     return 0;
 }
 
+static int create_client(struct identity_opts *o, const e4_client_options *eo, e4_client **out)
+{
+    int pk = o->have_sign_key || o->have_c2_pk || idkeys_is_pk_suite(suite_of(o)), rc;
+    const char *why;
+    e4_err err;
+
+    if ((rc = check_identity(o, pk)) || (rc = derive_from_password(o, pk)))
+        return rc;
+    if (pk)
+        err = idkeys_new_client(out, suite_of(o), o->id, o->sign_key, o->c2_pk, eo);
+    else if (suite_of(o) == E4_SUITE_FIPS_SK)
+        err = e4_client_new_fips_sk(out, o->id, o->key, eo);
+    else
+        err = e4_client_new_sk(out, o->id, o->key, eo);
+    if (err != E4_OK) {
+        why = pk ? idkeys_explain(err, suite_of(o), o->sign_key, o->c2_pk) : NULL;
+        cli_error("cannot create the client%s%s: %s%s%s", eo->state_path ? " state " : "",
+                  eo->state_path ? eo->state_path : "", e4_strerror(err), why ? ": " : "",
+                  why ? why : "");
+        return 1;
+    }
+    return 0;
+}
+
+/* A saved client: its suite is the file's; --suite may only repeat it. */
+static int open_saved(struct identity_opts *o, const e4_client_options *eo, e4_client **out)
+{
+    e4_err err = e4_client_open(out, eo);
+    if (err != E4_OK) {
+        cli_error("cannot open the client state %s: %s", o->state, e4_strerror(err));
+        return 1;
+    }
+    if (o->suite && o->suite->suite != e4_client_suite(*out)) {
+        int rc =
+            cli_usage_error("--suite %s: the state %s holds a %s client (a state keeps "
+                            "its suite: drop --suite, or give a new --state file)",
+                            o->suite->name, o->state, cli_suite_of(e4_client_suite(*out))->name);
+        e4_client_free(*out);
+        *out = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+/* Any option that would make a new client. */
+static int gave_identity(const struct identity_opts *o)
+{
+    return o->have_id || o->name || o->key_src.value || o->key_src.file || o->sign_key_src.value ||
+           o->sign_key_src.file || o->c2_pk_arg || o->c2_pk_file || o->password_arg ||
+           o->password_file;
+}
+
 static int open_client(struct identity_opts *o, e4_client **out)
 {
     e4_client_options eo;
-    e4_err err;
     int rc;
 
     memset(&eo, 0, sizeof eo);
@@ -259,20 +350,13 @@ static int open_client(struct identity_opts *o, e4_client **out)
         eo.replay_cache = E4_REPLAY_OFF;
 
     if (o->state && access(o->state, F_OK) == 0) {
-        if (o->have_id || o->name || o->have_key || o->have_sign_key || o->have_c2_pk ||
-            o->password_arg || o->password_file || o->suite)
+        if (gave_identity(o))
             fprintf(stderr, "%s: %s exists: using the saved client, identity options ignored\n",
                     cli_prog, o->state);
-        err = e4_client_open(out, &eo);
-        if (err != E4_OK) {
-            cli_error("cannot open the client state %s: %s", o->state, e4_strerror(err));
-            return 1;
-        }
-        return 0;
+        return open_saved(o, &eo, out);
     }
     rc = create_client(o, &eo, out);
-    e4_wipe(o->key, sizeof o->key);
-    e4_wipe(o->sign_key, sizeof o->sign_key);
+    wipe_keys(o);
     return rc;
 }
 
@@ -314,24 +398,30 @@ static int provision_topic_key(e4_client *c, const char *spec, int is_file,
     return 0;
 }
 
-/* One --pubkey ID:HEX. */
+/* One --pubkey ID:HEX (HEX may be @FILE), in the client's suite. */
 static int provision_pubkey(e4_client *c, const char *spec)
 {
-    char *left;
+    e4_suite suite = e4_client_suite(c);
+    char *left, *text = NULL;
     const char *hex;
-    uint8_t id[E4_ID_LEN], pk[E4_ED25519_PK_LEN];
+    uint8_t id[E4_ID_LEN], pk[E4_ED25519_PK_LEN + E4_MLDSA65_PK_LEN];
     e4_err err;
     int rc;
 
     if (arg_split_last_colon(spec, &left, &hex) != 0)
-        return cli_usage_error("--pubkey: expected ID:HEX, got '%s'", spec);
+        return cli_usage_error("--pubkey: expected ID:HEX, got '%.80s'", spec);
     rc = arg_id("--pubkey", left, id);
     free(left);
-    if (rc || (rc = arg_hex("--pubkey", hex, pk, sizeof pk)))
+    if (!rc && hex[0] == '@')
+        rc = arg_secret(NULL, hex + 1, NULL, &text);
+    if (!rc)
+        rc = arg_hex("--pubkey", text ? text : hex, pk, idkeys_peer_len(suite));
+    free(text);
+    if (rc)
         return rc;
-    err = e4_client_set_pubkey(c, id, pk);
+    err = e4_client_set_suite_pubkey(c, id, pk, idkeys_peer_len(suite));
     if (err != E4_OK) {
-        cli_error("--pubkey %s: %s", spec, identity_strerror(err));
+        cli_error("--pubkey %.40s: %s", spec, identity_strerror(err));
         return 1;
     }
     return 0;
