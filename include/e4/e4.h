@@ -258,7 +258,8 @@ E4_API E4_NODISCARD e4_err e4_fips_pk_protect(const uint8_t key[E4_KEY_LEN],
 E4_API E4_NODISCARD e4_err e4_fips_pk_signer(uint8_t id[E4_ID_LEN], const uint8_t *in,
                                              size_t in_len);
 /* Checks length, header, timestamp window, the signature with signer_pk
- * (E4_ERR_INVALID_SIGNATURE, also for a high-S one), then authenticity. */
+ * (E4_ERR_INVALID_SIGNATURE, also for a high-S one, r or s of 0 or >= n, or
+ * a signer_pk that is not a compressed point), then authenticity. */
 E4_API E4_NODISCARD e4_err e4_fips_pk_unprotect(const uint8_t key[E4_KEY_LEN],
                                                 const uint8_t signer_pk[E4_P256_PK_LEN],
                                                 const uint8_t *in, size_t in_len, uint8_t *out,
@@ -458,7 +459,9 @@ E4_API E4_NODISCARD e4_err e4_state_init_fips_sk(e4_state **out, void *mem, size
  * (32-byte big-endian scalars) and C2's agreement public key (compressed);
  * commands come in the fips-sk format under e4_fips_pk_command_key. mem
  * needs e4_state_size_suite(E4_SUITE_FIPS_PK, limits) bytes. Needs a backend
- * with GCM and P-256 (E4_ERR_UNSUPPORTED otherwise). */
+ * with GCM and P-256 (E4_ERR_UNSUPPORTED otherwise). E4_ERR_INVALID_KEY,
+ * with mem untouched, for a scalar outside [1, n-1] or a c2_agree_pk that is
+ * not a compressed point on the curve. */
 E4_API E4_NODISCARD e4_err e4_state_init_fips_pk(e4_state **out, void *mem, size_t mem_len,
                                                  const e4_limits *limits,
                                                  const uint8_t id[E4_ID_LEN],
@@ -512,7 +515,9 @@ E4_API E4_NODISCARD e4_err e4_state_set_pubkey(e4_state *s, const uint8_t id[E4_
 
 /* A peer's public key in the state's suite: base 32 bytes (Ed25519),
  * fips-pk 33 (compressed P-256 signing key), pq-pk 1,984 (Ed25519 ||
- * ML-DSA-65); E4_ERR_INVALID_ARG_LENGTH for another length. */
+ * ML-DSA-65); E4_ERR_INVALID_ARG_LENGTH for another length. A fips-pk key
+ * that is not a compressed point on P-256 is E4_ERR_INVALID_KEY (as the
+ * SetPubKey and SetC2Key commands), and the state is left unchanged. */
 E4_API E4_NODISCARD e4_err e4_state_set_suite_pubkey(e4_state *s, const uint8_t id[E4_ID_LEN],
                                                      const uint8_t *pk, size_t pk_len);
 

@@ -108,6 +108,8 @@ static e4_err plan_set_pubkey(const plan_args *p)
     const size_t pk_len = p->alen - E4_ID_LEN;
     if (e4i_is_zero(p->a, E4_ED25519_PK_LEN) || e4i_is_zero(p->a, pk_len))
         return E4_ERR_ZERO_KEY;
+    if (p->s->suite == E4_SUITE_FIPS_PK && e4c_p256_check_public(p->a) != 0)
+        return E4_ERR_INVALID_KEY; /* never stored: a signer's key must be usable */
     const pubkey_slot *k = e4i_pubkey_find(p->s, p->a + pk_len);
     if (!k && p->s->npubkeys >= p->s->limits.pubkeys)
         return E4_ERR_PUBKEYS_FULL;
@@ -122,6 +124,8 @@ static e4_err plan_set_c2_key(const plan_args *p)
 {
     if (has_zero_part(p->s, p->a, p->alen, 1))
         return E4_ERR_ZERO_KEY;
+    if (p->s->suite == E4_SUITE_FIPS_PK && e4c_p256_check_public(p->a) != 0)
+        return E4_ERR_INVALID_KEY;
     p->e->op = EDIT_C2_KEY;
     p->e->key = p->a;
     return probe_cmd_key(p->s, NULL, p->a, p->new_cmd_key);

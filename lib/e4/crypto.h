@@ -84,6 +84,10 @@ int e4c_p256_public(uint8_t pk[33], const uint8_t sk[32]);
 int e4c_p256_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[32]);
 int e4c_p256_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[33]);
 int e4c_p256_ecdh(uint8_t z[32], const uint8_t sk[32], const uint8_t peer_pk[33]);
+/* 0 when pk is a compressed point on P-256: prefix 02 or 03, x < p, and x
+ * on the curve (a public key is checked where it enters a state, so that
+ * a stored key is always usable). */
+int e4c_p256_check_public(const uint8_t pk[33]);
 
 /* Ed25519 with the 64-byte seed||public private key. */
 int e4c_ed25519_seed_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);

@@ -589,8 +589,9 @@ e4_err e4_state_init_fips_pk(e4_state **out, void *mem, size_t mem_len, const e4
     if (e4i_is_zero(sign_sk, E4_P256_SK_LEN) || e4i_is_zero(agree_sk, E4_P256_SK_LEN))
         return E4_ERR_ZERO_KEY;
     uint8_t pub[E4_P256_PK_LEN];
-    if (e4c_p256_public(pub, sign_sk) != 0) /* a scalar outside [1, n-1] */
-        return E4_ERR_INVALID_KEY;
+    if (e4c_p256_public(pub, sign_sk) != 0 || /* a scalar outside [1, n-1] */
+        e4c_p256_public(pub, agree_sk) != 0 || e4c_p256_check_public(c2_agree_pk) != 0)
+        return E4_ERR_INVALID_KEY; /* refused before mem is touched */
     e4_state *s;
     e4_err err = e4i_layout(&s, mem, mem_len, limits, E4_SUITE_FIPS_PK);
     if (err)

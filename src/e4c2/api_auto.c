@@ -27,20 +27,27 @@ int api_policies_list(api_req *r)
     return api_reply_page(r, items, total);
 }
 
-static int policy_get(api_req *r, c2_policy_kind kind)
+/* The same three handlers serve /v1/topics/{topic}/policy and
+ * /v1/clients/{client}/policy: the route says which. */
+static c2_policy_kind policy_kind(const api_req *r)
+{
+    return strncmp(r->route->pattern, "/v1/clients/", 12) == 0 ? C2_POLICY_CLIENT : C2_POLICY_TOPIC;
+}
+
+int api_policy_get(api_req *r)
 {
     c2_policy p;
     c2_error e = {0};
-    if (store_policy_get(r->s, kind, r->param[0], &p, &e) != C2_OK)
+    if (store_policy_get(r->s, policy_kind(r), r->param[0], &p, &e) != C2_OK)
         return api_reply_c2(r, &e);
     return api_reply(r, 200, api_policy_json(&p, 0));
 }
 
-static int policy_set(api_req *r, c2_policy_kind kind)
+int api_policy_set(api_req *r)
 {
     c2_policy in, out;
     c2_error e = {0};
-    if (api_parse_policy(r->body, kind, &in, &r->err) != 0)
+    if (api_parse_policy(r->body, policy_kind(r), &in, &r->err) != 0)
         return -1;
     snprintf(in.target, sizeof in.target, "%s", r->param[0]);
     if (store_policy_set(r->s, &in, &out, &e) != C2_OK)
@@ -48,37 +55,12 @@ static int policy_set(api_req *r, c2_policy_kind kind)
     return api_reply(r, 200, api_policy_json(&out, 0));
 }
 
-static int policy_del(api_req *r, c2_policy_kind kind)
+int api_policy_del(api_req *r)
 {
     c2_error e = {0};
-    if (store_policy_clear(r->s, kind, r->param[0], &e) != C2_OK)
+    if (store_policy_clear(r->s, policy_kind(r), r->param[0], &e) != C2_OK)
         return api_reply_c2(r, &e);
-    return policy_get(r, kind);
-}
-
-int api_topic_policy_get(api_req *r)
-{
-    return policy_get(r, C2_POLICY_TOPIC);
-}
-int api_topic_policy_set(api_req *r)
-{
-    return policy_set(r, C2_POLICY_TOPIC);
-}
-int api_topic_policy_del(api_req *r)
-{
-    return policy_del(r, C2_POLICY_TOPIC);
-}
-int api_client_policy_get(api_req *r)
-{
-    return policy_get(r, C2_POLICY_CLIENT);
-}
-int api_client_policy_set(api_req *r)
-{
-    return policy_set(r, C2_POLICY_CLIENT);
-}
-int api_client_policy_del(api_req *r)
-{
-    return policy_del(r, C2_POLICY_CLIENT);
+    return api_policy_get(r);
 }
 
 static int reply_traffic(api_req *r)

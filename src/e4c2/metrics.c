@@ -48,6 +48,11 @@ void metrics_rotation(uint64_t micros)
     atomic_fetch_add(&g_metrics.rotation_buckets[i], 1);
 }
 
+void metrics_policy_check(void)
+{
+    atomic_fetch_add(&g_metrics.policy_checks, 1);
+}
+
 void metrics_policy_run(int client, int failed)
 {
     atomic_fetch_add(
@@ -216,6 +221,10 @@ static void policies(text *t)
     for (int i = 0; i < 2; i++)
         put(t, "e4c2_policy_failures_total{kind=\"%s\"} %llu\n", kinds[i],
             (unsigned long long)atomic_load(&g_metrics.policy_failures[i]));
+    metric(t, "e4c2_policy_checks_total", "counter",
+           "Scheduler passes that found no (more) policy due.");
+    put(t, "e4c2_policy_checks_total %llu\n",
+        (unsigned long long)atomic_load(&g_metrics.policy_checks));
 }
 
 static void api_requests(text *t)

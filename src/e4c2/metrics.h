@@ -34,6 +34,7 @@ typedef struct c2_metrics {
     atomic_uint_fast64_t repair_commands; /* differences they covered */
     atomic_uint_fast64_t policy_runs[2];  /* rotation policies run: topic, client */
     atomic_uint_fast64_t policy_failures[2];
+    atomic_uint_fast64_t policy_checks; /* scheduler passes that found nothing (more) due */
 } c2_metrics;
 
 extern c2_metrics g_metrics;
@@ -42,6 +43,8 @@ void metrics_api_request(int http_status);
 void metrics_rotation(uint64_t micros);
 /* A policy run (client: 0 topic, 1 client) that succeeded or failed. */
 void metrics_policy_run(int client, int failed);
+/* The scheduler looked and found nothing (more) due. */
+void metrics_policy_check(void);
 /* The whole exposition, malloc'ed (NUL-terminated); NULL on allocation
  * failure. Reads gauges through s. */
 char *metrics_render(store *s);

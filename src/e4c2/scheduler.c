@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "store_auto.h"
 #include "store_internal.h"
@@ -29,8 +30,10 @@ static int run_due(scheduler *sc)
             log_warn("cannot run due policies", "error", e.message);
             return 0;
         }
-        if (!run.ran)
+        if (!run.ran) {
+            metrics_policy_check();
             return 0;
+        }
         if (run.failed)
             log_warn("a policy failed; it will be retried", "error", run.error);
     }

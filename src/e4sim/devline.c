@@ -1,8 +1,12 @@
 /* One line of the devices file (JSON lines):
  *   {"name": "...", "id": "32 hex", "key": "64 hex"}                      SK
  *   {"name": "...", "id": "32 hex", "sign_key": "128 hex", "c2_pubkey": "64 hex"}  PK
- * PK lines may carry "pubkey" (the Ed25519 public key, 64 hex): it must then
- * match the second half of sign_key. Other members are ignored. */
+ * In fips-pk and pq-pk, sign_key and c2_pubkey hold the suite's sets as the
+ * identity options take them (--sign-key, --c2-pubkey; identity.h). A line
+ * may say its "suite": it must then be the one run. PK lines may carry
+ * "pubkey" (base: the Ed25519 public key, which must match the second half
+ * of sign_key; other suites: the set peers store, of its length). Other
+ * members are ignored. */
 #include "sim.h"
 #include "../e4/cli.h"
 
@@ -73,43 +77,76 @@ static int parse_name(json_t *o, device_spec *spec, char *err, size_t n)
     return member_hex(o, "id", spec->id, E4_ID_LEN, err, n);
 }
 
-static int parse_pk(json_t *o, device_spec *spec, char *err, size_t n)
+/* "pubkey": in base the public half of sign_key; elsewhere of its length. */
+static int check_pubkey(const char *pub, e4_suite suite, const device_spec *spec, char *err,
+                        size_t n)
 {
-    const char *pub;
-    uint8_t pk[E4_ED25519_PK_LEN];
+    uint8_t pk[IDENTITY_C2_PK_MAX];
+    size_t len = idkeys_peer_len(suite);
 
-    spec->pk = 1;
-    if (json_object_get(o, "key")) {
-        snprintf(err, n, "\"key\" (SK) and \"sign_key\" (PK) are exclusive");
+    if (!pub)
+        return 0;
+    if (hex_decode_exact(pk, len, pub) != 0) {
+        snprintf(err, n, "\"pubkey\": expected %zu hex digits", 2 * len);
         return -1;
     }
-    if (member_hex(o, "sign_key", spec->sign_key, E4_ED25519_SK_LEN, err, n) != 0 ||
-        member_hex(o, "c2_pubkey", spec->c2_pk, E4_X25519_LEN, err, n) != 0 ||
-        member_string(o, "pubkey", &pub, err, n) != 0)
-        return -1;
-    if (pub && (hex_decode_exact(pk, sizeof pk, pub) != 0 ||
-                memcmp(pk, spec->sign_key + 32, sizeof pk) != 0)) {
+    if (suite == E4_SUITE_BASE && memcmp(pk, spec->sign_key + 32, E4_ED25519_PK_LEN) != 0) {
         snprintf(err, n, "\"pubkey\" is not the public half of \"sign_key\"");
         return -1;
     }
     return 0;
 }
 
-static int parse_object(json_t *o, device_spec *spec, char *err, size_t n)
+static int parse_pk(json_t *o, e4_suite suite, device_spec *spec, char *err, size_t n)
+{
+    const char *pub;
+
+    spec->pk = 1;
+    if (json_object_get(o, "key")) {
+        snprintf(err, n, "\"key\" (SK) and \"sign_key\" (PK) are exclusive");
+        return -1;
+    }
+    if (!idkeys_sign_len(suite)) {
+        snprintf(err, n, "a public-key device (\"sign_key\") cannot run %s",
+                 cli_suite_of(suite)->name);
+        return -1;
+    }
+    if (member_hex(o, "sign_key", spec->sign_key, idkeys_sign_len(suite), err, n) != 0 ||
+        member_hex(o, "c2_pubkey", spec->c2_pk, idkeys_c2_len(suite), err, n) != 0 ||
+        member_string(o, "pubkey", &pub, err, n) != 0)
+        return -1;
+    return check_pubkey(pub, suite, spec, err, n);
+}
+
+/* An optional "suite" member names the suite the line was made for. */
+static int check_suite(json_t *o, e4_suite suite, char *err, size_t n)
+{
+    const char *name;
+    if (member_string(o, "suite", &name, err, n) != 0)
+        return -1;
+    if (name && strcmp(name, cli_suite_of(suite)->name) != 0) {
+        snprintf(err, n, "a %.20s device: run it with --suite %.20s", name, name);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_object(json_t *o, e4_suite suite, device_spec *spec, char *err, size_t n)
 {
     if (!json_is_object(o)) {
         snprintf(err, n, "not a JSON object");
         return -1;
     }
-    if (parse_name(o, spec, err, n) != 0)
+    if (parse_name(o, spec, err, n) != 0 || check_suite(o, suite, err, n) != 0)
         return -1;
     if (json_object_get(o, "sign_key") || json_object_get(o, "c2_pubkey"))
-        return parse_pk(o, spec, err, n);
+        return parse_pk(o, suite, spec, err, n);
     spec->pk = 0;
     return member_hex(o, "key", spec->key, E4_KEY_LEN, err, n);
 }
 
-int devline_parse(const char *line, size_t len, device_spec *spec, char *err, size_t errlen)
+int devline_parse(const char *line, size_t len, e4_suite suite, device_spec *spec, char *err,
+                  size_t errlen)
 {
     json_error_t jerr;
     json_t *o;
@@ -121,7 +158,7 @@ int devline_parse(const char *line, size_t len, device_spec *spec, char *err, si
         snprintf(err, errlen, "invalid JSON: %s", jerr.text);
         return -1;
     }
-    rc = parse_object(o, spec, err, errlen);
+    rc = parse_object(o, suite, spec, err, errlen);
     json_decref(o);
     if (rc != 0)
         devline_wipe(spec);

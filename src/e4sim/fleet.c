@@ -1,5 +1,5 @@
 /* The devices: loaded from the devices file, all or none. Each device is its
- * own e4_state in memory of its own (e4_state_size of its limits); nothing
+ * own e4_state in memory of its own (e4_state_size_suite); nothing
  * is written back: the file is the identity, the keys C2 sets live in
  * memory only. */
 #include "sim.h"
@@ -11,19 +11,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A public-key device in its suite (the sets' layout: identity.h). */
+static e4_err init_pk(sim_device *d, const device_spec *sp, const e4_limits *lim, e4_suite suite,
+                      size_t size)
+{
+    const uint8_t *s = sp->sign_key, *c2 = sp->c2_pk;
+    switch (suite) {
+    case E4_SUITE_FIPS_PK:
+        return e4_state_init_fips_pk(&d->state, d->mem, size, lim, sp->id, s, s + E4_P256_SK_LEN,
+                                     c2);
+    case E4_SUITE_PQ_PK:
+        return e4_state_init_pq_pk(&d->state, d->mem, size, lim, sp->id, s, s + E4_ED25519_SK_LEN,
+                                   s + E4_ED25519_SK_LEN + E4_MLDSA65_SEED_LEN, c2,
+                                   c2 + E4_ED25519_PK_LEN);
+    default: return e4_state_init_pk(&d->state, d->mem, size, lim, sp->id, s, c2);
+    }
+}
+
 static int device_init(sim_device *d, const device_spec *sp, const e4_limits *lim, e4_suite suite)
 {
-    size_t size = e4_state_size(lim);
+    size_t size = e4_state_size_suite(suite, lim);
     e4_err err;
 
     d->mem = malloc(size);
     d->name = strdup(sp->name);
     if (!d->mem || !d->name)
         return E4_ERR_NO_MEMORY;
-    if (sp->pk && suite != E4_SUITE_BASE)
-        err = E4_ERR_UNSUPPORTED; /* no public-key suite in the state yet */
-    else if (sp->pk)
-        err = e4_state_init_pk(&d->state, d->mem, size, lim, sp->id, sp->sign_key, sp->c2_pk);
+    if (sp->pk)
+        err = init_pk(d, sp, lim, suite, size);
     else if (suite == E4_SUITE_FIPS_SK)
         err = e4_state_init_fips_sk(&d->state, d->mem, size, lim, sp->id, sp->key);
     else
@@ -61,13 +76,20 @@ static int load_line(fleet *f, const char *path, uint32_t lineno, const char *li
     sim_device *d = &f->dev[f->n];
     e4_err err;
 
-    if (devline_parse(line, len, &spec, why, sizeof why) != 0) {
+    if (devline_parse(line, len, f->suite, &spec, why, sizeof why) != 0) {
         cli_error("%s:%u: %s", path, lineno, why);
+        return 1;
+    }
+    if (spec.pk != idkeys_is_pk_suite(f->suite) && f->suite != E4_SUITE_BASE) {
+        devline_wipe(&spec);
+        cli_error("%s:%u: a %s device cannot run --suite %s", path, lineno,
+                  spec.pk ? "public-key (sign_key)" : "symmetric-key (key)",
+                  cli_suite_of(f->suite)->name);
         return 1;
     }
     f->n++; /* from here fleet_free cleans d */
     d->line = lineno;
-    err = device_init(d, &spec, lim[spec.pk], f->sk_suite);
+    err = device_init(d, &spec, lim[spec.pk], f->suite);
     f->npk += spec.pk != 0;
     devline_wipe(&spec);
     if (err != E4_OK) {
@@ -133,8 +155,8 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
     return 0;
 }
 
-int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk,
-               e4_suite sk_suite, uint32_t nconns)
+int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk, e4_suite suite,
+               uint32_t nconns)
 {
     const e4_limits *lim[2] = {sk, pk};
     uint8_t *buf;
@@ -142,7 +164,7 @@ int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits 
     int rc = 1;
 
     memset(f, 0, sizeof *f);
-    f->sk_suite = sk_suite;
+    f->suite = suite;
     if (read_file(path, &buf, &len) != 0)
         return 1;
     cap = count_lines((const char *)buf, len);

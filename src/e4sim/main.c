@@ -14,7 +14,8 @@ static void usage(void)
 {
     printf(
         "Usage: e4sim [run] --devices FILE [OPTION]...\n"
-        "       e4sim --generate N [--prefix NAME] [--mode sk|pk [--c2-pubkey HEX]] [--out FILE]\n"
+        "       e4sim --generate N [--prefix NAME] [--suite SUITE]\n"
+        "             [--mode sk|pk [--c2-pubkey HEX]] [--out FILE]\n"
         "Simulates many E4 devices in one process, for tests and benchmarks of the key\n"
         "server (C2): each device has its own libe4 state and applies the C2 commands\n"
         "published on its control topic e4/<id>.\n"
@@ -43,22 +44,30 @@ static void usage(void)
         "      --state-rate N       at most N STATE receipts a second in all\n"
         "                           (default 0: no limit)\n"
         "\n"
-        "      --suite SUITE        the SK devices' cipher suite: base (default) or\n"
-        "                           fips-sk (AES-256-GCM messages and commands,\n"
-        "                           overhead 38 instead of 24); PK devices: base only\n"
+        "      --suite SUITE        the devices' cipher suite: base (default); SK\n"
+        "                           devices fips-sk (AES-256-GCM, overhead 38); PK\n"
+        "                           devices fips-pk or pq-pk (their key sets: see the\n"
+        "                           devices file lines). With --generate, the suite\n"
+        "                           of the keys written\n"
         "\n"
         "Generate:\n"
         "  -g, --generate N         write a devices file for N new devices\n"
         "      --prefix NAME        names NAME-1 .. NAME-N (default sim)\n"
-        "      --mode sk|pk         symmetric keys (default) or Ed25519 key pairs\n"
-        "      --c2-pubkey HEX      C2's X25519 public key (--mode pk)\n"
+        "      --mode sk|pk         symmetric keys (default) or key pairs: Ed25519\n"
+        "                           (base), the suite's sets (--suite fips-pk, pq-pk)\n"
+        "      --c2-pubkey HEX      C2's public key(s) (--mode pk), as e4 client's\n"
+        "                           option: base X25519 (32 bytes), fips-pk P-256 (33),\n"
+        "                           pq-pk Ed25519 || ML-DSA-65 (1,984); HEX may be @FILE\n"
         "  -o, --out FILE           write FILE (atomically, mode 0600), not stdout\n"
         "\n"
         "  -h, --help               show this help and exit\n"
         "  -V, --version            show the version and exit\n"
         "\n"
         "Devices file lines: {\"name\":\"...\",\"id\":\"32 hex\",\"key\":\"64 hex\"} (SK) or\n"
-        "{\"name\":...,\"id\":...,\"sign_key\":\"128 hex\",\"c2_pubkey\":\"64 hex\"} (PK).\n"
+        "{\"name\":...,\"id\":...,\"sign_key\":\"128 hex\",\"c2_pubkey\":\"64 hex\"} (PK);\n"
+        "in fips-pk and pq-pk sign_key and c2_pubkey hold the suite's sets, as e4\n"
+        "client's --sign-key and --c2-pubkey, and --generate adds \"suite\", \"pubkey\"\n"
+        "(for peers) and \"agree_pubkey\" or \"xwing_pubkey\" (for C2).\n"
         "\n"
         "After \"ready N\", commands on stdin, one result line each on stdout:\n"
         "  wait TOPIC KEYID COUNT TIMEOUT_S  -> ok TOPIC KEYID COUNT MS | timeout TOPIC KEYID N\n"
@@ -151,10 +160,6 @@ static int suite_arg(sim_opts *o, const char *v)
     int rc = arg_suite("--suite", v, &s);
     if (rc)
         return rc;
-    if (s->suite != E4_SUITE_BASE && s->suite != E4_SUITE_FIPS_SK)
-        return cli_usage_error("--suite %s: the simulated devices run base or fips-sk "
-                               "(fips-pk and pq-pk are not in the device simulator yet)",
-                               s->name);
     o->suite = s->suite;
     return 0;
 }
@@ -166,9 +171,7 @@ static int generate_option(sim_opts *o, int c, const char *v)
     case 'g': o->generating = 1; return arg_u32("--generate", v, 100000000, &o->generate);
     case O_PREFIX: o->prefix = v; return 0;
     case O_MODE: return mode_arg(o, v);
-    case O_C2_PUBKEY:
-        o->have_c2_pk = 1;
-        return arg_hex("--c2-pubkey", v, o->c2_pk, sizeof o->c2_pk);
+    case O_C2_PUBKEY: o->c2_pk_arg = v; return 0;
     case 'o': o->out = v; return 0;
     default: return cli_try_help();
     }
@@ -209,9 +212,9 @@ static int check(const sim_opts *o, int generating, int run_word)
             return cli_usage_error("--generate writes a devices file; run with --devices");
         if (o->generate == 0)
             return cli_usage_error("--generate: at least 1 device");
-        if (o->suite != E4_SUITE_BASE)
-            return cli_usage_error("--suite is for running: a devices file holds keys, which "
-                                   "fips-sk uses as they are");
+        if (o->pk_mode ? o->suite == E4_SUITE_FIPS_SK : idkeys_is_pk_suite(o->suite))
+            return cli_usage_error("--suite %s goes with --mode %s", cli_suite_of(o->suite)->name,
+                                   o->pk_mode ? "sk" : "pk");
         if (!o->prefix[0] || strlen(o->prefix) > E4_NAME_MAX - 10)
             return cli_usage_error("--prefix: 1 to %d bytes", E4_NAME_MAX - 10);
         return 0;

@@ -20,6 +20,7 @@
 #include <e4/e4.h>
 
 #include "../e4/cli.h"
+#include "../e4/identity.h"
 
 #define SIM_KEY_ID_LEN 8 /* first bytes of SHA3-256(key) */
 #define SIM_ERR_KINDS 64 /* error counters, indexed by -e4_err */
@@ -36,13 +37,13 @@ typedef struct sim_opts {
     int no_receipts;
     uint32_t state_interval; /* seconds between periodic STATEs, 0: none */
     uint32_t state_rate;     /* STATEs per second at most, 0: no limit */
-    e4_suite suite;          /* of the SK devices: base (default) or fips-sk */
+    e4_suite suite;          /* the devices': base, fips-sk (SK), fips-pk, pq-pk (PK) */
     /* generate */
     int generating; /* --generate given */
     uint32_t generate;
     const char *prefix, *out;
-    int pk_mode, have_c2_pk;
-    uint8_t c2_pk[E4_X25519_LEN];
+    int pk_mode;
+    const char *c2_pk_arg; /* --c2-pubkey HEX or @FILE, in --suite's length */
 } sim_opts;
 
 /* ---- digests (digest.c) ---- */
@@ -95,12 +96,13 @@ typedef struct device_spec {
     uint8_t id[E4_ID_LEN];
     int pk;
     uint8_t key[E4_KEY_LEN];             /* SK */
-    uint8_t sign_key[E4_ED25519_SK_LEN]; /* PK */
-    uint8_t c2_pk[E4_X25519_LEN];        /* PK */
+    uint8_t sign_key[IDENTITY_SIGN_MAX]; /* PK: the suite's set (identity.h) */
+    uint8_t c2_pk[IDENTITY_C2_PK_MAX];   /* PK: C2's set */
 } device_spec;
 
 /* Parse one line (not NUL-terminated). 0, or -1 with the reason in err. */
-int devline_parse(const char *line, size_t len, device_spec *spec, char *err, size_t errlen);
+int devline_parse(const char *line, size_t len, e4_suite suite, device_spec *spec, char *err,
+                  size_t errlen);
 /* Wipe the keys of a spec. */
 void devline_wipe(device_spec *spec);
 
@@ -109,7 +111,7 @@ typedef struct fleet {
     size_t n, npk;
     strmap by_name, by_topic;
     uint8_t digest[32]; /* SHA3-256 of the file */
-    e4_suite sk_suite;  /* the SK devices' suite (--suite) */
+    e4_suite suite;     /* the devices' suite (--suite) */
 } fleet;
 
 /* Load every device of path, or none: a bad line is an error (reported on
@@ -117,8 +119,8 @@ typedef struct fleet {
  * connections in contiguous blocks, in file order (sim_conn_first), so
  * that a range of devices can go offline with its connections. 0, or 1 on
  * failure. */
-int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk,
-               e4_suite sk_suite, uint32_t nconns);
+int fleet_load(fleet *f, const char *path, const e4_limits *sk, const e4_limits *pk, e4_suite suite,
+               uint32_t nconns);
 /* Wipe every state and free. */
 void fleet_free(fleet *f);
 /* The device of a control topic / a name, or NULL. */

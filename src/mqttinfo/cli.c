@@ -26,7 +26,26 @@ int mi_parse_timeout(const char *s, int *ms)
     return 0;
 }
 
-/* The first line of path ("-": stdin), without its line end. */
+int mi_password_read(FILE *f, const char *path, char *buf, size_t len, const char *prog)
+{
+    bool got = fgets(buf, (int)len, f) != NULL;
+    int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
+    bool whole = got && (strchr(buf, '\n') || feof(f));
+    if (read_errno || !got || !whole) {
+        memset(buf, 0, len); /* a part of the password read before the error */
+        if (read_errno)
+            fprintf(stderr, "%s: cannot read the password file %s: %s\n", prog, path,
+                    strerror(read_errno));
+        else
+            fprintf(stderr, "%s: the password file %s is %s\n", prog, path,
+                    got ? "too long (one line, at most 255 bytes)" : "empty");
+        return -1;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+/* The first line of path ("-": stdin). */
 static int read_first_line(const char *path, char *buf, size_t len, const char *prog)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -34,18 +53,10 @@ static int read_first_line(const char *path, char *buf, size_t len, const char *
         fprintf(stderr, "%s: cannot read the password file %s: %s\n", prog, path, strerror(errno));
         return -1;
     }
-    bool got = fgets(buf, (int)len, f) != NULL;
-    bool whole = got && (strchr(buf, '\n') || feof(f));
+    int rc = mi_password_read(f, path, buf, len, prog);
     if (f != stdin)
         fclose(f);
-    if (!got || !whole) {
-        memset(buf, 0, len);
-        fprintf(stderr, "%s: the password file %s is %s\n", prog, path,
-                got ? "too long (one line, at most 255 bytes)" : "empty");
-        return -1;
-    }
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return 0;
+    return rc;
 }
 
 int mi_password_resolve(mi_options *o, const char *file, char *buf, size_t len, const char *prog)

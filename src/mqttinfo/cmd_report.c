@@ -11,7 +11,7 @@
 #include <string.h>
 
 typedef struct {
-    long t, f, n; /* true, false, null */
+    long t, f, n; /* true, false, null (mi_tri_of_json) */
 } tri_count;
 
 #define MAX_NAMES 64
@@ -59,14 +59,42 @@ static int by_count(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static void count_tri(tri_count *c, json_t *v)
+static void count_tri(tri_count *c, const json_t *v)
 {
-    if (json_is_true(v))
-        c->t++;
-    else if (json_is_false(v))
-        c->f++;
-    else
-        c->n++;
+    mi_tri t = mi_tri_of_json(v);
+    long *slot = t == MI_YES ? &c->t : t == MI_NO ? &c->f : &c->n;
+    (*slot)++;
+}
+
+/* The keys of the two protocol versions in a result, as in stats.checks. */
+static const char *const version_keys[2] = {"v311", "v5"};
+
+/* What only an endpoint that spoke MQTT counts: its checks, $SYS, product. */
+static void add_answered(stats *s, const json_t *o)
+{
+    s->answered++;
+    for (int v = 0; v < 2; v++) {
+        const json_t *vo = json_object_get(o, version_keys[v]);
+        for (int k = 0; k < MI_C_COUNT; k++)
+            count_tri(&s->checks[v][k], json_object_get(vo, mi_check_keys[k]));
+    }
+    count_tri(&s->sys_tree, json_object_get(json_object_get(o, "sys_tree"), "published"));
+    const char *pn = json_string_value(json_object_get(json_object_get(o, "product"), "name"));
+    bump(s->products, &s->nproducts, pn ? pn : "unknown");
+}
+
+static void add_versions(stats *s, const json_t *o)
+{
+    const json_t *v311 = json_object_get(o, "v311"), *v5 = json_object_get(o, "v5");
+    if (json_is_true(json_object_get(v311, "supported")))
+        s->v311_supported++;
+    if (json_is_true(json_object_get(v311, "anonymous")))
+        s->anon311++;
+    if (json_is_true(json_object_get(v5, "supported"))) {
+        s->v5++;
+        if (json_is_true(json_object_get(v5, "qos1")) || json_is_true(json_object_get(v5, "qos2")))
+            s->v5_qos++;
+    }
 }
 
 static void add_line(stats *s, const char *line)
@@ -79,37 +107,12 @@ static void add_line(stats *s, const char *line)
     }
     s->endpoints++;
     json_t *err = json_object_get(o, "error");
-    bool answered = json_is_null(err) || !err;
-    if (answered)
-        s->answered++;
-    static const char *const vkeys[2] = {"v311", "v5"};
-    for (int v = 0; v < 2; v++) {
-        json_t *vo = json_object_get(o, vkeys[v]);
-        for (int k = 0; k < MI_C_COUNT; k++) {
-            json_t *val = vo ? json_object_get(vo, mi_check_keys[k]) : NULL;
-            if (answered)
-                count_tri(&s->checks[v][k], val);
-        }
-    }
-    json_t *v311 = json_object_get(o, "v311"), *v5 = json_object_get(o, "v5");
-    if (json_is_true(json_object_get(v311, "supported")))
-        s->v311_supported++;
-    if (json_is_true(json_object_get(v311, "anonymous")))
-        s->anon311++;
-    if (json_is_true(json_object_get(v5, "supported"))) {
-        s->v5++;
-        if (json_is_true(json_object_get(v5, "qos1")) || json_is_true(json_object_get(v5, "qos2")))
-            s->v5_qos++;
-    }
-    if (answered) {
-        count_tri(&s->sys_tree, json_object_get(json_object_get(o, "sys_tree"), "published"));
-        const char *pn = json_string_value(json_object_get(json_object_get(o, "product"), "name"));
-        bump(s->products, &s->nproducts, pn ? pn : "unknown");
-    }
-    json_t *fs = json_object_get(o, "findings");
+    if (json_is_null(err) || !err)
+        add_answered(s, o);
+    add_versions(s, o);
     size_t i;
     json_t *f;
-    json_array_foreach(fs, i, f)
+    json_array_foreach(json_object_get(o, "findings"), i, f)
     {
         const char *id = json_string_value(json_object_get(f, "id"));
         if (id)
@@ -130,6 +133,17 @@ static json_t *tri_json(const tri_count *c)
                      "null", (json_int_t)c->n, "percent_true", pct(c->t, decided));
 }
 
+/* {name: {count, percent of of}} */
+static json_t *named_json(const named_count *c, int n, long of)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++)
+        json_object_set_new(o, c[i].name,
+                            json_pack("{s:I,s:f}", "count", (json_int_t)c[i].count, "percent",
+                                      pct(c[i].count, of)));
+    return o;
+}
+
 static void print_json(const stats *s)
 {
     json_t *o = json_object();
@@ -140,28 +154,17 @@ static void print_json(const stats *s)
     json_object_set_new(o, "anonymous_v311", json_integer(s->anon311));
     json_object_set_new(o, "v5_supported", json_integer(s->v5));
     json_object_set_new(o, "v5_qos_above_0", json_integer(s->v5_qos));
-    static const char *const vkeys[2] = {"v311", "v5"};
     json_t *checks = json_object();
     for (int v = 0; v < 2; v++) {
         json_t *vo = json_object();
         for (int k = 0; k < MI_C_COUNT; k++)
             json_object_set_new(vo, mi_check_keys[k], tri_json(&s->checks[v][k]));
-        json_object_set_new(checks, vkeys[v], vo);
+        json_object_set_new(checks, version_keys[v], vo);
     }
     json_object_set_new(o, "checks", checks);
     json_object_set_new(o, "sys_tree_published", tri_json(&s->sys_tree));
-    json_t *pr = json_object();
-    for (int i = 0; i < s->nproducts; i++)
-        json_object_set_new(pr, s->products[i].name,
-                            json_pack("{s:I,s:f}", "count", (json_int_t)s->products[i].count,
-                                      "percent", pct(s->products[i].count, s->answered)));
-    json_object_set_new(o, "products", pr);
-    json_t *fi = json_object();
-    for (int i = 0; i < s->nfindings; i++)
-        json_object_set_new(fi, s->findings[i].name,
-                            json_pack("{s:I,s:f}", "count", (json_int_t)s->findings[i].count,
-                                      "percent", pct(s->findings[i].count, s->answered)));
-    json_object_set_new(o, "findings", fi);
+    json_object_set_new(o, "products", named_json(s->products, s->nproducts, s->answered));
+    json_object_set_new(o, "findings", named_json(s->findings, s->nfindings, s->answered));
     char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     if (txt)
         puts(txt);

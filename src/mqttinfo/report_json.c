@@ -6,9 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *tri(mi_tri t)
+json_t *mi_tri_json(mi_tri t)
 {
     return t == MI_NULL ? json_null() : json_boolean(t == MI_YES);
+}
+
+mi_tri mi_tri_of_json(const json_t *v)
+{
+    return json_is_true(v) ? MI_YES : json_is_false(v) ? MI_NO : MI_NULL;
 }
 
 static json_t *str_or_null(const char *s)
@@ -76,7 +81,7 @@ static json_t *version_obj(const mi_version_result *v)
     json_t *o = json_object();
     json_t *details = json_object();
     for (int i = 0; i < MI_C_COUNT; i++) {
-        json_object_set_new(o, mi_check_keys[i], tri(v->check[i]));
+        json_object_set_new(o, mi_check_keys[i], mi_tri_json(v->check[i]));
         if (v->detail[i][0])
             json_object_set_new(details, mi_check_keys[i], json_string(v->detail[i]));
     }
@@ -96,7 +101,7 @@ static json_t *version_obj(const mi_version_result *v)
 static json_t *sys_obj(const mi_sys_tree *s)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "published", tri(s->published));
+    json_object_set_new(o, "published", mi_tri_json(s->published));
     json_t *topics = json_array();
     for (int i = 0; i < s->ntopics_stored; i++)
         json_array_append_new(topics, json_string(s->topics[i]));

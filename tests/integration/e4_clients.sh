@@ -1,10 +1,11 @@
 # shellcheck shell=bash
-# Sourced by the e4 client integration tests (test_e4_e2e.sh, test_e4_tls.sh)
-# after brokers.sh: drive `e4 client` processes through named pipes, wait for
-# their output with a bound, and count passed/failed checks.
+# Sourced by the e4 client integration tests (test_e4_*.sh, test_e4sim.sh)
+# after brokers.sh: set a test up (e4_test_init), drive `e4 client` processes
+# through named pipes, wait for their output with a bound, and count
+# passed/failed checks.
 #
-# The sourcing script sets E4 (the e4 program), TMP (its scratch directory)
-# and TIMEOUT (seconds), defines die MESSAGE, and sets cleanup as its EXIT
+# The sourcing script sets E4 (the e4 program) and calls e4_test_init, or
+# sets TMP (its scratch directory) and TIMEOUT (seconds) and its own EXIT
 # trap. CLIENT_OPTS (an array, empty by default) holds options that
 # client_start puts before the client's own, e.g. (--broker 127.0.0.1:PORT);
 # CLIENT_READY is the regex of the line client_start waits for (default
@@ -22,6 +23,39 @@ cleanup() {
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
   brokers_stop_all
   [ -n "${E4_KEEP_TMP:-}" ] || rm -rf "$TMP"   # E4_KEEP_TMP=1 keeps the logs
+}
+
+# e4_test_init NAME [TOOL...]: TMP (a new scratch directory NAME.XXXXXX
+# under E4_TMP_DIR), TIMEOUT (E4_TEST_TIMEOUT, else the script's TIMEOUT,
+# else 15 s), cleanup as the EXIT trap; exits 1 when a TOOL is missing.
+e4_test_init() {
+  local name=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
+  done
+  mkdir -p "${E4_TMP_DIR:-/tmp}"
+  TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/$name.XXXXXX")
+  TIMEOUT=${E4_TEST_TIMEOUT:-${TIMEOUT:-15}}
+  trap cleanup EXIT
+}
+
+# die MESSAGE: stop the test, showing the end of every output it kept.
+die() {
+  echo "FATAL: $*" >&2
+  local f
+  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/*.log "$TMP"/broker/mosquitto.log; do
+    [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2
+  done
+  exit 1
+}
+
+# e4_test_broker [CONF_LINE...]: a mosquitto for the test; PORT, and
+# CLIENT_OPTS pointing the clients at it.
+e4_test_broker() {
+  start_mosquitto "$TMP/broker" "$@" || die "mosquitto did not start"
+  PORT=$MOSQUITTO_PORT
+  CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
 }
 
 passed=0

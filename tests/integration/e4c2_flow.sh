@@ -75,12 +75,12 @@ ma=$(mark alice); mb=$(mark bob)
 expect alice '^command applied' "$ma" "alice got the topic key from C2"
 expect bob '^command applied' "$mb" "bob got the topic key from C2"
 
-mb=$(mark bob); mc=$(mark carol)
+mb=$(mark bob); mc=$(mark carol); mw=$(mark wire)
 send alice "pub room secret-1"
 expect bob '^message room secret-1$' "$mb" "bob reads alice's message"
 expect carol '^error receive room: topic key not found' "$mc" "carol (not a member) cannot"
-wait_for alice '^published room' 0 || true
-OLD_MSG=$(tail -n 1 "$TMP/wire.out")
+wait_for wire . "$mw" || die "the spy on the broker saw no message"
+OLD_MSG=$(tail -n +"$((mw + 1))" "$TMP/wire.out" | head -n 1)
 check "the broker saw ciphertext only" '! grep -q "$(hex_of secret-1)" "$TMP/wire.out"'
 
 # bob leaves: RemoveTopic to bob, then a rotation for alice

@@ -44,6 +44,19 @@ events_of() { # TYPE: how many events of that type the API lists
   api GET "/v1/events?limit=1000" | python3 -c 'import json,sys
 print(sum(1 for e in json.load(sys.stdin)["items"] if e["type"] == sys.argv[1]))' "$1"
 }
+# settled: every e4c2 in URLS finished two scheduler passes after this call,
+# so whatever was due when it was called has run (checks that nothing ran
+# wait for this, not for a guessed time).
+checks_at() { # URL: its scheduler passes that found nothing due
+  curl -sS -H "Authorization: Bearer $E4C2_TOKEN" "$1/metrics" | awk '$1 == "e4c2_policy_checks_total" { print $2 }'
+}
+settled() {
+  local url want
+  for url in "${URLS[@]}"; do
+    want=$(( $(checks_at "$url") + 2 ))
+    wait_until "[ \"\$(checks_at $url)\" -ge $want ]" || return 1
+  done
+}
 URLS=("$E4C2_URL")
 
 "$E4CTL" client add alice >/dev/null && "$E4CTL" client add bob >/dev/null || die "client add"
@@ -75,7 +88,7 @@ check "set: 200 with next_due an hour ahead" \
   '[ "$HTTP_STATUS" = 200 ] && [ $(( $(json_get next_due <"$TMP/set.json") - $(date +%s) )) -ge 3590 ]'
 "$E4CTL" policy list --json >"$TMP/list.json"
 check "listed" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d[\"total\"] == 1 and d[\"items\"][0][\"target\"] == \"room\" and d[\"items\"][0][\"rotate_every\"] == 3600))" "$TMP/list.json"'
-sleep 1.5
+settled || die "the scheduler does not run"
 check "not due yet: no rotation" '[ "$(version_of room)" = 1 ]'
 advance 3601
 check "due: rotated" 'wait_until "[ \"\$(version_of room)\" = 2 ]"'
@@ -90,7 +103,7 @@ advance $((10 * 3600))
 c2_start c2 || die "e4c2 did not start again"
 URLS=("$E4C2_URL")
 check "after ten missed intervals: one rotation" 'wait_until "[ \"\$(version_of room)\" = 3 ]"'
-sleep 2.5
+settled || die "the scheduler does not run"
 check "... and no more" '[ "$(version_of room)" = 3 ]'
 check "next due an interval after the run" \
   '[ $(( $(policy_field topics/room next_due) - $(date +%s) )) -ge 3500 ]'
@@ -101,11 +114,11 @@ api PUT /v1/topics/aged/policy '{"max_age":7200}' >/dev/null
 check "max_age set" '[ "$HTTP_STATUS" = 200 ]'
 check "a key older than max_age: rotated at once" 'wait_until "[ \"\$(version_of aged)\" = 2 ]"'
 advance 3700
-sleep 1.5
+settled || die "the scheduler does not run"
 check "younger than max_age: kept" '[ "$(version_of aged)" = 2 ]'
 "$E4CTL" topic rotate aged >/dev/null
 advance 3600
-sleep 1.5
+settled || die "the scheduler does not run"
 check "a manual rotation made the key young again: kept" '[ "$(version_of aged)" = 3 ]'
 advance 3601
 check "older than max_age: rotated" 'wait_until "[ \"\$(version_of aged)\" = 4 ]"'
@@ -142,7 +155,7 @@ done
 advance 601
 all_rotated() { local i; for i in $(seq 1 20); do [ "$(version_of "many%2F$i")" = 2 ] || return 1; done; }
 check "two e4c2: every due policy ran" 'wait_until all_rotated'
-sleep 2
+settled || die "the schedulers do not run"
 check "... each once (versions)" 'all_rotated'
 check "... each once (the two processes' runs sum to 20)" \
   '[ $(( $(metric_sum "e4c2_policy_runs_total{kind=\"topic\"}") - before )) = 20 ]'

@@ -8,30 +8,14 @@ set -uo pipefail
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-e2e.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
 
 # shellcheck source=brokers.sh
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
+e4_test_init e4-e2e "$E4" mosquitto mosquitto_sub mosquitto_pub
 
-for tool in "$E4" mosquitto mosquitto_sub mosquitto_pub; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
-done
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-
-start_mosquitto "$TMP/broker" || die "mosquitto did not start"
-PORT=$MOSQUITTO_PORT
-CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
+e4_test_broker
 CLIENT_READY='ready' # the --json clients print {"event":"ready",...}
 
 # ---- helpers -------------------------------------------------------------

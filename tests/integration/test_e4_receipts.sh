@@ -18,33 +18,15 @@ E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
 OPEN="$E4_BIN_DIR/e4_test_receipt_open"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-receipts.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
 
 # shellcheck source=brokers.sh
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-
-for tool in "$E4" "$OPEN" mosquitto mosquitto_pub mosquitto_sub python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
-done
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/receipts.log; do
-    [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2
-  done
-  exit 1
-}
+e4_test_init e4-receipts "$E4" "$OPEN" mosquitto mosquitto_pub mosquitto_sub python3
 
 conf=("allow_anonymous true")
-start_mosquitto "$TMP/broker" "${conf[@]}" || die "mosquitto did not start"
-PORT=$MOSQUITTO_PORT
-CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
+e4_test_broker "${conf[@]}"
 
 # The spy: everything on receipt topics, "topic hex" per line. Ready once a
 # probe it publishes comes back.

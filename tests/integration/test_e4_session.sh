@@ -10,38 +10,20 @@ set -uo pipefail
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-session.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
 
 # shellcheck source=brokers.sh
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-
-for tool in "$E4" mosquitto mosquitto_pub; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
-done
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/broker/mosquitto.log; do
-    [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2
-  done
-  exit 1
-}
+e4_test_init e4-session "$E4" mosquitto mosquitto_pub
 
 # The broker keeps sessions in memory (persistence false) and stays up. Its
 # log names each client id with its clean-session flag (c0/c1); as root,
 # mosquitto must stay root to write the log in TMP.
 conf=("allow_anonymous true")
 [ "$(id -u)" -ne 0 ] || conf+=("user root")
-start_mosquitto "$TMP/broker" "${conf[@]}" || die "mosquitto did not start"
-PORT=$MOSQUITTO_PORT
+e4_test_broker "${conf[@]}"
 LOG="$TMP/broker/mosquitto.log"
-CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
 
 # c2 ID COMMAND ARGS...: a protected command on e4/ID, QoS 2, from stdin.
 c2() {

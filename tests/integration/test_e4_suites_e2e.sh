@@ -32,31 +32,16 @@ E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
 SIM="$E4_BIN_DIR/e4sim"
+PROXY="$E4_BIN_DIR/e4proxy"
 OPEN="$E4_BIN_DIR/e4_test_suite_command_open"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-suites.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
 
 # shellcheck source=brokers.sh
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
+e4_test_init e4-suites "$E4" "$SIM" "$PROXY" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3
 
-for tool in "$E4" "$SIM" "$OPEN" mosquitto mosquitto_sub mosquitto_pub python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
-done
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2; done
-  exit 1
-}
-
-start_mosquitto "$TMP/broker" || die "mosquitto did not start"
-PORT=$MOSQUITTO_PORT
-CLIENT_OPTS=(--broker "127.0.0.1:$PORT")
+e4_test_broker
 
 field() { sed -n "s/^$1: //p"; }
 unhex() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
@@ -80,7 +65,33 @@ through_broker() {
   done
 }
 
+# sim_start NAME OPTION...: an `e4sim run` fed through a named pipe, ready.
+sim_start() {
+  local name=$1 fd
+  shift
+  rm -f "$TMP/$name.in"; mkfifo "$TMP/$name.in"; : >"$TMP/$name.out"
+  ( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
+    exec "$SIM" run --broker "127.0.0.1:$PORT" --connections 1 "$@" \
+      <"$TMP/$name.in" >>"$TMP/$name.out" 2>"$TMP/$name.err" ) &
+  CPID[$name]=$!; PIDS+=("$!")
+  exec {fd}>"$TMP/$name.in"; FD[$name]=$fd
+  wait_for "$name" '^ready ' 0 || die "$name is not ready: $(cat "$TMP/$name.err")"
+}
+# sim_holds NAME DEVICE TOPIC KEY: e4sim NAME says DEVICE holds KEY for TOPIC (bounded)
+sim_holds() {
+  local keyid m deadline=$(( $(date +%s) + TIMEOUT ))
+  keyid=$(python3 -c 'import hashlib,sys; print(hashlib.sha3_256(bytes.fromhex(sys.argv[1])).hexdigest()[:16])' "$4")
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    m=$(mark "$1"); send "$1" "holds $2 $3"
+    wait_for "$1" '^holds ' "$m" || return 1
+    tail -n +"$((m + 1))" "$TMP/$1.out" | grep "^holds $2 $3 $keyid$" >/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # ---- the spy: a plain subscriber on the broker -----------------------------
+: >"$TMP/spy.out" # exists before the first grep, whenever the subscriber starts
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 2 -t 'fs/#' -t 'pk/#' -F '%t %x' >"$TMP/spy.out" 2>"$TMP/spy.err" &
 PIDS+=("$!")
 deadline=$(( $(date +%s) + TIMEOUT ))
@@ -192,23 +203,9 @@ client_stop carol
 "$SIM" --generate 3 --prefix fs --out "$TMP/devices.jsonl" || die "e4sim --generate"
 SIMKEY=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["key"])' "$TMP/devices.jsonl")
 SIMID=$("$E4" id fs-1)
-rm -f "$TMP/sim.in"; mkfifo "$TMP/sim.in"; : >"$TMP/sim.out"
-( for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
-  exec "$SIM" run --suite fips-sk --broker "127.0.0.1:$PORT" --devices "$TMP/devices.jsonl" --connections 1 \
-    <"$TMP/sim.in" >>"$TMP/sim.out" 2>"$TMP/sim.err" ) &
-CPID[sim]=$!; PIDS+=("$!")
-exec {simfd}>"$TMP/sim.in"; FD[sim]=$simfd
-wait_for sim '^ready ' 0 || die "e4sim is not ready: $(cat "$TMP/sim.err")"
+sim_start sim --suite fips-sk --devices "$TMP/devices.jsonl"
 c2 "$SIMID" set-topic-key fs/sim "$TK2" --suite fips-sk --client-key "$SIMKEY"
-KEYID=$(python3 -c 'import hashlib,sys; print(hashlib.sha3_256(bytes.fromhex(sys.argv[1])).hexdigest()[:16])' "$TK2")
-deadline=$(( $(date +%s) + TIMEOUT )); held=no
-while [ "$(date +%s)" -lt "$deadline" ]; do
-  m=$(mark sim); send sim "holds fs-1 fs/sim"
-  wait_for sim '^holds ' "$m" || break
-  tail -n +"$((m + 1))" "$TMP/sim.out" | grep -q "^holds fs-1 fs/sim $KEYID$" && { held=yes; break; }
-  sleep 0.1
-done
-[ "$held" = yes ] && ok || ko "e4sim --suite fips-sk did not apply the fips-sk command"
+sim_holds sim fs-1 fs/sim "$TK2" && ok || ko "e4sim --suite fips-sk did not apply the fips-sk command"
 c2 "$SIMID" set-topic-key fs/sim2 "$TK2" --client-key "$SIMKEY" # base: 73 bytes, past the length check
 deadline=$(( $(date +%s) + TIMEOUT )); counted=no
 while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -218,7 +215,9 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   sleep 0.1
 done
 [ "$counted" = yes ] && ok || ko "e4sim --suite fips-sk: base command not counted as wrong_suite: $(tail -n 1 "$TMP/sim.out")"
-"$SIM" run --suite pq-pk --devices "$TMP/devices.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] && ok || ko "e4sim --suite pq-pk accepted"
+"$SIM" run --suite pq-pk --devices "$TMP/devices.jsonl" >/dev/null 2>"$TMP/x.err"
+[ $? -ne 0 ] && grep "symmetric-key (key) device cannot run --suite pq-pk" "$TMP/x.err" >/dev/null && ok ||
+  ko "e4sim --suite pq-pk ran SK devices: $(cat "$TMP/x.err")"
 
 # ====================== fips-pk and pq-pk (stateless) =======================
 # pk_suite SUITE SIGN_PRIVATE_FIELD PUBLIC_OF(FILE) EXTRA_PROTECT_ARGS...
@@ -423,6 +422,24 @@ for SUITE in fips-pk pq-pk; do
     ko "$SUITE keys line: $(keys_line "$B")"
 done
 
+# keygen's sets are its fields side by side, in the identity options' order
+k=$TMP/a-pq-pk.keys; c=$TMP/c2-pq-pk.keys
+[ "$(field sign_key_set <"$k")" = "$(field ed25519_private <"$k")$(field mldsa65_private <"$k")$(field xwing_private <"$k")" ] &&
+  [ "$(field pubkey_set <"$k")" = "$(field ed25519_public <"$k")$(field mldsa65_public <"$k")" ] &&
+  [ "$(field c2_pubkey_set <"$c")" = "$(field ed25519_public <"$c")$(field mldsa65_public <"$c")" ] && ok ||
+  ko "keygen --suite pq-pk sets"
+k=$TMP/a-fips-pk.keys; c=$TMP/c2-fips-pk.keys
+[ "$(field sign_key_set <"$k")" = "$(field sign_private <"$k")$(field agree_private <"$k")" ] &&
+  [ "$(field pubkey_set <"$k")" = "$(field sign_public <"$k")" ] &&
+  [ "$(field c2_pubkey_set <"$c")" = "$(field agree_public <"$c")" ] && ok || ko "keygen --suite fips-pk sets"
+"$E4" keygen --suite pq-pk --c2 --json | python3 -c '
+import json, sys
+k = json.load(sys.stdin)
+assert k["suite"] == "pq-pk" and k["c2"] is True, k
+assert k["c2_pubkey_set"] == k["ed25519_public"] + k["mldsa65_public"] and len(k["c2_pubkey_set"]) == 3968
+' && ok || ko "keygen --suite pq-pk --c2 --json"
+"$E4" keygen --c2 >/dev/null 2>&1; [ $? -eq 2 ] && ok || ko "keygen --c2 without a public-key suite"
+
 # pq-pk: a second establishment, the transition, replays, a restart
 SUITE=pq-pk; A=a-pq-pk; B=b-pq-pk; BID=$("$E4" id "$B")
 establish_for "$B" 2
@@ -456,6 +473,58 @@ m=$(mark "$B")
 through_broker pk/dv-pq-pk "$TMP/padded.bin"
 expect "$B" "^error receive pk/dv-pq-pk: message of another cipher suite" "$m" "pq-pk device took a fips-pk message"
 for d in a-fips-pk b-fips-pk a-pq-pk b-pq-pk; do client_stop "$d"; done
+# the keys event in JSON: the suite, the epoch, the public-key ids
+printf 'keys\n' | "$E4" client --json --state "$TMP/$B.state" "${CLIENT_OPTS[@]}" >"$TMP/json.out" 2>"$TMP/json.err"
+python3 -c '
+import json, sys
+keys = [e for e in map(json.loads, open(sys.argv[1])) if e.get("event") == "keys"][0]
+assert keys["suite"] == "pq-pk" and keys["epoch"] == 2 and keys["pubkeys"] == [sys.argv[2]], keys
+' "$TMP/json.out" "$("$E4" id "$A")" && ok || ko "pq-pk keys in JSON: $(cat "$TMP/json.out" "$TMP/json.err")"
+
+# ---- e4sim --suite fips-pk and pq-pk: commands, pq-pk key establishment ----
+jsonl_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
+for SUITE in fips-pk pq-pk; do
+  P=sim${SUITE%%-*}
+  "$SIM" --generate 2 --prefix "$P" --mode pk --suite "$SUITE" --c2-pubkey "@$TMP/c2-$SUITE.pub" \
+    --out "$TMP/$P.jsonl" || die "e4sim --generate --suite $SUITE"
+  sim_start "$P" --suite "$SUITE" --devices "$TMP/$P.jsonl"
+  if [ "$SUITE" = fips-pk ]; then
+    echo "agree_public: $(jsonl_field "$TMP/$P.jsonl" agree_pubkey)" >"$TMP/$P-1.keys"
+  else
+    jsonl_field "$TMP/$P.jsonl" xwing_pubkey >"$TMP/$P-1.xw"
+    establish_for "$P-1" 1
+    publish_control "$P-1" "$TMP/$P-1.est1"
+    EPOCH=1
+  fi
+  dcmd "$SUITE" "$P-1" set-topic-key pk/sim "$TK"
+  sim_holds "$P" "$P-1" pk/sim "$TK" && ok || ko "e4sim --suite $SUITE did not apply the command"
+  if [ "$SUITE" = pq-pk ]; then # a second establishment, a command under it
+    establish_for "$P-1" 2
+    publish_control "$P-1" "$TMP/$P-1.est2"
+    EPOCH=2 dcmd "$SUITE" "$P-1" set-topic-key pk/sim2 "$TK2"
+    sim_holds "$P" "$P-1" pk/sim2 "$TK2" && ok || ko "e4sim --suite pq-pk: no command under epoch 2"
+  fi
+done
+
+# ---- e4proxy --suite pq-pk: a legacy publisher's message signed and sealed ----
+dev_keys pq-pk px-pq
+PXPORT=$(free_ports 1)
+"$PROXY" --listen "127.0.0.1:$PXPORT" --broker "mqtt://127.0.0.1:$PORT" --suite pq-pk --name px-pq \
+  --sign-key-file "$TMP/px-pq.sk" --c2-pubkey-file "$TMP/c2-pq-pk.pub" --topic-key "pk/px:$TK" \
+  2>"$TMP/proxy.err" &
+PIDS+=("$!")
+wait_port "$PXPORT" "$TIMEOUT" || die "e4proxy --suite pq-pk did not start: $(cat "$TMP/proxy.err")"
+MSG="legacy reading secret-X9"
+mosquitto_pub -h 127.0.0.1 -p "$PXPORT" -q 1 -t pk/px -m "$MSG" || ko "mosquitto_pub through e4proxy"
+deadline=$(( $(date +%s) + TIMEOUT ))
+until [ -n "$(spied pk/px)" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.05; done
+seen=$(spied pk/px)
+[ "${seen:0:4}" = e421 ] && [ "${#seen}" -eq $(( 2 * (${#MSG} + 3415) )) ] && ok ||
+  ko "e4proxy pq-pk message: ${seen:0:4}... (${#seen} hex digits)"
+[ "${seen:20:32}" = "$("$E4" id px-pq)" ] && ok || ko "e4proxy pq-pk signer id ${seen:20:32}"
+unhex "$seen" >"$TMP/px.bin"
+[ "$("$E4" unprotect --suite pq-pk --key "$TK" --pubkey "px-pq:@$TMP/px-pq.pub" <"$TMP/px.bin")" = "$MSG" ] &&
+  ok || ko "e4 unprotect --suite pq-pk did not open e4proxy's message"
 
 # bad key sets: a specific error, exit 2 (1 for a point libe4 refuses), the secret never echoed
 bad_client() { # WANT_STATUS WANT_TEXT WHAT OPTIONS...
@@ -464,18 +533,25 @@ bad_client() { # WANT_STATUS WANT_TEXT WHAT OPTIONS...
   "$E4" client --name bad --broker "127.0.0.1:$PORT" "$@" </dev/null >/dev/null 2>"$TMP/bad.err"
   rc=$?
   [ "$rc" -eq "$want" ] && grep -F -- "$text" "$TMP/bad.err" >/dev/null && ok || ko "$what: status $rc: $(cat "$TMP/bad.err")"
-  grep -F -f "$TMP/a-pq-pk.sk" "$TMP/bad.err" >/dev/null && ko "$what: the secret was echoed" || ok
+  grep -F -f "$TMP/secrets.txt" "$TMP/bad.err" >/dev/null && ko "$what: a secret was echoed" || ok
 }
+cat "$TMP/a-pq-pk.sk" "$TMP/a-fips-pk.sk" >"$TMP/secrets.txt"
 SK=$(cat "$TMP/a-pq-pk.sk")
 bad_client 2 "expected 256 hex digits" "pq-pk sign key of fips-pk's length" --suite pq-pk \
-  --sign-key-file "$TMP/a-fips-pk.sk" --c2-pubkey "@$TMP/c2-pq-pk.pub"
+  --sign-key "$(cat "$TMP/a-fips-pk.sk")" --c2-pubkey "@$TMP/c2-pq-pk.pub"
 printf '%s\n' "${SK:0:192}$(printf '0%.0s' {1..64})" >"$TMP/zero.sk"
+head -c 192 "$TMP/zero.sk" >>"$TMP/secrets.txt"; echo >>"$TMP/secrets.txt"
 bad_client 2 "the X-Wing seed (bytes 97 to 128) is all zero" "pq-pk zero X-Wing seed" --suite pq-pk \
   --sign-key-file "$TMP/zero.sk" --c2-pubkey "@$TMP/c2-pq-pk.pub"
+E4_SIGN_KEY=$(cat "$TMP/zero.sk") bad_client 2 "the X-Wing seed (bytes 97 to 128) is all zero" \
+  "pq-pk zero X-Wing seed in E4_SIGN_KEY" --suite pq-pk --c2-pubkey-file "$TMP/c2-pq-pk.pub"
 bad_client 2 "--c2-pubkey: expected 3968 hex digits" "pq-pk C2 key of fips-pk's length" --suite pq-pk \
   --sign-key-file "$TMP/a-pq-pk.sk" --c2-pubkey "@$TMP/c2-fips-pk.pub"
 bad_client 1 "--c2-pubkey: not a compressed point on P-256" "fips-pk C2 key off the curve" --suite fips-pk \
   --sign-key-file "$TMP/a-fips-pk.sk" --c2-pubkey "02$(printf 'f%.0s' {1..64})"
+FSK=$(cat "$TMP/a-fips-pk.sk")
+bad_client 1 "--sign-key: the P-256 signing scalar (not in [1, n-1])" "fips-pk signing scalar n or more" \
+  --suite fips-pk --sign-key "$(printf 'f%.0s' {1..64})${FSK:64}" --c2-pubkey-file "$TMP/c2-fips-pk.pub"
 bad_client 2 "--password derives only the base suite's keys" "pq-pk --password" --suite pq-pk \
   --password "a long enough password" --c2-pubkey "@$TMP/c2-pq-pk.pub"
 

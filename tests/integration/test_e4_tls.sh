@@ -14,9 +14,6 @@ set -uo pipefail
 E4_SRC_DIR=${E4_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 E4_BIN_DIR=${E4_BIN_DIR:-$E4_SRC_DIR/build/bin}
 E4="$E4_BIN_DIR/e4"
-mkdir -p "${E4_TMP_DIR:-/tmp}"
-TMP=$(mktemp -d "${E4_TMP_DIR:-/tmp}/e4-tls.XXXXXX")
-TIMEOUT=${E4_TEST_TIMEOUT:-15}
 # a refused TLS handshake must end the client well before its --timeout
 FAIL_FAST=5
 
@@ -24,20 +21,7 @@ FAIL_FAST=5
 source "$E4_SRC_DIR/tests/integration/brokers.sh"
 # shellcheck source=e4_clients.sh
 source "$E4_SRC_DIR/tests/integration/e4_clients.sh"
-
-for tool in "$E4" mosquitto mosquitto_sub mosquitto_pub openssl timeout; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP/FAIL: $tool not found" >&2; exit 1; }
-done
-
-trap cleanup EXIT
-die() {
-  echo "FATAL: $*" >&2
-  local f
-  for f in "$TMP"/*.out "$TMP"/*.err "$TMP"/broker/mosquitto.log; do
-    [ -s "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2
-  done
-  exit 1
-}
+e4_test_init e4-tls "$E4" mosquitto mosquitto_sub mosquitto_pub openssl timeout
 
 # ---- PKI -----------------------------------------------------------------
 PKI="$TMP/pki"

@@ -146,28 +146,56 @@ static void each_case(const char *kind, void (*check)(const json_t *, size_t))
         fail_msg("%u mismatches with noble (seed %s)", mismatches, seed_hex);
 }
 
+/* ---- the KEMs: ML-KEM-768 and X-Wing ---------------------------------------- */
+
+/* What differs between the two KEMs' encapsulation checks. */
+typedef struct kem {
+    const char *kind;
+    size_t ct_len;
+    const char *rand_name; /* the fixed encapsulation randomness */
+    size_t rand_len;
+    int (*encaps)(uint8_t *ct, uint8_t *ss, const uint8_t *pk, const uint8_t *rand);
+    int (*decaps)(uint8_t *ss, const uint8_t *ct, const uint8_t *sk);
+} kem;
+
+static const kem MLKEM = {"mlkem", E4PQ_MLKEM768_CT,     "m",
+                          32,      e4pq_mlkem768_encaps, e4pq_mlkem768_decaps};
+static const kem XWING = {"xwing",          E4PQ_XWING_CT,     "eseed",
+                          E4PQ_XWING_ESEED, e4pq_xwing_encaps, e4pq_xwing_decaps};
+
+/* Encapsulation to noble's pk with its randomness, decapsulation of its
+ * ciphertext with sk, and implicit rejection of its corrupted one. */
+static void check_kem_exchange(const kem *k, const json_t *o, size_t i, const uint8_t *pk,
+                               const uint8_t *sk)
+{
+    uint8_t *rand = field(o, k->rand_name, k->rand_len, NULL);
+    uint8_t *ct = field(o, "ct", k->ct_len, NULL), *ss = field(o, "ss", 32, NULL);
+    uint8_t *bad = field(o, "bad_ct", k->ct_len, NULL), *bad_ss = field(o, "bad_ss", 32, NULL);
+    uint8_t *my_ct = malloc(k->ct_len), my_ss[32];
+    assert_non_null(my_ct);
+    expect_int(k->kind, i, "encaps", k->encaps(my_ct, my_ss, pk, rand), 0);
+    expect_same(k->kind, i, "ct", my_ct, ct, k->ct_len);
+    expect_same(k->kind, i, "ss", my_ss, ss, 32);
+    expect_int(k->kind, i, "decaps", k->decaps(my_ss, ct, sk), 0);
+    expect_same(k->kind, i, "decaps ss", my_ss, ss, 32);
+    expect_int(k->kind, i, "decaps bad", k->decaps(my_ss, bad, sk), 0);
+    expect_same(k->kind, i, "implicit rejection ss", my_ss, bad_ss, 32);
+    free(rand), free(ct), free(ss), free(bad), free(bad_ss), free(my_ct);
+}
+
 /* ---- ML-KEM-768 ------------------------------------------------------------ */
 
 static void check_mlkem(const json_t *o, size_t i)
 {
-    uint8_t *dz = field(o, "dz", 64, NULL), *m = field(o, "m", 32, NULL);
+    uint8_t *dz = field(o, "dz", 64, NULL);
     uint8_t *ek = field(o, "ek", E4PQ_MLKEM768_EK, NULL),
             *dk = field(o, "dk", E4PQ_MLKEM768_DK, NULL);
-    uint8_t *ct = field(o, "ct", E4PQ_MLKEM768_CT, NULL), *ss = field(o, "ss", 32, NULL);
-    uint8_t *bad = field(o, "bad_ct", E4PQ_MLKEM768_CT, NULL),
-            *bad_ss = field(o, "bad_ss", 32, NULL);
-    uint8_t my_ek[E4PQ_MLKEM768_EK], my_dk[E4PQ_MLKEM768_DK], my_ct[E4PQ_MLKEM768_CT], my_ss[32];
+    uint8_t my_ek[E4PQ_MLKEM768_EK], my_dk[E4PQ_MLKEM768_DK];
     e4pq_mlkem768_keygen(my_ek, my_dk, dz, dz + 32);
     expect_same("mlkem", i, "ek", my_ek, ek, sizeof my_ek);
     expect_same("mlkem", i, "dk", my_dk, dk, sizeof my_dk);
-    expect_int("mlkem", i, "encaps", e4pq_mlkem768_encaps(my_ct, my_ss, ek, m), 0);
-    expect_same("mlkem", i, "ct", my_ct, ct, sizeof my_ct);
-    expect_same("mlkem", i, "ss", my_ss, ss, 32);
-    expect_int("mlkem", i, "decaps", e4pq_mlkem768_decaps(my_ss, ct, dk), 0);
-    expect_same("mlkem", i, "decaps ss", my_ss, ss, 32);
-    expect_int("mlkem", i, "decaps bad", e4pq_mlkem768_decaps(my_ss, bad, dk), 0);
-    expect_same("mlkem", i, "implicit rejection ss", my_ss, bad_ss, 32);
-    free(dz), free(m), free(ek), free(dk), free(ct), free(ss), free(bad), free(bad_ss);
+    check_kem_exchange(&MLKEM, o, i, ek, dk);
+    free(dz), free(ek), free(dk);
 }
 
 static void test_mlkem768(void **state)
@@ -242,21 +270,12 @@ static void test_mldsa65(void **state)
 static void check_xwing(const json_t *o, size_t i)
 {
     uint8_t *seed = field(o, "seed", 32, NULL), *sk = field(o, "sk", 32, NULL);
-    uint8_t *eseed = field(o, "eseed", 64, NULL), *pk = field(o, "pk", E4PQ_XWING_PK, NULL);
-    uint8_t *ct = field(o, "ct", E4PQ_XWING_CT, NULL), *ss = field(o, "ss", 32, NULL);
-    uint8_t *bad = field(o, "bad_ct", E4PQ_XWING_CT, NULL), *bad_ss = field(o, "bad_ss", 32, NULL);
-    uint8_t my_pk[E4PQ_XWING_PK], my_ct[E4PQ_XWING_CT], my_ss[32];
+    uint8_t *pk = field(o, "pk", E4PQ_XWING_PK, NULL), my_pk[E4PQ_XWING_PK];
     expect_same("xwing", i, "secret key = seed", sk, seed, 32);
     expect_int("xwing", i, "keygen", e4pq_xwing_keygen(my_pk, seed), 0);
     expect_same("xwing", i, "pk", my_pk, pk, sizeof my_pk);
-    expect_int("xwing", i, "encaps", e4pq_xwing_encaps(my_ct, my_ss, pk, eseed), 0);
-    expect_same("xwing", i, "ct", my_ct, ct, sizeof my_ct);
-    expect_same("xwing", i, "ss", my_ss, ss, 32);
-    expect_int("xwing", i, "decaps", e4pq_xwing_decaps(my_ss, ct, seed), 0);
-    expect_same("xwing", i, "decaps ss", my_ss, ss, 32);
-    expect_int("xwing", i, "decaps bad", e4pq_xwing_decaps(my_ss, bad, seed), 0);
-    expect_same("xwing", i, "implicit rejection ss", my_ss, bad_ss, 32);
-    free(seed), free(sk), free(eseed), free(pk), free(ct), free(ss), free(bad), free(bad_ss);
+    check_kem_exchange(&XWING, o, i, pk, seed);
+    free(seed), free(sk), free(pk);
 }
 
 static void test_xwing(void **state)

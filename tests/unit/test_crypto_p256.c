@@ -20,22 +20,7 @@
 #include <openssl/evp.h>
 
 #include "crypto.h"
-
-/* n, the order of the base point, big-endian. */
-static const uint8_t ORDER[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
-                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
-                                  0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
-
-/* x = n - x, big-endian 32 bytes (x < n). */
-static void negate_mod_n(uint8_t out[32], const uint8_t x[32])
-{
-    int borrow = 0;
-    for (int i = 31; i >= 0; i--) {
-        int d = ORDER[i] - x[i] - borrow;
-        borrow = d < 0;
-        out[i] = (uint8_t)(d + (borrow ? 256 : 0));
-    }
-}
+#include "p256_cases.h"
 
 static void keypair(uint8_t sk[32], uint8_t pk[33])
 {
@@ -75,9 +60,9 @@ static void test_sign_verify_against_openssl(void **st)
 {
     (void)st;
     uint8_t sk[32], pk[33], sig[64], msg[100], half[32];
-    memcpy(half, ORDER, 32); /* n >> 1 */
+    memcpy(half, P256_ORDER, 32); /* n >> 1 */
     for (int i = 31; i >= 0; i--)
-        half[i] = (uint8_t)((ORDER[i] >> 1) | (i ? (ORDER[i - 1] & 1) << 7 : 0));
+        half[i] = (uint8_t)((P256_ORDER[i] >> 1) | (i ? (P256_ORDER[i - 1] & 1) << 7 : 0));
     for (int round = 0; round < 50; round++) {
         keypair(sk, pk);
         e4c_random(msg, sizeof msg);
@@ -94,68 +79,43 @@ static void test_sign_verify_against_openssl(void **st)
 static void test_signature_edge_cases(void **st)
 {
     (void)st;
-    uint8_t sk[32], pk[33], sig[64], bad[64], msg[] = "fips-pk";
+    uint8_t sk[32], pk[33], sig[64], bad[P256_BAD_SIGS][64], msg[] = "fips-pk";
     keypair(sk, pk);
     assert_int_equal(e4c_p256_sign(sig, msg, sizeof msg, sk), 0);
+    p256_bad_sigs(bad, sig);
     /* High-S: (r, n - s) is valid ECDSA (OpenSSL accepts it) and refused here. */
-    memcpy(bad, sig, 32);
-    negate_mod_n(bad + 32, sig + 32);
-    assert_true(openssl_verifies(bad, msg, sizeof msg, pk));
-    assert_int_equal(e4c_p256_verify(bad, msg, sizeof msg, pk), -1);
-    /* r or s zero, n, or all ones (>= n). */
-    static const int fields[] = {0, 32};
-    for (int f = 0; f < 2; f++) {
-        memcpy(bad, sig, 64);
-        memset(bad + fields[f], 0, 32);
-        assert_int_equal(e4c_p256_verify(bad, msg, sizeof msg, pk), -1);
-        memcpy(bad + fields[f], ORDER, 32);
-        assert_int_equal(e4c_p256_verify(bad, msg, sizeof msg, pk), -1);
-        memset(bad + fields[f], 0xff, 32);
-        assert_int_equal(e4c_p256_verify(bad, msg, sizeof msg, pk), -1);
-    }
+    assert_true(openssl_verifies(bad[0], msg, sizeof msg, pk));
+    for (int i = 0; i < P256_BAD_SIGS; i++) /* then r or s of 0, n, 2^256 - 1 */
+        assert_int_equal(e4c_p256_verify(bad[i], msg, sizeof msg, pk), -1);
     /* r + n fits 32 bytes for no r here, so "r mod n" aliases cannot exist;
      * s = 1 (smallest valid range) is still a wrong signature. */
-    memcpy(bad, sig, 64);
-    memset(bad + 32, 0, 32);
-    bad[63] = 1;
-    assert_int_equal(e4c_p256_verify(bad, msg, sizeof msg, pk), -1);
+    memset(bad[0] + 32, 0, 32);
+    bad[0][63] = 1;
+    assert_int_equal(e4c_p256_verify(bad[0], msg, sizeof msg, pk), -1);
 }
 
+/* Every bad key (wrong prefix, the point at infinity's 00, x = p, x off the
+ * curve): refused by verify, ECDH and the check a state runs on a key. */
 static void test_public_key_edge_cases(void **st)
 {
     (void)st;
-    uint8_t sk[32], pk[33], sig[64], bad[33], msg[] = "fips-pk";
+    uint8_t sk[32], pk[33], sig[64], bad[P256_BAD_KEYS][33], z[32], msg[] = "fips-pk";
     keypair(sk, pk);
     assert_int_equal(e4c_p256_sign(sig, msg, sizeof msg, sk), 0);
-    static const uint8_t prefixes[] = {0x00, 0x01, 0x04, 0x05, 0xff};
-    for (size_t i = 0; i < sizeof prefixes; i++) { /* infinity, uncompressed, junk */
-        memcpy(bad, pk, 33);
-        bad[0] = prefixes[i];
-        assert_int_equal(e4c_p256_verify(sig, msg, sizeof msg, bad), -1);
+    assert_int_equal(e4c_p256_check_public(pk), 0);
+    p256_bad_keys(bad, pk);
+    for (int i = 0; i < P256_BAD_KEYS; i++) {
+        assert_int_equal(e4c_p256_check_public(bad[i]), -1);
+        assert_int_equal(e4c_p256_verify(sig, msg, sizeof msg, bad[i]), -1);
+        assert_int_equal(e4c_p256_ecdh(z, sk, bad[i]), -1);
     }
-    memset(bad, 0, 33); /* the point at infinity's encoding, padded */
-    assert_int_equal(e4c_p256_verify(sig, msg, sizeof msg, bad), -1);
-    /* x with no point on the curve: half of all x; find one. */
-    int off_curve = 0;
-    uint8_t z[32];
-    for (int x = 0; x < 64 && !off_curve; x++) {
-        memcpy(bad, pk, 33);
-        bad[32] ^= (uint8_t)(x + 1);
-        uint8_t probe[32];
-        if (e4c_p256_ecdh(probe, sk, bad) != 0) {
-            off_curve = 1;
-            assert_int_equal(e4c_p256_verify(sig, msg, sizeof msg, bad), -1);
-        }
+    memset(bad[0], 0, 33); /* the point at infinity's encoding, padded */
+    assert_int_equal(e4c_p256_check_public(bad[0]), -1);
+    assert_int_equal(e4c_p256_verify(sig, msg, sizeof msg, bad[0]), -1);
+    for (int round = 0; round < 20; round++) { /* and every real key passes */
+        keypair(sk, pk);
+        assert_int_equal(e4c_p256_check_public(pk), 0);
     }
-    assert_true(off_curve);
-    /* x = p (not a field element) with either parity. */
-    static const uint8_t P[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0,    0,    0,
-                                  0,    0,    0,    0,    0,    0,    0,    0,    0,    0xff, 0xff,
-                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    bad[0] = 0x02;
-    memcpy(bad + 1, P, 32);
-    assert_int_equal(e4c_p256_ecdh(z, sk, bad), -1);
-    assert_int_equal(e4c_p256_verify(sig, msg, sizeof msg, bad), -1);
 }
 
 static void test_ecdh(void **st)
@@ -167,10 +127,10 @@ static void test_ecdh(void **st)
     assert_int_equal(e4c_p256_ecdh(z1, a, B), 0);
     assert_int_equal(e4c_p256_ecdh(z2, b, A), 0);
     assert_memory_equal(z1, z2, 32);
-    assert_int_equal(e4c_p256_ecdh(z1, zero, B), -1);  /* scalar 0 */
-    assert_int_equal(e4c_p256_ecdh(z1, ORDER, B), -1); /* scalar n */
+    assert_int_equal(e4c_p256_ecdh(z1, zero, B), -1);       /* scalar 0 */
+    assert_int_equal(e4c_p256_ecdh(z1, P256_ORDER, B), -1); /* scalar n */
     assert_int_equal(e4c_p256_public(A, zero), -1);
-    assert_int_equal(e4c_p256_public(A, ORDER), -1);
+    assert_int_equal(e4c_p256_public(A, P256_ORDER), -1);
 }
 
 int main(void)

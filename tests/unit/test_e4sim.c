@@ -22,6 +22,8 @@
 #include "../../src/e4/args.c"
 #include "../../src/e4/escape.c"
 #include "../../src/e4/receipt_schedule.c"
+#include "../../src/e4/suite.c"
+#include "../../src/e4/identity_keys.c"
 #include "../../src/e4sim/devline.c"
 #include "../../src/e4sim/digest.c"
 #include "../../src/e4sim/strmap.c"
@@ -38,9 +40,14 @@ uint64_t sim_now_ms(void)
 #define ID_HEX "00112233445566778899aabbccddeeff"
 #define KEY_HEX "0101010101010101010101010101010101010101010101010101010101010101"
 
+static int parse_in(e4_suite suite, const char *line, device_spec *spec, char *err)
+{
+    return devline_parse(line, strlen(line), suite, spec, err, 200);
+}
+
 static int parse(const char *line, device_spec *spec, char *err)
 {
-    return devline_parse(line, strlen(line), spec, err, 200);
+    return parse_in(E4_SUITE_BASE, line, spec, err);
 }
 
 static void devline_sk(void **state)
@@ -119,6 +126,58 @@ static void devline_rejects(void **state)
                   "exclusive");
     expect_reject("{\"name\":\"a\",\"id\":\"" ID_HEX "\",\"c2_pubkey\":\"" KEY_HEX "\"}",
                   "\"sign_key\" is missing");
+}
+
+/* "HEX" of len bytes of value v (a static buffer per call site). */
+static char *hex_of(char *buf, uint8_t v, size_t len)
+{
+    memset(buf, v < 10 ? '0' + v : 'a' + v - 10, 2 * len);
+    buf[2 * len] = '\0';
+    return buf;
+}
+
+/* A PK line under suite, expecting reason (NULL: parsed). */
+static void expect_pk_line(e4_suite suite, const char *suite_member, size_t sign_len, size_t c2_len,
+                           const char *pubkey, const char *reason)
+{
+    static char sign[2 * IDENTITY_SIGN_MAX + 1], c2[2 * IDENTITY_C2_PK_MAX + 1],
+        line[2 * (IDENTITY_SIGN_MAX + 2 * IDENTITY_C2_PK_MAX) + 300];
+    device_spec spec;
+    char err[200] = "";
+    int rc;
+
+    snprintf(line, sizeof line,
+             "{\"name\":\"cam\",\"id\":\"" ID_HEX "\"%s%s%s,\"sign_key\":\"%s\","
+             "\"c2_pubkey\":\"%s\"%s%s%s}",
+             suite_member ? ",\"suite\":\"" : "", suite_member ? suite_member : "",
+             suite_member ? "\"" : "", hex_of(sign, 1, sign_len), hex_of(c2, 2, c2_len),
+             pubkey ? ",\"pubkey\":\"" : "", pubkey ? pubkey : "", pubkey ? "\"" : "");
+    rc = parse_in(suite, line, &spec, err);
+    if (!reason) {
+        if (rc != 0)
+            fail_msg("rejected: %s", err);
+        assert_int_equal(spec.pk, 1);
+        assert_int_equal(spec.sign_key[sign_len - 1], 0x11);
+        assert_int_equal(spec.c2_pk[c2_len - 1], 0x22);
+        return;
+    }
+    assert_int_equal(rc, -1);
+    if (!strstr(err, reason))
+        fail_msg("got '%s', expected '%s'", err, reason);
+}
+
+/* fips-pk and pq-pk lines carry the suites' key sets. */
+static void devline_suites(void **state)
+{
+    static char pub[2 * IDENTITY_C2_PK_MAX + 1];
+    (void)state;
+    expect_pk_line(E4_SUITE_PQ_PK, "pq-pk", 128, 1984, hex_of(pub, 3, 1984), NULL);
+    expect_pk_line(E4_SUITE_FIPS_PK, NULL, 64, 33, hex_of(pub, 3, 33), NULL);
+    expect_pk_line(E4_SUITE_PQ_PK, NULL, 64, 1984, NULL, "256 hex digits");
+    expect_pk_line(E4_SUITE_PQ_PK, NULL, 128, 32, NULL, "3968 hex digits");
+    expect_pk_line(E4_SUITE_FIPS_PK, NULL, 64, 33, hex_of(pub, 3, 32), "66 hex digits");
+    expect_pk_line(E4_SUITE_PQ_PK, "fips-pk", 128, 1984, NULL, "run it with --suite fips-pk");
+    expect_pk_line(E4_SUITE_FIPS_SK, NULL, 64, 32, NULL, "cannot run fips-sk");
 }
 
 static void strmap_basics(void **state)
@@ -374,6 +433,7 @@ int main(void)
         cmocka_unit_test(devline_sk),
         cmocka_unit_test(devline_pk),
         cmocka_unit_test(devline_rejects),
+        cmocka_unit_test(devline_suites),
         cmocka_unit_test(strmap_basics),
         cmocka_unit_test(key_ids),
         cmocka_unit_test_setup_teardown(tracker_counts, setup, teardown),

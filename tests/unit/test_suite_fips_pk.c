@@ -3,8 +3,8 @@
  * e4-suites.md; the state: test_suite_state.c): the layout and its
  * signature checked against the backend's ECDSA, round trips of 0..65,536
  * bytes, truncation at every length, a corrupted byte at every offset,
- * wrong-suite headers, a wrong signer, the high-S twin of a valid message
- * refused (it would escape replay detection), and the command key agreed
+ * wrong-suite headers, a wrong signer, the ECDSA edge cases (high-S, r or
+ * s of 0 or >= n, signer keys off the curve) refused, and the command key agreed
  * from both sides and recomputed from its definition with OpenSSL's SHA3.
  */
 #include <e4/e4.h>
@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "backend.h"
+#include "p256_cases.h"
 
 #define NOW 1800000000ull
 #define BIG (65536 + E4_FIPS_PK_OVERHEAD)
@@ -127,29 +128,38 @@ static void test_truncated_corrupted_wrong(void **st)
                      E4_ERR_TIMESTAMP_TOO_OLD);
 }
 
-/* (r, n - s) is the same ECDSA signature in another encoding: refused. */
-static void test_high_s_twin_refused(void **st)
+/* The high-S twin (r, n - s) of a valid signature (it would escape replay
+ * detection), r or s of 0 or >= n, and a signer key that is not a
+ * compressed point (the point at infinity's 00 prefix among them): all
+ * E4_ERR_INVALID_SIGNATURE, before any decryption. */
+static void test_signature_edge_cases(void **st)
 {
     (void)st;
-    static const uint8_t order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
-                                      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                      0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
-                                      0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
     party a;
     make_party(&a);
-    uint8_t key[32], plain[5] = "valve", msg[160], out[160];
+    uint8_t key[32], plain[5] = "valve", msg[160], out[160], bad_sig[P256_BAD_SIGS][64],
+                     bad_pk[P256_BAD_KEYS][33], zero[33] = {0};
     size_t n, len = 5 + E4_FIPS_PK_OVERHEAD;
     e4_random_key(key);
     assert_int_equal(e4_fips_pk_protect(key, a.id, a.sign_sk, NOW, NULL, plain, 5, msg), E4_OK);
-    uint8_t *s = msg + len - 32;
-    int borrow = 0;
-    for (int i = 31; i >= 0; i--) {
-        int d = order[i] - s[i] - borrow;
-        borrow = d < 0;
-        s[i] = (uint8_t)(d + (borrow ? 256 : 0));
+    uint8_t *sig = msg + len - 64, good[64];
+    memcpy(good, sig, 64);
+    p256_bad_sigs(bad_sig, good);
+    for (int i = 0; i < P256_BAD_SIGS; i++) {
+        memcpy(sig, bad_sig[i], 64);
+        if (e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW, 0) !=
+            E4_ERR_INVALID_SIGNATURE)
+            fail_msg("bad signature %d not refused as invalid", i);
     }
-    assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW, 0),
+    memcpy(sig, good, 64);
+    p256_bad_keys(bad_pk, a.sign_pk);
+    for (int i = 0; i < P256_BAD_KEYS; i++)
+        if (e4_fips_pk_unprotect(key, bad_pk[i], msg, len, out, &n, NOW, 0) !=
+            E4_ERR_INVALID_SIGNATURE)
+            fail_msg("bad signer key %d not refused", i);
+    assert_int_equal(e4_fips_pk_unprotect(key, zero, msg, len, out, &n, NOW, 0),
                      E4_ERR_INVALID_SIGNATURE);
+    assert_int_equal(e4_fips_pk_unprotect(key, a.sign_pk, msg, len, out, &n, NOW, 0), E4_OK);
 }
 
 static void test_command_key(void **st)
@@ -169,8 +179,10 @@ static void test_command_key(void **st)
     memcpy(in + 36, "E4 fips-pk command key v1", 25);
     assert_int_equal(EVP_Digest(in, sizeof in, want, &wl, EVP_sha3_256(), NULL), 1);
     assert_memory_equal(k1, want, 32);
-    cl_pk[0] = 0x04;
-    assert_int_equal(e4_fips_pk_command_key(k1, c2_sk, cl_pk), E4_ERR_INVALID_KEY);
+    uint8_t bad[P256_BAD_KEYS][33];
+    p256_bad_keys(bad, cl_pk);
+    for (int i = 0; i < P256_BAD_KEYS; i++)
+        assert_int_equal(e4_fips_pk_command_key(k1, c2_sk, bad[i]), E4_ERR_INVALID_KEY);
 }
 
 int main(void)
@@ -179,7 +191,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_truncated_corrupted_wrong),
-        cmocka_unit_test(test_high_s_twin_refused),
+        cmocka_unit_test(test_signature_edge_cases),
         cmocka_unit_test(test_command_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

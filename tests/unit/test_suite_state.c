@@ -23,6 +23,7 @@
 
 #include "backend.h"
 #include "memstore.h"
+#include "p256_cases.h"
 
 #define NOW 1800000000ull
 #define BIG (65536 + E4_PQ_PK_OVERHEAD)
@@ -228,6 +229,36 @@ static void test_fips_pk_messages(void **st)
     messages(E4_SUITE_FIPS_PK);
 }
 
+/* A message whose signature is a high-S twin or has r or s of 0 or >= n
+ * is refused by the state as E4_ERR_INVALID_SIGNATURE and leaves no trace:
+ * the original is still accepted once, then as a replay refused. */
+static void test_fips_pk_signature_edge_cases(void **st)
+{
+    (void)st;
+    TB_REQUIRE_GCM();
+    c2 c;
+    make_c2(&c);
+    device *a, *b;
+    uint8_t key[32], plain[] = "open", msg[64 + E4_FIPS_PK_OVERHEAD], bad[P256_BAD_SIGS][64];
+    size_t len;
+    pair(E4_SUITE_FIPS_PK, &c, &a, &b, key);
+    assert_int_equal(e4_protect(a->s, TOPIC, plain, sizeof plain, msg, sizeof msg, &len, NOW),
+                     E4_OK);
+    uint8_t *sig = msg + len - 64, good[64];
+    memcpy(good, sig, 64);
+    p256_bad_sigs(bad, good);
+    for (int i = 0; i < P256_BAD_SIGS; i++) {
+        memcpy(sig, bad[i], 64);
+        if (recv_at(b, TOPIC, msg, len, NOW) != E4_ERR_INVALID_SIGNATURE)
+            fail_msg("bad signature %d accepted or refused otherwise", i);
+    }
+    memcpy(sig, good, 64);
+    assert_int_equal(recv_at(b, TOPIC, msg, len, NOW), E4_OK);
+    assert_int_equal(recv_at(b, TOPIC, msg, len, NOW), E4_ERR_REPLAYED);
+    free_device(a);
+    free_device(b);
+}
+
 static void test_pq_pk_messages(void **st)
 {
     (void)st;
@@ -315,15 +346,23 @@ static void common_commands(device *d, device *peer, sender *c, uint64_t now)
     free(pk_args);
 }
 
+/* A fips-pk device of a new C2, and C2's sender holding its command key. */
+static device *fips_pk_commanded(c2 *c, sender *s)
+{
+    make_c2(c);
+    device *d = make_device(E4_SUITE_FIPS_PK, c);
+    *s = (sender){E4_SUITE_FIPS_PK, {0}, 0, NOW - 100};
+    assert_int_equal(e4_fips_pk_command_key(s->key, c->agree_sk, d->agree_pk), E4_OK);
+    return d;
+}
+
 static void test_fips_pk_commands(void **st)
 {
     (void)st;
     TB_REQUIRE_GCM();
     c2 c;
-    make_c2(&c);
-    device *d = make_device(E4_SUITE_FIPS_PK, &c), *peer = make_device(E4_SUITE_FIPS_PK, &c);
-    sender s = {E4_SUITE_FIPS_PK, {0}, 0, NOW - 100};
-    assert_int_equal(e4_fips_pk_command_key(s.key, c.agree_sk, d->agree_pk), E4_OK);
+    sender s;
+    device *d = fips_pk_commanded(&c, &s), *peer = make_device(E4_SUITE_FIPS_PK, &c);
     common_commands(d, peer, &s, NOW);
 
     /* SetIDKey: the command key follows the new agreement key */
@@ -349,6 +388,55 @@ static void test_fips_pk_commands(void **st)
     /* a base-format command is another suite's */
     assert_int_equal(e4_sk_protect(s.key, NOW, plain, 1, msg), E4_OK);
     assert_true(recv_at(d, e4_state_control_topic(d->s), msg, 25, NOW) < 0);
+    free_device(d);
+    free_device(peer);
+}
+
+/* A fips-pk public key that is not a point is refused where it enters
+ * (SetPubKey, SetC2Key, e4_state_set_suite_pubkey, e4_state_init_fips_pk)
+ * as E4_ERR_INVALID_KEY, and the state's memory is left byte for byte as it
+ * was. The point at infinity has only the 1-byte encoding 00, which is not
+ * 33 bytes: refused as E4_ERR_INVALID_ARG_LENGTH; 33 zero bytes are
+ * E4_ERR_ZERO_KEY, and 00 with a non-zero x is a wrong prefix. */
+static void test_fips_pk_public_keys_checked(void **st)
+{
+    (void)st;
+    TB_REQUIRE_GCM();
+    const size_t size = e4_state_size_suite(E4_SUITE_FIPS_PK, &LIMITS);
+    c2 c;
+    sender s;
+    device *d = fips_pk_commanded(&c, &s), *peer = make_device(E4_SUITE_FIPS_PK, &c);
+    uint8_t *before = malloc(size), bad[P256_BAD_KEYS][33], args[33 + 16], zero[33] = {0};
+    assert_non_null(before);
+    p256_bad_keys(bad, peer->pk);
+    for (size_t i = 0; i < P256_BAD_KEYS; i++) {
+        memcpy(before, d->mem, size);
+        assert_int_equal(e4_state_set_suite_pubkey(d->s, peer->id, bad[i], 33), E4_ERR_INVALID_KEY);
+        memcpy(args, bad[i], 33);
+        memcpy(args + 33, peer->id, 16);
+        assert_int_equal(send_cmd(d, &s, E4_CMD_SET_PUBKEY, args, 49, NOW), E4_ERR_INVALID_KEY);
+        assert_int_equal(send_cmd(d, &s, E4_CMD_SET_C2_KEY, bad[i], 33, NOW), E4_ERR_INVALID_KEY);
+        assert_memory_equal(before, d->mem, size);
+        /* a new state with a bad C2 key: refused before its memory is touched */
+        void *mem = malloc(size);
+        memset(mem, 0xa5, size);
+        memcpy(before, mem, size);
+        e4_state *ns = NULL;
+        assert_int_equal(
+            e4_state_init_fips_pk(&ns, mem, size, &LIMITS, d->id, d->sign_sk, d->agree_sk, bad[i]),
+            E4_ERR_INVALID_KEY);
+        assert_null(ns);
+        assert_memory_equal(before, mem, size);
+        free(mem);
+    }
+    assert_int_equal(e4_state_pubkey_count(d->s), 0);
+    assert_int_equal(e4_state_set_suite_pubkey(d->s, peer->id, zero, 1), E4_ERR_INVALID_ARG_LENGTH);
+    assert_int_equal(e4_state_set_suite_pubkey(d->s, peer->id, zero, 33), E4_ERR_ZERO_KEY);
+    /* the good keys still go in, and C2's key still works */
+    assert_int_equal(e4_state_set_suite_pubkey(d->s, peer->id, peer->pk, 33), E4_OK);
+    assert_int_equal(send_cmd(d, &s, E4_CMD_RESET_PUBKEYS, NULL, 0, NOW), E4_COMMAND);
+    assert_int_equal(e4_state_pubkey_count(d->s), 0);
+    free(before);
     free_device(d);
     free_device(peer);
 }
@@ -646,6 +734,8 @@ int main(void)
         cmocka_unit_test(test_fips_pk_messages),
         cmocka_unit_test(test_pq_pk_messages),
         cmocka_unit_test(test_fips_pk_commands),
+        cmocka_unit_test(test_fips_pk_public_keys_checked),
+        cmocka_unit_test(test_fips_pk_signature_edge_cases),
         cmocka_unit_test(test_pq_pk_epochs),
         cmocka_unit_test(test_pq_pk_commands),
         cmocka_unit_test(test_fips_pk_receipts),

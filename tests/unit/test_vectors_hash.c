@@ -37,7 +37,7 @@ static void test_topic_hash(void **state)
         const char *v = vu_str(e, "validate_topic");
         int want = strcmp(v, "ok") == 0 ? E4_OK : E4_ERR_INVALID_TOPIC;
         VU_EXPECT(vu_map_error(v) == want, "validate_topic text \"%s\" maps to %s", v,
-                  vu_errname(vu_map_error(v)));
+                  e4_strerror(vu_map_error(v)));
         VU_EXPECT_ERR(e4_validate_topic(topic), want, "e4_validate_topic");
         free(topic);
         free(raw);
@@ -77,7 +77,7 @@ static void test_id_alias(void **state)
         const char *v = vu_str(e, "validate_name");
         int want = strcmp(v, "ok") == 0 ? E4_OK : E4_ERR_INVALID_NAME;
         VU_EXPECT(vu_map_error(v) == want, "validate_name text \"%s\" maps to %s", v,
-                  vu_errname(vu_map_error(v)));
+                  e4_strerror(vu_map_error(v)));
         VU_EXPECT_ERR(e4_validate_name(name), want, "e4_validate_name");
         free(name);
         checked++;

@@ -39,7 +39,7 @@ static void test_password_derivation(void **state)
         uint8_t key[32], sk[64], pk[32];
         if (vu_has(e, "error")) {
             const int want = vu_expected(e, "error");
-            VU_EXPECT(want == E4_ERR_INVALID_PASSWORD, "error maps to %s", vu_errname(want));
+            VU_EXPECT(want == E4_ERR_INVALID_PASSWORD, "error maps to %s", e4_strerror(want));
             VU_EXPECT_ERR(e4_validate_password(pw), want, "e4_validate_password");
             VU_EXPECT_ERR(e4_derive_key(key, pw), want, "e4_derive_key");
             VU_EXPECT_ERR(e4_derive_ed25519(sk, pk, pw), want, "e4_derive_ed25519");
@@ -128,7 +128,7 @@ static void test_ed_to_curve(void **state)
                 VU_EXPECT_HEX(e, "curve25519_public", xpk, 32);
             } else {
                 const int want = vu_expected(e, "e4go_result"); /* "panic: ..." */
-                VU_EXPECT(want == E4_ERR_INVALID_KEY, "panic maps to %s", vu_errname(want));
+                VU_EXPECT(want == E4_ERR_INVALID_KEY, "panic maps to %s", e4_strerror(want));
                 VU_EXPECT_ERR(e4_ed25519_pk_to_x25519(xpk, pk), E4_ERR_INVALID_KEY,
                               "e4_ed25519_pk_to_x25519 (e4go panics)");
             }

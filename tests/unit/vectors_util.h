@@ -239,26 +239,6 @@ static inline uint64_t vu_ts(const json_t *e, const char *key)
 
 /* ---- soft checks ---------------------------------------------------------------- */
 
-static inline const char *vu_errname(int err)
-{
-    switch (err) {
-// clang-format off
-#define N_(x) case x: return #x;
-    N_(E4_OK) N_(E4_COMMAND) N_(E4_ERR_INVALID_ARGUMENT) N_(E4_ERR_BUFFER_TOO_SMALL)
-    N_(E4_ERR_INVALID_TOPIC) N_(E4_ERR_INVALID_NAME) N_(E4_ERR_INVALID_PASSWORD)
-    N_(E4_ERR_ZERO_KEY) N_(E4_ERR_INVALID_KEY) N_(E4_ERR_TOO_SHORT)
-    N_(E4_ERR_TIMESTAMP_IN_FUTURE) N_(E4_ERR_TIMESTAMP_TOO_OLD) N_(E4_ERR_TOPIC_KEY_NOT_FOUND)
-    N_(E4_ERR_NOT_AUTHENTIC) N_(E4_ERR_PUBKEY_NOT_FOUND) N_(E4_ERR_INVALID_SIGNATURE)
-    N_(E4_ERR_REPLAYED) N_(E4_ERR_INVALID_COMMAND) N_(E4_ERR_INVALID_ARG_LENGTH)
-    N_(E4_ERR_UNSUPPORTED_COMMAND) N_(E4_ERR_TOPICS_FULL) N_(E4_ERR_PUBKEYS_FULL)
-    N_(E4_ERR_STORAGE_IO) N_(E4_ERR_STORAGE_CORRUPT) N_(E4_ERR_STORAGE_VERSION)
-    N_(E4_ERR_STORAGE_CAPACITY) N_(E4_ERR_CRYPTO) N_(E4_ERR_NO_MEMORY) N_(E4_ERR_UNSUPPORTED)
-#undef N_
-        // clang-format on
-    }
-    return "(not an e4_err)";
-}
-
 static inline void vu_hexdump(const char *label, const uint8_t *b, size_t n)
 {
     fprintf(stderr, "    %-9s (%zu) ", label, n);
@@ -274,11 +254,11 @@ static inline void vu_hexdump(const char *label, const uint8_t *b, size_t n)
             vu_failf(__FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
 
-#define VU_EXPECT_ERR(got, want, what)                                                       \
-    do {                                                                                     \
-        int g_ = (int)(got), w_ = (int)(want);                                               \
-        VU_EXPECT(g_ == w_, "%s: got %s (%d), expected %s (%d)", (what), vu_errname(g_), g_, \
-                  vu_errname(w_), w_);                                                       \
+#define VU_EXPECT_ERR(got, want, what)                                       \
+    do {                                                                     \
+        int g_ = (int)(got), w_ = (int)(want);                               \
+        VU_EXPECT(g_ == w_, "%s: got %d (%s), expected %d (%s)", (what), g_, \
+                  e4_strerror((e4_err)g_), w_, e4_strerror((e4_err)w_));     \
     } while (0)
 
 static inline void vu_expect_mem_(const char *file, int line, const char *what, const uint8_t *got,
@@ -386,7 +366,7 @@ static inline e4_state *vu_state_sk(const uint8_t id[E4_ID_LEN], const uint8_t k
     assert_non_null(mem);
     e4_err err = e4_state_init_sk(&s, mem, e4_state_size(&l), &l, id, key);
     if (err != E4_OK)
-        fail_msg("[%s] e4_state_init_sk: %s", vu_entry_, vu_errname(err));
+        fail_msg("[%s] e4_state_init_sk: %s", vu_entry_, e4_strerror(err));
     return s;
 }
 
@@ -400,7 +380,7 @@ static inline e4_state *vu_state_pk(const uint8_t id[E4_ID_LEN],
     assert_non_null(mem);
     e4_err err = e4_state_init_pk(&s, mem, e4_state_size(&l), &l, id, ed_sk, c2_pk);
     if (err != E4_OK)
-        fail_msg("[%s] e4_state_init_pk: %s", vu_entry_, vu_errname(err));
+        fail_msg("[%s] e4_state_init_pk: %s", vu_entry_, e4_strerror(err));
     return s;
 }
 

@@ -25,6 +25,15 @@ export function useLoad(fn, deps) {
   return { ...st, reload };
 }
 
+// Reload every ms milliseconds while the component is shown (counts that
+// change without an event: monitoring).
+export function useRefresh(reload, ms) {
+  useEffect(() => {
+    const t = setInterval(reload, ms);
+    return () => clearInterval(t);
+  }, [reload, ms]);
+}
+
 // An API error as the API said it.
 export function ErrorBox({ error }) {
   if (!error) return null;

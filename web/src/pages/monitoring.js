@@ -2,8 +2,8 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.js';
-import { ErrorBox, Notice, Pager, Title, fmtNum, link, useAction, useLoad, useSession } from '../ui.js';
-import { KINDS, Traffic } from './traffic.js';
+import { ErrorBox, Notice, Pager, Title, fmtNum, link, useAction, useLoad, useRefresh, useSession } from '../ui.js';
+import { KINDS, REFRESH_MS, Traffic } from './traffic.js';
 
 const LIMIT = 50;
 
@@ -14,6 +14,7 @@ export function Monitoring() {
   const [shown, setShown] = useState(null);
   const a = useAction();
   const l = useLoad(() => api.get('/v1/monitoring', { offset, limit: LIMIT }), [offset]);
+  useRefresh(l.reload, REFRESH_MS);
   const start = async (e) => {
     e.preventDefault();
     const t = topic.trim();

@@ -4,8 +4,9 @@
 import { html } from 'htm/preact';
 import { api, seg } from '../api.js';
 import { BarChart, LineChart } from '../chart.js';
-import { ErrorBox, Facts, Notice, confirmAction, fmtNum, fmtTime, useAction, useLoad, useSession } from '../ui.js';
+import { ErrorBox, Facts, Notice, confirmAction, fmtNum, fmtTime, useAction, useLoad, useRefresh, useSession } from '../ui.js';
 
+export const REFRESH_MS = 5000; // counts reach the API at least every flush interval
 export const KINDS = ['valid', 'unprotected', 'not_authentic', 'replayed', 'too_old', 'in_future', 'unknown_signer'];
 const SHORT = { valid: 'valid', unprotected: 'clear', not_authentic: 'forged', replayed: 'replay',
   too_old: 'old', in_future: 'future', unknown_signer: 'signer?' };
@@ -13,6 +14,7 @@ const SHORT = { valid: 'valid', unprotected: 'clear', not_authentic: 'forged', r
 export function Traffic({ topic }) {
   const { canWrite } = useSession();
   const t = useLoad(() => api.get(`/v1/topics/${seg(topic)}/traffic`), [topic]);
+  useRefresh(t.reload, REFRESH_MS);
   const a = useAction();
   const d = t.data;
   const toggle = async () => {

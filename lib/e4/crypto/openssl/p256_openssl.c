@@ -64,6 +64,16 @@ static EC_POINT *point(const p256 *c, const uint8_t pk[33])
     return p;
 }
 
+int e4c_p256_check_public(const uint8_t pk[33])
+{
+    p256 c = {NULL, NULL, NULL};
+    EC_POINT *p = NULL;
+    int ok = p256_begin(&c) == 0 && (p = point(&c, pk)) != NULL;
+    EC_POINT_free(p);
+    p256_end(&c);
+    return ok ? 0 : -1;
+}
+
 int e4c_p256_public(uint8_t pk[33], const uint8_t sk[32])
 {
     p256 c = {NULL, NULL, NULL};
