@@ -29,6 +29,11 @@ epochs() {
   api GET "/v1/clients/$1/commands?limit=1000" | python3 -c 'import json,sys
 print(" ".join(str(c["epoch"]) for c in reversed(json.load(sys.stdin)["items"]) if c["command"] == "key_establishment"))'
 }
+# order NAME: NAME's commands as command:epoch, in queue order
+order() {
+  api GET "/v1/clients/$1/commands?limit=1000" | python3 -c 'import json,sys
+print(" ".join("%s:%s" % (c["command"], c.get("epoch")) for c in sorted(json.load(sys.stdin)["items"], key=lambda c: c["seq"])))'
+}
 # states NAME: the states of NAME's commands in the API, sorted, once each
 states() {
   api GET "/v1/clients/$1/commands?limit=1000" | python3 -c 'import json,sys
@@ -90,6 +95,8 @@ suite_flow() {
     '[ "$(spied "e4/$BID" | cut -c1-4)" = "$(control_header_of "$S")" ]'
   if [ "$S" = pq-pk ]; then
     check "pq-pk: bob's first establishment is epoch 1 (API)" '[ "$(epochs "$B")" = "1" ]'
+    check "pq-pk: the establishment came first, then the topic key, then alice's key (under epoch 1)" \
+      '[ "$(order "$B")" = "key_establishment:1 set_topic_key:1 set_pubkey:1" ]'
     check "pq-pk: the client shows epoch 1" '[ "$("$E4CTL" client show "$B" --json | json_get epoch)" = 1 ]'
     check "pq-pk: bob holds epoch 1" '[[ "$(keys_line "$B")" == *" epoch=1" ]]'
   fi
