@@ -110,17 +110,12 @@ static c2_err open_epoch_key(store *s, const client_row *c, const epoch_row *row
                              uint8_t key[E4_KEY_LEN], int64_t *epoch, c2_error *e)
 {
     uint8_t rid[ROW_ID_LEN];
-    size_t len = 0;
     epoch_row_id(rid, c->id, row->epoch);
-    if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.epoch_key", rid, sizeof rid, row->sealed,
-               row->sealed_len) != 0 ||
-        len != E4_KEY_LEN)
-        return set_error(e, C2_INTERNAL,
-                         "the command key of client %.200s does not open: "
-                         "the database was altered",
-                         c->name);
-    *epoch = row->epoch;
-    return C2_OK;
+    c2_err rc = unseal_client_key(s, c, key, "clients.epoch_key", rid, sizeof rid, row->sealed,
+                                  row->sealed_len, "command key", e);
+    if (rc == C2_OK)
+        *epoch = row->epoch;
+    return rc;
 }
 
 /* The client's K_epoch; with make, established now when it has none

@@ -120,6 +120,11 @@ c2_err c2_key_load_gen(store *s, int64_t generation, c2_error *e);
 c2_err outbox_flush(store *s, c2_error *e);
 /* The key protecting commands to c now. */
 c2_err command_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e);
+/* A client's 32-byte key sealed at `where` under rid; else an error naming
+ * `what` of the client (the database was altered). */
+c2_err unseal_client_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], const char *where,
+                         const uint8_t *rid, size_t rid_len, const uint8_t *sealed,
+                         size_t sealed_len, const char *what, c2_error *e);
 /* The same and its epoch: in pq-pk the client's current K_epoch, made now
  * (a key establishment queued first, under a new epoch) when it has none;
  * 0 in the other suites. */

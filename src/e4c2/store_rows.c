@@ -210,17 +210,24 @@ c2_err c2_key_load(store *s, c2_error *e)
     return c2_key_load_gen(s, 0, e);
 }
 
-static c2_err sk_client_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
+c2_err unseal_client_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], const char *where,
+                         const uint8_t *rid, size_t rid_len, const uint8_t *sealed,
+                         size_t sealed_len, const char *what, c2_error *e)
 {
     size_t len = 0;
-    if (unseal(s->kr, key, E4_KEY_LEN, &len, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
-               c->key_sealed_len) != 0 ||
+    if (unseal(s->kr, key, E4_KEY_LEN, &len, where, rid, rid_len, sealed, sealed_len) != 0 ||
         len != E4_KEY_LEN)
         return set_error(e, C2_INTERNAL,
-                         "the key of client %.200s does not open: "
+                         "the %s of client %.200s does not open: "
                          "the database was altered",
-                         c->name);
+                         what, c->name);
     return C2_OK;
+}
+
+static c2_err sk_client_key(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], c2_error *e)
+{
+    return unseal_client_key(s, c, key, "clients.key", c->id, E4_ID_LEN, c->key_sealed,
+                             c->key_sealed_len, "key", e);
 }
 
 c2_err command_key_epoch(store *s, const client_row *c, uint8_t key[E4_KEY_LEN], int64_t *epoch,
