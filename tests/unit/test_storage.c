@@ -690,6 +690,62 @@ static void test_commands_survive_reloads(void **st)
     }
 }
 
+/* The slot (tag, ts) sits in, or -1. */
+static long slot_of(const e4_state *s, const uint8_t tag[E4_TAG_LEN], uint64_t ts)
+{
+    for (size_t i = 0; i < e4i_replay_slots(s); i++)
+        if (s->replay[i].ts == ts && memcmp(s->replay[i].tag, tag, E4_TAG_LEN) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* A saved command whose bucket is full on reload (a file written with other
+ * limits, or crafted) still gets in: to its other bucket when that has room,
+ * else in place of the oldest entry; a duplicate is not stored twice. */
+static void test_restore_into_full_bucket(void **st)
+{
+    (void)st;
+    static const e4_limits small = {4, 0, 8};
+    uint8_t id[E4_ID_LEN], key[E4_KEY_LEN], tags[6][E4_TAG_LEN], t[E4_TAG_LEN];
+    uint32_t x = 777;
+    e4_state *s;
+    fill(id, sizeof id, 3);
+    fill(key, sizeof key, 4);
+    assert_int_equal(e4_state_init_sk(&s, g_m1.b, sizeof g_m1.b, &small, id, key), E4_OK);
+    /* six tags whose first bucket is 0, the sixth's second bucket 1 */
+    int n = 0;
+    while (n < 6) {
+        for (size_t j = 0; j < E4_TAG_LEN; j++)
+            t[j] = (uint8_t)((x = x * 1103515245u + 12345u) >> 24);
+        /* ask the cache: t's first bucket is 0 when slot 0 holds t in its
+         * first bucket; its second bucket (hashed from t + 4) is 1 when slot
+         * 4 holds t + 4 in that one's first bucket */
+        memcpy(s->replay[0].tag, t, E4_TAG_LEN);
+        int first0 = !e4i_replay_in_second(s, 0);
+        memset(s->replay[4].tag, 0, E4_TAG_LEN);
+        memcpy(s->replay[4].tag, t + 4, E4_TAG_LEN - 4);
+        int second1 = !e4i_replay_in_second(s, 4);
+        if (first0 && (n < 5 || second1))
+            memcpy(tags[n++], t, E4_TAG_LEN);
+    }
+    assert_int_equal(e4_state_init_sk(&s, g_m1.b, sizeof g_m1.b, &small, id, key), E4_OK);
+    for (int i = 0; i < 4; i++)
+        e4i_replay_restore(s, tags[i], (uint64_t)(100 + i) | REPLAY_COMMAND, 0);
+    for (int i = 0; i < 4; i++)
+        assert_in_range(slot_of(s, tags[i], (uint64_t)(100 + i) | REPLAY_COMMAND), 0, 3);
+    e4i_replay_restore(s, tags[5], 200 | REPLAY_COMMAND, 0); /* bucket 0 is full */
+    assert_in_range(slot_of(s, tags[5], 200 | REPLAY_COMMAND), 4, 7);
+    e4i_replay_restore(s, tags[5], 200 | REPLAY_COMMAND, 1); /* already there */
+    size_t used = 0;
+    for (size_t i = 0; i < e4i_replay_slots(s); i++)
+        used += s->replay[i].ts != UINT64_MAX;
+    assert_int_equal(used, 5);
+    /* tags[4] may only go to bucket 0 when its second bucket is bucket 0
+     * too; wherever it goes, it is remembered and the cache stays at 8 */
+    e4i_replay_restore(s, tags[4], 300 | REPLAY_COMMAND, 0);
+    assert_int_equal(e4i_replay_check(s, tags[4], 300 | REPLAY_COMMAND, 0), 1);
+}
+
 static void test_capacity(void **st)
 {
     TB_REQUIRE_PK();
@@ -1009,6 +1065,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wipe, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_version1_loads, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_commands_survive_reloads, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_restore_into_full_bucket, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_stale_temporaries_removed, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_store_error_reason, setup_dir, teardown_dir),
     };
