@@ -4,16 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "hex.h"
 
 void hex_encode(char *out, const uint8_t *in, size_t len)
 {
@@ -39,17 +30,9 @@ void hex_print_line(FILE *f, const uint8_t *in, size_t len)
 
 int hex_decode_exact(uint8_t *out, size_t len, const char *hex)
 {
-    size_t i;
     if (strlen(hex) != 2 * len)
         return -1;
-    for (i = 0; i < len; i++) {
-        int hi = hex_value((unsigned char)hex[2 * i]);
-        int lo = hex_value((unsigned char)hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return hex_decode_n(out, len, hex);
 }
 
 static int is_space(unsigned char c)
@@ -70,7 +53,7 @@ int hex_decode_text(const char *text, size_t text_len, uint8_t **out, size_t *ou
         int v;
         if (is_space(c))
             continue;
-        v = hex_value(c);
+        v = hex_digit(c);
         if (v < 0) {
             free(buf);
             return -1;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "mqtt.h"
 
 /* ---- errors --------------------------------------------------------------- */
@@ -66,25 +67,13 @@ int api_fail_c2(api_error *e, const c2_error *c2)
 
 /* ---- hex ------------------------------------------------------------------ */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int api_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hex_len)
 {
     if (hex_len != 2 * n)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        int h = hexval((unsigned char)hex[2 * i]), l = hexval((unsigned char)hex[2 * i + 1]);
-        if (h < 0 || l < 0) {
-            e4_wipe(out, n);
-            return -1;
-        }
-        out[i] = (uint8_t)(h << 4 | l);
+    if (hex_decode_n(out, n, hex) != 0) {
+        e4_wipe(out, n);
+        return -1;
     }
     return 0;
 }
@@ -107,8 +96,8 @@ long api_percent_decode(const char *in, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c == '%') {
-            int h = len - i >= 3 ? hexval((unsigned char)in[i + 1]) : -1;
-            int l = len - i >= 3 ? hexval((unsigned char)in[i + 2]) : -1;
+            int h = len - i >= 3 ? hex_digit((unsigned char)in[i + 1]) : -1;
+            int l = len - i >= 3 ? hex_digit((unsigned char)in[i + 2]) : -1;
             if (h < 0 || l < 0)
                 return API_PCT_ESCAPE;
             c = (unsigned char)(h << 4 | l);

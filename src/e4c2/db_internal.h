@@ -101,6 +101,5 @@ void pg_msg_scrub(char *msg, size_t cap, const char *secret, size_t secret_len);
  * the inside of every "..." by "?". */
 void pg_msg_redact_quoted(char *msg);
 /* 0..15 for a hex digit, else -1. */
-int pg_hex_digit(char c);
 
 #endif

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 void pg_msg_one_line(char *msg)
 {
     char *o = msg;
@@ -50,17 +52,6 @@ void pg_msg_scrub(char *msg, size_t cap, const char *secret, size_t secret_len)
     free(out);
 }
 
-int pg_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) into out (n + 1 bytes); its length, or 0 when s
  * is not valid percent-encoding (libpq then quotes s as written). */
 static size_t percent_decode(const char *s, size_t n, char *out)
@@ -73,7 +64,7 @@ static size_t percent_decode(const char *s, size_t n, char *out)
         }
         if (i + 2 >= n)
             return 0;
-        int hi = pg_hex_digit(s[i + 1]), lo = pg_hex_digit(s[i + 2]);
+        int hi = hex_digit((unsigned char)s[i + 1]), lo = hex_digit((unsigned char)s[i + 2]);
         if (hi < 0 || lo < 0)
             return 0;
         out[o++] = (char)(hi * 16 + lo);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 typedef struct pg_col {
     uint8_t *buf; /* the decoded bytea of the current row, NUL-terminated */
     size_t len, cap;
@@ -57,7 +59,8 @@ static int bytea_decode(pg_col *c, const char *s, size_t n)
         c->cap = len + 1;
     }
     for (size_t i = 0; i < len; i++) {
-        int hi = pg_hex_digit(s[2 + 2 * i]), lo = pg_hex_digit(s[3 + 2 * i]);
+        int hi = hex_digit((unsigned char)s[2 + 2 * i]),
+            lo = hex_digit((unsigned char)s[3 + 2 * i]);
         if (hi < 0 || lo < 0)
             return -1;
         c->buf[i] = (uint8_t)(hi << 4 | lo);

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "hex.h"
 #include "meta.h"
 
 struct keyring {
@@ -68,21 +69,9 @@ int unseal(const keyring *kr, uint8_t *out, size_t out_cap, size_t *len, const c
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 32 raw bytes, or 64 hex digits with optional trailing whitespace. */
 static int parse_key_file(uint8_t key[32], const uint8_t *buf, size_t n)
 {
-    size_t i;
     if (n == 32) {
         memcpy(key, buf, 32);
         return 0;
@@ -91,13 +80,7 @@ static int parse_key_file(uint8_t key[32], const uint8_t *buf, size_t n)
         n--;
     if (n != 64)
         return -1;
-    for (i = 0; i < 32; i++) {
-        int hi = hexval(buf[2 * i]), lo = hexval(buf[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        key[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return hex_decode_n(key, 32, (const char *)buf);
 }
 
 static int read_key_file(uint8_t key[32], const char *path, c2_error *e)

@@ -7,29 +7,13 @@
 
 #include <sodium.h>
 
-static int hex_nibble(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "hex.h"
 
 static int parse_id(uint8_t id[E4_ID_LEN], const char *ref)
 {
-    int i;
     if (strlen(ref) != 2 * E4_ID_LEN)
         return -1;
-    for (i = 0; i < E4_ID_LEN; i++) {
-        int hi = hex_nibble(ref[2 * i]), lo = hex_nibble(ref[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        id[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return hex_decode_n(id, E4_ID_LEN, ref);
 }
 
 static void copy_blob(uint8_t *dst, size_t cap, size_t *len, db_rows *r, int col)
