@@ -30,6 +30,7 @@
 #include <e4/e4.h>
 
 #include "backend.h"
+#include "hex.h"
 
 #ifndef E4_VECTORS
 #define E4_VECTORS "tests/vectors/e4go-v1.1-vectors.json"
@@ -164,17 +165,6 @@ static inline uint64_t vu_u64(const json_t *e, const char *key)
     return (uint64_t)d;
 }
 
-static inline int vu_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes a hex field into a fresh buffer, NUL-terminated one byte past the
  * end (so a text field can be used as a C string) and never NULL. */
 static inline uint8_t *vu_hex(const json_t *e, const char *key, size_t *len)
@@ -185,12 +175,8 @@ static inline uint8_t *vu_hex(const json_t *e, const char *key, size_t *len)
         fail_msg("[%s] field \"%s\": odd hex length", vu_entry_, key);
     uint8_t *out = malloc(n / 2 + 1);
     assert_non_null(out);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = vu_nibble(h[2 * i]), lo = vu_nibble(h[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            fail_msg("[%s] field \"%s\": not hex", vu_entry_, key);
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
+    if (hex_decode_n(out, n / 2, h) != 0)
+        fail_msg("[%s] field \"%s\": not hex", vu_entry_, key);
     out[n / 2] = 0;
     if (len)
         *len = n / 2;
